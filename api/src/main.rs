@@ -1,0 +1,68 @@
+//! `onestop`: the one-stop shop's server.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use onestop_api::config::Settings;
+use onestop_api::startup::Application;
+use onestop_api::telemetry;
+
+#[derive(Parser)]
+#[command(version, about = "Một cửa điện tử: the one-stop shop's backend")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (creates and migrates the database first).
+    Serve {
+        /// Address to listen on; overrides ONESTOP_BIND (default 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<SocketAddr>,
+    },
+    /// Create the database if missing and apply the migrations, then exit.
+    Migrate,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    telemetry::init();
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Serve { bind } => serve(bind).await,
+        Command::Migrate => migrate().await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let mut message = error.to_string();
+            let mut source = error.source();
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            tracing::error!(error = %message, "onestop stopped");
+            eprintln!("onestop: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(bind: Option<SocketAddr>) -> Result<(), Box<dyn std::error::Error>> {
+    let settings = Settings::from_env(bind)?;
+    let app = Application::build(&settings).await?;
+    tracing::info!(address = %settings.bind.ip(), port = app.port(), "serving");
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn migrate() -> Result<(), Box<dyn std::error::Error>> {
+    let settings = Settings::from_env(None)?;
+    let config = onestop_migrations::parse_url(&settings.database_url)?;
+    let applied = onestop_migrations::prepare_database(&config).await?;
+    println!("{} migration(s) applied", applied.len());
+    Ok(())
+}

@@ -1,0 +1,99 @@
+//! Errors of the event store. A caller's mistake or a concurrency conflict is a
+//! distinct variant with the facts in it; a failing database is [`StoreError::Database`].
+
+use uuid::Uuid;
+
+use crate::types::ExpectedVersion;
+
+/// Input the store refuses before touching the database.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidInput {
+    #[error("nothing to append: the batch is empty")]
+    EmptyBatch,
+    #[error("invalid stream id: it {reason}")]
+    StreamId { reason: String },
+    #[error("event {index} of the batch is invalid: {reason}")]
+    Event { index: usize, reason: String },
+}
+
+/// The database could not be reached or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    #[error("no database connection available")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    #[error("database query failed")]
+    Query(#[from] tokio_postgres::Error),
+}
+
+/// Why an operation on the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Invalid(#[from] InvalidInput),
+
+    /// Someone else appended first (or the stream is not where the writer thought).
+    #[error(
+        "wrong expected version for stream {stream_id}: expected {expected}, actual {actual}"
+    )]
+    WrongExpectedVersion {
+        stream_id: String,
+        expected: ExpectedVersion,
+        actual: u64,
+    },
+
+    /// A retry whose batch was only partly written before: not the same append.
+    #[error(
+        "stream {stream_id}: {already_written} of the {batch_size} events of this batch are \
+         already in the log, so it is neither a new append nor a retry of one"
+    )]
+    PartialRetry {
+        stream_id: String,
+        already_written: usize,
+        batch_size: usize,
+    },
+
+    /// An event id is taken by an event of another stream or another position.
+    #[error("event id {event_id} is already used by event {stream_version} of stream {stream_id}")]
+    DuplicateEventId {
+        event_id: Uuid,
+        stream_id: String,
+        stream_version: u64,
+    },
+
+    /// An old schema version could not be lifted to the current one.
+    #[error("cannot upcast {event_type} from schema version {schema_version}: {reason}")]
+    Upcast {
+        event_type: String,
+        schema_version: i32,
+        reason: String,
+    },
+
+    /// A stored row does not have the shape the store writes.
+    #[error("malformed stored event at global position {global_position}: {reason}")]
+    Malformed { global_position: i64, reason: String },
+
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+}
+
+impl StoreError {
+    /// True for the concurrency conflicts a writer may resolve by re-reading and retrying.
+    pub fn is_conflict(&self) -> bool {
+        matches!(
+            self,
+            Self::WrongExpectedVersion { .. } | Self::PartialRetry { .. }
+        )
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        Self::Database(DatabaseError::Query(error))
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StoreError {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        Self::Database(DatabaseError::Pool(error))
+    }
+}

@@ -1,0 +1,515 @@
+//! The event store proper: append with optimistic concurrency and idempotent
+//! retries, read a stream, read the whole log in commit-safe order.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use deadpool_postgres::{GenericClient, Pool};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{FromSql, Type};
+use tokio_postgres::{Config, Row};
+use uuid::Uuid;
+
+use crate::chain::{HashedFields, canonical_json, event_hash};
+use crate::error::{InvalidInput, StoreError};
+use crate::types::{
+    AppendOutcome, Checkpoint, ExpectedVersion, MAX_EVENT_TYPE_BYTES, NewEvent, RawJson,
+    RecordedEvent, StreamId,
+};
+use crate::upcast::Upcasters;
+
+/// The columns of [`RecordedEvent`], in the order `event_from_row` reads them.
+macro_rules! event_columns {
+    () => {
+        "global_position, tx_id::text::bigint, stream_id, stream_version, event_id, \
+         event_type, schema_version, payload, metadata, recorded_at, prev_hash, hash"
+    };
+}
+pub(crate) use event_columns;
+
+const SELECT_HEAD: &str = "SELECT stream_version, hash FROM events \
+     WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1";
+
+const INSERT_BATCH: &str = "INSERT INTO events (stream_id, stream_version, event_id, \
+     event_type, schema_version, payload, metadata, recorded_at, prev_hash, hash) \
+     SELECT $1, e.stream_version, e.event_id, e.event_type, e.schema_version, \
+            e.payload::jsonb, e.metadata::jsonb, $2, e.prev_hash, e.hash \
+     FROM unnest($3::bigint[], $4::uuid[], $5::text[], $6::int4[], $7::text[], $8::text[], \
+                 $9::bytea[], $10::bytea[]) \
+          WITH ORDINALITY AS e(stream_version, event_id, event_type, schema_version, \
+                               payload, metadata, prev_hash, hash, n) \
+     ORDER BY e.n \
+     RETURNING stream_version, global_position";
+
+const SELECT_BY_IDS: &str = "SELECT event_id, stream_id, stream_version, global_position \
+     FROM events WHERE event_id = ANY($1)";
+
+const SELECT_STREAM: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM events WHERE stream_id = $1 AND stream_version > $2 \
+     ORDER BY stream_version LIMIT $3"
+);
+
+// Only events of transactions older than every transaction still running are
+// read: one that took an earlier position but commits late is then never skipped,
+// because the reader stops before it until it has committed or aborted.
+const SELECT_ALL: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM events \
+     WHERE (tx_id, global_position) > (($1::bigint)::text::xid8, $2) \
+       AND tx_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())) \
+     ORDER BY tx_id, global_position LIMIT $3"
+);
+
+/// How many times an append with [`ExpectedVersion::Any`] retries after losing a race.
+const ANY_VERSION_ATTEMPTS: usize = 8;
+
+/// The event store on PostgreSQL. Cheap to clone: clones share the pool.
+#[derive(Clone, Debug)]
+pub struct EventStore {
+    pool: Pool,
+    /// For the dedicated LISTEN connection of subscriptions.
+    config: Config,
+    upcasters: Arc<Upcasters>,
+}
+
+/// An event made ready for the insert: validated and in canonical JSON.
+struct PreparedEvent<'a> {
+    source: &'a NewEvent,
+    payload: String,
+    metadata: String,
+}
+
+impl EventStore {
+    /// A store over `pool`; `config` is used for the subscriptions' LISTEN connection
+    /// and must reach the same database.
+    pub fn new(pool: Pool, config: Config) -> Self {
+        Self {
+            pool,
+            config,
+            upcasters: Arc::new(Upcasters::default()),
+        }
+    }
+
+    /// Lifts old schema versions on every read.
+    pub fn with_upcasters(mut self, upcasters: Upcasters) -> Self {
+        self.upcasters = Arc::new(upcasters);
+        self
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Appends `events` to `stream_id` in one statement, if the stream is at the
+    /// expected version.
+    ///
+    /// Retries follow EventStoreDB's rules: appending events whose ids are all
+    /// already in the stream, in the same order, at the same expected version,
+    /// succeeds without writing anything ([`AppendOutcome::already_written`]); a
+    /// batch of which only some are written is a [`StoreError::PartialRetry`].
+    pub async fn append(
+        &self,
+        stream_id: &StreamId,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+    ) -> Result<AppendOutcome, StoreError> {
+        let prepared = prepare_batch(events)?;
+        let client = self.pool.get().await?;
+        let client = &client;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let (version, head_hash) = head(client, stream_id).await?;
+            if let Some(required) = expected.required()
+                && version != required
+            {
+                return resolve_conflict(client, stream_id, expected, &prepared, version).await;
+            }
+            match insert_batch(client, stream_id, version, head_hash, &prepared).await {
+                Ok(global_positions) => {
+                    return Ok(AppendOutcome {
+                        stream_version: version + prepared.len() as u64,
+                        global_positions,
+                        already_written: false,
+                    });
+                }
+                Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+                    // Lost a race to another writer, or the events are already there.
+                    let (actual, _) = head(client, stream_id).await?;
+                    let outcome =
+                        resolve_conflict(client, stream_id, expected, &prepared, actual).await;
+                    let lost_race = matches!(outcome, Err(StoreError::WrongExpectedVersion { .. }));
+                    if expected == ExpectedVersion::Any
+                        && lost_race
+                        && attempts < ANY_VERSION_ATTEMPTS
+                    {
+                        continue;
+                    }
+                    return outcome;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
+    /// The stream's current version (0 when it has no events).
+    pub async fn stream_version(&self, stream_id: &StreamId) -> Result<u64, StoreError> {
+        let client = self.pool.get().await?;
+        Ok(head(&client, stream_id).await?.0)
+    }
+
+    /// Up to `limit` events of one stream after version `after_version`, in order.
+    pub async fn read_stream(
+        &self,
+        stream_id: &StreamId,
+        after_version: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let client = self.pool.get().await?;
+        let statement = client.prepare_cached(SELECT_STREAM).await?;
+        let after = i64::try_from(after_version).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = client
+            .query(&statement, &[&stream_id.as_str(), &after, &limit])
+            .await?;
+        rows.iter().map(|row| self.event_from_row(row)).collect()
+    }
+
+    /// Every event of one stream, in order.
+    pub async fn read_stream_all(
+        &self,
+        stream_id: &StreamId,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.read_stream(stream_id, 0, usize::MAX).await
+    }
+
+    /// Up to `limit` events after `after` in the log's global order, `(tx_id,
+    /// global_position)`, stopping before any transaction still in progress.
+    pub async fn read_all(
+        &self,
+        after: Checkpoint,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let client = self.pool.get().await?;
+        let statement = client.prepare_cached(SELECT_ALL).await?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = client
+            .query(
+                &statement,
+                &[&after.tx_id, &after.global_position, &limit],
+            )
+            .await?;
+        rows.iter().map(|row| self.event_from_row(row)).collect()
+    }
+
+    fn event_from_row(&self, row: &Row) -> Result<RecordedEvent, StoreError> {
+        let mut event = event_from_row(row)?;
+        if self
+            .upcasters
+            .applies_to(&event.event_type, event.schema_version)
+        {
+            let upcast_error = |schema_version, reason| StoreError::Upcast {
+                event_type: event.event_type.clone(),
+                schema_version,
+                reason,
+            };
+            let payload = event
+                .payload
+                .to_value()
+                .map_err(|e| upcast_error(event.schema_version, e.to_string()))?;
+            let (version, payload) = self
+                .upcasters
+                .upcast(&event.event_type, event.schema_version, payload)
+                .map_err(|(version, reason)| upcast_error(version, reason))?;
+            event.schema_version = version;
+            event.payload = RawJson(payload.to_string());
+        }
+        Ok(event)
+    }
+}
+
+/// Reads a row selected with [`event_columns!`], exactly as stored (no upcasting).
+pub(crate) fn event_from_row(row: &Row) -> Result<RecordedEvent, StoreError> {
+    let global_position: i64 = row.try_get(0)?;
+    let malformed = |reason: &str| StoreError::Malformed {
+        global_position,
+        reason: reason.to_owned(),
+    };
+    let stream_version: i64 = row.try_get(3)?;
+    let prev_hash: Option<&[u8]> = row.try_get(10)?;
+    let hash: &[u8] = row.try_get(11)?;
+    Ok(RecordedEvent {
+        global_position,
+        tx_id: row.try_get(1)?,
+        stream_id: row.try_get(2)?,
+        stream_version: u64::try_from(stream_version)
+            .map_err(|_| malformed("negative stream version"))?,
+        event_id: row.try_get(4)?,
+        event_type: row.try_get(5)?,
+        schema_version: row.try_get(6)?,
+        payload: row.try_get(7)?,
+        metadata: row.try_get(8)?,
+        recorded_at: row.try_get(9)?,
+        prev_hash: prev_hash
+            .map(<[u8; 32]>::try_from)
+            .transpose()
+            .map_err(|_| malformed("prev_hash is not 32 bytes"))?,
+        hash: <[u8; 32]>::try_from(hash).map_err(|_| malformed("hash is not 32 bytes"))?,
+    })
+}
+
+/// `jsonb` arrives as a version byte and the JSON text; `json` as the text alone.
+impl<'a> FromSql<'a> for RawJson {
+    fn from_sql(
+        ty: &Type,
+        raw: &'a [u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let text = if *ty == Type::JSONB {
+            match raw.split_first() {
+                Some((1, text)) => text,
+                _ => return Err("unsupported jsonb wire format version".into()),
+            }
+        } else {
+            raw
+        };
+        Ok(RawJson(std::str::from_utf8(text)?.to_owned()))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::JSONB || *ty == Type::JSON
+    }
+}
+
+fn prepare_batch(events: &[NewEvent]) -> Result<Vec<PreparedEvent<'_>>, InvalidInput> {
+    if events.is_empty() {
+        return Err(InvalidInput::EmptyBatch);
+    }
+    let mut seen = std::collections::HashSet::with_capacity(events.len());
+    events
+        .iter()
+        .enumerate()
+        .map(|(index, event)| {
+            let invalid = |reason: String| InvalidInput::Event { index, reason };
+            if !seen.insert(event.event_id) {
+                return Err(invalid(format!(
+                    "event id {} appears twice in the batch",
+                    event.event_id
+                )));
+            }
+            if event.event_type.is_empty() || event.event_type.len() > MAX_EVENT_TYPE_BYTES {
+                return Err(invalid(format!(
+                    "event type must be 1 to {MAX_EVENT_TYPE_BYTES} bytes"
+                )));
+            }
+            if event.event_type.chars().any(char::is_control) {
+                return Err(invalid("event type contains a control character".into()));
+            }
+            if event.schema_version < 1 {
+                return Err(invalid("schema version must be at least 1".into()));
+            }
+            if !event.payload.is_object() {
+                return Err(invalid("payload must be a JSON object".into()));
+            }
+            if !event.metadata.is_object() {
+                return Err(invalid("metadata must be a JSON object".into()));
+            }
+            let payload =
+                canonical_json(&event.payload).map_err(|e| invalid(format!("payload: {e}")))?;
+            let metadata =
+                canonical_json(&event.metadata).map_err(|e| invalid(format!("metadata: {e}")))?;
+            Ok(PreparedEvent {
+                source: event,
+                payload,
+                metadata,
+            })
+        })
+        .collect()
+}
+
+/// The stream's last version and hash; `(0, None)` for a stream with no events.
+async fn head(
+    client: &impl GenericClient,
+    stream_id: &StreamId,
+) -> Result<(u64, Option<[u8; 32]>), StoreError> {
+    let statement = client.prepare_cached(SELECT_HEAD).await?;
+    let Some(row) = client.query_opt(&statement, &[&stream_id.as_str()]).await? else {
+        return Ok((0, None));
+    };
+    let version: i64 = row.try_get(0)?;
+    let hash: &[u8] = row.try_get(1)?;
+    let malformed = || StoreError::Malformed {
+        global_position: 0,
+        reason: format!("head of stream {stream_id} is malformed"),
+    };
+    Ok((
+        u64::try_from(version).map_err(|_| malformed())?,
+        Some(<[u8; 32]>::try_from(hash).map_err(|_| malformed())?),
+    ))
+}
+
+/// Inserts the batch after `version`, chaining hashes from `head_hash`.
+async fn insert_batch(
+    client: &impl GenericClient,
+    stream_id: &StreamId,
+    version: u64,
+    head_hash: Option<[u8; 32]>,
+    events: &[PreparedEvent<'_>],
+) -> Result<Vec<i64>, tokio_postgres::Error> {
+    // PostgreSQL keeps microseconds; truncate so the hashed instant is the stored one.
+    let now = jiff::Timestamp::now();
+    let recorded_at_micros = now.as_microsecond();
+    let recorded_at = jiff::Timestamp::from_microsecond(recorded_at_micros).unwrap_or(now);
+
+    let count = events.len();
+    let mut versions = Vec::with_capacity(count);
+    let mut ids = Vec::with_capacity(count);
+    let mut types = Vec::with_capacity(count);
+    let mut schemas = Vec::with_capacity(count);
+    let mut payloads = Vec::with_capacity(count);
+    let mut metadata = Vec::with_capacity(count);
+    let mut prev_hashes: Vec<Option<[u8; 32]>> = Vec::with_capacity(count);
+    let mut hashes: Vec<[u8; 32]> = Vec::with_capacity(count);
+    let mut prev = head_hash;
+    for (offset, event) in events.iter().enumerate() {
+        let stream_version = version + 1 + offset as u64;
+        let hash = event_hash(
+            prev.as_ref(),
+            &HashedFields {
+                stream_id: stream_id.as_str(),
+                stream_version,
+                event_id: event.source.event_id,
+                event_type: &event.source.event_type,
+                schema_version: event.source.schema_version,
+                payload: &event.payload,
+                metadata: &event.metadata,
+                recorded_at_micros,
+            },
+        );
+        versions.push(i64::try_from(stream_version).unwrap_or(i64::MAX));
+        ids.push(event.source.event_id);
+        types.push(event.source.event_type.as_str());
+        schemas.push(event.source.schema_version);
+        payloads.push(event.payload.as_str());
+        metadata.push(event.metadata.as_str());
+        prev_hashes.push(prev);
+        hashes.push(hash);
+        prev = Some(hash);
+    }
+    let prev_hashes: Vec<Option<&[u8]>> = prev_hashes
+        .iter()
+        .map(|h| h.as_ref().map(|h| h.as_slice()))
+        .collect();
+    let hashes: Vec<&[u8]> = hashes.iter().map(|h| h.as_slice()).collect();
+
+    let statement = client.prepare_cached(INSERT_BATCH).await?;
+    let rows = client
+        .query(
+            &statement,
+            &[
+                &stream_id.as_str(),
+                &recorded_at,
+                &versions,
+                &ids,
+                &types,
+                &schemas,
+                &payloads,
+                &metadata,
+                &prev_hashes,
+                &hashes,
+            ],
+        )
+        .await?;
+    let mut positions: Vec<(i64, i64)> = rows
+        .iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect::<Result<_, tokio_postgres::Error>>()?;
+    positions.sort_unstable();
+    Ok(positions.into_iter().map(|(_, position)| position).collect())
+}
+
+/// Decides, after the stream was not at the expected version or the insert hit a
+/// unique constraint, whether this is an idempotent retry or a real conflict.
+async fn resolve_conflict(
+    client: &impl GenericClient,
+    stream_id: &StreamId,
+    expected: ExpectedVersion,
+    events: &[PreparedEvent<'_>],
+    actual: u64,
+) -> Result<AppendOutcome, StoreError> {
+    let ids: Vec<Uuid> = events.iter().map(|e| e.source.event_id).collect();
+    let statement = client.prepare_cached(SELECT_BY_IDS).await?;
+    let rows = client.query(&statement, &[&ids]).await?;
+    let wrong_version = || StoreError::WrongExpectedVersion {
+        stream_id: stream_id.to_string(),
+        expected,
+        actual,
+    };
+    if rows.is_empty() {
+        return Err(wrong_version());
+    }
+    let mut found: HashMap<Uuid, (String, u64, i64)> = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let version: i64 = row.try_get(2)?;
+        found.insert(
+            row.try_get(0)?,
+            (
+                row.try_get(1)?,
+                u64::try_from(version).unwrap_or(0),
+                row.try_get(3)?,
+            ),
+        );
+    }
+    // An id used in another stream can never be a retry of this append.
+    for id in &ids {
+        if let Some((other_stream, version, _)) = found.get(id)
+            && other_stream != stream_id.as_str()
+        {
+            return Err(StoreError::DuplicateEventId {
+                event_id: *id,
+                stream_id: other_stream.clone(),
+                stream_version: *version,
+            });
+        }
+    }
+    if found.len() < ids.len() {
+        return Err(StoreError::PartialRetry {
+            stream_id: stream_id.to_string(),
+            already_written: found.len(),
+            batch_size: ids.len(),
+        });
+    }
+    // Every id is in this stream: a retry only if they sit in batch order, right
+    // after the version the writer expected.
+    let first_version = found.get(&ids[0]).map_or(0, |f| f.1);
+    let mut positions = Vec::with_capacity(ids.len());
+    for (offset, id) in ids.iter().enumerate() {
+        let Some((_, version, position)) = found.get(id) else {
+            return Err(wrong_version());
+        };
+        if *version != first_version + offset as u64 {
+            return Err(StoreError::DuplicateEventId {
+                event_id: *id,
+                stream_id: stream_id.to_string(),
+                stream_version: *version,
+            });
+        }
+        positions.push(*position);
+    }
+    if let Some(required) = expected.required()
+        && first_version != required + 1
+    {
+        return Err(wrong_version());
+    }
+    Ok(AppendOutcome {
+        stream_version: first_version + ids.len() as u64 - 1,
+        global_positions: positions,
+        already_written: true,
+    })
+}

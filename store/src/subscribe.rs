@@ -1,0 +1,150 @@
+//! Following the log live: read in batches from a checkpoint, then wait.
+//!
+//! A NOTIFY on every append wakes subscribers early, but it is only a hint:
+//! notifications are lost while the listening connection is down, and an event
+//! may be readable only after an older transaction ends. So a subscriber also
+//! polls at a fixed interval and never depends on a notification arriving.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::sync::watch;
+use tokio_postgres::{AsyncMessage, Config, NoTls};
+
+use crate::error::StoreError;
+use crate::store::EventStore;
+use crate::types::{Checkpoint, RecordedEvent};
+
+/// The channel the event table's trigger notifies on.
+pub const NOTIFY_CHANNEL: &str = "onestop_events";
+
+/// How a subscription reads and waits.
+#[derive(Debug, Clone, Copy)]
+pub struct SubscriptionOptions {
+    /// Most events handed out at once.
+    pub batch_size: usize,
+    /// Longest wait between reads when no notification arrives.
+    pub poll_interval: Duration,
+}
+
+impl Default for SubscriptionOptions {
+    fn default() -> Self {
+        Self {
+            batch_size: 1000,
+            poll_interval: Duration::from_millis(500),
+        }
+    }
+}
+
+/// A reader that follows the log from a checkpoint.
+#[derive(Debug)]
+pub struct Subscription {
+    store: EventStore,
+    checkpoint: Checkpoint,
+    options: SubscriptionOptions,
+    wakeups: watch::Receiver<u64>,
+    listener: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+impl EventStore {
+    /// Follows the log from `from` (exclusive). Opens one dedicated connection that
+    /// LISTENs for appends, reconnecting in the background when it drops.
+    pub fn subscribe(&self, from: Checkpoint, options: SubscriptionOptions) -> Subscription {
+        let (sender, wakeups) = watch::channel(0);
+        let listener = tokio::spawn(listen(self.config().clone(), sender));
+        Subscription {
+            store: self.clone(),
+            checkpoint: from,
+            options,
+            wakeups,
+            listener,
+        }
+    }
+}
+
+impl Subscription {
+    /// Where the subscription stands: after the last event it handed out.
+    pub fn checkpoint(&self) -> Checkpoint {
+        self.checkpoint
+    }
+
+    /// The next non-empty batch, waiting as long as it takes.
+    pub async fn next_batch(&mut self) -> Result<Vec<RecordedEvent>, StoreError> {
+        loop {
+            // Mark notifications seen *before* reading, so one arriving during the
+            // read still wakes the wait below.
+            self.wakeups.borrow_and_update();
+            let batch = self
+                .store
+                .read_all(self.checkpoint, self.options.batch_size)
+                .await?;
+            if let Some(last) = batch.last() {
+                self.checkpoint = last.checkpoint();
+                return Ok(batch);
+            }
+            tokio::select! {
+                _ = self.wakeups.changed() => {}
+                () = tokio::time::sleep(self.options.poll_interval) => {}
+            }
+        }
+    }
+}
+
+/// Keeps a LISTEN connection open and bumps `sender` on every notification.
+async fn listen(config: Config, sender: watch::Sender<u64>) {
+    let mut backoff = Duration::from_millis(100);
+    while !sender.is_closed() {
+        match listen_once(&config, &sender).await {
+            Ok(()) => backoff = Duration::from_millis(100),
+            Err(error) => {
+                tracing::warn!(%error, "event notification listener lost its connection");
+            }
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+async fn listen_once(
+    config: &Config,
+    sender: &watch::Sender<u64>,
+) -> Result<(), tokio_postgres::Error> {
+    let (client, mut connection) = config.connect(NoTls).await?;
+    let (messages_tx, mut messages) = tokio::sync::mpsc::unbounded_channel();
+    let driver = tokio::spawn(async move {
+        let mut stream = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = stream.next().await {
+            let failed = message.is_err();
+            if messages_tx.send(message).is_err() || failed {
+                break;
+            }
+        }
+    });
+    client
+        .batch_execute(&format!("LISTEN {NOTIFY_CHANNEL}"))
+        .await?;
+    // Anything appended while (re)connecting is found by the reader's next read.
+    sender.send_modify(|n| *n = n.wrapping_add(1));
+    let outcome = loop {
+        tokio::select! {
+            message = messages.recv() => match message {
+                Some(Ok(AsyncMessage::Notification(_))) => {
+                    sender.send_modify(|n| *n = n.wrapping_add(1));
+                }
+                Some(Ok(_)) => {}
+                Some(Err(error)) => break Err(error),
+                None => break Ok(()),
+            },
+            () = sender.closed() => break Ok(()),
+        }
+    };
+    driver.abort();
+    drop(client);
+    outcome
+}
