@@ -38,12 +38,25 @@ pub struct TestDatabase {
 impl TestDatabase {
     /// Creates a migrated database for one test.
     pub async fn create() -> Result<Self, MigrationError> {
+        Self::new(true).await
+    }
+
+    /// Creates an empty database, not yet migrated, for tests of migrating itself.
+    pub async fn empty() -> Result<Self, MigrationError> {
+        Self::new(false).await
+    }
+
+    async fn new(migrated: bool) -> Result<Self, MigrationError> {
         let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_SERVER_URL.into());
         let server = parse_url(&url)?;
         let mut maintenance = server.clone();
         maintenance.dbname("postgres");
 
-        let template = ensure_template(&maintenance).await?;
+        let template = if migrated {
+            ensure_template(&maintenance).await?
+        } else {
+            "template0".to_owned()
+        };
 
         let created = SystemTime::now()
             .duration_since(UNIX_EPOCH)

@@ -6,7 +6,10 @@ use clap::{Parser, Subcommand};
 use onestop_store::{EventStore, PoolSettings, build_pool};
 
 #[derive(Parser)]
-#[command(version, about = "Replay, verify and export the one-stop shop's event log")]
+#[command(
+    version,
+    about = "Replay, verify and export the one-stop shop's event log"
+)]
 struct Cli {
     /// The database (default postgres://postgres@127.0.0.1:5432/onestop).
     #[arg(

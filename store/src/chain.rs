@@ -1,11 +1,10 @@
 //! Tamper evidence: each event's hash is `SHA-256(prev_hash || canonical bytes)`,
 //! chained per stream.
 //!
-//! The canonical bytes must be recomputable from what the database gives back, so
-//! JSON is written in one canonical form (keys sorted by their bytes, no spaces,
-//! numbers as described at [`canonical_json`]) and that very text is what gets
-//! stored. Reading the `jsonb` back and writing it canonically again yields the same
-//! text, which the property tests check against the real database.
+//! Payload and metadata are written in one canonical JSON form (keys sorted by
+//! their bytes, no spaces, numbers as described at [`canonical_json`]) and stored
+//! as that very text in `json` columns, so the bytes hashed are the bytes stored
+//! and verification needs no re-encoding.
 
 use std::fmt::Write as _;
 
@@ -147,8 +146,9 @@ mod tests {
 
     #[test]
     fn keys_are_sorted_and_spacing_removed() {
-        let text = canonical_json(&json!({"b": 1, "a": [true, null, "x"], "ab": {"z": 0, "y": -1}}))
-            .unwrap();
+        let text =
+            canonical_json(&json!({"b": 1, "a": [true, null, "x"], "ab": {"z": 0, "y": -1}}))
+                .unwrap();
         assert_eq!(text, r#"{"a":[true,null,"x"],"ab":{"y":-1,"z":0},"b":1}"#);
     }
 

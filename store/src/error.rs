@@ -32,9 +32,7 @@ pub enum StoreError {
     Invalid(#[from] InvalidInput),
 
     /// Someone else appended first (or the stream is not where the writer thought).
-    #[error(
-        "wrong expected version for stream {stream_id}: expected {expected}, actual {actual}"
-    )]
+    #[error("wrong expected version for stream {stream_id}: expected {expected}, actual {actual}")]
     WrongExpectedVersion {
         stream_id: String,
         expected: ExpectedVersion,
@@ -70,7 +68,10 @@ pub enum StoreError {
 
     /// A stored row does not have the shape the store writes.
     #[error("malformed stored event at global position {global_position}: {reason}")]
-    Malformed { global_position: i64, reason: String },
+    Malformed {
+        global_position: i64,
+        reason: String,
+    },
 
     #[error(transparent)]
     Database(#[from] DatabaseError),

@@ -5,7 +5,8 @@
 //! - [`EventStore::read_stream`], [`EventStore::read_all`]: the log in the order
 //!   readers can trust, `(tx_id, global_position)` below the oldest running
 //!   transaction, so a late commit is never skipped.
-//! - [`EventStore::subscribe`]: catch up, then follow live (NOTIFY wake-ups plus polling).
+//! - [`EventStore::subscribe`]: catch up, then follow live (wake-ups on append,
+//!   NOTIFY across processes, plus polling).
 //! - [`EventStore::verify`]: recompute the per-stream SHA-256 hash chains.
 //! - [`Upcasters`]: lift old schema versions on read.
 //!
@@ -14,6 +15,7 @@
 
 mod chain;
 mod error;
+mod notify;
 mod pool;
 mod store;
 mod subscribe;
@@ -23,9 +25,10 @@ mod verify;
 
 pub use chain::{CanonicalJsonError, HashedFields, canonical_json, event_hash};
 pub use error::{DatabaseError, InvalidInput, StoreError};
+pub use notify::NOTIFY_CHANNEL;
 pub use pool::{PoolBuildError, PoolSettings, build_pool};
 pub use store::EventStore;
-pub use subscribe::{NOTIFY_CHANNEL, Subscription, SubscriptionOptions};
+pub use subscribe::{Subscription, SubscriptionOptions};
 pub use types::{
     AppendOutcome, Checkpoint, ExpectedVersion, MAX_EVENT_TYPE_BYTES, MAX_STREAM_ID_BYTES,
     NewEvent, RawJson, RecordedEvent, StreamId,

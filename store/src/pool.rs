@@ -41,7 +41,11 @@ pub fn build_pool(config: &Config, settings: &PoolSettings) -> Result<Pool, Pool
     let mut config = config.clone();
     // Startup options apply before the first statement, so no connection is ever
     // handed out with the wrong role; a later RESET ROLE returns to this one.
-    let mut options: Vec<String> = config.get_options().map(str::to_owned).into_iter().collect();
+    let mut options: Vec<String> = config
+        .get_options()
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
     if let Some(role) = &settings.role {
         options.push(format!("-c role={role}"));
     }

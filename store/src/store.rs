@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use deadpool_postgres::{GenericClient, Pool};
+use futures_util::TryStreamExt;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{FromSql, Type};
 use tokio_postgres::{Config, Row};
@@ -12,6 +13,7 @@ use uuid::Uuid;
 
 use crate::chain::{HashedFields, canonical_json, event_hash};
 use crate::error::{InvalidInput, StoreError};
+use crate::notify::AppendSignal;
 use crate::types::{
     AppendOutcome, Checkpoint, ExpectedVersion, MAX_EVENT_TYPE_BYTES, NewEvent, RawJson,
     RecordedEvent, StreamId,
@@ -21,7 +23,7 @@ use crate::upcast::Upcasters;
 /// The columns of [`RecordedEvent`], in the order `event_from_row` reads them.
 macro_rules! event_columns {
     () => {
-        "global_position, tx_id::text::bigint, stream_id, stream_version, event_id, \
+        "global_position, tx_id, stream_id, stream_version, event_id, \
          event_type, schema_version, payload, metadata, recorded_at, prev_hash, hash"
     };
 }
@@ -33,7 +35,7 @@ const SELECT_HEAD: &str = "SELECT stream_version, hash FROM events \
 const INSERT_BATCH: &str = "INSERT INTO events (stream_id, stream_version, event_id, \
      event_type, schema_version, payload, metadata, recorded_at, prev_hash, hash) \
      SELECT $1, e.stream_version, e.event_id, e.event_type, e.schema_version, \
-            e.payload::jsonb, e.metadata::jsonb, $2, e.prev_hash, e.hash \
+            e.payload::json, e.metadata::json, $2, e.prev_hash, e.hash \
      FROM unnest($3::bigint[], $4::uuid[], $5::text[], $6::int4[], $7::text[], $8::text[], \
                  $9::bytea[], $10::bytea[]) \
           WITH ORDINALITY AS e(stream_version, event_id, event_type, schema_version, \
@@ -73,6 +75,7 @@ pub struct EventStore {
     /// For the dedicated LISTEN connection of subscriptions.
     config: Config,
     upcasters: Arc<Upcasters>,
+    signal: Arc<AppendSignal>,
 }
 
 /// An event made ready for the insert: validated and in canonical JSON.
@@ -90,6 +93,7 @@ impl EventStore {
             pool,
             config,
             upcasters: Arc::new(Upcasters::default()),
+            signal: AppendSignal::new(),
         }
     }
 
@@ -105,6 +109,10 @@ impl EventStore {
 
     pub(crate) fn config(&self) -> &Config {
         &self.config
+    }
+
+    pub(crate) fn signal(&self) -> &AppendSignal {
+        &self.signal
     }
 
     /// Appends `events` to `stream_id` in one statement, if the stream is at the
@@ -134,6 +142,7 @@ impl EventStore {
             }
             match insert_batch(client, stream_id, version, head_hash, &prepared).await {
                 Ok(global_positions) => {
+                    self.signal.appended(&self.pool);
                     return Ok(AppendOutcome {
                         stream_version: version + prepared.len() as u64,
                         global_positions,
@@ -200,13 +209,16 @@ impl EventStore {
         let client = self.pool.get().await?;
         let statement = client.prepare_cached(SELECT_ALL).await?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = client
-            .query(
-                &statement,
-                &[&after.tx_id, &after.global_position, &limit],
-            )
-            .await?;
-        rows.iter().map(|row| self.event_from_row(row)).collect()
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
+            [&after.tx_id, &after.global_position, &limit];
+        // Rows are decoded as they stream in, while the server is still sending.
+        let rows = client.query_raw(&statement, params).await?;
+        futures_util::pin_mut!(rows);
+        let mut events = Vec::with_capacity(usize::try_from(limit).unwrap_or(0).min(10_000));
+        while let Some(row) = rows.try_next().await? {
+            events.push(self.event_from_row(&row)?);
+        }
+        Ok(events)
     }
 
     fn event_from_row(&self, row: &Row) -> Result<RecordedEvent, StoreError> {
@@ -247,7 +259,7 @@ pub(crate) fn event_from_row(row: &Row) -> Result<RecordedEvent, StoreError> {
     let hash: &[u8] = row.try_get(11)?;
     Ok(RecordedEvent {
         global_position,
-        tx_id: row.try_get(1)?,
+        tx_id: row.try_get::<_, TxId>(1)?.0,
         stream_id: row.try_get(2)?,
         stream_version: u64::try_from(stream_version)
             .map_err(|_| malformed("negative stream version"))?,
@@ -256,7 +268,7 @@ pub(crate) fn event_from_row(row: &Row) -> Result<RecordedEvent, StoreError> {
         schema_version: row.try_get(6)?,
         payload: row.try_get(7)?,
         metadata: row.try_get(8)?,
-        recorded_at: row.try_get(9)?,
+        recorded_at: row.try_get::<_, PgTimestamp>(9)?.0,
         prev_hash: prev_hash
             .map(<[u8; 32]>::try_from)
             .transpose()
@@ -265,7 +277,42 @@ pub(crate) fn event_from_row(row: &Row) -> Result<RecordedEvent, StoreError> {
     })
 }
 
-/// `jsonb` arrives as a version byte and the JSON text; `json` as the text alone.
+/// A full transaction id (`xid8`), read in binary: 64 bits, in practice far below 2^63.
+struct TxId(i64);
+
+impl<'a> FromSql<'a> for TxId {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let bytes: [u8; 8] = raw.try_into()?;
+        Ok(TxId(i64::try_from(u64::from_be_bytes(bytes))?))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::XID8
+    }
+}
+
+/// A `timestamptz` read in binary: microseconds since 2000-01-01 UTC. Converted
+/// with one addition, where the generic conversion does calendar arithmetic.
+struct PgTimestamp(jiff::Timestamp);
+
+/// Microseconds from the Unix epoch to PostgreSQL's, 2000-01-01T00:00:00Z.
+const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
+impl<'a> FromSql<'a> for PgTimestamp {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let micros = i64::from_be_bytes(raw.try_into()?);
+        let unix = micros
+            .checked_add(PG_EPOCH_MICROS)
+            .ok_or("timestamp out of range")?;
+        Ok(PgTimestamp(jiff::Timestamp::from_microsecond(unix)?))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::TIMESTAMPTZ
+    }
+}
+
+/// `json` arrives as the stored text; `jsonb` as a version byte and the text.
 impl<'a> FromSql<'a> for RawJson {
     fn from_sql(
         ty: &Type,
@@ -431,7 +478,10 @@ async fn insert_batch(
         .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
         .collect::<Result<_, tokio_postgres::Error>>()?;
     positions.sort_unstable();
-    Ok(positions.into_iter().map(|(_, position)| position).collect())
+    Ok(positions
+        .into_iter()
+        .map(|(_, position)| position)
+        .collect())
 }
 
 /// Decides, after the stream was not at the expected version or the insert hit a

@@ -1,9 +1,10 @@
 //! Following the log live: read in batches from a checkpoint, then wait.
 //!
-//! A NOTIFY on every append wakes subscribers early, but it is only a hint:
-//! notifications are lost while the listening connection is down, and an event
-//! may be readable only after an older transaction ends. So a subscriber also
-//! polls at a fixed interval and never depends on a notification arriving.
+//! Appends wake subscribers early (directly in this process, by NOTIFY from
+//! others), but a wake-up is only a hint: notifications are lost while the
+//! listening connection is down, and an event may be readable only after an older
+//! transaction ends. So a subscriber also polls at a fixed interval and never
+//! depends on a wake-up arriving.
 
 use std::time::Duration;
 
@@ -12,11 +13,9 @@ use tokio::sync::watch;
 use tokio_postgres::{AsyncMessage, Config, NoTls};
 
 use crate::error::StoreError;
+use crate::notify::NOTIFY_CHANNEL;
 use crate::store::EventStore;
 use crate::types::{Checkpoint, RecordedEvent};
-
-/// The channel the event table's trigger notifies on.
-pub const NOTIFY_CHANNEL: &str = "onestop_events";
 
 /// How a subscription reads and waits.
 #[derive(Debug, Clone, Copy)]
@@ -43,6 +42,7 @@ pub struct Subscription {
     checkpoint: Checkpoint,
     options: SubscriptionOptions,
     wakeups: watch::Receiver<u64>,
+    local_wakeups: watch::Receiver<u64>,
     listener: tokio::task::JoinHandle<()>,
 }
 
@@ -63,6 +63,7 @@ impl EventStore {
             checkpoint: from,
             options,
             wakeups,
+            local_wakeups: self.signal().local_wakeups(),
             listener,
         }
     }
@@ -80,6 +81,7 @@ impl Subscription {
             // Mark notifications seen *before* reading, so one arriving during the
             // read still wakes the wait below.
             self.wakeups.borrow_and_update();
+            self.local_wakeups.borrow_and_update();
             let batch = self
                 .store
                 .read_all(self.checkpoint, self.options.batch_size)
@@ -90,6 +92,7 @@ impl Subscription {
             }
             tokio::select! {
                 _ = self.wakeups.changed() => {}
+                _ = self.local_wakeups.changed() => {}
                 () = tokio::time::sleep(self.options.poll_interval) => {}
             }
         }

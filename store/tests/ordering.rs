@@ -1,5 +1,6 @@
 //! Global order readers can trust: a transaction that took an earlier position but
 //! commits late is never skipped, by a catch-up read or by a live subscription.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failure
 
 mod common;
 
@@ -11,9 +12,7 @@ use onestop_store::{Checkpoint, EventStore, ExpectedVersion, SubscriptionOptions
 use uuid::Uuid;
 
 /// Opens a transaction that inserts one event and stays open until committed.
-async fn begin_late_writer(
-    database: &TestDatabase,
-) -> (tokio_postgres::Client, Uuid) {
+async fn begin_late_writer(database: &TestDatabase) -> (tokio_postgres::Client, Uuid) {
     let client = database.superuser().await.unwrap();
     let event_id = Uuid::now_v7();
     client.batch_execute("BEGIN").await.unwrap();
@@ -53,11 +52,18 @@ async fn a_late_commit_with_an_earlier_position_is_not_skipped() {
     // … while another append takes position 2 and commits at once.
     let early = event(2);
     let outcome = store
-        .append(&stream("case-early"), ExpectedVersion::NoStream, &[early.clone()])
+        .append(
+            &stream("case-early"),
+            ExpectedVersion::NoStream,
+            std::slice::from_ref(&early),
+        )
         .await
         .unwrap();
     let late_position: i64 = late
-        .query_one("SELECT global_position FROM events WHERE event_id = $1", &[&late_id])
+        .query_one(
+            "SELECT global_position FROM events WHERE event_id = $1",
+            &[&late_id],
+        )
         .await
         .unwrap()
         .get(0);
@@ -123,13 +129,20 @@ async fn a_live_subscription_waits_for_the_late_commit() {
     let (late, late_id) = begin_late_writer(&db).await;
     let early = event(2);
     store
-        .append(&stream("case-early"), ExpectedVersion::NoStream, &[early.clone()])
+        .append(
+            &stream("case-early"),
+            ExpectedVersion::NoStream,
+            std::slice::from_ref(&early),
+        )
         .await
         .unwrap();
 
     // However long the late transaction stays open, nothing overtakes it.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(seen_rx.try_recv().is_err(), "delivered past an open transaction");
+    assert!(
+        seen_rx.try_recv().is_err(),
+        "delivered past an open transaction"
+    );
 
     late.batch_execute("COMMIT").await.unwrap();
     let first = tokio::time::timeout(Duration::from_secs(10), seen_rx.recv())
@@ -145,31 +158,43 @@ async fn a_live_subscription_waits_for_the_late_commit() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_notification_wakes_a_subscriber_long_before_its_poll() {
-    let (_db, store) = fresh_store().await;
-    let mut subscription = store.subscribe(
-        Checkpoint::START,
-        SubscriptionOptions {
-            batch_size: 100,
-            poll_interval: Duration::from_secs(3600),
-        },
+async fn an_append_wakes_subscribers_long_before_their_poll() {
+    let (db, writer) = fresh_store().await;
+    // A reader with its own pool stands for another process: only the NOTIFY
+    // reaches it. A subscription on the writer's own store is woken in-process.
+    let other_process = EventStore::new(
+        onestop_store::build_pool(db.config(), &Default::default()).unwrap(),
+        db.config().clone(),
     );
-    // First read happens at once (nothing there), then the subscriber waits.
-    let follower = tokio::spawn(async move { subscription.next_batch().await });
+    let hourly = SubscriptionOptions {
+        batch_size: 100,
+        poll_interval: Duration::from_secs(3600),
+    };
+    let mut remote = other_process.subscribe(Checkpoint::START, hourly);
+    let mut local = writer.subscribe(Checkpoint::START, hourly);
+    // Each reads at once (nothing there), then waits.
+    let remote = tokio::spawn(async move { remote.next_batch().await });
+    let local = tokio::spawn(async move { local.next_batch().await });
     // Give the listener time to LISTEN before appending.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let appended = event(1);
-    store
-        .append(&stream("case-wake"), ExpectedVersion::NoStream, &[appended.clone()])
+    writer
+        .append(
+            &stream("case-wake"),
+            ExpectedVersion::NoStream,
+            std::slice::from_ref(&appended),
+        )
         .await
         .unwrap();
-    let batch = tokio::time::timeout(Duration::from_secs(20), follower)
-        .await
-        .expect("woken by the notification, not by the hour-long poll")
-        .unwrap()
-        .unwrap();
-    assert_eq!(batch.len(), 1);
-    assert_eq!(batch[0].event_id, appended.event_id);
+    for follower in [remote, local] {
+        let batch = tokio::time::timeout(Duration::from_secs(20), follower)
+            .await
+            .expect("woken by the append, not by the hour-long poll")
+            .unwrap()
+            .unwrap();
+        assert_eq!(batch.len(), 1);
+        assert_eq!(batch[0].event_id, appended.event_id);
+    }
 }
 
 #[tokio::test]
@@ -180,7 +205,11 @@ async fn read_all_pages_through_the_log_in_order() {
         let batch: Vec<_> = (0..7).map(event).collect();
         expected.extend(batch.iter().map(|e| e.event_id));
         store
-            .append(&stream(&format!("case-{s}")), ExpectedVersion::NoStream, &batch)
+            .append(
+                &stream(&format!("case-{s}")),
+                ExpectedVersion::NoStream,
+                &batch,
+            )
             .await
             .unwrap();
     }

@@ -1,6 +1,6 @@
 //! Shared set-up for the store's tests: a fresh database and a store working as
 //! the application role.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::expect_used)]
 
 use onestop_migrations::APPLICATION_ROLE;
 use onestop_migrations::testing::TestDatabase;
