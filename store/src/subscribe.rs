@@ -17,6 +17,9 @@ use crate::notify::NOTIFY_CHANNEL;
 use crate::store::EventStore;
 use crate::types::{Checkpoint, RecordedEvent};
 
+/// First re-read delay after a wake-up found nothing new.
+const AFTER_WAKE_UP: Duration = Duration::from_millis(10);
+
 /// How a subscription reads and waits.
 #[derive(Debug, Clone, Copy)]
 pub struct SubscriptionOptions {
@@ -76,10 +79,15 @@ impl Subscription {
     }
 
     /// The next non-empty batch, waiting as long as it takes.
+    ///
+    /// After a wake-up that finds nothing (the new events are behind a transaction
+    /// still running elsewhere), it looks again soon, backing off from 10 ms up to
+    /// the poll interval, rather than sleeping a whole interval.
     pub async fn next_batch(&mut self) -> Result<Vec<RecordedEvent>, StoreError> {
+        let mut wait = self.options.poll_interval;
         loop {
-            // Mark notifications seen *before* reading, so one arriving during the
-            // read still wakes the wait below.
+            // Mark wake-ups seen *before* reading, so one arriving during the read
+            // still ends the wait below.
             self.wakeups.borrow_and_update();
             self.local_wakeups.borrow_and_update();
             let batch = self
@@ -90,10 +98,13 @@ impl Subscription {
                 self.checkpoint = last.checkpoint();
                 return Ok(batch);
             }
+            // Woken: read again at once, then back off from AFTER_WAKE_UP.
             tokio::select! {
-                _ = self.wakeups.changed() => {}
-                _ = self.local_wakeups.changed() => {}
-                () = tokio::time::sleep(self.options.poll_interval) => {}
+                _ = self.wakeups.changed() => wait = AFTER_WAKE_UP,
+                _ = self.local_wakeups.changed() => wait = AFTER_WAKE_UP,
+                () = tokio::time::sleep(wait) => {
+                    wait = (wait * 2).min(self.options.poll_interval);
+                }
             }
         }
     }
