@@ -59,5 +59,10 @@ async fn a_missing_database_is_created_then_migrated() {
     let applied = prepare_database(database.config()).await.unwrap();
     assert!(!applied.is_empty());
     // Running it again changes nothing.
-    assert!(prepare_database(database.config()).await.unwrap().is_empty());
+    assert!(
+        prepare_database(database.config())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

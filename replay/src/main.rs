@@ -24,8 +24,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Recompute every stream's hash chain; exit 1 naming each broken stream/version.
+    /// Recompute every stream's hash chain and the latest seal; exit 1 naming each
+    /// broken stream/version.
     Verify,
+    /// Seal the log: append a digest of every stream's head (run it periodically,
+    /// and keep the printed digest outside the system).
+    Seal,
 }
 
 #[tokio::main]
@@ -33,17 +37,41 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Verify => verify(&cli.database_url).await,
+        Command::Seal => seal(&cli.database_url).await,
+    }
+}
+
+fn open_store(url: &str) -> Result<EventStore, Box<dyn std::error::Error>> {
+    let config = onestop_migrations::parse_url(url)?;
+    let pool = build_pool(&config, &PoolSettings::default())?;
+    Ok(EventStore::new(pool, config))
+}
+
+async fn seal(url: &str) -> ExitCode {
+    let outcome =
+        async { Ok::<_, Box<dyn std::error::Error>>(open_store(url)?.seal().await?) }.await;
+    match outcome {
+        Ok(seal) => {
+            println!(
+                "sealed {} events in {} streams up to transaction {} position {}: {}",
+                seal.events,
+                seal.streams,
+                seal.up_to.tx_id,
+                seal.up_to.global_position,
+                seal.heads_digest
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("onestop-replay: {error}");
+            ExitCode::from(2)
+        }
     }
 }
 
 async fn verify(url: &str) -> ExitCode {
-    let outcome = async {
-        let config = onestop_migrations::parse_url(url)?;
-        let pool = build_pool(&config, &PoolSettings::default())?;
-        let store = EventStore::new(pool, config);
-        Ok::<_, Box<dyn std::error::Error>>(store.verify().await?)
-    }
-    .await;
+    let outcome =
+        async { Ok::<_, Box<dyn std::error::Error>>(open_store(url)?.verify().await?) }.await;
     match outcome {
         Ok(report) => {
             for broken in &report.breaks {

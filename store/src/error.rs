@@ -73,6 +73,10 @@ pub enum StoreError {
         reason: String,
     },
 
+    /// A seal needs at least one event every reader can see.
+    #[error("the log has no events to seal yet")]
+    NothingToSeal,
+
     #[error(transparent)]
     Database(#[from] DatabaseError),
 }

@@ -7,7 +7,8 @@
 //!   transaction, so a late commit is never skipped.
 //! - [`EventStore::subscribe`]: catch up, then follow live (wake-ups on append,
 //!   NOTIFY across processes, plus polling).
-//! - [`EventStore::verify`]: recompute the per-stream SHA-256 hash chains.
+//! - [`EventStore::verify`]: recompute the per-stream SHA-256 hash chains and
+//!   check the latest seal; [`EventStore::seal`] fixes every stream's head.
 //! - [`Upcasters`]: lift old schema versions on read.
 //!
 //! The table, its immutability trigger and the application role's grants are in
@@ -17,6 +18,7 @@ mod chain;
 mod error;
 mod notify;
 mod pool;
+mod seal;
 mod store;
 mod subscribe;
 mod types;
@@ -27,6 +29,7 @@ pub use chain::{CanonicalJsonError, HashedFields, canonical_json, event_hash};
 pub use error::{DatabaseError, InvalidInput, StoreError};
 pub use notify::NOTIFY_CHANNEL;
 pub use pool::{PoolBuildError, PoolSettings, build_pool};
+pub use seal::{LogSeal, SEAL_EVENT_TYPE, SEAL_STREAM};
 pub use store::EventStore;
 pub use subscribe::{Subscription, SubscriptionOptions};
 pub use types::{

@@ -3,6 +3,7 @@
 
 use crate::chain::{HashedFields, event_hash};
 use crate::error::StoreError;
+use crate::seal::{LogSeal, SEAL_EVENT_TYPE, SEAL_STREAM};
 use crate::store::{EventStore, event_columns, event_from_row};
 use crate::types::{RecordedEvent, StreamId};
 
@@ -31,6 +32,9 @@ pub enum ChainProblem {
     LinkBroken,
     /// Versions are missing before this event (events were removed).
     VersionsMissing { expected_version: u64 },
+    /// This seal's digest no longer matches the log up to its point: history
+    /// before it was rewritten (possibly with every hash recomputed).
+    SealMismatch { recomputed_digest: String },
 }
 
 impl std::fmt::Display for ChainProblem {
@@ -44,6 +48,11 @@ impl std::fmt::Display for ChainProblem {
                     "versions missing: expected version {expected_version} here"
                 )
             }
+            Self::SealMismatch { recomputed_digest } => write!(
+                f,
+                "the log up to this seal now digests to {recomputed_digest}: \
+                 history was rewritten"
+            ),
         }
     }
 }
@@ -138,8 +147,38 @@ fn recompute(event: &RecordedEvent) -> [u8; 32] {
 }
 
 impl EventStore {
-    /// Recomputes every stream's chain.
+    /// Recomputes every stream's chain, then the latest seal (older seals are
+    /// checked one by one with [`EventStore::recompute_seal`]).
     pub async fn verify(&self) -> Result<VerifyReport, StoreError> {
+        let mut report = self.verify_chains().await?;
+        let seal_stream = StreamId::new(SEAL_STREAM)?;
+        let latest = self
+            .read_stream_all(&seal_stream)
+            .await?
+            .into_iter()
+            .rev()
+            .find(|e| e.event_type == SEAL_EVENT_TYPE);
+        if let Some(event) = latest {
+            let seal: LogSeal = event.payload.decode().map_err(|e| StoreError::Malformed {
+                global_position: event.global_position,
+                reason: format!("unreadable seal: {e}"),
+            })?;
+            let now = self.recompute_seal(seal.up_to).await?;
+            if now.heads_digest != seal.heads_digest {
+                report.breaks.push(ChainBreak {
+                    stream_id: event.stream_id,
+                    stream_version: event.stream_version,
+                    global_position: event.global_position,
+                    problem: ChainProblem::SealMismatch {
+                        recomputed_digest: now.heads_digest,
+                    },
+                });
+            }
+        }
+        Ok(report)
+    }
+
+    async fn verify_chains(&self) -> Result<VerifyReport, StoreError> {
         let client = self.pool().get().await?;
         let statement = client.prepare_cached(SELECT_CHAIN_PAGE).await?;
         let mut walker = ChainWalker::default();

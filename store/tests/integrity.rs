@@ -197,3 +197,107 @@ async fn old_schema_versions_are_upcast_on_read_and_history_is_untouched() {
     // Verification reads the stored version, not the upcast one.
     assert!(store.verify().await.unwrap().is_intact());
 }
+
+#[tokio::test]
+async fn a_seal_exposes_a_stream_rewritten_with_recomputed_hashes() {
+    let (db, store) = fresh_store().await;
+    for name in ["case-a", "case-b"] {
+        let batch: Vec<_> = (1..=3).map(event).collect();
+        store
+            .append(&stream(name), ExpectedVersion::NoStream, &batch)
+            .await
+            .unwrap();
+    }
+    // Seal; the auditor keeps the digest.
+    let seal = seal_when_visible(&store).await;
+    assert_eq!((seal.streams, seal.events), (2, 6));
+    assert_eq!(store.seals().await.unwrap(), vec![seal.clone()]);
+    assert_eq!(store.recompute_seal(seal.up_to).await.unwrap(), seal);
+    // Later appends do not change what the seal covers.
+    store
+        .append(&stream("case-a"), ExpectedVersion::Exact(3), &[event(4)])
+        .await
+        .unwrap();
+    assert_eq!(store.recompute_seal(seal.up_to).await.unwrap(), seal);
+    assert!(store.verify().await.unwrap().is_intact());
+
+    // A forger rewrites case-b's first event and recomputes every hash after it,
+    // so the chain itself verifies …
+    let superuser = db.superuser().await.unwrap();
+    superuser
+        .batch_execute("SET session_replication_role = replica")
+        .await
+        .unwrap();
+    let events = store.read_stream_all(&stream("case-b")).await.unwrap();
+    let mut prev: Option<[u8; 32]> = None;
+    for stored in &events {
+        let payload = if stored.stream_version == 1 {
+            canonical_json(&json!({ "n": 1, "rewritten": true })).unwrap()
+        } else {
+            stored.payload.as_str().to_owned()
+        };
+        let hash = event_hash(
+            prev.as_ref(),
+            &HashedFields {
+                stream_id: "case-b",
+                stream_version: stored.stream_version,
+                event_id: stored.event_id,
+                event_type: &stored.event_type,
+                schema_version: stored.schema_version,
+                payload: &payload,
+                metadata: stored.metadata.as_str(),
+                recorded_at_micros: stored.recorded_at.as_microsecond(),
+            },
+        );
+        superuser
+            .execute(
+                "UPDATE events SET payload = $1::text::json, prev_hash = $2, hash = $3
+                  WHERE stream_id = 'case-b' AND stream_version = $4",
+                &[
+                    &payload,
+                    &prev.as_ref().map(|h| h.as_slice()),
+                    &hash.as_slice(),
+                    &(stored.stream_version as i64),
+                ],
+            )
+            .await
+            .unwrap();
+        prev = Some(hash);
+    }
+    assert!(
+        store
+            .verify_stream(&stream("case-b"))
+            .await
+            .unwrap()
+            .is_intact()
+    );
+
+    // … but the seal no longer matches, and verify says so.
+    assert_ne!(
+        store.recompute_seal(seal.up_to).await.unwrap().heads_digest,
+        seal.heads_digest
+    );
+    let report = store.verify().await.unwrap();
+    assert_eq!(report.breaks.len(), 1);
+    assert_eq!(report.breaks[0].stream_id, "seal");
+    assert!(matches!(
+        report.breaks[0].problem,
+        ChainProblem::SealMismatch { .. }
+    ));
+}
+
+/// Seals once the appended events are visible to every reader (transactions of
+/// other tests on the same server may hold the horizon back for a moment).
+async fn seal_when_visible(store: &onestop_store::EventStore) -> onestop_store::LogSeal {
+    for _ in 0..200 {
+        let visible = store
+            .read_all(onestop_store::Checkpoint::START, 100)
+            .await
+            .unwrap();
+        if visible.len() == 6 {
+            return store.seal().await.unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the appended events never became visible");
+}
