@@ -7,7 +7,10 @@ use actix_web::{App, HttpServer, web};
 use onestop_store::{PoolSettings, build_pool};
 
 use crate::config::Settings;
-use crate::routes::health;
+use crate::routes;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -51,10 +54,13 @@ impl Application {
         let port = listener.local_addr()?.port();
         let pool = web::Data::new(pool);
         let server = HttpServer::new(move || {
-            App::new()
+            let (app, api) = App::new()
+                .into_utoipa_app()
+                .openapi(routes::ApiDoc::openapi())
                 .app_data(pool.clone())
-                .service(health::healthz)
-                .service(health::readyz)
+                .configure(routes::configure)
+                .split_for_parts();
+            app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
         })
         .listen(listener)?
         .run();
