@@ -1,1 +1,4 @@
-//! The pure rules of the one-stop shop (DESIGN §3): no IO, no async.
+//! The pure rules of the one-stop shop (DESIGN §3): no IO, no async. Time, ids
+//! and the calendar come in as values.
+
+pub mod calendar;
