@@ -1,4 +1,16 @@
 //! The pure rules of the one-stop shop (DESIGN §3): no IO, no async. Time, ids
 //! and the calendar come in as values.
+//!
+//! - [`calendar`]: the lunar calendar, public holidays, working time.
+//! - [`deadline`]: processing times, due dates, on-time classes.
+//! - [`catalog`]: units and procedures with their workflows.
+//! - [`access`]: roles and unit scopes.
+//! - [`case`]: the case aggregate, `decide` and `evolve`.
+//! - [`personal`]: the applicant's personal data, kept out of events.
 
+pub mod access;
 pub mod calendar;
+pub mod catalog;
+pub mod deadline;
+pub mod ids;
+pub mod personal;

@@ -1,0 +1,141 @@
+//! Who may do what, where: roles, unit scopes, and the rules that combine them
+//! with a case's state.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::UnitTree;
+use crate::ids::{UnitCode, UserId};
+
+/// What a user does in the one-stop shop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Cán bộ tiếp nhận: receives files and returns results.
+    Reception,
+    /// Chuyên viên xử lý: appraises files.
+    Specialist,
+    /// Lãnh đạo ký duyệt: approves and signs.
+    Approver,
+    /// Lãnh đạo theo dõi: follows the unit's work.
+    Leader,
+    /// Thanh tra: audits.
+    Inspector,
+    /// Thống kê: builds reports.
+    Statistician,
+    /// Quản trị: manages the catalog, units, users and calendars.
+    Admin,
+    /// A machine client reading the provincial feed.
+    Feed,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Reception,
+        Role::Specialist,
+        Role::Approver,
+        Role::Leader,
+        Role::Inspector,
+        Role::Statistician,
+        Role::Admin,
+        Role::Feed,
+    ];
+
+    /// Roles that oversee: their grant covers the unit's whole subtree.
+    pub fn covers_subtree(self) -> bool {
+        matches!(
+            self,
+            Role::Leader | Role::Inspector | Role::Statistician | Role::Admin
+        )
+    }
+
+    /// The role's name as stored and sent (`reception`, `specialist`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Reception => "reception",
+            Role::Specialist => "specialist",
+            Role::Approver => "approver",
+            Role::Leader => "leader",
+            Role::Inspector => "inspector",
+            Role::Statistician => "statistician",
+            Role::Admin => "admin",
+            Role::Feed => "feed",
+        }
+    }
+
+    /// The Vietnamese title shown in audit trails and the feed (ChucDanh).
+    pub fn title_vi(self) -> &'static str {
+        match self {
+            Role::Reception => "Cán bộ tiếp nhận",
+            Role::Specialist => "Chuyên viên xử lý",
+            Role::Approver => "Lãnh đạo ký duyệt",
+            Role::Leader => "Lãnh đạo",
+            Role::Inspector => "Thanh tra",
+            Role::Statistician => "Cán bộ thống kê",
+            Role::Admin => "Quản trị hệ thống",
+            Role::Feed => "Hệ thống đồng bộ",
+        }
+    }
+}
+
+/// The user behind a command, as the write side authenticated them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub name: String,
+    pub role: Role,
+    /// Units the user was granted.
+    pub units: Vec<UnitCode>,
+}
+
+impl Actor {
+    /// Whether the user's grants reach `unit`: one of them exactly, or, for
+    /// overseeing roles, a unit above it.
+    pub fn reaches(&self, unit: &UnitCode, tree: &UnitTree) -> bool {
+        self.units.iter().any(|granted| {
+            granted == unit || (self.role.covers_subtree() && tree.is_within(unit, granted))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Unit;
+
+    fn unit(code: &str, parent: Option<&str>) -> Unit {
+        Unit {
+            code: code.parse().unwrap(),
+            name: code.into(),
+            parent: parent.map(|p| p.parse().unwrap()),
+            office_hours: Default::default(),
+            active: true,
+        }
+    }
+
+    #[test]
+    fn overseeing_roles_reach_the_subtree_and_others_only_their_units() {
+        let tree = UnitTree::new([
+            unit("000.00.00.H22", None),
+            unit("000.00.01.H22", Some("000.00.00.H22")),
+            unit("000.01.01.H22", Some("000.00.01.H22")),
+            unit("000.00.02.H22", Some("000.00.00.H22")),
+        ]);
+        let actor = |role| Actor {
+            user_id: UserId(uuid::Uuid::nil()),
+            name: "x".into(),
+            role,
+            units: vec!["000.00.01.H22".parse().unwrap()],
+        };
+        let child: UnitCode = "000.01.01.H22".parse().unwrap();
+        let own: UnitCode = "000.00.01.H22".parse().unwrap();
+        let sibling: UnitCode = "000.00.02.H22".parse().unwrap();
+        let parent: UnitCode = "000.00.00.H22".parse().unwrap();
+        assert!(actor(Role::Leader).reaches(&child, &tree));
+        assert!(actor(Role::Reception).reaches(&own, &tree));
+        assert!(!actor(Role::Reception).reaches(&child, &tree));
+        for role in Role::ALL {
+            assert!(!actor(role).reaches(&sibling, &tree), "{role:?}");
+            assert!(!actor(role).reaches(&parent, &tree), "{role:?}");
+        }
+    }
+}
