@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod case;
 pub mod catalog;
 pub mod deadline;
 pub mod ids;

@@ -1,0 +1,124 @@
+//! What officers (and the portal) ask of a case.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::event::{DocumentRef, Proposal, ReturnMethod};
+use crate::catalog::Channel;
+use crate::ids::{ApplicantId, UnitCode, UserId};
+
+/// Every command on a case. The procedure and, for receipt, the case code come
+/// in through the [`Context`](super::Context).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum CaseCommand {
+    /// Nộp trực tuyến: a file arrives from the portal (status 1).
+    SubmitOnline {
+        unit: UnitCode,
+        channel: Channel,
+        applicant: ApplicantId,
+    },
+    /// Tiếp nhận tại quầy / bưu chính: a file received at the desk (status 2).
+    Receive {
+        unit: UnitCode,
+        channel: Channel,
+        applicant: ApplicantId,
+        documents: Vec<String>,
+    },
+    /// Tiếp nhận hồ sơ trực tuyến: accept an online submission (status 2).
+    AcceptOnline,
+    /// Từ chối tiếp nhận (status 3).
+    RefuseAtReception { reason: String },
+    /// Chuyển hồ sơ to the next workflow step.
+    Transfer {
+        to_unit: UnitCode,
+        assignee: Option<UserId>,
+        note: Option<String>,
+    },
+    /// Nhận bàn giao: the receiving side confirms the handover.
+    AcknowledgeHandover,
+    /// Ghi nhận kết quả thẩm định.
+    RecordAppraisal { opinion: String, proposal: Proposal },
+    /// Yêu cầu bổ sung hồ sơ (status 5): the clock stops.
+    RequestSupplement {
+        reason: String,
+        documents: Vec<String>,
+    },
+    /// Nhận hồ sơ bổ sung: the clock starts again.
+    ReceiveSupplement { documents: Vec<String> },
+    /// Yêu cầu thực hiện nghĩa vụ tài chính (status 6): the clock stops.
+    RequestPayment {
+        amount_vnd: u64,
+        description: String,
+    },
+    /// The fee or tax was paid: the clock starts again.
+    RecordPayment { amount_vnd: u64, receipt: String },
+    /// Trình ký.
+    SubmitForApproval { note: Option<String> },
+    /// Phê duyệt.
+    Approve { note: Option<String> },
+    /// Trả lại để xử lý lại.
+    SendBackForRework { reason: String },
+    /// Gia hạn, once, with an apology letter.
+    Extend {
+        new_due_at: Timestamp,
+        reason: String,
+        apology_letter: DocumentRef,
+    },
+    /// Tạm dừng: the clock stops.
+    Pause { reason: String },
+    /// Tiếp tục xử lý.
+    Resume,
+    /// Trả lại hồ sơ: not eligible, returned with the reason.
+    RefuseAsIneligible { reason: String },
+    /// Công dân rút hồ sơ (status 7).
+    Withdraw { reason: String },
+    /// Dừng xử lý (status 8).
+    Stop { reason: String },
+    /// Có kết quả (status 9).
+    RecordResult {
+        summary: String,
+        document: Option<DocumentRef>,
+    },
+    /// Trả kết quả (status 10).
+    ReturnResult { method: ReturnMethod },
+    /// An internal note between the officers on the case.
+    Comment { text: String },
+    /// Đánh giá mức độ hài lòng, 1–5.
+    RateSatisfaction { score: u8, comment: Option<String> },
+    /// Attach a document (metadata, hash and storage reference).
+    AttachDocument { document: DocumentRef },
+}
+
+impl CaseCommand {
+    /// The command's name in rule messages and URLs.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Self::SubmitOnline { .. } => "submit online",
+            Self::Receive { .. } => "receive",
+            Self::AcceptOnline => "accept the online submission",
+            Self::RefuseAtReception { .. } => "refuse at reception",
+            Self::Transfer { .. } => "transfer",
+            Self::AcknowledgeHandover => "acknowledge the handover",
+            Self::RecordAppraisal { .. } => "record an appraisal",
+            Self::RequestSupplement { .. } => "request a supplement",
+            Self::ReceiveSupplement { .. } => "receive a supplement",
+            Self::RequestPayment { .. } => "request payment",
+            Self::RecordPayment { .. } => "record payment",
+            Self::SubmitForApproval { .. } => "submit for approval",
+            Self::Approve { .. } => "approve",
+            Self::SendBackForRework { .. } => "send back for rework",
+            Self::Extend { .. } => "extend the deadline",
+            Self::Pause { .. } => "pause",
+            Self::Resume => "resume",
+            Self::RefuseAsIneligible { .. } => "refuse as not eligible",
+            Self::Withdraw { .. } => "withdraw",
+            Self::Stop { .. } => "stop",
+            Self::RecordResult { .. } => "record the result",
+            Self::ReturnResult { .. } => "return the result",
+            Self::Comment { .. } => "comment",
+            Self::RateSatisfaction { .. } => "rate satisfaction",
+            Self::AttachDocument { .. } => "attach a document",
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! The case aggregate (hồ sơ): commands, events, the state they fold into, and
+//! the pure `decide`/`evolve` pair.
+
+mod command;
+mod decide;
+mod error;
+pub mod event;
+mod state;
+
+pub use command::CaseCommand;
+pub use decide::{Context, IssuedCode, decide};
+pub use error::DomainError;
+pub use event::{CaseEvent, DecodeError};
+pub use state::{CaseState, Outcome, PauseKind, Phase, StepRecord, Timeliness, evolve, fold};
