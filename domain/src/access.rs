@@ -83,6 +83,31 @@ impl std::fmt::Display for Role {
     }
 }
 
+/// A user account: an officer, an administrator or a machine client. The
+/// password hash and login state live with the write side's account store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub full_name: String,
+    pub role: Role,
+    /// Units the user acts in (with their subtrees for overseeing roles).
+    pub units: Vec<UnitCode>,
+    pub active: bool,
+}
+
+impl User {
+    /// The user as the actor of a command.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.id,
+            name: self.full_name.clone(),
+            role: self.role,
+            units: self.units.clone(),
+        }
+    }
+}
+
 /// The user behind a command, as the write side authenticated them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {

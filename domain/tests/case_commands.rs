@@ -82,8 +82,6 @@ fn receive_is_refused_for_an_existing_case_an_online_channel_or_no_code() {
         refused(&Case::new(), &reception(), online),
         DomainError::ChannelNotOffered { .. }
     ));
-    let mut no_code = Case::new();
-    no_code.issued.secret_hash.clear();
     let ctx_without_code = {
         let case = Case::new();
         let actor = reception();
@@ -1020,4 +1018,194 @@ fn events_round_trip_through_their_stored_form() {
     }
     assert!(CaseEvent::decode("Nope", 1, "{}").is_err());
     assert!(CaseEvent::decode("CaseApproved", 2, "{}").is_err());
+}
+
+/// The remaining ways each command is refused, one row each.
+#[test]
+fn every_other_refusal_names_its_rule() {
+    let long = "x".repeat(4001);
+    let approved = || {
+        Case::in_progress()
+            .appraised()
+            .submitted_for_approval()
+            .approved()
+    };
+    let waiting_approval = || Case::in_progress().appraised().submitted_for_approval();
+    let transfer_to = |u: &str| CaseCommand::Transfer {
+        to_unit: unit(u),
+        assignee: None,
+        note: None,
+    };
+    let rows: Vec<(&str, Case, onestop_domain::access::Actor, CaseCommand, &str)> = vec![
+        (
+            "submit at a unit out of scope",
+            Case::new(),
+            actor(Role::Reception, DEPARTMENT),
+            submit_online(),
+            "cannot submit online: the user has no grant for unit 000.00.01.H22",
+        ),
+        (
+            "a specialist may not accept an online submission",
+            Case::new().then_as(&reception(), submit_online()),
+            specialist(),
+            CaseCommand::AcceptOnline,
+            "cannot accept the online submission: the role specialist may not do that",
+        ),
+        (
+            "transfer to an unknown unit",
+            Case::received(),
+            reception(),
+            transfer_to("000.99.99.H22"),
+            "cannot transfer: unit 000.99.99.H22 is unknown",
+        ),
+        (
+            "transfer with an over-long note",
+            Case::received(),
+            reception(),
+            CaseCommand::Transfer {
+                to_unit: unit(DEPARTMENT),
+                assignee: None,
+                note: Some(long.clone()),
+            },
+            "cannot transfer: note is longer than 4000 characters",
+        ),
+        (
+            "acknowledge at the desk before any handover",
+            Case::received(),
+            reception(),
+            CaseCommand::AcknowledgeHandover,
+            "cannot acknowledge the handover: case is at the reception desk",
+        ),
+        (
+            "appraise at the desk",
+            Case::received(),
+            actor(Role::Specialist, CENTRE),
+            CaseCommand::RecordAppraisal {
+                opinion: "x".into(),
+                proposal: Proposal::Grant,
+            },
+            "cannot record an appraisal: case is at the reception desk",
+        ),
+        (
+            "appraise again once submitted",
+            waiting_approval(),
+            specialist(),
+            CaseCommand::RecordAppraisal {
+                opinion: "x".into(),
+                proposal: Proposal::Refuse,
+            },
+            "cannot record an appraisal: case is already submitted for approval",
+        ),
+        (
+            "request a supplement once approved",
+            approved(),
+            specialist(),
+            CaseCommand::RequestSupplement {
+                reason: "x".into(),
+                documents: vec![],
+            },
+            "cannot request a supplement: case is approved",
+        ),
+        (
+            "request a supplement without a reason",
+            Case::in_progress(),
+            specialist(),
+            CaseCommand::RequestSupplement {
+                reason: String::new(),
+                documents: vec![],
+            },
+            "cannot request a supplement: reason must not be empty",
+        ),
+        (
+            "request payment of a finished case",
+            approved().result_recorded(),
+            specialist(),
+            CaseCommand::RequestPayment {
+                amount_vnd: 1,
+                description: "x".into(),
+            },
+            "cannot request payment: case is finished, waiting to return the result",
+        ),
+        (
+            "submit for approval before the handover is acknowledged",
+            Case::received().transferred(),
+            specialist(),
+            CaseCommand::SubmitForApproval { note: None },
+            "cannot submit for approval: the previous handover has not been acknowledged",
+        ),
+        (
+            "submit for approval at the desk",
+            Case::received(),
+            actor(Role::Specialist, CENTRE),
+            CaseCommand::SubmitForApproval { note: None },
+            "cannot submit for approval: case is at the reception desk",
+        ),
+        (
+            "send back without a reason",
+            waiting_approval(),
+            approver(),
+            CaseCommand::SendBackForRework { reason: " ".into() },
+            "cannot send back for rework: reason must not be empty",
+        ),
+        (
+            "extend a finished case",
+            approved().result_recorded(),
+            approver(),
+            CaseCommand::Extend {
+                new_due_at: at(2027, 1, 1, 0, 0),
+                reason: "x".into(),
+                apology_letter: document("x.pdf"),
+            },
+            "cannot extend the deadline: case is finished, waiting to return the result",
+        ),
+        (
+            "record a result before approval is given",
+            waiting_approval(),
+            approver(),
+            CaseCommand::RecordResult {
+                summary: "x".into(),
+                document: None,
+            },
+            "cannot record the result: it has not been approved",
+        ),
+        (
+            "record a result on a returned case",
+            approved().result_recorded().returned(),
+            approver(),
+            CaseCommand::RecordResult {
+                summary: "x".into(),
+                document: None,
+            },
+            "cannot record the result: case is returned",
+        ),
+        (
+            "attach to a case that does not exist",
+            Case::new(),
+            reception(),
+            CaseCommand::AttachDocument {
+                document: document("x.pdf"),
+            },
+            "cannot attach a document: the case does not exist",
+        ),
+        (
+            "an inspector may not pause",
+            Case::in_progress(),
+            actor(Role::Inspector, PROVINCE),
+            CaseCommand::Pause { reason: "x".into() },
+            "cannot pause: the role inspector may not do that",
+        ),
+        (
+            "a specialist of another department may not pause",
+            Case::in_progress(),
+            actor(Role::Specialist, OTHER_DEPARTMENT),
+            CaseCommand::Pause { reason: "x".into() },
+            "cannot pause: the user has no grant for unit 000.00.12.H22",
+        ),
+    ];
+    for (what, case, who, command, expected) in rows {
+        let error = case
+            .try_as(&who, command)
+            .expect_err(&format!("{what}: should be refused"));
+        assert_eq!(error.to_string(), expected, "{what}");
+    }
 }

@@ -16,7 +16,7 @@ pub enum DomainError {
         action: &'static str,
         state: &'static str,
     },
-    #[error("cannot {action}: a {role} may not do that")]
+    #[error("cannot {action}: the role {role} may not do that")]
     RoleNotAllowed { action: &'static str, role: Role },
     #[error("cannot {action}: the user has no grant for unit {unit}")]
     OutsideScope {
