@@ -2,46 +2,127 @@
 //! a developer's machine.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use onestop_commands::clock::{Clock, SystemClock};
 
 /// The database used when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/onestop";
 /// The address served when neither `--bind` nor `ONESTOP_BIND` is given.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// Signs tokens when `ONESTOP_JWT_SECRET` is not set: for a developer's machine only.
+const DEVELOPMENT_JWT_SECRET: &str = "onestop-development-secret-do-not-use-in-production";
 
 /// Everything the server needs to start.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Settings {
     pub database_url: String,
     pub bind: SocketAddr,
     pub pool_size: usize,
+    pub jwt_secret: String,
+    pub token_ttl: Duration,
+    /// Load the demo province at start-up.
+    pub demo: bool,
+    /// Where commands get the time (the system clock, but for tests).
+    pub clock: Arc<dyn Clock>,
 }
 
-impl Settings {
-    /// Reads `DATABASE_URL` and `ONESTOP_BIND`; `bind` overrides the latter.
-    pub fn from_env(bind: Option<SocketAddr>) -> Result<Self, ConfigError> {
-        let database_url =
-            std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.into());
-        let bind = match bind {
-            Some(bind) => bind,
-            None => {
-                let text = std::env::var("ONESTOP_BIND").unwrap_or_else(|_| DEFAULT_BIND.into());
-                text.parse().map_err(|_| ConfigError::Invalid {
-                    name: "ONESTOP_BIND",
-                    value: text,
-                })?
-            }
-        };
-        Ok(Self {
-            database_url,
-            bind,
-            pool_size: 16,
-        })
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("bind", &self.bind)
+            .field("pool_size", &self.pool_size)
+            .field("token_ttl", &self.token_ttl)
+            .field("demo", &self.demo)
+            .finish_non_exhaustive()
     }
 }
 
 /// A setting that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{name}={value:?} is not valid")]
-    Invalid { name: &'static str, value: String },
+    #[error("{name}={value:?} is not valid: {expected}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Settings {
+    /// Reads the environment; `bind` (from `--bind`) overrides `ONESTOP_BIND`.
+    pub fn from_env(bind: Option<SocketAddr>, demo: bool) -> Result<Self, ConfigError> {
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        let bind = match bind {
+            Some(bind) => bind,
+            None => {
+                let text = var("ONESTOP_BIND").unwrap_or_else(|| DEFAULT_BIND.into());
+                text.parse().map_err(|_| ConfigError::Invalid {
+                    name: "ONESTOP_BIND",
+                    value: text,
+                    expected: "an address and port, e.g. 127.0.0.1:8080",
+                })?
+            }
+        };
+        let jwt_secret = match var("ONESTOP_JWT_SECRET") {
+            Some(secret) if secret.len() >= 32 => secret,
+            Some(secret) => {
+                return Err(ConfigError::Invalid {
+                    name: "ONESTOP_JWT_SECRET",
+                    value: "*".repeat(secret.len()),
+                    expected: "at least 32 characters",
+                });
+            }
+            None => {
+                tracing::warn!(
+                    "ONESTOP_JWT_SECRET is not set: tokens are signed with a public development \
+                     secret. Set it to a long random value before serving real users."
+                );
+                eprintln!(
+                    "WARNING: ONESTOP_JWT_SECRET is not set; using the DEVELOPMENT secret. \
+                     Never run like this in production."
+                );
+                DEVELOPMENT_JWT_SECRET.into()
+            }
+        };
+        let token_ttl = match var("ONESTOP_TOKEN_TTL_SECONDS") {
+            None => Duration::from_secs(8 * 3600),
+            Some(text) => text
+                .parse::<u64>()
+                .ok()
+                .filter(|s| *s > 0)
+                .map(Duration::from_secs)
+                .ok_or(ConfigError::Invalid {
+                    name: "ONESTOP_TOKEN_TTL_SECONDS",
+                    value: text,
+                    expected: "a positive number of seconds",
+                })?,
+        };
+        let pool_size = match var("ONESTOP_DB_POOL_SIZE") {
+            None => 16,
+            Some(text) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=512).contains(n))
+                .ok_or(ConfigError::Invalid {
+                    name: "ONESTOP_DB_POOL_SIZE",
+                    value: text,
+                    expected: "a number from 1 to 512",
+                })?,
+        };
+        Ok(Self {
+            database_url,
+            bind,
+            pool_size,
+            jwt_secret,
+            token_ttl,
+            demo,
+            clock: Arc::new(SystemClock),
+        })
+    }
 }

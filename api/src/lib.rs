@@ -1,6 +1,14 @@
-//! The HTTP server (DESIGN §5).
+//! The HTTP server (DESIGN §5): actix-web, OpenAPI by utoipa, bearer tokens,
+//! problem details for every error.
 
+pub mod auth;
 pub mod config;
+pub mod demo;
+pub mod metrics;
+pub mod middleware;
+pub mod problem;
+pub mod request;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod telemetry;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use onestop_api::config::Settings;
 use onestop_api::startup::Application;
-use onestop_api::telemetry;
+use onestop_api::{demo, telemetry};
 
 #[derive(Parser)]
 #[command(version, about = "Một cửa điện tử: the one-stop shop's backend")]
@@ -22,6 +22,9 @@ enum Command {
         /// Address to listen on; overrides ONESTOP_BIND (default 127.0.0.1:8080).
         #[arg(long)]
         bind: Option<SocketAddr>,
+        /// Load the demo province (idempotent) and print the demo users.
+        #[arg(long)]
+        demo: bool,
     },
     /// Create the database if missing and apply the migrations, then exit.
     Migrate,
@@ -30,9 +33,8 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     telemetry::init();
-    let cli = Cli::parse();
-    let outcome = match cli.command {
-        Command::Serve { bind } => serve(bind).await,
+    let outcome = match Cli::parse().command {
+        Command::Serve { bind, demo } => serve(bind, demo).await,
         Command::Migrate => migrate().await,
     };
     match outcome {
@@ -51,16 +53,36 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(bind: Option<SocketAddr>) -> Result<(), Box<dyn std::error::Error>> {
-    let settings = Settings::from_env(bind)?;
+async fn serve(
+    bind: Option<SocketAddr>,
+    with_demo: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let settings = Settings::from_env(bind, with_demo)?;
     let app = Application::build(&settings).await?;
+    if let Some(loaded) = app.demo() {
+        println!(
+            "Demo province ready ({} units, {} procedures, {} users added). Log in with:",
+            loaded.units, loaded.procedures, loaded.users
+        );
+        for (username, role) in &loaded.credentials {
+            println!(
+                "  {username:<13} password {:<5} role {role}",
+                demo::DEMO_PASSWORD
+            );
+        }
+    }
+    println!(
+        "Serving on http://{}:{} (Swagger UI at /swagger-ui/)",
+        settings.bind.ip(),
+        app.port()
+    );
     tracing::info!(address = %settings.bind.ip(), port = app.port(), "serving");
     app.run_until_stopped().await?;
     Ok(())
 }
 
 async fn migrate() -> Result<(), Box<dyn std::error::Error>> {
-    let settings = Settings::from_env(None)?;
+    let settings = Settings::from_env(None, false)?;
     let config = onestop_migrations::parse_url(&settings.database_url)?;
     let applied = onestop_migrations::prepare_database(&config).await?;
     println!("{} migration(s) applied", applied.len());

@@ -1,16 +1,29 @@
 //! Building and running the server.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
-use onestop_store::{PoolSettings, build_pool};
-
-use crate::config::Settings;
-use crate::routes;
+use onestop_commands::cases::CaseService;
+use onestop_commands::catalog::CatalogCache;
+use onestop_commands::idempotency::IdempotencyStore;
+use onestop_commands::registry::RegistryService;
+use onestop_store::{EventStore, PoolSettings, build_pool};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::TokenKeys;
+use crate::config::Settings;
+use crate::demo;
+use crate::problem::{json_error, path_error, query_error};
+use crate::routes;
+use crate::state::AppState;
+
+/// Largest JSON body accepted.
+const MAX_JSON_BODY: usize = 256 * 1024;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +32,10 @@ pub enum StartupError {
     Database(#[from] onestop_migrations::MigrationError),
     #[error(transparent)]
     Pool(#[from] onestop_store::PoolBuildError),
+    #[error("cannot read the catalog")]
+    Catalog(#[from] onestop_store::StoreError),
+    #[error("cannot load the demo province")]
+    Demo(#[from] onestop_commands::CommandError),
     #[error("cannot listen on the configured address")]
     Bind(#[from] std::io::Error),
 }
@@ -27,6 +44,8 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     server: Server,
+    demo: Option<demo::Loaded>,
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Application {
@@ -38,7 +57,8 @@ impl std::fmt::Debug for Application {
 }
 
 impl Application {
-    /// Creates and migrates the database, binds the address (port 0 picks a free one).
+    /// Creates and migrates the database, loads the catalog (and the demo province
+    /// when asked), binds the address (port 0 picks a free one).
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
         let db_config = onestop_migrations::parse_url(&settings.database_url)?;
         onestop_migrations::prepare_database(&db_config).await?;
@@ -50,21 +70,59 @@ impl Application {
                 ..PoolSettings::default()
             },
         )?;
+        let store = EventStore::new(pool.clone(), db_config);
+        let catalog = CatalogCache::load(store.clone()).await?;
+        let registry = RegistryService::new(store.clone(), catalog.clone());
+        let demo = if settings.demo {
+            Some(demo::load(&registry, &catalog).await?)
+        } else {
+            None
+        };
+        let state = AppState {
+            cases: CaseService::new(store.clone(), catalog.clone(), settings.clock.clone()),
+            registry,
+            idempotency: IdempotencyStore::new(pool.clone()),
+            tokens: TokenKeys::new(settings.jwt_secret.as_bytes(), settings.token_ttl),
+            catalog: catalog.clone(),
+            store,
+        };
+        let background = vec![
+            catalog.spawn_refresher(Duration::from_secs(2)),
+            spawn_idempotency_sweeper(state.idempotency.clone()),
+        ];
+        let _ = crate::metrics::handle();
+
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
+        let state = web::Data::new(state);
         let pool = web::Data::new(pool);
         let server = HttpServer::new(move || {
             let (app, api) = App::new()
                 .into_utoipa_app()
                 .openapi(routes::ApiDoc::openapi())
+                .app_data(state.clone())
                 .app_data(pool.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(MAX_JSON_BODY)
+                        .error_handler(json_error),
+                )
+                .app_data(web::PathConfig::default().error_handler(path_error))
+                .app_data(web::QueryConfig::default().error_handler(query_error))
                 .configure(routes::configure)
                 .split_for_parts();
-            app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
+            app.wrap(from_fn(crate::middleware::observe))
+                .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
         })
         .listen(listener)?
+        .shutdown_timeout(30)
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            demo,
+            background,
+        })
     }
 
     /// The port actually bound.
@@ -72,8 +130,30 @@ impl Application {
         self.port
     }
 
+    /// What `--demo` loaded, if it was given.
+    pub fn demo(&self) -> Option<&demo::Loaded> {
+        self.demo.as_ref()
+    }
+
     /// Serves until SIGINT/SIGTERM, letting in-flight requests finish.
     pub async fn run_until_stopped(self) -> Result<(), std::io::Error> {
-        self.server.await
+        let outcome = self.server.await;
+        for task in self.background {
+            task.abort();
+        }
+        outcome
     }
+}
+
+/// Forgets idempotency keys after a day, hourly.
+fn spawn_idempotency_sweeper(store: IdempotencyStore) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            ticker.tick().await;
+            if let Err(error) = store.purge_older_than(Duration::from_secs(24 * 3600)).await {
+                tracing::warn!(%error, "could not purge old idempotency keys");
+            }
+        }
+    })
 }

@@ -1,2 +1,23 @@
 //! The write side (DESIGN §1): load a stream, fold it, decide, append with the
 //! expected version.
+//!
+//! - [`cases::CaseService`]: every case command, case codes allocated in the same
+//!   transaction as the receipt, idempotent retries.
+//! - [`registry::RegistryService`]: units, procedures, calendars and users.
+//! - [`catalog::CatalogCache`]: the catalog folded in memory for decisions.
+//! - [`personal::PersonalDataVault`]: applicants' personal data, encrypted per
+//!   applicant so that destroying the key erases it.
+//! - [`idempotency`]: the first response to a keyed request, for its retries.
+
+pub mod cases;
+pub mod catalog;
+pub mod clock;
+pub mod codes;
+mod error;
+pub mod idempotency;
+pub mod metadata;
+pub mod passwords;
+pub mod personal;
+pub mod registry;
+
+pub use error::CommandError;

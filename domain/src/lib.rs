@@ -15,3 +15,4 @@ pub mod catalog;
 pub mod deadline;
 pub mod ids;
 pub mod personal;
+pub mod registry;

@@ -112,6 +112,15 @@ pub async fn prepare_database(config: &Config) -> Result<Vec<String>, MigrationE
     migrate(&mut client).await
 }
 
+/// The versions of the embedded migrations: `/readyz` checks they were all applied.
+pub fn expected_versions() -> Vec<i64> {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| i64::from(m.version()))
+        .collect()
+}
+
 /// A stable fingerprint of the embedded migrations: changes whenever one is added
 /// or edited. Test templates are keyed by it.
 pub fn fingerprint() -> String {

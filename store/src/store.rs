@@ -65,6 +65,16 @@ const SELECT_ALL: &str = concat!(
      ORDER BY tx_id, global_position LIMIT $3"
 );
 
+const SELECT_TYPES: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM events \
+     WHERE event_type = ANY($1) \
+       AND (tx_id, global_position) > (($2::bigint)::text::xid8, $3) \
+       AND tx_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())) \
+     ORDER BY tx_id, global_position LIMIT $4"
+);
+
 /// How many times an append with [`ExpectedVersion::Any`] retries after losing a race.
 const ANY_VERSION_ATTEMPTS: usize = 8;
 
@@ -130,42 +140,45 @@ impl EventStore {
     ) -> Result<AppendOutcome, StoreError> {
         let prepared = prepare_batch(events)?;
         let client = self.pool.get().await?;
-        let client = &client;
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let (version, head_hash) = head(client, stream_id).await?;
-            if let Some(required) = expected.required()
-                && version != required
-            {
-                return resolve_conflict(client, stream_id, expected, &prepared, version).await;
-            }
-            match insert_batch(client, stream_id, version, head_hash, &prepared).await {
-                Ok(global_positions) => {
-                    self.signal.appended(&self.pool);
-                    return Ok(AppendOutcome {
-                        stream_version: version + prepared.len() as u64,
-                        global_positions,
-                        already_written: false,
-                    });
+            match append_prepared(&client, stream_id, expected, &prepared).await {
+                Err(StoreError::WrongExpectedVersion { .. })
+                    if expected == ExpectedVersion::Any && attempts < ANY_VERSION_ATTEMPTS =>
+                {
+                    continue;
                 }
-                Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
-                    // Lost a race to another writer, or the events are already there.
-                    let (actual, _) = head(client, stream_id).await?;
-                    let outcome =
-                        resolve_conflict(client, stream_id, expected, &prepared, actual).await;
-                    let lost_race = matches!(outcome, Err(StoreError::WrongExpectedVersion { .. }));
-                    if expected == ExpectedVersion::Any
-                        && lost_race
-                        && attempts < ANY_VERSION_ATTEMPTS
-                    {
-                        continue;
+                Ok(outcome) => {
+                    if !outcome.already_written {
+                        self.signal.appended(&self.pool);
                     }
-                    return outcome;
+                    return Ok(outcome);
                 }
-                Err(error) => return Err(error.into()),
+                Err(error) => return Err(error),
             }
         }
+    }
+
+    /// Appends inside the caller's transaction, so that other writes (a case code
+    /// counter, say) commit or roll back with the events. The same rules as
+    /// [`EventStore::append`], except that losing a race aborts the transaction:
+    /// the caller rolls back and retries the whole unit of work. After committing,
+    /// call [`EventStore::wake_subscribers`].
+    pub async fn append_in(
+        &self,
+        transaction: &deadpool_postgres::Transaction<'_>,
+        stream_id: &StreamId,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+    ) -> Result<AppendOutcome, StoreError> {
+        let prepared = prepare_batch(events)?;
+        append_prepared(transaction, stream_id, expected, &prepared).await
+    }
+
+    /// Wakes subscribers after a transaction with [`EventStore::append_in`] committed.
+    pub fn wake_subscribers(&self) {
+        self.signal.appended(&self.pool);
     }
 
     /// The stream's current version (0 when it has no events).
@@ -219,6 +232,26 @@ impl EventStore {
             events.push(self.event_from_row(&row)?);
         }
         Ok(events)
+    }
+
+    /// Like [`EventStore::read_all`], but only events of the given types (for
+    /// small, rarely written record kinds such as the catalog).
+    pub async fn read_types(
+        &self,
+        event_types: &[&str],
+        after: Checkpoint,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let client = self.pool.get().await?;
+        let statement = client.prepare_cached(SELECT_TYPES).await?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = client
+            .query(
+                &statement,
+                &[&event_types, &after.tx_id, &after.global_position, &limit],
+            )
+            .await?;
+        rows.iter().map(|row| self.event_from_row(row)).collect()
     }
 
     fn event_from_row(&self, row: &Row) -> Result<RecordedEvent, StoreError> {
@@ -378,6 +411,43 @@ fn prepare_batch(events: &[NewEvent]) -> Result<Vec<PreparedEvent<'_>>, InvalidI
             })
         })
         .collect()
+}
+
+/// One attempt: read the head, check the expected version, insert the batch.
+async fn append_prepared(
+    client: &impl GenericClient,
+    stream_id: &StreamId,
+    expected: ExpectedVersion,
+    prepared: &[PreparedEvent<'_>],
+) -> Result<AppendOutcome, StoreError> {
+    let (version, head_hash) = head(client, stream_id).await?;
+    if let Some(required) = expected.required()
+        && version != required
+    {
+        return resolve_conflict(client, stream_id, expected, prepared, version).await;
+    }
+    match insert_batch(client, stream_id, version, head_hash, prepared).await {
+        Ok(global_positions) => Ok(AppendOutcome {
+            stream_version: version + prepared.len() as u64,
+            global_positions,
+            already_written: false,
+        }),
+        Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+            // Lost a race to another writer, or the events are already there.
+            // Inside a transaction nothing more can be asked: it is aborted.
+            match head(client, stream_id).await {
+                Ok((actual, _)) => {
+                    resolve_conflict(client, stream_id, expected, prepared, actual).await
+                }
+                Err(_) => Err(StoreError::WrongExpectedVersion {
+                    stream_id: stream_id.to_string(),
+                    expected,
+                    actual: version + 1,
+                }),
+            }
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// The stream's last version and hash; `(0, None)` for a stream with no events.

@@ -1,14 +1,31 @@
-//! Spawning the real application for black-box tests: its own database, port 0.
+//! Spawning the real application for black-box tests: its own database, port 0,
+//! the demo province, and a clock the test moves.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test support: a panic is a failure
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
 use onestop_api::config::Settings;
 use onestop_api::startup::Application;
+use onestop_commands::clock::ManualClock;
 use onestop_migrations::testing::TestDatabase;
+use serde_json::{Value, json};
+
+pub use onestop_api::demo::{
+    AGRICULTURE_ENVIRONMENT, COMMUNE_AN_BINH, LAND_REGISTRY, PROVINCE, SERVICE_CENTRE,
+};
+
+/// Land-change registration: 10 working days, shift mode, handled by the land registry.
+pub const LAND_CHANGE: &str = "1.004227";
 
 /// A running server on a free port with its own database, stopped when dropped.
 #[derive(Debug)]
 pub struct TestApp {
     pub address: String,
     pub database: TestDatabase,
+    pub clock: ManualClock,
+    pub http: reqwest::Client,
     server: tokio::task::JoinHandle<Result<(), std::io::Error>>,
 }
 
@@ -18,22 +35,123 @@ impl Drop for TestApp {
     }
 }
 
+/// Monday 2 March 2026, 09:00 in Vietnam: an ordinary working morning.
+pub fn monday_morning() -> Timestamp {
+    "2026-03-02T09:00:00+07:00".parse().unwrap()
+}
+
 impl TestApp {
-    /// Starts the application against a fresh database.
-    pub async fn spawn() -> Result<Self, Box<dyn std::error::Error>> {
-        let database = TestDatabase::create().await?;
+    /// The application with the demo province, its clock at [`monday_morning`].
+    pub async fn spawn() -> Self {
+        Self::spawn_with(true).await
+    }
+
+    pub async fn spawn_with(demo: bool) -> Self {
+        let database = TestDatabase::create().await.unwrap();
+        let clock = ManualClock::new(monday_morning());
         let settings = Settings {
             database_url: database.url(),
-            bind: "127.0.0.1:0".parse()?,
-            pool_size: 8,
+            bind: "127.0.0.1:0".parse().unwrap(),
+            pool_size: 16,
+            jwt_secret: "a test secret that is long enough to sign tokens".into(),
+            token_ttl: Duration::from_secs(3600),
+            demo,
+            clock: Arc::new(clock.clone()),
         };
-        let app = Application::build(&settings).await?;
+        let app = Application::build(&settings).await.unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
         let server = tokio::spawn(app.run_until_stopped());
-        Ok(Self {
+        Self {
             address,
             database,
+            clock,
+            http: reqwest::Client::new(),
             server,
-        })
+        }
     }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A bearer token for a demo user (password `demo`).
+    pub async fn token(&self, username: &str) -> String {
+        self.login(username, "demo").await.unwrap()
+    }
+
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<String, reqwest::StatusCode> {
+        let response = self
+            .http
+            .post(self.url("/api/v1/auth/token"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        if !response.status().is_success() {
+            return Err(response.status());
+        }
+        let body: Value = response.json().await.unwrap();
+        Ok(body["access_token"].as_str().unwrap().to_owned())
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Files a land case at the service centre; returns its id.
+    pub async fn receive_land_case(&self, token: &str) -> String {
+        let response = self.post(token, "/api/v1/cases", &land_case()).await;
+        assert_eq!(response.status(), 201, "{:?}", response.text().await);
+        let body: Value = response.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// How many events a case's stream holds.
+    pub async fn count_case_events(&self, case_id: &str) -> i64 {
+        let client = self.database.superuser().await.unwrap();
+        client
+            .query_one(
+                "SELECT count(*) FROM events WHERE stream_id = $1",
+                &[&format!("case-{case_id}")],
+            )
+            .await
+            .unwrap()
+            .get(0)
+    }
+}
+
+/// A land-change case received in person at the service centre.
+pub fn land_case() -> Value {
+    json!({
+        "procedure_code": LAND_CHANGE,
+        "unit": SERVICE_CENTRE,
+        "channel": "in_person",
+        "applicant": {
+            "full_name": "Nguyễn Văn An",
+            "id_number": "001099012345",
+            "phone": "0912345678",
+            "address": "Thôn Đông, xã An Bình",
+            "email": "an.nguyen@example.vn"
+        },
+        "documents": ["Đơn đăng ký biến động đất đai", "Giấy chứng nhận"]
+    })
 }

@@ -3,23 +3,20 @@
 use onestop_tests::TestApp;
 
 #[tokio::test]
-async fn health_and_readiness_answer_once_started() {
-    let app = TestApp::spawn().await.unwrap();
-    let client = reqwest::Client::new();
+async fn health_readiness_and_metrics_answer_once_started() {
+    let app = TestApp::spawn_with(false).await;
 
-    let health = client
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .unwrap();
+    let health = app.http.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
 
-    let ready = client
-        .get(format!("{}/readyz", app.address))
-        .send()
-        .await
-        .unwrap();
+    let ready = app.http.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
+    assert!(ready.headers().contains_key("x-request-id"));
     let body: serde_json::Value = ready.json().await.unwrap();
     assert_eq!(body["database"], "ok");
+
+    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(metrics.status(), 200);
+    let text = metrics.text().await.unwrap();
+    assert!(text.contains("http_requests_total"), "{text}");
 }

@@ -22,7 +22,7 @@ fn the_committed_document_matches_the_code() {
 
 #[tokio::test]
 async fn the_server_serves_the_document_and_swagger_ui() {
-    let app = TestApp::spawn().await.unwrap();
+    let app = TestApp::spawn_with(false).await;
     let client = reqwest::Client::new();
     let served: serde_json::Value = client
         .get(format!("{}/api-docs/openapi.json", app.address))

@@ -1,4 +1,4 @@
-//! Liveness and readiness for load balancers and orchestrators.
+//! Liveness, readiness and metrics, for load balancers and monitoring.
 
 use actix_web::{HttpResponse, get, web};
 use onestop_store::Pool;
@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 pub struct Health {
     /// `ok`, `ready` or `not ready`.
     pub status: &'static str,
-    /// `ok` or `unreachable`; absent from the liveness answer.
+    /// `ok`, `unreachable` or `not migrated`; absent from the liveness answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<&'static str>,
 }
@@ -25,29 +25,50 @@ pub async fn healthz() -> HttpResponse {
     })
 }
 
-/// The database answers; until it does, traffic should go elsewhere.
+/// The database answers and every migration is applied; until then, traffic
+/// should go elsewhere.
 #[utoipa::path(
     tag = "ops",
     responses(
         (status = 200, description = "Ready to serve", body = Health),
-        (status = 503, description = "The database is unreachable", body = Health),
+        (status = 503, description = "The database is unreachable or not migrated", body = Health),
     )
 )]
 #[get("/readyz")]
 pub async fn readyz(pool: web::Data<Pool>) -> HttpResponse {
-    let reachable = match pool.get().await {
-        Ok(client) => client.simple_query("SELECT 1").await.is_ok(),
-        Err(_) => false,
+    let expected = onestop_migrations::expected_versions().len() as i64;
+    let database = match pool.get().await {
+        Err(_) => "unreachable",
+        Ok(client) => match client
+            .query_one("SELECT count(*) FROM refinery_schema_history", &[])
+            .await
+        {
+            Ok(row) if row.get::<_, i64>(0) >= expected => "ok",
+            Ok(_) => "not migrated",
+            Err(_) => "unreachable",
+        },
     };
-    if reachable {
+    if database == "ok" {
         HttpResponse::Ok().json(Health {
             status: "ready",
-            database: Some("ok"),
+            database: Some(database),
         })
     } else {
         HttpResponse::ServiceUnavailable().json(Health {
             status: "not ready",
-            database: Some("unreachable"),
+            database: Some(database),
         })
     }
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(tag = "ops", responses((status = 200, description = "Metrics", content_type = "text/plain")))]
+#[get("/metrics")]
+pub async fn metrics() -> HttpResponse {
+    let body = crate::metrics::handle()
+        .map(|h| h.render())
+        .unwrap_or_default();
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(body)
 }

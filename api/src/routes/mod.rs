@@ -1,22 +1,58 @@
 //! HTTP handlers, one module per resource, registered in [`configure`] so that
 //! the server and the OpenAPI document list exactly the same endpoints.
 
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod auth;
+pub mod cases;
+pub mod catalog;
 pub mod health;
 
 /// The document's header; paths and schemas are collected from the handlers.
 #[derive(Debug, OpenApi)]
-#[openapi(info(
-    title = "Một cửa điện tử",
-    description = "Backend of the electronic one-stop shop for administrative procedures."
-))]
+#[openapi(
+    info(
+        title = "Một cửa điện tử",
+        description = "Backend of the electronic one-stop shop for administrative procedures. \
+                       Errors are RFC 9457 problem details (application/problem+json)."
+    ),
+    modifiers(&BearerAuth)
+)]
 pub struct ApiDoc;
 
-/// Registers every handler.
+/// Declares the bearer-token scheme the secured endpoints name.
+#[derive(Debug)]
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Registers every handler: operations at the root, the API under `/api/v1`.
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(health::healthz).service(health::readyz);
+    config
+        .service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics)
+        .service(
+            utoipa_actix_web::scope("/api/v1")
+                .service(auth::issue_token)
+                .configure(cases::configure)
+                .configure(catalog::configure),
+        );
 }
 
 /// The OpenAPI document of the whole API.

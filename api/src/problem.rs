@@ -1,0 +1,344 @@
+//! Errors as RFC 9457 problem details (`application/problem+json`): a stable
+//! `type`, a Vietnamese `title`, the `detail` in words, and the fields at fault.
+//! A failure of the machinery is an opaque 500; its cause chain goes to the log.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use onestop_commands::CommandError;
+use onestop_domain::case::DomainError;
+use onestop_domain::registry::RegistryError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One field that is not acceptable.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// An RFC 9457 problem.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A stable URI naming the kind of problem, e.g. `urn:onestop:problem:rule-violation`.
+    #[serde(rename = "type", serialize_with = "problem_uri")]
+    #[schema(value_type = String)]
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// For rule violations: the rule, as a stable code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+fn problem_uri<S: serde::Serializer>(
+    slug: &&'static str,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format!("urn:onestop:problem:{slug}"))
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, slug: &'static str, title: &'static str) -> Self {
+        Self {
+            kind: slug,
+            title,
+            status: status.as_u16(),
+            detail: None,
+            rule: None,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn malformed(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "malformed-request",
+            "Yêu cầu không đúng định dạng",
+        )
+        .detail(detail)
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Chưa xác thực").detail(detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Không có quyền").detail(detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Không tìm thấy").detail(detail)
+    }
+
+    pub fn invalid_fields(errors: Vec<FieldError>) -> Self {
+        let mut problem = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-fields",
+            "Dữ liệu không hợp lệ",
+        )
+        .detail("Một số trường không hợp lệ; xem danh sách errors.");
+        problem.errors = errors;
+        problem
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal-error",
+            "Lỗi hệ thống",
+        )
+        .detail("The server could not complete the request. It has been logged.")
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} urn:onestop:problem:{}", self.status, self.kind)
+    }
+}
+
+impl ResponseError for Problem {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
+        if self.status == 401 {
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        response.json(self)
+    }
+}
+
+/// A stable rule code for a domain refusal: the variant's name in snake case.
+fn rule_code(error: &DomainError) -> &'static str {
+    match error {
+        DomainError::CaseNotFound { .. } => "case_not_found",
+        DomainError::CaseAlreadyExists { .. } => "case_already_exists",
+        DomainError::InvalidState { .. } => "invalid_state",
+        DomainError::RoleNotAllowed { .. } => "role_not_allowed",
+        DomainError::OutsideScope { .. } => "outside_scope",
+        DomainError::HandoverPending { .. } => "handover_pending",
+        DomainError::NoHandoverPending => "no_handover_pending",
+        DomainError::AppraisalMissing => "appraisal_missing",
+        DomainError::NotSubmittedForApproval { .. } => "not_submitted_for_approval",
+        DomainError::NotApproved => "not_approved",
+        DomainError::AlreadyExtended => "already_extended",
+        DomainError::ExtensionNotLater => "extension_not_later",
+        DomainError::NoFurtherStep => "no_further_step",
+        DomainError::WrongUnitForStep { .. } => "wrong_unit_for_step",
+        DomainError::UnknownUnit { .. } => "unknown_unit",
+        DomainError::ChannelNotOffered { .. } => "channel_not_offered",
+        DomainError::ProcedureMismatch { .. } => "procedure_mismatch",
+        DomainError::CodeNotIssued { .. } => "code_not_issued",
+        DomainError::AlreadyRated => "already_rated",
+        DomainError::InvalidField { .. } => "invalid_field",
+    }
+}
+
+impl From<DomainError> for Problem {
+    fn from(error: DomainError) -> Self {
+        let detail = error.to_string();
+        let mut problem = match &error {
+            DomainError::RoleNotAllowed { .. } | DomainError::OutsideScope { .. } => {
+                Problem::forbidden(detail)
+            }
+            DomainError::CaseNotFound { .. } => Problem::not_found(detail),
+            DomainError::InvalidField { field, problem, .. } => {
+                Problem::invalid_fields(vec![FieldError {
+                    field: (*field).replace(' ', "."),
+                    message: (*problem).to_owned(),
+                }])
+                .detail(detail)
+            }
+            _ => Problem::new(
+                StatusCode::CONFLICT,
+                "rule-violation",
+                "Vi phạm quy tắc nghiệp vụ",
+            )
+            .detail(detail),
+        };
+        problem.rule = Some(rule_code(&error));
+        problem
+    }
+}
+
+impl From<RegistryError> for Problem {
+    fn from(error: RegistryError) -> Self {
+        let detail = error.to_string();
+        match error {
+            RegistryError::UsernameTaken(_) | RegistryError::UnitExists(_) => {
+                Problem::new(StatusCode::CONFLICT, "conflict", "Dữ liệu đã tồn tại").detail(detail)
+            }
+            _ => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-catalog-change",
+                "Thay đổi danh mục không hợp lệ",
+            )
+            .detail(detail),
+        }
+    }
+}
+
+impl From<CommandError> for Problem {
+    fn from(error: CommandError) -> Self {
+        match error {
+            CommandError::Rejected(error) => error.into(),
+            CommandError::Registry(error) => error.into(),
+            CommandError::Forbidden(detail) => Problem::forbidden(detail),
+            CommandError::NotFound { what, id } => {
+                Problem::not_found(format!("{what} {id} does not exist"))
+            }
+            CommandError::PreconditionFailed { expected, actual } => Problem::new(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition-failed",
+                "Phiên bản không khớp",
+            )
+            .detail(format!(
+                "If-Match names version {expected}, but the case is at version {actual}"
+            )),
+            CommandError::Conflict(detail) => Problem::new(
+                StatusCode::CONFLICT,
+                "concurrent-change",
+                "Hồ sơ vừa được thay đổi đồng thời",
+            )
+            .detail(detail),
+            CommandError::Invalid { field, reason } => Problem::invalid_fields(vec![FieldError {
+                field: field.to_owned(),
+                message: reason,
+            }]),
+            CommandError::CodesExhausted { .. } => Problem::new(
+                StatusCode::CONFLICT,
+                "codes-exhausted",
+                "Hết số hồ sơ trong ngày",
+            )
+            .detail(error.to_string()),
+            CommandError::Infrastructure(cause) => {
+                log_failure(cause.as_ref());
+                Problem::internal()
+            }
+        }
+    }
+}
+
+/// Logs a failure with its whole cause chain.
+pub fn log_failure(error: &(dyn std::error::Error + 'static)) {
+    let mut chain = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    tracing::error!(error = %chain, "request failed");
+}
+
+/// JSON bodies that do not parse are 400; ones that parse but do not fit are 422.
+pub fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError;
+    let problem = match &error {
+        JsonPayloadError::Deserialize(inner) if inner.is_data() => {
+            Problem::invalid_fields(vec![FieldError {
+                field: field_of(&inner.to_string()),
+                message: inner.to_string(),
+            }])
+        }
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Dữ liệu gửi lên quá lớn",
+            )
+            .detail(error.to_string())
+        }
+        JsonPayloadError::ContentType => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Định dạng không được hỗ trợ",
+        )
+        .detail("send the body as application/json"),
+        _ => Problem::malformed(error.to_string()),
+    };
+    problem.into()
+}
+
+/// serde names the missing or unknown field in its message: `missing field `x``.
+fn field_of(message: &str) -> String {
+    message
+        .split('`')
+        .nth(1)
+        .map(str::to_owned)
+        .unwrap_or_else(|| "body".into())
+}
+
+/// Path segments that do not parse (a malformed id) are 404: no such resource.
+pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    Problem::not_found(error.to_string()).into()
+}
+
+/// Query strings that do not parse are 400.
+pub fn query_error(
+    error: actix_web::error::QueryPayloadError,
+    _: &HttpRequest,
+) -> actix_web::Error {
+    Problem::malformed(error.to_string()).into()
+}
+
+/// validator's errors as field errors.
+pub fn from_validation(errors: validator::ValidationErrors) -> Problem {
+    let mut fields: Vec<FieldError> = Vec::new();
+    collect_validation(&errors, "", &mut fields);
+    fields.sort_by(|a, b| a.field.cmp(&b.field));
+    Problem::invalid_fields(fields)
+}
+
+fn collect_validation(
+    errors: &validator::ValidationErrors,
+    prefix: &str,
+    out: &mut Vec<FieldError>,
+) {
+    use validator::ValidationErrorsKind;
+    for (field, kind) in errors.errors() {
+        let name = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for e in list {
+                    out.push(FieldError {
+                        field: name.clone(),
+                        message: e
+                            .message
+                            .as_ref()
+                            .map(|m| m.to_string())
+                            .unwrap_or_else(|| e.code.to_string()),
+                    });
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => collect_validation(inner, &name, out),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    collect_validation(inner, &format!("{name}[{i}]"), out);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,909 @@
+//! The catalog: units, procedures, the working calendar, users, and the erasure
+//! of an applicant's personal data. Reads are open to every signed-in user;
+//! changes to administrators of the units concerned.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use jiff::civil::{Date, Time};
+use onestop_commands::registry::NewUser;
+use onestop_domain::access::{Role, User};
+use onestop_domain::calendar::{DaySwap, OfficeHours, Session, YearArrangement, YearCalendar};
+use onestop_domain::catalog::{
+    Channel, Fee, Field, PauseMode, Procedure, RequiredDocument, StepUnit, Unit, WorkflowStep,
+};
+use onestop_domain::deadline::{ProcessingTime, TimeUnit};
+use onestop_domain::ids::{ApplicantId, UnitCode, UserId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::Authenticated;
+use crate::problem::{FieldError, Problem, from_validation};
+use crate::request::meta;
+use crate::routes::cases::ChannelDto;
+use crate::state::AppState;
+
+fn invalid(field: &str, message: impl ToString) -> Problem {
+    Problem::invalid_fields(vec![FieldError {
+        field: field.to_owned(),
+        message: message.to_string(),
+    }])
+}
+
+fn unit_code(field: &str, value: &str) -> Result<UnitCode, Problem> {
+    value
+        .parse()
+        .map_err(|e: onestop_domain::ids::InvalidId| invalid(field, e))
+}
+
+fn clock(field: &str, value: &str) -> Result<Time, Problem> {
+    value
+        .parse::<Time>()
+        .map_err(|_| invalid(field, "must be a time of day, e.g. 07:30"))
+}
+
+// ---- units -----------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct SessionDto {
+    /// e.g. `07:30`
+    #[validate(length(min = 4, max = 8))]
+    pub start: String,
+    /// e.g. `11:30`
+    #[validate(length(min = 4, max = 8))]
+    pub end: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct UnitDto {
+    /// As in QĐ 20/2020/QĐ-TTg, e.g. `000.00.01.H22`.
+    #[validate(length(min = 13, max = 13))]
+    pub code: String,
+    #[validate(length(min = 1, max = 300))]
+    pub name: String,
+    pub parent: Option<String>,
+    /// Defaults to 07:30–11:30 and 13:30–17:00.
+    #[validate(length(min = 1, max = 6), nested)]
+    pub office_hours: Option<Vec<SessionDto>>,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl UnitDto {
+    fn of(unit: &Unit) -> Self {
+        UnitDto {
+            code: unit.code.to_string(),
+            name: unit.name.clone(),
+            parent: unit.parent.as_ref().map(ToString::to_string),
+            office_hours: Some(
+                unit.office_hours
+                    .sessions()
+                    .iter()
+                    .map(|s| SessionDto {
+                        start: s.start.strftime("%H:%M").to_string(),
+                        end: s.end.strftime("%H:%M").to_string(),
+                    })
+                    .collect(),
+            ),
+            active: unit.active,
+        }
+    }
+
+    fn to_domain(&self) -> Result<Unit, Problem> {
+        let office_hours = match &self.office_hours {
+            None => OfficeHours::default(),
+            Some(sessions) => {
+                let sessions = sessions
+                    .iter()
+                    .map(|s| {
+                        Ok(Session {
+                            start: clock("office_hours.start", &s.start)?,
+                            end: clock("office_hours.end", &s.end)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, Problem>>()?;
+                OfficeHours::new(sessions).map_err(|e| invalid("office_hours", e))?
+            }
+        };
+        Ok(Unit {
+            code: unit_code("code", &self.code)?,
+            name: self.name.trim().to_owned(),
+            parent: self
+                .parent
+                .as_deref()
+                .map(|p| unit_code("parent", p))
+                .transpose()?,
+            office_hours,
+            active: self.active,
+        })
+    }
+}
+
+/// Every unit.
+#[utoipa::path(tag = "catalog", responses((status = 200, body = Vec<UnitDto>)), security(("bearer" = [])))]
+#[get("/units")]
+pub async fn list_units(state: web::Data<AppState>, _auth: Authenticated) -> HttpResponse {
+    let catalog = state.catalog.snapshot();
+    let mut units: Vec<UnitDto> = catalog.units.units().map(UnitDto::of).collect();
+    units.sort_by(|a, b| a.code.cmp(&b.code));
+    HttpResponse::Ok().json(units)
+}
+
+/// One unit.
+#[utoipa::path(tag = "catalog", params(("code" = String, Path)),
+    responses((status = 200, body = UnitDto), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/units/{code}")]
+pub async fn get_unit(
+    state: web::Data<AppState>,
+    _auth: Authenticated,
+    code: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let catalog = state.catalog.snapshot();
+    let unit = code
+        .parse::<UnitCode>()
+        .ok()
+        .and_then(|c| catalog.unit(&c).cloned())
+        .ok_or_else(|| Problem::not_found(format!("unit {code} does not exist")))?;
+    Ok(HttpResponse::Ok().json(UnitDto::of(&unit)))
+}
+
+/// Register a unit (administrators of its parent).
+#[utoipa::path(tag = "catalog", request_body = UnitDto,
+    responses((status = 201, body = UnitDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/units")]
+pub async fn create_unit(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    body: web::Json<UnitDto>,
+) -> Result<HttpResponse, Problem> {
+    body.validate().map_err(from_validation)?;
+    let unit = body.to_domain()?;
+    if state.catalog.snapshot().unit(&unit.code).is_some() {
+        return Err(
+            Problem::new(StatusCode::CONFLICT, "conflict", "Dữ liệu đã tồn tại")
+                .detail(format!("unit {} is already registered", unit.code)),
+        );
+    }
+    let saved = state
+        .registry
+        .save_unit(&auth.0, unit, &meta(&req)?)
+        .await?;
+    Ok(HttpResponse::Created().json(UnitDto::of(&saved)))
+}
+
+/// Change a unit (its name, parent, office hours, whether it is active).
+#[utoipa::path(tag = "catalog", params(("code" = String, Path)), request_body = UnitDto,
+    responses((status = 200, body = UnitDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[put("/units/{code}")]
+pub async fn update_unit(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    code: web::Path<String>,
+    body: web::Json<UnitDto>,
+) -> Result<HttpResponse, Problem> {
+    body.validate().map_err(from_validation)?;
+    let unit = body.to_domain()?;
+    if unit.code.as_str() != code.as_str() {
+        return Err(invalid("code", "must match the unit in the path"));
+    }
+    if state.catalog.snapshot().unit(&unit.code).is_none() {
+        return Err(Problem::not_found(format!("unit {code} does not exist")));
+    }
+    let saved = state
+        .registry
+        .save_unit(&auth.0, unit, &meta(&req)?)
+        .await?;
+    Ok(HttpResponse::Ok().json(UnitDto::of(&saved)))
+}
+
+// ---- procedures -------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeUnitDto {
+    WorkingDays,
+    WorkingHours,
+    CalendarDays,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct ProcessingTimeDto {
+    pub amount: u32,
+    pub unit: TimeUnitDto,
+}
+
+impl From<ProcessingTimeDto> for ProcessingTime {
+    fn from(p: ProcessingTimeDto) -> Self {
+        ProcessingTime {
+            amount: p.amount,
+            unit: match p.unit {
+                TimeUnitDto::WorkingDays => TimeUnit::WorkingDays,
+                TimeUnitDto::WorkingHours => TimeUnit::WorkingHours,
+                TimeUnitDto::CalendarDays => TimeUnit::CalendarDays,
+            },
+        }
+    }
+}
+
+impl From<ProcessingTime> for ProcessingTimeDto {
+    fn from(p: ProcessingTime) -> Self {
+        ProcessingTimeDto {
+            amount: p.amount,
+            unit: match p.unit {
+                TimeUnit::WorkingDays => TimeUnitDto::WorkingDays,
+                TimeUnit::WorkingHours => TimeUnitDto::WorkingHours,
+                TimeUnit::CalendarDays => TimeUnitDto::CalendarDays,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleDto {
+    Reception,
+    Specialist,
+    Approver,
+    Leader,
+    Inspector,
+    Statistician,
+    Admin,
+    Feed,
+}
+
+impl From<RoleDto> for Role {
+    fn from(r: RoleDto) -> Self {
+        match r {
+            RoleDto::Reception => Role::Reception,
+            RoleDto::Specialist => Role::Specialist,
+            RoleDto::Approver => Role::Approver,
+            RoleDto::Leader => Role::Leader,
+            RoleDto::Inspector => Role::Inspector,
+            RoleDto::Statistician => Role::Statistician,
+            RoleDto::Admin => Role::Admin,
+            RoleDto::Feed => Role::Feed,
+        }
+    }
+}
+
+impl From<Role> for RoleDto {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::Reception => RoleDto::Reception,
+            Role::Specialist => RoleDto::Specialist,
+            Role::Approver => RoleDto::Approver,
+            Role::Leader => RoleDto::Leader,
+            Role::Inspector => RoleDto::Inspector,
+            Role::Statistician => RoleDto::Statistician,
+            Role::Admin => RoleDto::Admin,
+            Role::Feed => RoleDto::Feed,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct StepDto {
+    #[validate(length(min = 1, max = 200))]
+    pub name: String,
+    pub role: RoleDto,
+    /// `receiving`, `handling`, or a unit code (a handover to another agency).
+    #[validate(length(min = 1, max = 20))]
+    pub unit: String,
+    pub budget: ProcessingTimeDto,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct FeeDto {
+    #[validate(length(min = 1, max = 300))]
+    pub name: String,
+    pub amount_vnd: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct RequiredDocumentDto {
+    #[validate(length(min = 1, max = 500))]
+    pub name: String,
+    pub copies: u8,
+    pub original_required: bool,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseModeDto {
+    Shift,
+    Restart,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct ProcedureDto {
+    #[validate(length(min = 1, max = 50))]
+    pub code: String,
+    /// Assigned on publication; ignored on input.
+    #[serde(default)]
+    pub version: u32,
+    #[validate(length(min = 1, max = 500))]
+    pub name: String,
+    #[validate(length(min = 1, max = 20))]
+    pub field_code: String,
+    #[validate(length(min = 1, max = 200))]
+    pub field_name: String,
+    #[validate(length(min = 1, max = 50))]
+    pub handling_units: Vec<String>,
+    pub processing_time: ProcessingTimeDto,
+    /// Files received at or after this time count from the next working day, e.g. `15:00`.
+    pub cutoff: Option<String>,
+    #[validate(length(min = 1, max = 4))]
+    pub channels: Vec<ChannelDto>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub fees: Vec<FeeDto>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub documents: Vec<RequiredDocumentDto>,
+    #[validate(length(min = 2, max = 30), nested)]
+    pub workflow: Vec<StepDto>,
+    pub pause_mode: PauseModeDto,
+}
+
+impl ProcedureDto {
+    fn of(p: &Procedure) -> Self {
+        ProcedureDto {
+            code: p.code.to_string(),
+            version: p.version,
+            name: p.name.clone(),
+            field_code: p.field.code.clone(),
+            field_name: p.field.name.clone(),
+            handling_units: p.handling_units.iter().map(ToString::to_string).collect(),
+            processing_time: p.processing_time.into(),
+            cutoff: p.cutoff.map(|c| c.strftime("%H:%M").to_string()),
+            channels: p.channels.iter().map(|c| (*c).into()).collect(),
+            fees: p
+                .fees
+                .iter()
+                .map(|f| FeeDto {
+                    name: f.name.clone(),
+                    amount_vnd: f.amount_vnd,
+                })
+                .collect(),
+            documents: p
+                .documents
+                .iter()
+                .map(|d| RequiredDocumentDto {
+                    name: d.name.clone(),
+                    copies: d.copies,
+                    original_required: d.original_required,
+                })
+                .collect(),
+            workflow: p
+                .workflow
+                .iter()
+                .map(|s| StepDto {
+                    name: s.name.clone(),
+                    role: s.role.into(),
+                    unit: match &s.unit {
+                        StepUnit::Receiving => "receiving".into(),
+                        StepUnit::Handling => "handling".into(),
+                        StepUnit::Fixed(u) => u.to_string(),
+                    },
+                    budget: s.budget.into(),
+                })
+                .collect(),
+            pause_mode: match p.pause_mode {
+                PauseMode::Shift => PauseModeDto::Shift,
+                PauseMode::Restart => PauseModeDto::Restart,
+            },
+        }
+    }
+
+    fn to_domain(&self) -> Result<Procedure, Problem> {
+        Ok(Procedure {
+            code: self
+                .code
+                .parse()
+                .map_err(|e: onestop_domain::ids::InvalidId| invalid("code", e))?,
+            version: self.version,
+            name: self.name.trim().to_owned(),
+            field: Field {
+                code: self.field_code.clone(),
+                name: self.field_name.clone(),
+            },
+            handling_units: self
+                .handling_units
+                .iter()
+                .map(|u| unit_code("handling_units", u))
+                .collect::<Result<_, _>>()?,
+            processing_time: self.processing_time.into(),
+            cutoff: self
+                .cutoff
+                .as_deref()
+                .map(|c| clock("cutoff", c))
+                .transpose()?,
+            channels: self.channels.iter().map(|c| Channel::from(*c)).collect(),
+            fees: self
+                .fees
+                .iter()
+                .map(|f| Fee {
+                    name: f.name.clone(),
+                    amount_vnd: f.amount_vnd,
+                })
+                .collect(),
+            documents: self
+                .documents
+                .iter()
+                .map(|d| RequiredDocument {
+                    name: d.name.clone(),
+                    copies: d.copies,
+                    original_required: d.original_required,
+                })
+                .collect(),
+            workflow: self
+                .workflow
+                .iter()
+                .map(|s| {
+                    Ok(WorkflowStep {
+                        name: s.name.clone(),
+                        role: s.role.into(),
+                        unit: match s.unit.as_str() {
+                            "receiving" => StepUnit::Receiving,
+                            "handling" => StepUnit::Handling,
+                            code => StepUnit::Fixed(unit_code("workflow.unit", code)?),
+                        },
+                        budget: s.budget.into(),
+                    })
+                })
+                .collect::<Result<_, Problem>>()?,
+            pause_mode: match self.pause_mode {
+                PauseModeDto::Shift => PauseMode::Shift,
+                PauseModeDto::Restart => PauseMode::Restart,
+            },
+        })
+    }
+}
+
+/// The current version of every procedure.
+#[utoipa::path(tag = "catalog", responses((status = 200, body = Vec<ProcedureDto>)), security(("bearer" = [])))]
+#[get("/procedures")]
+pub async fn list_procedures(state: web::Data<AppState>, _auth: Authenticated) -> HttpResponse {
+    let catalog = state.catalog.snapshot();
+    let mut procedures: Vec<ProcedureDto> = catalog.procedures().map(ProcedureDto::of).collect();
+    procedures.sort_by(|a, b| a.code.cmp(&b.code));
+    HttpResponse::Ok().json(procedures)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct VersionQuery {
+    /// A past version; the current one when absent.
+    pub version: Option<u32>,
+}
+
+/// One procedure, current or at a given version.
+#[utoipa::path(tag = "catalog", params(("code" = String, Path), VersionQuery),
+    responses((status = 200, body = ProcedureDto), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/procedures/{code}")]
+pub async fn get_procedure(
+    state: web::Data<AppState>,
+    _auth: Authenticated,
+    code: web::Path<String>,
+    query: web::Query<VersionQuery>,
+) -> Result<HttpResponse, Problem> {
+    let catalog = state.catalog.snapshot();
+    let procedure = code.parse().ok().and_then(|c| match query.version {
+        Some(v) => catalog.procedure_version(&c, v).cloned(),
+        None => catalog.procedure(&c).cloned(),
+    });
+    let procedure =
+        procedure.ok_or_else(|| Problem::not_found(format!("procedure {code} does not exist")))?;
+    Ok(HttpResponse::Ok().json(ProcedureDto::of(&procedure)))
+}
+
+/// Publish a procedure's next version; cases received from now on follow it.
+#[utoipa::path(tag = "catalog", request_body = ProcedureDto,
+    responses((status = 201, body = ProcedureDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/procedures")]
+pub async fn publish_procedure(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    body: web::Json<ProcedureDto>,
+) -> Result<HttpResponse, Problem> {
+    body.validate().map_err(from_validation)?;
+    let procedure = body.to_domain()?;
+    let published = state
+        .registry
+        .publish_procedure(&auth.0, procedure, &meta(&req)?)
+        .await?;
+    Ok(HttpResponse::Created().json(ProcedureDto::of(&published)))
+}
+
+// ---- calendar ------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct HolidayDto {
+    pub date: Date,
+    pub kind: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SwapDto {
+    pub day_off: Date,
+    pub saturday_worked: Date,
+}
+
+/// A year's published arrangement (what departs from the rules).
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct ArrangementDto {
+    #[validate(length(max = 10))]
+    pub tet_days_off: Option<Vec<Date>>,
+    pub national_day_extra: Option<Date>,
+    #[serde(default)]
+    #[validate(length(max = 20))]
+    pub swaps: Vec<SwapDto>,
+    #[serde(default)]
+    #[validate(length(max = 30))]
+    pub extra_days_off: Vec<Date>,
+    #[serde(default)]
+    #[validate(length(max = 30))]
+    pub extra_working_days: Vec<Date>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CalendarYearDto {
+    pub year: i16,
+    pub holidays: Vec<HolidayDto>,
+    /// Weekdays not worked.
+    pub days_off: Vec<Date>,
+    /// Weekend days worked.
+    pub weekend_days_worked: Vec<Date>,
+    pub arrangement: Option<ArrangementDto>,
+}
+
+fn arrangement_dto(a: &YearArrangement) -> ArrangementDto {
+    ArrangementDto {
+        tet_days_off: a.tet_days_off.clone(),
+        national_day_extra: a.national_day_extra,
+        swaps: a
+            .swaps
+            .iter()
+            .map(|s| SwapDto {
+                day_off: s.day_off,
+                saturday_worked: s.saturday_worked,
+            })
+            .collect(),
+        extra_days_off: a.extra_days_off.clone(),
+        extra_working_days: a.extra_working_days.clone(),
+    }
+}
+
+fn calendar_year(year: &YearCalendar, arrangement: Option<&YearArrangement>) -> CalendarYearDto {
+    CalendarYearDto {
+        year: year.year,
+        holidays: year
+            .holidays
+            .iter()
+            .map(|h| HolidayDto {
+                date: h.date,
+                kind: serde_json::to_value(h.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                name: h.kind.name_vi().to_owned(),
+            })
+            .collect(),
+        days_off: year.days_off.iter().copied().collect(),
+        weekend_days_worked: year.weekend_days_worked.iter().copied().collect(),
+        arrangement: arrangement.map(arrangement_dto),
+    }
+}
+
+/// A year's holidays, days off and weekend days worked.
+#[utoipa::path(tag = "catalog", params(("year" = i16, Path)),
+    responses((status = 200, body = CalendarYearDto), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/calendar/{year}")]
+pub async fn get_calendar(
+    state: web::Data<AppState>,
+    _auth: Authenticated,
+    year: web::Path<i16>,
+) -> Result<HttpResponse, Problem> {
+    let catalog = state.catalog.snapshot();
+    let year = year.into_inner();
+    let computed = catalog
+        .calendar
+        .year(year)
+        .ok_or_else(|| Problem::not_found(format!("the calendar covers 2000–2100, not {year}")))?;
+    Ok(HttpResponse::Ok().json(calendar_year(computed, catalog.arrangement(year))))
+}
+
+/// Record a year's published arrangement (days off for Tết, swaps, extra days).
+#[utoipa::path(tag = "catalog", params(("year" = i16, Path)), request_body = ArrangementDto,
+    responses((status = 200, body = CalendarYearDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[put("/calendar/{year}")]
+pub async fn arrange_calendar(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    year: web::Path<i16>,
+    body: web::Json<ArrangementDto>,
+) -> Result<HttpResponse, Problem> {
+    body.validate().map_err(from_validation)?;
+    let year = year.into_inner();
+    if !(2000..=2100).contains(&year) {
+        return Err(Problem::not_found(format!(
+            "the calendar covers 2000–2100, not {year}"
+        )));
+    }
+    let body = body.into_inner();
+    let arrangement = YearArrangement {
+        year,
+        tet_days_off: body.tet_days_off,
+        national_day_extra: body.national_day_extra,
+        swaps: body
+            .swaps
+            .into_iter()
+            .map(|s| DaySwap {
+                day_off: s.day_off,
+                saturday_worked: s.saturday_worked,
+            })
+            .collect(),
+        extra_days_off: body.extra_days_off,
+        extra_working_days: body.extra_working_days,
+    };
+    let saved = state
+        .registry
+        .arrange_calendar(&auth.0, arrangement, &meta(&req)?)
+        .await?;
+    let catalog = state.catalog.snapshot();
+    let computed = YearCalendar::compute(year, Some(&saved));
+    let _ = catalog;
+    Ok(HttpResponse::Ok().json(calendar_year(&computed, Some(&saved))))
+}
+
+// ---- users ------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UserDto {
+    pub id: Uuid,
+    pub username: String,
+    pub full_name: String,
+    pub role: RoleDto,
+    pub units: Vec<String>,
+    pub active: bool,
+}
+
+impl UserDto {
+    fn of(u: &User) -> Self {
+        UserDto {
+            id: u.id.0,
+            username: u.username.clone(),
+            full_name: u.full_name.clone(),
+            role: u.role.into(),
+            units: u.units.iter().map(ToString::to_string).collect(),
+            active: u.active,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+pub struct NewUserDto {
+    #[validate(length(min = 3, max = 64))]
+    pub username: String,
+    #[validate(length(min = 1, max = 200))]
+    pub full_name: String,
+    pub role: RoleDto,
+    #[validate(length(min = 1, max = 50))]
+    pub units: Vec<String>,
+    #[validate(length(min = 4, max = 200))]
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+pub struct UpdateUserDto {
+    #[validate(length(min = 3, max = 64))]
+    pub username: String,
+    #[validate(length(min = 1, max = 200))]
+    pub full_name: String,
+    pub role: RoleDto,
+    #[validate(length(min = 1, max = 50))]
+    pub units: Vec<String>,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+pub struct PasswordDto {
+    #[validate(length(min = 4, max = 200))]
+    pub password: String,
+}
+
+fn require_role(auth: &Authenticated, role: Role) -> Result<(), Problem> {
+    if auth.0.role == role {
+        Ok(())
+    } else {
+        Err(Problem::forbidden(format!("only a {role} may do this")))
+    }
+}
+
+/// The accounts the administrator's grants reach.
+#[utoipa::path(tag = "users", responses((status = 200, body = Vec<UserDto>), (status = 403, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, Problem> {
+    require_role(&auth, Role::Admin)?;
+    let catalog = state.catalog.snapshot();
+    let mut users: Vec<UserDto> = catalog
+        .accounts()
+        .filter(|a| {
+            a.user
+                .units
+                .iter()
+                .any(|u| auth.0.reaches(u, &catalog.units))
+        })
+        .map(|a| UserDto::of(&a.user))
+        .collect();
+    users.sort_by(|a, b| a.username.cmp(&b.username));
+    Ok(HttpResponse::Ok().json(users))
+}
+
+/// Create an account.
+#[utoipa::path(tag = "users", request_body = NewUserDto,
+    responses((status = 201, body = UserDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    body: web::Json<NewUserDto>,
+) -> Result<HttpResponse, Problem> {
+    body.validate().map_err(from_validation)?;
+    let body = body.into_inner();
+    let new = NewUser {
+        username: body.username,
+        full_name: body.full_name,
+        role: body.role.into(),
+        units: body
+            .units
+            .iter()
+            .map(|u| unit_code("units", u))
+            .collect::<Result<_, _>>()?,
+        password: body.password,
+    };
+    let user = state
+        .registry
+        .register_user(&auth.0, new, &meta(&req)?)
+        .await?;
+    Ok(HttpResponse::Created().json(UserDto::of(&user)))
+}
+
+/// Change an account: name, role, units, or whether it may log in.
+#[utoipa::path(tag = "users", params(("id" = Uuid, Path)), request_body = UpdateUserDto,
+    responses((status = 200, body = UserDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[put("/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateUserDto>,
+) -> Result<HttpResponse, Problem> {
+    body.validate().map_err(from_validation)?;
+    let body = body.into_inner();
+    let user = User {
+        id: UserId(id.into_inner()),
+        username: body.username,
+        full_name: body.full_name,
+        role: body.role.into(),
+        units: body
+            .units
+            .iter()
+            .map(|u| unit_code("units", u))
+            .collect::<Result<_, _>>()?,
+        active: body.active,
+    };
+    let user = state
+        .registry
+        .update_user(&auth.0, user, &meta(&req)?)
+        .await?;
+    Ok(HttpResponse::Ok().json(UserDto::of(&user)))
+}
+
+/// Set a new password (the user themself, or an administrator).
+#[utoipa::path(tag = "users", params(("id" = Uuid, Path)), request_body = PasswordDto,
+    responses((status = 204, description = "Changed"), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/users/{id}/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: web::Json<PasswordDto>,
+) -> Result<HttpResponse, Problem> {
+    body.validate().map_err(from_validation)?;
+    state
+        .registry
+        .change_password(
+            &auth.0,
+            UserId(id.into_inner()),
+            &body.password,
+            &meta(&req)?,
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+// ---- personal data ------------------------------------------------------------
+
+/// Erase an applicant's personal data (crypto-shredding: the key is destroyed;
+/// history stays intact and verifiable).
+#[utoipa::path(tag = "users", params(("id" = Uuid, Path, description = "The applicant's id")),
+    responses((status = 204, description = "Erased"), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Nothing to erase", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/applicants/{id}/erase")]
+pub async fn erase_applicant(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    require_role(&auth, Role::Admin)?;
+    let id = ApplicantId(id.into_inner());
+    let meta = meta(&req)?;
+    let metadata = meta.to_metadata(
+        &auth.0,
+        "erase personal data",
+        meta.command_id(&auth.0, "erase"),
+    );
+    if state.cases.vault().erase(id, metadata).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(Problem::not_found(format!(
+            "applicant {} has no personal data to erase",
+            id.0
+        )))
+    }
+}
+
+/// Registers the catalog endpoints.
+pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config
+        .service(list_units)
+        .service(get_unit)
+        .service(create_unit)
+        .service(update_unit)
+        .service(list_procedures)
+        .service(get_procedure)
+        .service(publish_procedure)
+        .service(get_calendar)
+        .service(arrange_calendar)
+        .service(list_users)
+        .service(create_user)
+        .service(update_user)
+        .service(change_password)
+        .service(erase_applicant);
+}

@@ -1,0 +1,182 @@
+//! Applicants' personal data, encrypted per applicant (crypto-shredding).
+//!
+//! Each applicant gets a random 256-bit key in `applicant_keys`; their data is
+//! sealed with ChaCha20-Poly1305 (bound to the applicant id) and appended to the
+//! stream `applicant-<uuid>`. Erasing destroys the key: the ciphertext stays in
+//! the log, hash chains still verify, and nothing can read it any more.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use onestop_domain::ids::ApplicantId;
+use onestop_domain::personal::Applicant;
+use onestop_store::{EventStore, ExpectedVersion, NewEvent, StreamId};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::CommandError;
+
+/// Event types of an applicant stream.
+pub const APPLICANT_RECORDED: &str = "ApplicantRecorded";
+pub const APPLICANT_ERASED: &str = "ApplicantErased";
+
+/// The sealed record as stored.
+#[derive(Debug, Serialize, Deserialize)]
+struct SealedApplicant {
+    nonce: String,
+    ciphertext: String,
+}
+
+/// Reads and writes applicants' personal data.
+#[derive(Debug, Clone)]
+pub struct PersonalDataVault {
+    store: EventStore,
+}
+
+pub fn applicant_stream(id: ApplicantId) -> Result<StreamId, CommandError> {
+    StreamId::new(format!("applicant-{}", id.0)).map_err(|e| CommandError::Invalid {
+        field: "applicant",
+        reason: e.to_string(),
+    })
+}
+
+fn random<const N: usize>() -> Result<[u8; N], CommandError> {
+    let mut bytes = [0_u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| CommandError::Infrastructure(e.to_string().into()))?;
+    Ok(bytes)
+}
+
+impl PersonalDataVault {
+    pub fn new(store: EventStore) -> Self {
+        Self { store }
+    }
+
+    /// Seals and records an applicant under `id`. Recording the same id again
+    /// (a retried request) writes nothing new.
+    pub async fn record(
+        &self,
+        id: ApplicantId,
+        applicant: &Applicant,
+        metadata: serde_json::Value,
+    ) -> Result<(), CommandError> {
+        let client = self.store.pool().get().await?;
+        let key: [u8; 32] = random()?;
+        client
+            .execute(
+                "INSERT INTO applicant_keys (applicant_id, key) VALUES ($1, $2) \
+                 ON CONFLICT (applicant_id) DO NOTHING",
+                &[&id.0, &key.as_slice()],
+            )
+            .await?;
+        let stored: Option<Vec<u8>> = client
+            .query_one(
+                "SELECT key FROM applicant_keys WHERE applicant_id = $1",
+                &[&id.0],
+            )
+            .await?
+            .get(0);
+        let Some(key) = stored else {
+            return Err(CommandError::Conflict(format!(
+                "the personal data of applicant {id} was erased"
+            )));
+        };
+        let nonce: [u8; 12] = random()?;
+        let plaintext = serde_json::to_vec(applicant).map_err(CommandError::infrastructure)?;
+        let ciphertext = ChaCha20Poly1305::new(Key::from_slice(&key))
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: &plaintext,
+                    aad: id.0.as_bytes(),
+                },
+            )
+            .map_err(|_| CommandError::Infrastructure("encryption failed".into()))?;
+        let sealed = SealedApplicant {
+            nonce: BASE64.encode(nonce),
+            ciphertext: BASE64.encode(ciphertext),
+        };
+        let event = NewEvent::new(
+            APPLICANT_RECORDED,
+            serde_json::to_value(&sealed).map_err(CommandError::infrastructure)?,
+        )
+        .with_id(Uuid::new_v5(&id.0, b"recorded"))
+        .with_metadata(metadata);
+        self.store
+            .append(&applicant_stream(id)?, ExpectedVersion::NoStream, &[event])
+            .await?;
+        Ok(())
+    }
+
+    /// The applicant's data, or `None` once erased (or never recorded).
+    pub async fn open(&self, id: ApplicantId) -> Result<Option<Applicant>, CommandError> {
+        let client = self.store.pool().get().await?;
+        let Some(row) = client
+            .query_opt(
+                "SELECT key FROM applicant_keys WHERE applicant_id = $1",
+                &[&id.0],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Some(key): Option<Vec<u8>> = row.get(0) else {
+            return Ok(None);
+        };
+        drop(client);
+        let events = self.store.read_stream_all(&applicant_stream(id)?).await?;
+        let Some(recorded) = events.iter().find(|e| e.event_type == APPLICANT_RECORDED) else {
+            return Ok(None);
+        };
+        let sealed: SealedApplicant = recorded
+            .payload
+            .decode()
+            .map_err(CommandError::infrastructure)?;
+        let corrupt = || CommandError::Infrastructure("unreadable sealed applicant record".into());
+        let nonce = BASE64.decode(&sealed.nonce).map_err(|_| corrupt())?;
+        let ciphertext = BASE64.decode(&sealed.ciphertext).map_err(|_| corrupt())?;
+        if nonce.len() != 12 || key.len() != 32 {
+            return Err(corrupt());
+        }
+        let plaintext = ChaCha20Poly1305::new(Key::from_slice(&key))
+            .decrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: &ciphertext,
+                    aad: id.0.as_bytes(),
+                },
+            )
+            .map_err(|_| corrupt())?;
+        serde_json::from_slice(&plaintext)
+            .map(Some)
+            .map_err(CommandError::infrastructure)
+    }
+
+    /// Destroys the applicant's key, then records who erased the data and when.
+    /// Returns false when there was nothing left to erase.
+    pub async fn erase(
+        &self,
+        id: ApplicantId,
+        metadata: serde_json::Value,
+    ) -> Result<bool, CommandError> {
+        let client = self.store.pool().get().await?;
+        let destroyed = client
+            .execute(
+                "UPDATE applicant_keys SET key = NULL, destroyed_at = now() \
+                 WHERE applicant_id = $1 AND key IS NOT NULL",
+                &[&id.0],
+            )
+            .await?;
+        if destroyed == 0 {
+            return Ok(false);
+        }
+        drop(client);
+        let event = NewEvent::new(APPLICANT_ERASED, serde_json::json!({}))
+            .with_id(Uuid::new_v5(&id.0, b"erased"))
+            .with_metadata(metadata);
+        self.store
+            .append(&applicant_stream(id)?, ExpectedVersion::Any, &[event])
+            .await?;
+        Ok(true)
+    }
+}

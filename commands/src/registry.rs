@@ -1,0 +1,322 @@
+//! Changes to units, procedures, calendars and users, each appended to its own
+//! stream and folded into the catalog at once.
+
+use onestop_domain::access::{Actor, Role, User};
+use onestop_domain::calendar::YearArrangement;
+use onestop_domain::catalog::{Procedure, Unit};
+use onestop_domain::ids::{UnitCode, UserId};
+use onestop_domain::registry::{
+    CalendarEvent, ProcedureEvent, RegistryError, UserEvent, arrange_calendar, check_user,
+    publish_procedure, save_unit,
+};
+use onestop_store::{EventStore, ExpectedVersion, NewEvent, StreamId};
+use uuid::Uuid;
+
+use crate::catalog::CatalogCache;
+use crate::error::CommandError;
+use crate::metadata::{RequestMeta, event_id};
+use crate::passwords::hash_password;
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_LENGTH: usize = 4;
+
+/// A new account, with its password in clear (hashed before anything is stored).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub full_name: String,
+    pub role: Role,
+    pub units: Vec<UnitCode>,
+    pub password: String,
+}
+
+/// The write side for the catalog.
+#[derive(Debug, Clone)]
+pub struct RegistryService {
+    store: EventStore,
+    catalog: CatalogCache,
+}
+
+fn stream(id: String) -> Result<StreamId, CommandError> {
+    StreamId::new(id).map_err(|e| CommandError::Invalid {
+        field: "id",
+        reason: e.to_string(),
+    })
+}
+
+/// Administrators act on the units their grants reach.
+fn require_admin_of(
+    actor: &Actor,
+    unit: &UnitCode,
+    catalog_units: &onestop_domain::catalog::UnitTree,
+) -> Result<(), CommandError> {
+    if actor.role != Role::Admin {
+        return Err(CommandError::Forbidden(format!(
+            "only an administrator may change the catalog, not a {}",
+            actor.role
+        )));
+    }
+    if !actor.reaches(unit, catalog_units) {
+        return Err(CommandError::Forbidden(format!(
+            "the user has no grant for unit {unit}"
+        )));
+    }
+    Ok(())
+}
+
+impl RegistryService {
+    pub fn new(store: EventStore, catalog: CatalogCache) -> Self {
+        Self { store, catalog }
+    }
+
+    async fn append(
+        &self,
+        stream_id: StreamId,
+        expected: ExpectedVersion,
+        event_type: &str,
+        payload: serde_json::Value,
+        actor: &Actor,
+        meta: &RequestMeta,
+    ) -> Result<(), CommandError> {
+        let command_id = meta.command_id(actor, stream_id.as_str());
+        let event = NewEvent::new(event_type, payload.clone())
+            .with_id(event_id(command_id, 0))
+            .with_metadata(meta.to_metadata(actor, event_type, command_id));
+        self.store.append(&stream_id, expected, &[event]).await?;
+        self.catalog
+            .apply_appended(stream_id.as_str(), event_type, &payload);
+        Ok(())
+    }
+
+    async fn expected(&self, stream_id: &StreamId) -> Result<ExpectedVersion, CommandError> {
+        Ok(match self.store.stream_version(stream_id).await? {
+            0 => ExpectedVersion::NoStream,
+            v => ExpectedVersion::Exact(v),
+        })
+    }
+
+    /// Registers a unit or updates it.
+    pub async fn save_unit(
+        &self,
+        actor: &Actor,
+        unit: Unit,
+        meta: &RequestMeta,
+    ) -> Result<Unit, CommandError> {
+        let catalog = self.catalog.snapshot();
+        let existing = catalog.unit(&unit.code);
+        let scope = match (existing, &unit.parent) {
+            (None, Some(parent)) => parent,
+            _ => &unit.code,
+        };
+        require_admin_of(actor, scope, &catalog.units)?;
+        let event = save_unit(existing, unit.clone(), &catalog.units)?;
+        let stream_id = stream(format!("unit-{}", unit.code))?;
+        let expected = self.expected(&stream_id).await?;
+        self.append(
+            stream_id,
+            expected,
+            event.event_type(),
+            event.payload(),
+            actor,
+            meta,
+        )
+        .await?;
+        Ok(unit)
+    }
+
+    /// Publishes the next version of a procedure; returns it with its version.
+    pub async fn publish_procedure(
+        &self,
+        actor: &Actor,
+        procedure: Procedure,
+        meta: &RequestMeta,
+    ) -> Result<Procedure, CommandError> {
+        let catalog = self.catalog.snapshot();
+        for unit in &procedure.handling_units {
+            require_admin_of(actor, unit, &catalog.units)?;
+        }
+        let event = publish_procedure(
+            catalog.procedure(&procedure.code),
+            procedure,
+            &catalog.units,
+        )?;
+        let ProcedureEvent::ProcedurePublished { procedure } = &event;
+        let stream_id = stream(format!("procedure-{}", procedure.code))?;
+        let expected = self.expected(&stream_id).await?;
+        self.append(
+            stream_id,
+            expected,
+            event.event_type(),
+            event.payload(),
+            actor,
+            meta,
+        )
+        .await?;
+        Ok(procedure.clone())
+    }
+
+    /// Records a year's published days off and swaps.
+    pub async fn arrange_calendar(
+        &self,
+        actor: &Actor,
+        arrangement: YearArrangement,
+        meta: &RequestMeta,
+    ) -> Result<YearArrangement, CommandError> {
+        if actor.role != Role::Admin {
+            return Err(CommandError::Forbidden(
+                "only an administrator may change the calendar".into(),
+            ));
+        }
+        let event = arrange_calendar(arrangement)?;
+        let CalendarEvent::CalendarArranged { arrangement } = &event;
+        let stream_id = stream(format!("calendar-{}", arrangement.year))?;
+        let expected = self.expected(&stream_id).await?;
+        self.append(
+            stream_id,
+            expected,
+            event.event_type(),
+            event.payload(),
+            actor,
+            meta,
+        )
+        .await?;
+        Ok(arrangement.clone())
+    }
+
+    /// Creates an account.
+    pub async fn register_user(
+        &self,
+        actor: &Actor,
+        new: NewUser,
+        meta: &RequestMeta,
+    ) -> Result<User, CommandError> {
+        let catalog = self.catalog.snapshot();
+        for unit in &new.units {
+            require_admin_of(actor, unit, &catalog.units)?;
+        }
+        if catalog.account_by_username(&new.username).is_some() {
+            return Err(RegistryError::UsernameTaken(new.username).into());
+        }
+        if new.password.chars().count() < MIN_PASSWORD_LENGTH {
+            return Err(CommandError::Invalid {
+                field: "password",
+                reason: format!("must be at least {MIN_PASSWORD_LENGTH} characters"),
+            });
+        }
+        let user = User {
+            // Derived from the name, so registering the same name twice (a retry,
+            // or the demo loaded again) lands on the same stream.
+            id: UserId(Uuid::new_v5(
+                &Uuid::NAMESPACE_OID,
+                new.username.to_lowercase().as_bytes(),
+            )),
+            username: new.username,
+            full_name: new.full_name,
+            role: new.role,
+            units: new.units,
+            active: true,
+        };
+        check_user(&user, &catalog.units)?;
+        let password_hash = hash_password(&new.password)?;
+        let event = UserEvent::UserRegistered {
+            user: user.clone(),
+            password_hash,
+        };
+        let stream_id = stream(format!("user-{}", user.id))?;
+        self.append(
+            stream_id,
+            ExpectedVersion::NoStream,
+            event.event_type(),
+            event.payload(),
+            actor,
+            meta,
+        )
+        .await?;
+        Ok(user)
+    }
+
+    /// Changes an account's name, role, units or whether it may log in.
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        user: User,
+        meta: &RequestMeta,
+    ) -> Result<User, CommandError> {
+        let catalog = self.catalog.snapshot();
+        let Some(existing) = catalog.account(&user.id) else {
+            return Err(CommandError::NotFound {
+                what: "user",
+                id: user.id.to_string(),
+            });
+        };
+        for unit in existing.user.units.iter().chain(&user.units) {
+            require_admin_of(actor, unit, &catalog.units)?;
+        }
+        if let Some(other) = catalog.account_by_username(&user.username)
+            && other.user.id != user.id
+        {
+            return Err(RegistryError::UsernameTaken(user.username).into());
+        }
+        check_user(&user, &catalog.units)?;
+        let event = UserEvent::UserUpdated { user: user.clone() };
+        let stream_id = stream(format!("user-{}", user.id))?;
+        let expected = self.expected(&stream_id).await?;
+        self.append(
+            stream_id,
+            expected,
+            event.event_type(),
+            event.payload(),
+            actor,
+            meta,
+        )
+        .await?;
+        Ok(user)
+    }
+
+    /// Sets a new password (an administrator, or the user for themself).
+    pub async fn change_password(
+        &self,
+        actor: &Actor,
+        user_id: UserId,
+        password: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), CommandError> {
+        let catalog = self.catalog.snapshot();
+        let Some(account) = catalog.account(&user_id) else {
+            return Err(CommandError::NotFound {
+                what: "user",
+                id: user_id.to_string(),
+            });
+        };
+        if actor.user_id != user_id {
+            for unit in &account.user.units {
+                require_admin_of(actor, unit, &catalog.units)?;
+            }
+        }
+        if password.chars().count() < MIN_PASSWORD_LENGTH {
+            return Err(CommandError::Invalid {
+                field: "password",
+                reason: format!("must be at least {MIN_PASSWORD_LENGTH} characters"),
+            });
+        }
+        let event = UserEvent::PasswordChanged {
+            password_hash: hash_password(password)?,
+        };
+        let stream_id = stream(format!("user-{user_id}"))?;
+        let expected = self.expected(&stream_id).await?;
+        self.append(
+            stream_id,
+            expected,
+            event.event_type(),
+            event.payload(),
+            actor,
+            meta,
+        )
+        .await
+    }
+
+    /// Whether a unit exists (for callers that must 404 first).
+    pub fn unit_exists(&self, code: &UnitCode) -> bool {
+        self.catalog.snapshot().unit(code).is_some()
+    }
+}
