@@ -57,12 +57,15 @@ pub fn meta(req: &HttpRequest) -> Result<RequestMeta, Problem> {
         .get("x-correlation-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok());
+    // Separate statements: connection_info() borrows the extensions mutably.
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
+    let client_ip = req
+        .connection_info()
+        .realip_remote_addr()
+        .map(str::to_owned);
     Ok(RequestMeta {
-        request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
-        client_ip: req
-            .connection_info()
-            .realip_remote_addr()
-            .map(str::to_owned),
+        request_id,
+        client_ip,
         correlation_id,
         causation_id: None,
         idempotency_key: idempotency_key(req)?,

@@ -76,6 +76,9 @@ impl PersonalDataVault {
             )
             .await?
             .get(0);
+        // One connection at a time: holding this one while the append waits for
+        // another could exhaust the pool under load.
+        drop(client);
         let Some(key) = stored else {
             return Err(CommandError::Conflict(format!(
                 "the personal data of applicant {id} was erased"

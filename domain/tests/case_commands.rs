@@ -471,8 +471,9 @@ fn sending_back_for_rework_returns_to_the_appraisal_step() {
         );
     let state = case.state();
     assert!(!state.awaiting_approval && !state.approved && state.appraisal.is_none());
+    // Reception, appraisal, approval, and appraisal again.
     assert_eq!(state.current_step().unwrap().index, 1);
-    assert_eq!(state.steps.len(), 3);
+    assert_eq!(state.steps.len(), 4);
     assert_eq!(
         refused(
             &Case::in_progress().appraised(),
@@ -1119,7 +1120,7 @@ fn every_other_refusal_names_its_rule() {
         (
             "request payment of a finished case",
             approved().result_recorded(),
-            specialist(),
+            reception(),
             CaseCommand::RequestPayment {
                 amount_vnd: 1,
                 description: "x".into(),
@@ -1150,7 +1151,7 @@ fn every_other_refusal_names_its_rule() {
         (
             "extend a finished case",
             approved().result_recorded(),
-            approver(),
+            leader(),
             CaseCommand::Extend {
                 new_due_at: at(2027, 1, 1, 0, 0),
                 reason: "x".into(),
@@ -1171,7 +1172,7 @@ fn every_other_refusal_names_its_rule() {
         (
             "record a result on a returned case",
             approved().result_recorded().returned(),
-            approver(),
+            actor(Role::Approver, CENTRE),
             CaseCommand::RecordResult {
                 summary: "x".into(),
                 document: None,

@@ -47,6 +47,8 @@ impl TestApp {
     }
 
     pub async fn spawn_with(demo: bool) -> Self {
+        // Server logs show with a failing test's output (RUST_LOG, default: warnings).
+        onestop_api::telemetry::init_with_default("warn");
         let database = TestDatabase::create().await.unwrap();
         let clock = ManualClock::new(monday_morning());
         let settings = Settings {

@@ -252,6 +252,7 @@ pub fn decide(
             SubmittedForApproval {
                 at: now,
                 note: optional_text(action, "note", note)?,
+                step: next_step(state, ctx, Role::Approver),
             }
             .into()
         }
@@ -413,6 +414,7 @@ pub fn decide(
                 at: now,
                 summary: text(action, "summary", summary)?,
                 document: result.map(|d| document(action, d)).transpose()?,
+                step: next_step(state, ctx, Role::Reception),
             }
             .into()
         }
@@ -587,6 +589,35 @@ fn receive(
             assignee: Some(ctx.actor.user_id),
             due_at: schedule.due_after(counting_from, reception.budget),
         },
+    })
+}
+
+/// The workflow step after the current one, if it is `role`'s: approval after
+/// appraisal, return after the result. It is done where the workflow says, or,
+/// for a handling step, where the file already is.
+fn next_step(state: &CaseState, ctx: &Context<'_>, role: Role) -> Option<StepStart> {
+    let current = state.current_step()?;
+    let index = current.index + 1;
+    let step = ctx
+        .procedure
+        .workflow
+        .get(index)
+        .filter(|s| s.role == role)?;
+    let receiving = state.receiving_unit.clone()?;
+    let unit = match &step.unit {
+        crate::catalog::StepUnit::Receiving => receiving,
+        crate::catalog::StepUnit::Fixed(unit) => unit.clone(),
+        crate::catalog::StepUnit::Handling => current.unit.clone(),
+    };
+    let hours = ctx.schedule_hours(&unit);
+    let schedule = Schedule::new(ctx.calendar, &hours);
+    Some(StepStart {
+        index,
+        name: step.name.clone(),
+        due_at: schedule.due_after(schedule.next_working_instant(ctx.now), step.budget),
+        unit,
+        role: step.role,
+        assignee: None,
     })
 }
 

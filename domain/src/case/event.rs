@@ -162,6 +162,9 @@ pub struct PaymentRecorded {
 pub struct SubmittedForApproval {
     pub at: Timestamp,
     pub note: Option<String>,
+    /// The approval step the file moves to, when the workflow has one next.
+    #[serde(default)]
+    pub step: Option<StepStart>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,6 +225,9 @@ pub struct ResultRecorded {
     pub at: Timestamp,
     pub summary: String,
     pub document: Option<DocumentRef>,
+    /// The return step at the receiving desk, when the workflow has one next.
+    #[serde(default)]
+    pub step: Option<StepStart>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -256,6 +256,14 @@ impl CaseState {
         self.steps.push(StepRecord::from_start(step, at, by));
     }
 
+    /// Steps begun without a handover to confirm (approval, rework, return).
+    fn acknowledge_current(&mut self, at: Timestamp) {
+        if let Some(step) = self.steps.last_mut() {
+            step.acknowledged_at = Some(at);
+        }
+        self.handover_pending = false;
+    }
+
     fn restart_clock(&mut self, clock: &ClockRestarted) {
         self.paused_minutes += clock.paused_minutes;
         self.due_at = Some(clock.due_at);
@@ -322,7 +330,13 @@ pub fn evolve(mut state: CaseState, event: &CaseEvent) -> CaseState {
         CaseEvent::SupplementReceived(e) => state.restart_clock(&e.clock),
         CaseEvent::PaymentRequested(e) => state.pause(PauseKind::Payment, e.at),
         CaseEvent::PaymentRecorded(e) => state.restart_clock(&e.clock),
-        CaseEvent::SubmittedForApproval(_) => state.awaiting_approval = true,
+        CaseEvent::SubmittedForApproval(e) => {
+            state.awaiting_approval = true;
+            if let Some(step) = &e.step {
+                state.start_step(step, e.at, None);
+                state.acknowledge_current(e.at);
+            }
+        }
         CaseEvent::CaseApproved(_) => {
             state.awaiting_approval = false;
             state.approved = true;
@@ -332,11 +346,8 @@ pub fn evolve(mut state: CaseState, event: &CaseEvent) -> CaseState {
             state.approved = false;
             state.appraisal = None;
             state.start_step(&e.step, e.at, None);
-            if let Some(step) = state.steps.last_mut() {
-                // Rework goes back to the one who did the step; no handover to confirm.
-                step.acknowledged_at = Some(e.at);
-            }
-            state.handover_pending = false;
+            // Rework goes back to the one who did the step; no handover to confirm.
+            state.acknowledge_current(e.at);
         }
         CaseEvent::DeadlineExtended(e) => {
             state.extended = true;
@@ -366,8 +377,13 @@ pub fn evolve(mut state: CaseState, event: &CaseEvent) -> CaseState {
             if let Some(document) = &e.document {
                 state.documents.push(document.clone());
             }
+            if let Some(step) = &e.step {
+                state.start_step(step, e.at, None);
+                state.acknowledge_current(e.at);
+            }
         }
         CaseEvent::ResultReturned(e) => {
+            state.close_step(e.at);
             state.phase = Phase::Returned;
             state.returned_at = Some(e.at);
             state.return_method = Some(e.method);
