@@ -249,7 +249,7 @@ impl CaseService {
                     if attempts >= CONFLICT_RETRIES {
                         return Err(CommandError::Conflict(reason));
                     }
-                    metrics::counter!("onestop_command_retries_total").increment(1);
+                    metrics::counter!("onestop_append_conflicts_total").increment(1);
                 }
                 other => return other,
             }

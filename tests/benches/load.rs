@@ -1,1 +1,220 @@
-fn main() {}
+//! Load benchmark of the write side over real HTTP: case commands offered at a
+//! fixed rate (open loop), latency measured from each request's scheduled time,
+//! so a server that falls behind shows it (no coordinated omission).
+//!
+//! `cargo bench -p onestop-tests --bench load` — the server runs in this process
+//! on a fresh database with the demo province; client and server share the two
+//! cores. `LOAD_RATE` (default 1000 req/s), `LOAD_SECONDS` (10), `LOAD_LANES` (100).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a broken run should stop loudly
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use onestop_api::config::Settings;
+use onestop_api::startup::Application;
+use onestop_commands::clock::SystemClock;
+use onestop_migrations::testing::TestDatabase;
+use onestop_tests::{LAND_REGISTRY, land_case};
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+struct Tokens {
+    reception: String,
+    specialist: String,
+    approver: String,
+}
+
+/// The commands a case goes through after receipt, and who sends each.
+fn lifecycle(tokens: &Tokens, step: usize) -> (&str, &'static str, Value) {
+    match step {
+        0 => (&tokens.reception, "transfer", json!({ "to_unit": LAND_REGISTRY })),
+        1 => (&tokens.specialist, "acknowledge-handover", json!({})),
+        2 => (&tokens.specialist, "appraisal", json!({ "opinion": "Hợp lệ", "proposal": "grant" })),
+        3 => (&tokens.specialist, "comments", json!({ "text": "Đã kiểm tra thực địa" })),
+        4 => (&tokens.specialist, "submit-for-approval", json!({})),
+        5 => (&tokens.approver, "approve", json!({})),
+        6 => (&tokens.approver, "result", json!({ "summary": "Đã cập nhật biến động" })),
+        _ => (&tokens.reception, "return", json!({ "method": "at_desk" })),
+    }
+}
+
+const STEPS: usize = 8;
+
+async fn login(http: &reqwest::Client, base: &str, username: &str) -> String {
+    let body: Value = http
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&json!({ "username": username, "password": "demo" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+fn report(name: &str, histogram: &Histogram<u64>, completed: u64, errors: u64, elapsed: Duration) {
+    let ms = |v: u64| v as f64 / 1000.0;
+    println!(
+        "{name}: {completed} ok, {errors} failed in {:.2} s = {:.0} commands/s; latency p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        elapsed.as_secs_f64(),
+        completed as f64 / elapsed.as_secs_f64(),
+        ms(histogram.value_at_quantile(0.50)),
+        ms(histogram.value_at_quantile(0.90)),
+        ms(histogram.value_at_quantile(0.99)),
+        ms(histogram.max()),
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let rate = env("LOAD_RATE", 1000);
+    let seconds = env("LOAD_SECONDS", 10);
+    let lanes = env("LOAD_LANES", 100) as usize;
+    let total = rate * seconds;
+
+    let database = TestDatabase::create().await.unwrap();
+    let settings = Settings {
+        database_url: database.url(),
+        bind: "127.0.0.1:0".parse().unwrap(),
+        pool_size: 32,
+        jwt_secret: "a benchmark secret that is long enough to sign tokens".into(),
+        token_ttl: Duration::from_secs(3600),
+        demo: true,
+        clock: Arc::new(SystemClock),
+    };
+    let app = Application::build(&settings).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(lanes)
+        .build()
+        .unwrap();
+    let tokens = Arc::new(Tokens {
+        reception: login(&http, &base, "reception").await,
+        specialist: login(&http, &base, "specialist").await,
+        approver: login(&http, &base, "approver").await,
+    });
+    println!("load benchmark: {rate} commands/s offered for {seconds} s over {lanes} lanes");
+
+    // Receipts first: enough cases for every lane to walk its own through the workflow.
+    let cases_needed = (total as usize / STEPS) + lanes + 1;
+    let cases = Arc::new(Mutex::new(Vec::with_capacity(cases_needed)));
+    let started = Instant::now();
+    let mut receivers = Vec::new();
+    let receipt_latency = Arc::new(std::sync::Mutex::new(Histogram::<u64>::new(3).unwrap()));
+    for worker in 0..16 {
+        let (http, base, tokens, cases, latency) =
+            (http.clone(), base.clone(), tokens.clone(), cases.clone(), receipt_latency.clone());
+        receivers.push(tokio::spawn(async move {
+            for _ in (worker..cases_needed).step_by(16) {
+                let sent = Instant::now();
+                let response = http
+                    .post(format!("{base}/api/v1/cases"))
+                    .bearer_auth(&tokens.reception)
+                    .json(&land_case())
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 201);
+                let body: Value = response.json().await.unwrap();
+                latency.lock().unwrap().record(sent.elapsed().as_micros() as u64).unwrap();
+                cases.lock().await.push(body["id"].as_str().unwrap().to_owned());
+            }
+        }));
+    }
+    for receiver in receivers {
+        receiver.await.unwrap();
+    }
+    let receipts = receipt_latency.lock().unwrap().clone();
+    report(
+        "receipts (16 concurrent clients, closed loop)",
+        &receipts,
+        cases_needed as u64,
+        0,
+        started.elapsed(),
+    );
+
+    // Then the commands, at the offered rate.
+    let next = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let latency = Arc::new(std::sync::Mutex::new(Histogram::<u64>::new(3).unwrap()));
+    let start = Instant::now() + Duration::from_millis(200);
+    let interval = Duration::from_secs_f64(1.0 / rate as f64);
+    let mut workers = Vec::new();
+    for _ in 0..lanes {
+        let (http, base, tokens, cases, next, errors, latency) = (
+            http.clone(),
+            base.clone(),
+            tokens.clone(),
+            cases.clone(),
+            next.clone(),
+            errors.clone(),
+            latency.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            let mut case: Option<String> = None;
+            let mut step = 0;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
+                    return;
+                }
+                let scheduled = start + interval * i as u32;
+                tokio::time::sleep_until(scheduled.into()).await;
+                if case.is_none() || step == STEPS {
+                    case = cases.lock().await.pop();
+                    step = 0;
+                }
+                let Some(id) = case.clone() else { return };
+                let (token, action, body) = lifecycle(&tokens, step);
+                let response = http
+                    .post(format!("{base}/api/v1/cases/{id}/{action}"))
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await;
+                let done = Instant::now();
+                match response {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        step += 1;
+                    }
+                    Ok(r) => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                        eprintln!("{action}: {} {}", r.status(), r.text().await.unwrap_or_default());
+                        step = STEPS; // take a fresh case
+                    }
+                    Err(e) => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                        eprintln!("{action}: {e}");
+                    }
+                }
+                latency
+                    .lock()
+                    .unwrap()
+                    .record(done.saturating_duration_since(scheduled).as_micros() as u64)
+                    .unwrap();
+            }
+        }));
+    }
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    let elapsed = start.elapsed();
+    let histogram = latency.lock().unwrap().clone();
+    let errors = errors.load(Ordering::Relaxed);
+    report(
+        &format!("case commands at {rate}/s offered (open loop)"),
+        &histogram,
+        histogram.len() - errors,
+        errors,
+        elapsed,
+    );
+}
