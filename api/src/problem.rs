@@ -287,6 +287,11 @@ fn field_of(message: &str) -> String {
         .unwrap_or_else(|| "body".into())
 }
 
+/// Any path the API does not have: a problem, like every other error.
+pub async fn no_route(req: HttpRequest) -> Problem {
+    Problem::not_found(format!("there is no {} {}", req.method(), req.path()))
+}
+
 /// Path segments that do not parse (a malformed id) are 404: no such resource.
 pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
     Problem::not_found(error.to_string()).into()

@@ -113,6 +113,7 @@ impl Application {
                 .split_for_parts();
             app.wrap(from_fn(crate::middleware::observe))
                 .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
+                .default_service(web::to(crate::problem::no_route))
         })
         .listen(listener)?
         .shutdown_timeout(30)

@@ -21,7 +21,10 @@ use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 struct Tokens {
@@ -33,13 +36,29 @@ struct Tokens {
 /// The commands a case goes through after receipt, and who sends each.
 fn lifecycle(tokens: &Tokens, step: usize) -> (&str, &'static str, Value) {
     match step {
-        0 => (&tokens.reception, "transfer", json!({ "to_unit": LAND_REGISTRY })),
+        0 => (
+            &tokens.reception,
+            "transfer",
+            json!({ "to_unit": LAND_REGISTRY }),
+        ),
         1 => (&tokens.specialist, "acknowledge-handover", json!({})),
-        2 => (&tokens.specialist, "appraisal", json!({ "opinion": "Hợp lệ", "proposal": "grant" })),
-        3 => (&tokens.specialist, "comments", json!({ "text": "Đã kiểm tra thực địa" })),
+        2 => (
+            &tokens.specialist,
+            "appraisal",
+            json!({ "opinion": "Hợp lệ", "proposal": "grant" }),
+        ),
+        3 => (
+            &tokens.specialist,
+            "comments",
+            json!({ "text": "Đã kiểm tra thực địa" }),
+        ),
         4 => (&tokens.specialist, "submit-for-approval", json!({})),
         5 => (&tokens.approver, "approve", json!({})),
-        6 => (&tokens.approver, "result", json!({ "summary": "Đã cập nhật biến động" })),
+        6 => (
+            &tokens.approver,
+            "result",
+            json!({ "summary": "Đã cập nhật biến động" }),
+        ),
         _ => (&tokens.reception, "return", json!({ "method": "at_desk" })),
     }
 }
@@ -110,8 +129,13 @@ async fn main() {
     let mut receivers = Vec::new();
     let receipt_latency = Arc::new(std::sync::Mutex::new(Histogram::<u64>::new(3).unwrap()));
     for worker in 0..16 {
-        let (http, base, tokens, cases, latency) =
-            (http.clone(), base.clone(), tokens.clone(), cases.clone(), receipt_latency.clone());
+        let (http, base, tokens, cases, latency) = (
+            http.clone(),
+            base.clone(),
+            tokens.clone(),
+            cases.clone(),
+            receipt_latency.clone(),
+        );
         receivers.push(tokio::spawn(async move {
             for _ in (worker..cases_needed).step_by(16) {
                 let sent = Instant::now();
@@ -124,8 +148,15 @@ async fn main() {
                     .unwrap();
                 assert_eq!(response.status(), 201);
                 let body: Value = response.json().await.unwrap();
-                latency.lock().unwrap().record(sent.elapsed().as_micros() as u64).unwrap();
-                cases.lock().await.push(body["id"].as_str().unwrap().to_owned());
+                latency
+                    .lock()
+                    .unwrap()
+                    .record(sent.elapsed().as_micros() as u64)
+                    .unwrap();
+                cases
+                    .lock()
+                    .await
+                    .push(body["id"].as_str().unwrap().to_owned());
             }
         }));
     }
@@ -188,7 +219,11 @@ async fn main() {
                     }
                     Ok(r) => {
                         errors.fetch_add(1, Ordering::Relaxed);
-                        eprintln!("{action}: {} {}", r.status(), r.text().await.unwrap_or_default());
+                        eprintln!(
+                            "{action}: {} {}",
+                            r.status(),
+                            r.text().await.unwrap_or_default()
+                        );
                         step = STEPS; // take a fresh case
                     }
                     Err(e) => {

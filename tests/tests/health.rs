@@ -20,3 +20,21 @@ async fn health_readiness_and_metrics_answer_once_started() {
     let text = metrics.text().await.unwrap();
     assert!(text.contains("http_requests_total"), "{text}");
 }
+
+#[tokio::test]
+async fn unknown_paths_are_problem_details_too() {
+    let app = TestApp::spawn_with(false).await;
+    let response = app
+        .http
+        .get(app.url("/api/v1/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["type"], "urn:onestop:problem:not-found");
+}
