@@ -288,8 +288,8 @@ fn field_of(message: &str) -> String {
 }
 
 /// Any path the API does not have: a problem, like every other error.
-pub async fn no_route(req: HttpRequest) -> Problem {
-    Problem::not_found(format!("there is no {} {}", req.method(), req.path()))
+pub async fn no_route(req: HttpRequest) -> HttpResponse {
+    Problem::not_found(format!("there is no {} {}", req.method(), req.path())).error_response()
 }
 
 /// Path segments that do not parse (a malformed id) are 404: no such resource.
