@@ -26,6 +26,9 @@ pub struct Settings {
     pub demo: bool,
     /// Where commands get the time (the system clock, but for tests).
     pub clock: Arc<dyn Clock>,
+    /// Run the projections in this process (several processes may: each batch
+    /// is applied by one of them).
+    pub run_projections: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -123,6 +126,7 @@ impl Settings {
             token_ttl,
             demo,
             clock: Arc::new(SystemClock),
+            run_projections: true,
         })
     }
 }

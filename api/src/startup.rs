@@ -1,15 +1,19 @@
 //! Building and running the server.
 
 use std::net::TcpListener;
+use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
+use governor::{Quota, RateLimiter};
 use onestop_commands::cases::CaseService;
 use onestop_commands::catalog::CatalogCache;
 use onestop_commands::idempotency::IdempotencyStore;
 use onestop_commands::registry::RegistryService;
+use onestop_projections::{Runner, StatusProjection};
 use onestop_store::{EventStore, PoolSettings, build_pool};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -21,6 +25,9 @@ use crate::demo;
 use crate::problem::{json_error, path_error, query_error};
 use crate::routes;
 use crate::state::AppState;
+
+/// Public lookups allowed per client address and minute (bursts up to this many).
+const LOOKUPS_PER_MINUTE: NonZeroU32 = NonZeroU32::MIN.saturating_add(19);
 
 /// Largest JSON body accepted.
 const MAX_JSON_BODY: usize = 256 * 1024;
@@ -79,6 +86,10 @@ impl Application {
             None
         };
         let state = AppState {
+            pool: pool.clone(),
+            clock: settings.clock.clone(),
+            written: Default::default(),
+            lookup_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(LOOKUPS_PER_MINUTE))),
             cases: CaseService::new(store.clone(), catalog.clone(), settings.clock.clone()),
             registry,
             idempotency: IdempotencyStore::new(pool.clone()),
@@ -86,10 +97,14 @@ impl Application {
             catalog: catalog.clone(),
             store,
         };
-        let background = vec![
+        let mut background = vec![
             catalog.spawn_refresher(Duration::from_secs(2)),
             spawn_idempotency_sweeper(state.idempotency.clone()),
         ];
+        if settings.run_projections {
+            let status = Runner::new(StatusProjection, state.store.clone(), 1000);
+            background.push(tokio::spawn(status.run()));
+        }
         let _ = crate::metrics::handle();
 
         let listener = TcpListener::bind(settings.bind)?;

@@ -1,19 +1,52 @@
 //! What every handler can reach.
 
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+
+use governor::DefaultKeyedRateLimiter;
 use onestop_commands::cases::CaseService;
 use onestop_commands::catalog::CatalogCache;
+use onestop_commands::clock::Clock;
 use onestop_commands::idempotency::IdempotencyStore;
 use onestop_commands::registry::RegistryService;
-use onestop_store::EventStore;
+use onestop_store::{Checkpoint, EventStore, Pool};
 
 use crate::auth::TokenKeys;
 
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub store: EventStore,
+    pub pool: Pool,
     pub catalog: CatalogCache,
     pub cases: CaseService,
     pub registry: RegistryService,
     pub idempotency: IdempotencyStore,
     pub tokens: TokenKeys,
+    /// The furthest point of the log this process has written: reads of the
+    /// status view wait for it, so a client sees its own commands.
+    pub written: Arc<Mutex<Checkpoint>>,
+    /// Public lookups per client address.
+    pub lookup_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// The time the rules see (the system clock, but for tests).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// Notes where a command's events landed.
+    pub fn note_written(&self, checkpoint: Option<Checkpoint>) {
+        if let Some(checkpoint) = checkpoint {
+            let mut written = match self.written.lock() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            *written = (*written).max(checkpoint);
+        }
+    }
+
+    pub fn written(&self) -> Checkpoint {
+        match self.written.lock() {
+            Ok(guard) => *guard,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
 }

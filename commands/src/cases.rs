@@ -55,6 +55,9 @@ pub struct Executed {
     pub replayed: bool,
     /// The lookup secret, only in the response to the receipt that issued it.
     pub lookup_secret: Option<String>,
+    /// Where the command's last event stands in the log: reads of projections
+    /// that have reached it see the command.
+    pub checkpoint: Option<onestop_store::Checkpoint>,
 }
 
 /// A case as loaded from its stream.
@@ -218,6 +221,7 @@ impl CaseService {
                     events: Vec::new(),
                     replayed: true,
                     lookup_secret: None,
+                    checkpoint: None,
                 });
             }
             if let Some(expected) = expected
@@ -328,7 +332,7 @@ impl CaseService {
                 .store
                 .append(&stream, expected, &to_new(&events))
                 .await?;
-            return Ok(self.executed(case_id, state, events, outcome.already_written, None));
+            return Ok(self.executed(case_id, state, events, &outcome, None));
         }
 
         // Receipt: the code is taken in the same transaction as the append.
@@ -361,7 +365,7 @@ impl CaseService {
             Ok(outcome) if !outcome.already_written => {
                 transaction.commit().await?;
                 self.store.wake_subscribers();
-                Ok(self.executed(case_id, state, events, false, Some(secret)))
+                Ok(self.executed(case_id, state, events, &outcome, Some(secret)))
             }
             Ok(_) => {
                 // Already received by the first attempt: give back the number.
@@ -380,6 +384,7 @@ impl CaseService {
                     events: Vec::new(),
                     replayed: true,
                     lookup_secret: None,
+                    checkpoint: None,
                 })
             }
             Err(error) => {
@@ -394,9 +399,10 @@ impl CaseService {
         case_id: CaseId,
         state: CaseState,
         events: Vec<CaseEvent>,
-        replayed: bool,
+        outcome: &onestop_store::AppendOutcome,
         lookup_secret: Option<String>,
     ) -> Executed {
+        let replayed = outcome.already_written;
         if !replayed {
             metrics::counter!("onestop_events_appended_total").increment(events.len() as u64);
         }
@@ -408,6 +414,7 @@ impl CaseService {
             events: if replayed { Vec::new() } else { events },
             replayed,
             lookup_secret,
+            checkpoint: Some(outcome.checkpoint),
         }
     }
 

@@ -31,7 +31,7 @@ pub use notify::NOTIFY_CHANNEL;
 pub use pool::{PoolBuildError, PoolSettings, build_pool};
 pub use seal::{LogSeal, SEAL_EVENT_TYPE, SEAL_STREAM};
 pub use store::EventStore;
-pub use subscribe::{Subscription, SubscriptionOptions};
+pub use subscribe::{Subscription, SubscriptionOptions, Wakeups};
 pub use types::{
     AppendOutcome, Checkpoint, ExpectedVersion, MAX_EVENT_TYPE_BYTES, MAX_STREAM_ID_BYTES,
     NewEvent, RawJson, RecordedEvent, StreamId,

@@ -41,9 +41,10 @@ const INSERT_BATCH: &str = "INSERT INTO events (stream_id, stream_version, event
           WITH ORDINALITY AS e(stream_version, event_id, event_type, schema_version, \
                                payload, metadata, prev_hash, hash, n) \
      ORDER BY e.n \
-     RETURNING stream_version, global_position";
+     RETURNING stream_version, global_position, tx_id::text::bigint";
 
-const SELECT_BY_IDS: &str = "SELECT event_id, stream_id, stream_version, global_position \
+const SELECT_BY_IDS: &str = "SELECT event_id, stream_id, stream_version, global_position, \
+            tx_id::text::bigint \
      FROM events WHERE event_id = ANY($1)";
 
 const SELECT_STREAM: &str = concat!(
@@ -427,8 +428,12 @@ async fn append_prepared(
         return resolve_conflict(client, stream_id, expected, prepared, version).await;
     }
     match insert_batch(client, stream_id, version, head_hash, prepared).await {
-        Ok(global_positions) => Ok(AppendOutcome {
+        Ok((global_positions, tx_id)) => Ok(AppendOutcome {
             stream_version: version + prepared.len() as u64,
+            checkpoint: Checkpoint {
+                tx_id,
+                global_position: global_positions.last().copied().unwrap_or(0),
+            },
             global_positions,
             already_written: false,
         }),
@@ -478,7 +483,7 @@ async fn insert_batch(
     version: u64,
     head_hash: Option<[u8; 32]>,
     events: &[PreparedEvent<'_>],
-) -> Result<Vec<i64>, tokio_postgres::Error> {
+) -> Result<(Vec<i64>, i64), tokio_postgres::Error> {
     // PostgreSQL keeps microseconds; truncate so the hashed instant is the stored one.
     let now = jiff::Timestamp::now();
     let recorded_at_micros = now.as_microsecond();
@@ -548,10 +553,18 @@ async fn insert_batch(
         .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
         .collect::<Result<_, tokio_postgres::Error>>()?;
     positions.sort_unstable();
-    Ok(positions
-        .into_iter()
-        .map(|(_, position)| position)
-        .collect())
+    // One statement, one transaction: every row has the same tx_id.
+    let tx_id = match rows.first() {
+        Some(row) => row.try_get(2)?,
+        None => 0,
+    };
+    Ok((
+        positions
+            .into_iter()
+            .map(|(_, position)| position)
+            .collect(),
+        tx_id,
+    ))
 }
 
 /// Decides, after the stream was not at the expected version or the insert hit a
@@ -574,7 +587,7 @@ async fn resolve_conflict(
     if rows.is_empty() {
         return Err(wrong_version());
     }
-    let mut found: HashMap<Uuid, (String, u64, i64)> = HashMap::with_capacity(rows.len());
+    let mut found: HashMap<Uuid, (String, u64, i64, i64)> = HashMap::with_capacity(rows.len());
     for row in &rows {
         let version: i64 = row.try_get(2)?;
         found.insert(
@@ -583,12 +596,13 @@ async fn resolve_conflict(
                 row.try_get(1)?,
                 u64::try_from(version).unwrap_or(0),
                 row.try_get(3)?,
+                row.try_get(4)?,
             ),
         );
     }
     // An id used in another stream can never be a retry of this append.
     for id in &ids {
-        if let Some((other_stream, version, _)) = found.get(id)
+        if let Some((other_stream, version, _, _)) = found.get(id)
             && other_stream != stream_id.as_str()
         {
             return Err(StoreError::DuplicateEventId {
@@ -609,10 +623,15 @@ async fn resolve_conflict(
     // after the version the writer expected.
     let first_version = found.get(&ids[0]).map_or(0, |f| f.1);
     let mut positions = Vec::with_capacity(ids.len());
+    let mut checkpoint = Checkpoint::START;
     for (offset, id) in ids.iter().enumerate() {
-        let Some((_, version, position)) = found.get(id) else {
+        let Some((_, version, position, tx_id)) = found.get(id) else {
             return Err(wrong_version());
         };
+        checkpoint = checkpoint.max(Checkpoint {
+            tx_id: *tx_id,
+            global_position: *position,
+        });
         if *version != first_version + offset as u64 {
             return Err(StoreError::DuplicateEventId {
                 event_id: *id,
@@ -630,6 +649,7 @@ async fn resolve_conflict(
     Ok(AppendOutcome {
         stream_version: first_version + ids.len() as u64 - 1,
         global_positions: positions,
+        checkpoint,
         already_written: true,
     })
 }

@@ -38,36 +38,68 @@ impl Default for SubscriptionOptions {
     }
 }
 
+/// Wake-ups on appends: in-process at once, from other processes by NOTIFY.
+/// Only hints; whoever waits must also poll.
+#[derive(Debug)]
+pub struct Wakeups {
+    remote: watch::Receiver<u64>,
+    local: watch::Receiver<u64>,
+    listener: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Wakeups {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+impl Wakeups {
+    /// Forgets wake-ups so far: call before reading, so that one arriving during
+    /// the read still ends the next wait.
+    pub fn mark_seen(&mut self) {
+        self.remote.borrow_and_update();
+        self.local.borrow_and_update();
+    }
+
+    /// Waits for a wake-up, at most `timeout`; true when woken.
+    pub async fn wait(&mut self, timeout: Duration) -> bool {
+        tokio::select! {
+            _ = self.remote.changed() => true,
+            _ = self.local.changed() => true,
+            () = tokio::time::sleep(timeout) => false,
+        }
+    }
+}
+
 /// A reader that follows the log from a checkpoint.
 #[derive(Debug)]
 pub struct Subscription {
     store: EventStore,
     checkpoint: Checkpoint,
     options: SubscriptionOptions,
-    wakeups: watch::Receiver<u64>,
-    local_wakeups: watch::Receiver<u64>,
-    listener: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Subscription {
-    fn drop(&mut self) {
-        self.listener.abort();
-    }
+    wakeups: Wakeups,
 }
 
 impl EventStore {
-    /// Follows the log from `from` (exclusive). Opens one dedicated connection that
-    /// LISTENs for appends, reconnecting in the background when it drops.
-    pub fn subscribe(&self, from: Checkpoint, options: SubscriptionOptions) -> Subscription {
-        let (sender, wakeups) = watch::channel(0);
+    /// Wake-ups on appends. Opens one dedicated connection that LISTENs,
+    /// reconnecting in the background when it drops.
+    pub fn wakeups(&self) -> Wakeups {
+        let (sender, remote) = watch::channel(0);
         let listener = tokio::spawn(listen(self.config().clone(), sender));
+        Wakeups {
+            remote,
+            local: self.signal().local_wakeups(),
+            listener,
+        }
+    }
+
+    /// Follows the log from `from` (exclusive).
+    pub fn subscribe(&self, from: Checkpoint, options: SubscriptionOptions) -> Subscription {
         Subscription {
             store: self.clone(),
             checkpoint: from,
             options,
-            wakeups,
-            local_wakeups: self.signal().local_wakeups(),
-            listener,
+            wakeups: self.wakeups(),
         }
     }
 }
@@ -86,10 +118,7 @@ impl Subscription {
     pub async fn next_batch(&mut self) -> Result<Vec<RecordedEvent>, StoreError> {
         let mut wait = self.options.poll_interval;
         loop {
-            // Mark wake-ups seen *before* reading, so one arriving during the read
-            // still ends the wait below.
-            self.wakeups.borrow_and_update();
-            self.local_wakeups.borrow_and_update();
+            self.wakeups.mark_seen();
             let batch = self
                 .store
                 .read_all(self.checkpoint, self.options.batch_size)
@@ -99,13 +128,11 @@ impl Subscription {
                 return Ok(batch);
             }
             // Woken: read again at once, then back off from AFTER_WAKE_UP.
-            tokio::select! {
-                _ = self.wakeups.changed() => wait = AFTER_WAKE_UP,
-                _ = self.local_wakeups.changed() => wait = AFTER_WAKE_UP,
-                () = tokio::time::sleep(wait) => {
-                    wait = (wait * 2).min(self.options.poll_interval);
-                }
-            }
+            wait = if self.wakeups.wait(wait).await {
+                AFTER_WAKE_UP
+            } else {
+                (wait * 2).min(self.options.poll_interval)
+            };
         }
     }
 }

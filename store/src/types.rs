@@ -211,6 +211,9 @@ pub struct AppendOutcome {
     pub stream_version: u64,
     /// Global positions of the batch's events, in batch order.
     pub global_positions: Vec<i64>,
+    /// Where the batch's last event stands in the global order: a reader whose
+    /// checkpoint has reached this has seen the whole batch.
+    pub checkpoint: Checkpoint,
     /// True when every event was already in the log (an idempotent retry) and
     /// nothing was written.
     pub already_written: bool,

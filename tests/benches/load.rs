@@ -107,6 +107,7 @@ async fn main() {
         token_ttl: Duration::from_secs(3600),
         demo: true,
         clock: Arc::new(SystemClock),
+        run_projections: true,
     };
     let app = Application::build(&settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());

@@ -47,6 +47,12 @@ impl TestApp {
     }
 
     pub async fn spawn_with(demo: bool) -> Self {
+        Self::spawn_configured(demo, true).await
+    }
+
+    /// With or without the demo province, with or without the server's own
+    /// projection runners (tests that drive runners themselves turn them off).
+    pub async fn spawn_configured(demo: bool, run_projections: bool) -> Self {
         // Server logs show with a failing test's output (RUST_LOG, default: warnings).
         onestop_api::telemetry::init_with_default("warn");
         let database = TestDatabase::create().await.unwrap();
@@ -59,6 +65,7 @@ impl TestApp {
             token_ttl: Duration::from_secs(3600),
             demo,
             clock: Arc::new(clock.clone()),
+            run_projections,
         };
         let app = Application::build(&settings).await.unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
@@ -125,6 +132,19 @@ impl TestApp {
         assert_eq!(response.status(), 201, "{:?}", response.text().await);
         let body: Value = response.json().await.unwrap();
         body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The store over this app's database, for tests that drive projections.
+    pub async fn store(&self) -> onestop_store::EventStore {
+        let pool = onestop_store::build_pool(
+            self.database.config(),
+            &onestop_store::PoolSettings {
+                role: Some(onestop_migrations::APPLICATION_ROLE.into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        onestop_store::EventStore::new(pool, self.database.config().clone())
     }
 
     /// How many events a case's stream holds.

@@ -279,7 +279,7 @@ fn parse_unit(field: &str, value: &str) -> Result<UnitCode, Problem> {
 
 /// Who may read a case: officers whose grants reach a unit it went through
 /// (overseeing roles: their subtree). Machine clients read the feed instead.
-fn may_read(actor: &Actor, state: &CaseState, units: &UnitTree) -> bool {
+pub(crate) fn may_read(actor: &Actor, state: &CaseState, units: &UnitTree) -> bool {
     if actor.role == onestop_domain::access::Role::Feed {
         return false;
     }
@@ -402,9 +402,10 @@ pub async fn create_case(
         documents: body.documents,
     };
     let executed = state.cases.open(&auth.0, new, &meta).await?;
+    state.note_written(executed.checkpoint);
     let location = format!("/api/v1/cases/{}", executed.case_id.0);
     let created = CreatedCase {
-        case: CaseView::of(executed.case_id, &executed.state, Timestamp::now()),
+        case: CaseView::of(executed.case_id, &executed.state, state.clock.now()),
         lookup_secret: executed.lookup_secret.clone(),
     };
     let body = serde_json::to_value(&created).map_err(|_| Problem::internal())?;
@@ -468,7 +469,7 @@ pub async fn get_case(
     }
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, tag))
-        .json(CaseView::of(case_id, &loaded.state, Timestamp::now())))
+        .json(CaseView::of(case_id, &loaded.state, state.clock.now())))
 }
 
 /// Runs one command and answers with the case after it.
@@ -495,12 +496,14 @@ async fn run(
         case_id,
         state: case,
         version,
+        checkpoint,
         ..
     } = state
         .cases
         .execute(&auth.0, case_id, command, expected, &meta)
         .await?;
-    let view = CaseView::of(case_id, &case, Timestamp::now());
+    state.note_written(checkpoint);
+    let view = CaseView::of(case_id, &case, state.clock.now());
     let body = serde_json::to_value(&view).map_err(|_| Problem::internal())?;
     let tag = etag(version);
     remember(

@@ -13,6 +13,39 @@ pub struct Health {
     /// `ok`, `unreachable` or `not migrated`; absent from the liveness answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<&'static str>,
+    /// Each projection's distance behind the log (readiness only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub projections: Vec<ProjectionLag>,
+}
+
+/// How far a read model is behind the log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectionLag {
+    pub name: String,
+    /// Events in the log past the projection's checkpoint.
+    pub behind: i64,
+    pub events_applied: i64,
+}
+
+async fn projection_lags(pool: &Pool) -> Vec<ProjectionLag> {
+    match onestop_projections::lags(pool).await {
+        Ok(lags) => lags
+            .into_iter()
+            .map(|lag| {
+                ::metrics::gauge!("projection_lag_events", "projection" => lag.name.clone())
+                    .set(lag.behind as f64);
+                ProjectionLag {
+                    name: lag.name,
+                    behind: lag.behind,
+                    events_applied: lag.events_applied,
+                }
+            })
+            .collect(),
+        Err(error) => {
+            tracing::warn!(%error, "cannot read projection lag");
+            Vec::new()
+        }
+    }
 }
 
 /// The process is up.
@@ -22,6 +55,7 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health {
         status: "ok",
         database: None,
+        projections: Vec::new(),
     })
 }
 
@@ -52,11 +86,13 @@ pub async fn readyz(pool: web::Data<Pool>) -> HttpResponse {
         HttpResponse::Ok().json(Health {
             status: "ready",
             database: Some(database),
+            projections: projection_lags(&pool).await,
         })
     } else {
         HttpResponse::ServiceUnavailable().json(Health {
             status: "not ready",
             database: Some(database),
+            projections: Vec::new(),
         })
     }
 }
@@ -64,7 +100,9 @@ pub async fn readyz(pool: web::Data<Pool>) -> HttpResponse {
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(tag = "ops", responses((status = 200, description = "Metrics", content_type = "text/plain")))]
 #[get("/metrics")]
-pub async fn metrics() -> HttpResponse {
+pub async fn metrics(pool: web::Data<Pool>) -> HttpResponse {
+    // Sets the lag gauges as a side effect.
+    let _ = projection_lags(&pool).await;
     let body = crate::metrics::handle()
         .map(|h| h.render())
         .unwrap_or_default();

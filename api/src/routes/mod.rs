@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cases;
 pub mod catalog;
 pub mod health;
+pub mod views;
 
 /// The document's header; paths and schemas are collected from the handlers.
 #[derive(Debug, OpenApi)]
@@ -50,6 +51,10 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(
             utoipa_actix_web::scope("/api/v1")
                 .service(auth::issue_token)
+                // Before `/cases/{id}`, so `by-code` is not taken for an id.
+                .service(views::list)
+                .service(views::by_code)
+                .service(views::public_lookup)
                 .configure(cases::configure)
                 .configure(catalog::configure),
         );

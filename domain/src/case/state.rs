@@ -1,7 +1,7 @@
 //! A case as its events made it: `evolve` folds one event in.
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::event::*;
 use crate::access::Role;
@@ -10,7 +10,7 @@ use crate::deadline::{ProcessingTime, Progress, Punctuality};
 use crate::ids::{ApplicantId, CaseCode, UnitCode, UserId};
 
 /// Why the clock is stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PauseKind {
     /// Waiting for the applicant's supplement (status 5).
@@ -22,7 +22,7 @@ pub enum PauseKind {
 }
 
 /// Where a case is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// No event yet.
@@ -96,7 +96,7 @@ impl Phase {
 }
 
 /// How the case ended, for statistics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// A result was issued.
@@ -108,7 +108,7 @@ pub enum Outcome {
 }
 
 /// One workflow step as it ran: the control slip's line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepRecord {
     pub index: usize,
     pub name: String,
@@ -157,10 +157,13 @@ pub enum Timeliness {
 }
 
 /// Everything decisions about a case need.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CaseState {
     pub phase: Phase,
     pub code: Option<CaseCode>,
+    /// Hash of the lookup secret printed on the receipt.
+    pub lookup_secret_hash: Option<String>,
     pub procedure: Option<ProcedureRef>,
     pub field_code: Option<String>,
     /// The unit that received the file and returns the result.
@@ -299,6 +302,7 @@ pub fn evolve(mut state: CaseState, event: &CaseEvent) -> CaseState {
         CaseEvent::CaseReceived(e) => {
             state.phase = Phase::Received;
             state.code = Some(e.code.clone());
+            state.lookup_secret_hash = Some(e.lookup_secret_hash.clone());
             state.procedure = Some(e.procedure.clone());
             state.field_code = Some(e.field_code.clone());
             state.receiving_unit = Some(e.unit.clone());

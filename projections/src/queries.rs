@@ -1,0 +1,154 @@
+//! Questions the API asks of the status view.
+
+use deadpool_postgres::Pool;
+use jiff::Timestamp;
+use onestop_domain::case::CaseState;
+use uuid::Uuid;
+
+use crate::runner::ProjectionError;
+
+/// Which cases to list. Every field narrows the list.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Cases held by, or received at, one of these units.
+    pub units: Option<Vec<String>>,
+    /// Cases the user may see: held by or received at one of these units.
+    pub visible_units: Vec<String>,
+    pub status: Option<i16>,
+    pub procedure: Option<String>,
+    pub assignee: Option<Uuid>,
+    /// Only cases still open whose due date has passed (true), or not (false).
+    pub overdue: Option<bool>,
+    pub received_from: Option<Timestamp>,
+    pub received_to: Option<Timestamp>,
+    /// Part of the case code.
+    pub code_contains: Option<String>,
+}
+
+/// Where a page starts: after this (filed_at, case_id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub filed_at: Timestamp,
+    pub case_id: Uuid,
+}
+
+impl Cursor {
+    /// Opaque to clients: `<microseconds>.<uuid>`.
+    pub fn encode(&self) -> String {
+        format!(
+            "{}.{}",
+            self.filed_at.as_microsecond(),
+            self.case_id.simple()
+        )
+    }
+
+    pub fn decode(text: &str) -> Option<Self> {
+        let (micros, id) = text.split_once('.')?;
+        Some(Self {
+            filed_at: Timestamp::from_microsecond(micros.parse().ok()?).ok()?,
+            case_id: id.parse().ok()?,
+        })
+    }
+}
+
+/// One page of cases, newest first.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub cases: Vec<(Uuid, CaseState)>,
+    pub next: Option<Cursor>,
+}
+
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Lists cases matching `filter`, newest filed first, `limit` at a time.
+pub async fn list_cases(
+    pool: &Pool,
+    filter: &CaseFilter,
+    now: Timestamp,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<Page, ProjectionError> {
+    let client = pool.get().await?;
+    let statement = client
+        .prepare_cached(
+            "SELECT case_id, state, filed_at FROM case_status \
+             WHERE (current_unit = ANY($1) OR receiving_unit = ANY($1)) \
+               AND ($2::text[] IS NULL OR current_unit = ANY($2) OR receiving_unit = ANY($2)) \
+               AND ($3::int2 IS NULL OR status = $3) \
+               AND ($4::text IS NULL OR procedure_code = $4) \
+               AND ($5::uuid IS NULL OR (assignee = $5 AND finished_at IS NULL)) \
+               AND ($6::bool IS NULL OR ($6 = (finished_at IS NULL AND received_at IS NOT NULL \
+                    AND paused_since IS NULL AND due_at < $7))) \
+               AND ($8::timestamptz IS NULL OR received_at >= $8) \
+               AND ($9::timestamptz IS NULL OR received_at < $9) \
+               AND ($10::text IS NULL OR code LIKE $10) \
+               AND ($11::timestamptz IS NULL OR (filed_at, case_id) < ($11, $12::uuid)) \
+             ORDER BY filed_at DESC, case_id DESC LIMIT $13",
+        )
+        .await?;
+    let code = filter.code_contains.as_deref().map(like_pattern);
+    let rows = client
+        .query(
+            &statement,
+            &[
+                &filter.visible_units,
+                &filter.units,
+                &filter.status,
+                &filter.procedure,
+                &filter.assignee,
+                &filter.overdue,
+                &now,
+                &filter.received_from,
+                &filter.received_to,
+                &code,
+                &after.map(|c| c.filed_at),
+                &after.map(|c| c.case_id),
+                &(limit + 1),
+            ],
+        )
+        .await?;
+    let mut cases = Vec::with_capacity(rows.len());
+    let mut last = None;
+    for row in rows.iter().take(usize::try_from(limit).unwrap_or(0)) {
+        let id: Uuid = row.get(0);
+        let state: serde_json::Value = row.get(1);
+        let state = serde_json::from_value(state).map_err(|e| ProjectionError::Event {
+            position: 0,
+            reason: format!("stored state of case {id} is unreadable: {e}"),
+        })?;
+        last = Some(Cursor {
+            filed_at: row.get(2),
+            case_id: id,
+        });
+        cases.push((id, state));
+    }
+    let next = if rows.len() as i64 > limit {
+        last
+    } else {
+        None
+    };
+    Ok(Page { cases, next })
+}
+
+/// The case with this code, if the status view has it.
+pub async fn case_by_code(
+    pool: &Pool,
+    code: &str,
+) -> Result<Option<(Uuid, CaseState)>, ProjectionError> {
+    let client = pool.get().await?;
+    let statement = client
+        .prepare_cached("SELECT case_id, state FROM case_status WHERE code = $1")
+        .await?;
+    let Some(row) = client.query_opt(&statement, &[&code]).await? else {
+        return Ok(None);
+    };
+    let id: Uuid = row.get(0);
+    let state: serde_json::Value = row.get(1);
+    Ok(serde_json::from_value(state).ok().map(|state| (id, state)))
+}

@@ -1,0 +1,275 @@
+//! Runs a projection: catch up from its checkpoint, then follow the log live.
+//!
+//! Each batch is applied in one transaction together with the checkpoint, after
+//! taking the checkpoint row with `FOR UPDATE SKIP LOCKED`: with several runners
+//! (several server processes) exactly one applies a given batch, and a runner
+//! killed mid-batch leaves nothing behind. A failing batch is logged, counted,
+//! and retried with backoff; it is never skipped.
+
+use std::future::Future;
+use std::time::Duration;
+
+use deadpool_postgres::{Pool, Transaction};
+use onestop_store::{Checkpoint, EventStore, RecordedEvent, StoreError};
+
+/// A read model built from the log.
+pub trait Projection: Send + Sync + 'static {
+    /// The checkpoint's name; stable across versions of the code.
+    fn name(&self) -> &'static str;
+
+    /// The tables it owns, emptied before a rebuild from position 0.
+    fn tables(&self) -> &'static [&'static str];
+
+    /// Applies a batch inside the runner's transaction. Must be deterministic:
+    /// a rebuild applies the same events to the same result.
+    fn apply<'a>(
+        &'a self,
+        transaction: &'a Transaction<'_>,
+        events: &'a [RecordedEvent],
+    ) -> impl Future<Output = Result<(), ProjectionError>> + Send + 'a;
+}
+
+/// Why a batch could not be applied.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("database error while projecting")]
+    Database(#[from] tokio_postgres::Error),
+    #[error("no database connection")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    #[error("event at global position {position} cannot be projected: {reason}")]
+    Event { position: i64, reason: String },
+}
+
+/// What one step of the runner did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Applied this many events; the checkpoint moved.
+    Applied(usize),
+    /// Nothing new to apply.
+    Idle,
+    /// Another runner holds the projection right now.
+    Busy,
+}
+
+/// Drives one projection.
+#[derive(Debug, Clone)]
+pub struct Runner<P> {
+    projection: std::sync::Arc<P>,
+    store: EventStore,
+    pool: Pool,
+    batch_size: usize,
+}
+
+impl<P: Projection> Runner<P> {
+    pub fn new(projection: P, store: EventStore, batch_size: usize) -> Self {
+        let pool = store.pool().clone();
+        Self {
+            projection: std::sync::Arc::new(projection),
+            store,
+            pool,
+            batch_size,
+        }
+    }
+
+    pub fn projection(&self) -> &P {
+        &self.projection
+    }
+
+    /// Makes sure the checkpoint row exists.
+    pub async fn register(&self) -> Result<(), ProjectionError> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT DO NOTHING",
+                &[&self.projection.name()],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Applies at most one batch.
+    pub async fn step(&self) -> Result<Step, ProjectionError> {
+        let mut client = self.pool.get().await?;
+        let transaction = client.transaction().await?;
+        let row = transaction
+            .query_opt(
+                "SELECT tx_id, global_position FROM projection_checkpoints \
+                 WHERE name = $1 FOR UPDATE SKIP LOCKED",
+                &[&self.projection.name()],
+            )
+            .await?;
+        let Some(row) = row else {
+            return Ok(Step::Busy);
+        };
+        let checkpoint = Checkpoint {
+            tx_id: row.get(0),
+            global_position: row.get(1),
+        };
+        let events = self.store.read_all(checkpoint, self.batch_size).await?;
+        let Some(last) = events.last() else {
+            return Ok(Step::Idle);
+        };
+        let next = last.checkpoint();
+        self.projection.apply(&transaction, &events).await?;
+        let applied = events.len() as i64;
+        transaction
+            .execute(
+                "UPDATE projection_checkpoints SET tx_id = $2, global_position = $3, \
+                 events_applied = events_applied + $4, updated_at = now() WHERE name = $1",
+                &[
+                    &self.projection.name(),
+                    &next.tx_id,
+                    &next.global_position,
+                    &applied,
+                ],
+            )
+            .await?;
+        transaction.commit().await?;
+        metrics::counter!("projection_events_applied_total", "projection" => self.projection.name())
+            .increment(events.len() as u64);
+        Ok(Step::Applied(events.len()))
+    }
+
+    /// Runs until the task is dropped: catch-up at full speed, then live.
+    pub async fn run(self) {
+        let mut wakeups = self.store.wakeups();
+        let mut backoff = Duration::from_millis(100);
+        let poll = Duration::from_millis(500);
+        loop {
+            if let Err(error) = self.register().await {
+                tracing::warn!(projection = self.projection.name(), %error, "cannot register projection");
+                tokio::time::sleep(backoff).await;
+                continue;
+            }
+            break;
+        }
+        loop {
+            wakeups.mark_seen();
+            match self.step().await {
+                Ok(Step::Applied(_)) => {
+                    backoff = Duration::from_millis(100);
+                }
+                Ok(Step::Idle) => {
+                    // A wake-up may find the new events still behind a running
+                    // transaction: look again shortly.
+                    if wakeups.wait(poll).await {
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                }
+                Ok(Step::Busy) => {
+                    tokio::time::sleep(poll).await;
+                }
+                Err(error) => {
+                    metrics::counter!("projection_failures_total", "projection" => self.projection.name())
+                        .increment(1);
+                    tracing::error!(
+                        projection = self.projection.name(),
+                        error = %error_chain(&error),
+                        retry_in_ms = backoff.as_millis() as u64,
+                        "projection batch failed; retrying"
+                    );
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                }
+            }
+        }
+    }
+
+    /// Applies everything up to the log's current horizon, then returns.
+    pub async fn catch_up(&self) -> Result<u64, ProjectionError> {
+        self.register().await?;
+        let mut total = 0;
+        loop {
+            match self.step().await? {
+                Step::Applied(n) => total += n as u64,
+                Step::Idle => return Ok(total),
+                Step::Busy => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    }
+}
+
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// A projection's checkpoint and how far behind the log's end it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lag {
+    pub name: String,
+    pub checkpoint: Checkpoint,
+    pub events_applied: i64,
+    /// Events past the checkpoint (by global position; an estimate while
+    /// transactions commit out of order).
+    pub behind: i64,
+}
+
+/// Every projection's lag.
+pub async fn lags(pool: &Pool) -> Result<Vec<Lag>, ProjectionError> {
+    let client = pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT c.name, c.tx_id, c.global_position, c.events_applied, \
+                    (SELECT count(*) FROM events e WHERE e.global_position > c.global_position) \
+             FROM projection_checkpoints c ORDER BY c.name",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| Lag {
+            name: row.get(0),
+            checkpoint: Checkpoint {
+                tx_id: row.get(1),
+                global_position: row.get(2),
+            },
+            events_applied: row.get(3),
+            behind: row.get(4),
+        })
+        .collect())
+}
+
+/// Waits until `name` has applied everything up to `target`, at most `timeout`.
+/// True when it has.
+pub async fn wait_for(
+    pool: &Pool,
+    name: &str,
+    target: Checkpoint,
+    timeout: Duration,
+) -> Result<bool, ProjectionError> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut pause = Duration::from_millis(2);
+    loop {
+        let client = pool.get().await?;
+        let row = client
+            .query_opt(
+                "SELECT tx_id, global_position FROM projection_checkpoints WHERE name = $1",
+                &[&name],
+            )
+            .await?;
+        drop(client);
+        if let Some(row) = row {
+            let at = Checkpoint {
+                tx_id: row.get(0),
+                global_position: row.get(1),
+            };
+            if at >= target {
+                return Ok(true);
+            }
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Ok(false);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(50));
+    }
+}

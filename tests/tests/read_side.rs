@@ -1,0 +1,362 @@
+//! The status view: runners that crash or race still give the same read model
+//! as a clean rebuild; lists, codes and the public lookup read from it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failure
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use deadpool_postgres::Transaction;
+use onestop_projections::{Projection, ProjectionError, Runner, StatusProjection};
+use onestop_store::RecordedEvent;
+use onestop_tests::*;
+use serde_json::{Value, json};
+
+/// Files `count` land cases and walks some of them further, so the log holds a
+/// mix of lifecycles.
+async fn some_history(app: &TestApp, count: usize) -> Vec<String> {
+    let reception = app.token("reception").await;
+    let specialist = app.token("specialist").await;
+    let mut ids = Vec::new();
+    for n in 0..count {
+        let id = app.receive_land_case(&reception).await;
+        let path = |a: &str| format!("/api/v1/cases/{id}/{a}");
+        if n % 2 == 0 {
+            app.post(
+                &reception,
+                &path("transfer"),
+                &json!({ "to_unit": LAND_REGISTRY }),
+            )
+            .await;
+            app.post(&specialist, &path("acknowledge-handover"), &json!({}))
+                .await;
+        }
+        if n % 3 == 0 {
+            app.post(&reception, &path("comments"), &json!({ "text": "Ghi chú" }))
+                .await;
+        }
+        ids.push(id);
+    }
+    ids
+}
+
+/// The whole status view, row by row, as text.
+async fn dump(app: &TestApp) -> Vec<String> {
+    let client = app.database.superuser().await.unwrap();
+    client
+        .query(
+            "SELECT row_to_json(s)::text FROM case_status s ORDER BY case_id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+async fn reset(app: &TestApp) {
+    let client = app.database.superuser().await.unwrap();
+    client
+        .batch_execute("DELETE FROM case_status; DELETE FROM projection_checkpoints;")
+        .await
+        .unwrap();
+}
+
+async fn events_applied(app: &TestApp) -> (i64, i64) {
+    let client = app.database.superuser().await.unwrap();
+    let applied: i64 = client
+        .query_one(
+            "SELECT events_applied FROM projection_checkpoints WHERE name = 'case_status'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let total: i64 = client
+        .query_one("SELECT count(*) FROM events", &[])
+        .await
+        .unwrap()
+        .get(0);
+    (applied, total)
+}
+
+/// Fails the `crash_at`-th batch after writing, by killing its own connection:
+/// the transaction dies with everything it wrote.
+struct Crashing {
+    inner: StatusProjection,
+    batches: AtomicUsize,
+    crash_at: usize,
+}
+
+impl Projection for Crashing {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        self.inner.tables()
+    }
+
+    async fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        events: &[RecordedEvent],
+    ) -> Result<(), ProjectionError> {
+        self.inner.apply(tx, events).await?;
+        if self.batches.fetch_add(1, Ordering::SeqCst) + 1 == self.crash_at {
+            tx.batch_execute("SELECT pg_terminate_backend(pg_backend_pid())")
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_runner_killed_mid_batch_leaves_what_a_fresh_rebuild_gives() {
+    let app = TestApp::spawn_configured(true, false).await;
+    some_history(&app, 12).await;
+    let store = app.store().await;
+
+    let crashing = Runner::new(
+        Crashing {
+            inner: StatusProjection,
+            batches: AtomicUsize::new(0),
+            crash_at: 3,
+        },
+        store.clone(),
+        7,
+    );
+    let mut crashed = false;
+    crashing.register().await.unwrap();
+    loop {
+        match crashing.step().await {
+            Ok(onestop_projections::Step::Applied(_)) => {}
+            Ok(_) => break,
+            Err(_) => {
+                crashed = true;
+                break;
+            }
+        }
+    }
+    assert!(
+        crashed,
+        "the third batch should have died with its connection"
+    );
+    // A new runner takes over from the last committed checkpoint.
+    Runner::new(StatusProjection, store.clone(), 7)
+        .catch_up()
+        .await
+        .unwrap();
+    let after_crash = dump(&app).await;
+    let (applied, total) = events_applied(&app).await;
+    assert_eq!(applied, total, "every event applied exactly once");
+
+    reset(&app).await;
+    Runner::new(StatusProjection, store, 1000)
+        .catch_up()
+        .await
+        .unwrap();
+    assert_eq!(dump(&app).await, after_crash);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_runners_at_once_give_what_one_gives() {
+    let app = TestApp::spawn_configured(true, false).await;
+    some_history(&app, 12).await;
+
+    let first = Runner::new(StatusProjection, app.store().await, 5);
+    let second = Runner::new(StatusProjection, app.store().await, 5);
+    let (a, b) = tokio::join!(first.catch_up(), second.catch_up());
+    let together = a.unwrap() + b.unwrap();
+    let (applied, total) = events_applied(&app).await;
+    assert_eq!((applied, together as i64), (total, total));
+    let both = dump(&app).await;
+
+    reset(&app).await;
+    Runner::new(StatusProjection, app.store().await, 1000)
+        .catch_up()
+        .await
+        .unwrap();
+    assert_eq!(dump(&app).await, both);
+}
+
+#[tokio::test]
+async fn lists_show_a_clients_own_writes_at_once_and_filter_work_queues() {
+    let app = TestApp::spawn().await;
+    let reception = app.token("reception").await;
+    let specialist = app.token("specialist").await;
+    let ids = some_history(&app, 4).await;
+
+    // Just written, already listed.
+    let listed: Value = app
+        .get(&reception, "/api/v1/cases?limit=10")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed_ids: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed_ids.len(), 4);
+    for id in &ids {
+        assert!(listed_ids.contains(&id.as_str()));
+    }
+    // Cursor pagination walks the same list.
+    let first: Value = app
+        .get(&reception, "/api/v1/cases?limit=3")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second: Value = app
+        .get(
+            &reception,
+            &format!("/api/v1/cases?limit=3&cursor={cursor}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        first["items"].as_array().unwrap().len() + second["items"].as_array().unwrap().len(),
+        4
+    );
+    assert!(second["next_cursor"].is_null());
+
+    // The specialist's unit holds the transferred ones (cases 0 and 2).
+    let queue: Value = app
+        .get(
+            &specialist,
+            &format!("/api/v1/cases?unit={LAND_REGISTRY}&status=4"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(queue["items"].as_array().unwrap().len(), 2);
+
+    // Nothing is overdue on day one; after the due date, the open ones are.
+    let overdue: Value = app
+        .get(&reception, "/api/v1/cases?overdue=true")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(overdue["items"].as_array().unwrap().len(), 0);
+    app.clock.advance(jiff::SignedDuration::from_hours(24 * 30));
+    let overdue: Value = app
+        .get(&reception, "/api/v1/cases?overdue=true")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(overdue["items"].as_array().unwrap().len(), 4);
+
+    // By code.
+    let case: Value = app
+        .get(&reception, &format!("/api/v1/cases/{}", ids[1]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let code = case["code"].as_str().unwrap();
+    let by_code: Value = app
+        .get(&reception, &format!("/api/v1/cases/by-code/{code}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_code["id"], case["id"]);
+    assert_eq!(
+        app.get(
+            &reception,
+            "/api/v1/cases/by-code/000.00.01.H22-260302-9999"
+        )
+        .await
+        .status(),
+        404
+    );
+
+    // Bad filters are 422.
+    assert_eq!(
+        app.get(&reception, "/api/v1/cases?limit=0").await.status(),
+        422
+    );
+    assert_eq!(
+        app.get(&reception, "/api/v1/cases?cursor=nonsense")
+            .await
+            .status(),
+        422
+    );
+}
+
+#[tokio::test]
+async fn the_public_lookup_shows_little_and_cannot_tell_a_wrong_code_from_a_wrong_secret() {
+    let app = TestApp::spawn().await;
+    let reception = app.token("reception").await;
+    let created: Value = app
+        .post(&reception, "/api/v1/cases", &land_case())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let code = created["code"].as_str().unwrap();
+    let secret = created["lookup_secret"].as_str().unwrap();
+    // Let the status view catch up through an authenticated read.
+    app.get(&reception, "/api/v1/cases").await;
+
+    let lookup = |code: &str, secret: &str| {
+        app.http
+            .get(app.url("/api/v1/public/lookup"))
+            .query(&[("code", code), ("secret", secret)])
+            .send()
+    };
+    let found = lookup(code, &secret.to_lowercase()).await.unwrap();
+    assert_eq!(found.status(), 200);
+    let body: Value = found.json().await.unwrap();
+    let mut fields: Vec<&String> = body.as_object().unwrap().keys().collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "code",
+            "due_at",
+            "procedure_name",
+            "received_at",
+            "returned_at",
+            "status",
+            "status_name"
+        ]
+    );
+    assert!(!body.to_string().contains("Nguyễn"));
+
+    let wrong_secret = lookup(code, "AAAAAAAA").await.unwrap();
+    let wrong_code = lookup("000.00.01.H22-260302-0999", secret).await.unwrap();
+    assert_eq!(
+        (wrong_secret.status().as_u16(), wrong_code.status().as_u16()),
+        (404, 404)
+    );
+    assert_eq!(
+        wrong_secret.text().await.unwrap(),
+        wrong_code.text().await.unwrap()
+    );
+
+    // Twenty a minute per address; then 429 with Retry-After.
+    let mut limited = None;
+    for _ in 0..30 {
+        let response = lookup(code, secret).await.unwrap();
+        if response.status() == 429 {
+            limited = Some(response);
+            break;
+        }
+    }
+    let limited = limited.expect("the lookup should be rate-limited");
+    assert!(limited.headers().contains_key("retry-after"));
+    assert_eq!(
+        limited.headers()["content-type"],
+        "application/problem+json"
+    );
+}
