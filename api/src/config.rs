@@ -29,6 +29,8 @@ pub struct Settings {
     /// Run the projections in this process (several processes may: each batch
     /// is applied by one of them).
     pub run_projections: bool,
+    /// Push the provincial feed here, if set.
+    pub feed_push: Option<crate::push::PushSettings>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -127,6 +129,19 @@ impl Settings {
             demo,
             clock: Arc::new(SystemClock),
             run_projections: true,
+            feed_push: match var("FEED_PUSH_URL") {
+                None => None,
+                Some(url) => Some(crate::push::PushSettings {
+                    url,
+                    secret: var("FEED_PUSH_SECRET").ok_or(ConfigError::Invalid {
+                        name: "FEED_PUSH_SECRET",
+                        value: String::new(),
+                        expected: "a secret to sign pushed batches, whenever FEED_PUSH_URL is set",
+                    })?,
+                    batch_size: 100,
+                    retry_base: Duration::from_secs(1),
+                }),
+            },
         })
     }
 }

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod metrics;
 pub mod middleware;
 pub mod problem;
+pub mod push;
 pub mod request;
 pub mod routes;
 pub mod startup;

@@ -13,7 +13,7 @@ use onestop_commands::cases::CaseService;
 use onestop_commands::catalog::CatalogCache;
 use onestop_commands::idempotency::IdempotencyStore;
 use onestop_commands::registry::RegistryService;
-use onestop_projections::{Runner, StatusProjection};
+use onestop_projections::{Runner, StatsProjection, StatusProjection};
 use onestop_store::{EventStore, PoolSettings, build_pool};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -104,6 +104,11 @@ impl Application {
         if settings.run_projections {
             let status = Runner::new(StatusProjection, state.store.clone(), 1000);
             background.push(tokio::spawn(status.run()));
+            let stats = Runner::new(StatsProjection, state.store.clone(), 1000);
+            background.push(tokio::spawn(stats.run()));
+        }
+        if let Some(push) = &settings.feed_push {
+            background.push(tokio::spawn(crate::push::run(state.clone(), push.clone())));
         }
         let _ = crate::metrics::handle();
 

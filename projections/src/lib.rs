@@ -3,12 +3,19 @@
 //!
 //! - [`runner`]: catch-up and live application of batches, checkpoints claimed
 //!   with `FOR UPDATE SKIP LOCKED` and written with the read model.
-//! - [`status`]: the live status view, one row per case.
+//! - [`status`]: the live status view, one row per case, with the audit entries
+//!   and the provincial feed's records written from the same fold.
+//! - [`feed`]: the DVCQG-shaped feed records and their delivery state.
+//! - [`stats`]: daily counters and per-case facts for the Biểu 06 report.
 //! - [`queries`]: what the API asks of the read models.
 
+pub mod describe;
+pub mod feed;
 pub mod queries;
 pub mod runner;
+pub mod stats;
 pub mod status;
 
 pub use runner::{Lag, Projection, ProjectionError, Runner, Step, lags, wait_for};
+pub use stats::StatsProjection;
 pub use status::StatusProjection;

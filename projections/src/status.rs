@@ -1,5 +1,7 @@
 //! The live status view (DESIGN §4.1): one row per case, with the folded case
 //! kept beside the columns so each batch continues the fold where it stopped.
+//! The same fold writes the audit entries and the provincial feed's records, so
+//! the three never disagree about a case.
 
 use std::collections::HashMap;
 
@@ -40,6 +42,20 @@ fn snake<T: Serialize>(value: &T) -> Option<String> {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
 }
+
+const INSERT_AUDIT: &str = "INSERT INTO audit_entries \
+     (global_position, case_id, event_type, actor_id, actor_role, unit, at) \
+     SELECT * FROM unnest($1::int8[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], \
+     $7::timestamptz[]) ON CONFLICT (global_position) DO NOTHING";
+
+// Numbered after the last record: one runner writes at a time (it holds the
+// checkpoint row), so numbers follow the projection's order without gaps.
+const INSERT_FEED: &str = "INSERT INTO feed_records (seq, global_position, case_id, applicant_id, record) \
+     SELECT (SELECT coalesce(max(seq), 0) FROM feed_records) + f.n, f.position, f.case_id, \
+            f.applicant, f.record \
+     FROM unnest($1::int8[], $2::uuid[], $3::uuid[], $4::jsonb[]) \
+          WITH ORDINALITY AS f(position, case_id, applicant, record, n) \
+     ON CONFLICT (global_position) DO NOTHING";
 
 const UPSERT: &str = "INSERT INTO case_status (case_id, code, lookup_secret_hash, procedure_code, \
      procedure_version, field_code, receiving_unit, current_unit, current_step, holder_role, \
@@ -175,13 +191,34 @@ impl Rows {
     }
 }
 
+/// One audit row per case event.
+#[derive(Default)]
+struct AuditRows {
+    position: Vec<i64>,
+    case_id: Vec<Uuid>,
+    event_type: Vec<String>,
+    actor: Vec<Option<Uuid>>,
+    role: Vec<Option<String>>,
+    unit: Vec<String>,
+    at: Vec<Timestamp>,
+}
+
+/// One feed record per case event.
+#[derive(Default)]
+struct FeedRows {
+    position: Vec<i64>,
+    case_id: Vec<Uuid>,
+    applicant: Vec<Option<Uuid>>,
+    record: Vec<serde_json::Value>,
+}
+
 impl Projection for StatusProjection {
     fn name(&self) -> &'static str {
         NAME
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["case_status"]
+        &["case_status", "audit_entries", "feed_records"]
     }
 
     async fn apply(
@@ -220,13 +257,39 @@ impl Projection for StatusProjection {
             states.insert(id, state);
         }
         let mut rows = Rows::default();
+        let mut audit = AuditRows::default();
+        let mut feed = FeedRows::default();
         for id in order {
             let mut state = states.remove(&id).unwrap_or_default();
             let mut last_event_at = Timestamp::UNIX_EPOCH;
             for event in by_case.get(&id).into_iter().flatten() {
                 let decoded = decode(event)?;
                 last_event_at = decoded.at();
+                // Where the file was when this was done (where it arrived, for a filing).
+                let unit_before = state.current_unit().cloned();
                 state = evolve(state, &decoded);
+                let unit = unit_before
+                    .or_else(|| state.current_unit().cloned())
+                    .map(|u| u.to_string())
+                    .unwrap_or_default();
+                let (actor, role, name) = crate::describe::actor_of(event.metadata.as_str());
+                audit.position.push(event.global_position);
+                audit.case_id.push(id);
+                audit.event_type.push(event.event_type.clone());
+                audit.actor.push(actor);
+                audit.role.push(role.clone());
+                audit.unit.push(unit.clone());
+                audit.at.push(last_event_at);
+                feed.position.push(event.global_position);
+                feed.case_id.push(id);
+                feed.applicant.push(state.applicant.map(|a| a.0));
+                feed.record.push(crate::feed::record(
+                    &state,
+                    &decoded,
+                    &unit,
+                    role.as_deref(),
+                    name.as_deref(),
+                ));
             }
             rows.push(id, &state, last_event_at);
         }
@@ -264,6 +327,28 @@ impl Projection for StatusProjection {
                     &rows.last_event_at,
                     &rows.state,
                 ],
+            )
+            .await?;
+        let statement = transaction.prepare_cached(INSERT_AUDIT).await?;
+        transaction
+            .execute(
+                &statement,
+                &[
+                    &audit.position,
+                    &audit.case_id,
+                    &audit.event_type,
+                    &audit.actor,
+                    &audit.role,
+                    &audit.unit,
+                    &audit.at,
+                ],
+            )
+            .await?;
+        let statement = transaction.prepare_cached(INSERT_FEED).await?;
+        transaction
+            .execute(
+                &statement,
+                &[&feed.position, &feed.case_id, &feed.applicant, &feed.record],
             )
             .await?;
         Ok(())

@@ -108,6 +108,7 @@ async fn main() {
         demo: true,
         clock: Arc::new(SystemClock),
         run_projections: true,
+        feed_push: None,
     };
     let app = Application::build(&settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());

@@ -53,11 +53,16 @@ impl TestApp {
     /// With or without the demo province, with or without the server's own
     /// projection runners (tests that drive runners themselves turn them off).
     pub async fn spawn_configured(demo: bool, run_projections: bool) -> Self {
+        Self::spawn_custom(demo, |settings| settings.run_projections = run_projections).await
+    }
+
+    /// With the demo province or not, and any other setting changed by `adjust`.
+    pub async fn spawn_custom(demo: bool, adjust: impl FnOnce(&mut Settings)) -> Self {
         // Server logs show with a failing test's output (RUST_LOG, default: warnings).
         onestop_api::telemetry::init_with_default("warn");
         let database = TestDatabase::create().await.unwrap();
         let clock = ManualClock::new(monday_morning());
-        let settings = Settings {
+        let mut settings = Settings {
             database_url: database.url(),
             bind: "127.0.0.1:0".parse().unwrap(),
             pool_size: 16,
@@ -65,8 +70,10 @@ impl TestApp {
             token_ttl: Duration::from_secs(3600),
             demo,
             clock: Arc::new(clock.clone()),
-            run_projections,
+            run_projections: true,
+            feed_push: None,
         };
+        adjust(&mut settings);
         let app = Application::build(&settings).await.unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
         let server = tokio::spawn(app.run_until_stopped());

@@ -5,10 +5,13 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod catalog;
+pub mod feed;
 pub mod health;
+pub mod stats;
 pub mod views;
 
 /// The document's header; paths and schemas are collected from the handlers.
@@ -55,6 +58,13 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(views::list)
                 .service(views::by_code)
                 .service(views::public_lookup)
+                .service(audit::history)
+                .service(audit::events)
+                .service(audit::control_slip)
+                .service(audit::verify)
+                .service(audit::query)
+                .service(stats::stats_report)
+                .service(feed::feed)
                 .configure(cases::configure)
                 .configure(catalog::configure),
         );

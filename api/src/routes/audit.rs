@@ -1,0 +1,379 @@
+//! The audit trail (DESIGN §4.3): a case's history in human terms, its raw
+//! events with hashes, the control slip, chain verification, and inspectors'
+//! queries across cases. Open to inspectors, leaders and administrators whose
+//! grants reach a unit the case went through.
+
+use actix_web::{HttpResponse, get, web};
+use jiff::Timestamp;
+use onestop_domain::access::{Actor, Role};
+use onestop_domain::case::CaseState;
+use onestop_domain::ids::{CaseId, UserId};
+use onestop_projections::describe::{action_vi, actor_of, reason};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Authenticated;
+use crate::problem::{FieldError, Problem};
+use crate::state::AppState;
+
+const AUDITORS: [Role; 3] = [Role::Inspector, Role::Leader, Role::Admin];
+
+fn may_audit(actor: &Actor, case: &CaseState, state: &AppState) -> bool {
+    let catalog = state.catalog.snapshot();
+    AUDITORS.contains(&actor.role)
+        && case
+            .receiving_unit
+            .iter()
+            .chain(case.steps.iter().map(|s| &s.unit))
+            .any(|unit| actor.reaches(unit, &catalog.units))
+}
+
+/// Loads a case an auditor may read; anyone else learns nothing.
+async fn audited(
+    state: &AppState,
+    auth: &Authenticated,
+    id: Uuid,
+) -> Result<onestop_commands::cases::LoadedCase, Problem> {
+    let not_found = || Problem::not_found(format!("case {id} does not exist"));
+    let loaded = state.cases.load(CaseId(id)).await?.ok_or_else(not_found)?;
+    if !may_audit(&auth.0, &loaded.state, state) {
+        return Err(match AUDITORS.contains(&auth.0.role) {
+            true => not_found(),
+            false => {
+                Problem::forbidden("only inspectors, leaders and administrators read audit trails")
+            }
+        });
+    }
+    Ok(loaded)
+}
+
+/// One line of a case's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    pub version: u64,
+    pub at: Timestamp,
+    /// Who: the officer's name and id.
+    pub actor_name: Option<String>,
+    pub actor_id: Option<Uuid>,
+    /// Their role, and its Vietnamese title.
+    pub role: Option<String>,
+    pub role_title: Option<String>,
+    /// The unit holding the file when it was done.
+    pub unit: Option<String>,
+    /// What was done, in words.
+    pub action: String,
+    /// The reason or note given.
+    pub reason: Option<String>,
+    pub event_type: String,
+}
+
+/// Every event of a case in human terms: who, role, unit, when, what, why.
+#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<HistoryEntry>), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/cases/{id}/history")]
+pub async fn history(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let loaded = audited(&state, &auth, id.into_inner()).await?;
+    let mut case = CaseState::default();
+    let mut entries = Vec::with_capacity(loaded.events.len());
+    for (recorded, event) in &loaded.events {
+        let unit = case.current_unit().map(ToString::to_string);
+        case = onestop_domain::case::evolve(case, event);
+        let (actor_id, role, actor_name) = actor_of(recorded.metadata.as_str());
+        let title = role
+            .as_deref()
+            .and_then(|r| Role::ALL.into_iter().find(|x| x.as_str() == r))
+            .map(|r| r.title_vi().to_owned());
+        entries.push(HistoryEntry {
+            version: recorded.stream_version,
+            at: event.at(),
+            actor_name,
+            actor_id,
+            role,
+            role_title: title,
+            unit: unit.or_else(|| case.current_unit().map(ToString::to_string)),
+            action: action_vi(event),
+            reason: reason(event),
+            event_type: recorded.event_type.clone(),
+        });
+    }
+    Ok(HttpResponse::Ok().json(entries))
+}
+
+/// An event as stored, with its place in the log and its hashes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RawEvent {
+    pub global_position: i64,
+    pub stream_version: u64,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub schema_version: i32,
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub metadata: serde_json::Value,
+    pub recorded_at: Timestamp,
+    /// Hex SHA-256 of the previous event of the stream (none for the first).
+    pub prev_hash: Option<String>,
+    pub hash: String,
+}
+
+/// A case's events exactly as stored.
+#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<RawEvent>), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/cases/{id}/events")]
+pub async fn events(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let loaded = audited(&state, &auth, id.into_inner()).await?;
+    let raw: Vec<RawEvent> = loaded
+        .events
+        .iter()
+        .map(|(r, _)| RawEvent {
+            global_position: r.global_position,
+            stream_version: r.stream_version,
+            event_id: r.event_id,
+            event_type: r.event_type.clone(),
+            schema_version: r.schema_version,
+            payload: r.payload.to_value().unwrap_or_default(),
+            metadata: r.metadata.to_value().unwrap_or_default(),
+            recorded_at: r.recorded_at,
+            prev_hash: r.prev_hash.map(hex_of),
+            hash: hex_of(r.hash),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(raw))
+}
+
+fn hex_of(bytes: [u8; 32]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One handover on the control slip.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlipLine {
+    pub step: String,
+    pub unit: String,
+    pub unit_name: Option<String>,
+    /// Bên giao: who handed the file over.
+    pub giver: Option<String>,
+    /// Bên nhận: who took it.
+    pub receiver: Option<String>,
+    pub handed_over_at: Timestamp,
+    pub received_at: Option<Timestamp>,
+    pub step_due_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+    /// Trước hạn / đúng hạn / quá hạn, once the step is done.
+    pub result: Option<String>,
+}
+
+/// Phiếu kiểm soát quá trình giải quyết hồ sơ.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ControlSlip {
+    pub code: Option<String>,
+    pub procedure_code: Option<String>,
+    pub received_at: Option<Timestamp>,
+    pub due_at: Option<Timestamp>,
+    pub lines: Vec<SlipLine>,
+}
+
+/// The control slip: every handover with giver, receiver, time, step deadline
+/// and whether the step was early, on time or late.
+#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ControlSlip), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/cases/{id}/control-slip")]
+pub async fn control_slip(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let loaded = audited(&state, &auth, id.into_inner()).await?;
+    let catalog = state.catalog.snapshot();
+    let name_of = |user: Option<UserId>| {
+        user.and_then(|u| catalog.account(&u).map(|a| a.user.full_name.clone()))
+    };
+    let case = &loaded.state;
+    let lines = case
+        .steps
+        .iter()
+        .map(|s| SlipLine {
+            step: s.name.clone(),
+            unit: s.unit.to_string(),
+            unit_name: catalog.unit(&s.unit).map(|u| u.name.clone()),
+            giver: name_of(s.handed_over_by),
+            receiver: name_of(s.acknowledged_by.or(s.assignee)),
+            handed_over_at: s.started_at,
+            received_at: s.acknowledged_at,
+            step_due_at: s.due_at,
+            finished_at: s.finished_at,
+            result: s.punctuality().map(|p| p.label_vi().to_owned()),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(ControlSlip {
+        code: case.code.as_ref().map(ToString::to_string),
+        procedure_code: case.procedure.as_ref().map(|p| p.code.to_string()),
+        received_at: case.received_at,
+        due_at: case.due_at,
+        lines,
+    }))
+}
+
+/// The outcome of recomputing a case's hash chain.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Verification {
+    pub intact: bool,
+    pub events: u64,
+    /// Each break: the version and what is wrong there.
+    pub breaks: Vec<String>,
+}
+
+/// Recomputes the case's hash chain.
+#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Verification), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/cases/{id}/verify")]
+pub async fn verify(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let id = id.into_inner();
+    audited(&state, &auth, id).await?;
+    let stream = onestop_commands::cases::case_stream(CaseId(id))?;
+    let report = state
+        .store
+        .verify_stream(&stream)
+        .await
+        .map_err(onestop_commands::CommandError::from)?;
+    Ok(HttpResponse::Ok().json(Verification {
+        intact: report.is_intact(),
+        events: report.events,
+        breaks: report.breaks.iter().map(ToString::to_string).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditQuery {
+    /// An officer's id.
+    pub actor: Option<Uuid>,
+    /// A unit: actions taken while the file was there (or below it).
+    pub unit: Option<String>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    /// From the previous page's `next_after`.
+    pub after: Option<i64>,
+    /// 1–500, default 100.
+    pub limit: Option<i64>,
+}
+
+/// One action in an inspector's query.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub global_position: i64,
+    pub case_id: Uuid,
+    pub event_type: String,
+    pub actor_id: Option<Uuid>,
+    pub actor_role: Option<String>,
+    pub unit: String,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub next_after: Option<i64>,
+}
+
+/// Actions across cases by officer, unit and period, in log order.
+#[utoipa::path(tag = "audit", params(AuditQuery),
+    responses((status = 200, body = AuditPage), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/audit")]
+pub async fn query(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, Problem> {
+    if !AUDITORS.contains(&auth.0.role) {
+        return Err(Problem::forbidden(
+            "only inspectors, leaders and administrators query the audit trail",
+        ));
+    }
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(Problem::invalid_fields(vec![FieldError {
+            field: "limit".into(),
+            message: "must be from 1 to 500".into(),
+        }]));
+    }
+    let catalog = state.catalog.snapshot();
+    let reachable: Vec<String> = catalog
+        .units
+        .units()
+        .filter(|u| auth.0.reaches(&u.code, &catalog.units))
+        .filter(|u| match &query.unit {
+            None => true,
+            Some(root) => root
+                .parse()
+                .is_ok_and(|root| catalog.units.is_within(&u.code, &root)),
+        })
+        .map(|u| u.code.to_string())
+        .collect();
+    let client = state
+        .pool
+        .get()
+        .await
+        .map_err(onestop_commands::CommandError::from)?;
+    let rows = client
+        .query(
+            "SELECT global_position, case_id, event_type, actor_id, actor_role, unit, at \
+             FROM audit_entries \
+             WHERE unit = ANY($1) AND ($2::uuid IS NULL OR actor_id = $2) \
+               AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4) \
+               AND global_position > $5 \
+             ORDER BY global_position LIMIT $6",
+            &[
+                &reachable,
+                &query.actor,
+                &query.from,
+                &query.to,
+                &query.after.unwrap_or(0),
+                &limit,
+            ],
+        )
+        .await
+        .map_err(onestop_commands::CommandError::from)?;
+    let entries: Vec<AuditEntry> = rows
+        .iter()
+        .map(|r| AuditEntry {
+            global_position: r.get(0),
+            case_id: r.get(1),
+            event_type: r.get(2),
+            actor_id: r.get(3),
+            actor_role: r.get(4),
+            unit: r.get(5),
+            at: r.get(6),
+        })
+        .collect();
+    let next_after = (entries.len() as i64 == limit)
+        .then(|| entries.last().map(|e| e.global_position))
+        .flatten();
+    Ok(HttpResponse::Ok().json(AuditPage {
+        entries,
+        next_after,
+    }))
+}

@@ -1,0 +1,101 @@
+//! `GET /feed`: the provincial feed by cursor, with each record's delivery state.
+
+use actix_web::{HttpResponse, get, web};
+use jiff::Timestamp;
+use onestop_domain::access::Role;
+use onestop_domain::ids::ApplicantId;
+use onestop_projections::feed::{FeedRecord, read};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Authenticated;
+use crate::problem::{FieldError, Problem};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct FeedQuery {
+    /// The last `seq` already read (0 from the start).
+    pub after: Option<i64>,
+    /// 1–1000, default 100.
+    pub limit: Option<i64>,
+}
+
+/// Delivery to the configured endpoint.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Delivery {
+    pub attempts: i32,
+    pub delivered_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedItem {
+    pub seq: i64,
+    /// The DVCQG-shaped record (MaHoSo, MaTTHC, … QuaTrinhXuLy).
+    #[schema(value_type = Object)]
+    pub record: serde_json::Value,
+    pub delivery: Delivery,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedPage {
+    pub items: Vec<FeedItem>,
+    /// Pass as `after` for the next page.
+    pub next_after: i64,
+}
+
+/// A record as served: `ChuHoSo` is the applicant's masked name, or empty once
+/// their data was erased.
+pub async fn served(state: &AppState, record: &FeedRecord) -> serde_json::Value {
+    let mut value = record.record.clone();
+    let masked = match record.applicant_id {
+        Some(id) => match state.cases.vault().open(ApplicantId(id)).await {
+            Ok(Some(applicant)) => Some(applicant.masked_name()),
+            _ => None,
+        },
+        None => None,
+    };
+    value["ChuHoSo"] = masked.map_or(serde_json::Value::Null, serde_json::Value::String);
+    value
+}
+
+/// Records after a cursor, oldest first (the feed role and administrators).
+#[utoipa::path(tag = "feed", params(FeedQuery),
+    responses((status = 200, body = FeedPage), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/feed")]
+pub async fn feed(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    query: web::Query<FeedQuery>,
+) -> Result<HttpResponse, Problem> {
+    if !matches!(auth.0.role, Role::Feed | Role::Admin) {
+        return Err(Problem::forbidden(
+            "the feed is for the feed client and administrators",
+        ));
+    }
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(Problem::invalid_fields(vec![FieldError {
+            field: "limit".into(),
+            message: "must be from 1 to 1000".into(),
+        }]));
+    }
+    let after = query.after.unwrap_or(0);
+    let records = read(&state.pool, after, limit).await?;
+    let mut items = Vec::with_capacity(records.len());
+    for record in &records {
+        items.push(FeedItem {
+            seq: record.seq,
+            record: served(&state, record).await,
+            delivery: Delivery {
+                attempts: record.attempts,
+                delivered_at: record.delivered_at,
+                last_error: record.last_error.clone(),
+            },
+        });
+    }
+    let next_after = records.last().map_or(after, |r| r.seq);
+    Ok(HttpResponse::Ok().json(FeedPage { items, next_after }))
+}
