@@ -156,6 +156,7 @@ pub async fn stats_report(
         GroupByDto::Procedure => (GroupBy::Procedure, "procedure"),
         GroupByDto::Unit => (GroupBy::Unit, "unit"),
     };
+    crate::routes::views::caught_up_with(&state, onestop_projections::stats::NAME).await?;
     let rows = report(&state.pool, query.from, query.to, &units, group_by).await?;
     let wants_csv = req
         .headers()

@@ -32,15 +32,14 @@ impl From<ProjectionError> for Problem {
 
 /// Waits (boundedly) until the status view shows what this process wrote.
 async fn caught_up(state: &AppState) -> Result<(), Problem> {
+    caught_up_with(state, onestop_projections::status::NAME).await
+}
+
+/// Waits (boundedly) until `projection` shows what this process wrote.
+pub(crate) async fn caught_up_with(state: &AppState, projection: &str) -> Result<(), Problem> {
     let written = state.written();
     if written > onestop_store::Checkpoint::START {
-        wait_for(
-            &state.pool,
-            onestop_projections::status::NAME,
-            written,
-            READ_YOUR_WRITES,
-        )
-        .await?;
+        wait_for(&state.pool, projection, written, READ_YOUR_WRITES).await?;
     }
     Ok(())
 }

@@ -1,0 +1,320 @@
+//! Biểu 06 against ground truth: 200 scripted cases across three units, with
+//! every column counted independently from what the script did.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failure
+
+use std::collections::BTreeMap;
+
+use jiff::{SignedDuration, Timestamp};
+use onestop_api::demo::{COMMUNE_AN_BINH, WARD_DONG_TIEN};
+use onestop_domain::deadline::Punctuality;
+use onestop_tests::*;
+use serde_json::{Value, json};
+
+const MARRIAGE: &str = "1.000894";
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Ending {
+    Resolved(Timestamp),
+    Refused(Timestamp),
+    Withdrawn(Timestamp),
+    Open,
+}
+
+#[derive(Debug, Clone)]
+struct Truth {
+    unit: &'static str,
+    field: &'static str,
+    online: bool,
+    received_at: Timestamp,
+    due_at: Timestamp,
+    ending: Ending,
+}
+
+fn ts(value: &Value) -> Timestamp {
+    value.as_str().unwrap().parse().unwrap()
+}
+
+fn midnight(y: i16, m: i8, d: i8) -> Timestamp {
+    onestop_domain::calendar::instant(jiff::civil::date(y, m, d).at(0, 0, 0, 0))
+}
+
+/// Columns of one report row, in the report's order.
+fn columns(row: &Value) -> Vec<i64> {
+    [
+        "carried_over",
+        "received_online",
+        "received_offline",
+        "received_total",
+        "resolved_early",
+        "resolved_on_time",
+        "resolved_late",
+        "resolved_total",
+        "in_progress_within",
+        "in_progress_overdue",
+        "returned",
+        "withdrawn",
+    ]
+    .iter()
+    .map(|c| row[*c].as_i64().unwrap())
+    .collect()
+}
+
+fn expected(truths: &[&Truth], start: Timestamp, end: Timestamp) -> Vec<i64> {
+    let in_period = |t: Timestamp| t >= start && t < end;
+    let finished_at = |t: &Truth| match t.ending {
+        Ending::Resolved(at) | Ending::Refused(at) | Ending::Withdrawn(at) => Some(at),
+        Ending::Open => None,
+    };
+    let open_at =
+        |t: &Truth, at: Timestamp| t.received_at < at && finished_at(t).is_none_or(|f| f >= at);
+    let mut c = vec![0_i64; 12];
+    for t in truths {
+        if open_at(t, start) {
+            c[0] += 1;
+        }
+        if in_period(t.received_at) {
+            if t.online {
+                c[1] += 1;
+            } else {
+                c[2] += 1;
+            }
+        }
+        match t.ending {
+            Ending::Resolved(at) if in_period(at) => match Punctuality::of(at, t.due_at) {
+                Punctuality::Early => c[4] += 1,
+                Punctuality::OnTime => c[5] += 1,
+                Punctuality::Late => c[6] += 1,
+            },
+            Ending::Refused(at) if in_period(at) => c[10] += 1,
+            Ending::Withdrawn(at) if in_period(at) => c[11] += 1,
+            _ => {}
+        }
+        if open_at(t, end) {
+            if t.due_at < end - SignedDuration::from_micros(1) {
+                c[9] += 1;
+            } else {
+                c[8] += 1;
+            }
+        }
+    }
+    c[3] = c[1] + c[2];
+    c[7] = c[4] + c[5] + c[6];
+    c
+}
+
+#[tokio::test]
+async fn the_report_matches_two_hundred_scripted_cases_column_by_column() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin").await;
+    for (unit, tag) in [(COMMUNE_AN_BINH, "anbinh"), (WARD_DONG_TIEN, "dongtien")] {
+        for role in ["reception", "specialist", "approver"] {
+            let created = app
+                .post(
+                    &admin,
+                    "/api/v1/users",
+                    &json!({
+                        "username": format!("{role}.{tag}"), "full_name": format!("{role} {tag}"),
+                        "role": role, "units": [unit], "password": "demo"
+                    }),
+                )
+                .await;
+            assert_eq!(created.status(), 201);
+        }
+    }
+    let mut tokens = BTreeMap::new();
+    for name in [
+        "reception",
+        "specialist",
+        "approver",
+        "reception.anbinh",
+        "specialist.anbinh",
+        "approver.anbinh",
+        "reception.dongtien",
+        "specialist.dongtien",
+        "approver.dongtien",
+    ] {
+        tokens.insert(name, app.token(name).await);
+    }
+
+    let first_day = midnight(2026, 2, 16);
+    let mut truths = Vec::new();
+    for i in 0..200_i64 {
+        let (unit, field, procedure, tag) = match i % 3 {
+            0 => (SERVICE_CENTRE, "DD", LAND_CHANGE, ""),
+            1 => (COMMUNE_AN_BINH, "HT", MARRIAGE, ".anbinh"),
+            _ => (WARD_DONG_TIEN, "HT", MARRIAGE, ".dongtien"),
+        };
+        let handler = if tag.is_empty() { LAND_REGISTRY } else { unit };
+        let token = |role: &str| tokens[format!("{role}{tag}").as_str()].clone();
+        let online = i % 4 == 1;
+        let channel = match (online, i % 2 == 0 && tag.is_empty()) {
+            (true, _) => "online_partial",
+            (false, true) => "post",
+            (false, false) => "in_person",
+        };
+        // Receipts spread over eight weeks around March 2026, in office hours.
+        let received = first_day + SignedDuration::from_hours(i * 53 / 200 * 24 + 8 + i % 7);
+        app.clock.set(received);
+        let mut body = land_case();
+        body["procedure_code"] = json!(procedure);
+        body["unit"] = json!(unit);
+        body["channel"] = json!(channel);
+        let created = app.post(&token("reception"), "/api/v1/cases", &body).await;
+        assert_eq!(created.status(), 201);
+        let mut case: Value = created.json().await.unwrap();
+        let id = case["id"].as_str().unwrap().to_owned();
+        let act = |role: &str, action: &str, body: Value| {
+            let (token, path) = (token(role), format!("/api/v1/cases/{id}/{action}"));
+            let app = &app;
+            async move {
+                let response = app.post(&token, &path, &body).await;
+                let status = response.status();
+                let value: Value = response.json().await.unwrap();
+                assert_eq!(status, 200, "{path}: {value}");
+                value
+            }
+        };
+        if online {
+            case = act("reception", "accept", json!({})).await;
+        }
+        let received_at = ts(&case["received_at"]);
+        let due_at = ts(&case["due_at"]);
+        let step = |minutes: i64| {
+            app.clock
+                .set(received_at + SignedDuration::from_mins(minutes))
+        };
+        step(10);
+        act("reception", "transfer", json!({ "to_unit": handler })).await;
+        step(20);
+        act("specialist", "acknowledge-handover", json!({})).await;
+        let ending = match i % 6 {
+            0 | 1 | 2 => {
+                let finish = match i % 6 {
+                    0 => received_at + SignedDuration::from_hours(26),
+                    1 => {
+                        let d = onestop_domain::calendar::local(due_at).date();
+                        onestop_domain::calendar::instant(d.at(7, 45, 0, 0))
+                            .max(received_at + SignedDuration::from_mins(90))
+                    }
+                    _ => due_at + SignedDuration::from_hours(50),
+                };
+                step(30);
+                act(
+                    "specialist",
+                    "appraisal",
+                    json!({ "opinion": "Hợp lệ", "proposal": "grant" }),
+                )
+                .await;
+                step(40);
+                act("specialist", "submit-for-approval", json!({})).await;
+                step(50);
+                act("approver", "approve", json!({})).await;
+                app.clock.set(finish);
+                act("approver", "result", json!({ "summary": "Xong" })).await;
+                Ending::Resolved(finish)
+            }
+            3 => {
+                step(120);
+                act("reception", "withdraw", json!({ "reason": "Rút hồ sơ" })).await;
+                Ending::Withdrawn(received_at + SignedDuration::from_mins(120))
+            }
+            4 => {
+                step(180);
+                act(
+                    "approver",
+                    "refuse",
+                    json!({ "reason": "Không đủ điều kiện" }),
+                )
+                .await;
+                Ending::Refused(received_at + SignedDuration::from_mins(180))
+            }
+            _ => Ending::Open,
+        };
+        truths.push(Truth {
+            unit,
+            field,
+            online,
+            received_at,
+            due_at,
+            ending,
+        });
+    }
+
+    let statistician = app.token("statistician").await;
+    let start = midnight(2026, 3, 1) - SignedDuration::from_micros(1);
+    let end = midnight(2026, 4, 1) - SignedDuration::from_micros(1);
+    for (group_by, key_of) in [
+        ("unit", (|t: &Truth| t.unit) as fn(&Truth) -> &'static str),
+        ("field", |t: &Truth| t.field),
+    ] {
+        let report: Value = app
+            .get(&statistician, &format!("/api/v1/stats/report?from=2026-03-01&to=2026-03-31&unit={PROVINCE}&group_by={group_by}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let rows = report["rows"].as_array().unwrap();
+        let mut keys: Vec<&str> = truths.iter().map(key_of).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for key in &keys {
+            let row = rows
+                .iter()
+                .find(|r| r["key"] == *key)
+                .unwrap_or_else(|| panic!("no row for {key}"));
+            let mine: Vec<&Truth> = truths.iter().filter(|t| key_of(t) == *key).collect();
+            assert_eq!(
+                columns(row),
+                expected(
+                    &mine,
+                    start + SignedDuration::from_micros(1),
+                    end + SignedDuration::from_micros(1)
+                ),
+                "{group_by} {key}"
+            );
+        }
+        let total = rows.last().unwrap();
+        assert_eq!(total["key"], "TOTAL");
+        let all: Vec<&Truth> = truths.iter().collect();
+        let expected_total = expected(
+            &all,
+            start + SignedDuration::from_micros(1),
+            end + SignedDuration::from_micros(1),
+        );
+        assert_eq!(columns(total), expected_total);
+        // The script does produce every kind of count.
+        assert!(expected_total.iter().all(|c| *c > 0), "{expected_total:?}");
+    }
+
+    // CSV carries the same numbers.
+    let csv = app
+        .http
+        .get(app.url(&format!(
+            "/api/v1/stats/report?from=2026-03-01&to=2026-03-31&unit={PROVINCE}"
+        )))
+        .bearer_auth(&statistician)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = csv.text().await.unwrap();
+    assert!(text.starts_with("key,carried_over,received_online"));
+    assert_eq!(text.lines().count(), 1 + 3);
+
+    // Reports are not for every role.
+    assert_eq!(
+        app.get(
+            &tokens["reception"],
+            "/api/v1/stats/report?from=2026-03-01&to=2026-03-31"
+        )
+        .await
+        .status(),
+        403
+    );
+}
