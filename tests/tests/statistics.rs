@@ -188,7 +188,7 @@ async fn the_report_matches_two_hundred_scripted_cases_column_by_column() {
         step(20);
         act("specialist", "acknowledge-handover", json!({})).await;
         let ending = match i % 6 {
-            0 | 1 | 2 => {
+            0..=2 => {
                 let finish = match i % 6 {
                     0 => received_at + SignedDuration::from_hours(26),
                     1 => {
