@@ -41,8 +41,9 @@ CREATE TABLE case_status (
     handover_pending   boolean     NOT NULL,
     version            bigint      NOT NULL,
     last_event_at      timestamptz NOT NULL,
-    -- The folded case, so the next batch continues the fold.
-    state              jsonb       NOT NULL
+    -- The folded case (postcard, behind a format byte), so the next batch
+    -- continues the fold where it stopped.
+    state              bytea       NOT NULL
 );
 
 -- Work queues: what is at a unit, by status and urgency.

@@ -14,18 +14,30 @@ CREATE TABLE audit_entries (
 );
 CREATE INDEX audit_entries_actor ON audit_entries (actor_id, at);
 CREATE INDEX audit_entries_unit ON audit_entries (unit, at);
-CREATE INDEX audit_entries_at ON audit_entries (at);
 
--- The provincial feed: one record per case change in the DVCQG shape, numbered
--- in the order the projection produced them. Written by the status projection.
+-- The provincial feed: one record per case change, numbered in the order the
+-- projection produced them. Written by the status projection; served in the
+-- DVCQG shape (MaHoSo, MaTTHC, …, QuaTrinhXuLy). ChuHoSo is filled in when the
+-- record is served, from the applicant's encrypted data: once that is erased,
+-- the feed shows nothing of them.
 CREATE TABLE feed_records (
     seq             bigint      PRIMARY KEY,
     global_position bigint      NOT NULL UNIQUE,
     case_id         uuid        NOT NULL,
-    -- ChuHoSo is filled in when the record is served, from the applicant's
-    -- encrypted data: once that is erased, the feed shows nothing of them.
     applicant_id    uuid,
-    record          jsonb       NOT NULL,
+    code            text,
+    procedure_code  text,
+    field_code      text,
+    channel         smallint,
+    received_at     timestamptz,
+    due_at          timestamptz,
+    status          smallint,
+    returned_at     timestamptz,
+    unit            text,
+    actor_name      text,
+    actor_role      text,
+    at              timestamptz NOT NULL,
+    action          text        NOT NULL,
     attempts        integer     NOT NULL DEFAULT 0,
     delivered_at    timestamptz,
     last_error      text

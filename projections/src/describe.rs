@@ -88,15 +88,23 @@ pub fn date_vi(at: jiff::Timestamp) -> String {
         .to_string()
 }
 
+#[derive(serde::Deserialize)]
+struct Metadata {
+    #[serde(default)]
+    actor: Option<ActorMetadata>,
+}
+
+#[derive(serde::Deserialize)]
+struct ActorMetadata {
+    user_id: Option<uuid::Uuid>,
+    role: Option<String>,
+    name: Option<String>,
+}
+
 /// The actor recorded in an event's metadata: (user id, role, name).
 pub fn actor_of(metadata: &str) -> (Option<uuid::Uuid>, Option<String>, Option<String>) {
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(metadata) else {
-        return (None, None, None);
-    };
-    let actor = &value["actor"];
-    (
-        actor["user_id"].as_str().and_then(|s| s.parse().ok()),
-        actor["role"].as_str().map(str::to_owned),
-        actor["name"].as_str().map(str::to_owned),
-    )
+    match serde_json::from_str::<Metadata>(metadata) {
+        Ok(Metadata { actor: Some(actor) }) => (actor.user_id, actor.role, actor.name),
+        _ => (None, None, None),
+    }
 }

@@ -1,16 +1,17 @@
 //! The provincial feed (DESIGN §4.4): one record per case change in the shape
 //! the National Public Service Portal (DVCQG) synchronises, readable by cursor
 //! and pushed to a configured endpoint.
+//!
+//! Records are stored as typed columns and rendered to the DVCQG shape when
+//! served: a replay writes rows, not JSON documents.
 
 use deadpool_postgres::Pool;
 use jiff::Timestamp;
 use onestop_domain::access::Role;
-use onestop_domain::case::{CaseEvent, CaseState};
 use onestop_domain::catalog::Channel;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::describe::action_vi;
 use crate::runner::ProjectionError;
 
 /// DVCQG's timestamp form: `yyyyMMddHHmmss` in Vietnam's time.
@@ -21,46 +22,12 @@ pub fn dvc_time(at: Timestamp) -> String {
 }
 
 /// KenhThucHien: 1 in person, 2 online, 3 by post.
-fn channel_code(channel: Option<Channel>) -> Option<u8> {
-    channel.map(|c| match c {
+pub fn channel_code(channel: Channel) -> i16 {
+    match channel {
         Channel::InPerson => 1,
         Channel::OnlineFull | Channel::OnlinePartial => 2,
         Channel::Post => 3,
-    })
-}
-
-/// The record of one change, with the progress entry for that change.
-/// `ChuHoSo` is left empty: it is filled in from the applicant's data when the
-/// record is served.
-pub fn record(
-    state: &CaseState,
-    event: &CaseEvent,
-    unit: &str,
-    role: Option<&str>,
-    actor_name: Option<&str>,
-) -> Value {
-    let title = role
-        .and_then(|r| Role::ALL.into_iter().find(|x| x.as_str() == r))
-        .map(Role::title_vi);
-    json!({
-        "MaHoSo": state.code.as_ref().map(ToString::to_string),
-        "MaTTHC": state.procedure.as_ref().map(|p| p.code.to_string()),
-        "MaLinhVuc": state.field_code,
-        "KenhThucHien": channel_code(state.channel),
-        "ChuHoSo": Value::Null,
-        "NgayTiepNhan": state.received_at.map(dvc_time),
-        "NgayHenTra": state.due_at.map(dvc_time),
-        "TrangThaiHoSo": state.status_code(),
-        "NgayTra": state.returned_at.map(dvc_time),
-        "DonViXuLy": state.current_unit().map(ToString::to_string),
-        "QuaTrinhXuLy": [{
-            "NguoiXuLy": actor_name,
-            "ChucDanh": title,
-            "ThoiDiemXuLy": dvc_time(event.at()),
-            "PhongBanXuLy": unit,
-            "NoiDungXuLy": action_vi(event),
-        }],
-    })
+    }
 }
 
 /// A record as stored, with its delivery state.
@@ -69,21 +36,53 @@ pub struct FeedRecord {
     pub seq: i64,
     pub case_id: Uuid,
     pub applicant_id: Option<Uuid>,
+    /// The DVCQG-shaped record, `ChuHoSo` still empty.
     pub record: Value,
     pub attempts: i32,
     pub delivered_at: Option<Timestamp>,
     pub last_error: Option<String>,
 }
 
+const COLUMNS: &str = "seq, case_id, applicant_id, code, procedure_code, field_code, channel, \
+     received_at, due_at, status, returned_at, unit, actor_name, actor_role, at, action, \
+     attempts, delivered_at, last_error";
+
 fn from_row(row: &tokio_postgres::Row) -> FeedRecord {
+    let time = |i: usize| row.get::<_, Option<Timestamp>>(i).map(dvc_time);
+    let role: Option<String> = row.get(13);
+    let title = role
+        .as_deref()
+        .and_then(|r| Role::ALL.into_iter().find(|x| x.as_str() == r))
+        .map(Role::title_vi);
+    let at: Timestamp = row.get(14);
+    let action: String = row.get(15);
+    let record = json!({
+        "MaHoSo": row.get::<_, Option<String>>(3),
+        "MaTTHC": row.get::<_, Option<String>>(4),
+        "MaLinhVuc": row.get::<_, Option<String>>(5),
+        "KenhThucHien": row.get::<_, Option<i16>>(6),
+        "ChuHoSo": Value::Null,
+        "NgayTiepNhan": time(7),
+        "NgayHenTra": time(8),
+        "TrangThaiHoSo": row.get::<_, Option<i16>>(9),
+        "NgayTra": time(10),
+        "DonViXuLy": row.get::<_, Option<String>>(11),
+        "QuaTrinhXuLy": [{
+            "NguoiXuLy": row.get::<_, Option<String>>(12),
+            "ChucDanh": title,
+            "ThoiDiemXuLy": dvc_time(at),
+            "PhongBanXuLy": row.get::<_, Option<String>>(11),
+            "NoiDungXuLy": action,
+        }],
+    });
     FeedRecord {
         seq: row.get(0),
         case_id: row.get(1),
         applicant_id: row.get(2),
-        record: row.get(3),
-        attempts: row.get(4),
-        delivered_at: row.get(5),
-        last_error: row.get(6),
+        record,
+        attempts: row.get(16),
+        delivered_at: row.get(17),
+        last_error: row.get(18),
     }
 }
 
@@ -91,10 +90,9 @@ fn from_row(row: &tokio_postgres::Row) -> FeedRecord {
 pub async fn read(pool: &Pool, after: i64, limit: i64) -> Result<Vec<FeedRecord>, ProjectionError> {
     let client = pool.get().await?;
     let statement = client
-        .prepare_cached(
-            "SELECT seq, case_id, applicant_id, record, attempts, delivered_at, last_error \
-             FROM feed_records WHERE seq > $1 ORDER BY seq LIMIT $2",
-        )
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM feed_records WHERE seq > $1 ORDER BY seq LIMIT $2"
+        ))
         .await?;
     Ok(client
         .query(&statement, &[&after, &limit])
@@ -108,10 +106,9 @@ pub async fn read(pool: &Pool, after: i64, limit: i64) -> Result<Vec<FeedRecord>
 pub async fn undelivered(pool: &Pool, limit: i64) -> Result<Vec<FeedRecord>, ProjectionError> {
     let client = pool.get().await?;
     let statement = client
-        .prepare_cached(
-            "SELECT seq, case_id, applicant_id, record, attempts, delivered_at, last_error \
-             FROM feed_records WHERE delivered_at IS NULL ORDER BY seq LIMIT $1",
-        )
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM feed_records WHERE delivered_at IS NULL ORDER BY seq LIMIT $1"
+        ))
         .await?;
     Ok(client
         .query(&statement, &[&limit])

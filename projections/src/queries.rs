@@ -117,11 +117,11 @@ pub async fn list_cases(
     let mut last = None;
     for row in rows.iter().take(usize::try_from(limit).unwrap_or(0)) {
         let id: Uuid = row.get(0);
-        let state: serde_json::Value = row.get(1);
-        let state = serde_json::from_value(state).map_err(|e| ProjectionError::Event {
-            position: 0,
-            reason: format!("stored state of case {id} is unreadable: {e}"),
-        })?;
+        let state =
+            crate::status::decode_state(row.get(1)).map_err(|e| ProjectionError::Event {
+                position: 0,
+                reason: format!("stored state of case {id} is unreadable: {e}"),
+            })?;
         last = Some(Cursor {
             filed_at: row.get(2),
             case_id: id,
@@ -149,6 +149,7 @@ pub async fn case_by_code(
         return Ok(None);
     };
     let id: Uuid = row.get(0);
-    let state: serde_json::Value = row.get(1);
-    Ok(serde_json::from_value(state).ok().map(|state| (id, state)))
+    Ok(crate::status::decode_state(row.get(1))
+        .ok()
+        .map(|state| (id, state)))
 }

@@ -50,11 +50,19 @@ const INSERT_AUDIT: &str = "INSERT INTO audit_entries \
 
 // Numbered after the last record: one runner writes at a time (it holds the
 // checkpoint row), so numbers follow the projection's order without gaps.
-const INSERT_FEED: &str = "INSERT INTO feed_records (seq, global_position, case_id, applicant_id, record) \
+const INSERT_FEED: &str = "INSERT INTO feed_records (seq, global_position, case_id, applicant_id, \
+     code, procedure_code, field_code, channel, received_at, due_at, status, returned_at, unit, \
+     actor_name, actor_role, at, action) \
      SELECT (SELECT coalesce(max(seq), 0) FROM feed_records) + f.n, f.position, f.case_id, \
-            f.applicant, f.record \
-     FROM unnest($1::int8[], $2::uuid[], $3::uuid[], $4::jsonb[]) \
-          WITH ORDINALITY AS f(position, case_id, applicant, record, n) \
+            f.applicant, f.code, f.procedure, f.field, f.channel, f.received_at, f.due_at, \
+            f.status, f.returned_at, f.unit, f.actor_name, f.actor_role, f.at, f.action \
+     FROM unnest($1::int8[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], \
+                 $7::int2[], $8::timestamptz[], $9::timestamptz[], $10::int2[], \
+                 $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::timestamptz[], \
+                 $16::text[]) \
+          WITH ORDINALITY AS f(position, case_id, applicant, code, procedure, field, channel, \
+                               received_at, due_at, status, returned_at, unit, actor_name, \
+                               actor_role, at, action, n) \
      ON CONFLICT (global_position) DO NOTHING";
 
 const UPSERT: &str = "INSERT INTO case_status (case_id, code, lookup_secret_hash, procedure_code, \
@@ -66,7 +74,7 @@ const UPSERT: &str = "INSERT INTO case_status (case_id, code, lookup_secret_hash
      $7::text[], $8::text[], $9::int4[], $10::text[], $11::uuid[], $12::int2[], $13::text[], \
      $14::uuid[], $15::timestamptz[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[], \
      $19::timestamptz[], $20::timestamptz[], $21::timestamptz[], $22::text[], $23::text[], \
-     $24::timestamptz[], $25::bool[], $26::int8[], $27::timestamptz[], $28::jsonb[]) \
+     $24::timestamptz[], $25::bool[], $26::int8[], $27::timestamptz[], $28::bytea[]) \
      ON CONFLICT (case_id) DO UPDATE SET code = EXCLUDED.code, \
      lookup_secret_hash = EXCLUDED.lookup_secret_hash, procedure_code = EXCLUDED.procedure_code, \
      procedure_version = EXCLUDED.procedure_version, field_code = EXCLUDED.field_code, \
@@ -115,7 +123,7 @@ struct Rows {
     handover_pending: Vec<bool>,
     version: Vec<i64>,
     last_event_at: Vec<Timestamp>,
-    state: Vec<serde_json::Value>,
+    state: Vec<Vec<u8>>,
 }
 
 impl Rows {
@@ -186,8 +194,7 @@ impl Rows {
         self.version
             .push(i64::try_from(state.version).unwrap_or(i64::MAX));
         self.last_event_at.push(last_event_at);
-        self.state
-            .push(serde_json::to_value(state).unwrap_or(serde_json::Value::Null));
+        self.state.push(encode_state(state));
     }
 }
 
@@ -203,13 +210,45 @@ struct AuditRows {
     at: Vec<Timestamp>,
 }
 
-/// One feed record per case event.
+/// One feed record per case event: the case as the event left it.
 #[derive(Default)]
 struct FeedRows {
     position: Vec<i64>,
     case_id: Vec<Uuid>,
     applicant: Vec<Option<Uuid>>,
-    record: Vec<serde_json::Value>,
+    code: Vec<Option<String>>,
+    procedure: Vec<Option<String>>,
+    field: Vec<Option<String>>,
+    channel: Vec<Option<i16>>,
+    received_at: Vec<Option<Timestamp>>,
+    due_at: Vec<Option<Timestamp>>,
+    status: Vec<Option<i16>>,
+    returned_at: Vec<Option<Timestamp>>,
+    unit: Vec<String>,
+    actor_name: Vec<Option<String>>,
+    actor_role: Vec<Option<String>>,
+    at: Vec<Timestamp>,
+    action: Vec<String>,
+}
+
+/// The format byte before a stored state; a different one means the stored
+/// states were written by another version of this code: rebuild the projection.
+const STATE_FORMAT: u8 = 1;
+
+fn encode_state(state: &CaseState) -> Vec<u8> {
+    let bytes = vec![STATE_FORMAT];
+    match postcard::to_extend(state, bytes) {
+        Ok(encoded) => encoded,
+        Err(_) => vec![0],
+    }
+}
+
+/// Reads a stored state.
+pub fn decode_state(bytes: &[u8]) -> Result<CaseState, String> {
+    match bytes.split_first() {
+        Some((&STATE_FORMAT, rest)) => postcard::from_bytes(rest).map_err(|e| e.to_string()),
+        _ => Err("stored in another format: rebuild the case_status projection".into()),
+    }
 }
 
 impl Projection for StatusProjection {
@@ -249,8 +288,8 @@ impl Projection for StatusProjection {
         let mut states: HashMap<Uuid, CaseState> = HashMap::with_capacity(order.len());
         for row in transaction.query(&statement, &[&order]).await? {
             let id: Uuid = row.get(0);
-            let state: serde_json::Value = row.get(1);
-            let state = serde_json::from_value(state).map_err(|e| ProjectionError::Event {
+            let bytes: &[u8] = row.get(1);
+            let state = decode_state(bytes).map_err(|e| ProjectionError::Event {
                 position: 0,
                 reason: format!("stored state of case {id} is unreadable: {e}"),
             })?;
@@ -283,13 +322,26 @@ impl Projection for StatusProjection {
                 feed.position.push(event.global_position);
                 feed.case_id.push(id);
                 feed.applicant.push(state.applicant.map(|a| a.0));
-                feed.record.push(crate::feed::record(
-                    &state,
-                    &decoded,
-                    &unit,
-                    role.as_deref(),
-                    name.as_deref(),
-                ));
+                feed.code.push(state.code.as_ref().map(ToString::to_string));
+                feed.procedure
+                    .push(state.procedure.as_ref().map(|p| p.code.to_string()));
+                feed.field.push(state.field_code.clone());
+                feed.channel
+                    .push(state.channel.map(crate::feed::channel_code));
+                feed.received_at.push(state.received_at);
+                feed.due_at.push(state.due_at);
+                feed.status.push(state.status_code().map(i16::from));
+                feed.returned_at.push(state.returned_at);
+                feed.unit.push(
+                    state
+                        .current_unit()
+                        .map(ToString::to_string)
+                        .unwrap_or_else(|| unit.clone()),
+                );
+                feed.actor_name.push(name);
+                feed.actor_role.push(role.clone());
+                feed.at.push(last_event_at);
+                feed.action.push(crate::describe::action_vi(&decoded));
             }
             rows.push(id, &state, last_event_at);
         }
@@ -348,7 +400,24 @@ impl Projection for StatusProjection {
         transaction
             .execute(
                 &statement,
-                &[&feed.position, &feed.case_id, &feed.applicant, &feed.record],
+                &[
+                    &feed.position,
+                    &feed.case_id,
+                    &feed.applicant,
+                    &feed.code,
+                    &feed.procedure,
+                    &feed.field,
+                    &feed.channel,
+                    &feed.received_at,
+                    &feed.due_at,
+                    &feed.status,
+                    &feed.returned_at,
+                    &feed.unit,
+                    &feed.actor_name,
+                    &feed.actor_role,
+                    &feed.at,
+                    &feed.action,
+                ],
             )
             .await?;
         Ok(())

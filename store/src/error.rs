@@ -73,6 +73,12 @@ pub enum StoreError {
         reason: String,
     },
 
+    /// Another writer appended to one of the streams of a multi-stream append.
+    #[error(
+        "another writer appended to one of these {streams} streams meanwhile; nothing was written"
+    )]
+    ConcurrentAppend { streams: usize },
+
     /// A seal needs at least one event every reader can see.
     #[error("the log has no events to seal yet")]
     NothingToSeal,
@@ -86,7 +92,9 @@ impl StoreError {
     pub fn is_conflict(&self) -> bool {
         matches!(
             self,
-            Self::WrongExpectedVersion { .. } | Self::PartialRetry { .. }
+            Self::WrongExpectedVersion { .. }
+                | Self::PartialRetry { .. }
+                | Self::ConcurrentAppend { .. }
         )
     }
 }

@@ -34,7 +34,7 @@ pub use store::EventStore;
 pub use subscribe::{Subscription, SubscriptionOptions, Wakeups};
 pub use types::{
     AppendOutcome, Checkpoint, ExpectedVersion, MAX_EVENT_TYPE_BYTES, MAX_STREAM_ID_BYTES,
-    NewEvent, RawJson, RecordedEvent, StreamId,
+    NewEvent, RawJson, RecordedEvent, StreamBatch, StreamId,
 };
 pub use upcast::Upcasters;
 pub use verify::{ChainBreak, ChainProblem, VerifyReport};

@@ -43,6 +43,24 @@ const INSERT_BATCH: &str = "INSERT INTO events (stream_id, stream_version, event
      ORDER BY e.n \
      RETURNING stream_version, global_position, tx_id::text::bigint";
 
+const INSERT_MANY: &str = "INSERT INTO events (stream_id, stream_version, event_id, \
+     event_type, schema_version, payload, metadata, recorded_at, prev_hash, hash) \
+     SELECT e.stream_id, e.stream_version, e.event_id, e.event_type, e.schema_version, \
+            e.payload::json, e.metadata::json, $1, e.prev_hash, e.hash \
+     FROM unnest($2::text[], $3::bigint[], $4::uuid[], $5::text[], $6::int4[], $7::text[], \
+                 $8::text[], $9::bytea[], $10::bytea[]) \
+          WITH ORDINALITY AS e(stream_id, stream_version, event_id, event_type, schema_version, \
+                               payload, metadata, prev_hash, hash, n) \
+     ORDER BY e.n \
+     RETURNING global_position, tx_id::text::bigint";
+
+// Each stream's head through its index, one probe per stream.
+const SELECT_HEADS: &str = "SELECT s.stream_id, h.stream_version, h.hash \
+     FROM unnest($1::text[]) AS s(stream_id) \
+     LEFT JOIN LATERAL (SELECT stream_version, hash FROM events e \
+                        WHERE e.stream_id = s.stream_id \
+                        ORDER BY stream_version DESC LIMIT 1) h ON true";
+
 const SELECT_BY_IDS: &str = "SELECT event_id, stream_id, stream_version, global_position, \
             tx_id::text::bigint \
      FROM events WHERE event_id = ANY($1)";
@@ -180,6 +198,164 @@ impl EventStore {
     /// Wakes subscribers after a transaction with [`EventStore::append_in`] committed.
     pub fn wake_subscribers(&self) {
         self.signal.appended(&self.pool);
+    }
+
+    /// Appends to many streams in one statement: all or nothing. Each stream's
+    /// expected version is checked; a concurrent writer makes the whole call a
+    /// [`StoreError::ConcurrentAppend`] (retry it). Meant for bulk work — imports,
+    /// simulations — where one round trip per stream would dominate; unlike
+    /// [`EventStore::append`] it does not recognise retries of earlier appends.
+    pub async fn append_many(
+        &self,
+        batches: &[crate::types::StreamBatch],
+    ) -> Result<Vec<AppendOutcome>, StoreError> {
+        let prepared: Vec<Vec<PreparedEvent<'_>>> = batches
+            .iter()
+            .map(|b| prepare_batch(&b.events))
+            .collect::<Result<_, _>>()?;
+        let mut seen = std::collections::HashSet::with_capacity(batches.len());
+        if let Some(twice) = batches.iter().find(|b| !seen.insert(b.stream_id.as_str())) {
+            return Err(InvalidInput::StreamId {
+                reason: format!(
+                    "{} appears twice in one multi-stream append",
+                    twice.stream_id
+                ),
+            }
+            .into());
+        }
+        let client = self.pool.get().await?;
+        let ids: Vec<&str> = batches.iter().map(|b| b.stream_id.as_str()).collect();
+        let statement = client.prepare_cached(SELECT_HEADS).await?;
+        let mut heads: HashMap<String, (u64, Option<[u8; 32]>)> = HashMap::with_capacity(ids.len());
+        for row in client.query(&statement, &[&ids]).await? {
+            let version: Option<i64> = row.try_get(1)?;
+            let hash: Option<&[u8]> = row.try_get(2)?;
+            heads.insert(
+                row.try_get(0)?,
+                (
+                    version.and_then(|v| u64::try_from(v).ok()).unwrap_or(0),
+                    hash.and_then(|h| <[u8; 32]>::try_from(h).ok()),
+                ),
+            );
+        }
+        let now = jiff::Timestamp::now();
+        let recorded_at_micros = now.as_microsecond();
+        let recorded_at = jiff::Timestamp::from_microsecond(recorded_at_micros).unwrap_or(now);
+        let total: usize = prepared.iter().map(Vec::len).sum();
+        let mut streams = Vec::with_capacity(total);
+        let mut versions = Vec::with_capacity(total);
+        let mut event_ids = Vec::with_capacity(total);
+        let mut types = Vec::with_capacity(total);
+        let mut schemas = Vec::with_capacity(total);
+        let mut payloads = Vec::with_capacity(total);
+        let mut metadata = Vec::with_capacity(total);
+        let mut prev_hashes: Vec<Option<[u8; 32]>> = Vec::with_capacity(total);
+        let mut hashes: Vec<[u8; 32]> = Vec::with_capacity(total);
+        let mut last_versions = Vec::with_capacity(batches.len());
+        for (batch, events) in batches.iter().zip(&prepared) {
+            let (version, head_hash) = heads
+                .get(batch.stream_id.as_str())
+                .copied()
+                .unwrap_or((0, None));
+            if let Some(required) = batch.expected.required()
+                && version != required
+            {
+                return Err(StoreError::WrongExpectedVersion {
+                    stream_id: batch.stream_id.to_string(),
+                    expected: batch.expected,
+                    actual: version,
+                });
+            }
+            let mut prev = head_hash;
+            for (offset, event) in events.iter().enumerate() {
+                let stream_version = version + 1 + offset as u64;
+                let hash = event_hash(
+                    prev.as_ref(),
+                    &HashedFields {
+                        stream_id: batch.stream_id.as_str(),
+                        stream_version,
+                        event_id: event.source.event_id,
+                        event_type: &event.source.event_type,
+                        schema_version: event.source.schema_version,
+                        payload: &event.payload,
+                        metadata: &event.metadata,
+                        recorded_at_micros,
+                    },
+                );
+                streams.push(batch.stream_id.as_str());
+                versions.push(i64::try_from(stream_version).unwrap_or(i64::MAX));
+                event_ids.push(event.source.event_id);
+                types.push(event.source.event_type.as_str());
+                schemas.push(event.source.schema_version);
+                payloads.push(event.payload.as_str());
+                metadata.push(event.metadata.as_str());
+                prev_hashes.push(prev);
+                hashes.push(hash);
+                prev = Some(hash);
+            }
+            last_versions.push(version + events.len() as u64);
+        }
+        let prev_hashes: Vec<Option<&[u8]>> = prev_hashes
+            .iter()
+            .map(|h| h.as_ref().map(|h| h.as_slice()))
+            .collect();
+        let hashes: Vec<&[u8]> = hashes.iter().map(|h| h.as_slice()).collect();
+        let statement = client.prepare_cached(INSERT_MANY).await?;
+        let rows = match client
+            .query(
+                &statement,
+                &[
+                    &recorded_at,
+                    &streams,
+                    &versions,
+                    &event_ids,
+                    &types,
+                    &schemas,
+                    &payloads,
+                    &metadata,
+                    &prev_hashes,
+                    &hashes,
+                ],
+            )
+            .await
+        {
+            Ok(rows) => rows,
+            Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+                return Err(StoreError::ConcurrentAppend {
+                    streams: batches.len(),
+                });
+            }
+            Err(error) => return Err(error.into()),
+        };
+        self.signal.appended(&self.pool);
+        // RETURNING follows the insert's order, which the ORDER BY fixed.
+        let mut positions = rows
+            .iter()
+            .map(|row| -> Result<(i64, i64), tokio_postgres::Error> {
+                Ok((row.try_get(0)?, row.try_get(1)?))
+            });
+        let mut outcomes = Vec::with_capacity(batches.len());
+        for (events, stream_version) in prepared.iter().zip(last_versions) {
+            let mut global_positions = Vec::with_capacity(events.len());
+            let mut checkpoint = Checkpoint::START;
+            for _ in events {
+                if let Some(position) = positions.next() {
+                    let (position, tx_id) = position?;
+                    global_positions.push(position);
+                    checkpoint = Checkpoint {
+                        tx_id,
+                        global_position: position,
+                    };
+                }
+            }
+            outcomes.push(AppendOutcome {
+                stream_version,
+                global_positions,
+                checkpoint,
+                already_written: false,
+            });
+        }
+        Ok(outcomes)
     }
 
     /// The stream's current version (0 when it has no events).

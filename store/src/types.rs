@@ -218,3 +218,11 @@ pub struct AppendOutcome {
     /// nothing was written.
     pub already_written: bool,
 }
+
+/// One stream's part of a multi-stream append.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamBatch {
+    pub stream_id: StreamId,
+    pub expected: ExpectedVersion,
+    pub events: Vec<NewEvent>,
+}

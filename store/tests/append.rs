@@ -315,3 +315,62 @@ async fn bad_input_is_refused_with_a_typed_error_and_writes_nothing() {
     }
     assert_eq!(count_events(&db).await, 0);
 }
+
+#[tokio::test]
+async fn a_multi_stream_append_is_all_or_nothing_and_keeps_every_chain() {
+    use onestop_store::StreamBatch;
+    let (db, store) = fresh_store().await;
+    store
+        .append(&stream("case-old"), ExpectedVersion::NoStream, &[event(1)])
+        .await
+        .unwrap();
+    let batches = vec![
+        StreamBatch {
+            stream_id: stream("case-old"),
+            expected: ExpectedVersion::Exact(1),
+            events: vec![event(2), event(3)],
+        },
+        StreamBatch {
+            stream_id: stream("case-new"),
+            expected: ExpectedVersion::NoStream,
+            events: vec![event(4)],
+        },
+    ];
+    let outcomes = store.append_many(&batches).await.unwrap();
+    assert_eq!(
+        outcomes
+            .iter()
+            .map(|o| o.stream_version)
+            .collect::<Vec<_>>(),
+        [3, 1]
+    );
+    assert_eq!(outcomes[0].global_positions.len(), 2);
+    assert!(store.verify().await.unwrap().is_intact());
+
+    // One stale expectation: nothing of the call is written.
+    let stale = vec![
+        StreamBatch {
+            stream_id: stream("case-other"),
+            expected: ExpectedVersion::NoStream,
+            events: vec![event(5)],
+        },
+        StreamBatch {
+            stream_id: stream("case-new"),
+            expected: ExpectedVersion::NoStream,
+            events: vec![event(6)],
+        },
+    ];
+    let error = store.append_many(&stale).await.unwrap_err();
+    assert!(
+        matches!(error, StoreError::WrongExpectedVersion { actual: 1, .. }),
+        "{error}"
+    );
+    assert_eq!(count_events(&db).await, 4);
+
+    // The same stream twice in one call is refused.
+    let twice = vec![batches[1].clone(), batches[1].clone()];
+    assert!(matches!(
+        store.append_many(&twice).await,
+        Err(StoreError::Invalid(InvalidInput::StreamId { .. }))
+    ));
+}

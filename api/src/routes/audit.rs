@@ -333,6 +333,7 @@ pub async fn query(
         })
         .map(|u| u.code.to_string())
         .collect();
+    crate::routes::views::caught_up_with(&state, onestop_projections::status::NAME).await?;
     let client = state
         .pool
         .get()
