@@ -1,29 +1,26 @@
 -- Read models: audit trail, statistics, provincial feed (DESIGN §4.2–4.4).
 
--- One row per case event, for inspectors' queries by officer, unit and period.
--- Written by the status projection, from the same fold.
-CREATE TABLE audit_entries (
-    global_position bigint      PRIMARY KEY,
+-- One row per case change: the audit trail's entries and the provincial feed's
+-- records at once (one write per event during a replay, not two). Numbered in
+-- the order the status projection produced them, which writes them from the
+-- same fold as the status view. The feed is served in the DVCQG shape (MaHoSo,
+-- MaTTHC, …, QuaTrinhXuLy); ChuHoSo is filled in when served, from the
+-- applicant's encrypted data, so once that is erased the feed shows nothing of
+-- them.
+CREATE TABLE case_changes (
+    seq             bigint      PRIMARY KEY,
+    global_position bigint      NOT NULL,
     case_id         uuid        NOT NULL,
     event_type      text        NOT NULL,
     actor_id        uuid,
     actor_role      text,
-    -- The unit holding the file when the action was taken.
-    unit            text        NOT NULL,
-    at              timestamptz NOT NULL
-);
-CREATE INDEX audit_entries_actor ON audit_entries (actor_id, at);
-CREATE INDEX audit_entries_unit ON audit_entries (unit, at);
-
--- The provincial feed: one record per case change, numbered in the order the
--- projection produced them. Written by the status projection; served in the
--- DVCQG shape (MaHoSo, MaTTHC, …, QuaTrinhXuLy). ChuHoSo is filled in when the
--- record is served, from the applicant's encrypted data: once that is erased,
--- the feed shows nothing of them.
-CREATE TABLE feed_records (
-    seq             bigint      PRIMARY KEY,
-    global_position bigint      NOT NULL UNIQUE,
-    case_id         uuid        NOT NULL,
+    actor_name      text,
+    -- The unit holding the file when the action was taken (for inspectors) and
+    -- after it (DonViXuLy).
+    acting_unit     text        NOT NULL,
+    unit            text,
+    at              timestamptz NOT NULL,
+    action          text        NOT NULL,
     applicant_id    uuid,
     code            text,
     procedure_code  text,
@@ -33,16 +30,14 @@ CREATE TABLE feed_records (
     due_at          timestamptz,
     status          smallint,
     returned_at     timestamptz,
-    unit            text,
-    actor_name      text,
-    actor_role      text,
-    at              timestamptz NOT NULL,
-    action          text        NOT NULL,
+    -- Delivery to the provincial data centre.
     attempts        integer     NOT NULL DEFAULT 0,
     delivered_at    timestamptz,
     last_error      text
 );
-CREATE INDEX feed_records_undelivered ON feed_records (seq) WHERE delivered_at IS NULL;
+CREATE INDEX case_changes_actor ON case_changes (actor_id, at);
+CREATE INDEX case_changes_unit ON case_changes (acting_unit, at);
+CREATE INDEX case_changes_undelivered ON case_changes (seq) WHERE delivered_at IS NULL;
 
 -- Statistics: per-case facts and daily counters, kept by the stats projection.
 CREATE TABLE case_facts (
@@ -59,7 +54,9 @@ CREATE TABLE case_facts (
     -- [received, finished): "in progress at T" is a containment test.
     open_span      tstzrange   GENERATED ALWAYS AS (tstzrange(received_at, finished_at, '[)')) STORED
 );
-CREATE INDEX case_facts_open_span ON case_facts USING gist (open_span);
+-- Counting what is open at an instant reads the index alone.
+CREATE INDEX case_facts_open_span ON case_facts USING gist (open_span)
+    INCLUDE (unit, procedure_code, field_code, due_at);
 
 CREATE TABLE stats_daily (
     day              date    NOT NULL,
@@ -76,3 +73,9 @@ CREATE TABLE stats_daily (
     stopped          integer NOT NULL DEFAULT 0,
     PRIMARY KEY (day, unit, procedure_code)
 );
+
+-- The same counters by month, so a year's report sums twelve rows per group,
+-- not three hundred and sixty-five.
+CREATE TABLE stats_monthly (LIKE stats_daily INCLUDING DEFAULTS);
+ALTER TABLE stats_monthly RENAME COLUMN day TO month;
+ALTER TABLE stats_monthly ADD PRIMARY KEY (month, unit, procedure_code);

@@ -189,7 +189,7 @@ async fn generate(store: &EventStore, total: usize) -> Duration {
     let started = Instant::now();
     let mut cases: Vec<Case> = Vec::with_capacity(ACTIVE);
     let mut next_id = 0_u128;
-    let mut sequence = vec![0_u16; UNITS];
+    let mut sequence = [0_u16; UNITS];
     let mut written = 0;
     let mut tick = 0_i64;
     while written < total {
@@ -318,8 +318,18 @@ async fn fill_report_tables(database: &TestDatabase, cases: usize) {
         )
         .await
         .unwrap();
+    client
+        .execute(
+            "INSERT INTO stats_monthly SELECT date_trunc('month', day)::date, unit, procedure_code, \
+             min(field_code), sum(received_online), sum(received_offline), sum(resolved_early), \
+             sum(resolved_on_time), sum(resolved_late), sum(returned), sum(withdrawn), sum(stopped) \
+             FROM stats_daily GROUP BY 1, unit, procedure_code",
+            &[],
+        )
+        .await
+        .unwrap();
     // One statement per call: VACUUM may not run inside a transaction block.
-    for table in ["case_facts", "stats_daily"] {
+    for table in ["case_facts", "stats_daily", "stats_monthly"] {
         client
             .batch_execute(&format!("VACUUM ANALYZE {table}"))
             .await

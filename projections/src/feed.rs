@@ -44,8 +44,8 @@ pub struct FeedRecord {
 }
 
 const COLUMNS: &str = "seq, case_id, applicant_id, code, procedure_code, field_code, channel, \
-     received_at, due_at, status, returned_at, unit, actor_name, actor_role, at, action, \
-     attempts, delivered_at, last_error";
+     received_at, due_at, status, returned_at, coalesce(unit, acting_unit), actor_name, \
+     actor_role, at, action, attempts, delivered_at, last_error";
 
 fn from_row(row: &tokio_postgres::Row) -> FeedRecord {
     let time = |i: usize| row.get::<_, Option<Timestamp>>(i).map(dvc_time);
@@ -91,7 +91,7 @@ pub async fn read(pool: &Pool, after: i64, limit: i64) -> Result<Vec<FeedRecord>
     let client = pool.get().await?;
     let statement = client
         .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM feed_records WHERE seq > $1 ORDER BY seq LIMIT $2"
+            "SELECT {COLUMNS} FROM case_changes WHERE seq > $1 ORDER BY seq LIMIT $2"
         ))
         .await?;
     Ok(client
@@ -107,7 +107,7 @@ pub async fn undelivered(pool: &Pool, limit: i64) -> Result<Vec<FeedRecord>, Pro
     let client = pool.get().await?;
     let statement = client
         .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM feed_records WHERE delivered_at IS NULL ORDER BY seq LIMIT $1"
+            "SELECT {COLUMNS} FROM case_changes WHERE delivered_at IS NULL ORDER BY seq LIMIT $1"
         ))
         .await?;
     Ok(client
@@ -129,7 +129,7 @@ pub async fn mark(
         Ok(()) => {
             client
                 .execute(
-                    "UPDATE feed_records SET delivered_at = now(), attempts = attempts + 1, \
+                    "UPDATE case_changes SET delivered_at = now(), attempts = attempts + 1, \
                      last_error = NULL WHERE seq = ANY($1)",
                     &[&seqs],
                 )
@@ -138,7 +138,7 @@ pub async fn mark(
         Err(error) => {
             client
                 .execute(
-                    "UPDATE feed_records SET attempts = attempts + 1, last_error = $2 \
+                    "UPDATE case_changes SET attempts = attempts + 1, last_error = $2 \
                      WHERE seq = ANY($1)",
                     &[&seqs, &error],
                 )

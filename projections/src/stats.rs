@@ -77,7 +77,7 @@ impl Projection for StatsProjection {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["case_facts", "stats_daily"]
+        &["case_facts", "stats_daily", "stats_monthly"]
     }
 
     async fn apply(
@@ -295,6 +295,32 @@ async fn write_counts(
     if counts.is_empty() {
         return Ok(());
     }
+    // The same increments by day and by month.
+    let mut monthly: HashMap<(Date, String, String, String), Counts> = HashMap::new();
+    for ((d, unit, procedure, field), c) in &counts {
+        let month = d.first_of_month();
+        let m = monthly
+            .entry((month, unit.clone(), procedure.clone(), field.clone()))
+            .or_default();
+        m.received_online += c.received_online;
+        m.received_offline += c.received_offline;
+        m.resolved_early += c.resolved_early;
+        m.resolved_on_time += c.resolved_on_time;
+        m.resolved_late += c.resolved_late;
+        m.returned += c.returned;
+        m.withdrawn += c.withdrawn;
+        m.stopped += c.stopped;
+    }
+    add_counts(transaction, "stats_daily", "day", counts).await?;
+    add_counts(transaction, "stats_monthly", "month", monthly).await
+}
+
+async fn add_counts(
+    transaction: &Transaction<'_>,
+    table: &str,
+    period: &str,
+    counts: HashMap<(Date, String, String, String), Counts>,
+) -> Result<(), ProjectionError> {
     let mut days = Vec::new();
     let mut units = Vec::new();
     let mut procedures = Vec::new();
@@ -319,13 +345,13 @@ async fn write_counts(
         }
     }
     let statement = transaction
-        .prepare_cached(
-            "INSERT INTO stats_daily AS s (day, unit, procedure_code, field_code, received_online, \
+        .prepare_cached(&format!(
+            "INSERT INTO {table} AS s ({period}, unit, procedure_code, field_code, received_online, \
              received_offline, resolved_early, resolved_on_time, resolved_late, returned, \
              withdrawn, stopped) \
              SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::int4[], \
              $6::int4[], $7::int4[], $8::int4[], $9::int4[], $10::int4[], $11::int4[], $12::int4[]) \
-             ON CONFLICT (day, unit, procedure_code) DO UPDATE SET \
+             ON CONFLICT ({period}, unit, procedure_code) DO UPDATE SET \
              received_online = s.received_online + EXCLUDED.received_online, \
              received_offline = s.received_offline + EXCLUDED.received_offline, \
              resolved_early = s.resolved_early + EXCLUDED.resolved_early, \
@@ -333,8 +359,8 @@ async fn write_counts(
              resolved_late = s.resolved_late + EXCLUDED.resolved_late, \
              returned = s.returned + EXCLUDED.returned, \
              withdrawn = s.withdrawn + EXCLUDED.withdrawn, \
-             stopped = s.stopped + EXCLUDED.stopped",
-        )
+             stopped = s.stopped + EXCLUDED.stopped"
+        ))
         .await?;
     let [c0, c1, c2, c3, c4, c5, c6, c7] = &columns;
     transaction
@@ -439,14 +465,39 @@ pub async fn report(
     let client = pool.get().await?;
     let mut rows: HashMap<String, ReportRow> = HashMap::new();
 
+    // Whole months come from the monthly counters, the days around them from
+    // the daily ones.
+    let first_full = if from.day() == 1 {
+        from
+    } else {
+        from.last_of_month().tomorrow().unwrap_or(from)
+    };
+    let after_full = match to.tomorrow() {
+        Ok(next) if next.day() == 1 => next,
+        _ => to.first_of_month(),
+    };
+    let (first_full, after_full) = if first_full < after_full {
+        (first_full, after_full)
+    } else {
+        (from, from)
+    };
     let sums = client
         .query(
             &format!(
-                "SELECT {key}, sum(received_online), sum(received_offline), sum(resolved_early), \
-                 sum(resolved_on_time), sum(resolved_late), sum(returned), sum(withdrawn) \
-                 FROM stats_daily WHERE day BETWEEN $1 AND $2 AND unit = ANY($3) GROUP BY {key}"
+                "SELECT {key}, sum(received_online)::int8, sum(received_offline)::int8, \
+                 sum(resolved_early)::int8, sum(resolved_on_time)::int8, sum(resolved_late)::int8, \
+                 sum(returned)::int8, sum(withdrawn)::int8 FROM ( \
+                   SELECT {key}, received_online, received_offline, resolved_early, \
+                          resolved_on_time, resolved_late, returned, withdrawn \
+                   FROM stats_daily WHERE day BETWEEN $1 AND $2 AND unit = ANY($3) \
+                     AND NOT (day >= $4 AND day < $5) \
+                   UNION ALL \
+                   SELECT {key}, received_online, received_offline, resolved_early, \
+                          resolved_on_time, resolved_late, returned, withdrawn \
+                   FROM stats_monthly WHERE month >= $4 AND month < $5 AND unit = ANY($3) \
+                 ) counted GROUP BY {key}"
             ),
-            &[&from, &to, &units],
+            &[&from, &to, &units, &first_full, &after_full],
         )
         .await?;
     for r in &sums {

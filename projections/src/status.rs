@@ -43,28 +43,6 @@ fn snake<T: Serialize>(value: &T) -> Option<String> {
         .and_then(|v| v.as_str().map(str::to_owned))
 }
 
-const INSERT_AUDIT: &str = "INSERT INTO audit_entries \
-     (global_position, case_id, event_type, actor_id, actor_role, unit, at) \
-     SELECT * FROM unnest($1::int8[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], \
-     $7::timestamptz[]) ON CONFLICT (global_position) DO NOTHING";
-
-// Numbered after the last record: one runner writes at a time (it holds the
-// checkpoint row), so numbers follow the projection's order without gaps.
-const INSERT_FEED: &str = "INSERT INTO feed_records (seq, global_position, case_id, applicant_id, \
-     code, procedure_code, field_code, channel, received_at, due_at, status, returned_at, unit, \
-     actor_name, actor_role, at, action) \
-     SELECT (SELECT coalesce(max(seq), 0) FROM feed_records) + f.n, f.position, f.case_id, \
-            f.applicant, f.code, f.procedure, f.field, f.channel, f.received_at, f.due_at, \
-            f.status, f.returned_at, f.unit, f.actor_name, f.actor_role, f.at, f.action \
-     FROM unnest($1::int8[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], \
-                 $7::int2[], $8::timestamptz[], $9::timestamptz[], $10::int2[], \
-                 $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::timestamptz[], \
-                 $16::text[]) \
-          WITH ORDINALITY AS f(position, case_id, applicant, code, procedure, field, channel, \
-                               received_at, due_at, status, returned_at, unit, actor_name, \
-                               actor_role, at, action, n) \
-     ON CONFLICT (global_position) DO NOTHING";
-
 const UPSERT: &str = "INSERT INTO case_status (case_id, code, lookup_secret_hash, procedure_code, \
      procedure_version, field_code, receiving_unit, current_unit, current_step, holder_role, \
      assignee, status, channel, applicant_id, filed_at, submitted_at, received_at, due_at, \
@@ -198,23 +176,19 @@ impl Rows {
     }
 }
 
-/// One audit row per case event.
+/// One row per case event: who did what where, and the case as it left it.
 #[derive(Default)]
-struct AuditRows {
+struct ChangeRows {
     position: Vec<i64>,
     case_id: Vec<Uuid>,
     event_type: Vec<String>,
     actor: Vec<Option<Uuid>>,
     role: Vec<Option<String>>,
-    unit: Vec<String>,
+    actor_name: Vec<Option<String>>,
+    acting_unit: Vec<String>,
+    unit: Vec<Option<String>>,
     at: Vec<Timestamp>,
-}
-
-/// One feed record per case event: the case as the event left it.
-#[derive(Default)]
-struct FeedRows {
-    position: Vec<i64>,
-    case_id: Vec<Uuid>,
+    action: Vec<String>,
     applicant: Vec<Option<Uuid>>,
     code: Vec<Option<String>>,
     procedure: Vec<Option<String>>,
@@ -224,11 +198,6 @@ struct FeedRows {
     due_at: Vec<Option<Timestamp>>,
     status: Vec<Option<i16>>,
     returned_at: Vec<Option<Timestamp>>,
-    unit: Vec<String>,
-    actor_name: Vec<Option<String>>,
-    actor_role: Vec<Option<String>>,
-    at: Vec<Timestamp>,
-    action: Vec<String>,
 }
 
 /// The format byte before a stored state; a different one means the stored
@@ -257,7 +226,7 @@ impl Projection for StatusProjection {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["case_status", "audit_entries", "feed_records"]
+        &["case_status", "case_changes"]
     }
 
     async fn apply(
@@ -296,8 +265,7 @@ impl Projection for StatusProjection {
             states.insert(id, state);
         }
         let mut rows = Rows::default();
-        let mut audit = AuditRows::default();
-        let mut feed = FeedRows::default();
+        let mut changes = ChangeRows::default();
         for id in order {
             let mut state = states.remove(&id).unwrap_or_default();
             let mut last_event_at = Timestamp::UNIX_EPOCH;
@@ -307,41 +275,38 @@ impl Projection for StatusProjection {
                 // Where the file was when this was done (where it arrived, for a filing).
                 let unit_before = state.current_unit().cloned();
                 state = evolve(state, &decoded);
-                let unit = unit_before
+                let acting_unit = unit_before
                     .or_else(|| state.current_unit().cloned())
                     .map(|u| u.to_string())
                     .unwrap_or_default();
                 let (actor, role, name) = crate::describe::actor_of(event.metadata.as_str());
-                audit.position.push(event.global_position);
-                audit.case_id.push(id);
-                audit.event_type.push(event.event_type.clone());
-                audit.actor.push(actor);
-                audit.role.push(role.clone());
-                audit.unit.push(unit.clone());
-                audit.at.push(last_event_at);
-                feed.position.push(event.global_position);
-                feed.case_id.push(id);
-                feed.applicant.push(state.applicant.map(|a| a.0));
-                feed.code.push(state.code.as_ref().map(ToString::to_string));
-                feed.procedure
+                changes.position.push(event.global_position);
+                changes.case_id.push(id);
+                changes.event_type.push(event.event_type.clone());
+                changes.actor.push(actor);
+                changes.role.push(role);
+                changes.actor_name.push(name);
+                changes.acting_unit.push(acting_unit);
+                changes
+                    .unit
+                    .push(state.current_unit().map(ToString::to_string));
+                changes.at.push(last_event_at);
+                changes.action.push(crate::describe::action_vi(&decoded));
+                changes.applicant.push(state.applicant.map(|a| a.0));
+                changes
+                    .code
+                    .push(state.code.as_ref().map(ToString::to_string));
+                changes
+                    .procedure
                     .push(state.procedure.as_ref().map(|p| p.code.to_string()));
-                feed.field.push(state.field_code.clone());
-                feed.channel
+                changes.field.push(state.field_code.clone());
+                changes
+                    .channel
                     .push(state.channel.map(crate::feed::channel_code));
-                feed.received_at.push(state.received_at);
-                feed.due_at.push(state.due_at);
-                feed.status.push(state.status_code().map(i16::from));
-                feed.returned_at.push(state.returned_at);
-                feed.unit.push(
-                    state
-                        .current_unit()
-                        .map(ToString::to_string)
-                        .unwrap_or_else(|| unit.clone()),
-                );
-                feed.actor_name.push(name);
-                feed.actor_role.push(role.clone());
-                feed.at.push(last_event_at);
-                feed.action.push(crate::describe::action_vi(&decoded));
+                changes.received_at.push(state.received_at);
+                changes.due_at.push(state.due_at);
+                changes.status.push(state.status_code().map(i16::from));
+                changes.returned_at.push(state.returned_at);
             }
             rows.push(id, &state, last_event_at);
         }
@@ -381,45 +346,85 @@ impl Projection for StatusProjection {
                 ],
             )
             .await?;
-        let statement = transaction.prepare_cached(INSERT_AUDIT).await?;
-        transaction
-            .execute(
-                &statement,
-                &[
-                    &audit.position,
-                    &audit.case_id,
-                    &audit.event_type,
-                    &audit.actor,
-                    &audit.role,
-                    &audit.unit,
-                    &audit.at,
-                ],
-            )
-            .await?;
-        let statement = transaction.prepare_cached(INSERT_FEED).await?;
-        transaction
-            .execute(
-                &statement,
-                &[
-                    &feed.position,
-                    &feed.case_id,
-                    &feed.applicant,
-                    &feed.code,
-                    &feed.procedure,
-                    &feed.field,
-                    &feed.channel,
-                    &feed.received_at,
-                    &feed.due_at,
-                    &feed.status,
-                    &feed.returned_at,
-                    &feed.unit,
-                    &feed.actor_name,
-                    &feed.actor_role,
-                    &feed.at,
-                    &feed.action,
-                ],
-            )
-            .await?;
+        copy_changes(transaction, &changes).await?;
         Ok(())
     }
+}
+
+/// Change rows by binary COPY (per-event rows are most of a replay's writes),
+/// numbered after the last one: one runner writes at a time (it holds the
+/// checkpoint row), so numbers follow the projection's order without gaps.
+async fn copy_changes(
+    transaction: &Transaction<'_>,
+    rows: &ChangeRows,
+) -> Result<(), ProjectionError> {
+    use tokio_postgres::binary_copy::BinaryCopyInWriter;
+    use tokio_postgres::types::Type;
+    let last: i64 = transaction
+        .query_one("SELECT coalesce(max(seq), 0) FROM case_changes", &[])
+        .await?
+        .get(0);
+    let sink = transaction
+        .copy_in(
+            "COPY case_changes (seq, global_position, case_id, event_type, actor_id, actor_role, \
+             actor_name, acting_unit, unit, at, action, applicant_id, code, procedure_code, \
+             field_code, channel, received_at, due_at, status, returned_at) FROM STDIN BINARY",
+        )
+        .await?;
+    let writer = BinaryCopyInWriter::new(
+        sink,
+        &[
+            Type::INT8,
+            Type::INT8,
+            Type::UUID,
+            Type::TEXT,
+            Type::UUID,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TIMESTAMPTZ,
+            Type::TEXT,
+            Type::UUID,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::INT2,
+            Type::TIMESTAMPTZ,
+            Type::TIMESTAMPTZ,
+            Type::INT2,
+            Type::TIMESTAMPTZ,
+        ],
+    );
+    futures_util::pin_mut!(writer);
+    for i in 0..rows.position.len() {
+        let seq = last + 1 + i as i64;
+        writer
+            .as_mut()
+            .write(&[
+                &seq,
+                &rows.position[i],
+                &rows.case_id[i],
+                &rows.event_type[i],
+                &rows.actor[i],
+                &rows.role[i],
+                &rows.actor_name[i],
+                &rows.acting_unit[i],
+                &rows.unit[i],
+                &rows.at[i],
+                &rows.action[i],
+                &rows.applicant[i],
+                &rows.code[i],
+                &rows.procedure[i],
+                &rows.field[i],
+                &rows.channel[i],
+                &rows.received_at[i],
+                &rows.due_at[i],
+                &rows.status[i],
+                &rows.returned_at[i],
+            ])
+            .await?;
+    }
+    writer.finish().await?;
+    Ok(())
 }

@@ -96,7 +96,7 @@ async fn every_feed_record_is_delivered_through_failures_and_retries_keep_their_
     for _ in 0..200 {
         delivered = client
             .query_one(
-                "SELECT count(*) FROM feed_records WHERE delivered_at IS NOT NULL",
+                "SELECT count(*) FROM case_changes WHERE delivered_at IS NOT NULL",
                 &[],
             )
             .await

@@ -282,7 +282,8 @@ pub struct AuditQuery {
 /// One action in an inspector's query.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEntry {
-    pub global_position: i64,
+    /// The change's number: pass the last one as `after` for the next page.
+    pub seq: i64,
     pub case_id: Uuid,
     pub event_type: String,
     pub actor_id: Option<Uuid>,
@@ -341,12 +342,12 @@ pub async fn query(
         .map_err(onestop_commands::CommandError::from)?;
     let rows = client
         .query(
-            "SELECT global_position, case_id, event_type, actor_id, actor_role, unit, at \
-             FROM audit_entries \
-             WHERE unit = ANY($1) AND ($2::uuid IS NULL OR actor_id = $2) \
+            "SELECT seq, case_id, event_type, actor_id, actor_role, acting_unit, at \
+             FROM case_changes \
+             WHERE acting_unit = ANY($1) AND ($2::uuid IS NULL OR actor_id = $2) \
                AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4) \
-               AND global_position > $5 \
-             ORDER BY global_position LIMIT $6",
+               AND seq > $5 \
+             ORDER BY seq LIMIT $6",
             &[
                 &reachable,
                 &query.actor,
@@ -361,7 +362,7 @@ pub async fn query(
     let entries: Vec<AuditEntry> = rows
         .iter()
         .map(|r| AuditEntry {
-            global_position: r.get(0),
+            seq: r.get(0),
             case_id: r.get(1),
             event_type: r.get(2),
             actor_id: r.get(3),
@@ -371,7 +372,7 @@ pub async fn query(
         })
         .collect();
     let next_after = (entries.len() as i64 == limit)
-        .then(|| entries.last().map(|e| e.global_position))
+        .then(|| entries.last().map(|e| e.seq))
         .flatten();
     Ok(HttpResponse::Ok().json(AuditPage {
         entries,
