@@ -2,12 +2,13 @@
 //! with HMAC-SHA256 (`X-Onestop-Signature: sha256=<hex>`) and named by an
 //! `Idempotency-Key` derived from the records it holds, so a retried batch is the
 //! same batch under the same key. Failures are retried with exponential backoff;
-//! each record's attempts, last error and delivery time are kept.
+//! every attempt is logged with the records it carried, so each record's
+//! attempts, last error and delivery time can be told.
 
 use std::time::Duration;
 
 use hmac::{Hmac, KeyInit, Mac};
-use onestop_projections::feed::{mark, undelivered};
+use onestop_projections::feed::{record_attempt, undelivered};
 use sha2::Sha256;
 
 use crate::routes::feed::served;
@@ -96,7 +97,17 @@ pub async fn run(state: AppState, settings: PushSettings) {
             Ok(response) => Some(format!("the receiver answered {}", response.status())),
             Err(error) => Some(format!("the receiver could not be reached: {error}")),
         };
-        let marked = mark(&state.pool, &seqs, failure.as_deref().map_or(Ok(()), Err)).await;
+        let (first, last) = (
+            seqs.first().copied().unwrap_or(0),
+            seqs.last().copied().unwrap_or(0),
+        );
+        let marked = record_attempt(
+            &state.pool,
+            first,
+            last,
+            failure.as_deref().map_or(Ok(()), Err),
+        )
+        .await;
         if let Err(error) = marked {
             tracing::warn!(%error, "feed push cannot record the outcome");
         }

@@ -29,15 +29,28 @@ CREATE TABLE case_changes (
     received_at     timestamptz,
     due_at          timestamptz,
     status          smallint,
-    returned_at     timestamptz,
-    -- Delivery to the provincial data centre.
-    attempts        integer     NOT NULL DEFAULT 0,
-    delivered_at    timestamptz,
-    last_error      text
+    returned_at     timestamptz
 );
 CREATE INDEX case_changes_actor ON case_changes (actor_id, at);
 CREATE INDEX case_changes_unit ON case_changes (acting_unit, at);
-CREATE INDEX case_changes_undelivered ON case_changes (seq) WHERE delivered_at IS NULL;
+
+-- Delivery to the provincial data centre goes in order: everything up to
+-- `delivered_through` has arrived. Every attempt is logged, with the records it
+-- carried, so each record's delivery state can be told.
+CREATE TABLE feed_delivery (
+    id                smallint PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+    delivered_through bigint   NOT NULL DEFAULT 0
+);
+INSERT INTO feed_delivery DEFAULT VALUES;
+
+CREATE TABLE feed_attempts (
+    first_seq    bigint      NOT NULL,
+    last_seq     bigint      NOT NULL,
+    attempted_at timestamptz NOT NULL DEFAULT now(),
+    delivered    boolean     NOT NULL,
+    error        text
+);
+CREATE INDEX feed_attempts_last ON feed_attempts (last_seq);
 
 -- Statistics: per-case facts and daily counters, kept by the stats projection.
 CREATE TABLE case_facts (

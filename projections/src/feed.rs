@@ -43,9 +43,15 @@ pub struct FeedRecord {
     pub last_error: Option<String>,
 }
 
-const COLUMNS: &str = "seq, case_id, applicant_id, code, procedure_code, field_code, channel, \
-     received_at, due_at, status, returned_at, coalesce(unit, acting_unit), actor_name, \
-     actor_role, at, action, attempts, delivered_at, last_error";
+// Each record with its delivery state, from the attempts that carried it.
+const COLUMNS: &str = "c.seq, c.case_id, c.applicant_id, c.code, c.procedure_code, c.field_code, \
+     c.channel, c.received_at, c.due_at, c.status, c.returned_at, coalesce(c.unit, c.acting_unit), \
+     c.actor_name, c.actor_role, c.at, c.action, \
+     (SELECT count(*)::int4 FROM feed_attempts a WHERE c.seq BETWEEN a.first_seq AND a.last_seq), \
+     (SELECT min(a.attempted_at) FROM feed_attempts a \
+       WHERE a.delivered AND c.seq BETWEEN a.first_seq AND a.last_seq), \
+     (SELECT a.error FROM feed_attempts a WHERE NOT a.delivered \
+       AND c.seq BETWEEN a.first_seq AND a.last_seq ORDER BY a.attempted_at DESC LIMIT 1)";
 
 fn from_row(row: &tokio_postgres::Row) -> FeedRecord {
     let time = |i: usize| row.get::<_, Option<Timestamp>>(i).map(dvc_time);
@@ -91,7 +97,7 @@ pub async fn read(pool: &Pool, after: i64, limit: i64) -> Result<Vec<FeedRecord>
     let client = pool.get().await?;
     let statement = client
         .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM case_changes WHERE seq > $1 ORDER BY seq LIMIT $2"
+            "SELECT {COLUMNS} FROM case_changes c WHERE c.seq > $1 ORDER BY c.seq LIMIT $2"
         ))
         .await?;
     Ok(client
@@ -107,7 +113,8 @@ pub async fn undelivered(pool: &Pool, limit: i64) -> Result<Vec<FeedRecord>, Pro
     let client = pool.get().await?;
     let statement = client
         .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM case_changes WHERE delivered_at IS NULL ORDER BY seq LIMIT $1"
+            "SELECT {COLUMNS} FROM case_changes c \
+             WHERE c.seq > (SELECT delivered_through FROM feed_delivery) ORDER BY c.seq LIMIT $1"
         ))
         .await?;
     Ok(client
@@ -118,32 +125,39 @@ pub async fn undelivered(pool: &Pool, limit: i64) -> Result<Vec<FeedRecord>, Pro
         .collect())
 }
 
-/// Marks records delivered, or notes a failed attempt on them.
-pub async fn mark(
+/// Records an attempt to deliver the records `first`..=`last`; a delivery moves
+/// the delivered-through mark.
+pub async fn record_attempt(
     pool: &Pool,
-    seqs: &[i64],
+    first: i64,
+    last: i64,
     outcome: Result<(), &str>,
 ) -> Result<(), ProjectionError> {
-    let client = pool.get().await?;
-    match outcome {
-        Ok(()) => {
-            client
-                .execute(
-                    "UPDATE case_changes SET delivered_at = now(), attempts = attempts + 1, \
-                     last_error = NULL WHERE seq = ANY($1)",
-                    &[&seqs],
-                )
-                .await?
-        }
-        Err(error) => {
-            client
-                .execute(
-                    "UPDATE case_changes SET attempts = attempts + 1, last_error = $2 \
-                     WHERE seq = ANY($1)",
-                    &[&seqs, &error],
-                )
-                .await?
-        }
-    };
+    let mut client = pool.get().await?;
+    let transaction = client.transaction().await?;
+    transaction
+        .execute(
+            "INSERT INTO feed_attempts (first_seq, last_seq, delivered, error) VALUES ($1, $2, $3, $4)",
+            &[&first, &last, &outcome.is_ok(), &outcome.err()],
+        )
+        .await?;
+    if outcome.is_ok() {
+        transaction
+            .execute(
+                "UPDATE feed_delivery SET delivered_through = $1 WHERE delivered_through < $1",
+                &[&last],
+            )
+            .await?;
+    }
+    transaction.commit().await?;
     Ok(())
+}
+
+/// Everything up to this record has been delivered.
+pub async fn delivered_through(pool: &Pool) -> Result<i64, ProjectionError> {
+    let client = pool.get().await?;
+    Ok(client
+        .query_one("SELECT delivered_through FROM feed_delivery", &[])
+        .await?
+        .get(0))
 }

@@ -95,10 +95,7 @@ async fn every_feed_record_is_delivered_through_failures_and_retries_keep_their_
     let mut delivered = 0;
     for _ in 0..200 {
         delivered = client
-            .query_one(
-                "SELECT count(*) FROM case_changes WHERE delivered_at IS NOT NULL",
-                &[],
-            )
+            .query_one("SELECT delivered_through FROM feed_delivery", &[])
             .await
             .unwrap()
             .get::<_, i64>(0);
