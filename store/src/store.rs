@@ -114,6 +114,82 @@ struct PreparedEvent<'a> {
     metadata: String,
 }
 
+/// The insert's column arrays, filled stream by stream with chained hashes.
+#[derive(Default)]
+struct Columns<'a> {
+    streams: Vec<&'a str>,
+    versions: Vec<i64>,
+    ids: Vec<Uuid>,
+    types: Vec<&'a str>,
+    schemas: Vec<i32>,
+    payloads: Vec<&'a str>,
+    metadata: Vec<&'a str>,
+    prev_hashes: Vec<Option<[u8; 32]>>,
+    hashes: Vec<[u8; 32]>,
+}
+
+impl<'a> Columns<'a> {
+    /// Adds one stream's events after `version`, chaining from `head_hash`.
+    fn push_stream(
+        &mut self,
+        stream_id: &'a str,
+        version: u64,
+        head_hash: Option<[u8; 32]>,
+        events: &'a [PreparedEvent<'a>],
+        recorded_at_micros: i64,
+    ) {
+        let mut prev = head_hash;
+        for (offset, event) in events.iter().enumerate() {
+            let stream_version = version + 1 + offset as u64;
+            let hash = event_hash(
+                prev.as_ref(),
+                &HashedFields {
+                    stream_id,
+                    stream_version,
+                    event_id: event.source.event_id,
+                    event_type: &event.source.event_type,
+                    schema_version: event.source.schema_version,
+                    payload: &event.payload,
+                    metadata: &event.metadata,
+                    recorded_at_micros,
+                },
+            );
+            self.streams.push(stream_id);
+            self.versions
+                .push(i64::try_from(stream_version).unwrap_or(i64::MAX));
+            self.ids.push(event.source.event_id);
+            self.types.push(event.source.event_type.as_str());
+            self.schemas.push(event.source.schema_version);
+            self.payloads.push(event.payload.as_str());
+            self.metadata.push(event.metadata.as_str());
+            self.prev_hashes.push(prev);
+            self.hashes.push(hash);
+            prev = Some(hash);
+        }
+    }
+
+    /// The hashes as the driver takes them.
+    fn hash_params(&self) -> (Vec<Option<&[u8]>>, Vec<&[u8]>) {
+        (
+            self.prev_hashes
+                .iter()
+                .map(|h| h.as_ref().map(|h| h.as_slice()))
+                .collect(),
+            self.hashes.iter().map(|h| h.as_slice()).collect(),
+        )
+    }
+}
+
+/// Now, to the microsecond PostgreSQL keeps, so the hashed instant is the stored one.
+fn recording_instant() -> (jiff::Timestamp, i64) {
+    let now = jiff::Timestamp::now();
+    let micros = now.as_microsecond();
+    (
+        jiff::Timestamp::from_microsecond(micros).unwrap_or(now),
+        micros,
+    )
+}
+
 impl EventStore {
     /// A store over `pool`; `config` is used for the subscriptions' LISTEN connection
     /// and must reach the same database.
@@ -238,19 +314,8 @@ impl EventStore {
                 ),
             );
         }
-        let now = jiff::Timestamp::now();
-        let recorded_at_micros = now.as_microsecond();
-        let recorded_at = jiff::Timestamp::from_microsecond(recorded_at_micros).unwrap_or(now);
-        let total: usize = prepared.iter().map(Vec::len).sum();
-        let mut streams = Vec::with_capacity(total);
-        let mut versions = Vec::with_capacity(total);
-        let mut event_ids = Vec::with_capacity(total);
-        let mut types = Vec::with_capacity(total);
-        let mut schemas = Vec::with_capacity(total);
-        let mut payloads = Vec::with_capacity(total);
-        let mut metadata = Vec::with_capacity(total);
-        let mut prev_hashes: Vec<Option<[u8; 32]>> = Vec::with_capacity(total);
-        let mut hashes: Vec<[u8; 32]> = Vec::with_capacity(total);
+        let (recorded_at, recorded_at_micros) = recording_instant();
+        let mut columns = Columns::default();
         let mut last_versions = Vec::with_capacity(batches.len());
         for (batch, events) in batches.iter().zip(&prepared) {
             let (version, head_hash) = heads
@@ -266,53 +331,29 @@ impl EventStore {
                     actual: version,
                 });
             }
-            let mut prev = head_hash;
-            for (offset, event) in events.iter().enumerate() {
-                let stream_version = version + 1 + offset as u64;
-                let hash = event_hash(
-                    prev.as_ref(),
-                    &HashedFields {
-                        stream_id: batch.stream_id.as_str(),
-                        stream_version,
-                        event_id: event.source.event_id,
-                        event_type: &event.source.event_type,
-                        schema_version: event.source.schema_version,
-                        payload: &event.payload,
-                        metadata: &event.metadata,
-                        recorded_at_micros,
-                    },
-                );
-                streams.push(batch.stream_id.as_str());
-                versions.push(i64::try_from(stream_version).unwrap_or(i64::MAX));
-                event_ids.push(event.source.event_id);
-                types.push(event.source.event_type.as_str());
-                schemas.push(event.source.schema_version);
-                payloads.push(event.payload.as_str());
-                metadata.push(event.metadata.as_str());
-                prev_hashes.push(prev);
-                hashes.push(hash);
-                prev = Some(hash);
-            }
+            columns.push_stream(
+                batch.stream_id.as_str(),
+                version,
+                head_hash,
+                events,
+                recorded_at_micros,
+            );
             last_versions.push(version + events.len() as u64);
         }
-        let prev_hashes: Vec<Option<&[u8]>> = prev_hashes
-            .iter()
-            .map(|h| h.as_ref().map(|h| h.as_slice()))
-            .collect();
-        let hashes: Vec<&[u8]> = hashes.iter().map(|h| h.as_slice()).collect();
+        let (prev_hashes, hashes) = columns.hash_params();
         let statement = client.prepare_cached(INSERT_MANY).await?;
         let rows = match client
             .query(
                 &statement,
                 &[
                     &recorded_at,
-                    &streams,
-                    &versions,
-                    &event_ids,
-                    &types,
-                    &schemas,
-                    &payloads,
-                    &metadata,
+                    &columns.streams,
+                    &columns.versions,
+                    &columns.ids,
+                    &columns.types,
+                    &columns.schemas,
+                    &columns.payloads,
+                    &columns.metadata,
                     &prev_hashes,
                     &hashes,
                 ],
@@ -660,51 +701,16 @@ async fn insert_batch(
     head_hash: Option<[u8; 32]>,
     events: &[PreparedEvent<'_>],
 ) -> Result<(Vec<i64>, i64), tokio_postgres::Error> {
-    // PostgreSQL keeps microseconds; truncate so the hashed instant is the stored one.
-    let now = jiff::Timestamp::now();
-    let recorded_at_micros = now.as_microsecond();
-    let recorded_at = jiff::Timestamp::from_microsecond(recorded_at_micros).unwrap_or(now);
-
-    let count = events.len();
-    let mut versions = Vec::with_capacity(count);
-    let mut ids = Vec::with_capacity(count);
-    let mut types = Vec::with_capacity(count);
-    let mut schemas = Vec::with_capacity(count);
-    let mut payloads = Vec::with_capacity(count);
-    let mut metadata = Vec::with_capacity(count);
-    let mut prev_hashes: Vec<Option<[u8; 32]>> = Vec::with_capacity(count);
-    let mut hashes: Vec<[u8; 32]> = Vec::with_capacity(count);
-    let mut prev = head_hash;
-    for (offset, event) in events.iter().enumerate() {
-        let stream_version = version + 1 + offset as u64;
-        let hash = event_hash(
-            prev.as_ref(),
-            &HashedFields {
-                stream_id: stream_id.as_str(),
-                stream_version,
-                event_id: event.source.event_id,
-                event_type: &event.source.event_type,
-                schema_version: event.source.schema_version,
-                payload: &event.payload,
-                metadata: &event.metadata,
-                recorded_at_micros,
-            },
-        );
-        versions.push(i64::try_from(stream_version).unwrap_or(i64::MAX));
-        ids.push(event.source.event_id);
-        types.push(event.source.event_type.as_str());
-        schemas.push(event.source.schema_version);
-        payloads.push(event.payload.as_str());
-        metadata.push(event.metadata.as_str());
-        prev_hashes.push(prev);
-        hashes.push(hash);
-        prev = Some(hash);
-    }
-    let prev_hashes: Vec<Option<&[u8]>> = prev_hashes
-        .iter()
-        .map(|h| h.as_ref().map(|h| h.as_slice()))
-        .collect();
-    let hashes: Vec<&[u8]> = hashes.iter().map(|h| h.as_slice()).collect();
+    let (recorded_at, recorded_at_micros) = recording_instant();
+    let mut columns = Columns::default();
+    columns.push_stream(
+        stream_id.as_str(),
+        version,
+        head_hash,
+        events,
+        recorded_at_micros,
+    );
+    let (prev_hashes, hashes) = columns.hash_params();
 
     let statement = client.prepare_cached(INSERT_BATCH).await?;
     let rows = client
@@ -713,12 +719,12 @@ async fn insert_batch(
             &[
                 &stream_id.as_str(),
                 &recorded_at,
-                &versions,
-                &ids,
-                &types,
-                &schemas,
-                &payloads,
-                &metadata,
+                &columns.versions,
+                &columns.ids,
+                &columns.types,
+                &columns.schemas,
+                &columns.payloads,
+                &columns.metadata,
                 &prev_hashes,
                 &hashes,
             ],
