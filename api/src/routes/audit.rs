@@ -271,7 +271,9 @@ pub struct AuditQuery {
     pub actor: Option<Uuid>,
     /// A unit: actions taken while the file was there (or below it).
     pub unit: Option<String>,
+    /// Start of the period; 31 days before its end when absent.
     pub from: Option<Timestamp>,
+    /// End of the period (exclusive); when absent, up to now included.
     pub to: Option<Timestamp>,
     /// From the previous page's `next_after`.
     pub after: Option<i64>,
@@ -334,6 +336,20 @@ pub async fn query(
         })
         .map(|u| u.code.to_string())
         .collect();
+    // Queries are bounded in time: the change rows are indexed by time alone.
+    // By default up to and including this instant.
+    let to = query
+        .to
+        .unwrap_or_else(|| state.clock.now() + jiff::SignedDuration::from_micros(1));
+    let from = query
+        .from
+        .unwrap_or(to - jiff::SignedDuration::from_hours(31 * 24));
+    if from > to {
+        return Err(Problem::invalid_fields(vec![FieldError {
+            field: "from".into(),
+            message: "must not be after `to`".into(),
+        }]));
+    }
     crate::routes::views::caught_up_with(&state, onestop_projections::status::NAME).await?;
     let client = state
         .pool
@@ -351,8 +367,8 @@ pub async fn query(
             &[
                 &reachable,
                 &query.actor,
-                &query.from,
-                &query.to,
+                &Some(from),
+                &Some(to),
                 &query.after.unwrap_or(0),
                 &limit,
             ],
