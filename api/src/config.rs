@@ -20,6 +20,8 @@ pub struct Settings {
     pub database_url: String,
     pub bind: SocketAddr,
     pub pool_size: usize,
+    /// Longest a request waits for a database connection before a 503.
+    pub pool_wait: Duration,
     pub jwt_secret: String,
     pub token_ttl: Duration,
     /// Load the demo province at start-up.
@@ -120,10 +122,24 @@ impl Settings {
                     expected: "a number from 1 to 512",
                 })?,
         };
+        let pool_wait = match var("ONESTOP_DB_POOL_WAIT_MS") {
+            None => Duration::from_secs(5),
+            Some(text) => text
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| *ms > 0)
+                .map(Duration::from_millis)
+                .ok_or(ConfigError::Invalid {
+                    name: "ONESTOP_DB_POOL_WAIT_MS",
+                    value: text,
+                    expected: "a positive number of milliseconds",
+                })?,
+        };
         Ok(Self {
             database_url,
             bind,
             pool_size,
+            pool_wait,
             jwt_secret,
             token_ttl,
             demo,

@@ -34,6 +34,9 @@ pub struct Problem {
     pub rule: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Seconds to wait before retrying, sent as `Retry-After`.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 fn problem_uri<S: serde::Serializer>(
@@ -52,7 +55,20 @@ impl Problem {
             detail: None,
             rule: None,
             errors: Vec::new(),
+            retry_after: None,
         }
+    }
+
+    /// The database could not be had in time: 503, retry in a second.
+    pub fn unavailable() -> Self {
+        let mut problem = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service-unavailable",
+            "Hệ thống đang bận",
+        )
+        .detail("the service is busy or its database is unreachable; retry shortly");
+        problem.retry_after = Some(1);
+        problem
     }
 
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
@@ -121,6 +137,9 @@ impl ResponseError for Problem {
         ));
         if self.status == 401 {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         response.json(self)
     }
@@ -229,6 +248,10 @@ impl From<CommandError> for Problem {
                 "Hết số hồ sơ trong ngày",
             )
             .detail(error.to_string()),
+            CommandError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "no database connection in time");
+                Problem::unavailable()
+            }
             CommandError::Infrastructure(cause) => {
                 log_failure(cause.as_ref());
                 Problem::internal()

@@ -74,6 +74,7 @@ impl Application {
             &PoolSettings {
                 max_size: settings.pool_size,
                 role: Some(onestop_migrations::APPLICATION_ROLE.into()),
+                wait_timeout: Some(settings.pool_wait),
                 ..PoolSettings::default()
             },
         )?;

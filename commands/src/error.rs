@@ -29,9 +29,21 @@ pub enum CommandError {
     Invalid { field: &'static str, reason: String },
     #[error("unit {unit} has used all 9999 case codes of {day}")]
     CodesExhausted { unit: String, day: String },
+    /// No database connection could be had in time (all busy, or the database
+    /// is down): the client should retry shortly.
+    #[error("the database is busy or unreachable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The database or another dependency failed.
     #[error("the write side failed")]
     Infrastructure(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Whether a pool error means "try again shortly" rather than a fault.
+fn pool_unavailable(error: &deadpool_postgres::PoolError) -> bool {
+    matches!(
+        error,
+        deadpool_postgres::PoolError::Timeout(_) | deadpool_postgres::PoolError::Backend(_)
+    )
 }
 
 impl CommandError {
@@ -50,6 +62,16 @@ impl From<StoreError> for CommandError {
                 field: "event",
                 reason: invalid.to_string(),
             },
+            StoreError::Database(onestop_store::DatabaseError::Pool(pool))
+                if pool_unavailable(&pool) =>
+            {
+                Self::Unavailable(Box::new(pool))
+            }
+            StoreError::Database(onestop_store::DatabaseError::Query(query))
+                if query.is_closed() =>
+            {
+                Self::Unavailable(Box::new(query))
+            }
             other => Self::infrastructure(other),
         }
     }
@@ -57,12 +79,20 @@ impl From<StoreError> for CommandError {
 
 impl From<tokio_postgres::Error> for CommandError {
     fn from(error: tokio_postgres::Error) -> Self {
-        Self::infrastructure(error)
+        if error.is_closed() {
+            Self::Unavailable(Box::new(error))
+        } else {
+            Self::infrastructure(error)
+        }
     }
 }
 
 impl From<deadpool_postgres::PoolError> for CommandError {
     fn from(error: deadpool_postgres::PoolError) -> Self {
-        Self::infrastructure(error)
+        if pool_unavailable(&error) {
+            Self::Unavailable(Box::new(error))
+        } else {
+            Self::infrastructure(error)
+        }
     }
 }

@@ -103,6 +103,7 @@ async fn main() {
         database_url: database.url(),
         bind: "127.0.0.1:0".parse().unwrap(),
         pool_size: 32,
+        pool_wait: Duration::from_secs(5),
         jwt_secret: "a benchmark secret that is long enough to sign tokens".into(),
         token_ttl: Duration::from_secs(3600),
         demo: true,

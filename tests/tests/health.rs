@@ -38,3 +38,44 @@ async fn unknown_paths_are_problem_details_too() {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["type"], "urn:onestop:problem:not-found");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exhausted_pool_answers_503_with_retry_after_instead_of_hanging() {
+    use onestop_tests::land_case;
+    let app = TestApp::spawn_custom(true, |s| {
+        s.pool_size = 3;
+        s.pool_wait = std::time::Duration::from_millis(200);
+        s.run_projections = false;
+    })
+    .await;
+    let reception = app.token("reception").await;
+    // Hold the case-code counters: receipts wait on the lock, each holding a connection.
+    let blocker = app.database.superuser().await.unwrap();
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE case_code_counters IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let mut waiting = Vec::new();
+    for _ in 0..3 {
+        let request = app
+            .http
+            .post(app.url("/api/v1/cases"))
+            .bearer_auth(&reception)
+            .json(&land_case())
+            .send();
+        waiting.push(tokio::spawn(request));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let refused = app.post(&reception, "/api/v1/cases", &land_case()).await;
+    assert_eq!(refused.status(), 503);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    assert_eq!(
+        refused.headers()["content-type"],
+        "application/problem+json"
+    );
+    // Once the lock goes, the waiting receipts complete.
+    blocker.batch_execute("COMMIT").await.unwrap();
+    for request in waiting {
+        assert_eq!(request.await.unwrap().unwrap().status(), 201);
+    }
+}

@@ -25,8 +25,19 @@ const READ_YOUR_WRITES: Duration = Duration::from_secs(3);
 
 impl From<ProjectionError> for Problem {
     fn from(error: ProjectionError) -> Self {
-        log_failure(&error);
-        Problem::internal()
+        match &error {
+            ProjectionError::Pool(
+                deadpool_postgres::PoolError::Timeout(_) | deadpool_postgres::PoolError::Backend(_),
+            ) => {
+                tracing::warn!(%error, "no database connection in time");
+                Problem::unavailable()
+            }
+            ProjectionError::Database(query) if query.is_closed() => Problem::unavailable(),
+            _ => {
+                log_failure(&error);
+                Problem::internal()
+            }
+        }
     }
 }
 
