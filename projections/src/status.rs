@@ -43,29 +43,60 @@ fn snake<T: Serialize>(value: &T) -> Option<String> {
         .and_then(|v| v.as_str().map(str::to_owned))
 }
 
-const UPSERT: &str = "INSERT INTO case_status (case_id, code, lookup_secret_hash, procedure_code, \
-     procedure_version, field_code, receiving_unit, current_unit, current_step, holder_role, \
-     assignee, status, channel, applicant_id, filed_at, submitted_at, received_at, due_at, \
-     step_due_at, paused_since, finished_at, outcome, punctuality, returned_at, \
-     handover_pending, version, last_event_at, state) \
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], \
+/// The columns of `case_status`, in the order [`Rows::params`] gives them.
+const COLUMNS: [&str; 28] = [
+    "case_id",
+    "code",
+    "lookup_secret_hash",
+    "procedure_code",
+    "procedure_version",
+    "field_code",
+    "receiving_unit",
+    "current_unit",
+    "current_step",
+    "holder_role",
+    "assignee",
+    "status",
+    "channel",
+    "applicant_id",
+    "filed_at",
+    "submitted_at",
+    "received_at",
+    "due_at",
+    "step_due_at",
+    "paused_since",
+    "finished_at",
+    "outcome",
+    "punctuality",
+    "returned_at",
+    "handover_pending",
+    "version",
+    "last_event_at",
+    "state",
+];
+
+const UPDATE: &str = "UPDATE case_status c SET code = u.code, \
+     lookup_secret_hash = u.lookup_secret_hash, procedure_code = u.procedure_code, \
+     procedure_version = u.procedure_version, field_code = u.field_code, \
+     receiving_unit = u.receiving_unit, current_unit = u.current_unit, \
+     current_step = u.current_step, holder_role = u.holder_role, assignee = u.assignee, \
+     status = u.status, channel = u.channel, applicant_id = u.applicant_id, \
+     filed_at = u.filed_at, submitted_at = u.submitted_at, received_at = u.received_at, \
+     due_at = u.due_at, step_due_at = u.step_due_at, paused_since = u.paused_since, \
+     finished_at = u.finished_at, outcome = u.outcome, punctuality = u.punctuality, \
+     returned_at = u.returned_at, handover_pending = u.handover_pending, version = u.version, \
+     last_event_at = u.last_event_at, state = u.state \
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], \
      $7::text[], $8::text[], $9::int4[], $10::text[], $11::uuid[], $12::int2[], $13::text[], \
      $14::uuid[], $15::timestamptz[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[], \
      $19::timestamptz[], $20::timestamptz[], $21::timestamptz[], $22::text[], $23::text[], \
      $24::timestamptz[], $25::bool[], $26::int8[], $27::timestamptz[], $28::bytea[]) \
-     ON CONFLICT (case_id) DO UPDATE SET code = EXCLUDED.code, \
-     lookup_secret_hash = EXCLUDED.lookup_secret_hash, procedure_code = EXCLUDED.procedure_code, \
-     procedure_version = EXCLUDED.procedure_version, field_code = EXCLUDED.field_code, \
-     receiving_unit = EXCLUDED.receiving_unit, current_unit = EXCLUDED.current_unit, \
-     current_step = EXCLUDED.current_step, holder_role = EXCLUDED.holder_role, \
-     assignee = EXCLUDED.assignee, status = EXCLUDED.status, channel = EXCLUDED.channel, \
-     applicant_id = EXCLUDED.applicant_id, filed_at = EXCLUDED.filed_at, \
-     submitted_at = EXCLUDED.submitted_at, received_at = EXCLUDED.received_at, \
-     due_at = EXCLUDED.due_at, step_due_at = EXCLUDED.step_due_at, \
-     paused_since = EXCLUDED.paused_since, finished_at = EXCLUDED.finished_at, \
-     outcome = EXCLUDED.outcome, punctuality = EXCLUDED.punctuality, \
-     returned_at = EXCLUDED.returned_at, handover_pending = EXCLUDED.handover_pending, \
-     version = EXCLUDED.version, last_event_at = EXCLUDED.last_event_at, state = EXCLUDED.state";
+     AS u(case_id, code, lookup_secret_hash, procedure_code, procedure_version, field_code, \
+          receiving_unit, current_unit, current_step, holder_role, assignee, status, channel, \
+          applicant_id, filed_at, submitted_at, received_at, due_at, step_due_at, paused_since, \
+          finished_at, outcome, punctuality, returned_at, handover_pending, version, \
+          last_event_at, state) \
+     WHERE c.case_id = u.case_id";
 
 /// Keeps `case_status` current.
 #[derive(Debug, Clone, Copy, Default)]
@@ -105,6 +136,74 @@ struct Rows {
 }
 
 impl Rows {
+    /// The columns as statement parameters, in [`COLUMNS`] order.
+    fn params(&self) -> [&(dyn tokio_postgres::types::ToSql + Sync); 28] {
+        [
+            &self.case_id,
+            &self.code,
+            &self.secret,
+            &self.procedure_code,
+            &self.procedure_version,
+            &self.field_code,
+            &self.receiving_unit,
+            &self.current_unit,
+            &self.current_step,
+            &self.holder_role,
+            &self.assignee,
+            &self.status,
+            &self.channel,
+            &self.applicant,
+            &self.filed_at,
+            &self.submitted_at,
+            &self.received_at,
+            &self.due_at,
+            &self.step_due_at,
+            &self.paused_since,
+            &self.finished_at,
+            &self.outcome,
+            &self.punctuality,
+            &self.returned_at,
+            &self.handover_pending,
+            &self.version,
+            &self.last_event_at,
+            &self.state,
+        ]
+    }
+
+    /// Row `i`, in [`COLUMNS`] order.
+    fn row(&self, i: usize) -> [&(dyn tokio_postgres::types::ToSql + Sync); 28] {
+        [
+            &self.case_id[i],
+            &self.code[i],
+            &self.secret[i],
+            &self.procedure_code[i],
+            &self.procedure_version[i],
+            &self.field_code[i],
+            &self.receiving_unit[i],
+            &self.current_unit[i],
+            &self.current_step[i],
+            &self.holder_role[i],
+            &self.assignee[i],
+            &self.status[i],
+            &self.channel[i],
+            &self.applicant[i],
+            &self.filed_at[i],
+            &self.submitted_at[i],
+            &self.received_at[i],
+            &self.due_at[i],
+            &self.step_due_at[i],
+            &self.paused_since[i],
+            &self.finished_at[i],
+            &self.outcome[i],
+            &self.punctuality[i],
+            &self.returned_at[i],
+            &self.handover_pending[i],
+            &self.version[i],
+            &self.last_event_at[i],
+            &self.state[i],
+        ]
+    }
+
     fn push(&mut self, id: Uuid, state: &CaseState, last_event_at: Timestamp) {
         let step = state.current_step();
         self.case_id.push(id);
@@ -264,10 +363,14 @@ impl Projection for StatusProjection {
             })?;
             states.insert(id, state);
         }
-        let mut rows = Rows::default();
+        // Cases seen before are updated; new ones are copied in (faster).
+        let mut known = Rows::default();
+        let mut fresh = Rows::default();
         let mut changes = ChangeRows::default();
         for id in order {
-            let mut state = states.remove(&id).unwrap_or_default();
+            let stored = states.remove(&id);
+            let is_known = stored.is_some();
+            let mut state = stored.unwrap_or_default();
             let mut last_event_at = Timestamp::UNIX_EPOCH;
             for event in by_case.get(&id).into_iter().flatten() {
                 let decoded = decode(event)?;
@@ -308,44 +411,17 @@ impl Projection for StatusProjection {
                 changes.status.push(state.status_code().map(i16::from));
                 changes.returned_at.push(state.returned_at);
             }
-            rows.push(id, &state, last_event_at);
+            if is_known {
+                known.push(id, &state, last_event_at);
+            } else {
+                fresh.push(id, &state, last_event_at);
+            }
         }
-        let statement = transaction.prepare_cached(UPSERT).await?;
-        transaction
-            .execute(
-                &statement,
-                &[
-                    &rows.case_id,
-                    &rows.code,
-                    &rows.secret,
-                    &rows.procedure_code,
-                    &rows.procedure_version,
-                    &rows.field_code,
-                    &rows.receiving_unit,
-                    &rows.current_unit,
-                    &rows.current_step,
-                    &rows.holder_role,
-                    &rows.assignee,
-                    &rows.status,
-                    &rows.channel,
-                    &rows.applicant,
-                    &rows.filed_at,
-                    &rows.submitted_at,
-                    &rows.received_at,
-                    &rows.due_at,
-                    &rows.step_due_at,
-                    &rows.paused_since,
-                    &rows.finished_at,
-                    &rows.outcome,
-                    &rows.punctuality,
-                    &rows.returned_at,
-                    &rows.handover_pending,
-                    &rows.version,
-                    &rows.last_event_at,
-                    &rows.state,
-                ],
-            )
-            .await?;
+        if !known.case_id.is_empty() {
+            let statement = transaction.prepare_cached(UPDATE).await?;
+            transaction.execute(&statement, &known.params()).await?;
+        }
+        copy_rows(transaction, &fresh).await?;
         copy_changes(transaction, &changes).await?;
         Ok(())
     }
@@ -424,6 +500,58 @@ async fn copy_changes(
                 &rows.returned_at[i],
             ])
             .await?;
+    }
+    writer.finish().await?;
+    Ok(())
+}
+
+/// New case rows by binary COPY.
+async fn copy_rows(transaction: &Transaction<'_>, rows: &Rows) -> Result<(), ProjectionError> {
+    use tokio_postgres::binary_copy::BinaryCopyInWriter;
+    use tokio_postgres::types::Type;
+    if rows.case_id.is_empty() {
+        return Ok(());
+    }
+    let sink = transaction
+        .copy_in(&format!(
+            "COPY case_status ({}) FROM STDIN BINARY",
+            COLUMNS.join(", ")
+        ))
+        .await?;
+    let types = [
+        Type::UUID,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT4,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT4,
+        Type::TEXT,
+        Type::UUID,
+        Type::INT2,
+        Type::TEXT,
+        Type::UUID,
+        Type::TIMESTAMPTZ,
+        Type::TIMESTAMPTZ,
+        Type::TIMESTAMPTZ,
+        Type::TIMESTAMPTZ,
+        Type::TIMESTAMPTZ,
+        Type::TIMESTAMPTZ,
+        Type::TIMESTAMPTZ,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TIMESTAMPTZ,
+        Type::BOOL,
+        Type::INT8,
+        Type::TIMESTAMPTZ,
+        Type::BYTEA,
+    ];
+    let writer = BinaryCopyInWriter::new(sink, &types);
+    futures_util::pin_mut!(writer);
+    for i in 0..rows.case_id.len() {
+        writer.as_mut().write(&rows.row(i)).await?;
     }
     writer.finish().await?;
     Ok(())
