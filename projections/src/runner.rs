@@ -20,6 +20,12 @@ pub trait Projection: Send + Sync + 'static {
     /// The tables it owns, emptied before a rebuild from position 0.
     fn tables(&self) -> &'static [&'static str];
 
+    /// The event types it reads, when it needs only some: the others are not
+    /// even fetched. `None`: every event.
+    fn event_types(&self) -> Option<&'static [&'static str]> {
+        None
+    }
+
     /// Applies a batch inside the runner's transaction. Must be deterministic:
     /// a rebuild applies the same events to the same result.
     fn apply<'a>(
@@ -112,12 +118,33 @@ impl<P: Projection> Runner<P> {
             tx_id: row.get(0),
             global_position: row.get(1),
         };
-        let events = self.store.read_all(checkpoint, self.batch_size).await?;
-        let Some(last) = events.last() else {
-            return Ok(Step::Idle);
+        // A projection reading only some types still moves past the others: when
+        // it has read everything relevant, its checkpoint goes to the horizon
+        // (taken before the read, so nothing relevant below it was missed).
+        let (events, horizon) = match self.projection.event_types() {
+            None => (
+                self.store.read_all(checkpoint, self.batch_size).await?,
+                None,
+            ),
+            Some(types) => {
+                let horizon = self.store.horizon().await?;
+                let events = self
+                    .store
+                    .read_types(types, checkpoint, self.batch_size)
+                    .await?;
+                let horizon = horizon.filter(|_| events.len() < self.batch_size);
+                (events, horizon)
+            }
         };
-        let next = last.checkpoint();
-        self.projection.apply(&transaction, &events).await?;
+        let next = match (events.last().map(RecordedEvent::checkpoint), horizon) {
+            (Some(last), Some(horizon)) => last.max(horizon),
+            (Some(last), None) => last,
+            (None, Some(horizon)) if horizon > checkpoint => horizon,
+            _ => return Ok(Step::Idle),
+        };
+        if !events.is_empty() {
+            self.projection.apply(&transaction, &events).await?;
+        }
         let applied = events.len() as i64;
         transaction
             .execute(
@@ -132,6 +159,9 @@ impl<P: Projection> Runner<P> {
             )
             .await?;
         transaction.commit().await?;
+        if events.is_empty() {
+            return Ok(Step::Idle);
+        }
         metrics::counter!("projection_events_applied_total", "projection" => self.projection.name())
             .increment(events.len() as u64);
         Ok(Step::Applied(events.len()))

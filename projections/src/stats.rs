@@ -80,6 +80,10 @@ impl Projection for StatsProjection {
         &["case_facts", "stats_daily", "stats_monthly"]
     }
 
+    fn event_types(&self) -> Option<&'static [&'static str]> {
+        Some(RELEVANT)
+    }
+
     async fn apply(
         &self,
         transaction: &Transaction<'_>,

@@ -32,11 +32,6 @@ pub struct LogSeal {
     pub heads_digest: String,
 }
 
-// The last event every reader can see: nothing can later appear at or before it.
-const SELECT_HORIZON: &str = "SELECT tx_id::text::bigint, global_position FROM events \
-     WHERE tx_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())) \
-     ORDER BY tx_id DESC, global_position DESC LIMIT 1";
-
 const SELECT_HEADS: &str = "SELECT stream_id, max(stream_version), count(*) FROM events \
      WHERE (tx_id, global_position) <= (($1::bigint)::text::xid8, $2) \
      GROUP BY stream_id";
@@ -48,14 +43,8 @@ const SELECT_HEAD_HASHES: &str = "SELECT e.stream_id, e.hash \
 impl EventStore {
     /// Seals the log up to what every reader can see now, and appends the seal.
     pub async fn seal(&self) -> Result<LogSeal, StoreError> {
+        let up_to = self.horizon().await?.ok_or(StoreError::NothingToSeal)?;
         let client = self.pool().get().await?;
-        let Some(row) = client.query_opt(SELECT_HORIZON, &[]).await? else {
-            return Err(StoreError::NothingToSeal);
-        };
-        let up_to = Checkpoint {
-            tx_id: row.try_get(0)?,
-            global_position: row.try_get(1)?,
-        };
         let seal = compute_seal(&client, up_to).await?;
         drop(client);
         let payload = serde_json::to_value(&seal).map_err(|e| StoreError::Malformed {

@@ -84,6 +84,10 @@ const SELECT_ALL: &str = concat!(
      ORDER BY tx_id, global_position LIMIT $3"
 );
 
+const SELECT_HORIZON: &str = "SELECT tx_id::text::bigint, global_position FROM events \
+     WHERE tx_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())) \
+     ORDER BY tx_id DESC, global_position DESC LIMIT 1";
+
 const SELECT_TYPES: &str = concat!(
     "SELECT ",
     event_columns!(),
@@ -450,6 +454,20 @@ impl EventStore {
             events.push(self.event_from_row(&row)?);
         }
         Ok(events)
+    }
+
+    /// The last event every reader can see now: nothing can later appear at or
+    /// before it. `None` for an empty log.
+    pub async fn horizon(&self) -> Result<Option<Checkpoint>, StoreError> {
+        let client = self.pool.get().await?;
+        let statement = client.prepare_cached(SELECT_HORIZON).await?;
+        let Some(row) = client.query_opt(&statement, &[]).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Checkpoint {
+            tx_id: row.try_get(0)?,
+            global_position: row.try_get(1)?,
+        }))
     }
 
     /// Like [`EventStore::read_all`], but only events of the given types (for

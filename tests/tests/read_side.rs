@@ -360,3 +360,42 @@ async fn the_public_lookup_shows_little_and_cannot_tell_a_wrong_code_from_a_wron
         "application/problem+json"
     );
 }
+
+#[tokio::test]
+async fn a_projection_reading_some_types_still_moves_past_the_others() {
+    let app = TestApp::spawn_configured(true, false).await;
+    let reception = app.token("reception").await;
+    let id = app.receive_land_case(&reception).await;
+    // Comments do not count in statistics.
+    for _ in 0..3 {
+        app.post(
+            &reception,
+            &format!("/api/v1/cases/{id}/comments"),
+            &json!({ "text": "Ghi chú" }),
+        )
+        .await;
+    }
+    let store = app.store().await;
+    let stats = Runner::new(onestop_projections::StatsProjection, store.clone(), 100);
+    stats.catch_up().await.unwrap();
+    let client = app.database.superuser().await.unwrap();
+    let (tx, position): (i64, i64) = {
+        let row = client
+            .query_one("SELECT tx_id, global_position FROM projection_checkpoints WHERE name = 'case_stats'", &[])
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    let horizon = store.horizon().await.unwrap().unwrap();
+    assert_eq!((tx, position), (horizon.tx_id, horizon.global_position));
+    // It read only the receipt.
+    let applied: i64 = client
+        .query_one(
+            "SELECT events_applied FROM projection_checkpoints WHERE name = 'case_stats'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(applied, 1);
+}
