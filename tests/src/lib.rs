@@ -134,6 +134,24 @@ impl TestApp {
             .unwrap()
     }
 
+    /// GETs `path`, requires a success, and returns the JSON body.
+    pub async fn get_json(&self, token: &str, path: &str) -> Value {
+        let response = self.get(token, path).await;
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert!(status.is_success(), "GET {path}: {status} {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    /// POSTs `body` to `path`, requires a success, and returns the JSON body.
+    pub async fn post_json(&self, token: &str, path: &str, body: &Value) -> Value {
+        let response = self.post(token, path, body).await;
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert!(status.is_success(), "POST {path}: {status} {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
     /// Files a land case at the service centre; returns its id.
     pub async fn receive_land_case(&self, token: &str) -> String {
         let response = self.post(token, "/api/v1/cases", &land_case()).await;

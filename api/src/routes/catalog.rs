@@ -670,9 +670,7 @@ pub async fn arrange_calendar(
         .registry
         .arrange_calendar(&auth.0, arrangement, &meta(&req)?)
         .await?;
-    let catalog = state.catalog.snapshot();
     let computed = YearCalendar::compute(year, Some(&saved));
-    let _ = catalog;
     Ok(HttpResponse::Ok().json(calendar_year(&computed, Some(&saved))))
 }
 
