@@ -1,5 +1,6 @@
-//! The status view: runners that crash or race still give the same read model
-//! as a clean rebuild; lists, codes and the public lookup read from it.
+//! The projection runners: runners that crash or race, and batches of any size,
+//! still give the same read model as a clean rebuild; lists, codes and the
+//! public lookup read from the status view.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failure
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -398,4 +399,46 @@ async fn a_projection_reading_some_types_still_moves_past_the_others() {
         .unwrap()
         .get(0);
     assert_eq!(applied, 1);
+}
+
+/// The statistics tables, row by row, in a stable order.
+async fn dump_statistics(app: &TestApp) -> Vec<String> {
+    let client = app.database.superuser().await.unwrap();
+    let mut rows = Vec::new();
+    for table in ["case_facts", "stats_daily", "stats_monthly"] {
+        let query = format!("SELECT row_to_json(t)::text AS r FROM {table} t ORDER BY r");
+        for row in client.query(&query, &[]).await.unwrap() {
+            rows.push(format!("{table} {}", row.get::<_, String>(0)));
+        }
+    }
+    rows
+}
+
+#[tokio::test]
+async fn statistics_in_small_batches_equal_statistics_in_one() {
+    let app = TestApp::spawn_configured(true, false).await;
+    some_history(&app, 10).await;
+    let store = app.store().await;
+
+    // Batches of two relevant events: the horizon is reached only at the end.
+    let small = Runner::new(onestop_projections::StatsProjection, store.clone(), 2);
+    let applied = small.catch_up().await.unwrap();
+    let in_small_batches = dump_statistics(&app).await;
+    assert!(
+        in_small_batches
+            .iter()
+            .any(|r| r.starts_with("stats_daily"))
+    );
+
+    let client = app.database.superuser().await.unwrap();
+    client
+        .batch_execute(
+            "DELETE FROM case_facts; DELETE FROM stats_daily; DELETE FROM stats_monthly; \
+             DELETE FROM projection_checkpoints;",
+        )
+        .await
+        .unwrap();
+    let whole = Runner::new(onestop_projections::StatsProjection, store, 10_000);
+    assert_eq!(whole.catch_up().await.unwrap(), applied);
+    assert_eq!(dump_statistics(&app).await, in_small_batches);
 }
