@@ -88,11 +88,23 @@ impl RegistryService {
         Ok(())
     }
 
-    async fn expected(&self, stream_id: &StreamId) -> Result<ExpectedVersion, CommandError> {
-        Ok(match self.store.stream_version(stream_id).await? {
+    /// Appends the next event of a catalog record's stream, refused if another
+    /// change to the same record landed since the stream's head was read.
+    async fn record(
+        &self,
+        stream_name: String,
+        event_type: &str,
+        payload: serde_json::Value,
+        actor: &Actor,
+        meta: &RequestMeta,
+    ) -> Result<(), CommandError> {
+        let stream_id = stream(stream_name)?;
+        let expected = match self.store.stream_version(&stream_id).await? {
             0 => ExpectedVersion::NoStream,
             v => ExpectedVersion::Exact(v),
-        })
+        };
+        self.append(stream_id, expected, event_type, payload, actor, meta)
+            .await
     }
 
     /// Registers a unit or updates it.
@@ -110,11 +122,8 @@ impl RegistryService {
         };
         require_admin_of(actor, scope, &catalog.units)?;
         let event = save_unit(existing, unit.clone(), &catalog.units)?;
-        let stream_id = stream(format!("unit-{}", unit.code))?;
-        let expected = self.expected(&stream_id).await?;
-        self.append(
-            stream_id,
-            expected,
+        self.record(
+            format!("unit-{}", unit.code),
             event.event_type(),
             event.payload(),
             actor,
@@ -141,11 +150,8 @@ impl RegistryService {
             &catalog.units,
         )?;
         let ProcedureEvent::ProcedurePublished { procedure } = &event;
-        let stream_id = stream(format!("procedure-{}", procedure.code))?;
-        let expected = self.expected(&stream_id).await?;
-        self.append(
-            stream_id,
-            expected,
+        self.record(
+            format!("procedure-{}", procedure.code),
             event.event_type(),
             event.payload(),
             actor,
@@ -169,11 +175,8 @@ impl RegistryService {
         }
         let event = arrange_calendar(arrangement)?;
         let CalendarEvent::CalendarArranged { arrangement } = &event;
-        let stream_id = stream(format!("calendar-{}", arrangement.year))?;
-        let expected = self.expected(&stream_id).await?;
-        self.append(
-            stream_id,
-            expected,
+        self.record(
+            format!("calendar-{}", arrangement.year),
             event.event_type(),
             event.payload(),
             actor,
@@ -259,11 +262,8 @@ impl RegistryService {
         }
         check_user(&user, &catalog.units)?;
         let event = UserEvent::UserUpdated { user: user.clone() };
-        let stream_id = stream(format!("user-{}", user.id))?;
-        let expected = self.expected(&stream_id).await?;
-        self.append(
-            stream_id,
-            expected,
+        self.record(
+            format!("user-{}", user.id),
             event.event_type(),
             event.payload(),
             actor,
@@ -302,11 +302,8 @@ impl RegistryService {
         let event = UserEvent::PasswordChanged {
             password_hash: hash_password(password)?,
         };
-        let stream_id = stream(format!("user-{user_id}"))?;
-        let expected = self.expected(&stream_id).await?;
-        self.append(
-            stream_id,
-            expected,
+        self.record(
+            format!("user-{user_id}"),
             event.event_type(),
             event.payload(),
             actor,

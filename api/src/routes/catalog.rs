@@ -37,6 +37,11 @@ fn unit_code(field: &str, value: &str) -> Result<UnitCode, Problem> {
         .map_err(|e: onestop_domain::ids::InvalidId| invalid(field, e))
 }
 
+/// The units an account is granted, as sent.
+fn user_units(units: &[String]) -> Result<Vec<UnitCode>, Problem> {
+    units.iter().map(|u| unit_code("units", u)).collect()
+}
+
 fn clock(field: &str, value: &str) -> Result<Time, Problem> {
     value
         .parse::<Time>()
@@ -780,11 +785,7 @@ pub async fn create_user(
         username: body.username,
         full_name: body.full_name,
         role: body.role.into(),
-        units: body
-            .units
-            .iter()
-            .map(|u| unit_code("units", u))
-            .collect::<Result<_, _>>()?,
+        units: user_units(&body.units)?,
         password: body.password,
     };
     let user = state
@@ -814,11 +815,7 @@ pub async fn update_user(
         username: body.username,
         full_name: body.full_name,
         role: body.role.into(),
-        units: body
-            .units
-            .iter()
-            .map(|u| unit_code("units", u))
-            .collect::<Result<_, _>>()?,
+        units: user_units(&body.units)?,
         active: body.active,
     };
     let user = state
