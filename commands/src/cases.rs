@@ -72,9 +72,9 @@ pub struct LoadedCase {
 /// The write side for cases.
 #[derive(Debug, Clone)]
 pub struct CaseService {
-    store: EventStore,
-    catalog: CatalogCache,
-    vault: PersonalDataVault,
+    pub(crate) store: EventStore,
+    pub(crate) catalog: CatalogCache,
+    pub(crate) vault: PersonalDataVault,
     clock: Arc<dyn Clock>,
 }
 

@@ -7,6 +7,8 @@
 //! - [`catalog::CatalogCache`]: the catalog folded in memory for decisions.
 //! - [`personal::PersonalDataVault`]: applicants' personal data, encrypted per
 //!   applicant so that destroying the key erases it.
+//! - [`import`]: whole cases with known commands and times, in bulk (migrations
+//!   from earlier systems, the province simulator).
 //! - [`idempotency`]: the first response to a keyed request, for its retries.
 
 pub mod cases;
@@ -15,6 +17,7 @@ pub mod clock;
 pub mod codes;
 mod error;
 pub mod idempotency;
+pub mod import;
 pub mod metadata;
 pub mod passwords;
 pub mod personal;

@@ -11,7 +11,7 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use onestop_domain::ids::ApplicantId;
 use onestop_domain::personal::Applicant;
-use onestop_store::{EventStore, ExpectedVersion, NewEvent, StreamId};
+use onestop_store::{EventStore, ExpectedVersion, NewEvent, StreamBatch, StreamId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -84,31 +84,43 @@ impl PersonalDataVault {
                 "the personal data of applicant {id} was erased"
             )));
         };
-        let nonce: [u8; 12] = random()?;
-        let plaintext = serde_json::to_vec(applicant).map_err(CommandError::infrastructure)?;
-        let ciphertext = ChaCha20Poly1305::new(Key::from_slice(&key))
-            .encrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: &plaintext,
-                    aad: id.0.as_bytes(),
-                },
-            )
-            .map_err(|_| CommandError::Infrastructure("encryption failed".into()))?;
-        let sealed = SealedApplicant {
-            nonce: BASE64.encode(nonce),
-            ciphertext: BASE64.encode(ciphertext),
-        };
-        let event = NewEvent::new(
-            APPLICANT_RECORDED,
-            serde_json::to_value(&sealed).map_err(CommandError::infrastructure)?,
-        )
-        .with_id(Uuid::new_v5(&id.0, b"recorded"))
-        .with_metadata(metadata);
+        let event = seal(id, &key, applicant, metadata)?;
         self.store
             .append(&applicant_stream(id)?, ExpectedVersion::NoStream, &[event])
             .await?;
         Ok(())
+    }
+
+    /// Records many new applicants inside the caller's transaction (a bulk
+    /// import): their keys are stored with one statement, and the sealed records
+    /// come back as stream batches for the caller to append in the same
+    /// transaction.
+    pub async fn record_many_in(
+        &self,
+        transaction: &deadpool_postgres::Transaction<'_>,
+        applicants: &[(ApplicantId, &Applicant, serde_json::Value)],
+    ) -> Result<Vec<StreamBatch>, CommandError> {
+        let mut ids = Vec::with_capacity(applicants.len());
+        let mut keys = Vec::with_capacity(applicants.len());
+        let mut batches = Vec::with_capacity(applicants.len());
+        for (id, applicant, metadata) in applicants {
+            let key: [u8; 32] = random()?;
+            batches.push(StreamBatch {
+                stream_id: applicant_stream(*id)?,
+                expected: ExpectedVersion::NoStream,
+                events: vec![seal(*id, &key, applicant, metadata.clone())?],
+            });
+            ids.push(id.0);
+            keys.push(key.to_vec());
+        }
+        transaction
+            .execute(
+                "INSERT INTO applicant_keys (applicant_id, key) \
+                 SELECT * FROM unnest($1::uuid[], $2::bytea[])",
+                &[&ids, &keys],
+            )
+            .await?;
+        Ok(batches)
     }
 
     /// The applicant's data, or `None` once erased (or never recorded).
@@ -182,4 +194,35 @@ impl PersonalDataVault {
             .await?;
         Ok(true)
     }
+}
+
+/// Seals one applicant's data under their key, bound to their id, as the event
+/// that records it.
+fn seal(
+    id: ApplicantId,
+    key: &[u8],
+    applicant: &Applicant,
+    metadata: serde_json::Value,
+) -> Result<NewEvent, CommandError> {
+    let nonce: [u8; 12] = random()?;
+    let plaintext = serde_json::to_vec(applicant).map_err(CommandError::infrastructure)?;
+    let ciphertext = ChaCha20Poly1305::new(Key::from_slice(key))
+        .encrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: &plaintext,
+                aad: id.0.as_bytes(),
+            },
+        )
+        .map_err(|_| CommandError::Infrastructure("encryption failed".into()))?;
+    let sealed = SealedApplicant {
+        nonce: BASE64.encode(nonce),
+        ciphertext: BASE64.encode(ciphertext),
+    };
+    Ok(NewEvent::new(
+        APPLICANT_RECORDED,
+        serde_json::to_value(&sealed).map_err(CommandError::infrastructure)?,
+    )
+    .with_id(Uuid::new_v5(&id.0, b"recorded"))
+    .with_metadata(metadata))
 }

@@ -289,6 +289,20 @@ impl EventStore {
         &self,
         batches: &[crate::types::StreamBatch],
     ) -> Result<Vec<AppendOutcome>, StoreError> {
+        let client = self.pool.get().await?;
+        let outcomes = self.append_many_in(&client, batches).await?;
+        self.signal.appended(&self.pool);
+        Ok(outcomes)
+    }
+
+    /// [`EventStore::append_many`] inside the caller's transaction, so that other
+    /// writes (case codes, applicants' keys) commit with the events. After
+    /// committing, call [`EventStore::wake_subscribers`].
+    pub async fn append_many_in(
+        &self,
+        client: &impl GenericClient,
+        batches: &[crate::types::StreamBatch],
+    ) -> Result<Vec<AppendOutcome>, StoreError> {
         let prepared: Vec<Vec<PreparedEvent<'_>>> = batches
             .iter()
             .map(|b| prepare_batch(&b.events))
@@ -303,7 +317,6 @@ impl EventStore {
             }
             .into());
         }
-        let client = self.pool.get().await?;
         let ids: Vec<&str> = batches.iter().map(|b| b.stream_id.as_str()).collect();
         let statement = client.prepare_cached(SELECT_HEADS).await?;
         let mut heads: HashMap<String, (u64, Option<[u8; 32]>)> = HashMap::with_capacity(ids.len());
@@ -372,7 +385,6 @@ impl EventStore {
             }
             Err(error) => return Err(error.into()),
         };
-        self.signal.appended(&self.pool);
         // RETURNING follows the insert's order, which the ORDER BY fixed.
         let mut positions = rows
             .iter()

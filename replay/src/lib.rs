@@ -1,0 +1,11 @@
+//! The replay tool's work, as a library so that tests and benchmarks drive the
+//! very code the `onestop-replay` command runs.
+//!
+//! It may use the command layer as well as the store and the projections
+//! (DESIGN §1 lists store and projections): `simulate` sends its traffic through
+//! [`onestop_commands::cases::CaseService`] so that every simulated event was
+//! decided by the real rules.
+//!
+//! - [`simulate`]: a province-year of traffic and its ground-truth Biểu 06.
+
+pub mod simulate;

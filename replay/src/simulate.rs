@@ -1,0 +1,840 @@
+//! `simulate`: a province-year of traffic, sent through the command layer, with
+//! the Biểu 06 it should produce written beside it.
+//!
+//! The simulated province has a land registry office, a tax office and
+//! `communes` communes; about 75 % of files are land procedures (as in Chư Sê),
+//! the rest civil status, certification and household businesses; a third come
+//! in online. Files arrive on the working days of `year` during office hours;
+//! each step takes a random share of its own time budget, so about 97 % finish
+//! on time; about 6 % wait for a supplement, 3 % run late at appraisal, 2 % are
+//! refused as ineligible, 1 % are withdrawn, 1 % of online submissions are refused
+//! at reception, and land transfers go through the tax office (liên thông). The
+//! year ends when it ends: later actions are not taken, so files received in
+//! December are still in progress. The same seed gives the same cases, times and
+//! outcomes (ids included); lookup secrets and encryption keys stay random.
+//!
+//! Every case is a script of commands, each with its own time and officer, that
+//! [`CaseService::import`] runs through the real `decide`. Officers are named in
+//! the events' metadata; they are not registered as users (they never log in).
+//!
+//! The ground truth is counted from the cases' folded states with the Biểu 06
+//! definitions written out here (the projections' SQL is not consulted), so a
+//! report can be checked against it.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use jiff::civil::{Date, date};
+use onestop_commands::CommandError;
+use onestop_commands::catalog::CatalogCache;
+use onestop_commands::import::{ImportedCase, ScriptedCase, ScriptedStep};
+use onestop_commands::metadata::RequestMeta;
+use onestop_commands::registry::RegistryService;
+use onestop_domain::access::{Actor, Role};
+use onestop_domain::calendar::{OfficeHours, Schedule, WorkingCalendar, instant, local};
+use onestop_domain::case::event::{Proposal, ReturnMethod};
+use onestop_domain::case::{CaseCommand, Outcome};
+use onestop_domain::catalog::{Channel, Field, PauseMode, Procedure, StepUnit, Unit, WorkflowStep};
+use onestop_domain::deadline::{ProcessingTime, Punctuality};
+use onestop_domain::ids::{ApplicantId, CaseId, ProcedureCode, UnitCode, UserId};
+use onestop_domain::personal::Applicant;
+use onestop_projections::stats::{ReportRow, progress_score};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use uuid::Uuid;
+
+/// The province's code suffix and its fixed units.
+const PROVINCE: &str = "000.00.00.H27";
+const LAND_OFFICE: &str = "000.12.01.H27";
+const TAX_OFFICE: &str = "000.07.01.H27";
+
+/// What to simulate.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub cases: usize,
+    pub seed: u64,
+    pub year: i16,
+    pub communes: usize,
+    /// Cases per transaction.
+    pub batch: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            cases: 10_000,
+            seed: 1,
+            year: 2025,
+            communes: 20,
+            batch: 2_000,
+        }
+    }
+}
+
+/// What the simulation wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroundTruth {
+    pub seed: u64,
+    pub from: Date,
+    pub to: Date,
+    pub cases: usize,
+    pub events: usize,
+    /// Biểu 06 per receiving unit, then `TOTAL`.
+    pub by_unit: Vec<ReportRow>,
+}
+
+fn unit_code(text: &str) -> Result<UnitCode, CommandError> {
+    text.parse()
+        .map_err(|e: onestop_domain::ids::InvalidId| CommandError::Invalid {
+            field: "unit",
+            reason: e.to_string(),
+        })
+}
+
+fn commune(i: usize) -> Result<UnitCode, CommandError> {
+    unit_code(&format!("000.26.{:02}.H27", i + 1))
+}
+
+/// The simulated province's units, parents first.
+fn units(communes: usize) -> Result<Vec<Unit>, CommandError> {
+    let unit = |code: &str, name: String, parent: Option<&str>| -> Result<Unit, CommandError> {
+        Ok(Unit {
+            code: unit_code(code)?,
+            name,
+            parent: parent.map(unit_code).transpose()?,
+            office_hours: OfficeHours::default(),
+            active: true,
+        })
+    };
+    let mut all = vec![
+        unit(PROVINCE, "Ủy ban nhân dân tỉnh (mô phỏng)".into(), None)?,
+        unit(
+            LAND_OFFICE,
+            "Văn phòng đăng ký đất đai (mô phỏng)".into(),
+            Some(PROVINCE),
+        )?,
+        unit(TAX_OFFICE, "Thuế cơ sở (mô phỏng)".into(), Some(PROVINCE))?,
+    ];
+    for i in 0..communes {
+        all.push(Unit {
+            code: commune(i)?,
+            name: format!("Ủy ban nhân dân xã số {} (mô phỏng)", i + 1),
+            parent: Some(unit_code(PROVINCE)?),
+            office_hours: OfficeHours::default(),
+            active: true,
+        });
+    }
+    Ok(all)
+}
+
+/// A procedure of the simulation and its share of the files, in percent.
+struct Kind {
+    procedure: Procedure,
+    share: u32,
+}
+
+fn kinds(communes: usize) -> Result<Vec<Kind>, CommandError> {
+    let all_communes = (0..communes).map(commune).collect::<Result<Vec<_>, _>>()?;
+    let step = |name: &str, role, unit, budget| WorkflowStep {
+        name: name.into(),
+        role,
+        unit,
+        budget,
+    };
+    let hours = ProcessingTime::working_hours;
+    let days = ProcessingTime::working_days;
+    // Appraisal and approval both at the handling unit.
+    let handled = |appraisal, approval| {
+        vec![
+            step(
+                "Thẩm định hồ sơ",
+                Role::Specialist,
+                StepUnit::Handling,
+                appraisal,
+            ),
+            step("Phê duyệt", Role::Approver, StepUnit::Handling, approval),
+        ]
+    };
+    let procedure = |code: &str,
+                     name: &str,
+                     field: (&str, &str),
+                     handling: Vec<UnitCode>,
+                     total: ProcessingTime,
+                     middle: Vec<WorkflowStep>|
+     -> Result<Procedure, CommandError> {
+        let mut workflow = vec![step(
+            "Tiếp nhận hồ sơ",
+            Role::Reception,
+            StepUnit::Receiving,
+            hours(4),
+        )];
+        workflow.extend(middle);
+        workflow.push(step(
+            "Trả kết quả",
+            Role::Reception,
+            StepUnit::Receiving,
+            hours(4),
+        ));
+        Ok(Procedure {
+            code: code.parse().map_err(|e: onestop_domain::ids::InvalidId| {
+                CommandError::Invalid {
+                    field: "procedure",
+                    reason: e.to_string(),
+                }
+            })?,
+            version: 1,
+            name: name.into(),
+            field: Field {
+                code: field.0.into(),
+                name: field.1.into(),
+            },
+            handling_units: handling,
+            processing_time: total,
+            cutoff: None,
+            channels: vec![
+                Channel::InPerson,
+                Channel::Post,
+                Channel::OnlineFull,
+                Channel::OnlinePartial,
+            ],
+            fees: vec![],
+            documents: vec![],
+            workflow,
+            pause_mode: PauseMode::Shift,
+        })
+    };
+    let land = ("DD", "Đất đai");
+    let land_office = vec![unit_code(LAND_OFFICE)?];
+    Ok(vec![
+        Kind {
+            share: 35,
+            procedure: procedure(
+                "1.004227",
+                "Đăng ký biến động quyền sử dụng đất (chuyển nhượng)",
+                land,
+                land_office.clone(),
+                days(10),
+                vec![
+                    step(
+                        "Thẩm định hồ sơ",
+                        Role::Specialist,
+                        StepUnit::Handling,
+                        days(5),
+                    ),
+                    // Liên thông: the tax office works out what is owed.
+                    step(
+                        "Xác định nghĩa vụ tài chính",
+                        Role::Specialist,
+                        StepUnit::Fixed(unit_code(TAX_OFFICE)?),
+                        days(3),
+                    ),
+                    step(
+                        "Phê duyệt",
+                        Role::Approver,
+                        StepUnit::Fixed(unit_code(LAND_OFFICE)?),
+                        hours(8),
+                    ),
+                ],
+            )?,
+        },
+        Kind {
+            share: 22,
+            procedure: procedure(
+                "1.004221",
+                "Đăng ký, cấp Giấy chứng nhận quyền sử dụng đất lần đầu",
+                land,
+                land_office.clone(),
+                days(20),
+                handled(days(15), days(3)),
+            )?,
+        },
+        Kind {
+            share: 18,
+            procedure: procedure(
+                "1.003003",
+                "Đăng ký thế chấp quyền sử dụng đất",
+                land,
+                land_office,
+                days(3),
+                handled(hours(12), hours(4)),
+            )?,
+        },
+        Kind {
+            share: 9,
+            procedure: procedure(
+                "1.001193",
+                "Đăng ký khai sinh",
+                ("HT", "Hộ tịch"),
+                all_communes.clone(),
+                days(3),
+                handled(days(1), days(1)),
+            )?,
+        },
+        Kind {
+            share: 4,
+            procedure: procedure(
+                "1.000894",
+                "Đăng ký kết hôn",
+                ("HT", "Hộ tịch"),
+                all_communes.clone(),
+                days(5),
+                handled(days(3), days(1)),
+            )?,
+        },
+        Kind {
+            share: 7,
+            procedure: procedure(
+                "2.000815",
+                "Chứng thực bản sao từ bản chính",
+                ("CT", "Chứng thực"),
+                all_communes.clone(),
+                days(2),
+                handled(hours(8), hours(4)),
+            )?,
+        },
+        Kind {
+            share: 5,
+            procedure: procedure(
+                "2.000575",
+                "Đăng ký thành lập hộ kinh doanh",
+                ("KD", "Thành lập và hoạt động của hộ kinh doanh"),
+                all_communes,
+                days(3),
+                handled(days(1), days(1)),
+            )?,
+        },
+    ])
+}
+
+/// Registers whatever part of the simulated province is missing.
+pub async fn load_province(
+    registry: &RegistryService,
+    catalog: &CatalogCache,
+    communes: usize,
+) -> Result<(), CommandError> {
+    let system = Actor {
+        user_id: UserId(Uuid::nil()),
+        name: "province simulator".into(),
+        role: Role::Admin,
+        units: vec![unit_code(PROVINCE)?],
+    };
+    let meta = RequestMeta {
+        request_id: Some("simulate".into()),
+        ..RequestMeta::default()
+    };
+    for unit in units(communes)? {
+        if catalog.snapshot().unit(&unit.code).is_none() {
+            registry.save_unit(&system, unit, &meta).await?;
+        }
+    }
+    for kind in kinds(communes)? {
+        if catalog.snapshot().procedure(&kind.procedure.code).is_none() {
+            registry
+                .publish_procedure(&system, kind.procedure, &meta)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The officer of `role` at `unit`: one per role and unit, with a stable id.
+fn officer(role: Role, unit: &UnitCode) -> Actor {
+    let id = Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("{unit}/{role}").as_bytes());
+    Actor {
+        user_id: UserId(id),
+        name: format!("{} {}", role_title(role), unit),
+        role,
+        units: vec![unit.clone()],
+    }
+}
+
+fn role_title(role: Role) -> &'static str {
+    match role {
+        Role::Reception => "Cán bộ một cửa",
+        Role::Specialist => "Chuyên viên",
+        Role::Approver => "Lãnh đạo",
+        _ => "Cán bộ",
+    }
+}
+
+const SURNAMES: &[&str] = &[
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương",
+];
+const MIDDLE: &[&str] = &["Văn", "Thị", "Hữu", "Đức", "Minh", "Ngọc", "Thanh", "Quốc"];
+const GIVEN: &[&str] = &[
+    "An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hoa", "Hùng", "Lan", "Linh",
+    "Long", "Mai", "Nam", "Nga", "Phúc", "Quang", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Yến",
+];
+
+fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
+    &items[rng.random_range(0..items.len())]
+}
+
+fn applicant(rng: &mut ChaCha8Rng) -> Applicant {
+    Applicant {
+        full_name: format!(
+            "{} {} {}",
+            pick(rng, SURNAMES),
+            pick(rng, MIDDLE),
+            pick(rng, GIVEN)
+        ),
+        id_number: format!(
+            "0{:02}{:09}",
+            rng.random_range(1..97),
+            rng.random_range(0..1_000_000_000_u32)
+        ),
+        phone: Some(format!("09{:08}", rng.random_range(0..100_000_000_u32))),
+        address: None,
+        email: None,
+    }
+}
+
+/// Writes one case's script, stopping at the end of the year.
+struct Scripter<'a> {
+    calendar: &'a WorkingCalendar,
+    hours: OfficeHours,
+    end: Timestamp,
+    steps: Vec<ScriptedStep>,
+    now: Timestamp,
+    closed: bool,
+}
+
+impl Scripter<'_> {
+    fn schedule(&self) -> Schedule<'_> {
+        Schedule::new(self.calendar, &self.hours)
+    }
+
+    /// Takes `share` of `budget`, counted in working time from now.
+    fn spend(&mut self, budget: ProcessingTime, share: f64) {
+        let schedule = self.schedule();
+        let start = schedule.next_working_instant(self.now);
+        let due = schedule.due_after(start, budget);
+        let span = schedule.working_minutes_between(start, due);
+        let minutes = ((span as f64) * share).round().max(1.0) as i64;
+        self.now = schedule.add_working_minutes(start, minutes);
+    }
+
+    /// Waits `minutes` of working time.
+    fn wait(&mut self, minutes: i64) {
+        let schedule = self.schedule();
+        self.now = schedule.add_working_minutes(self.now, minutes.max(1));
+    }
+
+    /// Adds a command at the current time, unless the year is over.
+    fn act(&mut self, actor: Actor, command: CaseCommand) -> bool {
+        if self.closed || self.now >= self.end {
+            self.closed = true;
+            return false;
+        }
+        self.steps.push(ScriptedStep {
+            at: self.now,
+            actor,
+            command,
+        });
+        true
+    }
+}
+
+/// The random path one case takes.
+fn script(
+    rng: &mut ChaCha8Rng,
+    calendar: &WorkingCalendar,
+    end: Timestamp,
+    arrival: Timestamp,
+    desk: &UnitCode,
+    procedure: &Procedure,
+) -> Result<ScriptedCase, CommandError> {
+    let case_id = CaseId(uuid::Builder::from_random_bytes(rng.random()).into_uuid());
+    let applicant_id = ApplicantId(Uuid::new_v5(&case_id.0, b"applicant"));
+    let person = applicant(rng);
+    let mut s = Scripter {
+        calendar,
+        hours: OfficeHours::default(),
+        end,
+        steps: Vec::new(),
+        now: arrival,
+        closed: false,
+    };
+    let reception = officer(Role::Reception, desk);
+    let draw: f64 = rng.random();
+    let online = draw < 0.33;
+    if online {
+        let portal = Actor {
+            role: Role::Feed,
+            ..officer(Role::Feed, desk)
+        };
+        let channel = if rng.random_bool(0.6) {
+            Channel::OnlineFull
+        } else {
+            Channel::OnlinePartial
+        };
+        s.act(
+            portal,
+            CaseCommand::SubmitOnline {
+                unit: desk.clone(),
+                channel,
+                applicant: applicant_id,
+            },
+        );
+        s.spend(
+            ProcessingTime::working_hours(4),
+            rng.random_range(0.05..0.9),
+        );
+        if rng.random_bool(0.01) {
+            s.act(
+                reception,
+                CaseCommand::RefuseAtReception {
+                    reason: "Hồ sơ nộp trực tuyến chưa đúng thành phần".into(),
+                },
+            );
+            return Ok(finish(case_id, procedure, person, s));
+        }
+        s.act(reception.clone(), CaseCommand::AcceptOnline);
+    } else {
+        let channel = if draw < 0.38 {
+            Channel::Post
+        } else {
+            Channel::InPerson
+        };
+        s.act(
+            reception.clone(),
+            CaseCommand::Receive {
+                unit: desk.clone(),
+                channel,
+                applicant: applicant_id,
+                documents: vec!["Đơn đề nghị".into(), "Giấy tờ kèm theo".into()],
+            },
+        );
+    }
+    let late = rng.random_bool(0.03);
+    let supplement = rng.random_bool(0.06);
+    let withdraw = rng.random_bool(0.01);
+    let refuse = rng.random_bool(0.02);
+    // Reception's own step, then each handling step in turn.
+    s.spend(procedure.workflow[0].budget, rng.random_range(0.05..0.8));
+    let mut holder = reception.clone();
+    let last = procedure.workflow.len() - 1;
+    for (index, step) in procedure.workflow.iter().enumerate().take(last).skip(1) {
+        let unit = match &step.unit {
+            StepUnit::Receiving => desk.clone(),
+            StepUnit::Handling => procedure
+                .handling_units
+                .iter()
+                .find(|u| *u == desk)
+                .or(procedure.handling_units.first())
+                .cloned()
+                .unwrap_or_else(|| desk.clone()),
+            StepUnit::Fixed(unit) => unit.clone(),
+        };
+        let officer_here = officer(step.role, &unit);
+        if step.role == Role::Approver {
+            // The specialist hands the file up for signature.
+            s.act(
+                holder.clone(),
+                CaseCommand::SubmitForApproval { note: None },
+            );
+            s.spend(step.budget, rng.random_range(0.1..0.8));
+            if refuse {
+                s.act(
+                    officer_here,
+                    CaseCommand::RefuseAsIneligible {
+                        reason: "Không đủ điều kiện theo quy định".into(),
+                    },
+                );
+                return Ok(finish(case_id, procedure, person, s));
+            }
+            s.act(officer_here.clone(), CaseCommand::Approve { note: None });
+            s.wait(rng.random_range(5..60));
+            s.act(
+                officer_here.clone(),
+                CaseCommand::RecordResult {
+                    summary: "Đã ký kết quả".into(),
+                    document: None,
+                },
+            );
+            holder = officer_here;
+            continue;
+        }
+        s.act(
+            holder.clone(),
+            CaseCommand::Transfer {
+                to_unit: unit.clone(),
+                assignee: None,
+                note: None,
+            },
+        );
+        s.wait(rng.random_range(5..90));
+        s.act(officer_here.clone(), CaseCommand::AcknowledgeHandover);
+        if supplement && index == 1 {
+            s.spend(step.budget, rng.random_range(0.05..0.3));
+            s.act(
+                officer_here.clone(),
+                CaseCommand::RequestSupplement {
+                    reason: "Bổ sung giấy tờ còn thiếu".into(),
+                    documents: vec!["Bản sao giấy tờ".into()],
+                },
+            );
+            s.spend(ProcessingTime::working_days(5), rng.random_range(0.1..1.0));
+            s.act(
+                officer_here.clone(),
+                CaseCommand::ReceiveSupplement {
+                    documents: vec!["Bản sao giấy tờ".into()],
+                },
+            );
+        }
+        if withdraw && index == 1 {
+            s.spend(step.budget, rng.random_range(0.1..0.5));
+            s.act(
+                reception,
+                CaseCommand::Withdraw {
+                    reason: "Người nộp xin rút hồ sơ".into(),
+                },
+            );
+            return Ok(finish(case_id, procedure, person, s));
+        }
+        let share = if late && index == 1 {
+            rng.random_range(1.3..2.2)
+        } else {
+            rng.random_range(0.2..0.85)
+        };
+        s.spend(step.budget, share);
+        s.act(
+            officer_here.clone(),
+            CaseCommand::RecordAppraisal {
+                opinion: "Hồ sơ hợp lệ".into(),
+                proposal: Proposal::Grant,
+            },
+        );
+        holder = officer_here;
+    }
+    s.spend(procedure.workflow[last].budget, rng.random_range(0.05..0.9));
+    let method = if online {
+        ReturnMethod::Online
+    } else {
+        ReturnMethod::AtDesk
+    };
+    s.act(reception, CaseCommand::ReturnResult { method });
+    Ok(finish(case_id, procedure, person, s))
+}
+
+fn finish(
+    case_id: CaseId,
+    procedure: &Procedure,
+    applicant: Applicant,
+    s: Scripter<'_>,
+) -> ScriptedCase {
+    ScriptedCase {
+        case_id,
+        procedure: procedure.code.clone(),
+        applicant,
+        steps: s.steps,
+    }
+}
+
+/// Arrival instants: working days of the year, office hours, in time order.
+fn arrivals(
+    rng: &mut ChaCha8Rng,
+    calendar: &WorkingCalendar,
+    year: i16,
+    count: usize,
+) -> Vec<Timestamp> {
+    let mut days = Vec::new();
+    let mut day = date(year, 1, 1);
+    while day.year() == year {
+        if calendar.is_working_day(day) {
+            days.push(day);
+        }
+        match day.tomorrow() {
+            Ok(next) => day = next,
+            Err(_) => break,
+        }
+    }
+    let mut times: Vec<Timestamp> = (0..count)
+        .map(|_| {
+            let day = *pick(rng, &days);
+            // Morning 07:30–11:30 or afternoon 13:30–17:00, as the desks open.
+            let minute = if rng.random_bool(0.55) {
+                7 * 60 + 30 + rng.random_range(0..240)
+            } else {
+                13 * 60 + 30 + rng.random_range(0..210)
+            };
+            instant(day.at((minute / 60) as i8, (minute % 60) as i8, 0, 0))
+        })
+        .collect();
+    times.sort();
+    times
+}
+
+/// Runs the simulation: loads the province, imports the cases batch by batch
+/// (calling `progress` with the number imported so far), returns the ground truth.
+pub async fn run(
+    cases: &onestop_commands::cases::CaseService,
+    registry: &RegistryService,
+    options: &Options,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<GroundTruth, CommandError> {
+    load_province(registry, cases.catalog(), options.communes).await?;
+    let catalog = cases.catalog().snapshot();
+    let calendar = catalog.calendar.clone();
+    let kinds = kinds(options.communes)?;
+    let communes = (0..options.communes)
+        .map(commune)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    let from = date(options.year, 1, 1);
+    let to = date(options.year, 12, 31);
+    let end = instant(date(options.year + 1, 1, 1).at(0, 0, 0, 0));
+    let arrivals = arrivals(&mut rng, &calendar, options.year, options.cases);
+    let total_share: u32 = kinds.iter().map(|k| k.share).sum();
+    let mut truth = Tally::default();
+    let mut events = 0;
+    let mut done = 0;
+    for chunk in arrivals.chunks(options.batch.max(1)) {
+        let mut scripts = Vec::with_capacity(chunk.len());
+        for arrival in chunk {
+            let mut roll = rng.random_range(0..total_share);
+            let kind = kinds
+                .iter()
+                .find(|k| {
+                    if roll < k.share {
+                        true
+                    } else {
+                        roll -= k.share;
+                        false
+                    }
+                })
+                .unwrap_or(&kinds[0]);
+            let desk = pick(&mut rng, &communes);
+            scripts.push(script(
+                &mut rng,
+                &calendar,
+                end,
+                *arrival,
+                desk,
+                &kind.procedure,
+            )?);
+        }
+        let imported = cases.import(&scripts).await?;
+        for case in &imported {
+            if let Some(rule) = &case.refused {
+                return Err(CommandError::Invalid {
+                    field: "simulated script",
+                    reason: format!("case {} step {}: {rule}", case.case_id.0, case.accepted),
+                });
+            }
+            events += usize::try_from(case.state.version).unwrap_or(0);
+            truth.count(case, instant(from.at(0, 0, 0, 0)), end);
+        }
+        done += chunk.len();
+        progress(done, options.cases);
+    }
+    Ok(GroundTruth {
+        seed: options.seed,
+        from,
+        to,
+        cases: done,
+        events,
+        by_unit: truth.rows(),
+    })
+}
+
+/// Biểu 06 counted case by case.
+#[derive(Default)]
+struct Tally {
+    by_unit: BTreeMap<String, [i64; 12]>,
+}
+
+impl Tally {
+    /// Counts one case into the period `[start, end)`.
+    fn count(&mut self, case: &ImportedCase, start: Timestamp, end: Timestamp) {
+        let state = &case.state;
+        let (Some(received), Some(due), Some(unit)) = (
+            state.received_at,
+            state.due_at,
+            state.receiving_unit.as_ref(),
+        ) else {
+            return; // never received: not in the statistics
+        };
+        let c = self.by_unit.entry(unit.to_string()).or_default();
+        let in_period = |t: Timestamp| t >= start && t < end;
+        let open_at = |at: Timestamp| received < at && state.finished_at.is_none_or(|f| f >= at);
+        if open_at(start) {
+            c[0] += 1;
+        }
+        if in_period(received) {
+            if state.channel.is_some_and(Channel::is_online) {
+                c[1] += 1;
+            } else {
+                c[2] += 1;
+            }
+        }
+        if let (Some(finished), Some(outcome)) = (state.finished_at, state.outcome)
+            && in_period(finished)
+        {
+            match outcome {
+                Outcome::Resolved => match Punctuality::of(finished, due) {
+                    Punctuality::Early => c[4] += 1,
+                    Punctuality::OnTime => c[5] += 1,
+                    Punctuality::Late => c[6] += 1,
+                },
+                Outcome::RefusedAsIneligible => c[10] += 1,
+                Outcome::Withdrawn => c[11] += 1,
+                Outcome::Stopped => {}
+            }
+        }
+        if open_at(end) {
+            if due < end - jiff::SignedDuration::from_micros(1) {
+                c[9] += 1;
+            } else {
+                c[8] += 1;
+            }
+        }
+    }
+
+    fn rows(&self) -> Vec<ReportRow> {
+        let row = |key: String, c: &[i64; 12]| {
+            let mut row = ReportRow {
+                key,
+                carried_over: c[0],
+                received_online: c[1],
+                received_offline: c[2],
+                received_total: c[1] + c[2],
+                resolved_early: c[4],
+                resolved_on_time: c[5],
+                resolved_late: c[6],
+                resolved_total: c[4] + c[5] + c[6],
+                in_progress_within: c[8],
+                in_progress_overdue: c[9],
+                returned: c[10],
+                withdrawn: c[11],
+                progress_score: 0.0,
+            };
+            row.progress_score = progress_score(&row);
+            row
+        };
+        let mut total = [0_i64; 12];
+        let mut rows = Vec::with_capacity(self.by_unit.len() + 1);
+        for (unit, c) in &self.by_unit {
+            for (sum, value) in total.iter_mut().zip(c) {
+                *sum += value;
+            }
+            rows.push(row(unit.clone(), c));
+        }
+        rows.push(row("TOTAL".into(), &total));
+        rows
+    }
+}
+
+/// The local date an instant falls on (for printing).
+pub fn day_of(at: Timestamp) -> Date {
+    local(at).date()
+}
+
+/// The ids of the simulation's procedures (for reports that name them).
+pub fn procedure_codes(communes: usize) -> Result<Vec<ProcedureCode>, CommandError> {
+    Ok(kinds(communes)?
+        .into_iter()
+        .map(|k| k.procedure.code)
+        .collect())
+}
