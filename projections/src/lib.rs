@@ -7,11 +7,14 @@
 //!   and the provincial feed's records written from the same fold.
 //! - [`feed`]: the DVCQG-shaped feed records and their delivery state.
 //! - [`stats`]: daily counters and per-case facts for the Biểu 06 report.
+//! - [`rebuild`]: a read model rebuilt from position 0 beside the live one,
+//!   then swapped in.
 //! - [`queries`]: what the API asks of the read models.
 
 pub mod describe;
 pub mod feed;
 pub mod queries;
+pub mod rebuild;
 pub mod runner;
 pub mod stats;
 pub mod status;

@@ -44,6 +44,8 @@ pub enum ProjectionError {
     Database(#[from] tokio_postgres::Error),
     #[error("no database connection")]
     Pool(#[from] deadpool_postgres::PoolError),
+    #[error("{0}")]
+    Refused(String),
     #[error("event at global position {position} cannot be projected: {reason}")]
     Event { position: i64, reason: String },
 }
@@ -66,6 +68,14 @@ pub struct Runner<P> {
     store: EventStore,
     pool: Pool,
     batch_size: usize,
+    /// Where the read model's tables and checkpoint live, when not in the
+    /// default schema: a rebuild's shadow copy.
+    schema: Option<std::sync::Arc<str>>,
+}
+
+/// A schema name quoted for SQL.
+pub(crate) fn quoted(schema: &str) -> String {
+    format!("\"{}\"", schema.replace('"', "\"\""))
 }
 
 impl<P: Projection> Runner<P> {
@@ -76,6 +86,21 @@ impl<P: Projection> Runner<P> {
             store,
             pool,
             batch_size,
+            schema: None,
+        }
+    }
+
+    /// Applies into the projection's tables in `schema` instead, with that
+    /// schema's own `projection_checkpoints` (a rebuild's shadow copy).
+    pub fn in_schema(mut self, schema: &str) -> Self {
+        self.schema = Some(schema.into());
+        self
+    }
+
+    fn checkpoints(&self) -> String {
+        match &self.schema {
+            Some(schema) => format!("{}.projection_checkpoints", quoted(schema)),
+            None => "projection_checkpoints".into(),
         }
     }
 
@@ -88,7 +113,10 @@ impl<P: Projection> Runner<P> {
         let client = self.pool.get().await?;
         client
             .execute(
-                "INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT DO NOTHING",
+                &format!(
+                    "INSERT INTO {} (name) VALUES ($1) ON CONFLICT DO NOTHING",
+                    self.checkpoints()
+                ),
                 &[&self.projection.name()],
             )
             .await?;
@@ -104,10 +132,21 @@ impl<P: Projection> Runner<P> {
         transaction
             .batch_execute("SET LOCAL synchronous_commit = off")
             .await?;
+        if let Some(schema) = &self.schema {
+            transaction
+                .batch_execute(&format!(
+                    "SET LOCAL search_path TO {}, public",
+                    quoted(schema)
+                ))
+                .await?;
+        }
         let row = transaction
             .query_opt(
-                "SELECT tx_id, global_position FROM projection_checkpoints \
-                 WHERE name = $1 FOR UPDATE SKIP LOCKED",
+                &format!(
+                    "SELECT tx_id, global_position FROM {} \
+                     WHERE name = $1 FOR UPDATE SKIP LOCKED",
+                    self.checkpoints()
+                ),
                 &[&self.projection.name()],
             )
             .await?;
@@ -148,8 +187,11 @@ impl<P: Projection> Runner<P> {
         let applied = events.len() as i64;
         transaction
             .execute(
-                "UPDATE projection_checkpoints SET tx_id = $2, global_position = $3, \
-                 events_applied = events_applied + $4, updated_at = now() WHERE name = $1",
+                &format!(
+                    "UPDATE {} SET tx_id = $2, global_position = $3, \
+                     events_applied = events_applied + $4, updated_at = now() WHERE name = $1",
+                    self.checkpoints()
+                ),
                 &[
                     &self.projection.name(),
                     &next.tx_id,
@@ -212,17 +254,44 @@ impl<P: Projection> Runner<P> {
         }
     }
 
-    /// Applies everything up to the log's current horizon, then returns.
+    /// Applies everything committed before the call, then returns. When an
+    /// older transaction anywhere in the cluster still holds the horizon back,
+    /// it waits for it rather than return with events missing.
     pub async fn catch_up(&self) -> Result<u64, ProjectionError> {
         self.register().await?;
+        let target = self.store.last_committed().await?;
         let mut total = 0;
         loop {
             match self.step().await? {
                 Step::Applied(n) => total += n as u64,
-                Step::Idle => return Ok(total),
+                Step::Idle => {
+                    let at = self.checkpoint().await?;
+                    if target.is_none_or(|t| t <= at) {
+                        return Ok(total);
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
                 Step::Busy => tokio::time::sleep(Duration::from_millis(20)).await,
             }
         }
+    }
+
+    /// Where the projection stands.
+    pub async fn checkpoint(&self) -> Result<Checkpoint, ProjectionError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(
+                &format!(
+                    "SELECT tx_id, global_position FROM {} WHERE name = $1",
+                    self.checkpoints()
+                ),
+                &[&self.projection.name()],
+            )
+            .await?;
+        Ok(row.map_or(Checkpoint::START, |row| Checkpoint {
+            tx_id: row.get(0),
+            global_position: row.get(1),
+        }))
     }
 }
 

@@ -89,11 +89,7 @@ impl Projection for StatsProjection {
         transaction: &Transaction<'_>,
         events: &[RecordedEvent],
     ) -> Result<(), ProjectionError> {
-        let relevant: Vec<(&RecordedEvent, Uuid)> = events
-            .iter()
-            .filter(|e| RELEVANT.contains(&e.event_type.as_str()))
-            .filter_map(|e| case_id_of(&e.stream_id).map(|id| (e, id)))
-            .collect();
+        let relevant = relevant(events);
         if relevant.is_empty() {
             return Ok(());
         }
@@ -126,104 +122,155 @@ impl Projection for StatsProjection {
                 },
             );
         }
-        let mut counts: HashMap<(Date, String, String, String), Counts> = HashMap::new();
-        let mut touched: Vec<Uuid> = Vec::new();
-        for (event, id) in relevant {
-            let decoded = decode(event)?;
-            if let CaseEvent::CaseReceived(e) = &decoded {
-                let f = Facts {
-                    unit: e.unit.to_string(),
-                    procedure: e.procedure.code.to_string(),
-                    field: e.field_code.clone(),
-                    online: e.channel.is_online(),
-                    received_at: e.at,
-                    due_at: e.due_at,
-                    finished_at: None,
-                    outcome: None,
-                    punctuality: None,
-                };
-                let c = counts
-                    .entry((
-                        day(e.at),
-                        f.unit.clone(),
-                        f.procedure.clone(),
-                        f.field.clone(),
-                    ))
-                    .or_default();
-                if f.online {
-                    c.received_online += 1;
-                } else {
-                    c.received_offline += 1;
-                }
-                facts.insert(id, f);
-                touched.push(id);
-                continue;
-            }
-            // Anything else concerns a case already received (a withdrawal
-            // before receipt is not counted).
-            let Some(f) = facts.get_mut(&id) else {
-                continue;
+        let mut counts: HashMap<CountKey, Counts> = HashMap::new();
+        let mut touched = fold_batch(&mut facts, &mut counts, &relevant)?;
+        touched.sort_unstable();
+        touched.dedup();
+        write_facts(transaction, &touched, &facts, true).await?;
+        write_counts(transaction, counts, true).await?;
+        Ok(())
+    }
+}
+
+/// Daily counters are kept per (day, unit, procedure, field).
+type CountKey = (Date, String, String, String);
+
+/// Folds a batch's relevant events onto the cases' facts, adding to the daily
+/// counters. Returns the cases whose facts changed.
+fn fold_batch(
+    facts: &mut HashMap<Uuid, Facts>,
+    counts: &mut HashMap<CountKey, Counts>,
+    relevant: &[(&RecordedEvent, Uuid)],
+) -> Result<Vec<Uuid>, ProjectionError> {
+    let mut touched: Vec<Uuid> = Vec::new();
+    for &(event, id) in relevant {
+        let decoded = decode(event)?;
+        if let CaseEvent::CaseReceived(e) = &decoded {
+            let f = Facts {
+                unit: e.unit.to_string(),
+                procedure: e.procedure.code.to_string(),
+                field: e.field_code.clone(),
+                online: e.channel.is_online(),
+                received_at: e.at,
+                due_at: e.due_at,
+                finished_at: None,
+                outcome: None,
+                punctuality: None,
             };
-            if f.finished_at.is_some() {
-                continue;
-            }
-            let key = |f: &Facts, at| {
-                (
-                    day(at),
+            let c = counts
+                .entry((
+                    day(e.at),
                     f.unit.clone(),
                     f.procedure.clone(),
                     f.field.clone(),
-                )
-            };
-            match &decoded {
-                CaseEvent::SupplementReceived(e) => f.due_at = e.clock.due_at,
-                CaseEvent::PaymentRecorded(e) => f.due_at = e.clock.due_at,
-                CaseEvent::CaseResumed(e) => f.due_at = e.clock.due_at,
-                CaseEvent::DeadlineExtended(e) => f.due_at = e.due_at,
-                CaseEvent::ResultRecorded(e) => {
-                    let class = Punctuality::of(e.at, f.due_at);
-                    let c = counts.entry(key(f, e.at)).or_default();
-                    match class {
-                        Punctuality::Early => c.resolved_early += 1,
-                        Punctuality::OnTime => c.resolved_on_time += 1,
-                        Punctuality::Late => c.resolved_late += 1,
-                    }
-                    f.finished_at = Some(e.at);
-                    f.outcome = Some("resolved");
-                    f.punctuality = Some(static_punctuality(match class {
-                        Punctuality::Early => "early",
-                        Punctuality::OnTime => "on_time",
-                        Punctuality::Late => "late",
-                    }));
-                }
-                CaseEvent::CaseRefusedAsIneligible(e) => {
-                    counts.entry(key(f, e.at)).or_default().returned += 1;
-                    f.finished_at = Some(e.at);
-                    f.outcome = Some("refused_as_ineligible");
-                    f.punctuality = Some("on_time");
-                }
-                CaseEvent::CaseWithdrawn(e) => {
-                    counts.entry(key(f, e.at)).or_default().withdrawn += 1;
-                    f.finished_at = Some(e.at);
-                    f.outcome = Some("withdrawn");
-                    f.punctuality = Some("on_time");
-                }
-                CaseEvent::CaseStopped(e) => {
-                    counts.entry(key(f, e.at)).or_default().stopped += 1;
-                    f.finished_at = Some(e.at);
-                    f.outcome = Some("stopped");
-                    f.punctuality = Some("on_time");
-                }
-                _ => {}
+                ))
+                .or_default();
+            if f.online {
+                c.received_online += 1;
+            } else {
+                c.received_offline += 1;
             }
+            facts.insert(id, f);
             touched.push(id);
+            continue;
         }
-        touched.sort_unstable();
-        touched.dedup();
-        write_facts(transaction, &touched, &facts).await?;
-        write_counts(transaction, counts).await?;
+        // Anything else concerns a case already received (a withdrawal
+        // before receipt is not counted).
+        let Some(f) = facts.get_mut(&id) else {
+            continue;
+        };
+        if f.finished_at.is_some() {
+            continue;
+        }
+        let key = |f: &Facts, at| {
+            (
+                day(at),
+                f.unit.clone(),
+                f.procedure.clone(),
+                f.field.clone(),
+            )
+        };
+        match &decoded {
+            CaseEvent::SupplementReceived(e) => f.due_at = e.clock.due_at,
+            CaseEvent::PaymentRecorded(e) => f.due_at = e.clock.due_at,
+            CaseEvent::CaseResumed(e) => f.due_at = e.clock.due_at,
+            CaseEvent::DeadlineExtended(e) => f.due_at = e.due_at,
+            CaseEvent::ResultRecorded(e) => {
+                let class = Punctuality::of(e.at, f.due_at);
+                let c = counts.entry(key(f, e.at)).or_default();
+                match class {
+                    Punctuality::Early => c.resolved_early += 1,
+                    Punctuality::OnTime => c.resolved_on_time += 1,
+                    Punctuality::Late => c.resolved_late += 1,
+                }
+                f.finished_at = Some(e.at);
+                f.outcome = Some("resolved");
+                f.punctuality = Some(static_punctuality(match class {
+                    Punctuality::Early => "early",
+                    Punctuality::OnTime => "on_time",
+                    Punctuality::Late => "late",
+                }));
+            }
+            CaseEvent::CaseRefusedAsIneligible(e) => {
+                counts.entry(key(f, e.at)).or_default().returned += 1;
+                f.finished_at = Some(e.at);
+                f.outcome = Some("refused_as_ineligible");
+                f.punctuality = Some("on_time");
+            }
+            CaseEvent::CaseWithdrawn(e) => {
+                counts.entry(key(f, e.at)).or_default().withdrawn += 1;
+                f.finished_at = Some(e.at);
+                f.outcome = Some("withdrawn");
+                f.punctuality = Some("on_time");
+            }
+            CaseEvent::CaseStopped(e) => {
+                counts.entry(key(f, e.at)).or_default().stopped += 1;
+                f.finished_at = Some(e.at);
+                f.outcome = Some("stopped");
+                f.punctuality = Some("on_time");
+            }
+            _ => {}
+        }
+        touched.push(id);
+    }
+    Ok(touched)
+}
+
+/// The statistics rebuilt in bulk (see [`crate::rebuild`]): facts and counters
+/// held in memory for the whole log, each row written once at the end.
+#[derive(Debug, Default)]
+pub struct StatsBulk {
+    facts: HashMap<Uuid, Facts>,
+    counts: HashMap<CountKey, Counts>,
+}
+
+impl StatsBulk {
+    /// Folds a batch (any events: those statistics ignore are skipped).
+    pub fn absorb(&mut self, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
+        let relevant = relevant(events);
+        fold_batch(&mut self.facts, &mut self.counts, &relevant)?;
         Ok(())
     }
+
+    /// Writes the facts and counters; returns how many cases.
+    pub async fn finish(self, transaction: &Transaction<'_>) -> Result<usize, ProjectionError> {
+        let mut ids: Vec<Uuid> = self.facts.keys().copied().collect();
+        ids.sort_unstable();
+        for chunk in ids.chunks(50_000) {
+            write_facts(transaction, chunk, &self.facts, false).await?;
+        }
+        write_counts(transaction, self.counts, false).await?;
+        Ok(ids.len())
+    }
+}
+
+/// The events of a batch statistics use, with their cases.
+fn relevant(events: &[RecordedEvent]) -> Vec<(&RecordedEvent, Uuid)> {
+    events
+        .iter()
+        .filter(|e| RELEVANT.contains(&e.event_type.as_str()))
+        .filter_map(|e| case_id_of(&e.stream_id).map(|id| (e, id)))
+        .collect()
 }
 
 fn static_outcome(text: &str) -> &'static str {
@@ -243,26 +290,33 @@ fn static_punctuality(text: &str) -> &'static str {
     }
 }
 
+/// Writes the facts of `ids`; `upsert` replaces existing rows (a bulk rebuild
+/// writes each once, into a table without the unique index ON CONFLICT needs).
 async fn write_facts(
     transaction: &Transaction<'_>,
     ids: &[Uuid],
     facts: &HashMap<Uuid, Facts>,
+    upsert: bool,
 ) -> Result<(), ProjectionError> {
     let rows: Vec<(&Uuid, &Facts)> = ids
         .iter()
         .filter_map(|id| facts.get(id).map(|f| (id, f)))
         .collect();
-    let statement = transaction
-        .prepare_cached(
-            "INSERT INTO case_facts (case_id, unit, procedure_code, field_code, online, received_at, \
-             due_at, finished_at, outcome, punctuality) \
-             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bool[], \
-             $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[]) \
-             ON CONFLICT (case_id) DO UPDATE SET due_at = EXCLUDED.due_at, \
-             finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome, \
-             punctuality = EXCLUDED.punctuality",
-        )
-        .await?;
+    let insert = "INSERT INTO case_facts (case_id, unit, procedure_code, field_code, online, \
+         received_at, due_at, finished_at, outcome, punctuality) \
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bool[], \
+         $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[])";
+    let statement = if upsert {
+        transaction
+            .prepare_cached(&format!(
+                "{insert} ON CONFLICT (case_id) DO UPDATE SET due_at = EXCLUDED.due_at, \
+                 finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome, \
+                 punctuality = EXCLUDED.punctuality"
+            ))
+            .await?
+    } else {
+        transaction.prepare_cached(insert).await?
+    };
     transaction
         .execute(
             &statement,
@@ -292,15 +346,17 @@ async fn write_facts(
     Ok(())
 }
 
+/// Adds daily and monthly counters; `upsert` as for [`write_facts`].
 async fn write_counts(
     transaction: &Transaction<'_>,
-    counts: HashMap<(Date, String, String, String), Counts>,
+    counts: HashMap<CountKey, Counts>,
+    upsert: bool,
 ) -> Result<(), ProjectionError> {
     if counts.is_empty() {
         return Ok(());
     }
     // The same increments by day and by month.
-    let mut monthly: HashMap<(Date, String, String, String), Counts> = HashMap::new();
+    let mut monthly: HashMap<CountKey, Counts> = HashMap::new();
     for ((d, unit, procedure, field), c) in &counts {
         let month = d.first_of_month();
         let m = monthly
@@ -315,15 +371,16 @@ async fn write_counts(
         m.withdrawn += c.withdrawn;
         m.stopped += c.stopped;
     }
-    add_counts(transaction, "stats_daily", "day", counts).await?;
-    add_counts(transaction, "stats_monthly", "month", monthly).await
+    add_counts(transaction, "stats_daily", "day", counts, upsert).await?;
+    add_counts(transaction, "stats_monthly", "month", monthly, upsert).await
 }
 
 async fn add_counts(
     transaction: &Transaction<'_>,
     table: &str,
     period: &str,
-    counts: HashMap<(Date, String, String, String), Counts>,
+    counts: HashMap<CountKey, Counts>,
+    upsert: bool,
 ) -> Result<(), ProjectionError> {
     let mut days = Vec::new();
     let mut units = Vec::new();
@@ -355,7 +412,8 @@ async fn add_counts(
              withdrawn, stopped) \
              SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::int4[], \
              $6::int4[], $7::int4[], $8::int4[], $9::int4[], $10::int4[], $11::int4[], $12::int4[]) \
-             ON CONFLICT ({period}, unit, procedure_code) DO UPDATE SET \
+             {}",
+            if upsert { format!("ON CONFLICT ({period}, unit, procedure_code) DO UPDATE SET \
              received_online = s.received_online + EXCLUDED.received_online, \
              received_offline = s.received_offline + EXCLUDED.received_offline, \
              resolved_early = s.resolved_early + EXCLUDED.resolved_early, \
@@ -363,7 +421,7 @@ async fn add_counts(
              resolved_late = s.resolved_late + EXCLUDED.resolved_late, \
              returned = s.returned + EXCLUDED.returned, \
              withdrawn = s.withdrawn + EXCLUDED.withdrawn, \
-             stopped = s.stopped + EXCLUDED.stopped"
+             stopped = s.stopped + EXCLUDED.stopped") } else { String::new() }
         ))
         .await?;
     let [c0, c1, c2, c3, c4, c5, c6, c7] = &columns;

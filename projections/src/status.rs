@@ -333,113 +333,184 @@ impl Projection for StatusProjection {
         transaction: &Transaction<'_>,
         events: &[RecordedEvent],
     ) -> Result<(), ProjectionError> {
-        // The batch's cases, in first-seen order, with their events.
-        let mut order: Vec<Uuid> = Vec::new();
-        let mut by_case: HashMap<Uuid, Vec<&RecordedEvent>> = HashMap::new();
-        for event in events {
-            if let Some(id) = case_id_of(&event.stream_id) {
-                by_case
-                    .entry(id)
-                    .or_insert_with(|| {
-                        order.push(id);
-                        Vec::new()
-                    })
-                    .push(event);
-            }
-        }
-        if order.is_empty() {
+        let mut ids: Vec<Uuid> = events
+            .iter()
+            .filter_map(|e| case_id_of(&e.stream_id))
+            .collect();
+        if ids.is_empty() {
             return Ok(());
         }
+        ids.sort_unstable();
+        ids.dedup();
         let statement = transaction
-            .prepare_cached("SELECT case_id, state FROM case_status WHERE case_id = ANY($1)")
+            .prepare_cached(
+                "SELECT case_id, state, last_event_at FROM case_status WHERE case_id = ANY($1)",
+            )
             .await?;
-        let mut states: HashMap<Uuid, CaseState> = HashMap::with_capacity(order.len());
-        for row in transaction.query(&statement, &[&order]).await? {
+        let mut cases: HashMap<Uuid, Folded> = HashMap::with_capacity(ids.len());
+        for row in transaction.query(&statement, &[&ids]).await? {
             let id: Uuid = row.get(0);
             let bytes: &[u8] = row.get(1);
             let state = decode_state(bytes).map_err(|e| ProjectionError::Event {
                 position: 0,
                 reason: format!("stored state of case {id} is unreadable: {e}"),
             })?;
-            states.insert(id, state);
+            cases.insert(id, (state, row.get(2)));
         }
-        // Cases seen before are updated; new ones are copied in (faster).
-        let mut known = Rows::default();
-        let mut fresh = Rows::default();
+        let known: std::collections::HashSet<Uuid> = cases.keys().copied().collect();
+        let first_seq: i64 = transaction
+            .query_one("SELECT coalesce(max(seq), 0) + 1 FROM case_changes", &[])
+            .await?
+            .get(0);
         let mut changes = ChangeRows::default();
-        for id in order {
-            let stored = states.remove(&id);
-            let is_known = stored.is_some();
-            let mut state = stored.unwrap_or_default();
-            let mut last_event_at = Timestamp::UNIX_EPOCH;
-            for event in by_case.get(&id).into_iter().flatten() {
-                let decoded = decode(event)?;
-                last_event_at = decoded.at();
-                // Where the file was when this was done (where it arrived, for a filing).
-                let unit_before = state.current_unit().cloned();
-                state = evolve(state, &decoded);
-                let acting_unit = unit_before
-                    .or_else(|| state.current_unit().cloned())
-                    .map(|u| u.to_string())
-                    .unwrap_or_default();
-                let (actor, role, name) = crate::describe::actor_of(event.metadata.as_str());
-                changes.position.push(event.global_position);
-                changes.case_id.push(id);
-                changes.event_type.push(event.event_type.clone());
-                changes.actor.push(actor);
-                changes.role.push(role);
-                changes.actor_name.push(name);
-                changes.acting_unit.push(acting_unit);
-                changes
-                    .unit
-                    .push(state.current_unit().map(ToString::to_string));
-                changes.at.push(last_event_at);
-                changes.action.push(crate::describe::action_vi(&decoded));
-                changes.applicant.push(state.applicant.map(|a| a.0));
-                changes
-                    .code
-                    .push(state.code.as_ref().map(ToString::to_string));
-                changes
-                    .procedure
-                    .push(state.procedure.as_ref().map(|p| p.code.to_string()));
-                changes.field.push(state.field_code.clone());
-                changes
-                    .channel
-                    .push(state.channel.map(crate::feed::channel_code));
-                changes.received_at.push(state.received_at);
-                changes.due_at.push(state.due_at);
-                changes.status.push(state.status_code().map(i16::from));
-                changes.returned_at.push(state.returned_at);
-            }
-            if is_known {
-                known.push(id, &state, last_event_at);
-            } else {
-                fresh.push(id, &state, last_event_at);
+        let touched = fold_batch(&mut cases, events, &mut changes)?;
+        // Cases seen before are updated; new ones are copied in (faster).
+        let mut updated = Rows::default();
+        let mut fresh = Rows::default();
+        for id in touched {
+            if let Some((state, last_event_at)) = cases.get(&id) {
+                let rows = if known.contains(&id) {
+                    &mut updated
+                } else {
+                    &mut fresh
+                };
+                rows.push(id, state, *last_event_at);
             }
         }
-        if !known.case_id.is_empty() {
+        if !updated.case_id.is_empty() {
             let statement = transaction.prepare_cached(UPDATE).await?;
-            transaction.execute(&statement, &known.params()).await?;
+            transaction.execute(&statement, &updated.params()).await?;
         }
         copy_rows(transaction, &fresh).await?;
-        copy_changes(transaction, &changes).await?;
+        copy_changes(transaction, first_seq, &changes).await?;
         Ok(())
     }
 }
 
+/// A case as folded so far, with the time of its last event.
+type Folded = (CaseState, Timestamp);
+
+/// Folds a batch's case events onto `cases` in log order, adding one change row
+/// per event. Returns the cases it touched, each once.
+fn fold_batch(
+    cases: &mut HashMap<Uuid, Folded>,
+    events: &[RecordedEvent],
+    changes: &mut ChangeRows,
+) -> Result<Vec<Uuid>, ProjectionError> {
+    let mut touched = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for event in events {
+        let Some(id) = case_id_of(&event.stream_id) else {
+            continue;
+        };
+        let decoded = decode(event)?;
+        if seen.insert(id) {
+            touched.push(id);
+        }
+        let (state, last_event_at) = cases
+            .entry(id)
+            .or_insert_with(|| (CaseState::default(), Timestamp::UNIX_EPOCH));
+        *last_event_at = decoded.at();
+        // Where the file was when this was done (where it arrived, for a filing).
+        let unit_before = state.current_unit().cloned();
+        *state = evolve(std::mem::take(state), &decoded);
+        let acting_unit = unit_before
+            .or_else(|| state.current_unit().cloned())
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        let (actor, role, name) = crate::describe::actor_of(event.metadata.as_str());
+        changes.position.push(event.global_position);
+        changes.case_id.push(id);
+        changes.event_type.push(event.event_type.clone());
+        changes.actor.push(actor);
+        changes.role.push(role);
+        changes.actor_name.push(name);
+        changes.acting_unit.push(acting_unit);
+        changes
+            .unit
+            .push(state.current_unit().map(ToString::to_string));
+        changes.at.push(*last_event_at);
+        changes.action.push(crate::describe::action_vi(&decoded));
+        changes.applicant.push(state.applicant.map(|a| a.0));
+        changes
+            .code
+            .push(state.code.as_ref().map(ToString::to_string));
+        changes
+            .procedure
+            .push(state.procedure.as_ref().map(|p| p.code.to_string()));
+        changes.field.push(state.field_code.clone());
+        changes
+            .channel
+            .push(state.channel.map(crate::feed::channel_code));
+        changes.received_at.push(state.received_at);
+        changes.due_at.push(state.due_at);
+        changes.status.push(state.status_code().map(i16::from));
+        changes.returned_at.push(state.returned_at);
+    }
+    Ok(touched)
+}
+
+/// The status view rebuilt in bulk (see [`crate::rebuild`]): every case is
+/// folded in memory, change rows are copied batch by batch, and each case row is
+/// written once, at the end, into tables that have no indexes yet.
+#[derive(Debug)]
+pub struct StatusBulk {
+    cases: HashMap<Uuid, Folded>,
+    next_seq: i64,
+}
+
+impl Default for StatusBulk {
+    fn default() -> Self {
+        Self {
+            cases: HashMap::new(),
+            next_seq: 1,
+        }
+    }
+}
+
+/// Case rows per COPY at the end of a bulk rebuild (bounds the column buffers).
+const BULK_ROWS: usize = 50_000;
+
+impl StatusBulk {
+    /// Folds a batch and copies its change rows.
+    pub async fn absorb(
+        &mut self,
+        transaction: &Transaction<'_>,
+        events: &[RecordedEvent],
+    ) -> Result<(), ProjectionError> {
+        let mut changes = ChangeRows::default();
+        fold_batch(&mut self.cases, events, &mut changes)?;
+        copy_changes(transaction, self.next_seq, &changes).await?;
+        self.next_seq += changes.position.len() as i64;
+        Ok(())
+    }
+
+    /// Writes every case's row; returns how many.
+    pub async fn finish(self, transaction: &Transaction<'_>) -> Result<usize, ProjectionError> {
+        let total = self.cases.len();
+        let mut rows = Rows::default();
+        for (id, (state, last_event_at)) in &self.cases {
+            rows.push(*id, state, *last_event_at);
+            if rows.case_id.len() == BULK_ROWS {
+                copy_rows(transaction, &std::mem::take(&mut rows)).await?;
+            }
+        }
+        copy_rows(transaction, &rows).await?;
+        Ok(total)
+    }
+}
+
 /// Change rows by binary COPY (per-event rows are most of a replay's writes),
-/// numbered after the last one: one runner writes at a time (it holds the
-/// checkpoint row), so numbers follow the projection's order without gaps.
+/// numbered from `first_seq` in log order: one runner writes at a time (it holds
+/// the checkpoint row), so numbers follow the log without gaps, and a rebuild,
+/// whatever its batches, numbers every change as the live projection did.
 async fn copy_changes(
     transaction: &Transaction<'_>,
+    first_seq: i64,
     rows: &ChangeRows,
 ) -> Result<(), ProjectionError> {
     use tokio_postgres::binary_copy::BinaryCopyInWriter;
     use tokio_postgres::types::Type;
-    let last: i64 = transaction
-        .query_one("SELECT coalesce(max(seq), 0) FROM case_changes", &[])
-        .await?
-        .get(0);
     let sink = transaction
         .copy_in(
             "COPY case_changes (seq, global_position, case_id, event_type, actor_id, actor_role, \
@@ -474,7 +545,7 @@ async fn copy_changes(
     );
     futures_util::pin_mut!(writer);
     for i in 0..rows.position.len() {
-        let seq = last + 1 + i as i64;
+        let seq = first_seq + i as i64;
         writer
             .as_mut()
             .write(&[

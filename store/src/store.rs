@@ -88,6 +88,9 @@ const SELECT_HORIZON: &str = "SELECT tx_id::text::bigint, global_position FROM e
      WHERE tx_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())) \
      ORDER BY tx_id DESC, global_position DESC LIMIT 1";
 
+const SELECT_LAST: &str = "SELECT tx_id::text::bigint, global_position FROM events \
+     ORDER BY tx_id DESC, global_position DESC LIMIT 1";
+
 const SELECT_TYPES: &str = concat!(
     "SELECT ",
     event_columns!(),
@@ -471,8 +474,13 @@ impl EventStore {
     /// The last event every reader can see now: nothing can later appear at or
     /// before it. `None` for an empty log.
     pub async fn horizon(&self) -> Result<Option<Checkpoint>, StoreError> {
+        self.one_checkpoint(SELECT_HORIZON).await
+    }
+
+    /// The checkpoint a one-row query names, if any.
+    async fn one_checkpoint(&self, sql: &str) -> Result<Option<Checkpoint>, StoreError> {
         let client = self.pool.get().await?;
-        let statement = client.prepare_cached(SELECT_HORIZON).await?;
+        let statement = client.prepare_cached(sql).await?;
         let Some(row) = client.query_opt(&statement, &[]).await? else {
             return Ok(None);
         };
@@ -480,6 +488,13 @@ impl EventStore {
             tx_id: row.try_get(0)?,
             global_position: row.try_get(1)?,
         }))
+    }
+
+    /// The last committed event in global order, whether or not readers may see
+    /// it yet (an older transaction still running holds the horizon back).
+    /// Everything committed so far is at or before it.
+    pub async fn last_committed(&self) -> Result<Option<Checkpoint>, StoreError> {
+        self.one_checkpoint(SELECT_LAST).await
     }
 
     /// Like [`EventStore::read_all`], but only events of the given types (for

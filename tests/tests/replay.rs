@@ -7,12 +7,19 @@ use std::sync::Arc;
 use onestop_commands::cases::CaseService;
 use onestop_commands::catalog::CatalogCache;
 use onestop_commands::clock::SystemClock;
+use onestop_commands::metadata::RequestMeta;
+use onestop_commands::registry::NewUser;
 use onestop_commands::registry::RegistryService;
+use onestop_domain::access::{Actor, Role};
+use onestop_domain::ids::UserId;
 use onestop_migrations::testing::TestDatabase;
+use onestop_projections::rebuild::{self, Mode, ReadModel};
 use onestop_projections::stats::{GroupBy, report};
 use onestop_projections::{Runner, StatsProjection, StatusProjection};
 use onestop_replay::simulate::{self, GroundTruth};
 use onestop_store::{EventStore, PoolSettings, build_pool};
+use onestop_tests::TestApp;
+use serde_json::json;
 
 struct Simulated {
     _database: TestDatabase,
@@ -22,6 +29,20 @@ struct Simulated {
 
 async fn simulated(cases: usize, seed: u64) -> Simulated {
     let database = TestDatabase::create().await.unwrap();
+    let (store, truth) = simulate_into(&database, cases, seed).await;
+    Simulated {
+        _database: database,
+        store,
+        truth,
+    }
+}
+
+/// Simulates `cases` files into `database`; the store connects as its owner.
+async fn simulate_into(
+    database: &TestDatabase,
+    cases: usize,
+    seed: u64,
+) -> (EventStore, GroundTruth) {
     let pool = build_pool(database.config(), &PoolSettings::default()).unwrap();
     let store = EventStore::new(pool, database.config().clone());
     let catalog = CatalogCache::load(store.clone()).await.unwrap();
@@ -37,10 +58,123 @@ async fn simulated(cases: usize, seed: u64) -> Simulated {
     let truth = simulate::run(&service, &registry, &options, |_, _| {})
         .await
         .unwrap();
-    Simulated {
-        _database: database,
-        store,
-        truth,
+    (store, truth)
+}
+
+/// Every table of every read model.
+fn read_model_tables() -> Vec<&'static str> {
+    ReadModel::ALL
+        .iter()
+        .flat_map(|m| m.tables().iter().copied())
+        .collect()
+}
+
+/// Copies the read models' tables (indexes included) into `schema`, empty or
+/// with their rows.
+async fn copy_tables(store: &EventStore, schema: &str, with_rows: bool) {
+    let client = store.pool().get().await.unwrap();
+    let mut sql = format!(
+        "CREATE SCHEMA {schema}; CREATE TABLE {schema}.projection_checkpoints \
+         (LIKE public.projection_checkpoints INCLUDING ALL);"
+    );
+    for table in read_model_tables() {
+        sql.push_str(&format!(
+            "CREATE TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL);"
+        ));
+        if with_rows {
+            sql.push_str(&format!(
+                "INSERT INTO {schema}.{table} SELECT * FROM public.{table};"
+            ));
+        }
+    }
+    if with_rows {
+        sql.push_str(&format!(
+            "INSERT INTO {schema}.projection_checkpoints SELECT * FROM public.projection_checkpoints;"
+        ));
+    }
+    // A generated column cannot be inserted into: case_facts is copied below.
+    let sql = sql.replace(
+        &format!("INSERT INTO {schema}.case_facts SELECT * FROM public.case_facts;"),
+        "",
+    );
+    client.batch_execute(&sql).await.unwrap();
+    if with_rows {
+        client
+            .batch_execute(&format!(
+                "INSERT INTO {schema}.case_facts (case_id, unit, procedure_code, field_code, online, \
+                 received_at, due_at, finished_at, outcome, punctuality) \
+                 SELECT case_id, unit, procedure_code, field_code, online, received_at, due_at, \
+                 finished_at, outcome, punctuality FROM public.case_facts"
+            ))
+            .await
+            .unwrap();
+    }
+}
+
+/// Rows of `table` in one schema and not the other, both ways, and the counts.
+async fn differences(store: &EventStore, left: &str, right: &str, table: &str) -> (i64, i64, i64) {
+    let client = store.pool().get().await.unwrap();
+    let row = client
+        .query_one(
+            &format!(
+                "SELECT (SELECT count(*) FROM (SELECT * FROM {left}.{table} EXCEPT ALL \
+                         SELECT * FROM {right}.{table}) a), \
+                        (SELECT count(*) FROM (SELECT * FROM {right}.{table} EXCEPT ALL \
+                         SELECT * FROM {left}.{table}) b), \
+                        (SELECT count(*) FROM {left}.{table})"
+            ),
+            &[],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1), row.get(2))
+}
+
+async fn assert_same_read_models(store: &EventStore, left: &str, right: &str) {
+    for table in read_model_tables() {
+        let (only_left, only_right, rows) = differences(store, left, right, table).await;
+        assert_eq!(
+            (only_left, only_right),
+            (0, 0),
+            "{table}: rows only in {left} / only in {right} (of {rows})"
+        );
+        assert!(rows > 0 || table == "stats_monthly", "{table} is empty");
+    }
+}
+
+async fn checkpoints(store: &EventStore, schema: &str) -> Vec<(String, i64, i64)> {
+    let client = store.pool().get().await.unwrap();
+    client
+        .query(
+            &format!(
+                "SELECT name, global_position, events_applied FROM {schema}.projection_checkpoints \
+                 ORDER BY name"
+            ),
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}
+
+/// Until the live runners have applied everything in the log.
+async fn settle(store: &EventStore) {
+    let horizon = store.horizon().await.unwrap().unwrap();
+    for model in ReadModel::ALL {
+        assert!(
+            onestop_projections::wait_for(
+                store.pool(),
+                model.name(),
+                horizon,
+                std::time::Duration::from_secs(60)
+            )
+            .await
+            .unwrap(),
+            "{} did not catch up",
+            model.name()
+        );
     }
 }
 
@@ -91,4 +225,221 @@ async fn the_same_seed_simulates_the_same_year() {
     let json = |t: &GroundTruth| serde_json::to_value(t).unwrap();
     assert_eq!(json(&first.truth), json(&second.truth));
     assert_ne!(json(&first.truth), json(&other.truth));
+}
+
+/// Registers an officer of the simulated province and logs them in.
+async fn officer(
+    app: &TestApp,
+    store: &EventStore,
+    username: &str,
+    role: Role,
+    unit: &str,
+) -> String {
+    let catalog = CatalogCache::load(store.clone()).await.unwrap();
+    let registry = RegistryService::new(store.clone(), catalog);
+    let admin = Actor {
+        user_id: UserId(uuid::Uuid::nil()),
+        name: "test".into(),
+        role: Role::Admin,
+        units: vec!["000.00.00.H27".parse().unwrap()],
+    };
+    registry
+        .register_user(
+            &admin,
+            NewUser {
+                username: username.into(),
+                full_name: username.into(),
+                role,
+                units: vec![unit.parse().unwrap()],
+                password: "a long enough password".into(),
+            },
+            &RequestMeta::default(),
+        )
+        .await
+        .unwrap();
+    // The server's catalog picks the user up within its refresh period.
+    for _ in 0..100 {
+        if let Ok(token) = app.login(username, "a long enough password").await {
+            return token;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{username} cannot log in");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuild_equals_a_replay_from_scratch_while_the_api_keeps_answering() {
+    // The server with its live projections, and a simulated year in its log.
+    let app = TestApp::spawn_with(false).await;
+    let (store, truth) = simulate_into(&app.database, 700, 11).await;
+    settle(&store).await;
+    let reception = officer(&app, &store, "desk", Role::Reception, "000.26.01.H27").await;
+    let statistician = officer(&app, &store, "numbers", Role::Statistician, "000.00.00.H27").await;
+    let new_case = json!({
+        "procedure_code": "1.004221",
+        "unit": "000.26.01.H27",
+        "channel": "in_person",
+        "applicant": { "full_name": "Trần Thị Bình", "id_number": "001199012345" },
+        "documents": ["Đơn đăng ký"]
+    });
+
+    // Reads and writes through the API for as long as the rebuild runs.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let traffic = {
+        let stop = stop.clone();
+        let http = app.http.clone();
+        let base = app.address.clone();
+        tokio::spawn(async move {
+            let mut answered = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let filed = http
+                    .post(format!("{base}/api/v1/cases"))
+                    .bearer_auth(&reception)
+                    .json(&new_case)
+                    .send()
+                    .await
+                    .unwrap();
+                answered.push(("POST /cases", filed.status().as_u16()));
+                let listed = http
+                    .get(format!("{base}/api/v1/cases?limit=20"))
+                    .bearer_auth(&reception)
+                    .send()
+                    .await
+                    .unwrap();
+                answered.push(("GET /cases", listed.status().as_u16()));
+                let reported = http
+                    .get(format!(
+                        "{base}/api/v1/stats/report?from=2025-01-01&to=2026-12-31&unit=000.00.00.H27"
+                    ))
+                    .bearer_auth(&statistician)
+                    .send()
+                    .await
+                    .unwrap();
+                answered.push(("GET /stats/report", reported.status().as_u16()));
+            }
+            answered
+        })
+    };
+    let mut phases = Vec::new();
+    let rebuilt = rebuild::rebuild(store.pool(), &store, &ReadModel::ALL, Mode::Bulk, |p| {
+        if phases.last() != Some(&p.phase) {
+            phases.push(p.phase);
+            if p.phase == rebuild::Phase::Replaying {
+                // A slow replay: the API keeps filing cases meanwhile, which the
+                // copies must catch up with before the swap.
+                std::thread::sleep(std::time::Duration::from_millis(1500));
+            }
+        }
+    })
+    .await
+    .unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let answered = traffic.await.unwrap();
+    assert!(answered.len() >= 3, "the API was not exercised");
+    assert!(
+        rebuilt.caught_up > 0,
+        "nothing was appended during the replay"
+    );
+    let failed: Vec<_> = answered
+        .iter()
+        .filter(|(_, status)| *status >= 300)
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "requests failed during the rebuild: {failed:?}"
+    );
+    assert!(rebuilt.replayed >= truth.events as u64);
+    assert_eq!(
+        phases,
+        [
+            rebuild::Phase::Replaying,
+            rebuild::Phase::Indexing,
+            rebuild::Phase::CatchingUp,
+            rebuild::Phase::Swapping
+        ]
+        .iter()
+        .copied()
+        .filter(|p| phases.contains(p))
+        .collect::<Vec<_>>()
+    );
+
+    // The swapped-in read models, brought up to date by the live runners, equal
+    // the same projections applied batch by batch from position 0.
+    settle(&store).await;
+    copy_tables(&store, "reference", false).await;
+    onestop_projections::Runner::new(StatusProjection, store.clone(), 500)
+        .in_schema("reference")
+        .catch_up()
+        .await
+        .unwrap();
+    onestop_projections::Runner::new(StatsProjection, store.clone(), 500)
+        .in_schema("reference")
+        .catch_up()
+        .await
+        .unwrap();
+    assert_same_read_models(&store, "public", "reference").await;
+    let live = checkpoints(&store, "public").await;
+    let reference = checkpoints(&store, "reference").await;
+    assert_eq!(
+        live.iter().map(|(n, p, _)| (n, p)).collect::<Vec<_>>(),
+        reference.iter().map(|(n, p, _)| (n, p)).collect::<Vec<_>>()
+    );
+    // Nothing of the rebuild is left behind.
+    let client = store.pool().get().await.unwrap();
+    let leftovers: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_namespace WHERE nspname = $1",
+            &[&rebuild::SHADOW_SCHEMA],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(leftovers, 0);
+}
+
+#[tokio::test]
+async fn a_cancelled_rebuild_leaves_the_live_read_models_untouched() {
+    let database = TestDatabase::create().await.unwrap();
+    let (store, _) = simulate_into(&database, 400, 5).await;
+    Runner::new(StatusProjection, store.clone(), 1000)
+        .catch_up()
+        .await
+        .unwrap();
+    Runner::new(StatsProjection, store.clone(), 1000)
+        .catch_up()
+        .await
+        .unwrap();
+    copy_tables(&store, "before", true).await;
+
+    // Cancelled as soon as it reports progress, in whichever phase.
+    for _ in 0..2 {
+        let (cancel, cancelled) = tokio::sync::oneshot::channel::<()>();
+        let mut cancel = Some(cancel);
+        let rebuilding =
+            rebuild::rebuild(store.pool(), &store, &ReadModel::ALL, Mode::Bulk, |_| {
+                if let Some(cancel) = cancel.take() {
+                    let _ = cancel.send(());
+                }
+            });
+        tokio::select! {
+            outcome = rebuilding => panic!("the rebuild finished before it could be cancelled: {outcome:?}"),
+            _ = cancelled => {}
+        }
+        assert_same_read_models(&store, "public", "before").await;
+        assert_eq!(
+            checkpoints(&store, "public").await,
+            checkpoints(&store, "before").await
+        );
+    }
+    // The next rebuild clears the leftovers and succeeds.
+    rebuild::rebuild(
+        store.pool(),
+        &store,
+        &ReadModel::ALL,
+        Mode::Incremental,
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_same_read_models(&store, "public", "before").await;
 }

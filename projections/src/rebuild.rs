@@ -1,0 +1,533 @@
+//! Rebuilding read models from position 0 without stopping the service.
+//!
+//! 1. Empty copies of the read model's tables (and a checkpoint table of their
+//!    own) are made in the schema [`SHADOW_SCHEMA`], without indexes.
+//! 2. The log is read from the start and folded in memory ([`StatusBulk`],
+//!    [`StatsBulk`]): each case row is written once, change rows are copied batch
+//!    by batch. One read of the log feeds every projection being rebuilt.
+//! 3. The live tables' constraints and indexes are recreated on the copies (two
+//!    connections at once) and the copies are analysed.
+//! 4. The copies catch up with whatever was appended meanwhile, through the same
+//!    [`Runner`] the server uses, pointed at the shadow schema.
+//! 5. The swap: one transaction takes the live checkpoints (a live runner then
+//!    finds them busy and waits), lets the copies catch up once more, drops the
+//!    live tables, moves the copies into their place and carries the copies'
+//!    checkpoints over. Readers wait for that commit at most; the next live batch
+//!    starts where the copies stopped, so no event is lost or applied twice.
+//!
+//! Until the swap the live tables are untouched: cancelling (or a crash) at any
+//! point leaves them as they were, and the next rebuild clears the leftovers.
+//! Only one rebuild runs at a time (a session advisory lock).
+//!
+//! The bulk fold holds every case in memory, about 2 KB a case; a province with
+//! more cases than memory allows can use [`Mode::Incremental`], which applies
+//! batches to the shadow tables exactly as the live runner does.
+
+use std::time::{Duration, Instant};
+
+use deadpool_postgres::{Object, Pool};
+use onestop_store::{Checkpoint, EventStore, RecordedEvent};
+
+use crate::runner::{Projection, ProjectionError, Runner, Step, quoted};
+use crate::stats::{self, StatsBulk, StatsProjection};
+use crate::status::{self, StatusBulk, StatusProjection};
+
+/// Where the copies are built.
+pub const SHADOW_SCHEMA: &str = "onestop_rebuild";
+
+/// Events read from the log per batch during the bulk fold.
+const BULK_BATCH: usize = 50_000;
+
+/// A read model that can be rebuilt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReadModel {
+    /// `case_status`: the status view with the audit trail's and the feed's
+    /// change rows.
+    Status,
+    /// `case_stats`: the statistics.
+    Stats,
+}
+
+impl ReadModel {
+    pub const ALL: [Self; 2] = [Self::Status, Self::Stats];
+
+    /// Its checkpoint name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Status => status::NAME,
+            Self::Stats => stats::NAME,
+        }
+    }
+
+    /// The tables it owns.
+    pub fn tables(self) -> &'static [&'static str] {
+        match self {
+            Self::Status => StatusProjection.tables(),
+            Self::Stats => StatsProjection.tables(),
+        }
+    }
+
+    /// Parses a checkpoint name, or `status` / `stats`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "status" | status::NAME => Some(Self::Status),
+            "stats" | "statistics" | stats::NAME => Some(Self::Stats),
+            _ => None,
+        }
+    }
+}
+
+/// How the copies are filled from the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Folded in memory, each row written once (fast; memory grows with cases).
+    Bulk,
+    /// Batch by batch, as the live runner applies them (memory stays flat).
+    Incremental,
+}
+
+/// Where a rebuild stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Reading and folding the log: `done` of about `total` events.
+    Replaying,
+    /// Recreating indexes on the copies.
+    Indexing,
+    /// Applying what was appended during the replay.
+    CatchingUp,
+    /// Moving the copies into place.
+    Swapping,
+}
+
+/// A progress report.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub phase: Phase,
+    pub done: u64,
+    pub total: u64,
+    pub elapsed: Duration,
+}
+
+/// What a rebuild did.
+#[derive(Debug, Clone)]
+pub struct Rebuilt {
+    pub read_models: Vec<ReadModel>,
+    /// Events folded by the replay from position 0.
+    pub replayed: u64,
+    /// Events applied afterwards to catch up with live appends.
+    pub caught_up: u64,
+    /// Time spent replaying (reading, folding and writing rows).
+    pub replay_time: Duration,
+    /// Time spent recreating indexes.
+    pub index_time: Duration,
+    pub total_time: Duration,
+}
+
+/// Rebuilds `read_models` from position 0 and swaps them in. `pool` must connect
+/// as a role that may create and drop the read models' tables (the database
+/// owner); `store` reads the log.
+pub async fn rebuild(
+    pool: &Pool,
+    store: &EventStore,
+    read_models: &[ReadModel],
+    mode: Mode,
+    mut progress: impl FnMut(Progress),
+) -> Result<Rebuilt, ProjectionError> {
+    let started = Instant::now();
+    let mut read_models = read_models.to_vec();
+    read_models.sort_unstable();
+    read_models.dedup();
+    // Detached from the pool: if the rebuild is dropped half-way, closing this
+    // connection releases the lock (a pooled one would keep it).
+    let admin = Object::take(pool.get().await?);
+    let locked: bool = admin
+        .query_one(
+            "SELECT pg_try_advisory_lock(hashtext('onestop rebuild'))",
+            &[],
+        )
+        .await?
+        .get(0);
+    if !locked {
+        return Err(ProjectionError::Refused(
+            "another rebuild is running".into(),
+        ));
+    }
+    let outcome = rebuild_locked(
+        pool,
+        &admin,
+        store,
+        &read_models,
+        mode,
+        started,
+        &mut progress,
+    )
+    .await;
+    // Leftovers of a failed attempt go too; the live tables never changed.
+    let cleanup = admin
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {} CASCADE; SELECT pg_advisory_unlock(hashtext('onestop rebuild'))",
+            quoted(SHADOW_SCHEMA)
+        ))
+        .await;
+    let rebuilt = outcome?;
+    cleanup?;
+    Ok(rebuilt)
+}
+
+async fn rebuild_locked(
+    pool: &Pool,
+    admin: &deadpool_postgres::ClientWrapper,
+    store: &EventStore,
+    read_models: &[ReadModel],
+    mode: Mode,
+    started: Instant,
+    progress: &mut impl FnMut(Progress),
+) -> Result<Rebuilt, ProjectionError> {
+    let shadow = quoted(SHADOW_SCHEMA);
+    let mut ddl = format!(
+        "DROP SCHEMA IF EXISTS {shadow} CASCADE; CREATE SCHEMA {shadow}; \
+         CREATE TABLE {shadow}.projection_checkpoints \
+           (LIKE public.projection_checkpoints INCLUDING ALL);"
+    );
+    for model in read_models {
+        for table in model.tables() {
+            ddl.push_str(&format!(
+                "CREATE TABLE {shadow}.{table} (LIKE public.{table} INCLUDING DEFAULTS \
+                 INCLUDING GENERATED INCLUDING CONSTRAINTS INCLUDING STORAGE);"
+            ));
+        }
+        ddl.push_str(&format!(
+            "INSERT INTO {shadow}.projection_checkpoints (name) VALUES ('{}');",
+            model.name()
+        ));
+    }
+    admin.batch_execute(&ddl).await?;
+
+    let total: u64 = admin
+        .query_one("SELECT coalesce(max(global_position), 0) FROM events", &[])
+        .await?
+        .get::<_, i64>(0)
+        .unsigned_abs();
+    let replay_started = Instant::now();
+    let (replayed, checkpoint) = match mode {
+        Mode::Bulk => replay_in_bulk(pool, store, read_models, total, started, progress).await?,
+        Mode::Incremental => (0, Checkpoint::START),
+    };
+    let replay_time = replay_started.elapsed();
+
+    let index_started = Instant::now();
+    progress(Progress {
+        phase: Phase::Indexing,
+        done: replayed,
+        total,
+        elapsed: started.elapsed(),
+    });
+    index_copies(pool, read_models).await?;
+    let index_time = index_started.elapsed();
+    if mode == Mode::Bulk {
+        admin
+            .execute(
+                &format!(
+                    "UPDATE {shadow}.projection_checkpoints SET tx_id = $1, \
+                     global_position = $2, events_applied = $3"
+                ),
+                &[
+                    &checkpoint.tx_id,
+                    &checkpoint.global_position,
+                    &i64::try_from(replayed).unwrap_or(i64::MAX),
+                ],
+            )
+            .await?;
+    }
+
+    // Catch up with what was appended meanwhile (everything, incrementally).
+    let mut caught_up = catch_up(store, read_models, |done| {
+        progress(Progress {
+            phase: Phase::CatchingUp,
+            done: replayed + done,
+            total,
+            elapsed: started.elapsed(),
+        });
+    })
+    .await?;
+
+    progress(Progress {
+        phase: Phase::Swapping,
+        done: replayed + caught_up,
+        total,
+        elapsed: started.elapsed(),
+    });
+    let mut swap = pool.get().await?;
+    let transaction = swap.transaction().await?;
+    let names: Vec<&str> = read_models.iter().map(|m| m.name()).collect();
+    // Live runners find their checkpoints taken and wait; one in the middle of
+    // a batch finishes it first.
+    transaction
+        .query(
+            "SELECT name FROM projection_checkpoints WHERE name = ANY($1) FOR UPDATE",
+            &[&names],
+        )
+        .await?;
+    caught_up += catch_up(store, read_models, |_| {}).await?;
+    // Readers hold the tables briefly; do not queue behind a stuck one forever.
+    transaction
+        .batch_execute("SET LOCAL lock_timeout = '30s'")
+        .await?;
+    let mut swap_sql = String::new();
+    for model in read_models {
+        for table in model.tables() {
+            swap_sql.push_str(&format!(
+                "DROP TABLE public.{table}; ALTER TABLE {shadow}.{table} SET SCHEMA public; \
+                 DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'onestop_app') THEN \
+                 GRANT SELECT, INSERT, UPDATE, DELETE ON public.{table} TO onestop_app; \
+                 END IF; END $$;"
+            ));
+        }
+    }
+    swap_sql.push_str(&format!(
+        "INSERT INTO public.projection_checkpoints (name, tx_id, global_position, events_applied) \
+         SELECT name, tx_id, global_position, events_applied FROM {shadow}.projection_checkpoints \
+         ON CONFLICT (name) DO UPDATE SET tx_id = EXCLUDED.tx_id, \
+         global_position = EXCLUDED.global_position, events_applied = EXCLUDED.events_applied, \
+         updated_at = now();"
+    ));
+    transaction.batch_execute(&swap_sql).await?;
+    transaction.commit().await?;
+    Ok(Rebuilt {
+        read_models: read_models.to_vec(),
+        replayed,
+        caught_up,
+        replay_time,
+        index_time,
+        total_time: started.elapsed(),
+    })
+}
+
+/// Reads the whole log once and folds it into every bulk projection; returns
+/// how many events and where the last one stands.
+async fn replay_in_bulk(
+    pool: &Pool,
+    store: &EventStore,
+    read_models: &[ReadModel],
+    total: u64,
+    started: Instant,
+    progress: &mut impl FnMut(Progress),
+) -> Result<(u64, Checkpoint), ProjectionError> {
+    let with_status = read_models.contains(&ReadModel::Status);
+    let with_stats = read_models.contains(&ReadModel::Stats);
+    // Reading runs ahead of folding by a batch or two.
+    let (sender, mut receiver) =
+        tokio::sync::mpsc::channel::<Result<Vec<RecordedEvent>, ProjectionError>>(2);
+    let reader_store = store.clone();
+    let reader = tokio::spawn(async move {
+        let mut after = Checkpoint::START;
+        loop {
+            let batch = reader_store
+                .read_all(after, BULK_BATCH)
+                .await
+                .map_err(ProjectionError::from);
+            let last = match &batch {
+                Ok(events) => events.last().map(RecordedEvent::checkpoint),
+                Err(_) => None,
+            };
+            let full = batch.as_ref().is_ok_and(|e| e.len() == BULK_BATCH);
+            if sender.send(batch).await.is_err() {
+                return;
+            }
+            match last {
+                Some(last) if full => after = last,
+                _ => return,
+            }
+        }
+    });
+    let mut status_bulk = StatusBulk::default();
+    let mut stats_bulk = StatsBulk::default();
+    let mut writer = pool.get().await?;
+    let mut replayed = 0_u64;
+    let mut checkpoint = Checkpoint::START;
+    while let Some(batch) = receiver.recv().await {
+        let events = batch?;
+        let Some(last) = events.last() else {
+            break;
+        };
+        checkpoint = last.checkpoint();
+        if with_status {
+            let transaction = shadow_transaction(&mut writer).await?;
+            status_bulk.absorb(&transaction, &events).await?;
+            transaction.commit().await?;
+        }
+        if with_stats {
+            stats_bulk.absorb(&events)?;
+        }
+        replayed += events.len() as u64;
+        progress(Progress {
+            phase: Phase::Replaying,
+            done: replayed,
+            total,
+            elapsed: started.elapsed(),
+        });
+    }
+    reader.abort();
+    // The two final writes go on two connections at once.
+    let mut second = pool.get().await?;
+    let (a, b) = tokio::join!(
+        async {
+            if with_status {
+                let transaction = shadow_transaction(&mut writer).await?;
+                status_bulk.finish(&transaction).await?;
+                transaction.commit().await?;
+            }
+            Ok::<_, ProjectionError>(())
+        },
+        async {
+            if with_stats {
+                let transaction = shadow_transaction(&mut second).await?;
+                stats_bulk.finish(&transaction).await?;
+                transaction.commit().await?;
+            }
+            Ok::<_, ProjectionError>(())
+        },
+    );
+    a?;
+    b?;
+    Ok((replayed, checkpoint))
+}
+
+/// A transaction whose unqualified table names are the copies'.
+async fn shadow_transaction(
+    client: &mut Object,
+) -> Result<deadpool_postgres::Transaction<'_>, ProjectionError> {
+    let transaction = client.transaction().await?;
+    transaction
+        .batch_execute(&format!(
+            "SET LOCAL synchronous_commit = off; SET LOCAL search_path TO {}, public",
+            quoted(SHADOW_SCHEMA)
+        ))
+        .await?;
+    Ok(transaction)
+}
+
+/// Gives the copies the live tables' constraints and indexes, two connections
+/// at once, then analyses them.
+async fn index_copies(pool: &Pool, read_models: &[ReadModel]) -> Result<(), ProjectionError> {
+    let shadow = quoted(SHADOW_SCHEMA);
+    let catalog = pool.get().await?;
+    let mut statements: Vec<String> = Vec::new();
+    for model in read_models {
+        for table in model.tables() {
+            let relation = format!("public.{table}");
+            for row in catalog
+                .query(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint \
+                     WHERE conrelid = $1::text::regclass AND contype IN ('p', 'u', 'x') \
+                     ORDER BY conname",
+                    &[&relation],
+                )
+                .await?
+            {
+                let name: String = row.get(0);
+                let definition: String = row.get(1);
+                statements.push(format!(
+                    "ALTER TABLE {shadow}.{table} ADD CONSTRAINT \"{name}\" {definition}"
+                ));
+            }
+            for row in catalog
+                .query(
+                    "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i \
+                     WHERE i.indrelid = $1::text::regclass \
+                       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) \
+                     ORDER BY i.indexrelid",
+                    &[&relation],
+                )
+                .await?
+            {
+                let definition: String = row.get(0);
+                statements.push(definition.replacen(
+                    &format!(" ON {relation} "),
+                    &format!(" ON {shadow}.{table} "),
+                    1,
+                ));
+            }
+        }
+    }
+    drop(catalog);
+    // Largest first, split over two connections.
+    let (mut left, mut right) = (Vec::new(), Vec::new());
+    for (i, statement) in statements.into_iter().enumerate() {
+        if i % 2 == 0 {
+            left.push(statement);
+        } else {
+            right.push(statement);
+        }
+    }
+    let run = |statements: Vec<String>| async move {
+        let client = pool.get().await?;
+        client
+            .batch_execute("SET maintenance_work_mem = '256MB'")
+            .await?;
+        for statement in statements {
+            client.batch_execute(&statement).await?;
+        }
+        Ok::<_, ProjectionError>(())
+    };
+    let (a, b) = tokio::join!(run(left), run(right));
+    a?;
+    b?;
+    let analyse: Vec<String> = read_models
+        .iter()
+        .flat_map(|m| m.tables().iter().map(|t| format!("{shadow}.{t}")))
+        .collect();
+    pool.get()
+        .await?
+        .batch_execute(&format!("ANALYZE {}", analyse.join(", ")))
+        .await?;
+    Ok(())
+}
+
+/// Brings the copies up to the log's current end; returns how many events.
+async fn catch_up(
+    store: &EventStore,
+    read_models: &[ReadModel],
+    mut progress: impl FnMut(u64),
+) -> Result<u64, ProjectionError> {
+    let mut applied = 0;
+    for model in read_models {
+        applied += match model {
+            ReadModel::Status => {
+                drain(
+                    Runner::new(StatusProjection, store.clone(), 5_000).in_schema(SHADOW_SCHEMA),
+                    applied,
+                    &mut progress,
+                )
+                .await?
+            }
+            ReadModel::Stats => {
+                drain(
+                    Runner::new(StatsProjection, store.clone(), 5_000).in_schema(SHADOW_SCHEMA),
+                    applied,
+                    &mut progress,
+                )
+                .await?
+            }
+        };
+    }
+    Ok(applied)
+}
+
+async fn drain<P: Projection>(
+    runner: Runner<P>,
+    before: u64,
+    progress: &mut impl FnMut(u64),
+) -> Result<u64, ProjectionError> {
+    let mut applied = 0;
+    loop {
+        match runner.step().await? {
+            Step::Applied(n) => {
+                applied += n as u64;
+                progress(before + applied);
+            }
+            Step::Idle => return Ok(applied),
+            Step::Busy => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+}
