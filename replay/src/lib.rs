@@ -6,6 +6,11 @@
 //! [`onestop_commands::cases::CaseService`] so that every simulated event was
 //! decided by the real rules.
 //!
+//! - [`as_of`]: a case or a report as it stood at a past moment.
+//! - [`export`]: the log as NDJSON, CSV or Parquet, personal data withheld
+//!   unless an administrator asks.
 //! - [`simulate`]: a province-year of traffic and its ground-truth Biểu 06.
 
+pub mod as_of;
+pub mod export;
 pub mod simulate;

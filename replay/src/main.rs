@@ -10,8 +10,9 @@ use onestop_commands::catalog::CatalogCache;
 use onestop_commands::clock::SystemClock;
 use onestop_commands::registry::RegistryService;
 use onestop_projections::rebuild::{Mode, Phase, ReadModel};
-use onestop_replay::simulate;
-use onestop_store::{EventStore, PoolSettings, build_pool};
+use onestop_projections::stats::GroupBy;
+use onestop_replay::{as_of, simulate};
+use onestop_store::{EventFilter, EventStore, PoolSettings, build_pool};
 
 #[derive(Parser)]
 #[command(
@@ -56,6 +57,56 @@ enum Command {
         /// Progress as JSON lines on stdout instead of a progress bar.
         #[arg(long)]
         json: bool,
+    },
+    /// A case, or the Biểu 06 report, as it stood at a past moment: a log
+    /// position (a whole number), an RFC 3339 instant, or a day (its end).
+    AsOf {
+        moment: as_of::Moment,
+        /// The case (its id or its code).
+        #[arg(long, required_unless_present = "report", conflicts_with = "report")]
+        case: Option<String>,
+        /// The Biểu 06 report instead, as CSV.
+        #[arg(long)]
+        report: bool,
+        /// The report's first day.
+        #[arg(long, required_if_eq("report", "true"))]
+        from: Option<jiff::civil::Date>,
+        /// The report's last day.
+        #[arg(long, required_if_eq("report", "true"))]
+        to: Option<jiff::civil::Date>,
+        /// Units to count (repeat the option; default every unit).
+        #[arg(long)]
+        unit: Vec<String>,
+        #[arg(long, value_enum, default_value = "unit")]
+        group_by: ReportGrouping,
+    },
+    /// Write the event log (or part of it) as NDJSON, CSV or Parquet. Personal
+    /// data is left out unless an administrator asks for it.
+    Export {
+        #[arg(long, value_enum, default_value = "ndjson")]
+        format: ExportFormat,
+        /// The file to write (default: standard output).
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+        /// Only streams whose id starts with this (e.g. `case-`).
+        #[arg(long)]
+        stream_prefix: Option<String>,
+        /// Only these event types (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        types: Vec<String>,
+        /// Only events recorded at or after this instant (RFC 3339) or day (UTC+7).
+        #[arg(long, value_parser = parse_instant)]
+        from: Option<jiff::Timestamp>,
+        /// Only events recorded before this instant, or before the end of this day.
+        #[arg(long, value_parser = parse_instant_end)]
+        to: Option<jiff::Timestamp>,
+        /// Include applicants' personal data, decrypted; needs --admin.
+        #[arg(long, requires = "admin")]
+        with_personal_data: bool,
+        /// The administrator asking for personal data; their password is read
+        /// from ONESTOP_ADMIN_PASSWORD.
+        #[arg(long)]
+        admin: Option<String>,
     },
     /// Generate a province-year of traffic through the command layer, and write
     /// the Biểu 06 it should produce (JSON) to --truth.
@@ -113,6 +164,43 @@ async fn main() -> ExitCode {
                 }
             }
         }
+        Command::AsOf {
+            moment,
+            case,
+            report: _,
+            from,
+            to,
+            unit,
+            group_by,
+        } => {
+            let outcome = match (case, from, to) {
+                (Some(case), _, _) => case_as_of(&cli.database_url, &case, moment).await,
+                (None, Some(from), Some(to)) => {
+                    report_as_of(&cli.database_url, moment, from, to, unit, group_by.into()).await
+                }
+                _ => Err("name a case, or a report's --from and --to".into()),
+            };
+            report(outcome)
+        }
+        Command::Export {
+            format,
+            output,
+            stream_prefix,
+            types,
+            from,
+            to,
+            with_personal_data,
+            admin,
+        } => {
+            let filter = EventFilter {
+                stream_prefix,
+                event_types: (!types.is_empty()).then_some(types),
+                recorded_from: from,
+                recorded_before: to,
+            };
+            let admin = admin.filter(|_| with_personal_data);
+            report(export(&cli.database_url, &filter, format.into(), admin, output).await)
+        }
         Command::Simulate {
             cases,
             seed,
@@ -157,6 +245,170 @@ fn report(outcome: Result<(), Failure>) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportGrouping {
+    Field,
+    Procedure,
+    Unit,
+}
+
+impl From<ReportGrouping> for GroupBy {
+    fn from(grouping: ReportGrouping) -> Self {
+        match grouping {
+            ReportGrouping::Field => Self::Field,
+            ReportGrouping::Procedure => Self::Procedure,
+            ReportGrouping::Unit => Self::Unit,
+        }
+    }
+}
+
+async fn case_as_of(url: &str, case: &str, moment: as_of::Moment) -> Result<(), Failure> {
+    let store = open_store(url)?;
+    let case_id = match case.parse::<uuid::Uuid>() {
+        Ok(id) => id,
+        Err(_) => onestop_projections::queries::case_by_code(store.pool(), case)
+            .await?
+            .map(|(id, _)| id)
+            .ok_or_else(|| format!("no case has the code {case}"))?,
+    };
+    let state = as_of::case_as_of(&store, case_id, moment)
+        .await?
+        .ok_or_else(|| format!("case {case_id} did not exist yet at that moment"))?;
+    let view = serde_json::json!({
+        "case_id": case_id,
+        "moment": match moment {
+            as_of::Moment::Instant(at) => serde_json::json!({ "instant": at }),
+            as_of::Moment::Position(p) => serde_json::json!({ "position": p }),
+        },
+        "status_code": state.status_code(),
+        "state": state,
+    });
+    use std::io::Write as _;
+    writeln!(
+        std::io::stdout(),
+        "{}",
+        serde_json::to_string_pretty(&view)?
+    )?;
+    Ok(())
+}
+
+async fn report_as_of(
+    url: &str,
+    moment: as_of::Moment,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+    units: Vec<String>,
+    group_by: GroupBy,
+) -> Result<(), Failure> {
+    let store = open_store(url)?;
+    let units = if units.is_empty() {
+        let catalog = CatalogCache::load(store.clone()).await?;
+        catalog
+            .snapshot()
+            .units
+            .units()
+            .map(|u| u.code.to_string())
+            .collect()
+    } else {
+        units
+    };
+    let question = as_of::ReportQuestion {
+        moment,
+        from,
+        to,
+        units,
+        group_by,
+    };
+    let rows = as_of::report_as_of(&store, &question).await?;
+    let mut out = csv::Writer::from_writer(std::io::stdout());
+    for row in rows {
+        out.serialize(row)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    Ndjson,
+    Csv,
+    Parquet,
+}
+
+impl From<ExportFormat> for onestop_replay::export::Format {
+    fn from(format: ExportFormat) -> Self {
+        match format {
+            ExportFormat::Ndjson => Self::Ndjson,
+            ExportFormat::Csv => Self::Csv,
+            ExportFormat::Parquet => Self::Parquet,
+        }
+    }
+}
+
+/// An RFC 3339 instant, or a day (its start in Vietnam's time).
+fn parse_instant(text: &str) -> Result<jiff::Timestamp, String> {
+    if let Ok(at) = text.parse::<jiff::Timestamp>() {
+        return Ok(at);
+    }
+    text.parse::<jiff::civil::Date>()
+        .map(|day| onestop_domain::calendar::instant(day.at(0, 0, 0, 0)))
+        .map_err(|_| format!("{text:?} is neither an RFC 3339 instant nor a date"))
+}
+
+/// As [`parse_instant`], but a day means its end (the next day's start).
+fn parse_instant_end(text: &str) -> Result<jiff::Timestamp, String> {
+    match text.parse::<jiff::civil::Date>() {
+        Ok(day) => day
+            .tomorrow()
+            .map(|next| onestop_domain::calendar::instant(next.at(0, 0, 0, 0)))
+            .map_err(|e| e.to_string()),
+        Err(_) => parse_instant(text),
+    }
+}
+
+async fn export(
+    url: &str,
+    filter: &EventFilter,
+    format: onestop_replay::export::Format,
+    admin: Option<String>,
+    output: Option<std::path::PathBuf>,
+) -> Result<(), Failure> {
+    use onestop_replay::export::{PersonalData, export, personal_data_for};
+    let store = open_store(url)?;
+    let personal = match admin {
+        Some(username) => {
+            let password = std::env::var("ONESTOP_ADMIN_PASSWORD").unwrap_or_default();
+            personal_data_for(&store, &username, &password).await?
+        }
+        None => PersonalData::Withheld,
+    };
+    let started = std::time::Instant::now();
+    let progress = |rows: u64| eprint!("\rexported {rows} events");
+    let rows = match output {
+        Some(path) => {
+            let file = std::fs::File::create(&path)?;
+            export(&store, filter, format, &personal, file, progress).await?
+        }
+        None => {
+            export(
+                &store,
+                filter,
+                format,
+                &personal,
+                std::io::stdout(),
+                progress,
+            )
+            .await?
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "\rexported {rows} events in {seconds:.1} s ({:.0} rows/s)",
+        rows as f64 / seconds.max(1e-9)
+    );
+    Ok(())
 }
 
 fn parse_read_model(text: &str) -> Result<ReadModel, String> {

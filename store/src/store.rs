@@ -88,6 +88,19 @@ const SELECT_HORIZON: &str = "SELECT tx_id::text::bigint, global_position FROM e
      WHERE tx_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())) \
      ORDER BY tx_id DESC, global_position DESC LIMIT 1";
 
+const SELECT_FILTERED: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM events \
+     WHERE (tx_id, global_position) > (($1::bigint)::text::xid8, $2) \
+       AND tx_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())) \
+       AND ($3::text IS NULL OR starts_with(stream_id, $3)) \
+       AND ($4::text[] IS NULL OR event_type = ANY($4)) \
+       AND ($5::timestamptz IS NULL OR recorded_at >= $5) \
+       AND ($6::timestamptz IS NULL OR recorded_at < $6) \
+     ORDER BY tx_id, global_position LIMIT $7"
+);
+
 const SELECT_LAST: &str = "SELECT tx_id::text::bigint, global_position FROM events \
      ORDER BY tx_id DESC, global_position DESC LIMIT 1";
 
@@ -219,7 +232,8 @@ impl EventStore {
         &self.pool
     }
 
-    pub(crate) fn config(&self) -> &Config {
+    /// How this store connects (to open other connections to the same database).
+    pub fn config(&self) -> &Config {
         &self.config
     }
 
@@ -488,6 +502,34 @@ impl EventStore {
             tx_id: row.try_get(0)?,
             global_position: row.try_get(1)?,
         }))
+    }
+
+    /// Like [`EventStore::read_all`], but only the events `filter` selects (the
+    /// exporter's reads).
+    pub async fn read_filtered(
+        &self,
+        filter: &crate::types::EventFilter,
+        after: Checkpoint,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let client = self.pool.get().await?;
+        let statement = client.prepare_cached(SELECT_FILTERED).await?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = client
+            .query(
+                &statement,
+                &[
+                    &after.tx_id,
+                    &after.global_position,
+                    &filter.stream_prefix,
+                    &filter.event_types,
+                    &filter.recorded_from,
+                    &filter.recorded_before,
+                    &limit,
+                ],
+            )
+            .await?;
+        rows.iter().map(|row| self.event_from_row(row)).collect()
     }
 
     /// The last committed event in global order, whether or not readers may see

@@ -194,6 +194,18 @@ pub struct RecordedEvent {
     pub hash: [u8; 32],
 }
 
+/// Which events an export reads; every field left `None` selects everything.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Streams whose id starts with this, e.g. `case-` or `procedure-`.
+    pub stream_prefix: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    /// Recorded at or after this instant.
+    pub recorded_from: Option<jiff::Timestamp>,
+    /// Recorded before this instant.
+    pub recorded_before: Option<jiff::Timestamp>,
+}
+
 impl RecordedEvent {
     /// Where a reader that has handled this event resumes from.
     pub fn checkpoint(&self) -> Checkpoint {

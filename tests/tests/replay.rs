@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use onestop_commands::cases::CaseService;
 use onestop_commands::catalog::CatalogCache;
-use onestop_commands::clock::SystemClock;
+use onestop_commands::clock::{Clock as _, SystemClock};
 use onestop_commands::metadata::RequestMeta;
 use onestop_commands::registry::NewUser;
 use onestop_commands::registry::RegistryService;
@@ -442,4 +442,230 @@ async fn a_cancelled_rebuild_leaves_the_live_read_models_untouched() {
     .await
     .unwrap();
     assert_same_read_models(&store, "public", "before").await;
+}
+
+#[tokio::test]
+async fn a_case_as_of_a_past_moment_equals_what_the_write_side_folded_then() {
+    use jiff::SignedDuration;
+    use onestop_replay::as_of::{Moment, case_as_of};
+
+    let app = TestApp::spawn().await;
+    let reception = app.token("reception").await;
+    let specialist = app.token("specialist").await;
+    let store = app.store().await;
+    let catalog = CatalogCache::load(store.clone()).await.unwrap();
+    let write_side = CaseService::new(store.clone(), catalog, Arc::new(app.clock.clone()));
+    let before_receipt = app.clock.now() - SignedDuration::from_mins(1);
+
+    let id = app.receive_land_case(&reception).await;
+    let case_id: uuid::Uuid = id.parse().unwrap();
+    // After each command: when it was, where the log stood, and the case as the
+    // write side folded it then.
+    let mut seen = Vec::new();
+    let note = async |app: &TestApp| {
+        let loaded = write_side
+            .load(onestop_domain::ids::CaseId(case_id))
+            .await
+            .unwrap()
+            .unwrap();
+        let position = loaded.events.last().unwrap().0.global_position;
+        (app.clock.now(), position, loaded.state)
+    };
+    seen.push(note(&app).await);
+    let steps: [(&str, &str, serde_json::Value); 4] = [
+        (
+            "transfer",
+            &reception,
+            json!({ "to_unit": onestop_tests::LAND_REGISTRY }),
+        ),
+        ("acknowledge-handover", &specialist, json!({})),
+        (
+            "request-supplement",
+            &specialist,
+            json!({ "reason": "Thiếu bản đồ", "documents": ["Bản đồ"] }),
+        ),
+        (
+            "receive-supplement",
+            &reception,
+            json!({ "documents": ["Bản đồ"] }),
+        ),
+    ];
+    for (action, token, body) in steps {
+        app.clock.advance(SignedDuration::from_hours(5));
+        let response = app
+            .post(token, &format!("/api/v1/cases/{id}/{action}"), &body)
+            .await;
+        assert_eq!(response.status(), 200, "{action}");
+        seen.push(note(&app).await);
+    }
+    // Other cases move on meanwhile; they change nothing of this one.
+    app.receive_land_case(&reception).await;
+
+    assert_eq!(
+        case_as_of(&store, case_id, Moment::Instant(before_receipt))
+            .await
+            .unwrap(),
+        None
+    );
+    for (at, position, state) in &seen {
+        let by_time = case_as_of(&store, case_id, Moment::Instant(*at))
+            .await
+            .unwrap();
+        assert_eq!(by_time.as_ref(), Some(state), "as of {at}");
+        let by_position = case_as_of(&store, case_id, Moment::Position(*position))
+            .await
+            .unwrap();
+        assert_eq!(
+            by_position.as_ref(),
+            Some(state),
+            "as of position {position}"
+        );
+        // Just before, it was the state before.
+        let earlier = case_as_of(
+            &store,
+            case_id,
+            Moment::Instant(*at - SignedDuration::from_mins(1)),
+        )
+        .await
+        .unwrap();
+        assert_ne!(earlier.as_ref(), Some(state));
+    }
+}
+
+#[tokio::test]
+async fn a_report_as_of_the_years_end_equals_the_ground_truth_and_earlier_counts_less() {
+    use onestop_replay::as_of::{Moment, ReportQuestion, report_as_of};
+    let sim = simulated(500, 3).await;
+    let units: Vec<String> = sim.truth.by_unit.iter().map(|r| r.key.clone()).collect();
+    let question = |moment| ReportQuestion {
+        moment,
+        from: sim.truth.from,
+        to: sim.truth.to,
+        units: units.clone(),
+        group_by: GroupBy::Unit,
+    };
+    let year_end = "2025-12-31T23:59:59+07:00".parse().unwrap();
+    let at_end = report_as_of(&sim.store, &question(Moment::Instant(year_end)))
+        .await
+        .unwrap();
+    assert_eq!(at_end, sim.truth.by_unit);
+    let midyear = "2025-06-30T23:59:59+07:00".parse().unwrap();
+    let at_midyear = report_as_of(&sim.store, &question(Moment::Instant(midyear)))
+        .await
+        .unwrap();
+    let (end, mid) = (at_end.last().unwrap(), at_midyear.last().unwrap());
+    assert!(mid.received_total > 0 && mid.received_total < end.received_total);
+    assert!(mid.resolved_total < end.resolved_total);
+}
+
+#[tokio::test]
+async fn exports_withhold_personal_data_unless_an_administrator_asks() {
+    use onestop_replay::export::{ExportError, Format, PersonalData, export, personal_data_for};
+    use onestop_store::EventFilter;
+
+    let sim = simulated(120, 9).await;
+    let received = sim.truth.by_unit.last().unwrap().received_total;
+    let run = async |filter: &EventFilter, format, personal: &PersonalData| {
+        let mut out = Vec::new();
+        let rows = export(&sim.store, filter, format, personal, &mut out, |_| {})
+            .await
+            .unwrap();
+        (rows, out)
+    };
+    let ndjson = |out: &[u8]| -> Vec<serde_json::Value> {
+        std::str::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+
+    // The whole log, three ways, the same rows.
+    let everything = EventFilter::default();
+    let (rows, out) = run(&everything, Format::Ndjson, &PersonalData::Withheld).await;
+    let lines = ndjson(&out);
+    assert_eq!(lines.len() as u64, rows);
+    let (csv_rows, csv_out) = run(&everything, Format::Csv, &PersonalData::Withheld).await;
+    let mut reader = csv::Reader::from_reader(csv_out.as_slice());
+    assert_eq!((csv_rows, reader.records().count() as u64), (rows, rows));
+    let (parquet_rows, parquet_out) =
+        run(&everything, Format::Parquet, &PersonalData::Withheld).await;
+    let parquet = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        bytes::Bytes::from(parquet_out),
+    )
+    .unwrap()
+    .build()
+    .unwrap();
+    let read_back: usize = parquet.map(|batch| batch.unwrap().num_rows()).sum();
+    assert_eq!((parquet_rows, read_back as u64), (rows, rows));
+
+    // Without an administrator: applicants' records withheld, no client addresses.
+    for line in &lines {
+        let applicant = line["stream_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("applicant-");
+        assert_eq!(line["personal_data_withheld"], applicant);
+        assert_eq!(line["payload"].is_null(), applicant);
+        assert!(!line["metadata"].as_str().unwrap().contains("client_ip"));
+    }
+    assert!(!String::from_utf8_lossy(&out).contains("full_name"));
+
+    // Filters: one event type.
+    let receipts = EventFilter {
+        event_types: Some(vec!["CaseReceived".into()]),
+        ..EventFilter::default()
+    };
+    let (count, _) = run(&receipts, Format::Ndjson, &PersonalData::Withheld).await;
+    assert_eq!(count as i64, received);
+
+    // An administrator with the right password gets the applicants decrypted.
+    let catalog = CatalogCache::load(sim.store.clone()).await.unwrap();
+    let registry = RegistryService::new(sim.store.clone(), catalog);
+    let system = Actor {
+        user_id: UserId(uuid::Uuid::nil()),
+        name: "test".into(),
+        role: Role::Admin,
+        units: vec!["000.00.00.H27".parse().unwrap()],
+    };
+    for (username, role) in [("chief", Role::Admin), ("clerk", Role::Reception)] {
+        registry
+            .register_user(
+                &system,
+                NewUser {
+                    username: username.into(),
+                    full_name: username.into(),
+                    role,
+                    units: vec!["000.00.00.H27".parse().unwrap()],
+                    password: "a long enough password".into(),
+                },
+                &RequestMeta::default(),
+            )
+            .await
+            .unwrap();
+    }
+    for (username, password) in [
+        ("chief", "wrong password"),
+        ("clerk", "a long enough password"),
+    ] {
+        assert!(matches!(
+            personal_data_for(&sim.store, username, password).await,
+            Err(ExportError::NotAllowed)
+        ));
+    }
+    let personal = personal_data_for(&sim.store, "chief", "a long enough password")
+        .await
+        .unwrap();
+    let applicants = EventFilter {
+        stream_prefix: Some("applicant-".into()),
+        ..EventFilter::default()
+    };
+    let (count, out) = run(&applicants, Format::Ndjson, &personal).await;
+    assert_eq!(count, 120);
+    for line in ndjson(&out) {
+        let payload: serde_json::Value =
+            serde_json::from_str(line["payload"].as_str().unwrap()).unwrap();
+        assert!(payload["full_name"].as_str().unwrap().contains(' '));
+        assert_eq!(line["personal_data_withheld"], false);
+    }
 }
