@@ -12,13 +12,14 @@
 
 use std::str::FromStr;
 
+use futures_util::TryStreamExt as _;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use onestop_domain::case::{CaseEvent, CaseState, evolve};
 use onestop_projections::ProjectionError;
 use onestop_projections::stats::{GroupBy, ReportRow, StatsBulk, report};
 use onestop_projections::status::case_id_of;
-use onestop_store::{Checkpoint, EventStore, PoolSettings, RecordedEvent, StreamId, build_pool};
+use onestop_store::{EventStore, PoolSettings, RecordedEvent, StreamId, build_pool};
 use uuid::Uuid;
 
 /// The scratch schema of an as-of report.
@@ -131,14 +132,9 @@ pub async fn report_as_of(
     question: &ReportQuestion,
 ) -> Result<Vec<ReportRow>, AsOfError> {
     let mut bulk = StatsBulk::default();
-    let mut after = Checkpoint::START;
-    loop {
-        let events = owner_store.read_all(after, PAGE).await?;
-        let Some(last) = events.last() else {
-            break;
-        };
-        after = last.checkpoint();
-        let full = events.len() == PAGE;
+    let pages = owner_store.pages(PAGE);
+    futures_util::pin_mut!(pages);
+    while let Some(events) = pages.try_next().await? {
         let mut kept = Vec::with_capacity(events.len());
         for event in events {
             if case_id_of(&event.stream_id).is_none() {
@@ -149,9 +145,6 @@ pub async fn report_as_of(
             }
         }
         bulk.absorb(&kept)?;
-        if !full {
-            break;
-        }
     }
     let schema = format!("\"{SCRATCH_SCHEMA}_{}\"", std::process::id());
     let client = owner_store

@@ -9,8 +9,11 @@
 //! - [`as_of`]: a case or a report as it stood at a past moment.
 //! - [`export`]: the log as NDJSON, CSV or Parquet, personal data withheld
 //!   unless an administrator asks.
+//! - [`reports`]: reports defined in a few lines of Rust, replayed from the
+//!   log into a table and CSV (median processing time, supplement rate).
 //! - [`simulate`]: a province-year of traffic and its ground-truth Biểu 06.
 
 pub mod as_of;
 pub mod export;
+pub mod reports;
 pub mod simulate;

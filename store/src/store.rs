@@ -532,6 +532,30 @@ impl EventStore {
         rows.iter().map(|row| self.event_from_row(row)).collect()
     }
 
+    /// The whole log from the start, `page` events at a time, in global order
+    /// (for tools that replay everything: reports, as-of questions). Ends at the
+    /// first page that is not full.
+    pub fn pages(
+        &self,
+        page: usize,
+    ) -> impl futures_util::Stream<Item = Result<Vec<RecordedEvent>, StoreError>> + '_ {
+        futures_util::stream::try_unfold(Some(Checkpoint::START), move |after| async move {
+            let Some(after) = after else {
+                return Ok(None);
+            };
+            let events = self.read_all(after, page).await?;
+            let next = match events.last() {
+                Some(last) if events.len() == page => Some(last.checkpoint()),
+                _ => None,
+            };
+            Ok(if events.is_empty() {
+                None
+            } else {
+                Some((events, next))
+            })
+        })
+    }
+
     /// The last committed event in global order, whether or not readers may see
     /// it yet (an older transaction still running holds the horizon back).
     /// Everything committed so far is at or before it.

@@ -669,3 +669,127 @@ async fn exports_withhold_personal_data_unless_an_administrator_asks() {
         assert_eq!(line["personal_data_withheld"], false);
     }
 }
+
+#[tokio::test]
+async fn reports_defined_as_documented_give_the_expected_numbers_on_a_simulated_year() {
+    use onestop_domain::calendar::{OfficeHours, Schedule, WorkingCalendar, local};
+    use onestop_domain::case::{CaseEvent, CaseState, Outcome, evolve};
+    use onestop_replay::reports::{self, Cell, MedianProcessingTime, Report, SupplementRate};
+    use std::collections::{BTreeMap, HashMap};
+
+    let sim = simulated(600, 21).await;
+    let mut chosen: Vec<Box<dyn Report>> = vec![
+        Box::new(MedianProcessingTime::default()),
+        Box::new(SupplementRate::default()),
+    ];
+    let seen = reports::replay(&sim.store, &mut chosen).await.unwrap();
+    assert!(seen as usize >= sim.truth.events - sim.truth.cases);
+
+    // The same numbers, counted here from each case's final state and its
+    // event types.
+    let mut cases: HashMap<String, (CaseState, i64)> = HashMap::new();
+    let mut after = onestop_store::Checkpoint::START;
+    loop {
+        let events = sim.store.read_all(after, 10_000).await.unwrap();
+        let Some(last) = events.last() else { break };
+        after = last.checkpoint();
+        for e in events.iter().filter(|e| e.stream_id.starts_with("case-")) {
+            let decoded =
+                CaseEvent::decode(&e.event_type, e.schema_version, e.payload.as_str()).unwrap();
+            let entry = cases.entry(e.stream_id.clone()).or_default();
+            entry.0 = evolve(std::mem::take(&mut entry.0), &decoded);
+            entry.1 += i64::from(e.event_type == "SupplementRequested");
+        }
+    }
+    let round = |v: f64| (v * 100.0).round() / 100.0;
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let m = v.len() / 2;
+        if v.len().is_multiple_of(2) {
+            (v[m - 1] + v[m]) / 2.0
+        } else {
+            v[m]
+        }
+    };
+    let mut supplements: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+    let mut times: BTreeMap<(String, String), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    let calendar = WorkingCalendar::vietnam();
+    let hours = OfficeHours::default();
+    let schedule = Schedule::new(&calendar, &hours);
+    for (state, requests) in cases.values() {
+        let (Some(unit), Some(received)) = (&state.receiving_unit, state.received_at) else {
+            continue;
+        };
+        let s = supplements.entry(unit.to_string()).or_default();
+        s.0 += 1;
+        s.1 += i64::from(*requests > 0);
+        s.2 += requests;
+        if let (Some(finished), Some(Outcome::Resolved)) = (state.finished_at, state.outcome) {
+            let t = times
+                .entry((
+                    state.procedure.as_ref().unwrap().code.to_string(),
+                    local(finished).date().strftime("%Y-%m").to_string(),
+                ))
+                .or_default();
+            t.0.push(
+                schedule.working_minutes_between(received, finished) as f64
+                    / hours.minutes_per_day() as f64,
+            );
+            t.1.push(finished.duration_since(received).as_secs_f64() / 86_400.0);
+        }
+    }
+    let expected_supplements: Vec<Vec<Cell>> = supplements
+        .iter()
+        .map(|(unit, (received, asked, requests))| {
+            vec![
+                Cell::from(unit.as_str()),
+                Cell::from(*received),
+                Cell::from(*asked),
+                Cell::from(*requests),
+                Cell::from(round(100.0 * *asked as f64 / *received as f64)),
+            ]
+        })
+        .collect();
+    let expected_times: Vec<Vec<Cell>> = times
+        .into_iter()
+        .map(|((procedure, month), (working, calendar))| {
+            vec![
+                Cell::from(procedure.as_str()),
+                Cell::from(month.as_str()),
+                Cell::from(working.len() as i64),
+                Cell::from(round(median(working))),
+                Cell::from(round(median(calendar))),
+            ]
+        })
+        .collect();
+    assert_eq!(chosen[0].rows(), expected_times);
+    assert_eq!(chosen[1].rows(), expected_supplements);
+    // Something to check: supplements were asked, in every month.
+    assert!(supplements.values().map(|s| s.1).sum::<i64>() > 0);
+    assert!(expected_times.len() >= 12);
+
+    // Written as a table and as CSV.
+    for report in &chosen {
+        let written = reports::write_table(&sim.store, report.as_ref())
+            .await
+            .unwrap();
+        let client = sim.store.pool().get().await.unwrap();
+        let counted: i64 = client
+            .query_one(
+                &format!(
+                    "SELECT count(*) FROM {}.{}",
+                    reports::REPORT_SCHEMA,
+                    reports::table_name(report.as_ref())
+                ),
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(counted as usize, written);
+        let mut csv_out = Vec::new();
+        reports::write_csv(report.as_ref(), &mut csv_out).unwrap();
+        let mut reader = csv::Reader::from_reader(csv_out.as_slice());
+        assert_eq!(reader.records().count(), written);
+    }
+}
