@@ -13,6 +13,10 @@
 //! December are still in progress. The same seed gives the same cases, times and
 //! outcomes (ids included); lookup secrets and encryption keys stay random.
 //!
+//! Volumes are the caller's: a busy Bắc Ninh commune receives about 30,000 files
+//! a half-year, so `--communes 1 --cases 60000` is one such commune's year, and
+//! `--cases 115000` (about a million case events) what the benchmarks use.
+//!
 //! Every case is a script of commands, each with its own time and officer, that
 //! [`CaseService::import`] runs through the real `decide`. Officers are named in
 //! the events' metadata; they are not registered as users (they never log in).
