@@ -660,14 +660,44 @@ async fn exports_withhold_personal_data_unless_an_administrator_asks() {
         stream_prefix: Some("applicant-".into()),
         ..EventFilter::default()
     };
+    // One applicant asks to be forgotten first: their key is destroyed.
+    let forgotten: uuid::Uuid = {
+        let client = sim.store.pool().get().await.unwrap();
+        client
+            .query_one(
+                "SELECT applicant_id FROM applicant_keys ORDER BY applicant_id LIMIT 1",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0)
+    };
+    let vault = onestop_commands::personal::PersonalDataVault::new(sim.store.clone());
+    assert!(
+        vault
+            .erase(onestop_domain::ids::ApplicantId(forgotten), json!({}))
+            .await
+            .unwrap()
+    );
     let (count, out) = run(&applicants, Format::Ndjson, &personal).await;
-    assert_eq!(count, 120);
+    assert_eq!(count, 121, "120 records and one erasure");
+    let mut decrypted = 0;
     for line in ndjson(&out) {
+        let stream = line["stream_id"].as_str().unwrap();
+        if stream.ends_with(&forgotten.to_string()) {
+            assert!(
+                line["payload"].is_null() || line["event_type"] == "ApplicantErased",
+                "{line}"
+            );
+            continue;
+        }
         let payload: serde_json::Value =
             serde_json::from_str(line["payload"].as_str().unwrap()).unwrap();
         assert!(payload["full_name"].as_str().unwrap().contains(' '));
         assert_eq!(line["personal_data_withheld"], false);
+        decrypted += 1;
     }
+    assert_eq!(decrypted, 119);
 }
 
 #[tokio::test]
