@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use deadpool_postgres::{Object, Pool};
 use onestop_store::{Checkpoint, EventStore, RecordedEvent};
 
-use crate::runner::{Projection, ProjectionError, Runner, Step, quoted};
+use crate::runner::{Projection, ProjectionError, Runner, quoted};
 use crate::stats::{self, StatsBulk, StatsProjection};
 use crate::status::{self, StatusBulk, StatusProjection};
 
@@ -494,40 +494,18 @@ async fn catch_up(
     for model in read_models {
         applied += match model {
             ReadModel::Status => {
-                drain(
-                    Runner::new(StatusProjection, store.clone(), 5_000).in_schema(SHADOW_SCHEMA),
-                    applied,
-                    &mut progress,
-                )
-                .await?
+                Runner::new(StatusProjection, store.clone(), 5_000)
+                    .in_schema(SHADOW_SCHEMA)
+                    .catch_up_with(|n| progress(applied + n))
+                    .await?
             }
             ReadModel::Stats => {
-                drain(
-                    Runner::new(StatsProjection, store.clone(), 5_000).in_schema(SHADOW_SCHEMA),
-                    applied,
-                    &mut progress,
-                )
-                .await?
+                Runner::new(StatsProjection, store.clone(), 5_000)
+                    .in_schema(SHADOW_SCHEMA)
+                    .catch_up_with(|n| progress(applied + n))
+                    .await?
             }
         };
     }
     Ok(applied)
-}
-
-async fn drain<P: Projection>(
-    runner: Runner<P>,
-    before: u64,
-    progress: &mut impl FnMut(u64),
-) -> Result<u64, ProjectionError> {
-    let mut applied = 0;
-    loop {
-        match runner.step().await? {
-            Step::Applied(n) => {
-                applied += n as u64;
-                progress(before + applied);
-            }
-            Step::Idle => return Ok(applied),
-            Step::Busy => tokio::time::sleep(Duration::from_millis(20)).await,
-        }
-    }
 }

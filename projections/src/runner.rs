@@ -258,12 +258,24 @@ impl<P: Projection> Runner<P> {
     /// older transaction anywhere in the cluster still holds the horizon back,
     /// it waits for it rather than return with events missing.
     pub async fn catch_up(&self) -> Result<u64, ProjectionError> {
+        self.catch_up_with(|_| {}).await
+    }
+
+    /// [`Runner::catch_up`], calling `progress` with the events applied so far
+    /// after each batch.
+    pub async fn catch_up_with(
+        &self,
+        mut progress: impl FnMut(u64),
+    ) -> Result<u64, ProjectionError> {
         self.register().await?;
         let target = self.store.last_committed().await?;
         let mut total = 0;
         loop {
             match self.step().await? {
-                Step::Applied(n) => total += n as u64,
+                Step::Applied(n) => {
+                    total += n as u64;
+                    progress(total);
+                }
                 Step::Idle => {
                     let at = self.checkpoint().await?;
                     if target.is_none_or(|t| t <= at) {

@@ -17,8 +17,9 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use onestop_domain::case::{CaseEvent, CaseState, evolve};
 use onestop_projections::ProjectionError;
+use onestop_projections::rebuild::ReadModel;
 use onestop_projections::stats::{GroupBy, ReportRow, StatsBulk, report};
-use onestop_projections::status::case_id_of;
+use onestop_projections::status::{case_id_of, decode};
 use onestop_store::{EventStore, PoolSettings, RecordedEvent, StreamId, build_pool};
 use uuid::Uuid;
 
@@ -49,15 +50,35 @@ impl FromStr for Moment {
         if let Ok(at) = text.parse::<Timestamp>() {
             return Ok(Self::Instant(at));
         }
-        let day: Date = text.parse().map_err(|_| {
-            format!("{text:?} is neither a position, an RFC 3339 instant nor a date")
-        })?;
-        let next = day.tomorrow().map_err(|e| e.to_string())?;
-        Ok(Self::Instant(
-            onestop_domain::calendar::instant(next.at(0, 0, 0, 0))
-                - jiff::SignedDuration::from_micros(1),
-        ))
+        // A day means everything done that day: up to the last instant before the next.
+        instant_or_day(text, DayEdge::End)
+            .map(|end| Self::Instant(end - jiff::SignedDuration::from_micros(1)))
+            .map_err(|_| format!("{text:?} is neither a position, an RFC 3339 instant nor a date"))
     }
+}
+
+/// Which edge of a day a bare date stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayEdge {
+    /// The day's first instant (Vietnam's time).
+    Start,
+    /// The next day's first instant: the day's end, exclusive.
+    End,
+}
+
+/// An RFC 3339 instant, or a day in Vietnam's time taken at `edge`.
+pub fn instant_or_day(text: &str, edge: DayEdge) -> Result<Timestamp, String> {
+    if let Ok(at) = text.parse::<Timestamp>() {
+        return Ok(at);
+    }
+    let day: Date = text
+        .parse()
+        .map_err(|_| format!("{text:?} is neither an RFC 3339 instant nor a date"))?;
+    let day = match edge {
+        DayEdge::Start => day,
+        DayEdge::End => day.tomorrow().map_err(|e| e.to_string())?,
+    };
+    Ok(onestop_domain::calendar::instant(day.at(0, 0, 0, 0)))
 }
 
 /// Why an as-of question could not be answered.
@@ -71,18 +92,6 @@ pub enum AsOfError {
     Event { position: i64, reason: String },
     #[error("cannot open a scratch connection: {0}")]
     Pool(String),
-}
-
-fn decode(event: &RecordedEvent) -> Result<CaseEvent, AsOfError> {
-    CaseEvent::decode(
-        &event.event_type,
-        event.schema_version,
-        event.payload.as_str(),
-    )
-    .map_err(|error| AsOfError::Event {
-        position: event.global_position,
-        reason: error.to_string(),
-    })
 }
 
 /// Whether `event` (decoded) had happened by `moment`.
@@ -153,7 +162,7 @@ pub async fn report_as_of(
         .await
         .map_err(ProjectionError::from)?;
     let mut ddl = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};");
-    for table in ["case_facts", "stats_daily", "stats_monthly"] {
+    for table in ReadModel::Stats.tables() {
         ddl.push_str(&format!(
             "CREATE TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL);"
         ));

@@ -408,23 +408,12 @@ impl From<ExportFormat> for onestop_replay::export::Format {
 
 /// An RFC 3339 instant, or a day (its start in Vietnam's time).
 fn parse_instant(text: &str) -> Result<jiff::Timestamp, String> {
-    if let Ok(at) = text.parse::<jiff::Timestamp>() {
-        return Ok(at);
-    }
-    text.parse::<jiff::civil::Date>()
-        .map(|day| onestop_domain::calendar::instant(day.at(0, 0, 0, 0)))
-        .map_err(|_| format!("{text:?} is neither an RFC 3339 instant nor a date"))
+    as_of::instant_or_day(text, as_of::DayEdge::Start)
 }
 
 /// As [`parse_instant`], but a day means its end (the next day's start).
 fn parse_instant_end(text: &str) -> Result<jiff::Timestamp, String> {
-    match text.parse::<jiff::civil::Date>() {
-        Ok(day) => day
-            .tomorrow()
-            .map(|next| onestop_domain::calendar::instant(next.at(0, 0, 0, 0)))
-            .map_err(|e| e.to_string()),
-        Err(_) => parse_instant(text),
-    }
+    as_of::instant_or_day(text, as_of::DayEdge::End)
 }
 
 async fn export(

@@ -167,8 +167,8 @@ pub enum ReportError {
     Database(#[from] tokio_postgres::Error),
     #[error("no database connection")]
     Pool(#[from] deadpool_postgres::PoolError),
-    #[error("event at global position {position} cannot be read: {reason}")]
-    Event { position: i64, reason: String },
+    #[error(transparent)]
+    Event(#[from] onestop_projections::ProjectionError),
 }
 
 /// Replays the whole log into `reports`; returns how many case events they saw.
@@ -185,15 +185,7 @@ pub async fn replay(
             let Some(case_id) = case_id_of(&recorded.stream_id) else {
                 continue;
             };
-            let event = CaseEvent::decode(
-                &recorded.event_type,
-                recorded.schema_version,
-                recorded.payload.as_str(),
-            )
-            .map_err(|error| ReportError::Event {
-                position: recorded.global_position,
-                reason: error.to_string(),
-            })?;
+            let event = onestop_projections::status::decode(recorded)?;
             let before = cases.remove(&case_id).unwrap_or_default();
             let after = evolve(before.clone(), &event);
             let change = CaseChange {

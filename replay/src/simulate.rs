@@ -35,12 +35,12 @@ use onestop_commands::import::{ImportedCase, ScriptedCase, ScriptedStep};
 use onestop_commands::metadata::RequestMeta;
 use onestop_commands::registry::RegistryService;
 use onestop_domain::access::{Actor, Role};
-use onestop_domain::calendar::{OfficeHours, Schedule, WorkingCalendar, instant, local};
+use onestop_domain::calendar::{OfficeHours, Schedule, WorkingCalendar, instant};
 use onestop_domain::case::event::{Proposal, ReturnMethod};
 use onestop_domain::case::{CaseCommand, Outcome};
 use onestop_domain::catalog::{Channel, Field, PauseMode, Procedure, StepUnit, Unit, WorkflowStep};
 use onestop_domain::deadline::{ProcessingTime, Punctuality};
-use onestop_domain::ids::{ApplicantId, CaseId, ProcedureCode, UnitCode, UserId};
+use onestop_domain::ids::{ApplicantId, CaseId, UnitCode, UserId};
 use onestop_domain::personal::Applicant;
 use onestop_projections::stats::{ReportRow, progress_score};
 use rand::{Rng, SeedableRng};
@@ -828,17 +828,4 @@ impl Tally {
         rows.push(row("TOTAL".into(), &total));
         rows
     }
-}
-
-/// The local date an instant falls on (for printing).
-pub fn day_of(at: Timestamp) -> Date {
-    local(at).date()
-}
-
-/// The ids of the simulation's procedures (for reports that name them).
-pub fn procedure_codes(communes: usize) -> Result<Vec<ProcedureCode>, CommandError> {
-    Ok(kinds(communes)?
-        .into_iter()
-        .map(|k| k.procedure.code)
-        .collect())
 }
