@@ -30,6 +30,11 @@ enum Command {
     Migrate,
 }
 
+// The projection runner folds and frees large batches while catching up; the
+// catch-up benchmark runs with mimalloc, and so does the server.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     telemetry::init();

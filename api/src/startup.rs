@@ -13,6 +13,7 @@ use onestop_commands::cases::CaseService;
 use onestop_commands::catalog::CatalogCache;
 use onestop_commands::idempotency::IdempotencyStore;
 use onestop_commands::registry::RegistryService;
+use onestop_projections::runner::CATCH_UP_BATCH;
 use onestop_projections::{Runner, StatsProjection, StatusProjection};
 use onestop_store::{EventStore, PoolSettings, build_pool};
 use utoipa::OpenApi;
@@ -103,9 +104,11 @@ impl Application {
             spawn_idempotency_sweeper(state.idempotency.clone()),
         ];
         if settings.run_projections {
-            let status = Runner::new(StatusProjection, state.store.clone(), 1000);
+            let status = Runner::new(StatusProjection, state.store.clone(), 1000)
+                .catch_up_batches(CATCH_UP_BATCH);
             background.push(tokio::spawn(status.run()));
-            let stats = Runner::new(StatsProjection, state.store.clone(), 1000);
+            let stats = Runner::new(StatsProjection, state.store.clone(), 1000)
+                .catch_up_batches(CATCH_UP_BATCH);
             background.push(tokio::spawn(stats.run()));
         }
         if let Some(push) = &settings.feed_push {

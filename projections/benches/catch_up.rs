@@ -24,6 +24,7 @@ use onestop_domain::deadline::ProcessingTime;
 use onestop_domain::ids::{ApplicantId, CaseCode, UnitCode, UserId};
 use onestop_migrations::APPLICATION_ROLE;
 use onestop_migrations::testing::TestDatabase;
+use onestop_projections::runner::CATCH_UP_BATCH;
 use onestop_projections::stats::{GroupBy, report};
 use onestop_projections::{Runner, StatsProjection, StatusProjection};
 use onestop_store::{
@@ -266,9 +267,11 @@ async fn generate(store: &EventStore, total: usize) -> Duration {
 
 async fn catch_up_all(store: &EventStore) -> (Duration, Duration, Duration) {
     let started = Instant::now();
-    let batch = env("BENCH_BATCH", 50_000);
-    let status = Runner::new(StatusProjection, store.clone(), batch);
-    let stats = Runner::new(StatsProjection, store.clone(), batch);
+    // As the server runs them: small batches when live, growing to this size
+    // while behind.
+    let batch = env("BENCH_BATCH", CATCH_UP_BATCH);
+    let status = Runner::new(StatusProjection, store.clone(), 1_000).catch_up_batches(batch);
+    let stats = Runner::new(StatsProjection, store.clone(), 1_000).catch_up_batches(batch);
     let (a, b) = tokio::join!(
         async {
             status.catch_up().await.unwrap();

@@ -495,12 +495,14 @@ async fn catch_up(
         applied += match model {
             ReadModel::Status => {
                 Runner::new(StatusProjection, store.clone(), 5_000)
+                    .catch_up_batches(crate::runner::CATCH_UP_BATCH)
                     .in_schema(SHADOW_SCHEMA)
                     .catch_up_with(|n| progress(applied + n))
                     .await?
             }
             ReadModel::Stats => {
                 Runner::new(StatsProjection, store.clone(), 5_000)
+                    .catch_up_batches(crate::runner::CATCH_UP_BATCH)
                     .in_schema(SHADOW_SCHEMA)
                     .catch_up_with(|n| progress(applied + n))
                     .await?

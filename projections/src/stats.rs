@@ -72,8 +72,15 @@ fn day(at: Timestamp) -> Date {
 }
 
 impl Projection for StatsProjection {
+    /// Its few events are decoded in the fold.
+    type Prepared = ();
+
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn prepare(&self, _: &[RecordedEvent]) -> Result<(), ProjectionError> {
+        Ok(())
     }
 
     fn tables(&self) -> &'static [&'static str] {
@@ -88,6 +95,7 @@ impl Projection for StatsProjection {
         &self,
         transaction: &Transaction<'_>,
         events: &[RecordedEvent],
+        (): (),
     ) -> Result<(), ProjectionError> {
         let relevant = relevant(events);
         if relevant.is_empty() {

@@ -320,8 +320,14 @@ pub fn decode_state(bytes: &[u8]) -> Result<CaseState, String> {
 }
 
 impl Projection for StatusProjection {
+    type Prepared = Vec<Option<Decoded>>;
+
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn prepare(&self, events: &[RecordedEvent]) -> Result<Self::Prepared, ProjectionError> {
+        decode_batch(events)
     }
 
     fn tables(&self) -> &'static [&'static str] {
@@ -332,11 +338,9 @@ impl Projection for StatusProjection {
         &self,
         transaction: &Transaction<'_>,
         events: &[RecordedEvent],
+        decoded: Self::Prepared,
     ) -> Result<(), ProjectionError> {
-        let mut ids: Vec<Uuid> = events
-            .iter()
-            .filter_map(|e| case_id_of(&e.stream_id))
-            .collect();
+        let mut ids: Vec<Uuid> = decoded.iter().flatten().map(|d| d.case_id).collect();
         if ids.is_empty() {
             return Ok(());
         }
@@ -363,7 +367,7 @@ impl Projection for StatusProjection {
             .await?
             .get(0);
         let mut changes = ChangeRows::default();
-        let touched = fold_batch(&mut cases, events, &mut changes)?;
+        let touched = fold_batch(&mut cases, events, decoded, &mut changes);
         // Cases seen before are updated; new ones are copied in (faster).
         let mut updated = Rows::default();
         let mut fresh = Rows::default();
@@ -390,47 +394,81 @@ impl Projection for StatusProjection {
 /// A case as folded so far, with the time of its last event.
 type Folded = (CaseState, Timestamp);
 
+/// A case event with what its change row takes from the event alone: the part
+/// of the fold that needs no earlier state, done ahead (see [`Projection::prepare`]).
+#[derive(Debug)]
+pub struct Decoded {
+    case_id: Uuid,
+    event: CaseEvent,
+    actor: Option<Uuid>,
+    role: Option<String>,
+    actor_name: Option<String>,
+    action: String,
+}
+
+/// Decodes a batch's case events; `None` in the places of other streams' events.
+fn decode_batch(events: &[RecordedEvent]) -> Result<Vec<Option<Decoded>>, ProjectionError> {
+    events
+        .iter()
+        .map(|event| {
+            let Some(case_id) = case_id_of(&event.stream_id) else {
+                return Ok(None);
+            };
+            let decoded = decode(event)?;
+            let (actor, role, actor_name) = crate::describe::actor_of(event.metadata.as_str());
+            Ok(Some(Decoded {
+                case_id,
+                action: crate::describe::action_vi(&decoded),
+                event: decoded,
+                actor,
+                role,
+                actor_name,
+            }))
+        })
+        .collect()
+}
+
 /// Folds a batch's case events onto `cases` in log order, adding one change row
 /// per event. Returns the cases it touched, each once.
 fn fold_batch(
     cases: &mut HashMap<Uuid, Folded>,
     events: &[RecordedEvent],
+    decoded: Vec<Option<Decoded>>,
     changes: &mut ChangeRows,
-) -> Result<Vec<Uuid>, ProjectionError> {
+) -> Vec<Uuid> {
     let mut touched = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for event in events {
-        let Some(id) = case_id_of(&event.stream_id) else {
+    for (event, decoded) in events.iter().zip(decoded) {
+        let Some(decoded) = decoded else {
             continue;
         };
-        let decoded = decode(event)?;
+        let id = decoded.case_id;
         if seen.insert(id) {
             touched.push(id);
         }
         let (state, last_event_at) = cases
             .entry(id)
             .or_insert_with(|| (CaseState::default(), Timestamp::UNIX_EPOCH));
-        *last_event_at = decoded.at();
+        *last_event_at = decoded.event.at();
         // Where the file was when this was done (where it arrived, for a filing).
         let unit_before = state.current_unit().cloned();
-        *state = evolve(std::mem::take(state), &decoded);
+        *state = evolve(std::mem::take(state), &decoded.event);
         let acting_unit = unit_before
             .or_else(|| state.current_unit().cloned())
             .map(|u| u.to_string())
             .unwrap_or_default();
-        let (actor, role, name) = crate::describe::actor_of(event.metadata.as_str());
         changes.position.push(event.global_position);
         changes.case_id.push(id);
         changes.event_type.push(event.event_type.clone());
-        changes.actor.push(actor);
-        changes.role.push(role);
-        changes.actor_name.push(name);
+        changes.actor.push(decoded.actor);
+        changes.role.push(decoded.role);
+        changes.actor_name.push(decoded.actor_name);
         changes.acting_unit.push(acting_unit);
         changes
             .unit
             .push(state.current_unit().map(ToString::to_string));
         changes.at.push(*last_event_at);
-        changes.action.push(crate::describe::action_vi(&decoded));
+        changes.action.push(decoded.action);
         changes.applicant.push(state.applicant.map(|a| a.0));
         changes
             .code
@@ -447,7 +485,7 @@ fn fold_batch(
         changes.status.push(state.status_code().map(i16::from));
         changes.returned_at.push(state.returned_at);
     }
-    Ok(touched)
+    touched
 }
 
 /// The status view rebuilt in bulk (see [`crate::rebuild`]): every case is
@@ -479,7 +517,8 @@ impl StatusBulk {
         events: &[RecordedEvent],
     ) -> Result<(), ProjectionError> {
         let mut changes = ChangeRows::default();
-        fold_batch(&mut self.cases, events, &mut changes)?;
+        let decoded = decode_batch(events)?;
+        fold_batch(&mut self.cases, events, decoded, &mut changes);
         copy_changes(transaction, self.next_seq, &changes).await?;
         self.next_seq += changes.position.len() as i64;
         Ok(())

@@ -41,12 +41,26 @@ async fn some_history(app: &TestApp, count: usize) -> Vec<String> {
 
 /// The whole status view, row by row, as text.
 async fn dump(app: &TestApp) -> Vec<String> {
+    rows_as_text(
+        app,
+        "SELECT row_to_json(s)::text FROM case_status s ORDER BY case_id",
+    )
+    .await
+}
+
+/// The change rows (audit entries and feed records), in their order, as text.
+async fn dump_changes(app: &TestApp) -> Vec<String> {
+    rows_as_text(
+        app,
+        "SELECT row_to_json(c)::text FROM case_changes c ORDER BY seq",
+    )
+    .await
+}
+
+async fn rows_as_text(app: &TestApp, query: &str) -> Vec<String> {
     let client = app.database.superuser().await.unwrap();
     client
-        .query(
-            "SELECT row_to_json(s)::text FROM case_status s ORDER BY case_id",
-            &[],
-        )
+        .query(query, &[])
         .await
         .unwrap()
         .iter()
@@ -89,6 +103,8 @@ struct Crashing {
 }
 
 impl Projection for Crashing {
+    type Prepared = <StatusProjection as Projection>::Prepared;
+
     fn name(&self) -> &'static str {
         self.inner.name()
     }
@@ -97,12 +113,17 @@ impl Projection for Crashing {
         self.inner.tables()
     }
 
+    fn prepare(&self, events: &[RecordedEvent]) -> Result<Self::Prepared, ProjectionError> {
+        self.inner.prepare(events)
+    }
+
     async fn apply(
         &self,
         tx: &Transaction<'_>,
         events: &[RecordedEvent],
+        prepared: Self::Prepared,
     ) -> Result<(), ProjectionError> {
-        self.inner.apply(tx, events).await?;
+        self.inner.apply(tx, events, prepared).await?;
         if self.batches.fetch_add(1, Ordering::SeqCst) + 1 == self.crash_at {
             tx.batch_execute("SELECT pg_terminate_backend(pg_backend_pid())")
                 .await?;
@@ -178,6 +199,51 @@ async fn two_runners_at_once_give_what_one_gives() {
         .await
         .unwrap();
     assert_eq!(dump(&app).await, both);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn growing_batches_read_ahead_give_what_small_batches_give() {
+    let app = TestApp::spawn_configured(true, false).await;
+    some_history(&app, 12).await;
+
+    // Batches of 2, 4, 8, … up to 16, each read while the one before is
+    // applied; two such runners at once, so read-aheads also go stale when the
+    // other runner moves the checkpoint first.
+    let first = Runner::new(StatusProjection, app.store().await, 2).catch_up_batches(16);
+    let second = Runner::new(StatusProjection, app.store().await, 2).catch_up_batches(16);
+    let (a, b) = tokio::join!(first.catch_up(), second.catch_up());
+    let together = a.unwrap() + b.unwrap();
+    let (applied, total) = events_applied(&app).await;
+    assert_eq!((applied, together as i64), (total, total));
+    let (rows, changes) = (dump(&app).await, dump_changes(&app).await);
+    assert_eq!(changes.len() as i64, count_case_events(&app).await);
+
+    reset(&app).await;
+    app.database
+        .superuser()
+        .await
+        .unwrap()
+        .batch_execute("DELETE FROM case_changes")
+        .await
+        .unwrap();
+    Runner::new(StatusProjection, app.store().await, 1)
+        .catch_up()
+        .await
+        .unwrap();
+    assert_eq!(dump(&app).await, rows);
+    assert_eq!(dump_changes(&app).await, changes);
+}
+
+async fn count_case_events(app: &TestApp) -> i64 {
+    let client = app.database.superuser().await.unwrap();
+    client
+        .query_one(
+            "SELECT count(*) FROM events WHERE stream_id LIKE 'case-%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
 }
 
 #[tokio::test]
