@@ -22,6 +22,9 @@ pub struct Settings {
     pub pool_size: usize,
     /// Longest a request waits for a database connection before a 503.
     pub pool_wait: Duration,
+    /// Longest one SQL statement may run (`statement_timeout`); a request whose
+    /// statement is cancelled gets a 503, and the connection is freed.
+    pub statement_timeout: Duration,
     pub jwt_secret: String,
     pub token_ttl: Duration,
     /// Load the demo province at start-up.
@@ -122,24 +125,14 @@ impl Settings {
                     expected: "a number from 1 to 512",
                 })?,
         };
-        let pool_wait = match var("ONESTOP_DB_POOL_WAIT_MS") {
-            None => Duration::from_secs(5),
-            Some(text) => text
-                .parse::<u64>()
-                .ok()
-                .filter(|ms| *ms > 0)
-                .map(Duration::from_millis)
-                .ok_or(ConfigError::Invalid {
-                    name: "ONESTOP_DB_POOL_WAIT_MS",
-                    value: text,
-                    expected: "a positive number of milliseconds",
-                })?,
-        };
+        let pool_wait = millis("ONESTOP_DB_POOL_WAIT_MS", Duration::from_secs(5))?;
+        let statement_timeout = millis("ONESTOP_DB_STATEMENT_TIMEOUT_MS", Duration::from_secs(30))?;
         Ok(Self {
             database_url,
             bind,
             pool_size,
             pool_wait,
+            statement_timeout,
             jwt_secret,
             token_ttl,
             demo,
@@ -159,5 +152,22 @@ impl Settings {
                 }),
             },
         })
+    }
+}
+
+/// A positive number of milliseconds from the environment variable `name`.
+fn millis(name: &'static str, default: Duration) -> Result<Duration, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(text) => text
+            .parse::<u64>()
+            .ok()
+            .filter(|ms| *ms > 0)
+            .map(Duration::from_millis)
+            .ok_or(ConfigError::Invalid {
+                name,
+                value: text,
+                expected: "a positive number of milliseconds",
+            }),
     }
 }

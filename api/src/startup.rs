@@ -76,7 +76,7 @@ impl Application {
                 max_size: settings.pool_size,
                 role: Some(onestop_migrations::APPLICATION_ROLE.into()),
                 wait_timeout: Some(settings.pool_wait),
-                ..PoolSettings::default()
+                statement_timeout: Some(settings.statement_timeout),
             },
         )?;
         let store = EventStore::new(pool.clone(), db_config);

@@ -38,14 +38,6 @@ pub enum CommandError {
     Infrastructure(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-/// Whether a pool error means "try again shortly" rather than a fault.
-fn pool_unavailable(error: &deadpool_postgres::PoolError) -> bool {
-    matches!(
-        error,
-        deadpool_postgres::PoolError::Timeout(_) | deadpool_postgres::PoolError::Backend(_)
-    )
-}
-
 impl CommandError {
     pub(crate) fn infrastructure(error: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Infrastructure(Box::new(error))
@@ -62,15 +54,8 @@ impl From<StoreError> for CommandError {
                 field: "event",
                 reason: invalid.to_string(),
             },
-            StoreError::Database(onestop_store::DatabaseError::Pool(pool))
-                if pool_unavailable(&pool) =>
-            {
-                Self::Unavailable(Box::new(pool))
-            }
-            StoreError::Database(onestop_store::DatabaseError::Query(query))
-                if query.is_closed() =>
-            {
-                Self::Unavailable(Box::new(query))
+            StoreError::Database(database) if database.is_unavailable() => {
+                Self::Unavailable(Box::new(database))
             }
             other => Self::infrastructure(other),
         }
@@ -79,7 +64,7 @@ impl From<StoreError> for CommandError {
 
 impl From<tokio_postgres::Error> for CommandError {
     fn from(error: tokio_postgres::Error) -> Self {
-        if error.is_closed() {
+        if onestop_store::is_unavailable(&error) {
             Self::Unavailable(Box::new(error))
         } else {
             Self::infrastructure(error)
@@ -89,7 +74,7 @@ impl From<tokio_postgres::Error> for CommandError {
 
 impl From<deadpool_postgres::PoolError> for CommandError {
     fn from(error: deadpool_postgres::PoolError) -> Self {
-        if pool_unavailable(&error) {
+        if onestop_store::pool_unavailable(&error) {
             Self::Unavailable(Box::new(error))
         } else {
             Self::infrastructure(error)

@@ -25,6 +25,48 @@ pub enum DatabaseError {
     Query(#[from] tokio_postgres::Error),
 }
 
+/// Whether a query failed because the database was, for the moment, not there
+/// to answer: the connection closed, the server shutting down or restarting,
+/// out of connections, or a statement cancelled by `statement_timeout`. Such a
+/// request may succeed if retried shortly (HTTP 503 with `Retry-After`), unlike
+/// a failure of the query itself.
+pub fn is_unavailable(error: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    if error.is_closed() {
+        return true;
+    }
+    error.code().is_some_and(|code| {
+        let class = &code.code()[..2];
+        // 08: connection exception; 53: insufficient resources; 57P0x: the
+        // server is shutting down, crashed or starting up.
+        class == "08"
+            || class == "53"
+            || code.code().starts_with("57P0")
+            || *code == SqlState::QUERY_CANCELED
+    })
+}
+
+/// Whether a pool could hand out no connection in time, or could not open one.
+pub fn pool_unavailable(error: &deadpool_postgres::PoolError) -> bool {
+    match error {
+        deadpool_postgres::PoolError::Timeout(_) => true,
+        deadpool_postgres::PoolError::Backend(query) => {
+            is_unavailable(query) || query.as_db_error().is_none()
+        }
+        _ => false,
+    }
+}
+
+impl DatabaseError {
+    /// See [`is_unavailable`].
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Pool(pool) => pool_unavailable(pool),
+            Self::Query(query) => is_unavailable(query),
+        }
+    }
+}
+
 /// Why an operation on the store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -104,6 +104,7 @@ async fn main() {
         bind: "127.0.0.1:0".parse().unwrap(),
         pool_size: 32,
         pool_wait: Duration::from_secs(5),
+        statement_timeout: Duration::from_secs(30),
         jwt_secret: "a benchmark secret that is long enough to sign tokens".into(),
         token_ttl: Duration::from_secs(3600),
         demo: true,

@@ -67,6 +67,7 @@ impl TestApp {
             bind: "127.0.0.1:0".parse().unwrap(),
             pool_size: 16,
             pool_wait: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(30),
             jwt_secret: "a test secret that is long enough to sign tokens".into(),
             token_ttl: Duration::from_secs(3600),
             demo,
@@ -185,6 +186,16 @@ impl TestApp {
             .unwrap()
             .get(0)
     }
+
+    /// Every event in the log.
+    pub async fn count_all_events(&self) -> i64 {
+        let client = self.database.superuser().await.unwrap();
+        client
+            .query_one("SELECT count(*) FROM events", &[])
+            .await
+            .unwrap()
+            .get(0)
+    }
 }
 
 /// A land-change case received in person at the service centre.
@@ -202,4 +213,16 @@ pub fn land_case() -> Value {
         },
         "documents": ["Đơn đăng ký biến động đất đai", "Giấy chứng nhận"]
     })
+}
+
+/// A problem-details response: its status and body (and it must be one).
+pub async fn problem(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert_eq!(content_type, "application/problem+json", "status {status}");
+    (status, response.json().await.unwrap())
 }

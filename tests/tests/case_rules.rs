@@ -6,17 +6,6 @@ use std::collections::BTreeSet;
 use onestop_tests::*;
 use serde_json::{Value, json};
 
-async fn problem(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    assert_eq!(content_type, "application/problem+json", "status {status}");
-    (status, response.json().await.unwrap())
-}
-
 #[tokio::test]
 async fn each_refusal_is_a_409_naming_its_rule() {
     let app = TestApp::spawn().await;

@@ -25,14 +25,19 @@ const READ_YOUR_WRITES: Duration = Duration::from_secs(3);
 
 impl From<ProjectionError> for Problem {
     fn from(error: ProjectionError) -> Self {
+        let unavailable = match &error {
+            ProjectionError::Pool(pool) => onestop_store::pool_unavailable(pool),
+            ProjectionError::Database(query) => onestop_store::is_unavailable(query),
+            ProjectionError::Store(onestop_store::StoreError::Database(database)) => {
+                database.is_unavailable()
+            }
+            _ => false,
+        };
         match &error {
-            ProjectionError::Pool(
-                deadpool_postgres::PoolError::Timeout(_) | deadpool_postgres::PoolError::Backend(_),
-            ) => {
-                tracing::warn!(%error, "no database connection in time");
+            _ if unavailable => {
+                tracing::warn!(error = %onestop_projections::runner::error_chain(&error), "database unavailable");
                 Problem::unavailable()
             }
-            ProjectionError::Database(query) if query.is_closed() => Problem::unavailable(),
             _ => {
                 log_failure(&error);
                 Problem::internal()
