@@ -116,11 +116,19 @@ impl RegistryService {
     ) -> Result<Unit, CommandError> {
         let catalog = self.catalog.snapshot();
         let existing = catalog.unit(&unit.code);
+        // A new unit is created under a unit the administrator reaches; a
+        // known one is changed by an administrator reaching it, and moved only
+        // under a unit they reach too.
         let scope = match (existing, &unit.parent) {
             (None, Some(parent)) => parent,
             _ => &unit.code,
         };
         require_admin_of(actor, scope, &catalog.units)?;
+        if let (Some(existing), Some(parent)) = (existing, &unit.parent)
+            && existing.parent.as_ref() != Some(parent)
+        {
+            require_admin_of(actor, parent, &catalog.units)?;
+        }
         let event = save_unit(existing, unit.clone(), &catalog.units)?;
         self.record(
             format!("unit-{}", unit.code),
@@ -141,14 +149,16 @@ impl RegistryService {
         meta: &RequestMeta,
     ) -> Result<Procedure, CommandError> {
         let catalog = self.catalog.snapshot();
-        for unit in &procedure.handling_units {
+        // The units that handle it now and those that will: an administrator of
+        // one unit cannot take over another's procedure. Fixed steps may name
+        // another agency's unit (liên thông), which the administrator need not
+        // manage.
+        let current = catalog.procedure(&procedure.code);
+        let handling = current.into_iter().flat_map(|p| &p.handling_units);
+        for unit in procedure.handling_units.iter().chain(handling) {
             require_admin_of(actor, unit, &catalog.units)?;
         }
-        let event = publish_procedure(
-            catalog.procedure(&procedure.code),
-            procedure,
-            &catalog.units,
-        )?;
+        let event = publish_procedure(current, procedure, &catalog.units)?;
         let ProcedureEvent::ProcedurePublished { procedure } = &event;
         self.record(
             format!("procedure-{}", procedure.code),
@@ -168,9 +178,9 @@ impl RegistryService {
         arrangement: YearArrangement,
         meta: &RequestMeta,
     ) -> Result<YearArrangement, CommandError> {
-        if actor.role != Role::Admin {
+        if actor.role != Role::Admin || !actor.oversees_everything(&self.catalog.snapshot().units) {
             return Err(CommandError::Forbidden(
-                "only an administrator may change the calendar".into(),
+                "only an administrator of the whole province may change the calendar".into(),
             ));
         }
         let event = arrange_calendar(arrangement)?;

@@ -126,6 +126,19 @@ impl Actor {
             granted == unit || (self.role.covers_subtree() && tree.is_within(unit, granted))
         })
     }
+
+    /// Whether the user oversees the whole tree: an overseeing role granted a
+    /// unit at its top (the province). Province-wide actions — the working
+    /// calendar, erasing an applicant's personal data, reading the whole
+    /// provincial feed as an administrator — need it; an administrator of a
+    /// commune manages only the commune.
+    pub fn oversees_everything(&self, tree: &UnitTree) -> bool {
+        self.role.covers_subtree()
+            && self
+                .units
+                .iter()
+                .any(|granted| tree.get(granted).is_some_and(|u| u.parent.is_none()))
+    }
 }
 
 #[cfg(test)]

@@ -213,6 +213,10 @@ impl<P: Projection> Runner<P> {
 
     /// Applies at most one batch.
     pub async fn step(&self) -> Result<Step, ProjectionError> {
+        // The batch read ahead is waited for before taking a connection: its
+        // read needs one of its own, and a small pool must not be held by a
+        // step waiting on it.
+        let ahead = self.finish_read_ahead().await;
         let mut client = self.pool.get().await?;
         let transaction = client.transaction().await?;
         // A read model can be rebuilt from the log, so its commits need not wait
@@ -249,8 +253,11 @@ impl<P: Projection> Runner<P> {
         // it has read everything relevant, its checkpoint goes to the horizon
         // (taken before the read, so nothing relevant below it was missed).
         let limit = self.next_batch.load(Ordering::Relaxed);
-        let ((events, horizon), prepared) = match self.take_read_ahead(checkpoint, limit).await {
-            Some(ahead) => ahead,
+        let usable = ahead.filter(|(from, batch_limit, ready)| {
+            *from == checkpoint && *batch_limit == limit && ready.0.0.len() == limit
+        });
+        let ((events, horizon), prepared) = match usable {
+            Some((_, _, ready)) => ready,
             None => {
                 let batch = read_batch(
                     &self.store,
@@ -309,20 +316,20 @@ impl<P: Projection> Runner<P> {
         Ok(Step::Applied(events.len()))
     }
 
-    /// The batch read ahead, when it starts at `from` and is what a read now
-    /// would return: a full batch of `limit` events (a shorter one may have
-    /// missed events committed since, so it is read again).
-    async fn take_read_ahead(
+    /// The batch read ahead, if one was started and could be read: where it
+    /// starts, how many events were asked for, and what came back. The step
+    /// uses it only when it starts at the checkpoint and is a full batch (a
+    /// shorter one may have missed events committed since: it is read again).
+    async fn finish_read_ahead(
         &self,
-        from: Checkpoint,
-        limit: usize,
-    ) -> Option<(Batch, Result<P::Prepared, ProjectionError>)> {
+    ) -> Option<(
+        Checkpoint,
+        usize,
+        (Batch, Result<P::Prepared, ProjectionError>),
+    )> {
         let mut ahead = self.read_ahead.lock().ok()?.take()?;
-        if ahead.from != from || ahead.limit != limit {
-            return None;
-        }
         match (&mut ahead.task).await {
-            Ok(Some(ready)) if ready.0.0.len() == limit => Some(ready),
+            Ok(Some(ready)) => Some((ahead.from, ahead.limit, ready)),
             _ => None,
         }
     }

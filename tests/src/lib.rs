@@ -187,6 +187,18 @@ impl TestApp {
             .get(0)
     }
 
+    /// Creates an account (password `demo`) as the demo administrator; returns it.
+    pub async fn create_user(&self, username: &str, role: &str, unit: &str) -> Value {
+        let admin = self.token("admin").await;
+        self.post_json(
+            &admin,
+            "/api/v1/users",
+            &json!({ "username": username, "full_name": "Cán bộ thử nghiệm", "role": role,
+                     "units": [unit], "password": "demo" }),
+        )
+        .await
+    }
+
     /// Every event in the log.
     pub async fn count_all_events(&self) -> i64 {
         let client = self.database.superuser().await.unwrap();

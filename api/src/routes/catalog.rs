@@ -867,6 +867,11 @@ pub async fn erase_applicant(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     require_role(&auth, Role::Admin)?;
+    if !auth.0.oversees_everything(&state.catalog.snapshot().units) {
+        return Err(Problem::forbidden(
+            "only an administrator of the whole province may erase personal data",
+        ));
+    }
     let id = ApplicantId(id.into_inner());
     let meta = meta(&req)?;
     let metadata = meta.to_metadata(
