@@ -199,6 +199,20 @@ impl TestApp {
         .await
     }
 
+    /// The applicant of a case, as its filing event names them.
+    pub async fn applicant_of(&self, case_id: &str) -> String {
+        let client = self.database.superuser().await.unwrap();
+        client
+            .query_one(
+                "SELECT payload::jsonb->>'applicant' FROM events \
+                 WHERE stream_id = $1 AND stream_version = 1",
+                &[&format!("case-{case_id}")],
+            )
+            .await
+            .unwrap()
+            .get(0)
+    }
+
     /// Every event in the log.
     pub async fn count_all_events(&self) -> i64 {
         let client = self.database.superuser().await.unwrap();

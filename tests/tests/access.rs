@@ -252,19 +252,7 @@ async fn world(app: &TestApp) -> World {
         .get_json(&reception, &format!("/api/v1/cases/{case}"))
         .await;
     let other = app.receive_land_case(&reception).await;
-    let applicant: String = app
-        .database
-        .superuser()
-        .await
-        .unwrap()
-        .query_one(
-            "SELECT payload::jsonb->>'applicant' FROM events \
-             WHERE stream_id = $1 AND stream_version = 1",
-            &[&format!("case-{other}")],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let applicant = app.applicant_of(&other).await;
     let account = app.create_user("target.account", "specialist", OWN).await;
     let procedure = app
         .get_json(&admin, &format!("/api/v1/procedures/{LAND_CHANGE}"))

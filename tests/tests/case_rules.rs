@@ -439,17 +439,7 @@ async fn erasing_an_applicant_destroys_their_data_and_keeps_history_verifiable()
     let reception = app.token("reception").await;
     let admin = app.token("admin").await;
     let id = app.receive_land_case(&reception).await;
-    let applicant: uuid::Uuid = {
-        let client = app.database.superuser().await.unwrap();
-        let row = client
-            .query_one(
-                "SELECT payload::jsonb->>'applicant' FROM events WHERE stream_id = $1 AND stream_version = 1",
-                &[&format!("case-{id}")],
-            )
-            .await
-            .unwrap();
-        row.get::<_, String>(0).parse().unwrap()
-    };
+    let applicant: uuid::Uuid = app.applicant_of(&id).await.parse().unwrap();
     // The applicant's name is nowhere in plain text in the log.
     let client = app.database.superuser().await.unwrap();
     let plain: i64 = client

@@ -167,19 +167,7 @@ async fn an_erased_applicant_is_in_no_output_and_every_chain_still_verifies() {
         );
     }
 
-    let applicant: String = app
-        .database
-        .superuser()
-        .await
-        .unwrap()
-        .query_one(
-            "SELECT payload::jsonb->>'applicant' FROM events \
-             WHERE stream_id = $1 AND stream_version = 1",
-            &[&format!("case-{id}")],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let applicant = app.applicant_of(&id).await;
     let erased = app
         .post(
             &admin,
