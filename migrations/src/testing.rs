@@ -119,6 +119,12 @@ impl TestDatabase {
     pub async fn superuser(&self) -> Result<tokio_postgres::Client, MigrationError> {
         Ok(connect(&self.config).await?)
     }
+
+    /// A superuser connection to the maintenance database, for acting on this
+    /// database from outside it (refusing its connections, say).
+    pub async fn maintenance(&self) -> Result<tokio_postgres::Client, MigrationError> {
+        Ok(connect(&self.maintenance).await?)
+    }
 }
 
 impl Drop for TestDatabase {

@@ -46,15 +46,13 @@ pub fn is_unavailable(error: &tokio_postgres::Error) -> bool {
     })
 }
 
-/// Whether a pool could hand out no connection in time, or could not open one.
+/// Whether a pool could hand out no connection in time, or could not open one
+/// (whatever the server said: refusing connections is being unavailable).
 pub fn pool_unavailable(error: &deadpool_postgres::PoolError) -> bool {
-    match error {
-        deadpool_postgres::PoolError::Timeout(_) => true,
-        deadpool_postgres::PoolError::Backend(query) => {
-            is_unavailable(query) || query.as_db_error().is_none()
-        }
-        _ => false,
-    }
+    matches!(
+        error,
+        deadpool_postgres::PoolError::Timeout(_) | deadpool_postgres::PoolError::Backend(_)
+    )
 }
 
 impl DatabaseError {
