@@ -312,6 +312,25 @@ fn field_of(message: &str) -> String {
 
 /// Any path the API does not have: a problem, like every other error.
 pub async fn no_route(req: HttpRequest) -> HttpResponse {
+    // A known path asked with another method: 405, naming the ones it takes.
+    if let Some(allowed) = crate::routes::allowed_methods(req.path()) {
+        let mut response = Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Phương thức không được hỗ trợ",
+        )
+        .detail(format!(
+            "{} takes {}, not {}",
+            req.path(),
+            allowed.join(", "),
+            req.method()
+        ))
+        .error_response();
+        if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
+        return response;
+    }
     Problem::not_found(format!("there is no {} {}", req.method(), req.path())).error_response()
 }
 

@@ -121,7 +121,7 @@ impl Application {
         let state = web::Data::new(state);
         let pool = web::Data::new(pool);
         let server = HttpServer::new(move || {
-            let (app, api) = App::new()
+            let (app, mut api) = App::new()
                 .into_utoipa_app()
                 .openapi(routes::ApiDoc::openapi())
                 .app_data(state.clone())
@@ -135,6 +135,7 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .configure(routes::configure)
                 .split_for_parts();
+            routes::document_common_answers(&mut api);
             app.wrap(from_fn(crate::middleware::observe))
                 .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
                 .default_service(web::to(crate::problem::no_route))

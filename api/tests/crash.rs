@@ -9,7 +9,9 @@
 //! `ONESTOP_CRASH_KILLS=20 ONESTOP_CRASH_RESTART_POSTGRES=1 cargo nextest run -p onestop-api --test crash`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failure
 
-use std::process::{Child, Command, Stdio};
+mod support;
+
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -19,9 +21,8 @@ use onestop_migrations::testing::TestDatabase;
 use onestop_projections::rebuild::{Mode, ReadModel, rebuild};
 use onestop_store::{EventStore, PoolSettings, build_pool};
 use serde_json::{Value, json};
+use support::Server;
 use tokio::sync::Mutex;
-
-const SECRET: &str = "a crash-test secret long enough to sign tokens";
 
 /// The read models' tables, each dumped in a stable order.
 const READ_MODELS: [(&str, &str); 5] = [
@@ -37,70 +38,6 @@ fn setting(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// The server as an operator runs it, on a fixed port across restarts.
-struct Server {
-    url: String,
-    port: u16,
-    database_url: String,
-    child: Option<Child>,
-}
-
-impl Server {
-    fn start(&mut self) {
-        let child = Command::new(env!("CARGO_BIN_EXE_onestop"))
-            .args([
-                "serve",
-                "--demo",
-                "--bind",
-                &format!("127.0.0.1:{}", self.port),
-            ])
-            .env("DATABASE_URL", &self.database_url)
-            .env("ONESTOP_JWT_SECRET", SECRET)
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
-    }
-
-    /// SIGKILL: no shutdown, no flush, connections dropped mid-transaction.
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().unwrap();
-            child.wait().unwrap();
-        }
-    }
-
-    async fn readiness(&self, http: &reqwest::Client) -> Option<(u16, Value)> {
-        let response = http
-            .get(format!("{}/readyz", self.url))
-            .timeout(Duration::from_secs(5))
-            .send()
-            .await
-            .ok()?;
-        let status = response.status().as_u16();
-        Some((status, response.json().await.ok()?))
-    }
-
-    async fn wait_ready(&self, http: &reqwest::Client) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Some((200, _)) = self.readiness(http).await {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the server did not become ready");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
 }
 
 /// A command sent until it has a definite answer: a response other than 503,
@@ -257,32 +194,11 @@ async fn wait_unready(server: &Server, http: &reqwest::Client) {
 async fn killed_and_restarted_under_load_it_loses_nothing_and_doubles_nothing() {
     let kills = setting("ONESTOP_CRASH_KILLS", 3);
     let database = TestDatabase::create().await.unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = Server {
-        url: format!("http://127.0.0.1:{port}"),
-        port,
-        database_url: database.url(),
-        child: None,
-    };
+    let mut server = Server::new(&database);
     let http = reqwest::Client::new();
     server.start();
     server.wait_ready(&http).await;
-    let token: String = http
-        .post(format!("{}/api/v1/auth/token", server.url))
-        .json(&json!({ "username": "reception", "password": "demo" }))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = server.login(&http, "reception").await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let sent = Arc::new(Mutex::new(Vec::new()));

@@ -37,6 +37,28 @@ async fn unknown_paths_are_problem_details_too() {
     );
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["type"], "urn:onestop:problem:not-found");
+
+    // A known path with a method it does not take: 405, naming those it does.
+    for (method, path, allow) in [
+        ("DELETE", "/api/v1/cases", "GET, POST"),
+        (
+            "PATCH",
+            "/api/v1/cases/0191d3b4-1111-7000-8000-000000000000",
+            "GET",
+        ),
+        ("TRACE", "/healthz", "GET"),
+    ] {
+        let response = app
+            .http
+            .request(method.parse().unwrap(), app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 405, "{method} {path}");
+        assert_eq!(response.headers()["allow"], allow, "{method} {path}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["type"], "urn:onestop:problem:method-not-allowed");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -798,7 +798,9 @@ pub async fn create_user(
 /// Change an account: name, role, units, or whether it may log in.
 #[utoipa::path(tag = "users", params(("id" = Uuid, Path)), request_body = UpdateUserDto,
     responses((status = 200, body = UserDto), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The new user name is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[put("/users/{id}")]
 pub async fn update_user(

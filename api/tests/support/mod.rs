@@ -1,0 +1,104 @@
+//! The real `onestop` binary, run as an operator runs it, for tests that kill
+//! it or fuzz it from outside.
+#![allow(dead_code)] // each test file uses its own part
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use onestop_migrations::testing::TestDatabase;
+use serde_json::{Value, json};
+
+pub const SECRET: &str = "a test secret long enough to sign tokens";
+
+/// The server as an operator runs it, on a fixed port across restarts.
+pub struct Server {
+    pub url: String,
+    port: u16,
+    database_url: String,
+    child: Option<Child>,
+}
+
+impl Server {
+    /// On a free port, over `database`; not started yet.
+    pub fn new(database: &TestDatabase) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Self {
+            url: format!("http://127.0.0.1:{port}"),
+            port,
+            database_url: database.url(),
+            child: None,
+        }
+    }
+
+    /// A token for a demo user (password `demo`).
+    pub async fn login(&self, http: &reqwest::Client, username: &str) -> String {
+        let body: Value = http
+            .post(format!("{}/api/v1/auth/token", self.url))
+            .json(&json!({ "username": username, "password": "demo" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub fn start(&mut self) {
+        let child = Command::new(env!("CARGO_BIN_EXE_onestop"))
+            .args([
+                "serve",
+                "--demo",
+                "--bind",
+                &format!("127.0.0.1:{}", self.port),
+            ])
+            .env("DATABASE_URL", &self.database_url)
+            .env("ONESTOP_JWT_SECRET", SECRET)
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+    }
+
+    /// SIGKILL: no shutdown, no flush, connections dropped mid-transaction.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    pub async fn readiness(&self, http: &reqwest::Client) -> Option<(u16, Value)> {
+        let response = http
+            .get(format!("{}/readyz", self.url))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .ok()?;
+        let status = response.status().as_u16();
+        Some((status, response.json().await.ok()?))
+    }
+
+    pub async fn wait_ready(&self, http: &reqwest::Client) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Some((200, _)) = self.readiness(http).await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the server did not become ready");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
