@@ -249,7 +249,10 @@ impl From<CommandError> for Problem {
             )
             .detail(error.to_string()),
             CommandError::Unavailable(cause) => {
-                tracing::warn!(error = %cause, "no database connection in time");
+                tracing::warn!(
+                    error = %onestop_projections::runner::error_chain(cause.as_ref()),
+                    "database unavailable"
+                );
                 Problem::unavailable()
             }
             CommandError::Infrastructure(cause) => {

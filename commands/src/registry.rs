@@ -124,10 +124,22 @@ impl RegistryService {
             _ => &unit.code,
         };
         require_admin_of(actor, scope, &catalog.units)?;
-        if let (Some(existing), Some(parent)) = (existing, &unit.parent)
-            && existing.parent.as_ref() != Some(parent)
+        if let Some(existing) = existing
+            && existing.parent != unit.parent
         {
-            require_admin_of(actor, parent, &catalog.units)?;
+            match &unit.parent {
+                Some(parent) => require_admin_of(actor, parent, &catalog.units)?,
+                // A unit taken out of the tree becomes a top of its own, and
+                // whoever is granted it would oversee "everything": only an
+                // administrator of the whole province may do that.
+                None if !actor.oversees_everything(&catalog.units) => {
+                    return Err(CommandError::Forbidden(
+                        "only an administrator of the whole province may make a unit a top unit"
+                            .into(),
+                    ));
+                }
+                None => {}
+            }
         }
         let event = save_unit(existing, unit.clone(), &catalog.units)?;
         self.record(

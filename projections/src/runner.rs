@@ -276,19 +276,19 @@ impl<P: Projection> Runner<P> {
             (None, Some(horizon)) if horizon > checkpoint => horizon,
             _ => return Ok(Step::Idle),
         };
+        // A batch that cannot be decoded fails here, before anything is read
+        // ahead of it; and after any failure the next try starts small again
+        // (a batch too big for the statement timeout must not be retried as is).
+        self.next_batch.store(self.batch_size, Ordering::Relaxed);
+        let prepared = prepared?;
         let full = events.len() == limit;
-        let grown = if full {
-            (limit * 2).min(self.catch_up_batch)
-        } else {
-            self.batch_size
-        };
-        self.next_batch.store(grown, Ordering::Relaxed);
         if full && self.catch_up_batch > self.batch_size {
+            let grown = (limit * 2).min(self.catch_up_batch);
             self.start_read_ahead(next, grown);
         }
         if !events.is_empty() {
             self.projection
-                .apply(&transaction, &events, prepared?)
+                .apply(&transaction, &events, prepared)
                 .await?;
         }
         let applied = events.len() as i64;
@@ -308,6 +308,11 @@ impl<P: Projection> Runner<P> {
             )
             .await?;
         transaction.commit().await?;
+        if full {
+            // Committed: the next batch may be bigger.
+            self.next_batch
+                .store((limit * 2).min(self.catch_up_batch), Ordering::Relaxed);
+        }
         if events.is_empty() {
             return Ok(Step::Idle);
         }

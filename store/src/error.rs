@@ -37,9 +37,10 @@ pub fn is_unavailable(error: &tokio_postgres::Error) -> bool {
     }
     error.code().is_some_and(|code| {
         let class = &code.code()[..2];
-        // 08: connection exception; 53: insufficient resources; 57P0x: the
-        // server is shutting down, crashed or starting up.
-        class == "08"
+        // 08: connection exception (but a protocol violation is a fault);
+        // 53: insufficient resources; 57P0x: the server is shutting down,
+        // crashed or starting up.
+        (class == "08" && *code != SqlState::PROTOCOL_VIOLATION)
             || class == "53"
             || code.code().starts_with("57P0")
             || *code == SqlState::QUERY_CANCELED

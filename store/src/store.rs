@@ -104,15 +104,28 @@ const SELECT_FILTERED: &str = concat!(
 const SELECT_LAST: &str = "SELECT tx_id::text::bigint, global_position FROM events \
      ORDER BY tx_id DESC, global_position DESC LIMIT 1";
 
-const SELECT_TYPES: &str = concat!(
-    "SELECT ",
-    event_columns!(),
-    " FROM events \
-     WHERE event_type = ANY($1) \
-       AND (tx_id, global_position) > (($2::bigint)::text::xid8, $3) \
-       AND tx_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())) \
-     ORDER BY tx_id, global_position LIMIT $4"
-);
+/// Events of some types after a checkpoint, in log order; `$tail` is appended
+/// to the text (a comment, to keep two uses' cached plans apart).
+macro_rules! select_types {
+    ($($tail:literal)?) => {
+        concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM events \
+             WHERE event_type = ANY($1) \
+               AND (tx_id, global_position) > (($2::bigint)::text::xid8, $3) \
+               AND tx_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())) \
+             ORDER BY tx_id, global_position LIMIT $4"
+            $(, $tail)?
+        )
+    };
+}
+
+const SELECT_TYPES: &str = select_types!();
+
+/// [`SELECT_TYPES`] under another text, so that its cached plan (made with the
+/// settings [`EventStore::scan_types`] sets) is not shared with `read_types`'s.
+const SCAN_TYPES: &str = select_types!(" /* walked in commit order */");
 
 /// How many times an append with [`ExpectedVersion::Any`] retries after losing a race.
 const ANY_VERSION_ATTEMPTS: usize = 8;
@@ -599,10 +612,11 @@ impl EventStore {
         transaction
             .batch_execute(
                 "SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; \
-                 SET LOCAL max_parallel_workers_per_gather = 0",
+                 SET LOCAL max_parallel_workers_per_gather = 0; \
+                 SET LOCAL plan_cache_mode = force_custom_plan",
             )
             .await?;
-        let statement = transaction.prepare_cached(SELECT_TYPES).await?;
+        let statement = transaction.prepare_cached(SCAN_TYPES).await?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = transaction
             .query(

@@ -555,6 +555,9 @@ async fn bad_tokens_are_refused_by_every_endpoint_and_change_nothing() {
     let app = TestApp::spawn().await;
     let world = world(&app).await;
     let admin = app.token("admin").await;
+    // Bad tokens are forged for an active account, so that only what is
+    // wrong with each token can be why it is refused.
+    let active = app.create_user("still.active", "admin", PROVINCE).await;
     let user = app.create_user("soon.disabled", "admin", PROVINCE).await;
     let disabled = app.token("soon.disabled").await;
     let mut update = user.clone();
@@ -573,8 +576,8 @@ async fn bad_tokens_are_refused_by_every_endpoint_and_change_nothing() {
 
     let now = jiff::Timestamp::now().as_second();
     let secret = b"a test secret that is long enough to sign tokens";
-    let valid = forged(&user, secret, now + 600);
-    // The same claims, the signature kept, but the role changed: tampered.
+    let valid = forged(&active, secret, now + 600);
+    // The same claims, the signature kept, but the name changed: tampered.
     let tampered = {
         let parts: Vec<&str> = valid.split('.').collect();
         let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -597,9 +600,9 @@ async fn bad_tokens_are_refused_by_every_endpoint_and_change_nothing() {
         ("disabled account", disabled),
         (
             "wrong signature",
-            forged(&user, b"another secret, not the server's", now + 600),
+            forged(&active, b"another secret, not the server's", now + 600),
         ),
-        ("expired", forged(&user, secret, now - 1)),
+        ("expired", forged(&active, secret, now - 1)),
         ("tampered claims", tampered),
         ("unsigned (alg none)", unsigned),
         ("not a token", "not-a-jwt".to_owned()),
@@ -620,10 +623,18 @@ async fn bad_tokens_are_refused_by_every_endpoint_and_change_nothing() {
                 (endpoint.body)(0),
             )
             .await;
-            let (status, _) = problem(response).await;
-            if status != 401 {
+            let (status, body) = problem(response).await;
+            // Refused for what is wrong with the token, not for something else.
+            let why: &[&str] = match *label {
+                "disabled account" => &["disabled"],
+                // An empty value may reach the server as no token at all.
+                "empty" => &["invalid or has expired", "send a bearer token"],
+                _ => &["invalid or has expired"],
+            };
+            let detail = body["detail"].as_str().unwrap_or_default();
+            if status != 401 || !why.iter().any(|w| detail.contains(w)) {
                 wrong.push(format!(
-                    "{} {} with {label}: {status}",
+                    "{} {} with {label}: {status} {detail}",
                     endpoint.method, endpoint.path
                 ));
             }
@@ -647,9 +658,81 @@ async fn bad_tokens_are_refused_by_every_endpoint_and_change_nothing() {
         before,
         "a refused request wrote something"
     );
-    // The genuine signature is accepted while the account is active: the
-    // forgery helper itself is right.
-    let active = app.create_user("still.active", "admin", PROVINCE).await;
-    let genuine = forged(&active, secret, now + 600);
-    assert_eq!(app.get(&genuine, "/api/v1/units").await.status(), 200);
+    // The same forgery with the server's key, unexpired and untouched, is
+    // accepted: each bad token above differs from a good one in one thing.
+    assert_eq!(app.get(&valid, "/api/v1/units").await.status(), 200);
+}
+
+#[tokio::test]
+async fn administrators_cannot_reach_further_by_moving_units_or_taking_over_procedures() {
+    let app = TestApp::spawn().await;
+    let province = app.token("admin").await;
+    app.create_user("admin.centre", "admin", OWN).await;
+    let centre = app.token("admin.centre").await;
+    let put = async |token: &str, unit: Value| {
+        let path = format!("/api/v1/units/{}", unit["code"].as_str().unwrap());
+        send(&app, token, "PUT", &path, Some(unit)).await.status()
+    };
+    let child = json!({ "code": "000.01.50.H22", "name": "Quầy số 5", "parent": OWN });
+    assert_eq!(
+        send(&app, &centre, "POST", "/api/v1/units", Some(child.clone()))
+            .await
+            .status(),
+        201
+    );
+    // Renamed where it is: allowed. Moved out of reach, or out of the tree
+    // (which would make its administrators overseers of "everything"): not.
+    let mut renamed = child.clone();
+    renamed["name"] = json!("Quầy số 5 (mới)");
+    assert_eq!(put(&centre, renamed.clone()).await, 200);
+    for parent in [json!(OTHER), Value::Null] {
+        let mut moved = renamed.clone();
+        moved["parent"] = parent.clone();
+        assert_eq!(put(&centre, moved).await, 403, "moved under {parent}");
+    }
+    let mut detached = json!({ "code": OWN, "name": "Trung tâm Phục vụ hành chính công tỉnh",
+                               "parent": Value::Null });
+    assert_eq!(put(&centre, detached.clone()).await, 403);
+    // Still not an administrator of the whole province.
+    assert_eq!(
+        send(
+            &app,
+            &centre,
+            "PUT",
+            "/api/v1/calendar/2027",
+            Some(json!({}))
+        )
+        .await
+        .status(),
+        403
+    );
+    // The province's administrator may move it anywhere, even out of the tree.
+    detached["code"] = json!("000.01.50.H22");
+    detached["name"] = json!("Quầy số 5");
+    assert_eq!(put(&province, detached).await, 200);
+
+    // A procedure handled by the land registry cannot be republished by the
+    // centre's administrator with the centre as its handler.
+    let mut land = app
+        .get_json(&province, &format!("/api/v1/procedures/{LAND_CHANGE}"))
+        .await;
+    land["handling_units"] = json!([OWN]);
+    assert_eq!(
+        send(
+            &app,
+            &centre,
+            "POST",
+            "/api/v1/procedures",
+            Some(land.clone())
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        send(&app, &province, "POST", "/api/v1/procedures", Some(land))
+            .await
+            .status(),
+        201
+    );
 }

@@ -53,7 +53,7 @@ async fn page_sizes_are_bounded_on_every_list() {
 #[tokio::test]
 async fn a_statement_past_its_timeout_is_503_and_frees_its_connection() {
     let app = TestApp::spawn_custom(true, |s| {
-        s.statement_timeout = Duration::from_millis(300);
+        s.statement_timeout = Duration::from_secs(1);
         s.pool_size = 2;
         s.run_projections = false;
     })

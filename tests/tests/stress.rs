@@ -1,6 +1,8 @@
 //! Ordering under stress: many writers whose transactions commit late and out
 //! of order, while projections follow the log live in two runners at once;
-//! every event must be seen exactly once.
+//! every event must be seen exactly once. The projections start when half
+//! the events are written, so they also catch up (growing batches, read
+//! ahead) while the writers go on.
 //!
 //! `ONESTOP_STRESS_EVENTS` sets the number of events (default 20,000, the
 //! short run of the default test command); the full run is
@@ -135,7 +137,8 @@ async fn concurrent_late_commits_are_each_projected_exactly_once() {
     let store = EventStore::new(pool.clone(), database.config().clone());
 
     // Two runners of the witness (two server processes) and the status view,
-    // live from the start, growing their batches when behind.
+    // started when half the events are in: they catch up with growing
+    // batches read ahead while the writers go on, then follow live.
     let live = |store: &EventStore| {
         [
             tokio::spawn(
@@ -155,8 +158,6 @@ async fn concurrent_late_commits_are_each_projected_exactly_once() {
             ),
         ]
     };
-    let runners = live(&store);
-
     let started = Instant::now();
     let written = Arc::new(AtomicU64::new(0));
     let quota = total / WRITERS as u64;
@@ -170,6 +171,10 @@ async fn concurrent_late_commits_are_each_projected_exactly_once() {
             tokio::spawn(writer(store.clone(), i, quota, written.clone()))
         })
         .collect();
+    while written.load(Ordering::Relaxed) < total / 2 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let runners = live(&store);
     let mut committed = 0;
     for writer in writers {
         committed += writer.await.unwrap();

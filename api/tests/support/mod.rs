@@ -16,6 +16,8 @@ pub struct Server {
     port: u16,
     database_url: String,
     child: Option<Child>,
+    /// Where every run's errors go, to tell why a start failed.
+    log: std::path::PathBuf,
 }
 
 impl Server {
@@ -31,7 +33,16 @@ impl Server {
             port,
             database_url: database.url(),
             child: None,
+            log: std::env::temp_dir().join(format!("onestop-{}-{port}.log", database.name())),
         }
+    }
+
+    fn log_file(&self) -> std::fs::File {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap()
     }
 
     /// A token for a demo user (password `demo`).
@@ -60,7 +71,7 @@ impl Server {
             .env("ONESTOP_JWT_SECRET", SECRET)
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(self.log_file())
             .spawn()
             .unwrap();
         self.child = Some(child);
@@ -85,11 +96,19 @@ impl Server {
         Some((status, response.json().await.ok()?))
     }
 
-    pub async fn wait_ready(&self, http: &reqwest::Client) {
+    pub async fn wait_ready(&mut self, http: &reqwest::Client) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if let Some((200, _)) = self.readiness(http).await {
                 return;
+            }
+            // A server that could not start (its port taken meanwhile, say)
+            // says why in its log.
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                panic!("the server exited with {status}: {log}");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
