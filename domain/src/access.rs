@@ -182,4 +182,24 @@ mod tests {
             assert!(!actor(role).reaches(&parent, &tree), "{role:?}");
         }
     }
+
+    #[test]
+    fn only_an_overseer_granted_the_top_oversees_everything() {
+        let tree = UnitTree::new([
+            unit("000.00.00.H22", None),
+            unit("000.00.01.H22", Some("000.00.00.H22")),
+        ]);
+        let actor = |role, unit: &str| Actor {
+            user_id: UserId(uuid::Uuid::nil()),
+            name: "x".into(),
+            role,
+            units: vec![unit.parse().unwrap()],
+        };
+        assert!(actor(Role::Admin, "000.00.00.H22").oversees_everything(&tree));
+        assert!(actor(Role::Leader, "000.00.00.H22").oversees_everything(&tree));
+        assert!(!actor(Role::Admin, "000.00.01.H22").oversees_everything(&tree));
+        assert!(!actor(Role::Reception, "000.00.00.H22").oversees_everything(&tree));
+        // A grant naming a unit the tree does not know reaches nothing.
+        assert!(!actor(Role::Admin, "000.00.09.H22").oversees_everything(&tree));
+    }
 }
