@@ -585,7 +585,20 @@ impl EventStore {
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let client = self.pool.get().await?;
-        let statement = client.prepare_cached(SELECT_TYPES).await?;
+        self.query_types(&client, SELECT_TYPES, event_types, after, limit)
+            .await
+    }
+
+    /// Runs one of the typed reads (`sql` takes types, checkpoint and limit).
+    async fn query_types(
+        &self,
+        client: &impl GenericClient,
+        sql: &str,
+        event_types: &[&str],
+        after: Checkpoint,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let statement = client.prepare_cached(sql).await?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = client
             .query(
@@ -616,16 +629,11 @@ impl EventStore {
                  SET LOCAL plan_cache_mode = force_custom_plan",
             )
             .await?;
-        let statement = transaction.prepare_cached(SCAN_TYPES).await?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = transaction
-            .query(
-                &statement,
-                &[&event_types, &after.tx_id, &after.global_position, &limit],
-            )
+        let events = self
+            .query_types(&transaction, SCAN_TYPES, event_types, after, limit)
             .await?;
         transaction.commit().await?;
-        rows.iter().map(|row| self.event_from_row(row)).collect()
+        Ok(events)
     }
 
     fn event_from_row(&self, row: &Row) -> Result<RecordedEvent, StoreError> {

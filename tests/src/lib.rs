@@ -213,6 +213,16 @@ impl TestApp {
             .get(0)
     }
 
+    /// Asks for an applicant's personal data to be erased.
+    pub async fn erase_applicant(&self, token: &str, applicant: &str) -> reqwest::Response {
+        self.post(
+            token,
+            &format!("/api/v1/applicants/{applicant}/erase"),
+            &json!({}),
+        )
+        .await
+    }
+
     /// Every event in the log.
     pub async fn count_all_events(&self) -> i64 {
         let client = self.database.superuser().await.unwrap();

@@ -450,22 +450,12 @@ async fn erasing_an_applicant_destroys_their_data_and_keeps_history_verifiable()
     assert_eq!(plain, 0);
 
     let (status, _) = problem(
-        app.post(
-            &reception,
-            &format!("/api/v1/applicants/{applicant}/erase"),
-            &json!({}),
-        )
-        .await,
+        app.erase_applicant(&reception, &applicant.to_string())
+            .await,
     )
     .await;
     assert_eq!(status, 403);
-    let erased = app
-        .post(
-            &admin,
-            &format!("/api/v1/applicants/{applicant}/erase"),
-            &json!({}),
-        )
-        .await;
+    let erased = app.erase_applicant(&admin, &applicant.to_string()).await;
     assert_eq!(erased.status(), 204);
     let key: Option<Vec<u8>> = client
         .query_one(
@@ -476,14 +466,6 @@ async fn erasing_an_applicant_destroys_their_data_and_keeps_history_verifiable()
         .unwrap()
         .get(0);
     assert!(key.is_none());
-    let (status, _) = problem(
-        app.post(
-            &admin,
-            &format!("/api/v1/applicants/{applicant}/erase"),
-            &json!({}),
-        )
-        .await,
-    )
-    .await;
+    let (status, _) = problem(app.erase_applicant(&admin, &applicant.to_string()).await).await;
     assert_eq!(status, 404);
 }

@@ -168,13 +168,7 @@ async fn an_erased_applicant_is_in_no_output_and_every_chain_still_verifies() {
     }
 
     let applicant = app.applicant_of(&id).await;
-    let erased = app
-        .post(
-            &admin,
-            &format!("/api/v1/applicants/{applicant}/erase"),
-            &json!({}),
-        )
-        .await;
+    let erased = app.erase_applicant(&admin, &applicant).await;
     assert_eq!(erased.status(), 204);
 
     // After: nothing served, exported or replayed shows them.
