@@ -282,8 +282,8 @@ impl<P: Projection> Runner<P> {
         self.next_batch.store(self.batch_size, Ordering::Relaxed);
         let prepared = prepared?;
         let full = events.len() == limit;
+        let grown = (limit * 2).min(self.catch_up_batch);
         if full && self.catch_up_batch > self.batch_size {
-            let grown = (limit * 2).min(self.catch_up_batch);
             self.start_read_ahead(next, grown);
         }
         if !events.is_empty() {
@@ -310,8 +310,7 @@ impl<P: Projection> Runner<P> {
         transaction.commit().await?;
         if full {
             // Committed: the next batch may be bigger.
-            self.next_batch
-                .store((limit * 2).min(self.catch_up_batch), Ordering::Relaxed);
+            self.next_batch.store(grown, Ordering::Relaxed);
         }
         if events.is_empty() {
             return Ok(Step::Idle);
