@@ -320,6 +320,12 @@ async fn replay_in_bulk(
         tokio::sync::mpsc::channel::<Result<Vec<RecordedEvent>, ProjectionError>>(2);
     let reader_store = store.clone();
     let reader = tokio::spawn(async move {
+        // The shadow catch-up would bring in what this misses, but the bulk
+        // replay is the fast path: let it see the whole log.
+        if let Err(error) = reader_store.wait_until_readable().await {
+            let _ = sender.send(Err(error.into())).await;
+            return;
+        }
         let mut after = Checkpoint::START;
         loop {
             let batch = reader_store

@@ -171,6 +171,8 @@ pub async fn export(
     mut progress: impl FnMut(u64),
 ) -> Result<u64, ExportError> {
     let mut sink = Sink::new(format, out)?;
+    // Everything committed before the export starts is in it.
+    store.wait_until_readable().await?;
     let mut after = Checkpoint::START;
     let mut written = 0_u64;
     loop {

@@ -545,9 +545,28 @@ impl EventStore {
         rows.iter().map(|row| self.event_from_row(row)).collect()
     }
 
+    /// Waits until every event committed before the call can be read: readers
+    /// see only events below the oldest transaction still running anywhere in
+    /// the cluster, so a long transaction elsewhere hides newer events for a
+    /// while. A tool that reads the whole log once (and stops at the first page
+    /// that is not full) calls this first, or it would miss the log's end.
+    pub async fn wait_until_readable(&self) -> Result<(), StoreError> {
+        let Some(target) = self.last_committed().await? else {
+            return Ok(());
+        };
+        let mut pause = std::time::Duration::from_millis(2);
+        while self.horizon().await?.is_none_or(|horizon| horizon < target) {
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(std::time::Duration::from_millis(100));
+        }
+        Ok(())
+    }
+
     /// The whole log from the start, `page` events at a time, in global order
-    /// (for tools that replay everything: reports, as-of questions). Ends at the
-    /// first page that is not full.
+    /// (for tools that replay everything: reports, as-of questions): at least
+    /// everything committed before the first page is asked for (see
+    /// [`EventStore::wait_until_readable`]). Ends at the first page that is
+    /// not full.
     pub fn pages(
         &self,
         page: usize,
@@ -556,6 +575,9 @@ impl EventStore {
             let Some(after) = after else {
                 return Ok(None);
             };
+            if after == Checkpoint::START {
+                self.wait_until_readable().await?;
+            }
             let events = self.read_all(after, page).await?;
             let next = match events.last() {
                 Some(last) if events.len() == page => Some(last.checkpoint()),

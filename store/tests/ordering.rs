@@ -228,3 +228,54 @@ async fn read_all_pages_through_the_log_in_order() {
     }
     assert_eq!(seen, expected);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_the_whole_log_waits_for_what_an_open_transaction_hides() {
+    use futures_util::TryStreamExt;
+    let (db, store) = fresh_store().await;
+    let first = event(1);
+    store
+        .append(
+            &stream("case-first"),
+            ExpectedVersion::NoStream,
+            std::slice::from_ref(&first),
+        )
+        .await
+        .unwrap();
+    // A transaction with an id, open anywhere, keeps later commits from readers.
+    let long = db.superuser().await.unwrap();
+    long.batch_execute("BEGIN; SELECT pg_current_xact_id()")
+        .await
+        .unwrap();
+    let second = event(2);
+    store
+        .append(
+            &stream("case-second"),
+            ExpectedVersion::NoStream,
+            std::slice::from_ref(&second),
+        )
+        .await
+        .unwrap();
+
+    let reader = store.clone();
+    let reading = tokio::spawn(async move {
+        let pages: Vec<Vec<onestop_store::RecordedEvent>> =
+            reader.pages(100).try_collect().await.unwrap();
+        pages
+            .concat()
+            .iter()
+            .map(|e| e.event_id)
+            .collect::<Vec<_>>()
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !reading.is_finished(),
+        "read the log without its last commit"
+    );
+    long.batch_execute("COMMIT").await.unwrap();
+    let seen = tokio::time::timeout(Duration::from_secs(30), reading)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(seen, vec![first.event_id, second.event_id]);
+}
