@@ -84,9 +84,11 @@ const SELECT_ALL: &str = concat!(
      ORDER BY tx_id, global_position LIMIT $3"
 );
 
+// The ORDER BY names the table's columns: a bare `tx_id` would name the cast in
+// the select list (PostgreSQL calls it `tx_id` too) and sort the whole log.
 const SELECT_HORIZON: &str = "SELECT tx_id::text::bigint, global_position FROM events \
      WHERE tx_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())) \
-     ORDER BY tx_id DESC, global_position DESC LIMIT 1";
+     ORDER BY events.tx_id DESC, events.global_position DESC LIMIT 1";
 
 const SELECT_FILTERED: &str = concat!(
     "SELECT ",
@@ -102,7 +104,7 @@ const SELECT_FILTERED: &str = concat!(
 );
 
 const SELECT_LAST: &str = "SELECT tx_id::text::bigint, global_position FROM events \
-     ORDER BY tx_id DESC, global_position DESC LIMIT 1";
+     ORDER BY events.tx_id DESC, events.global_position DESC LIMIT 1";
 
 /// Events of some types after a checkpoint, in log order; `$tail` is appended
 /// to the text (a comment, to keep two uses' cached plans apart).
@@ -1020,4 +1022,57 @@ async fn resolve_conflict(
         checkpoint,
         already_written: true,
     })
+}
+
+#[cfg(test)]
+mod plans {
+    #![allow(clippy::expect_used)]
+
+    use onestop_migrations::testing::TestDatabase;
+
+    use super::{SCAN_TYPES, SELECT_ALL, SELECT_HORIZON, SELECT_LAST, SELECT_TYPES};
+
+    /// The reads by log position must walk the commit-order index, not sort the
+    /// log: with sorting forbidden, none of their plans may still have a Sort
+    /// (one that cannot be avoided stays in the plan whatever the settings).
+    #[tokio::test]
+    async fn position_reads_walk_the_commit_order_index() {
+        let database = TestDatabase::create().await.expect("test database");
+        let client = database.superuser().await.expect("superuser");
+        client
+            .batch_execute("SET enable_sort = off; SET max_parallel_workers_per_gather = 0")
+            .await
+            .expect("settings");
+        let checkpoint = "0::bigint, 0::bigint";
+        let types = "ARRAY['CaseReceived']";
+        for (sql, arguments) in [
+            (SELECT_HORIZON, String::new()),
+            (SELECT_LAST, String::new()),
+            (SELECT_ALL, format!("{checkpoint}, 100::bigint")),
+            (SCAN_TYPES, format!("{types}, {checkpoint}, 100::bigint")),
+            (SELECT_TYPES, format!("{types}, {checkpoint}, 100::bigint")),
+        ] {
+            client
+                .batch_execute("DEALLOCATE ALL")
+                .await
+                .expect("deallocate");
+            client
+                .batch_execute(&format!("PREPARE read AS {sql}"))
+                .await
+                .expect("prepare");
+            let execute = if arguments.is_empty() {
+                "EXECUTE read".to_owned()
+            } else {
+                format!("EXECUTE read({arguments})")
+            };
+            let plan: String = client
+                .query(&format!("EXPLAIN {execute}"), &[])
+                .await
+                .expect("explain")
+                .iter()
+                .map(|row| row.get::<_, String>(0) + "\n")
+                .collect();
+            assert!(!plan.contains("Sort"), "{sql}\nsorts:\n{plan}");
+        }
+    }
 }
