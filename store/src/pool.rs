@@ -52,6 +52,10 @@ pub fn build_pool(config: &Config, settings: &PoolSettings) -> Result<Pool, Pool
     if let Some(timeout) = settings.statement_timeout {
         options.push(format!("-c statement_timeout={}", timeout.as_millis()));
     }
+    // Every statement here is short or walks an index; the planner's cost
+    // estimates for a long index walk (a catch-up's batch) would otherwise make
+    // PostgreSQL compile it to machine code first, tens of milliseconds a time.
+    options.push("-c jit=off".to_owned());
     if !options.is_empty() {
         config.options(options.join(" "));
     }

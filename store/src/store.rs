@@ -129,6 +129,24 @@ const SELECT_TYPES: &str = select_types!();
 /// settings [`EventStore::scan_types`] sets) is not shared with `read_types`'s.
 const SCAN_TYPES: &str = select_types!(" /* walked in commit order */");
 
+/// Starts a read-only transaction in which a read in log order walks the
+/// commit-order index, each read planned for its own arguments. For a large
+/// batch the planner would otherwise sort the rest of the log (in parallel,
+/// spilling to disk), which costs more the longer the log grows.
+async fn walk_in_commit_order(
+    client: &mut deadpool_postgres::Object,
+) -> Result<deadpool_postgres::Transaction<'_>, StoreError> {
+    let transaction = client.build_transaction().read_only(true).start().await?;
+    transaction
+        .batch_execute(
+            "SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; \
+             SET LOCAL max_parallel_workers_per_gather = 0; \
+             SET LOCAL plan_cache_mode = force_custom_plan",
+        )
+        .await?;
+    Ok(transaction)
+}
+
 /// How many times an append with [`ExpectedVersion::Any`] retries after losing a race.
 const ANY_VERSION_ATTEMPTS: usize = 8;
 
@@ -485,18 +503,22 @@ impl EventStore {
         after: Checkpoint,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let client = self.pool.get().await?;
-        let statement = client.prepare_cached(SELECT_ALL).await?;
+        let mut client = self.pool.get().await?;
+        let transaction = walk_in_commit_order(&mut client).await?;
+        let statement = transaction.prepare_cached(SELECT_ALL).await?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
             [&after.tx_id, &after.global_position, &limit];
         // Rows are decoded as they stream in, while the server is still sending.
-        let rows = client.query_raw(&statement, params).await?;
-        futures_util::pin_mut!(rows);
-        let mut events = Vec::with_capacity(usize::try_from(limit).unwrap_or(0).min(10_000));
-        while let Some(row) = rows.try_next().await? {
-            events.push(self.event_from_row(&row)?);
+        let rows = transaction.query_raw(&statement, params).await?;
+        let mut events = Vec::with_capacity(usize::try_from(limit).unwrap_or(0).min(100_000));
+        {
+            futures_util::pin_mut!(rows);
+            while let Some(row) = rows.try_next().await? {
+                events.push(self.event_from_row(&row)?);
+            }
         }
+        transaction.commit().await?;
         Ok(events)
     }
 
@@ -527,10 +549,11 @@ impl EventStore {
         after: Checkpoint,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let client = self.pool.get().await?;
-        let statement = client.prepare_cached(SELECT_FILTERED).await?;
+        let mut client = self.pool.get().await?;
+        let transaction = walk_in_commit_order(&mut client).await?;
+        let statement = transaction.prepare_cached(SELECT_FILTERED).await?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = client
+        let rows = transaction
             .query(
                 &statement,
                 &[
@@ -544,6 +567,7 @@ impl EventStore {
                 ],
             )
             .await?;
+        transaction.commit().await?;
         rows.iter().map(|row| self.event_from_row(row)).collect()
     }
 
@@ -644,15 +668,8 @@ impl EventStore {
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let mut client = self.pool.get().await?;
-        let transaction = client.build_transaction().read_only(true).start().await?;
         // The planner would otherwise take the type index and sort.
-        transaction
-            .batch_execute(
-                "SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; \
-                 SET LOCAL max_parallel_workers_per_gather = 0; \
-                 SET LOCAL plan_cache_mode = force_custom_plan",
-            )
-            .await?;
+        let transaction = walk_in_commit_order(&mut client).await?;
         let events = self
             .query_types(&transaction, SCAN_TYPES, event_types, after, limit)
             .await?;
