@@ -43,15 +43,20 @@ pub struct FeedRecord {
     pub last_error: Option<String>,
 }
 
-// Each record with its delivery state, from the attempts that carried it.
-const COLUMNS: &str = "c.seq, c.case_id, c.applicant_id, c.code, c.procedure_code, c.field_code, \
-     c.channel, c.received_at, c.due_at, c.status, c.returned_at, coalesce(c.unit, c.acting_unit), \
+// Each record with its delivery state, from the attempts that carried it. What
+// a case keeps from receipt on (code, procedure, field, channel, applicant) comes
+// from its case row: a record of a change made before the desk received an
+// online filing therefore shows the code the file got at receipt.
+const COLUMNS: &str = "c.seq, c.case_id, s.applicant_id, s.code, nullif(s.procedure_code, ''), \
+     nullif(s.field_code, ''), nullif(s.channel, ''), c.received_at, c.due_at, c.status, c.returned_at, coalesce(c.unit, c.acting_unit), \
      c.actor_name, c.actor_role, c.at, c.action, \
      (SELECT count(*)::int4 FROM feed_attempts a WHERE c.seq BETWEEN a.first_seq AND a.last_seq), \
      (SELECT min(a.attempted_at) FROM feed_attempts a \
        WHERE a.delivered AND c.seq BETWEEN a.first_seq AND a.last_seq), \
      (SELECT a.error FROM feed_attempts a WHERE NOT a.delivered \
        AND c.seq BETWEEN a.first_seq AND a.last_seq ORDER BY a.attempted_at DESC LIMIT 1)";
+
+const RECORDS: &str = "case_changes c LEFT JOIN case_status s ON s.case_id = c.case_id";
 
 fn from_row(row: &tokio_postgres::Row) -> FeedRecord {
     let time = |i: usize| row.get::<_, Option<Timestamp>>(i).map(dvc_time);
@@ -66,7 +71,10 @@ fn from_row(row: &tokio_postgres::Row) -> FeedRecord {
         "MaHoSo": row.get::<_, Option<String>>(3),
         "MaTTHC": row.get::<_, Option<String>>(4),
         "MaLinhVuc": row.get::<_, Option<String>>(5),
-        "KenhThucHien": row.get::<_, Option<i16>>(6),
+        "KenhThucHien": row
+            .get::<_, Option<String>>(6)
+            .and_then(|name| serde_json::from_value::<Channel>(Value::String(name)).ok())
+            .map(channel_code),
         "ChuHoSo": Value::Null,
         "NgayTiepNhan": time(7),
         "NgayHenTra": time(8),
@@ -97,7 +105,7 @@ pub async fn read(pool: &Pool, after: i64, limit: i64) -> Result<Vec<FeedRecord>
     let client = pool.get().await?;
     let statement = client
         .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM case_changes c WHERE c.seq > $1 ORDER BY c.seq LIMIT $2"
+            "SELECT {COLUMNS} FROM {RECORDS} WHERE c.seq > $1 ORDER BY c.seq LIMIT $2"
         ))
         .await?;
     Ok(client
@@ -113,7 +121,7 @@ pub async fn undelivered(pool: &Pool, limit: i64) -> Result<Vec<FeedRecord>, Pro
     let client = pool.get().await?;
     let statement = client
         .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM case_changes c \
+            "SELECT {COLUMNS} FROM {RECORDS} \
              WHERE c.seq > (SELECT delivered_through FROM feed_delivery) ORDER BY c.seq LIMIT $1"
         ))
         .await?;

@@ -36,6 +36,13 @@ pub trait Projection: Send + Sync + 'static {
     /// read-ahead, beside the previous batch's writes, off the critical path.
     fn prepare(&self, events: &[RecordedEvent]) -> Result<Self::Prepared, ProjectionError>;
 
+    /// What the projection keeps from one batch for the next (the rows it just
+    /// wrote, say), so the next batch need not read them back. The runner hands
+    /// it back only while the checkpoint is where this runner's own last commit
+    /// left it; after another runner's batch, a failure or a restart the
+    /// projection gets a fresh default and reads what it needs.
+    type Memory: Default + Send + 'static;
+
     /// Applies a batch inside the runner's transaction. Must be deterministic:
     /// a rebuild applies the same events to the same result.
     fn apply<'a>(
@@ -43,6 +50,7 @@ pub trait Projection: Send + Sync + 'static {
         transaction: &'a Transaction<'_>,
         events: &'a [RecordedEvent],
         prepared: Self::Prepared,
+        memory: &'a mut Self::Memory,
     ) -> impl Future<Output = Result<(), ProjectionError>> + Send + 'a;
 }
 
@@ -88,13 +96,30 @@ pub struct Runner<P: Projection> {
     /// The largest batch while catching up; batches double up to it while
     /// they come back full.
     catch_up_batch: usize,
-    /// The size of the next read.
+    /// The size of the next read; 0 before the first, which is sized by how
+    /// far behind the log the checkpoint is.
     next_batch: Arc<AtomicUsize>,
     /// The next batch, being read while the current one is applied.
     read_ahead: Arc<Mutex<Option<ReadAhead<P::Prepared>>>>,
     /// Where the read model's tables and checkpoint live, when not in the
     /// default schema: a rebuild's shadow copy.
     schema: Option<Arc<str>>,
+    /// The projection's memory and the checkpoint it is valid at.
+    memory: Arc<Mutex<Option<Remembered<P::Memory>>>>,
+}
+
+/// A projection's memory as of a checkpoint this runner committed.
+struct Remembered<M> {
+    at: Checkpoint,
+    memory: M,
+}
+
+impl<M> std::fmt::Debug for Remembered<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remembered")
+            .field("at", &self.at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The largest batch a server's runner reads while catching up: measured best
@@ -166,9 +191,10 @@ impl<P: Projection> Runner<P> {
             pool,
             batch_size,
             catch_up_batch: batch_size,
-            next_batch: Arc::new(AtomicUsize::new(batch_size)),
+            next_batch: Arc::new(AtomicUsize::new(0)),
             read_ahead: Arc::default(),
             schema: None,
+            memory: Arc::default(),
         }
     }
 
@@ -252,7 +278,10 @@ impl<P: Projection> Runner<P> {
         // A projection reading only some types still moves past the others: when
         // it has read everything relevant, its checkpoint goes to the horizon
         // (taken before the read, so nothing relevant below it was missed).
-        let limit = self.next_batch.load(Ordering::Relaxed);
+        let limit = match self.next_batch.load(Ordering::Relaxed) {
+            0 => self.first_batch(checkpoint).await?,
+            limit => limit,
+        };
         let usable = ahead.filter(|(from, batch_limit, ready)| {
             *from == checkpoint && *batch_limit == limit && ready.0.0.len() == limit
         });
@@ -286,9 +315,15 @@ impl<P: Projection> Runner<P> {
         if full && self.catch_up_batch > self.batch_size {
             self.start_read_ahead(next, grown);
         }
+        // Taken out for the step: it comes back only with this step's commit.
+        let remembered = self.memory.lock().ok().and_then(|mut m| m.take());
+        let mut memory = remembered
+            .filter(|r| r.at == checkpoint)
+            .map(|r| r.memory)
+            .unwrap_or_default();
         if !events.is_empty() {
             self.projection
-                .apply(&transaction, &events, prepared)
+                .apply(&transaction, &events, prepared, &mut memory)
                 .await?;
         }
         let applied = events.len() as i64;
@@ -308,6 +343,9 @@ impl<P: Projection> Runner<P> {
             )
             .await?;
         transaction.commit().await?;
+        if let Ok(mut slot) = self.memory.lock() {
+            *slot = Some(Remembered { at: next, memory });
+        }
         if full {
             // Committed: the next batch may be bigger.
             self.next_batch.store(grown, Ordering::Relaxed);
@@ -318,6 +356,26 @@ impl<P: Projection> Runner<P> {
         metrics::counter!("projection_events_applied_total", "projection" => self.projection.name())
             .increment(events.len() as u64);
         Ok(Step::Applied(events.len()))
+    }
+
+    /// The first batch's size: the largest when the log is at least that far
+    /// ahead of the checkpoint (a server starting far behind, a new
+    /// projection), so that a catch-up does not spend its first seconds on small
+    /// batches; the live size otherwise. After a failure batches start small
+    /// again and grow only as they succeed.
+    async fn first_batch(&self, checkpoint: Checkpoint) -> Result<usize, ProjectionError> {
+        if self.catch_up_batch == self.batch_size {
+            return Ok(self.batch_size);
+        }
+        let last = self.store.last_committed().await?;
+        let behind = last.map_or(0, |last| last.global_position - checkpoint.global_position);
+        Ok(
+            if usize::try_from(behind).unwrap_or(0) >= self.catch_up_batch {
+                self.catch_up_batch
+            } else {
+                self.batch_size
+            },
+        )
     }
 
     /// The batch read ahead, if one was started and could be read: where it

@@ -74,6 +74,8 @@ fn day(at: Timestamp) -> Date {
 impl Projection for StatsProjection {
     /// Its few events are decoded in the fold.
     type Prepared = ();
+    /// Its reads are few: nothing kept between batches.
+    type Memory = ();
 
     fn name(&self) -> &'static str {
         NAME
@@ -96,6 +98,7 @@ impl Projection for StatsProjection {
         transaction: &Transaction<'_>,
         events: &[RecordedEvent],
         (): (),
+        (): &mut (),
     ) -> Result<(), ProjectionError> {
         let relevant = relevant(events);
         if relevant.is_empty() {

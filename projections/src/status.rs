@@ -276,11 +276,13 @@ impl Rows {
 }
 
 /// One row per case event: who did what where, and the case as it left it.
+/// What a case keeps from receipt on (code, procedure, field, channel,
+/// applicant) is on its case row, not repeated here.
 #[derive(Default)]
-struct ChangeRows {
+struct ChangeRows<'a> {
     position: Vec<i64>,
     case_id: Vec<Uuid>,
-    event_type: Vec<String>,
+    event_type: Vec<&'a str>,
     actor: Vec<Option<Uuid>>,
     role: Vec<Option<String>>,
     actor_name: Vec<Option<String>>,
@@ -288,15 +290,48 @@ struct ChangeRows {
     unit: Vec<Option<String>>,
     at: Vec<Timestamp>,
     action: Vec<String>,
-    applicant: Vec<Option<Uuid>>,
-    code: Vec<Option<String>>,
-    procedure: Vec<Option<String>>,
-    field: Vec<Option<String>>,
-    channel: Vec<Option<i16>>,
     received_at: Vec<Option<Timestamp>>,
     due_at: Vec<Option<Timestamp>>,
     status: Vec<Option<i16>>,
     returned_at: Vec<Option<Timestamp>>,
+}
+
+impl ChangeRows<'_> {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            position: Vec::with_capacity(n),
+            case_id: Vec::with_capacity(n),
+            event_type: Vec::with_capacity(n),
+            actor: Vec::with_capacity(n),
+            role: Vec::with_capacity(n),
+            actor_name: Vec::with_capacity(n),
+            acting_unit: Vec::with_capacity(n),
+            unit: Vec::with_capacity(n),
+            at: Vec::with_capacity(n),
+            action: Vec::with_capacity(n),
+            received_at: Vec::with_capacity(n),
+            due_at: Vec::with_capacity(n),
+            status: Vec::with_capacity(n),
+            returned_at: Vec::with_capacity(n),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.position.clear();
+        self.case_id.clear();
+        self.event_type.clear();
+        self.actor.clear();
+        self.role.clear();
+        self.actor_name.clear();
+        self.acting_unit.clear();
+        self.unit.clear();
+        self.at.clear();
+        self.action.clear();
+        self.received_at.clear();
+        self.due_at.clear();
+        self.status.clear();
+        self.returned_at.clear();
+    }
 }
 
 /// The format byte before a stored state; a different one means the stored
@@ -319,8 +354,17 @@ pub fn decode_state(bytes: &[u8]) -> Result<CaseState, String> {
     }
 }
 
+/// The cases the status projection's last batch wrote, as folded: a case
+/// usually has events in consecutive batches, and its state need not be read
+/// back from its row then.
+#[derive(Debug, Default)]
+pub struct RecentCases {
+    cases: HashMap<Uuid, Folded>,
+}
+
 impl Projection for StatusProjection {
     type Prepared = Vec<Option<Decoded>>;
+    type Memory = RecentCases;
 
     fn name(&self) -> &'static str {
         NAME
@@ -339,6 +383,7 @@ impl Projection for StatusProjection {
         transaction: &Transaction<'_>,
         events: &[RecordedEvent],
         decoded: Self::Prepared,
+        memory: &mut RecentCases,
     ) -> Result<(), ProjectionError> {
         let mut ids: Vec<Uuid> = decoded.iter().flatten().map(|d| d.case_id).collect();
         if ids.is_empty() {
@@ -346,13 +391,35 @@ impl Projection for StatusProjection {
         }
         ids.sort_unstable();
         ids.dedup();
+        // Case rows are found through their key, whatever the batch's size: a
+        // hash join or a scan with a hashed list would read every case row,
+        // and there are millions of them.
+        transaction
+            .batch_execute(
+                "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; \
+                 SET LOCAL enable_mergejoin = off",
+            )
+            .await?;
+        let mut cases: HashMap<Uuid, Folded> = HashMap::with_capacity(ids.len());
+        // What the last batch wrote is at hand; the rest is read.
+        ids.retain(|id| match memory.cases.remove(id) {
+            Some(folded) => {
+                cases.insert(*id, folded);
+                false
+            }
+            None => true,
+        });
         let statement = transaction
             .prepare_cached(
                 "SELECT case_id, state, last_event_at FROM case_status WHERE case_id = ANY($1)",
             )
             .await?;
-        let mut cases: HashMap<Uuid, Folded> = HashMap::with_capacity(ids.len());
-        for row in transaction.query(&statement, &[&ids]).await? {
+        let stored = if ids.is_empty() {
+            Vec::new()
+        } else {
+            transaction.query(&statement, &[&ids]).await?
+        };
+        for row in stored {
             let id: Uuid = row.get(0);
             let bytes: &[u8] = row.get(1);
             let state = decode_state(bytes).map_err(|e| ProjectionError::Event {
@@ -366,8 +433,9 @@ impl Projection for StatusProjection {
             .query_one("SELECT coalesce(max(seq), 0) + 1 FROM case_changes", &[])
             .await?
             .get(0);
-        let mut changes = ChangeRows::default();
-        let touched = fold_batch(&mut cases, events, decoded, &mut changes);
+        let mut copy = ChangeCopy::open(transaction, first_seq).await?;
+        let touched = fold_and_copy(&mut cases, events, decoded, &mut copy).await?;
+        copy.finish().await?;
         // Cases seen before are updated; new ones are copied in (faster).
         let mut updated = Rows::default();
         let mut fresh = Rows::default();
@@ -386,7 +454,7 @@ impl Projection for StatusProjection {
             transaction.execute(&statement, &updated.params()).await?;
         }
         copy_rows(transaction, &fresh).await?;
-        copy_changes(transaction, first_seq, &changes).await?;
+        memory.cases = cases;
         Ok(())
     }
 }
@@ -428,64 +496,73 @@ fn decode_batch(events: &[RecordedEvent]) -> Result<Vec<Option<Decoded>>, Projec
         .collect()
 }
 
-/// Folds a batch's case events onto `cases` in log order, adding one change row
-/// per event. Returns the cases it touched, each once.
-fn fold_batch(
+/// Events folded between two hand-overs of change rows to the COPY: the server
+/// stores one chunk's rows while the next is folded.
+const CHUNK: usize = 4_096;
+
+/// Folds a batch's case events onto `cases` in log order and streams one change
+/// row per event into `copy`. Returns the cases it touched, each once.
+async fn fold_and_copy(
     cases: &mut HashMap<Uuid, Folded>,
     events: &[RecordedEvent],
     decoded: Vec<Option<Decoded>>,
-    changes: &mut ChangeRows,
-) -> Vec<Uuid> {
+    copy: &mut ChangeCopy,
+) -> Result<Vec<Uuid>, ProjectionError> {
     let mut touched = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for (event, decoded) in events.iter().zip(decoded) {
-        let Some(decoded) = decoded else {
-            continue;
-        };
-        let id = decoded.case_id;
-        if seen.insert(id) {
-            touched.push(id);
+    let mut decoded = decoded.into_iter();
+    let mut changes = ChangeRows::with_capacity(CHUNK.min(events.len()));
+    for chunk in events.chunks(CHUNK) {
+        for (event, decoded) in chunk.iter().zip(decoded.by_ref()) {
+            let Some(decoded) = decoded else {
+                continue;
+            };
+            if seen.insert(decoded.case_id) {
+                touched.push(decoded.case_id);
+            }
+            fold_one(cases, event, decoded, &mut changes);
         }
-        let (state, last_event_at) = cases
-            .entry(id)
-            .or_insert_with(|| (CaseState::default(), Timestamp::UNIX_EPOCH));
-        *last_event_at = decoded.event.at();
-        // Where the file was when this was done (where it arrived, for a filing).
-        let unit_before = state.current_unit().cloned();
-        *state = evolve(std::mem::take(state), &decoded.event);
-        let acting_unit = unit_before
-            .or_else(|| state.current_unit().cloned())
-            .map(|u| u.to_string())
-            .unwrap_or_default();
-        changes.position.push(event.global_position);
-        changes.case_id.push(id);
-        changes.event_type.push(event.event_type.clone());
-        changes.actor.push(decoded.actor);
-        changes.role.push(decoded.role);
-        changes.actor_name.push(decoded.actor_name);
-        changes.acting_unit.push(acting_unit);
-        changes
-            .unit
-            .push(state.current_unit().map(ToString::to_string));
-        changes.at.push(*last_event_at);
-        changes.action.push(decoded.action);
-        changes.applicant.push(state.applicant.map(|a| a.0));
-        changes
-            .code
-            .push(state.code.as_ref().map(ToString::to_string));
-        changes
-            .procedure
-            .push(state.procedure.as_ref().map(|p| p.code.to_string()));
-        changes.field.push(state.field_code.clone());
-        changes
-            .channel
-            .push(state.channel.map(crate::feed::channel_code));
-        changes.received_at.push(state.received_at);
-        changes.due_at.push(state.due_at);
-        changes.status.push(state.status_code().map(i16::from));
-        changes.returned_at.push(state.returned_at);
+        copy.write(&changes).await?;
+        changes.clear();
     }
-    touched
+    Ok(touched)
+}
+
+/// Folds one case event and adds its change row.
+fn fold_one<'a>(
+    cases: &mut HashMap<Uuid, Folded>,
+    event: &'a RecordedEvent,
+    decoded: Decoded,
+    changes: &mut ChangeRows<'a>,
+) {
+    let id = decoded.case_id;
+    let (state, last_event_at) = cases
+        .entry(id)
+        .or_insert_with(|| (CaseState::default(), Timestamp::UNIX_EPOCH));
+    *last_event_at = decoded.event.at();
+    // Where the file was when this was done (where it arrived, for a filing).
+    let unit_before = state.current_unit().cloned();
+    *state = evolve(std::mem::take(state), &decoded.event);
+    let acting_unit = unit_before
+        .or_else(|| state.current_unit().cloned())
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    changes.position.push(event.global_position);
+    changes.case_id.push(id);
+    changes.event_type.push(&event.event_type);
+    changes.actor.push(decoded.actor);
+    changes.role.push(decoded.role);
+    changes.actor_name.push(decoded.actor_name);
+    changes.acting_unit.push(acting_unit);
+    changes
+        .unit
+        .push(state.current_unit().map(ToString::to_string));
+    changes.at.push(*last_event_at);
+    changes.action.push(decoded.action);
+    changes.received_at.push(state.received_at);
+    changes.due_at.push(state.due_at);
+    changes.status.push(state.status_code().map(i16::from));
+    changes.returned_at.push(state.returned_at);
 }
 
 /// The status view rebuilt in bulk (see [`crate::rebuild`]): every case is
@@ -516,11 +593,10 @@ impl StatusBulk {
         transaction: &Transaction<'_>,
         events: &[RecordedEvent],
     ) -> Result<(), ProjectionError> {
-        let mut changes = ChangeRows::default();
         let decoded = decode_batch(events)?;
-        fold_batch(&mut self.cases, events, decoded, &mut changes);
-        copy_changes(transaction, self.next_seq, &changes).await?;
-        self.next_seq += changes.position.len() as i64;
+        let mut copy = ChangeCopy::open(transaction, self.next_seq).await?;
+        fold_and_copy(&mut self.cases, events, decoded, &mut copy).await?;
+        self.next_seq = copy.finish().await?;
         Ok(())
     }
 
@@ -540,79 +616,84 @@ impl StatusBulk {
 }
 
 /// Change rows by binary COPY (per-event rows are most of a replay's writes),
-/// numbered from `first_seq` in log order: one runner writes at a time (it holds
-/// the checkpoint row), so numbers follow the log without gaps, and a rebuild,
-/// whatever its batches, numbers every change as the live projection did.
-async fn copy_changes(
-    transaction: &Transaction<'_>,
-    first_seq: i64,
-    rows: &ChangeRows,
-) -> Result<(), ProjectionError> {
-    use tokio_postgres::binary_copy::BinaryCopyInWriter;
-    use tokio_postgres::types::Type;
-    let sink = transaction
-        .copy_in(
-            "COPY case_changes (seq, global_position, case_id, event_type, actor_id, actor_role, \
-             actor_name, acting_unit, unit, at, action, applicant_id, code, procedure_code, \
-             field_code, channel, received_at, due_at, status, returned_at) FROM STDIN BINARY",
-        )
-        .await?;
-    let writer = BinaryCopyInWriter::new(
-        sink,
-        &[
-            Type::INT8,
-            Type::INT8,
-            Type::UUID,
-            Type::TEXT,
-            Type::UUID,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TIMESTAMPTZ,
-            Type::TEXT,
-            Type::UUID,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::INT2,
-            Type::TIMESTAMPTZ,
-            Type::TIMESTAMPTZ,
-            Type::INT2,
-            Type::TIMESTAMPTZ,
-        ],
-    );
-    futures_util::pin_mut!(writer);
-    for i in 0..rows.position.len() {
-        let seq = first_seq + i as i64;
-        writer
-            .as_mut()
-            .write(&[
-                &seq,
-                &rows.position[i],
-                &rows.case_id[i],
-                &rows.event_type[i],
-                &rows.actor[i],
-                &rows.role[i],
-                &rows.actor_name[i],
-                &rows.acting_unit[i],
-                &rows.unit[i],
-                &rows.at[i],
-                &rows.action[i],
-                &rows.applicant[i],
-                &rows.code[i],
-                &rows.procedure[i],
-                &rows.field[i],
-                &rows.channel[i],
-                &rows.received_at[i],
-                &rows.due_at[i],
-                &rows.status[i],
-                &rows.returned_at[i],
-            ])
+/// numbered in log order from the first number given: one runner writes at a
+/// time (it holds the checkpoint row), so numbers follow the log without gaps,
+/// and a rebuild, whatever its batches, numbers every change as the live
+/// projection did.
+struct ChangeCopy {
+    writer: std::pin::Pin<Box<tokio_postgres::binary_copy::BinaryCopyInWriter>>,
+    next_seq: i64,
+}
+
+impl ChangeCopy {
+    async fn open(transaction: &Transaction<'_>, next_seq: i64) -> Result<Self, ProjectionError> {
+        use tokio_postgres::binary_copy::BinaryCopyInWriter;
+        use tokio_postgres::types::Type;
+        let sink = transaction
+            .copy_in(
+                "COPY case_changes (seq, global_position, case_id, event_type, actor_id, \
+                 actor_role, actor_name, acting_unit, unit, at, action, received_at, due_at, \
+                 status, returned_at) FROM STDIN BINARY",
+            )
             .await?;
+        let writer = BinaryCopyInWriter::new(
+            sink,
+            &[
+                Type::INT8,
+                Type::INT8,
+                Type::UUID,
+                Type::TEXT,
+                Type::UUID,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TIMESTAMPTZ,
+                Type::TEXT,
+                Type::TIMESTAMPTZ,
+                Type::TIMESTAMPTZ,
+                Type::INT2,
+                Type::TIMESTAMPTZ,
+            ],
+        );
+        Ok(Self {
+            writer: Box::pin(writer),
+            next_seq,
+        })
     }
-    writer.finish().await?;
-    Ok(())
+
+    async fn write(&mut self, rows: &ChangeRows<'_>) -> Result<(), ProjectionError> {
+        for i in 0..rows.position.len() {
+            self.writer
+                .as_mut()
+                .write(&[
+                    &self.next_seq,
+                    &rows.position[i],
+                    &rows.case_id[i],
+                    &rows.event_type[i],
+                    &rows.actor[i],
+                    &rows.role[i],
+                    &rows.actor_name[i],
+                    &rows.acting_unit[i],
+                    &rows.unit[i],
+                    &rows.at[i],
+                    &rows.action[i],
+                    &rows.received_at[i],
+                    &rows.due_at[i],
+                    &rows.status[i],
+                    &rows.returned_at[i],
+                ])
+                .await?;
+            self.next_seq += 1;
+        }
+        Ok(())
+    }
+
+    /// Ends the COPY; returns the number the next change row takes.
+    async fn finish(mut self) -> Result<i64, ProjectionError> {
+        self.writer.as_mut().finish().await?;
+        Ok(self.next_seq)
+    }
 }
 
 /// New case rows by binary COPY.

@@ -67,8 +67,10 @@ async fn every_feed_record_is_delivered_through_failures_and_retries_keep_their_
     })
     .await;
     let reception = app.token("reception").await;
+    let mut ids = Vec::new();
     for _ in 0..3 {
         let id = app.receive_land_case(&reception).await;
+        ids.push(id.clone());
         app.post(
             &reception,
             &format!("/api/v1/cases/{id}/transfer"),
@@ -150,6 +152,17 @@ async fn every_feed_record_is_delivered_through_failures_and_retries_keep_their_
             .any(|i| i["delivery"]["attempts"].as_i64().unwrap() > 1)
     );
     let first = &items[0]["record"];
+    let case: Value = app
+        .get(&reception, &format!("/api/v1/cases/{}", ids[0]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["MaHoSo"], case["code"]);
+    assert!(first["MaHoSo"].is_string());
+    assert_eq!(first["MaLinhVuc"], case["field_code"]);
+    assert!(first["MaLinhVuc"].is_string());
+    assert_eq!(first["KenhThucHien"], 1, "in person");
     assert_eq!(first["TrangThaiHoSo"], 2);
     assert_eq!(first["MaTTHC"], LAND_CHANGE);
     assert_eq!(first["ChuHoSo"], "N***** V** A*");

@@ -104,6 +104,7 @@ struct Crashing {
 
 impl Projection for Crashing {
     type Prepared = <StatusProjection as Projection>::Prepared;
+    type Memory = <StatusProjection as Projection>::Memory;
 
     fn name(&self) -> &'static str {
         self.inner.name()
@@ -122,8 +123,9 @@ impl Projection for Crashing {
         tx: &Transaction<'_>,
         events: &[RecordedEvent],
         prepared: Self::Prepared,
+        memory: &mut Self::Memory,
     ) -> Result<(), ProjectionError> {
-        self.inner.apply(tx, events, prepared).await?;
+        self.inner.apply(tx, events, prepared, memory).await?;
         if self.batches.fetch_add(1, Ordering::SeqCst) + 1 == self.crash_at {
             tx.batch_execute("SELECT pg_terminate_backend(pg_backend_pid())")
                 .await?;

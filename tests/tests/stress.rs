@@ -34,6 +34,7 @@ struct Witness;
 
 impl Projection for Witness {
     type Prepared = ();
+    type Memory = ();
 
     fn name(&self) -> &'static str {
         "stress_witness"
@@ -52,6 +53,7 @@ impl Projection for Witness {
         transaction: &Transaction<'_>,
         events: &[RecordedEvent],
         (): (),
+        (): &mut (),
     ) -> Result<(), ProjectionError> {
         let positions: Vec<i64> = events.iter().map(|e| e.global_position).collect();
         transaction
