@@ -436,23 +436,31 @@ impl Projection for StatusProjection {
         let mut copy = ChangeCopy::open(transaction, first_seq).await?;
         let touched = fold_and_copy(&mut cases, events, decoded, &mut copy).await?;
         copy.finish().await?;
-        // Cases seen before are updated; new ones are copied in (faster).
-        let mut updated = Rows::default();
-        let mut fresh = Rows::default();
-        for id in touched {
-            if let Some((state, last_event_at)) = cases.get(&id) {
-                let rows = if known.contains(&id) {
-                    &mut updated
-                } else {
-                    &mut fresh
-                };
-                rows.push(id, state, *last_event_at);
+        // Cases seen before are updated; new ones are copied in (faster). The
+        // new rows are built while the server runs the update.
+        let (known_ids, fresh_ids): (Vec<Uuid>, Vec<Uuid>) =
+            touched.into_iter().partition(|id| known.contains(id));
+        let rows_of = |ids: &[Uuid]| {
+            let mut rows = Rows::default();
+            for id in ids {
+                if let Some((state, last_event_at)) = cases.get(id) {
+                    rows.push(*id, state, *last_event_at);
+                }
             }
-        }
-        if !updated.case_id.is_empty() {
+            rows
+        };
+        let updated = rows_of(&known_ids);
+        let fresh = if updated.case_id.is_empty() {
+            rows_of(&fresh_ids)
+        } else {
             let statement = transaction.prepare_cached(UPDATE).await?;
-            transaction.execute(&statement, &updated.params()).await?;
-        }
+            let params = updated.params();
+            let (done, fresh) = tokio::join!(transaction.execute(&statement, &params), async {
+                rows_of(&fresh_ids)
+            });
+            done?;
+            fresh
+        };
         copy_rows(transaction, &fresh).await?;
         memory.cases = cases;
         Ok(())
