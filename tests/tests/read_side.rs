@@ -76,6 +76,16 @@ async fn reset(app: &TestApp) {
         .unwrap();
 }
 
+/// [`reset`], and the change rows go too.
+async fn reset_with_changes(app: &TestApp) {
+    reset(app).await;
+    let client = app.database.superuser().await.unwrap();
+    client
+        .batch_execute("DELETE FROM case_changes")
+        .await
+        .unwrap();
+}
+
 async fn events_applied(app: &TestApp) -> (i64, i64) {
     let client = app.database.superuser().await.unwrap();
     let applied: i64 = client
@@ -175,14 +185,7 @@ async fn a_runner_killed_mid_batch_leaves_what_a_fresh_rebuild_gives() {
     let (applied, total) = events_applied(&app).await;
     assert_eq!(applied, total, "every event applied exactly once");
 
-    reset(&app).await;
-    app.database
-        .superuser()
-        .await
-        .unwrap()
-        .batch_execute("DELETE FROM case_changes")
-        .await
-        .unwrap();
+    reset_with_changes(&app).await;
     Runner::new(StatusProjection, store, 1000)
         .catch_up()
         .await
@@ -228,14 +231,7 @@ async fn growing_batches_read_ahead_give_what_small_batches_give() {
     let (rows, changes) = (dump(&app).await, dump_changes(&app).await);
     assert_eq!(changes.len() as i64, count_case_events(&app).await);
 
-    reset(&app).await;
-    app.database
-        .superuser()
-        .await
-        .unwrap()
-        .batch_execute("DELETE FROM case_changes")
-        .await
-        .unwrap();
+    reset_with_changes(&app).await;
     Runner::new(StatusProjection, app.store().await, 1)
         .catch_up()
         .await
