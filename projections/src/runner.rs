@@ -279,7 +279,12 @@ impl<P: Projection> Runner<P> {
         // it has read everything relevant, its checkpoint goes to the horizon
         // (taken before the read, so nothing relevant below it was missed).
         let limit = match self.next_batch.load(Ordering::Relaxed) {
-            0 => self.first_batch(checkpoint).await?,
+            0 => {
+                // Decided once: an idle runner does not ask again at every poll.
+                let first = self.first_batch(checkpoint).await?;
+                self.next_batch.store(first, Ordering::Relaxed);
+                first
+            }
             limit => limit,
         };
         let usable = ahead.filter(|(from, batch_limit, ready)| {
