@@ -16,7 +16,7 @@ use onestop_api::config::Settings;
 use onestop_api::startup::Application;
 use onestop_commands::clock::SystemClock;
 use onestop_migrations::testing::TestDatabase;
-use onestop_tests::{LAND_REGISTRY, land_case};
+use onestop_tests::{LAND_REGISTRY, land_case, login_at};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
@@ -66,16 +66,7 @@ fn lifecycle(tokens: &Tokens, step: usize) -> (&str, &'static str, Value) {
 const STEPS: usize = 8;
 
 async fn login(http: &reqwest::Client, base: &str, username: &str) -> String {
-    let body: Value = http
-        .post(format!("{base}/api/v1/auth/token"))
-        .json(&json!({ "username": username, "password": "demo" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["access_token"].as_str().unwrap().to_owned()
+    login_at(http, base, username, "demo").await.unwrap()
 }
 
 fn report(name: &str, histogram: &Histogram<u64>, completed: u64, errors: u64, elapsed: Duration) {

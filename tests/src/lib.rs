@@ -102,18 +102,7 @@ impl TestApp {
         username: &str,
         password: &str,
     ) -> Result<String, reqwest::StatusCode> {
-        let response = self
-            .http
-            .post(self.url("/api/v1/auth/token"))
-            .json(&json!({ "username": username, "password": password }))
-            .send()
-            .await
-            .unwrap();
-        if !response.status().is_success() {
-            return Err(response.status());
-        }
-        let body: Value = response.json().await.unwrap();
-        Ok(body["access_token"].as_str().unwrap().to_owned())
+        login_at(&self.http, &self.address, username, password).await
     }
 
     pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {
@@ -261,4 +250,25 @@ pub async fn problem(response: reqwest::Response) -> (u16, Value) {
         .unwrap_or_default();
     assert_eq!(content_type, "application/problem+json", "status {status}");
     (status, response.json().await.unwrap())
+}
+
+/// Logs in at the server at `base` (`http://host:port`); the bearer token, or
+/// the status of a refused login.
+pub async fn login_at(
+    http: &reqwest::Client,
+    base: &str,
+    username: &str,
+    password: &str,
+) -> Result<String, reqwest::StatusCode> {
+    let response = http
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    if !response.status().is_success() {
+        return Err(response.status());
+    }
+    let body: Value = response.json().await.unwrap();
+    Ok(body["access_token"].as_str().unwrap().to_owned())
 }
