@@ -308,13 +308,24 @@ async fn fill_report_tables(database: &TestDatabase, cases: usize) {
     client
         .execute(
             "INSERT INTO stats_daily (day, unit, procedure_code, field_code, received_online, \
-             received_offline, resolved_early, resolved_on_time, resolved_late) \
-             SELECT d, unit, procedure_code, min(field_code), sum(r_on), sum(r_off), sum(e), sum(o), sum(l) FROM ( \
-               SELECT (received_at AT TIME ZONE '+07')::date AS d, unit, procedure_code, field_code, \
-                      online::int AS r_on, (NOT online)::int AS r_off, 0 AS e, 0 AS o, 0 AS l FROM case_facts \
+             received_offline, resolved_early, resolved_on_time, resolved_late, falling_due, \
+             finished_and_due) \
+             SELECT d, unit, procedure_code, min(field_code), sum(r_on), sum(r_off), sum(e), sum(o), \
+                    sum(l), sum(due), sum(settled) FROM ( \
+               SELECT (received_at AT TIME ZONE INTERVAL '+07:00')::date AS d, unit, procedure_code, \
+                      field_code, online::int AS r_on, (NOT online)::int AS r_off, 0 AS e, 0 AS o, \
+                      0 AS l, 0 AS due, 0 AS settled FROM case_facts \
                UNION ALL \
-               SELECT (finished_at AT TIME ZONE '+07')::date, unit, procedure_code, field_code, 0, 0, \
-                      (punctuality = 'early')::int, (punctuality = 'on_time')::int, (punctuality = 'late')::int \
+               SELECT (finished_at AT TIME ZONE INTERVAL '+07:00')::date, unit, procedure_code, \
+                      field_code, 0, 0, (punctuality = 'early')::int, (punctuality = 'on_time')::int, \
+                      (punctuality = 'late')::int, 0, 0 \
+               FROM case_facts WHERE finished_at IS NOT NULL \
+               UNION ALL \
+               SELECT (due_at AT TIME ZONE INTERVAL '+07:00')::date, unit, procedure_code, \
+                      field_code, 0, 0, 0, 0, 0, 1, 0 FROM case_facts \
+               UNION ALL \
+               SELECT (greatest(due_at, finished_at) AT TIME ZONE INTERVAL '+07:00')::date, unit, \
+                      procedure_code, field_code, 0, 0, 0, 0, 0, 0, 1 \
                FROM case_facts WHERE finished_at IS NOT NULL) x \
              GROUP BY d, unit, procedure_code",
             &[],
@@ -325,7 +336,8 @@ async fn fill_report_tables(database: &TestDatabase, cases: usize) {
         .execute(
             "INSERT INTO stats_monthly SELECT date_trunc('month', day)::date, unit, procedure_code, \
              min(field_code), sum(received_online), sum(received_offline), sum(resolved_early), \
-             sum(resolved_on_time), sum(resolved_late), sum(returned), sum(withdrawn), sum(stopped) \
+             sum(resolved_on_time), sum(resolved_late), sum(returned), sum(withdrawn), sum(stopped), \
+             sum(falling_due), sum(finished_and_due) \
              FROM stats_daily GROUP BY 1, unit, procedure_code",
             &[],
         )

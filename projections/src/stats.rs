@@ -1,17 +1,23 @@
 //! Statistics (DESIGN §4.2): the Biểu 06 columns for any period, unit subtree and
-//! grouping, pre-aggregated so a report reads daily counters and the few cases
-//! open at the period's two edges, however many cases there are.
+//! grouping, pre-aggregated so a report reads monthly and daily counters only,
+//! however many cases there are.
 //!
-//! Cases are counted at their receiving unit. "In progress at an instant" uses
-//! each case's current due date (a due date moved later by a pause or extension
-//! counts as moved for past periods too).
+//! Cases are counted at their receiving unit, on days of Vietnam's time. What
+//! was in progress when a period began or ended is counted from the same
+//! counters: open at the start of a day = received before it − finished before
+//! it; open and overdue = due before it − finished before it with the due date
+//! also before it (each day counts the cases falling due on it, and the finished
+//! ones on the later of their finishing and due days). A case's current due date
+//! is used (a due date moved later by a pause or extension counts as moved for
+//! past periods too). `case_facts` keeps what the fold needs to know of each
+//! case between batches; reports do not read it.
 
 use std::collections::HashMap;
 
 use deadpool_postgres::{Pool, Transaction};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use onestop_domain::calendar::{instant, local};
+use onestop_domain::calendar::local;
 use onestop_domain::case::CaseEvent;
 use onestop_domain::deadline::Punctuality;
 use onestop_store::RecordedEvent;
@@ -50,6 +56,21 @@ struct Facts {
     punctuality: Option<&'static str>,
 }
 
+/// The counter columns of `stats_daily` and `stats_monthly`, in the order of
+/// [`Counts::columns`].
+const COUNTERS: [&str; 10] = [
+    "received_online",
+    "received_offline",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "returned",
+    "withdrawn",
+    "stopped",
+    "falling_due",
+    "finished_and_due",
+];
+
 /// Daily counter increments, keyed by (day, unit, procedure).
 #[derive(Debug, Default, Clone, Copy)]
 struct Counts {
@@ -61,6 +82,41 @@ struct Counts {
     returned: i32,
     withdrawn: i32,
     stopped: i32,
+    /// Cases whose current due date falls on the day: −1 and +1 when an open
+    /// case's due date moves to another day.
+    falling_due: i32,
+    /// Finished cases, on the later of their finishing day and their due day.
+    finished_and_due: i32,
+}
+
+impl Counts {
+    fn add(&mut self, other: &Counts) {
+        self.received_online += other.received_online;
+        self.received_offline += other.received_offline;
+        self.resolved_early += other.resolved_early;
+        self.resolved_on_time += other.resolved_on_time;
+        self.resolved_late += other.resolved_late;
+        self.returned += other.returned;
+        self.withdrawn += other.withdrawn;
+        self.stopped += other.stopped;
+        self.falling_due += other.falling_due;
+        self.finished_and_due += other.finished_and_due;
+    }
+
+    fn columns(&self) -> [i32; 10] {
+        [
+            self.received_online,
+            self.received_offline,
+            self.resolved_early,
+            self.resolved_on_time,
+            self.resolved_late,
+            self.returned,
+            self.withdrawn,
+            self.stopped,
+            self.falling_due,
+            self.finished_and_due,
+        ]
+    }
 }
 
 /// Keeps `case_facts` and `stats_daily`.
@@ -146,6 +202,16 @@ impl Projection for StatsProjection {
 /// Daily counters are kept per (day, unit, procedure, field).
 type CountKey = (Date, String, String, String);
 
+/// The counters of `facts`' group on the day of `at`.
+fn key(facts: &Facts, at: Timestamp) -> CountKey {
+    (
+        day(at),
+        facts.unit.clone(),
+        facts.procedure.clone(),
+        facts.field.clone(),
+    )
+}
+
 /// Folds a batch's relevant events onto the cases' facts, adding to the daily
 /// counters. Returns the cases whose facts changed.
 fn fold_batch(
@@ -168,19 +234,13 @@ fn fold_batch(
                 outcome: None,
                 punctuality: None,
             };
-            let c = counts
-                .entry((
-                    day(e.at),
-                    f.unit.clone(),
-                    f.procedure.clone(),
-                    f.field.clone(),
-                ))
-                .or_default();
+            let c = counts.entry(key(&f, e.at)).or_default();
             if f.online {
                 c.received_online += 1;
             } else {
                 c.received_offline += 1;
             }
+            counts.entry(key(&f, f.due_at)).or_default().falling_due += 1;
             facts.insert(id, f);
             touched.push(id);
             continue;
@@ -193,19 +253,21 @@ fn fold_batch(
         if f.finished_at.is_some() {
             continue;
         }
-        let key = |f: &Facts, at| {
-            (
-                day(at),
-                f.unit.clone(),
-                f.procedure.clone(),
-                f.field.clone(),
-            )
+        let moved_due = match &decoded {
+            CaseEvent::SupplementReceived(e) => Some(e.clock.due_at),
+            CaseEvent::PaymentRecorded(e) => Some(e.clock.due_at),
+            CaseEvent::CaseResumed(e) => Some(e.clock.due_at),
+            CaseEvent::DeadlineExtended(e) => Some(e.due_at),
+            _ => None,
         };
+        if let Some(due_at) = moved_due {
+            if day(due_at) != day(f.due_at) {
+                counts.entry(key(f, f.due_at)).or_default().falling_due -= 1;
+                counts.entry(key(f, due_at)).or_default().falling_due += 1;
+            }
+            f.due_at = due_at;
+        }
         match &decoded {
-            CaseEvent::SupplementReceived(e) => f.due_at = e.clock.due_at,
-            CaseEvent::PaymentRecorded(e) => f.due_at = e.clock.due_at,
-            CaseEvent::CaseResumed(e) => f.due_at = e.clock.due_at,
-            CaseEvent::DeadlineExtended(e) => f.due_at = e.due_at,
             CaseEvent::ResultRecorded(e) => {
                 let class = Punctuality::of(e.at, f.due_at);
                 let c = counts.entry(key(f, e.at)).or_default();
@@ -241,6 +303,10 @@ fn fold_batch(
                 f.punctuality = Some("on_time");
             }
             _ => {}
+        }
+        if let Some(finished_at) = f.finished_at {
+            let settled = finished_at.max(f.due_at);
+            counts.entry(key(f, settled)).or_default().finished_and_due += 1;
         }
         touched.push(id);
     }
@@ -373,14 +439,7 @@ async fn write_counts(
         let m = monthly
             .entry((month, unit.clone(), procedure.clone(), field.clone()))
             .or_default();
-        m.received_online += c.received_online;
-        m.received_offline += c.received_offline;
-        m.resolved_early += c.resolved_early;
-        m.resolved_on_time += c.resolved_on_time;
-        m.resolved_late += c.resolved_late;
-        m.returned += c.returned;
-        m.withdrawn += c.withdrawn;
-        m.stopped += c.stopped;
+        m.add(c);
     }
     add_counts(transaction, "stats_daily", "day", counts, upsert).await?;
     add_counts(transaction, "stats_monthly", "month", monthly, upsert).await
@@ -397,64 +456,47 @@ async fn add_counts(
     let mut units = Vec::new();
     let mut procedures = Vec::new();
     let mut fields = Vec::new();
-    let mut columns: [Vec<i32>; 8] = Default::default();
+    let mut columns: [Vec<i32>; COUNTERS.len()] = Default::default();
     for ((d, unit, procedure, field), c) in counts {
         days.push(d);
         units.push(unit);
         procedures.push(procedure);
         fields.push(field);
-        for (column, value) in columns.iter_mut().zip([
-            c.received_online,
-            c.received_offline,
-            c.resolved_early,
-            c.resolved_on_time,
-            c.resolved_late,
-            c.returned,
-            c.withdrawn,
-            c.stopped,
-        ]) {
+        for (column, value) in columns.iter_mut().zip(c.columns()) {
             column.push(value);
         }
     }
+    let names = COUNTERS.join(", ");
+    let arrays: Vec<String> = (5..5 + COUNTERS.len())
+        .map(|n| format!("${n}::int4[]"))
+        .collect();
+    let on_conflict = if upsert {
+        let sums: Vec<String> = COUNTERS
+            .iter()
+            .map(|c| format!("{c} = s.{c} + EXCLUDED.{c}"))
+            .collect();
+        format!(
+            "ON CONFLICT ({period}, unit, procedure_code) DO UPDATE SET {}",
+            sums.join(", ")
+        )
+    } else {
+        String::new()
+    };
     let statement = transaction
         .prepare_cached(&format!(
-            "INSERT INTO {table} AS s ({period}, unit, procedure_code, field_code, received_online, \
-             received_offline, resolved_early, resolved_on_time, resolved_late, returned, \
-             withdrawn, stopped) \
-             SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::int4[], \
-             $6::int4[], $7::int4[], $8::int4[], $9::int4[], $10::int4[], $11::int4[], $12::int4[]) \
-             {}",
-            if upsert { format!("ON CONFLICT ({period}, unit, procedure_code) DO UPDATE SET \
-             received_online = s.received_online + EXCLUDED.received_online, \
-             received_offline = s.received_offline + EXCLUDED.received_offline, \
-             resolved_early = s.resolved_early + EXCLUDED.resolved_early, \
-             resolved_on_time = s.resolved_on_time + EXCLUDED.resolved_on_time, \
-             resolved_late = s.resolved_late + EXCLUDED.resolved_late, \
-             returned = s.returned + EXCLUDED.returned, \
-             withdrawn = s.withdrawn + EXCLUDED.withdrawn, \
-             stopped = s.stopped + EXCLUDED.stopped") } else { String::new() }
+            "INSERT INTO {table} AS s ({period}, unit, procedure_code, field_code, {names}) \
+             SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], {}) {on_conflict}",
+            arrays.join(", ")
         ))
         .await?;
-    let [c0, c1, c2, c3, c4, c5, c6, c7] = &columns;
-    transaction
-        .execute(
-            &statement,
-            &[
-                &days,
-                &units,
-                &procedures,
-                &fields,
-                c0,
-                c1,
-                c2,
-                c3,
-                c4,
-                c5,
-                c6,
-                c7,
-            ],
-        )
-        .await?;
+    let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+        vec![&days, &units, &procedures, &fields];
+    params.extend(
+        columns
+            .iter()
+            .map(|c| c as &(dyn tokio_postgres::types::ToSql + Sync)),
+    );
+    transaction.execute(&statement, &params).await?;
     Ok(())
 }
 
@@ -527,14 +569,6 @@ pub async fn report(
     group_by: GroupBy,
 ) -> Result<Vec<ReportRow>, ProjectionError> {
     let key = group_by.column();
-    // Just before the first day began, and just before the day after the last.
-    let start =
-        instant(from.to_datetime(jiff::civil::Time::MIN)) - jiff::SignedDuration::from_micros(1);
-    let end = instant(
-        to.tomorrow()
-            .unwrap_or(to)
-            .to_datetime(jiff::civil::Time::MIN),
-    ) - jiff::SignedDuration::from_micros(1);
     let client = pool.get().await?;
     let mut rows: HashMap<String, ReportRow> = HashMap::new();
 
@@ -554,60 +588,67 @@ pub async fn report(
     } else {
         (from, from)
     };
+    // Before the period: whole months, then the days of the period's first
+    // month that precede it. Everything up to the last day counts towards what
+    // is open at the end.
+    let before_months = from.first_of_month();
+    let net_open = "received_online + received_offline - resolved_early - resolved_on_time \
+                    - resolved_late - returned - withdrawn - stopped";
+    let counters = COUNTERS.join(", ");
     let sums = client
         .query(
             &format!(
-                "SELECT {key}, sum(received_online)::int8, sum(received_offline)::int8, \
-                 sum(resolved_early)::int8, sum(resolved_on_time)::int8, sum(resolved_late)::int8, \
-                 sum(returned)::int8, sum(withdrawn)::int8 FROM ( \
-                   SELECT {key}, received_online, received_offline, resolved_early, \
-                          resolved_on_time, resolved_late, returned, withdrawn \
-                   FROM stats_daily WHERE day BETWEEN $1 AND $2 AND unit = ANY($3) \
+                "SELECT {key}, \
+                   sum(received_online) FILTER (WHERE during)::int8, \
+                   sum(received_offline) FILTER (WHERE during)::int8, \
+                   sum(resolved_early) FILTER (WHERE during)::int8, \
+                   sum(resolved_on_time) FILTER (WHERE during)::int8, \
+                   sum(resolved_late) FILTER (WHERE during)::int8, \
+                   sum(returned) FILTER (WHERE during)::int8, \
+                   sum(withdrawn) FILTER (WHERE during)::int8, \
+                   sum({net_open}) FILTER (WHERE NOT during)::int8, \
+                   sum({net_open})::int8, \
+                   sum(falling_due - finished_and_due)::int8 \
+                 FROM ( \
+                   SELECT {key}, false AS during, {counters} FROM stats_monthly \
+                   WHERE month < $6 AND unit = ANY($3) \
+                   UNION ALL \
+                   SELECT {key}, false, {counters} FROM stats_daily \
+                   WHERE day >= $6 AND day < $1 AND unit = ANY($3) \
+                   UNION ALL \
+                   SELECT {key}, true, {counters} FROM stats_daily \
+                   WHERE day BETWEEN $1 AND $2 AND unit = ANY($3) \
                      AND NOT (day >= $4 AND day < $5) \
                    UNION ALL \
-                   SELECT {key}, received_online, received_offline, resolved_early, \
-                          resolved_on_time, resolved_late, returned, withdrawn \
-                   FROM stats_monthly WHERE month >= $4 AND month < $5 AND unit = ANY($3) \
+                   SELECT {key}, true, {counters} FROM stats_monthly \
+                   WHERE month >= $4 AND month < $5 AND unit = ANY($3) \
                  ) counted GROUP BY {key}"
             ),
-            &[&from, &to, &units, &first_full, &after_full],
+            &[&from, &to, &units, &first_full, &after_full, &before_months],
         )
         .await?;
     for r in &sums {
-        let row = rows.entry(r.get(0)).or_default();
-        row.received_online = r.get(1);
-        row.received_offline = r.get(2);
-        row.resolved_early = r.get(3);
-        row.resolved_on_time = r.get(4);
-        row.resolved_late = r.get(5);
-        row.returned = r.get(6);
-        row.withdrawn = r.get(7);
-    }
-    let carried = client
-        .query(
-            &format!(
-                "SELECT {key}, count(*) FROM case_facts \
-                 WHERE open_span @> $1::timestamptz AND unit = ANY($2) GROUP BY {key}"
-            ),
-            &[&start, &units],
-        )
-        .await?;
-    for r in &carried {
-        rows.entry(r.get(0)).or_default().carried_over = r.get(1);
-    }
-    let open = client
-        .query(
-            &format!(
-                "SELECT {key}, count(*) FILTER (WHERE due_at >= $1), count(*) FILTER (WHERE due_at < $1) \
-                 FROM case_facts WHERE open_span @> $1::timestamptz AND unit = ANY($2) GROUP BY {key}"
-            ),
-            &[&end, &units],
-        )
-        .await?;
-    for r in &open {
-        let row = rows.entry(r.get(0)).or_default();
-        row.in_progress_within = r.get(1);
-        row.in_progress_overdue = r.get(2);
+        let open_at_end: Option<i64> = r.get(9);
+        let overdue_at_end: Option<i64> = r.get(10);
+        let (open_at_end, overdue_at_end) = (open_at_end.unwrap_or(0), overdue_at_end.unwrap_or(0));
+        let row = ReportRow {
+            received_online: r.get::<_, Option<i64>>(1).unwrap_or(0),
+            received_offline: r.get::<_, Option<i64>>(2).unwrap_or(0),
+            resolved_early: r.get::<_, Option<i64>>(3).unwrap_or(0),
+            resolved_on_time: r.get::<_, Option<i64>>(4).unwrap_or(0),
+            resolved_late: r.get::<_, Option<i64>>(5).unwrap_or(0),
+            returned: r.get::<_, Option<i64>>(6).unwrap_or(0),
+            withdrawn: r.get::<_, Option<i64>>(7).unwrap_or(0),
+            carried_over: r.get::<_, Option<i64>>(8).unwrap_or(0),
+            in_progress_within: open_at_end - overdue_at_end,
+            in_progress_overdue: overdue_at_end,
+            ..ReportRow::default()
+        };
+        // A group with nothing in the period and nothing open is left out.
+        if row == ReportRow::default() {
+            continue;
+        }
+        rows.insert(r.get(0), row);
     }
 
     let mut result: Vec<ReportRow> = rows

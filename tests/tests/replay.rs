@@ -92,23 +92,7 @@ async fn copy_tables(store: &EventStore, schema: &str, with_rows: bool) {
             "INSERT INTO {schema}.projection_checkpoints SELECT * FROM public.projection_checkpoints;"
         ));
     }
-    // A generated column cannot be inserted into: case_facts is copied below.
-    let sql = sql.replace(
-        &format!("INSERT INTO {schema}.case_facts SELECT * FROM public.case_facts;"),
-        "",
-    );
     client.batch_execute(&sql).await.unwrap();
-    if with_rows {
-        client
-            .batch_execute(&format!(
-                "INSERT INTO {schema}.case_facts (case_id, unit, procedure_code, field_code, online, \
-                 received_at, due_at, finished_at, outcome, punctuality) \
-                 SELECT case_id, unit, procedure_code, field_code, online, received_at, due_at, \
-                 finished_at, outcome, punctuality FROM public.case_facts"
-            ))
-            .await
-            .unwrap();
-    }
 }
 
 /// Rows of `table` in one schema and not the other, both ways, and the counts.
