@@ -1,5 +1,6 @@
-//! Biểu 06 against ground truth: 200 scripted cases across three units, with
-//! every column counted independently from what the script did.
+//! Biểu 06 against ground truth: 200 scripted cases across three units, some
+//! with a supplement that moves their due date, with every column counted
+//! independently from what the script did.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failure
 
 use std::collections::BTreeMap;
@@ -138,6 +139,7 @@ async fn the_report_matches_two_hundred_scripted_cases_column_by_column() {
 
     let first_day = midnight(2026, 2, 16);
     let mut truths = Vec::new();
+    let mut moved_due_dates = 0;
     for i in 0..200_i64 {
         let (unit, field, procedure, tag) = match i % 3 {
             0 => (SERVICE_CENTRE, "DD", LAND_CHANGE, ""),
@@ -178,23 +180,52 @@ async fn the_report_matches_two_hundred_scripted_cases_column_by_column() {
             case = act("reception", "accept", json!({})).await;
         }
         let received_at = ts(&case["received_at"]);
-        let due_at = ts(&case["due_at"]);
+        let mut due_at = ts(&case["due_at"]);
+        // One case in five waits two days for a supplement: its due date moves
+        // (the statistics count open and overdue cases by the current one).
+        let supplemented = i % 5 == 2;
+        let shift = if supplemented {
+            SignedDuration::from_hours(48)
+        } else {
+            SignedDuration::ZERO
+        };
         let step = |minutes: i64| {
-            app.clock
-                .set(received_at + SignedDuration::from_mins(minutes))
+            let at = received_at + SignedDuration::from_mins(minutes);
+            app.clock.set(if minutes > 25 { at + shift } else { at })
         };
         step(10);
         act("reception", "transfer", json!({ "to_unit": handler })).await;
         step(20);
         act("specialist", "acknowledge-handover", json!({})).await;
+        if supplemented {
+            step(25);
+            act(
+                "specialist",
+                "request-supplement",
+                json!({ "reason": "Thiếu giấy tờ", "documents": ["Bản sao"] }),
+            )
+            .await;
+            app.clock
+                .set(received_at + SignedDuration::from_mins(25) + shift);
+            let case = act(
+                "reception",
+                "receive-supplement",
+                json!({ "documents": ["Bản sao"] }),
+            )
+            .await;
+            if ts(&case["due_at"]) != due_at {
+                moved_due_dates += 1;
+            }
+            due_at = ts(&case["due_at"]);
+        }
         let ending = match i % 6 {
             0..=2 => {
                 let finish = match i % 6 {
-                    0 => received_at + SignedDuration::from_hours(26),
+                    0 => received_at + shift + SignedDuration::from_hours(26),
                     1 => {
                         let d = onestop_domain::calendar::local(due_at).date();
                         onestop_domain::calendar::instant(d.at(7, 45, 0, 0))
-                            .max(received_at + SignedDuration::from_mins(90))
+                            .max(received_at + shift + SignedDuration::from_mins(90))
                     }
                     _ => due_at + SignedDuration::from_hours(50),
                 };
@@ -216,7 +247,7 @@ async fn the_report_matches_two_hundred_scripted_cases_column_by_column() {
             3 => {
                 step(120);
                 act("reception", "withdraw", json!({ "reason": "Rút hồ sơ" })).await;
-                Ending::Withdrawn(received_at + SignedDuration::from_mins(120))
+                Ending::Withdrawn(received_at + shift + SignedDuration::from_mins(120))
             }
             4 => {
                 step(180);
@@ -226,7 +257,7 @@ async fn the_report_matches_two_hundred_scripted_cases_column_by_column() {
                     json!({ "reason": "Không đủ điều kiện" }),
                 )
                 .await;
-                Ending::Refused(received_at + SignedDuration::from_mins(180))
+                Ending::Refused(received_at + shift + SignedDuration::from_mins(180))
             }
             _ => Ending::Open,
         };
@@ -239,6 +270,8 @@ async fn the_report_matches_two_hundred_scripted_cases_column_by_column() {
             ending,
         });
     }
+
+    assert!(moved_due_dates > 0, "no supplement moved a due date");
 
     let statistician = app.token("statistician").await;
     let start = midnight(2026, 3, 1) - SignedDuration::from_micros(1);
