@@ -413,15 +413,23 @@ async fn shadow_transaction(
     Ok(transaction)
 }
 
-/// Gives the copies the live tables' constraints and indexes, two connections
-/// at once, then analyses them.
+/// Gives the copies the live tables' constraints and indexes, and analyses
+/// them, on two connections at once.
+///
+/// Whole tables are shared out, not statements: adding a primary key or unique
+/// constraint locks its table against every other build on it, so two
+/// connections on one table mostly take turns. Each table goes to the
+/// connection with less work so far (largest first), its work being its size
+/// times its number of indexes.
 async fn index_copies(pool: &Pool, read_models: &[ReadModel]) -> Result<(), ProjectionError> {
     let shadow = quoted(SHADOW_SCHEMA);
     let catalog = pool.get().await?;
-    let mut statements: Vec<String> = Vec::new();
+    // (work, statements) per table.
+    let mut tables: Vec<(i64, Vec<String>)> = Vec::new();
     for model in read_models {
         for table in model.tables() {
             let relation = format!("public.{table}");
+            let mut statements = Vec::new();
             for row in catalog
                 .query(
                     "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint \
@@ -454,17 +462,29 @@ async fn index_copies(pool: &Pool, read_models: &[ReadModel]) -> Result<(), Proj
                     1,
                 ));
             }
+            let size: i64 = catalog
+                .query_one(
+                    "SELECT pg_relation_size($1::text::regclass)",
+                    &[&format!("{shadow}.{table}")],
+                )
+                .await?
+                .get(0);
+            let work = size.saturating_mul(i64::try_from(statements.len()).unwrap_or(1));
+            statements.push(format!("ANALYZE {shadow}.{table}"));
+            tables.push((work, statements));
         }
     }
     drop(catalog);
-    // Largest first, split over two connections.
-    let (mut left, mut right) = (Vec::new(), Vec::new());
-    for (i, statement) in statements.into_iter().enumerate() {
-        if i % 2 == 0 {
-            left.push(statement);
+    tables.sort_by_key(|(work, _)| std::cmp::Reverse(*work));
+    let mut shares: [(i64, Vec<String>); 2] = Default::default();
+    for (work, statements) in tables {
+        let share = if shares[0].0 <= shares[1].0 {
+            &mut shares[0]
         } else {
-            right.push(statement);
-        }
+            &mut shares[1]
+        };
+        share.0 = share.0.saturating_add(work);
+        share.1.extend(statements);
     }
     let run = |statements: Vec<String>| async move {
         let client = pool.get().await?;
@@ -476,17 +496,10 @@ async fn index_copies(pool: &Pool, read_models: &[ReadModel]) -> Result<(), Proj
         }
         Ok::<_, ProjectionError>(())
     };
+    let [(_, left), (_, right)] = shares;
     let (a, b) = tokio::join!(run(left), run(right));
     a?;
     b?;
-    let analyse: Vec<String> = read_models
-        .iter()
-        .flat_map(|m| m.tables().iter().map(|t| format!("{shadow}.{t}")))
-        .collect();
-    pool.get()
-        .await?
-        .batch_execute(&format!("ANALYZE {}", analyse.join(", ")))
-        .await?;
     Ok(())
 }
 
