@@ -119,7 +119,7 @@ impl Counts {
     }
 }
 
-/// Keeps `case_facts` and `stats_daily`.
+/// Keeps `case_facts`, `stats_daily` and `stats_monthly`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StatsProjection;
 

@@ -152,12 +152,9 @@ async fn every_feed_record_is_delivered_through_failures_and_retries_keep_their_
             .any(|i| i["delivery"]["attempts"].as_i64().unwrap() > 1)
     );
     let first = &items[0]["record"];
-    let case: Value = app
-        .get(&reception, &format!("/api/v1/cases/{}", ids[0]))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let case = app
+        .get_json(&reception, &format!("/api/v1/cases/{}", ids[0]))
+        .await;
     assert_eq!(first["MaHoSo"], case["code"]);
     assert!(first["MaHoSo"].is_string());
     assert_eq!(first["MaLinhVuc"], case["field_code"]);
