@@ -483,25 +483,27 @@ pub struct Decoded {
 }
 
 /// Decodes a batch's case events; `None` in the places of other streams' events.
+/// Sized up front: collecting through `Result` would grow the vector by
+/// doubling, copying a catch-up batch's decoded events many times over.
 fn decode_batch(events: &[RecordedEvent]) -> Result<Vec<Option<Decoded>>, ProjectionError> {
-    events
-        .iter()
-        .map(|event| {
-            let Some(case_id) = case_id_of(&event.stream_id) else {
-                return Ok(None);
-            };
-            let decoded = decode(event)?;
-            let (actor, role, actor_name) = crate::describe::actor_of(event.metadata.as_str());
-            Ok(Some(Decoded {
-                case_id,
-                action: crate::describe::action_vi(&decoded),
-                event: decoded,
-                actor,
-                role,
-                actor_name,
-            }))
-        })
-        .collect()
+    let mut batch = Vec::with_capacity(events.len());
+    for event in events {
+        let Some(case_id) = case_id_of(&event.stream_id) else {
+            batch.push(None);
+            continue;
+        };
+        let decoded = decode(event)?;
+        let (actor, role, actor_name) = crate::describe::actor_of(event.metadata.as_str());
+        batch.push(Some(Decoded {
+            case_id,
+            action: crate::describe::action_vi(&decoded),
+            event: decoded,
+            actor,
+            role,
+            actor_name,
+        }));
+    }
+    Ok(batch)
 }
 
 /// Events folded between two hand-overs of change rows to the COPY: the server

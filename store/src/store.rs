@@ -485,7 +485,7 @@ impl EventStore {
         let rows = client
             .query(&statement, &[&stream_id.as_str(), &after, &limit])
             .await?;
-        rows.iter().map(|row| self.event_from_row(row)).collect()
+        self.events_from_rows(&rows)
     }
 
     /// Every event of one stream, in order.
@@ -509,15 +509,8 @@ impl EventStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
             [&after.tx_id, &after.global_position, &limit];
-        // Rows are decoded as they stream in, while the server is still sending.
         let rows = transaction.query_raw(&statement, params).await?;
-        let mut events = Vec::with_capacity(usize::try_from(limit).unwrap_or(0).min(100_000));
-        {
-            futures_util::pin_mut!(rows);
-            while let Some(row) = rows.try_next().await? {
-                events.push(self.event_from_row(&row)?);
-            }
-        }
+        let events = self.events_from_stream(rows, limit).await?;
         transaction.commit().await?;
         Ok(events)
     }
@@ -568,7 +561,7 @@ impl EventStore {
             )
             .await?;
         transaction.commit().await?;
-        rows.iter().map(|row| self.event_from_row(row)).collect()
+        self.events_from_rows(&rows)
     }
 
     /// Waits until every event committed before the call can be read: readers
@@ -648,13 +641,35 @@ impl EventStore {
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let statement = client.prepare_cached(sql).await?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = client
-            .query(
-                &statement,
-                &[&event_types, &after.tx_id, &after.global_position, &limit],
-            )
-            .await?;
-        rows.iter().map(|row| self.event_from_row(row)).collect()
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
+            [&event_types, &after.tx_id, &after.global_position, &limit];
+        let rows = client.query_raw(&statement, params).await?;
+        self.events_from_stream(rows, limit).await
+    }
+
+    /// Decodes rows as they stream in, while the server is still sending, into
+    /// a vector sized for `limit` up front: a catch-up batch is 100,000 events,
+    /// and growing by doubling would copy them many times over.
+    async fn events_from_stream(
+        &self,
+        rows: tokio_postgres::RowStream,
+        limit: i64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let mut events = Vec::with_capacity(usize::try_from(limit).unwrap_or(0).min(100_000));
+        futures_util::pin_mut!(rows);
+        while let Some(row) = rows.try_next().await? {
+            events.push(self.event_from_row(&row)?);
+        }
+        Ok(events)
+    }
+
+    /// Decodes rows already read.
+    fn events_from_rows(&self, rows: &[Row]) -> Result<Vec<RecordedEvent>, StoreError> {
+        let mut events = Vec::with_capacity(rows.len());
+        for row in rows {
+            events.push(self.event_from_row(row)?);
+        }
+        Ok(events)
     }
 
     /// Like [`EventStore::read_types`], for types that make up a good share of
