@@ -6,6 +6,7 @@
 //! [`onestop_commands::cases::CaseService`] so that every simulated event was
 //! decided by the real rules.
 //!
+//! - [`cli`]: the command line and each command's run.
 //! - [`as_of`]: a case or a report as it stood at a past moment.
 //! - [`export`]: the log as NDJSON, CSV or Parquet, personal data withheld
 //!   unless an administrator asks.
@@ -14,6 +15,7 @@
 //! - [`simulate`]: a province-year of traffic and its ground-truth Biểu 06.
 
 pub mod as_of;
+pub mod cli;
 pub mod export;
 pub mod reports;
 pub mod simulate;
