@@ -5,9 +5,10 @@
 //! 1,000,000) events are generated with the real `decide` — cases interleaved the
 //! way a province's day interleaves them — and appended in bulk; then the status
 //! and statistics projections catch up from position 0, together, as a server
-//! does. The report part fills the statistics tables with `BENCH_CASES`
-//! (default 1,000,000) cases spread over `BENCH_YEARS` (default 1) years directly
-//! and times Biểu 06 queries over the last year.
+//! does (`BENCH_ONLY=status` or `stats`: one alone). The report part fills the
+//! statistics tables with `BENCH_CASES` (default 1,000,000) cases spread over
+//! `BENCH_YEARS` (default 1) years directly and times Biểu 06 queries over the
+//! last year.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a broken run should stop loudly
 
 use std::time::{Duration, Instant};
@@ -266,7 +267,11 @@ async fn generate(store: &EventStore, total: usize) -> Duration {
     started.elapsed()
 }
 
+/// Catches up the projections `BENCH_ONLY` names (`status` or `stats`; both by
+/// default, as a server runs them): one alone shows what the other costs it.
+/// Returns the total time and each one's (zero for one not run).
 async fn catch_up_all(store: &EventStore) -> (Duration, Duration, Duration) {
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let started = Instant::now();
     // As the server runs them: small batches when live, growing to this size
     // while behind.
@@ -275,16 +280,27 @@ async fn catch_up_all(store: &EventStore) -> (Duration, Duration, Duration) {
     let stats = Runner::new(StatsProjection, store.clone(), 1_000).catch_up_batches(batch);
     // Each runner is a task of its own, as the server spawns them: they run on
     // the runtime's worker threads side by side, not taking turns on one.
-    let status = tokio::spawn(async move {
-        status.catch_up().await.unwrap();
-        started.elapsed()
+    let status = (only != "stats").then(|| {
+        tokio::spawn(async move {
+            status.catch_up().await.unwrap();
+            started.elapsed()
+        })
     });
-    let stats = tokio::spawn(async move {
-        stats.catch_up().await.unwrap();
-        started.elapsed()
+    let stats = (only != "status").then(|| {
+        tokio::spawn(async move {
+            stats.catch_up().await.unwrap();
+            started.elapsed()
+        })
     });
-    let (a, b) = (status.await.unwrap(), stats.await.unwrap());
-    (started.elapsed(), a, b)
+    let status = match status {
+        Some(task) => task.await.unwrap(),
+        None => Duration::ZERO,
+    };
+    let stats = match stats {
+        Some(task) => task.await.unwrap(),
+        None => Duration::ZERO,
+    };
+    (started.elapsed(), status, stats)
 }
 
 async fn fill_report_tables(database: &TestDatabase, cases: usize, years: usize) {
@@ -392,7 +408,12 @@ async fn main() {
     let (both, status, stats) = catch_up_all(&store).await;
     let rate = |d: Duration| total as f64 / d.as_secs_f64();
     println!(
-        "catch-up from 0, both projections together: {:.1} s = {:.0} events/s",
+        "catch-up from 0, {}: {:.1} s = {:.0} events/s",
+        match std::env::var("BENCH_ONLY").as_deref() {
+            Ok("status") => "status view alone",
+            Ok("stats") => "statistics alone",
+            _ => "both projections together",
+        },
         both.as_secs_f64(),
         rate(both)
     );
