@@ -628,18 +628,18 @@ pub async fn report(
         )
         .await?;
     for r in &sums {
-        let open_at_end: Option<i64> = r.get(9);
-        let overdue_at_end: Option<i64> = r.get(10);
-        let (open_at_end, overdue_at_end) = (open_at_end.unwrap_or(0), overdue_at_end.unwrap_or(0));
+        // A sum over no rows (a FILTER that matched none) is NULL: none.
+        let sum = |i: usize| r.get::<_, Option<i64>>(i).unwrap_or(0);
+        let (open_at_end, overdue_at_end) = (sum(9), sum(10));
         let row = ReportRow {
-            received_online: r.get::<_, Option<i64>>(1).unwrap_or(0),
-            received_offline: r.get::<_, Option<i64>>(2).unwrap_or(0),
-            resolved_early: r.get::<_, Option<i64>>(3).unwrap_or(0),
-            resolved_on_time: r.get::<_, Option<i64>>(4).unwrap_or(0),
-            resolved_late: r.get::<_, Option<i64>>(5).unwrap_or(0),
-            returned: r.get::<_, Option<i64>>(6).unwrap_or(0),
-            withdrawn: r.get::<_, Option<i64>>(7).unwrap_or(0),
-            carried_over: r.get::<_, Option<i64>>(8).unwrap_or(0),
+            received_online: sum(1),
+            received_offline: sum(2),
+            resolved_early: sum(3),
+            resolved_on_time: sum(4),
+            resolved_late: sum(5),
+            returned: sum(6),
+            withdrawn: sum(7),
+            carried_over: sum(8),
             in_progress_within: open_at_end - overdue_at_end,
             in_progress_overdue: overdue_at_end,
             ..ReportRow::default()
