@@ -11,6 +11,7 @@
 //!   then swapped in.
 //! - [`queries`]: what the API asks of the read models.
 
+mod copy;
 pub mod describe;
 pub mod feed;
 pub mod queries;

@@ -303,6 +303,13 @@ async fn rebuild_locked(
     })
 }
 
+/// A batch of the log, with the status view's decoding of it when the status
+/// view is being rebuilt.
+type Read = (
+    Vec<RecordedEvent>,
+    Option<<StatusProjection as Projection>::Prepared>,
+);
+
 /// Reads the whole log once and folds it into every bulk projection; returns
 /// how many events and where the last one stands.
 async fn replay_in_bulk(
@@ -315,9 +322,9 @@ async fn replay_in_bulk(
 ) -> Result<(u64, Checkpoint), ProjectionError> {
     let with_status = read_models.contains(&ReadModel::Status);
     let with_stats = read_models.contains(&ReadModel::Stats);
-    // Reading runs ahead of folding by a batch or two.
-    let (sender, mut receiver) =
-        tokio::sync::mpsc::channel::<Result<Vec<RecordedEvent>, ProjectionError>>(2);
+    // Reading (and decoding, for the status view) runs ahead of folding by a
+    // batch or two, on another task.
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<Read, ProjectionError>>(2);
     let reader_store = store.clone();
     let reader = tokio::spawn(async move {
         // The shadow catch-up would bring in what this misses, but the bulk
@@ -331,12 +338,20 @@ async fn replay_in_bulk(
             let batch = reader_store
                 .read_all(after, BULK_BATCH)
                 .await
-                .map_err(ProjectionError::from);
+                .map_err(ProjectionError::from)
+                .and_then(|events| {
+                    let decoded = if with_status {
+                        Some(StatusProjection.prepare(&events)?)
+                    } else {
+                        None
+                    };
+                    Ok((events, decoded))
+                });
             let last = match &batch {
-                Ok(events) => events.last().map(RecordedEvent::checkpoint),
+                Ok((events, _)) => events.last().map(RecordedEvent::checkpoint),
                 Err(_) => None,
             };
-            let full = batch.as_ref().is_ok_and(|e| e.len() == BULK_BATCH);
+            let full = batch.as_ref().is_ok_and(|(e, _)| e.len() == BULK_BATCH);
             if sender.send(batch).await.is_err() {
                 return;
             }
@@ -352,14 +367,14 @@ async fn replay_in_bulk(
     let mut replayed = 0_u64;
     let mut checkpoint = Checkpoint::START;
     while let Some(batch) = receiver.recv().await {
-        let events = batch?;
+        let (events, decoded) = batch?;
         let Some(last) = events.last() else {
             break;
         };
         checkpoint = last.checkpoint();
-        if with_status {
+        if let Some(decoded) = decoded {
             let transaction = shadow_transaction(&mut writer).await?;
-            status_bulk.absorb(&transaction, &events).await?;
+            status_bulk.absorb(&transaction, &events, decoded).await?;
             transaction.commit().await?;
         }
         if with_stats {

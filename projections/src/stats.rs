@@ -13,6 +13,7 @@
 //! case between batches; reports do not read it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use deadpool_postgres::{Pool, Transaction};
 use jiff::Timestamp;
@@ -45,9 +46,11 @@ const RELEVANT: &[&str] = &[
 
 #[derive(Debug, Clone)]
 struct Facts {
-    unit: String,
-    procedure: String,
-    field: String,
+    // Shared, not owned: every counter a case touches is keyed by these three,
+    // and a key then costs reference counts instead of three new strings.
+    unit: Arc<str>,
+    procedure: Arc<str>,
+    field: Arc<str>,
     online: bool,
     received_at: Timestamp,
     due_at: Timestamp,
@@ -177,9 +180,9 @@ impl Projection for StatsProjection {
             facts.insert(
                 row.get(0),
                 Facts {
-                    unit: row.get(1),
-                    procedure: row.get(2),
-                    field: row.get(3),
+                    unit: row.get::<_, &str>(1).into(),
+                    procedure: row.get::<_, &str>(2).into(),
+                    field: row.get::<_, &str>(3).into(),
                     online: row.get(4),
                     received_at: row.get(5),
                     due_at: row.get(6),
@@ -200,7 +203,7 @@ impl Projection for StatsProjection {
 }
 
 /// Daily counters are kept per (day, unit, procedure, field).
-type CountKey = (Date, String, String, String);
+type CountKey = (Date, Arc<str>, Arc<str>, Arc<str>);
 
 /// The counters of `facts`' group on the day of `at`.
 fn key(facts: &Facts, at: Timestamp) -> CountKey {
@@ -224,9 +227,9 @@ fn fold_batch(
         let decoded = decode(event)?;
         if let CaseEvent::CaseReceived(e) = &decoded {
             let f = Facts {
-                unit: e.unit.to_string(),
-                procedure: e.procedure.code.to_string(),
-                field: e.field_code.clone(),
+                unit: e.unit.as_str().into(),
+                procedure: e.procedure.code.as_str().into(),
+                field: e.field_code.as_str().into(),
                 online: e.channel.is_online(),
                 received_at: e.at,
                 due_at: e.due_at,
@@ -399,18 +402,9 @@ async fn write_facts(
             &statement,
             &[
                 &rows.iter().map(|(id, _)| **id).collect::<Vec<_>>(),
-                &rows
-                    .iter()
-                    .map(|(_, f)| f.unit.as_str())
-                    .collect::<Vec<_>>(),
-                &rows
-                    .iter()
-                    .map(|(_, f)| f.procedure.as_str())
-                    .collect::<Vec<_>>(),
-                &rows
-                    .iter()
-                    .map(|(_, f)| f.field.as_str())
-                    .collect::<Vec<_>>(),
+                &rows.iter().map(|(_, f)| &*f.unit).collect::<Vec<_>>(),
+                &rows.iter().map(|(_, f)| &*f.procedure).collect::<Vec<_>>(),
+                &rows.iter().map(|(_, f)| &*f.field).collect::<Vec<_>>(),
                 &rows.iter().map(|(_, f)| f.online).collect::<Vec<_>>(),
                 &rows.iter().map(|(_, f)| f.received_at).collect::<Vec<_>>(),
                 &rows.iter().map(|(_, f)| f.due_at).collect::<Vec<_>>(),
@@ -459,9 +453,9 @@ async fn add_counts(
     let mut columns: [Vec<i32>; COUNTERS.len()] = Default::default();
     for ((d, unit, procedure, field), c) in counts {
         days.push(d);
-        units.push(unit);
-        procedures.push(procedure);
-        fields.push(field);
+        units.push(unit.to_string());
+        procedures.push(procedure.to_string());
+        fields.push(field.to_string());
         for (column, value) in columns.iter_mut().zip(c.columns()) {
             column.push(value);
         }

@@ -12,6 +12,7 @@ use onestop_store::RecordedEvent;
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::copy::{BinaryCopy, CopyValue};
 use crate::runner::{Projection, ProjectionError};
 
 /// The status view's checkpoint name.
@@ -171,7 +172,7 @@ impl Rows {
     }
 
     /// Row `i`, in [`COLUMNS`] order.
-    fn row(&self, i: usize) -> [&(dyn tokio_postgres::types::ToSql + Sync); 28] {
+    fn row(&self, i: usize) -> [&dyn CopyValue; 28] {
         [
             &self.case_id[i],
             &self.code[i],
@@ -426,7 +427,7 @@ impl Projection for StatusProjection {
                 position: 0,
                 reason: format!("stored state of case {id} is unreadable: {e}"),
             })?;
-            cases.insert(id, (state, row.get(2)));
+            cases.insert(id, Box::new((state, row.get(2))));
         }
         let known: std::collections::HashSet<Uuid> = cases.keys().copied().collect();
         let first_seq: i64 = transaction
@@ -443,7 +444,8 @@ impl Projection for StatusProjection {
         let rows_of = |ids: &[Uuid]| {
             let mut rows = Rows::default();
             for id in ids {
-                if let Some((state, last_event_at)) = cases.get(id) {
+                if let Some(folded) = cases.get(id) {
+                    let (state, last_event_at) = &**folded;
                     rows.push(*id, state, *last_event_at);
                 }
             }
@@ -467,8 +469,10 @@ impl Projection for StatusProjection {
     }
 }
 
-/// A case as folded so far, with the time of its last event.
-type Folded = (CaseState, Timestamp);
+/// A case as folded so far, with the time of its last event. Boxed: a case
+/// state is several hundred bytes, and a map of every case in the province
+/// would move them all each time it grows.
+type Folded = Box<(CaseState, Timestamp)>;
 
 /// A case event with what its change row takes from the event alone: the part
 /// of the fold that needs no earlier state, done ahead (see [`Projection::prepare`]).
@@ -546,9 +550,9 @@ fn fold_one<'a>(
     changes: &mut ChangeRows<'a>,
 ) {
     let id = decoded.case_id;
-    let (state, last_event_at) = cases
+    let (state, last_event_at) = &mut **cases
         .entry(id)
-        .or_insert_with(|| (CaseState::default(), Timestamp::UNIX_EPOCH));
+        .or_insert_with(|| Box::new((CaseState::default(), Timestamp::UNIX_EPOCH)));
     *last_event_at = decoded.event.at();
     // Where the file was when this was done (where it arrived, for a filing).
     let unit_before = state.current_unit().cloned();
@@ -597,13 +601,15 @@ impl Default for StatusBulk {
 const BULK_ROWS: usize = 50_000;
 
 impl StatusBulk {
-    /// Folds a batch and copies its change rows.
+    /// Folds a batch and copies its change rows; `decoded` is what
+    /// [`StatusProjection`]'s `prepare` made of `events` (done ahead, beside
+    /// the previous batch's fold).
     pub async fn absorb(
         &mut self,
         transaction: &Transaction<'_>,
         events: &[RecordedEvent],
+        decoded: Vec<Option<Decoded>>,
     ) -> Result<(), ProjectionError> {
-        let decoded = decode_batch(events)?;
         let mut copy = ChangeCopy::open(transaction, self.next_seq).await?;
         fold_and_copy(&mut self.cases, events, decoded, &mut copy).await?;
         self.next_seq = copy.finish().await?;
@@ -614,7 +620,8 @@ impl StatusBulk {
     pub async fn finish(self, transaction: &Transaction<'_>) -> Result<usize, ProjectionError> {
         let total = self.cases.len();
         let mut rows = Rows::default();
-        for (id, (state, last_event_at)) in &self.cases {
+        for (id, folded) in &self.cases {
+            let (state, last_event_at) = &**folded;
             rows.push(*id, state, *last_event_at);
             if rows.case_id.len() == BULK_ROWS {
                 copy_rows(transaction, &std::mem::take(&mut rows)).await?;
@@ -631,129 +638,71 @@ impl StatusBulk {
 /// and a rebuild, whatever its batches, numbers every change as the live
 /// projection did.
 struct ChangeCopy {
-    writer: std::pin::Pin<Box<tokio_postgres::binary_copy::BinaryCopyInWriter>>,
+    copy: BinaryCopy,
     next_seq: i64,
 }
 
 impl ChangeCopy {
     async fn open(transaction: &Transaction<'_>, next_seq: i64) -> Result<Self, ProjectionError> {
-        use tokio_postgres::binary_copy::BinaryCopyInWriter;
-        use tokio_postgres::types::Type;
-        let sink = transaction
-            .copy_in(
-                "COPY case_changes (seq, global_position, case_id, event_type, actor_id, \
-                 actor_role, actor_name, acting_unit, unit, at, action, received_at, due_at, \
-                 status, returned_at) FROM STDIN BINARY",
-            )
-            .await?;
-        let writer = BinaryCopyInWriter::new(
-            sink,
-            &[
-                Type::INT8,
-                Type::INT8,
-                Type::UUID,
-                Type::TEXT,
-                Type::UUID,
-                Type::TEXT,
-                Type::TEXT,
-                Type::TEXT,
-                Type::TEXT,
-                Type::TIMESTAMPTZ,
-                Type::TEXT,
-                Type::TIMESTAMPTZ,
-                Type::TIMESTAMPTZ,
-                Type::INT2,
-                Type::TIMESTAMPTZ,
-            ],
-        );
-        Ok(Self {
-            writer: Box::pin(writer),
-            next_seq,
-        })
+        let copy = BinaryCopy::start(
+            transaction,
+            "COPY case_changes (seq, global_position, case_id, event_type, actor_id, \
+             actor_role, actor_name, acting_unit, unit, at, action, received_at, due_at, \
+             status, returned_at) FROM STDIN (FORMAT binary)",
+        )
+        .await?;
+        Ok(Self { copy, next_seq })
     }
 
     async fn write(&mut self, rows: &ChangeRows<'_>) -> Result<(), ProjectionError> {
         for i in 0..rows.position.len() {
-            self.writer
-                .as_mut()
-                .write(&[
-                    &self.next_seq,
-                    &rows.position[i],
-                    &rows.case_id[i],
-                    &rows.event_type[i],
-                    &rows.actor[i],
-                    &rows.role[i],
-                    &rows.actor_name[i],
-                    &rows.acting_unit[i],
-                    &rows.unit[i],
-                    &rows.at[i],
-                    &rows.action[i],
-                    &rows.received_at[i],
-                    &rows.due_at[i],
-                    &rows.status[i],
-                    &rows.returned_at[i],
-                ])
-                .await?;
+            self.copy.row(&[
+                &self.next_seq,
+                &rows.position[i],
+                &rows.case_id[i],
+                &rows.event_type[i],
+                &rows.actor[i],
+                &rows.role[i],
+                &rows.actor_name[i],
+                &rows.acting_unit[i],
+                &rows.unit[i],
+                &rows.at[i],
+                &rows.action[i],
+                &rows.received_at[i],
+                &rows.due_at[i],
+                &rows.status[i],
+                &rows.returned_at[i],
+            ]);
             self.next_seq += 1;
         }
+        self.copy.send_when_full().await?;
         Ok(())
     }
 
     /// Ends the COPY; returns the number the next change row takes.
-    async fn finish(mut self) -> Result<i64, ProjectionError> {
-        self.writer.as_mut().finish().await?;
+    async fn finish(self) -> Result<i64, ProjectionError> {
+        self.copy.finish().await?;
         Ok(self.next_seq)
     }
 }
 
 /// New case rows by binary COPY.
 async fn copy_rows(transaction: &Transaction<'_>, rows: &Rows) -> Result<(), ProjectionError> {
-    use tokio_postgres::binary_copy::BinaryCopyInWriter;
-    use tokio_postgres::types::Type;
     if rows.case_id.is_empty() {
         return Ok(());
     }
-    let sink = transaction
-        .copy_in(&format!(
-            "COPY case_status ({}) FROM STDIN BINARY",
+    let mut copy = BinaryCopy::start(
+        transaction,
+        &format!(
+            "COPY case_status ({}) FROM STDIN (FORMAT binary)",
             COLUMNS.join(", ")
-        ))
-        .await?;
-    let types = [
-        Type::UUID,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::INT4,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::INT4,
-        Type::TEXT,
-        Type::UUID,
-        Type::INT2,
-        Type::TEXT,
-        Type::UUID,
-        Type::TIMESTAMPTZ,
-        Type::TIMESTAMPTZ,
-        Type::TIMESTAMPTZ,
-        Type::TIMESTAMPTZ,
-        Type::TIMESTAMPTZ,
-        Type::TIMESTAMPTZ,
-        Type::TIMESTAMPTZ,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TIMESTAMPTZ,
-        Type::BOOL,
-        Type::INT8,
-        Type::TIMESTAMPTZ,
-        Type::BYTEA,
-    ];
-    let writer = BinaryCopyInWriter::new(sink, &types);
-    futures_util::pin_mut!(writer);
+        ),
+    )
+    .await?;
     for i in 0..rows.case_id.len() {
-        writer.as_mut().write(&rows.row(i)).await?;
+        copy.row(&rows.row(i));
+        copy.send_when_full().await?;
     }
-    writer.finish().await?;
+    copy.finish().await?;
     Ok(())
 }
