@@ -3,10 +3,14 @@
 //! 1. Empty copies of the read model's tables (and a checkpoint table of their
 //!    own) are made in the schema [`SHADOW_SCHEMA`], without indexes.
 //! 2. The log is read from the start and folded in memory ([`StatusBulk`],
-//!    [`StatsBulk`]): each case row is written once, change rows are copied batch
-//!    by batch. One read of the log feeds every projection being rebuilt.
+//!    [`StatsBulk`]): change rows are copied batch by batch, then each case row
+//!    is written once (in two shares, on two connections) beside the statistics.
+//!    One read of the log feeds every projection being rebuilt; it runs a batch
+//!    ahead of the fold, on a task of its own.
 //! 3. The live tables' constraints and indexes are recreated on the copies (two
-//!    connections at once) and the copies are analysed.
+//!    connections at once) and the copies are analysed. The change rows'
+//!    indexes are built as soon as the last change row is in, while the case
+//!    rows are still being written.
 //! 4. The copies catch up with whatever was appended meanwhile, through the same
 //!    [`Runner`] the server uses, pointed at the shadow schema.
 //! 5. The swap: one transaction takes the live checkpoints (a live runner then
@@ -30,7 +34,7 @@ use onestop_store::{Checkpoint, EventStore, RecordedEvent};
 
 use crate::runner::{Projection, ProjectionError, Runner, quoted};
 use crate::stats::{self, StatsBulk, StatsProjection};
-use crate::status::{self, StatusBulk, StatusProjection};
+use crate::status::{self, CaseRows, StatusBulk, StatusProjection};
 
 /// Where the copies are built.
 pub const SHADOW_SCHEMA: &str = "onestop_rebuild";
@@ -118,7 +122,8 @@ pub struct Rebuilt {
     pub caught_up: u64,
     /// Time spent replaying (reading, folding and writing rows).
     pub replay_time: Duration,
-    /// Time spent recreating indexes.
+    /// Time spent recreating indexes after the replay (the change rows' are
+    /// built during its last writes, and counted in `replay_time`).
     pub index_time: Duration,
     pub total_time: Duration,
 }
@@ -209,9 +214,9 @@ async fn rebuild_locked(
         .get::<_, i64>(0)
         .unsigned_abs();
     let replay_started = Instant::now();
-    let (replayed, checkpoint) = match mode {
+    let (replayed, checkpoint, indexed) = match mode {
         Mode::Bulk => replay_in_bulk(pool, store, read_models, total, started, progress).await?,
-        Mode::Incremental => (0, Checkpoint::START),
+        Mode::Incremental => (0, Checkpoint::START, &[][..]),
     };
     let replay_time = replay_started.elapsed();
 
@@ -222,7 +227,13 @@ async fn rebuild_locked(
         total,
         elapsed: started.elapsed(),
     });
-    index_copies(pool, read_models).await?;
+    let rest: Vec<&str> = read_models
+        .iter()
+        .flat_map(|model| model.tables())
+        .copied()
+        .filter(|table| !indexed.contains(table))
+        .collect();
+    index_tables(pool, &rest).await?;
     let index_time = index_started.elapsed();
     if mode == Mode::Bulk {
         admin
@@ -311,7 +322,8 @@ type Read = (
 );
 
 /// Reads the whole log once and folds it into every bulk projection; returns
-/// how many events and where the last one stands.
+/// how many events, where the last one stands and the tables whose indexes are
+/// already built.
 async fn replay_in_bulk(
     pool: &Pool,
     store: &EventStore,
@@ -319,7 +331,7 @@ async fn replay_in_bulk(
     total: u64,
     started: Instant,
     progress: &mut impl FnMut(Progress),
-) -> Result<(u64, Checkpoint), ProjectionError> {
+) -> Result<(u64, Checkpoint, &'static [&'static str]), ProjectionError> {
     let with_status = read_models.contains(&ReadModel::Status);
     let with_stats = read_models.contains(&ReadModel::Stats);
     // Reading (and decoding, for the status view) runs ahead of folding by a
@@ -389,29 +401,55 @@ async fn replay_in_bulk(
         });
     }
     reader.abort();
-    // The two final writes go on two connections at once.
-    let mut second = pool.get().await?;
-    let (a, b) = tokio::join!(
-        async {
-            if with_status {
-                let transaction = shadow_transaction(&mut writer).await?;
-                status_bulk.finish(&transaction).await?;
-                transaction.commit().await?;
-            }
-            Ok::<_, ProjectionError>(())
-        },
-        async {
-            if with_stats {
-                let transaction = shadow_transaction(&mut second).await?;
-                stats_bulk.finish(&transaction).await?;
-                transaction.commit().await?;
-            }
-            Ok::<_, ProjectionError>(())
-        },
-    );
-    a?;
-    b?;
-    Ok((replayed, checkpoint))
+    drop(writer);
+    // The change rows are complete: their indexes are built while the case rows
+    // (in two shares, on two connections) and the statistics are written.
+    let mut finals = Vec::new();
+    if with_status {
+        finals.extend(
+            status_bulk
+                .into_shares(2)
+                .into_iter()
+                .map(FinalWrite::Cases),
+        );
+    }
+    if with_stats {
+        finals.push(FinalWrite::Statistics(stats_bulk));
+    }
+    let mut writes = tokio::task::JoinSet::new();
+    for write in finals {
+        writes.spawn(write.run(pool.clone()));
+    }
+    let early: &[&str] = if with_status { &["case_changes"] } else { &[] };
+    let (indexed, written) = tokio::join!(index_tables(pool, early), async {
+        while let Some(done) = writes.join_next().await {
+            done.map_err(|e| ProjectionError::Refused(format!("a writing task failed: {e}")))??;
+        }
+        Ok::<_, ProjectionError>(())
+    });
+    indexed?;
+    written?;
+    Ok((replayed, checkpoint, early))
+}
+
+/// One of the writes that end a bulk replay, each made on a connection (and a
+/// task) of its own.
+enum FinalWrite {
+    Cases(CaseRows),
+    Statistics(StatsBulk),
+}
+
+impl FinalWrite {
+    async fn run(self, pool: Pool) -> Result<(), ProjectionError> {
+        let mut client = pool.get().await?;
+        let transaction = shadow_transaction(&mut client).await?;
+        match self {
+            Self::Cases(rows) => rows.write(&transaction).await?,
+            Self::Statistics(bulk) => bulk.finish(&transaction).await?,
+        };
+        transaction.commit().await?;
+        Ok(())
+    }
 }
 
 /// A transaction whose unqualified table names are the copies'.
@@ -428,93 +466,136 @@ async fn shadow_transaction(
     Ok(transaction)
 }
 
-/// Gives the copies the live tables' constraints and indexes, and analyses
-/// them, on two connections at once.
+/// Gives the copies of `tables` the live tables' constraints and indexes, and
+/// analyses them, on two connections at once.
 ///
-/// Whole tables are shared out, not statements: adding a primary key or unique
-/// constraint locks its table against every other build on it, so two
-/// connections on one table mostly take turns. Each table goes to the
-/// connection with less work so far (largest first), its work being its size
-/// times its number of indexes.
-async fn index_copies(pool: &Pool, read_models: &[ReadModel]) -> Result<(), ProjectionError> {
+/// Every index is built by a statement of its own, shared out largest table
+/// first to the connection with less work so far: `CREATE INDEX` only keeps
+/// writers out, so both connections may build on one table at once. A primary
+/// key or unique constraint is built as a unique index first and then adopts
+/// it (`ADD CONSTRAINT … USING INDEX`, a catalog change), because adding it
+/// outright would lock the table against the other connection's builds.
+async fn index_tables(pool: &Pool, tables: &[&str]) -> Result<(), ProjectionError> {
+    if tables.is_empty() {
+        return Ok(());
+    }
     let shadow = quoted(SHADOW_SCHEMA);
     let catalog = pool.get().await?;
-    // (work, statements) per table.
-    let mut tables: Vec<(i64, Vec<String>)> = Vec::new();
-    for model in read_models {
-        for table in model.tables() {
-            let relation = format!("public.{table}");
-            let mut statements = Vec::new();
-            for row in catalog
-                .query(
-                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint \
-                     WHERE conrelid = $1::text::regclass AND contype IN ('p', 'u', 'x') \
-                     ORDER BY conname",
-                    &[&relation],
-                )
-                .await?
-            {
-                let name: String = row.get(0);
-                let definition: String = row.get(1);
-                statements.push(format!(
-                    "ALTER TABLE {shadow}.{table} ADD CONSTRAINT \"{name}\" {definition}"
-                ));
-            }
-            for row in catalog
-                .query(
-                    "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i \
-                     WHERE i.indrelid = $1::text::regclass \
-                       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) \
-                     ORDER BY i.indexrelid",
-                    &[&relation],
-                )
-                .await?
-            {
-                let definition: String = row.get(0);
-                statements.push(definition.replacen(
-                    &format!(" ON {relation} "),
-                    &format!(" ON {shadow}.{table} "),
-                    1,
-                ));
-            }
-            let size: i64 = catalog
-                .query_one(
-                    "SELECT pg_relation_size($1::text::regclass)",
-                    &[&format!("{shadow}.{table}")],
-                )
-                .await?
-                .get(0);
-            let work = size.saturating_mul(i64::try_from(statements.len()).unwrap_or(1));
-            statements.push(format!("ANALYZE {shadow}.{table}"));
-            tables.push((work, statements));
+    // (work, statement): the builds, then what follows them.
+    let mut builds: Vec<(i64, String)> = Vec::new();
+    let mut adoptions: Vec<String> = Vec::new();
+    let mut analyses: Vec<(i64, String)> = Vec::new();
+    for table in tables {
+        let relation = format!("public.{table}");
+        let size: i64 = catalog
+            .query_one(
+                "SELECT pg_relation_size($1::text::regclass)",
+                &[&format!("{shadow}.{table}")],
+            )
+            .await?
+            .get(0);
+        let on_copy = |definition: &str| {
+            definition.replacen(
+                &format!(" ON {relation} "),
+                &format!(" ON {shadow}.{table} "),
+                1,
+            )
+        };
+        for row in catalog
+            .query(
+                "SELECT c.conname, c.contype::text, pg_get_constraintdef(c.oid), \
+                        pg_get_indexdef(c.conindid) \
+                 FROM pg_constraint c \
+                 WHERE c.conrelid = $1::text::regclass AND c.contype IN ('p', 'u', 'x') \
+                 ORDER BY c.conname",
+                &[&relation],
+            )
+            .await?
+        {
+            let name: String = row.get(0);
+            let kind: String = row.get(1);
+            let definition: String = row.get(2);
+            let index: String = row.get(3);
+            let adopted = match kind.as_str() {
+                "p" => "PRIMARY KEY",
+                "u" => "UNIQUE",
+                // An exclusion constraint cannot adopt an index: added whole.
+                _ => {
+                    builds.push((
+                        size,
+                        format!(
+                            "ALTER TABLE {shadow}.{table} ADD CONSTRAINT \"{name}\" {definition}"
+                        ),
+                    ));
+                    continue;
+                }
+            };
+            // The index is named as the constraint (in the copies' schema).
+            builds.push((size, on_copy(&index)));
+            adoptions.push(format!(
+                "ALTER TABLE {shadow}.{table} ADD CONSTRAINT \"{name}\" {adopted} \
+                 USING INDEX \"{name}\""
+            ));
         }
+        for row in catalog
+            .query(
+                "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i \
+                 WHERE i.indrelid = $1::text::regclass \
+                   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) \
+                 ORDER BY i.indexrelid",
+                &[&relation],
+            )
+            .await?
+        {
+            builds.push((size, on_copy(&row.get::<_, String>(0))));
+        }
+        analyses.push((size, format!("ANALYZE {shadow}.{table}")));
     }
     drop(catalog);
-    tables.sort_by_key(|(work, _)| std::cmp::Reverse(*work));
-    let mut shares: [(i64, Vec<String>); 2] = Default::default();
-    for (work, statements) in tables {
-        let share = if shares[0].0 <= shares[1].0 {
-            &mut shares[0]
-        } else {
-            &mut shares[1]
-        };
-        share.0 = share.0.saturating_add(work);
-        share.1.extend(statements);
-    }
-    let run = |statements: Vec<String>| async move {
-        let client = pool.get().await?;
-        client
-            .batch_execute("SET maintenance_work_mem = '256MB'")
-            .await?;
-        for statement in statements {
-            client.batch_execute(&statement).await?;
-        }
-        Ok::<_, ProjectionError>(())
-    };
-    let [(_, left), (_, right)] = shares;
-    let (a, b) = tokio::join!(run(left), run(right));
+    let [left, right] = share_out(builds);
+    let (a, b) = tokio::join!(run_maintenance(pool, left), run_maintenance(pool, right));
     a?;
     b?;
+    let [mut left, right] = share_out(analyses);
+    left.splice(0..0, adoptions);
+    let (a, b) = tokio::join!(run_maintenance(pool, left), run_maintenance(pool, right));
+    a?;
+    b?;
+    Ok(())
+}
+
+/// Deals statements to two connections: largest work first, each to the one
+/// with less work so far.
+fn share_out(mut statements: Vec<(i64, String)>) -> [Vec<String>; 2] {
+    statements.sort_by_key(|(work, _)| std::cmp::Reverse(*work));
+    let mut work = [0_i64; 2];
+    let mut shares: [Vec<String>; 2] = Default::default();
+    for (size, statement) in statements {
+        let lighter = usize::from(work[1] < work[0]);
+        work[lighter] = work[lighter].saturating_add(size);
+        shares[lighter].push(statement);
+    }
+    shares
+}
+
+/// Runs index builds and analyses on a connection of their own.
+async fn run_maintenance(pool: &Pool, statements: Vec<String>) -> Result<(), ProjectionError> {
+    if statements.is_empty() {
+        return Ok(());
+    }
+    let client = pool.get().await?;
+    // A province's largest index takes longer than the pool's statement
+    // timeout allows an ordinary query.
+    client
+        .batch_execute("SET maintenance_work_mem = '256MB'; SET statement_timeout = 0")
+        .await?;
+    for statement in statements {
+        client.batch_execute(&statement).await?;
+    }
+    // Back to the pool's settings for whoever gets the connection next.
+    client
+        .batch_execute("RESET maintenance_work_mem; RESET statement_timeout")
+        .await?;
     Ok(())
 }
 

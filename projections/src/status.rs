@@ -597,8 +597,9 @@ impl Default for StatusBulk {
     }
 }
 
-/// Case rows per COPY at the end of a bulk rebuild (bounds the column buffers).
-const BULK_ROWS: usize = 50_000;
+/// Case rows per COPY at the end of a bulk rebuild: bounds the column buffers,
+/// and the server stores one chunk while the next is gathered.
+const BULK_ROWS: usize = 10_000;
 
 impl StatusBulk {
     /// Folds a batch and copies its change rows; `decoded` is what
@@ -616,11 +617,31 @@ impl StatusBulk {
         Ok(())
     }
 
-    /// Writes every case's row; returns how many.
-    pub async fn finish(self, transaction: &Transaction<'_>) -> Result<usize, ProjectionError> {
-        let total = self.cases.len();
+    /// The folded cases in `parts` shares of about equal size, to be written
+    /// on as many connections at once.
+    pub fn into_shares(self, parts: usize) -> Vec<CaseRows> {
+        let parts = parts.max(1);
+        let mut shares: Vec<Vec<(Uuid, Folded)>> = (0..parts)
+            .map(|_| Vec::with_capacity(self.cases.len() / parts + 1))
+            .collect();
+        for (i, case) in self.cases.into_iter().enumerate() {
+            shares[i % parts].push(case);
+        }
+        shares.into_iter().map(CaseRows).collect()
+    }
+}
+
+/// Case rows of a bulk rebuild, ready to be written (see
+/// [`StatusBulk::into_shares`]).
+#[derive(Debug)]
+pub struct CaseRows(Vec<(Uuid, Folded)>);
+
+impl CaseRows {
+    /// Writes the rows; returns how many.
+    pub async fn write(self, transaction: &Transaction<'_>) -> Result<usize, ProjectionError> {
+        let total = self.0.len();
         let mut rows = Rows::default();
-        for (id, folded) in &self.cases {
+        for (id, folded) in &self.0 {
             let (state, last_event_at) = &**folded;
             rows.push(*id, state, *last_event_at);
             if rows.case_id.len() == BULK_ROWS {

@@ -144,6 +144,31 @@ async fn checkpoints(store: &EventStore, schema: &str) -> Vec<(String, i64, i64)
 }
 
 /// Until the live runners have applied everything in the log.
+/// The read models' indexes and constraints, by name and definition.
+async fn shapes(store: &EventStore) -> Vec<String> {
+    let tables: Vec<&str> = ReadModel::ALL
+        .iter()
+        .flat_map(|model| model.tables())
+        .copied()
+        .collect();
+    let client = store.pool().get().await.unwrap();
+    client
+        .query(
+            "SELECT indexname || ': ' || indexdef FROM pg_indexes \
+             WHERE schemaname = 'public' AND tablename = ANY($1) \
+             UNION ALL \
+             SELECT conname || ': ' || pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE conrelid IN (SELECT ('public.' || t)::regclass FROM unnest($1::text[]) t) \
+             ORDER BY 1",
+            &[&tables],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
 async fn settle(store: &EventStore) {
     let horizon = store.horizon().await.unwrap().unwrap();
     for model in ReadModel::ALL {
@@ -304,6 +329,7 @@ async fn a_rebuild_equals_a_replay_from_scratch_while_the_api_keeps_answering() 
             answered
         })
     };
+    let shapes_before = shapes(&store).await;
     let mut phases = Vec::new();
     let rebuilt = rebuild::rebuild(store.pool(), &store, &ReadModel::ALL, Mode::Bulk, |p| {
         if phases.last() != Some(&p.phase) {
@@ -333,6 +359,9 @@ async fn a_rebuild_equals_a_replay_from_scratch_while_the_api_keeps_answering() 
         "requests failed during the rebuild: {failed:?}"
     );
     assert!(rebuilt.replayed >= truth.events as u64);
+    // The copies got every index and constraint of the tables they replaced.
+    assert!(shapes_before.len() > 10, "{shapes_before:?}");
+    assert_eq!(shapes(&store).await, shapes_before);
     assert_eq!(
         phases,
         [
