@@ -22,8 +22,14 @@ const HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
 /// Microseconds from the Unix epoch to PostgreSQL's, 2000-01-01 UTC.
 const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
 
-/// Bytes gathered before they are handed to the connection.
-const SEND_AT: usize = 1 << 20;
+/// Bytes gathered before they are handed to the connection: large enough
+/// that messages are few, small enough to be reused warm from the allocator
+/// rather than mapped afresh each time.
+const SEND_AT: usize = 256 << 10;
+
+/// Room for the largest row on top of [`SEND_AT`], so that a row never makes
+/// the buffer grow (and be copied) before it is sent.
+const ROW_ROOM: usize = 64 << 10;
 
 /// A value in its binary `COPY` form.
 pub(crate) trait CopyValue {
@@ -131,7 +137,7 @@ impl BinaryCopy {
         statement: &str,
     ) -> Result<Self, tokio_postgres::Error> {
         let sink = transaction.copy_in::<_, Bytes>(statement).await?;
-        let mut buffer = BytesMut::with_capacity(SEND_AT + (SEND_AT >> 2));
+        let mut buffer = BytesMut::with_capacity(SEND_AT + ROW_ROOM);
         buffer.put_slice(HEADER);
         Ok(Self {
             sink: Box::pin(sink),
@@ -149,10 +155,13 @@ impl BinaryCopy {
     }
 
     /// Hands the rows gathered so far to the connection once they are worth a
-    /// message; call between rows.
+    /// message; call after each row.
     pub(crate) async fn send_when_full(&mut self) -> Result<(), tokio_postgres::Error> {
         if self.buffer.len() >= SEND_AT {
             let chunk = self.buffer.split().freeze();
+            // The sent bytes still hold the old allocation: start a new one
+            // of the full size at once instead of growing into it.
+            self.buffer.reserve(SEND_AT + ROW_ROOM);
             self.sink.send(chunk).await?;
         }
         Ok(())

@@ -695,8 +695,8 @@ impl ChangeCopy {
                 &rows.returned_at[i],
             ]);
             self.next_seq += 1;
+            self.copy.send_when_full().await?;
         }
-        self.copy.send_when_full().await?;
         Ok(())
     }
 
