@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use deadpool_postgres::Transaction;
 use jiff::Timestamp;
 use onestop_domain::case::{CaseEvent, CaseState, Timeliness, evolve};
+use onestop_domain::ids::UnitCode;
 use onestop_store::RecordedEvent;
 use serde::Serialize;
 use uuid::Uuid;
@@ -276,65 +277,6 @@ impl Rows {
     }
 }
 
-/// One row per case event: who did what where, and the case as it left it.
-/// What a case keeps from receipt on (code, procedure, field, channel,
-/// applicant) is on its case row, not repeated here.
-#[derive(Default)]
-struct ChangeRows<'a> {
-    position: Vec<i64>,
-    case_id: Vec<Uuid>,
-    event_type: Vec<&'a str>,
-    actor: Vec<Option<Uuid>>,
-    role: Vec<Option<String>>,
-    actor_name: Vec<Option<String>>,
-    acting_unit: Vec<String>,
-    unit: Vec<Option<String>>,
-    at: Vec<Timestamp>,
-    action: Vec<String>,
-    received_at: Vec<Option<Timestamp>>,
-    due_at: Vec<Option<Timestamp>>,
-    status: Vec<Option<i16>>,
-    returned_at: Vec<Option<Timestamp>>,
-}
-
-impl ChangeRows<'_> {
-    fn with_capacity(n: usize) -> Self {
-        Self {
-            position: Vec::with_capacity(n),
-            case_id: Vec::with_capacity(n),
-            event_type: Vec::with_capacity(n),
-            actor: Vec::with_capacity(n),
-            role: Vec::with_capacity(n),
-            actor_name: Vec::with_capacity(n),
-            acting_unit: Vec::with_capacity(n),
-            unit: Vec::with_capacity(n),
-            at: Vec::with_capacity(n),
-            action: Vec::with_capacity(n),
-            received_at: Vec::with_capacity(n),
-            due_at: Vec::with_capacity(n),
-            status: Vec::with_capacity(n),
-            returned_at: Vec::with_capacity(n),
-        }
-    }
-
-    fn clear(&mut self) {
-        self.position.clear();
-        self.case_id.clear();
-        self.event_type.clear();
-        self.actor.clear();
-        self.role.clear();
-        self.actor_name.clear();
-        self.acting_unit.clear();
-        self.unit.clear();
-        self.at.clear();
-        self.action.clear();
-        self.received_at.clear();
-        self.due_at.clear();
-        self.status.clear();
-        self.returned_at.clear();
-    }
-}
-
 /// The format byte before a stored state; a different one means the stored
 /// states were written by another version of this code: rebuild the projection.
 const STATE_FORMAT: u8 = 1;
@@ -510,10 +452,6 @@ fn decode_batch(events: &[RecordedEvent]) -> Result<Vec<Option<Decoded>>, Projec
     Ok(batch)
 }
 
-/// Events folded between two hand-overs of change rows to the COPY: the server
-/// stores one chunk's rows while the next is folded.
-const CHUNK: usize = 4_096;
-
 /// Folds a batch's case events onto `cases` in log order and streams one change
 /// row per event into `copy`. Returns the cases it touched, each once.
 async fn fold_and_copy(
@@ -524,30 +462,27 @@ async fn fold_and_copy(
 ) -> Result<Vec<Uuid>, ProjectionError> {
     let mut touched = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    let mut decoded = decoded.into_iter();
-    let mut changes = ChangeRows::with_capacity(CHUNK.min(events.len()));
-    for chunk in events.chunks(CHUNK) {
-        for (event, decoded) in chunk.iter().zip(decoded.by_ref()) {
-            let Some(decoded) = decoded else {
-                continue;
-            };
-            if seen.insert(decoded.case_id) {
-                touched.push(decoded.case_id);
-            }
-            fold_one(cases, event, decoded, &mut changes);
+    for (event, decoded) in events.iter().zip(decoded) {
+        let Some(decoded) = decoded else {
+            continue;
+        };
+        if seen.insert(decoded.case_id) {
+            touched.push(decoded.case_id);
         }
-        copy.write(&changes).await?;
-        changes.clear();
+        fold_one(cases, event, decoded, copy);
+        copy.send_when_full().await?;
     }
     Ok(touched)
 }
 
-/// Folds one case event and adds its change row.
-fn fold_one<'a>(
+/// Folds one case event and writes its change row: who did what where, and
+/// the case as it left it. What a case keeps from receipt on (code, procedure,
+/// field, channel, applicant) is on its case row, not repeated here.
+fn fold_one(
     cases: &mut HashMap<Uuid, Folded>,
-    event: &'a RecordedEvent,
+    event: &RecordedEvent,
     decoded: Decoded,
-    changes: &mut ChangeRows<'a>,
+    copy: &mut ChangeCopy,
 ) {
     let id = decoded.case_id;
     let (state, last_event_at) = &mut **cases
@@ -557,26 +492,27 @@ fn fold_one<'a>(
     // Where the file was when this was done (where it arrived, for a filing).
     let unit_before = state.current_unit().cloned();
     *state = evolve(std::mem::take(state), &decoded.event);
+    let unit_after = state.current_unit();
     let acting_unit = unit_before
-        .or_else(|| state.current_unit().cloned())
-        .map(|u| u.to_string())
-        .unwrap_or_default();
-    changes.position.push(event.global_position);
-    changes.case_id.push(id);
-    changes.event_type.push(&event.event_type);
-    changes.actor.push(decoded.actor);
-    changes.role.push(decoded.role);
-    changes.actor_name.push(decoded.actor_name);
-    changes.acting_unit.push(acting_unit);
-    changes
-        .unit
-        .push(state.current_unit().map(ToString::to_string));
-    changes.at.push(*last_event_at);
-    changes.action.push(decoded.action);
-    changes.received_at.push(state.received_at);
-    changes.due_at.push(state.due_at);
-    changes.status.push(state.status_code().map(i16::from));
-    changes.returned_at.push(state.returned_at);
+        .as_ref()
+        .or(unit_after)
+        .map_or("", UnitCode::as_str);
+    copy.row([
+        &event.global_position,
+        &id,
+        &event.event_type,
+        &decoded.actor,
+        &decoded.role,
+        &decoded.actor_name,
+        &acting_unit,
+        &unit_after.map(UnitCode::as_str),
+        &*last_event_at,
+        &decoded.action,
+        &state.received_at,
+        &state.due_at,
+        &state.status_code().map(i16::from),
+        &state.returned_at,
+    ]);
 }
 
 /// The status view rebuilt in bulk (see [`crate::rebuild`]): every case is
@@ -675,29 +611,17 @@ impl ChangeCopy {
         Ok(Self { copy, next_seq })
     }
 
-    async fn write(&mut self, rows: &ChangeRows<'_>) -> Result<(), ProjectionError> {
-        for i in 0..rows.position.len() {
-            self.copy.row(&[
-                &self.next_seq,
-                &rows.position[i],
-                &rows.case_id[i],
-                &rows.event_type[i],
-                &rows.actor[i],
-                &rows.role[i],
-                &rows.actor_name[i],
-                &rows.acting_unit[i],
-                &rows.unit[i],
-                &rows.at[i],
-                &rows.action[i],
-                &rows.received_at[i],
-                &rows.due_at[i],
-                &rows.status[i],
-                &rows.returned_at[i],
-            ]);
-            self.next_seq += 1;
-            self.copy.send_when_full().await?;
-        }
-        Ok(())
+    /// Adds a change row of the columns after `seq`, numbering it.
+    fn row(&mut self, columns: [&dyn CopyValue; 14]) {
+        let seq: &dyn CopyValue = &self.next_seq;
+        let mut values = [seq; 15];
+        values[1..].copy_from_slice(&columns);
+        self.copy.row(&values);
+        self.next_seq += 1;
+    }
+
+    async fn send_when_full(&mut self) -> Result<(), ProjectionError> {
+        Ok(self.copy.send_when_full().await?)
     }
 
     /// Ends the COPY; returns the number the next change row takes.
