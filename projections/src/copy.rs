@@ -1,5 +1,5 @@
 //! Rows for `COPY … FROM STDIN (FORMAT binary)`, encoded straight into one
-//! buffer that goes to the server about a megabyte at a time.
+//! buffer that goes to the server a quarter of a megabyte at a time.
 //!
 //! tokio-postgres's `BinaryCopyInWriter` takes each value as `&dyn ToSql`,
 //! checks its type and awaits once per row. A replay writes a row per case
@@ -119,7 +119,8 @@ impl<T: CopyValue> CopyValue for Option<T> {
 }
 
 fn put_bytes(buffer: &mut BytesMut, bytes: &[u8]) {
-    // A value over 1 GB is refused by the server anyway.
+    // The server refuses any value over 1 GB, and a length it cannot take
+    // fails the whole COPY: nothing of it is stored.
     buffer.put_i32(i32::try_from(bytes.len()).unwrap_or(i32::MAX));
     buffer.put_slice(bytes);
 }

@@ -400,7 +400,11 @@ async fn replay_in_bulk(
             elapsed: started.elapsed(),
         });
     }
-    reader.abort();
+    // The reader has returned (the log ended); a panic in it must not pass
+    // for the log's end.
+    reader
+        .await
+        .map_err(|e| ProjectionError::Refused(format!("reading the log failed: {e}")))?;
     drop(writer);
     // The change rows are complete: their indexes are built while the case rows
     // (in two shares, on two connections) and the statistics are written.
@@ -420,7 +424,7 @@ async fn replay_in_bulk(
     for write in finals {
         writes.spawn(write.run(pool.clone()));
     }
-    let early: &[&str] = if with_status { &["case_changes"] } else { &[] };
+    let early: &[&str] = if with_status { &[status::CHANGES] } else { &[] };
     let (indexed, written) = tokio::join!(index_tables(pool, early), async {
         while let Some(done) = writes.join_next().await {
             done.map_err(|e| ProjectionError::Refused(format!("a writing task failed: {e}")))??;
@@ -504,7 +508,7 @@ async fn index_tables(pool: &Pool, tables: &[&str]) -> Result<(), ProjectionErro
         for row in catalog
             .query(
                 "SELECT c.conname, c.contype::text, pg_get_constraintdef(c.oid), \
-                        pg_get_indexdef(c.conindid) \
+                        pg_get_indexdef(c.conindid), c.condeferrable \
                  FROM pg_constraint c \
                  WHERE c.conrelid = $1::text::regclass AND c.contype IN ('p', 'u', 'x') \
                  ORDER BY c.conname",
@@ -516,10 +520,12 @@ async fn index_tables(pool: &Pool, tables: &[&str]) -> Result<(), ProjectionErro
             let kind: String = row.get(1);
             let definition: String = row.get(2);
             let index: String = row.get(3);
+            let deferrable: bool = row.get(4);
             let adopted = match kind.as_str() {
-                "p" => "PRIMARY KEY",
-                "u" => "UNIQUE",
-                // An exclusion constraint cannot adopt an index: added whole.
+                "p" if !deferrable => "PRIMARY KEY",
+                "u" if !deferrable => "UNIQUE",
+                // An exclusion constraint cannot adopt an index, and an
+                // adopted one would lose being deferrable: added whole.
                 _ => {
                     builds.push((
                         size,
@@ -578,12 +584,13 @@ fn share_out(mut statements: Vec<(i64, String)>) -> [Vec<String>; 2] {
     shares
 }
 
-/// Runs index builds and analyses on a connection of their own.
+/// Runs index builds and analyses on a connection of their own, taken out of
+/// the pool and closed afterwards, so that its settings reach no one else.
 async fn run_maintenance(pool: &Pool, statements: Vec<String>) -> Result<(), ProjectionError> {
     if statements.is_empty() {
         return Ok(());
     }
-    let client = pool.get().await?;
+    let client = Object::take(pool.get().await?);
     // A province's largest index takes longer than the pool's statement
     // timeout allows an ordinary query.
     client
@@ -592,10 +599,6 @@ async fn run_maintenance(pool: &Pool, statements: Vec<String>) -> Result<(), Pro
     for statement in statements {
         client.batch_execute(&statement).await?;
     }
-    // Back to the pool's settings for whoever gets the connection next.
-    client
-        .batch_execute("RESET maintenance_work_mem; RESET statement_timeout")
-        .await?;
     Ok(())
 }
 

@@ -19,6 +19,9 @@ use crate::runner::{Projection, ProjectionError};
 /// The status view's checkpoint name.
 pub const NAME: &str = "case_status";
 
+/// The table of change rows: the audit trail's entries and the feed's records.
+pub const CHANGES: &str = "case_changes";
+
 /// The case id of a case stream, `None` for other streams.
 pub fn case_id_of(stream_id: &str) -> Option<Uuid> {
     stream_id
@@ -318,7 +321,7 @@ impl Projection for StatusProjection {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["case_status", "case_changes"]
+        &["case_status", CHANGES]
     }
 
     async fn apply(
@@ -533,8 +536,8 @@ impl Default for StatusBulk {
     }
 }
 
-/// Case rows per COPY at the end of a bulk rebuild: bounds the column buffers,
-/// and the server stores one chunk while the next is gathered.
+/// Case rows gathered in columns at a time at the end of a bulk rebuild
+/// (bounds those buffers); all of a share's go into one COPY.
 const BULK_ROWS: usize = 10_000;
 
 impl StatusBulk {
@@ -576,15 +579,17 @@ impl CaseRows {
     /// Writes the rows; returns how many.
     pub async fn write(self, transaction: &Transaction<'_>) -> Result<usize, ProjectionError> {
         let total = self.0.len();
+        let mut copy = case_copy(transaction).await?;
         let mut rows = Rows::default();
         for (id, folded) in &self.0 {
             let (state, last_event_at) = &**folded;
             rows.push(*id, state, *last_event_at);
             if rows.case_id.len() == BULK_ROWS {
-                copy_rows(transaction, &std::mem::take(&mut rows)).await?;
+                put_rows(&mut copy, &std::mem::take(&mut rows)).await?;
             }
         }
-        copy_rows(transaction, &rows).await?;
+        put_rows(&mut copy, &rows).await?;
+        copy.finish().await?;
         Ok(total)
     }
 }
@@ -636,18 +641,29 @@ async fn copy_rows(transaction: &Transaction<'_>, rows: &Rows) -> Result<(), Pro
     if rows.case_id.is_empty() {
         return Ok(());
     }
-    let mut copy = BinaryCopy::start(
+    let mut copy = case_copy(transaction).await?;
+    put_rows(&mut copy, rows).await?;
+    copy.finish().await?;
+    Ok(())
+}
+
+/// Starts a binary COPY of case rows.
+async fn case_copy(transaction: &Transaction<'_>) -> Result<BinaryCopy, ProjectionError> {
+    Ok(BinaryCopy::start(
         transaction,
         &format!(
             "COPY case_status ({}) FROM STDIN (FORMAT binary)",
             COLUMNS.join(", ")
         ),
     )
-    .await?;
+    .await?)
+}
+
+/// Adds `rows` to a COPY of case rows.
+async fn put_rows(copy: &mut BinaryCopy, rows: &Rows) -> Result<(), ProjectionError> {
     for i in 0..rows.case_id.len() {
         copy.row(&rows.row(i));
         copy.send_when_full().await?;
     }
-    copy.finish().await?;
     Ok(())
 }

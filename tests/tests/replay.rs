@@ -143,7 +143,6 @@ async fn checkpoints(store: &EventStore, schema: &str) -> Vec<(String, i64, i64)
         .collect()
 }
 
-/// Until the live runners have applied everything in the log.
 /// The read models' indexes and constraints, by name and definition.
 async fn shapes(store: &EventStore) -> Vec<String> {
     let tables: Vec<&str> = ReadModel::ALL
@@ -169,6 +168,7 @@ async fn shapes(store: &EventStore) -> Vec<String> {
         .collect()
 }
 
+/// Until the live runners have applied everything in the log.
 async fn settle(store: &EventStore) {
     let horizon = store.horizon().await.unwrap().unwrap();
     for model in ReadModel::ALL {
