@@ -59,67 +59,46 @@ struct Facts {
     punctuality: Option<&'static str>,
 }
 
-/// The counter columns of `stats_daily` and `stats_monthly`, in the order of
-/// [`Counts::columns`].
-const COUNTERS: [&str; 10] = [
-    "received_online",
-    "received_offline",
-    "resolved_early",
-    "resolved_on_time",
-    "resolved_late",
-    "returned",
-    "withdrawn",
-    "stopped",
-    "falling_due",
-    "finished_and_due",
-];
+/// Declares the daily counters once: their struct, their column names in
+/// order, and what is done to each of them alike.
+macro_rules! counters {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// Daily counter increments, keyed by (day, unit, procedure).
+        #[derive(Debug, Default, Clone, Copy)]
+        struct Counts {
+            $($(#[$doc])* $name: i32,)*
+        }
 
-/// Daily counter increments, keyed by (day, unit, procedure).
-#[derive(Debug, Default, Clone, Copy)]
-struct Counts {
-    received_online: i32,
-    received_offline: i32,
-    resolved_early: i32,
-    resolved_on_time: i32,
-    resolved_late: i32,
-    returned: i32,
-    withdrawn: i32,
-    stopped: i32,
-    /// Cases whose current due date falls on the day: −1 and +1 when an open
-    /// case's due date moves to another day.
-    falling_due: i32,
-    /// Finished cases, on the later of their finishing day and their due day.
-    finished_and_due: i32,
+        /// The counter columns of `stats_daily` and `stats_monthly`, in the
+        /// order of [`Counts::columns`].
+        const COUNTERS: &[&str] = &[$(stringify!($name)),*];
+
+        impl Counts {
+            fn add(&mut self, other: &Counts) {
+                $(self.$name += other.$name;)*
+            }
+
+            fn columns(&self) -> [i32; COUNTERS.len()] {
+                [$(self.$name),*]
+            }
+        }
+    };
 }
 
-impl Counts {
-    fn add(&mut self, other: &Counts) {
-        self.received_online += other.received_online;
-        self.received_offline += other.received_offline;
-        self.resolved_early += other.resolved_early;
-        self.resolved_on_time += other.resolved_on_time;
-        self.resolved_late += other.resolved_late;
-        self.returned += other.returned;
-        self.withdrawn += other.withdrawn;
-        self.stopped += other.stopped;
-        self.falling_due += other.falling_due;
-        self.finished_and_due += other.finished_and_due;
-    }
-
-    fn columns(&self) -> [i32; 10] {
-        [
-            self.received_online,
-            self.received_offline,
-            self.resolved_early,
-            self.resolved_on_time,
-            self.resolved_late,
-            self.returned,
-            self.withdrawn,
-            self.stopped,
-            self.falling_due,
-            self.finished_and_due,
-        ]
-    }
+counters! {
+    received_online,
+    received_offline,
+    resolved_early,
+    resolved_on_time,
+    resolved_late,
+    returned,
+    withdrawn,
+    stopped,
+    /// Cases whose current due date falls on the day: −1 and +1 when an open
+    /// case's due date moves to another day.
+    falling_due,
+    /// Finished cases, on the later of their finishing day and their due day.
+    finished_and_due,
 }
 
 /// Keeps `case_facts`, `stats_daily` and `stats_monthly`.
