@@ -384,13 +384,17 @@ async fn replay_in_bulk(
             break;
         };
         checkpoint = last.checkpoint();
+        // The statistics reuse the status view's decoding when there is one.
+        if with_stats {
+            match &decoded {
+                Some(decoded) => stats_bulk.absorb_decoded(&events, decoded),
+                None => stats_bulk.absorb(&events)?,
+            }
+        }
         if let Some(decoded) = decoded {
             let transaction = shadow_transaction(&mut writer).await?;
             status_bulk.absorb(&transaction, &events, decoded).await?;
             transaction.commit().await?;
-        }
-        if with_stats {
-            stats_bulk.absorb(&events)?;
         }
         replayed += events.len() as u64;
         progress(Progress {

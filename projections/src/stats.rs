@@ -26,7 +26,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::runner::{Projection, ProjectionError};
-use crate::status::{case_id_of, decode};
+use crate::status::{Decoded, case_id_of, decode};
 
 /// The statistics projection's checkpoint name.
 pub const NAME: &str = "case_stats";
@@ -138,11 +138,11 @@ impl Projection for StatsProjection {
         (): (),
         (): &mut (),
     ) -> Result<(), ProjectionError> {
-        let relevant = relevant(events);
+        let relevant = decode_relevant(events)?;
         if relevant.is_empty() {
             return Ok(());
         }
-        let mut ids: Vec<Uuid> = relevant.iter().map(|(_, id)| *id).collect();
+        let mut ids: Vec<Uuid> = relevant.iter().map(|(id, _)| *id).collect();
         ids.sort_unstable();
         ids.dedup();
         let statement = transaction
@@ -172,7 +172,7 @@ impl Projection for StatsProjection {
             );
         }
         let mut counts: HashMap<CountKey, Counts> = HashMap::new();
-        let mut touched = fold_batch(&mut facts, &mut counts, &relevant)?;
+        let mut touched = fold_batch(&mut facts, &mut counts, pairs(&relevant));
         touched.sort_unstable();
         touched.dedup();
         write_facts(transaction, &touched, &facts, true).await?;
@@ -196,15 +196,14 @@ fn key(facts: &Facts, at: Timestamp) -> CountKey {
 
 /// Folds a batch's relevant events onto the cases' facts, adding to the daily
 /// counters. Returns the cases whose facts changed.
-fn fold_batch(
+fn fold_batch<'e>(
     facts: &mut HashMap<Uuid, Facts>,
     counts: &mut HashMap<CountKey, Counts>,
-    relevant: &[(&RecordedEvent, Uuid)],
-) -> Result<Vec<Uuid>, ProjectionError> {
+    relevant: impl IntoIterator<Item = (Uuid, &'e CaseEvent)>,
+) -> Vec<Uuid> {
     let mut touched: Vec<Uuid> = Vec::new();
-    for &(event, id) in relevant {
-        let decoded = decode(event)?;
-        if let CaseEvent::CaseReceived(e) = &decoded {
+    for (id, decoded) in relevant {
+        if let CaseEvent::CaseReceived(e) = decoded {
             let f = Facts {
                 unit: e.unit.as_str().into(),
                 procedure: e.procedure.code.as_str().into(),
@@ -235,7 +234,7 @@ fn fold_batch(
         if f.finished_at.is_some() {
             continue;
         }
-        let moved_due = match &decoded {
+        let moved_due = match decoded {
             CaseEvent::SupplementReceived(e) => Some(e.clock.due_at),
             CaseEvent::PaymentRecorded(e) => Some(e.clock.due_at),
             CaseEvent::CaseResumed(e) => Some(e.clock.due_at),
@@ -249,7 +248,7 @@ fn fold_batch(
             }
             f.due_at = due_at;
         }
-        match &decoded {
+        match decoded {
             CaseEvent::ResultRecorded(e) => {
                 let class = Punctuality::of(e.at, f.due_at);
                 let c = counts.entry(key(f, e.at)).or_default();
@@ -292,7 +291,7 @@ fn fold_batch(
         }
         touched.push(id);
     }
-    Ok(touched)
+    touched
 }
 
 /// The statistics rebuilt in bulk (see [`crate::rebuild`]): facts and counters
@@ -306,9 +305,20 @@ pub struct StatsBulk {
 impl StatsBulk {
     /// Folds a batch (any events: those statistics ignore are skipped).
     pub fn absorb(&mut self, events: &[RecordedEvent]) -> Result<(), ProjectionError> {
-        let relevant = relevant(events);
-        fold_batch(&mut self.facts, &mut self.counts, &relevant)?;
+        let relevant = decode_relevant(events)?;
+        fold_batch(&mut self.facts, &mut self.counts, pairs(&relevant));
         Ok(())
+    }
+
+    /// Folds a batch the status view has decoded already (a rebuild of both),
+    /// instead of decoding its events a second time.
+    pub fn absorb_decoded(&mut self, events: &[RecordedEvent], decoded: &[Option<Decoded>]) {
+        let relevant = events
+            .iter()
+            .zip(decoded)
+            .filter(|(event, _)| RELEVANT.contains(&event.event_type.as_str()))
+            .filter_map(|(_, decoded)| decoded.as_ref().map(Decoded::case_event));
+        fold_batch(&mut self.facts, &mut self.counts, relevant);
     }
 
     /// Writes the facts and counters; returns how many cases.
@@ -323,13 +333,23 @@ impl StatsBulk {
     }
 }
 
-/// The events of a batch statistics use, with their cases.
-fn relevant(events: &[RecordedEvent]) -> Vec<(&RecordedEvent, Uuid)> {
-    events
-        .iter()
-        .filter(|e| RELEVANT.contains(&e.event_type.as_str()))
-        .filter_map(|e| case_id_of(&e.stream_id).map(|id| (e, id)))
-        .collect()
+/// The events of a batch statistics use, decoded, with their cases.
+fn decode_relevant(events: &[RecordedEvent]) -> Result<Vec<(Uuid, CaseEvent)>, ProjectionError> {
+    let mut relevant = Vec::new();
+    for event in events {
+        if !RELEVANT.contains(&event.event_type.as_str()) {
+            continue;
+        }
+        if let Some(id) = case_id_of(&event.stream_id) {
+            relevant.push((id, decode(event)?));
+        }
+    }
+    Ok(relevant)
+}
+
+/// Decoded events as [`fold_batch`] takes them.
+fn pairs(relevant: &[(Uuid, CaseEvent)]) -> impl Iterator<Item = (Uuid, &CaseEvent)> {
+    relevant.iter().map(|(id, event)| (*id, event))
 }
 
 fn static_outcome(text: &str) -> &'static str {
@@ -432,9 +452,9 @@ async fn add_counts(
     let mut columns: [Vec<i32>; COUNTERS.len()] = Default::default();
     for ((d, unit, procedure, field), c) in counts {
         days.push(d);
-        units.push(unit.to_string());
-        procedures.push(procedure.to_string());
-        fields.push(field.to_string());
+        units.push(unit);
+        procedures.push(procedure);
+        fields.push(field);
         for (column, value) in columns.iter_mut().zip(c.columns()) {
             column.push(value);
         }
@@ -462,6 +482,7 @@ async fn add_counts(
             arrays.join(", ")
         ))
         .await?;
+    let (units, procedures, fields) = (as_strs(&units), as_strs(&procedures), as_strs(&fields));
     let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
         vec![&days, &units, &procedures, &fields];
     params.extend(
@@ -471,6 +492,11 @@ async fn add_counts(
     );
     transaction.execute(&statement, &params).await?;
     Ok(())
+}
+
+/// Shared names as query parameters, without copying them.
+fn as_strs(keys: &[Arc<str>]) -> Vec<&str> {
+    keys.iter().map(|key| &**key).collect()
 }
 
 /// How report rows are grouped.

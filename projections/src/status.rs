@@ -431,6 +431,13 @@ pub struct Decoded {
     action: String,
 }
 
+impl Decoded {
+    /// The case and its event.
+    pub fn case_event(&self) -> (Uuid, &CaseEvent) {
+        (self.case_id, &self.event)
+    }
+}
+
 /// Decodes a batch's case events; `None` in the places of other streams' events.
 /// Sized up front: collecting through `Result` would grow the vector by
 /// doubling, copying a catch-up batch's decoded events many times over.
