@@ -205,6 +205,14 @@ impl From<RegistryError> for Problem {
             RegistryError::UsernameTaken(_) | RegistryError::UnitExists(_) => {
                 Problem::new(StatusCode::CONFLICT, "conflict", "Dữ liệu đã tồn tại").detail(detail)
             }
+            RegistryError::HolidayRule(onestop_domain::calendar::HolidayRuleError::Missing {
+                ..
+            }) => Problem::not_found(detail),
+            RegistryError::HolidayRule(rule) => Problem::invalid_fields(vec![FieldError {
+                field: rule.field().to_owned(),
+                message: detail.clone(),
+            }])
+            .detail(detail),
             _ => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid-catalog-change",

@@ -8,14 +8,14 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use onestop_domain::access::User;
-use onestop_domain::calendar::{WorkingCalendar, YearArrangement, published_arrangements};
+use onestop_domain::calendar::{
+    FIRST_YEAR, LAST_YEAR, WorkingCalendar, YearArrangement, end_rule, published_arrangements,
+    shipped_rules,
+};
 use onestop_domain::catalog::{Procedure, Unit, UnitTree};
 use onestop_domain::ids::{ProcedureCode, UnitCode, UserId};
 use onestop_domain::registry::{CalendarEvent, ProcedureEvent, UnitEvent, UserEvent};
 use onestop_store::{Checkpoint, EventStore, StoreError};
-
-/// Years the working calendar covers.
-const CALENDAR_YEARS: std::ops::RangeInclusive<i16> = 2000..=2100;
 
 /// A user account with its password hash.
 #[derive(Debug, Clone)]
@@ -30,7 +30,6 @@ pub struct Catalog {
     pub units: UnitTree,
     /// Every published version, by code.
     procedures: HashMap<ProcedureCode, Vec<Procedure>>,
-    arrangements: HashMap<i16, YearArrangement>,
     pub calendar: Arc<WorkingCalendar>,
     accounts: HashMap<UserId, Account>,
     usernames: HashMap<String, UserId>,
@@ -41,13 +40,10 @@ impl Default for Catalog {
         Self {
             units: UnitTree::default(),
             procedures: HashMap::new(),
-            arrangements: published_arrangements()
-                .into_iter()
-                .map(|a| (a.year, a))
-                .collect(),
             calendar: Arc::new(WorkingCalendar::new(
+                shipped_rules(),
                 published_arrangements(),
-                CALENDAR_YEARS,
+                FIRST_YEAR..=LAST_YEAR,
             )),
             accounts: HashMap::new(),
             usernames: HashMap::new(),
@@ -93,7 +89,7 @@ impl Catalog {
 
     /// The arrangement in force for a year: an administrator's, or the shipped one.
     pub fn arrangement(&self, year: i16) -> Option<&YearArrangement> {
-        self.arrangements.get(&year)
+        self.calendar.arrangement(year)
     }
 
     /// Folds one catalog event in; folding the same event twice changes nothing.
@@ -115,11 +111,25 @@ impl Catalog {
                 versions.push(procedure);
                 versions.sort_by_key(|p| p.version);
             } else if CalendarEvent::TYPES.contains(&event_type) {
-                let CalendarEvent::CalendarArranged { arrangement } =
-                    CalendarEvent::decode(event_type, payload)?;
-                let calendar = (*self.calendar).clone().with_arrangement(&arrangement);
+                let calendar = (*self.calendar).clone();
+                let calendar = match CalendarEvent::decode(event_type, payload)? {
+                    CalendarEvent::CalendarArranged { arrangement } => {
+                        calendar.with_arrangement(&arrangement)
+                    }
+                    CalendarEvent::HolidayRuleAdded { rule } => calendar.with_rule(rule),
+                    CalendarEvent::HolidayRuleEnded {
+                        holiday,
+                        first_year,
+                        last_year,
+                    } => match end_rule(calendar.rules(), &holiday, first_year, last_year) {
+                        Ok(ended) => calendar.with_rule(ended),
+                        Err(error) => {
+                            tracing::error!(%error, "skipping a holiday rule ending that does not apply");
+                            calendar
+                        }
+                    },
+                };
                 self.calendar = Arc::new(calendar);
-                self.arrangements.insert(arrangement.year, arrangement);
             } else if UserEvent::TYPES.contains(&event_type) {
                 match UserEvent::decode(event_type, payload)? {
                     UserEvent::UserRegistered {

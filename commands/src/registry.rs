@@ -2,12 +2,12 @@
 //! stream and folded into the catalog at once.
 
 use onestop_domain::access::{Actor, Role, User};
-use onestop_domain::calendar::YearArrangement;
+use onestop_domain::calendar::{HolidayRule, YearArrangement};
 use onestop_domain::catalog::{Procedure, Unit};
 use onestop_domain::ids::{UnitCode, UserId};
 use onestop_domain::registry::{
-    CalendarEvent, ProcedureEvent, RegistryError, UserEvent, arrange_calendar, check_user,
-    publish_procedure, save_unit,
+    CalendarEvent, HOLIDAY_RULES_STREAM, ProcedureEvent, RegistryError, UserEvent,
+    add_holiday_rule, arrange_calendar, check_user, end_holiday_rule, publish_procedure, save_unit,
 };
 use onestop_store::{EventStore, ExpectedVersion, NewEvent, StreamId};
 use uuid::Uuid;
@@ -190,22 +190,70 @@ impl RegistryService {
         arrangement: YearArrangement,
         meta: &RequestMeta,
     ) -> Result<YearArrangement, CommandError> {
-        if actor.role != Role::Admin || !actor.oversees_everything(&self.catalog.snapshot().units) {
-            return Err(CommandError::Forbidden(
-                "only an administrator of the whole province may change the calendar".into(),
-            ));
-        }
-        let event = arrange_calendar(arrangement)?;
-        let CalendarEvent::CalendarArranged { arrangement } = &event;
+        self.require_calendar_admin(actor)?;
+        let year = arrangement.year;
+        let event = arrange_calendar(arrangement.clone())?;
         self.record(
-            format!("calendar-{}", arrangement.year),
+            format!("calendar-{year}"),
             event.event_type(),
             event.payload(),
             actor,
             meta,
         )
         .await?;
-        Ok(arrangement.clone())
+        Ok(arrangement)
+    }
+
+    /// Adds a holiday rule (a new law, or a holiday changed from a year on).
+    pub async fn add_holiday_rule(
+        &self,
+        actor: &Actor,
+        rule: HolidayRule,
+        meta: &RequestMeta,
+    ) -> Result<HolidayRule, CommandError> {
+        self.require_calendar_admin(actor)?;
+        let catalog = self.catalog.snapshot();
+        let event = add_holiday_rule(catalog.calendar.rules(), rule.clone())?;
+        self.record_rules(&event, actor, meta).await?;
+        Ok(rule)
+    }
+
+    /// Ends a holiday rule after `last_year`.
+    pub async fn end_holiday_rule(
+        &self,
+        actor: &Actor,
+        holiday: &str,
+        first_year: i16,
+        last_year: i16,
+        meta: &RequestMeta,
+    ) -> Result<HolidayRule, CommandError> {
+        self.require_calendar_admin(actor)?;
+        let catalog = self.catalog.snapshot();
+        let (event, ended) =
+            end_holiday_rule(catalog.calendar.rules(), holiday, first_year, last_year)?;
+        self.record_rules(&event, actor, meta).await?;
+        Ok(ended)
+    }
+
+    async fn record_rules(
+        &self,
+        event: &CalendarEvent,
+        actor: &Actor,
+        meta: &RequestMeta,
+    ) -> Result<(), CommandError> {
+        let stream = HOLIDAY_RULES_STREAM.to_owned();
+        self.record(stream, event.event_type(), event.payload(), actor, meta)
+            .await
+    }
+
+    /// The calendar is the whole province's: only its administrators change it.
+    fn require_calendar_admin(&self, actor: &Actor) -> Result<(), CommandError> {
+        if actor.role != Role::Admin || !actor.oversees_everything(&self.catalog.snapshot().units) {
+            return Err(CommandError::Forbidden(
+                "only an administrator of the whole province may change the calendar".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Creates an account.

@@ -182,6 +182,8 @@ pub enum CatalogError {
     NoChannel,
     #[error("the processing time must be more than zero")]
     ZeroProcessingTime,
+    #[error("a processing time \"in the day\" has amount 1")]
+    SameDayAmount,
     #[error("the workflow needs at least two steps: reception and handling")]
     WorkflowTooShort,
     #[error("the first workflow step must be reception at the receiving unit")]
@@ -204,6 +206,12 @@ impl Procedure {
         }
         if self.processing_time.amount == 0 {
             return Err(CatalogError::ZeroProcessingTime);
+        }
+        let same_day = |t: &crate::deadline::ProcessingTime| {
+            t.unit == crate::deadline::TimeUnit::SameDay && t.amount != 1
+        };
+        if same_day(&self.processing_time) || self.workflow.iter().any(|s| same_day(&s.budget)) {
+            return Err(CatalogError::SameDayAmount);
         }
         if self.workflow.len() < 2 {
             return Err(CatalogError::WorkflowTooShort);

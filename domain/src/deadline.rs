@@ -7,12 +7,26 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::{Schedule, local};
 
 /// The unit a processing time is counted in.
+///
+/// How each meets the cutoff (giờ tiếp nhận cuối ngày, e.g. 15:00): a file
+/// received at or after it, or outside office hours, counts as received at the
+/// opening of the next working day; counting starts there. Then:
+/// - `WorkingDays`: due on the N-th working day after the day counting starts,
+///   at the time it started (received Monday 10:00 with 1 day: Tuesday 10:00;
+///   received Monday 16:00 after the cutoff: counts from Tuesday 07:30, due
+///   Wednesday 07:30, so the whole of Wednesday is "đúng hạn").
+/// - `WorkingHours`: N × 60 working minutes after the counting start.
+/// - `CalendarDays`: the Civil Code's count (Art. 147–148), ending at the close
+///   of the last day, moved to the next working day if that is a day off.
+/// - `SameDay` (trong ngày): due at the close of the day counting starts: the
+///   receipt day before the cutoff, else the next working day. `amount` is 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeUnit {
     WorkingDays,
     WorkingHours,
     CalendarDays,
+    SameDay,
 }
 
 /// A length of time as the law states it: "05 ngày làm việc", "08 giờ làm việc".
@@ -43,6 +57,14 @@ impl ProcessingTime {
             unit: TimeUnit::CalendarDays,
         }
     }
+
+    /// "Trong ngày": resolved the day it is received (before the cutoff).
+    pub const fn same_day() -> Self {
+        Self {
+            amount: 1,
+            unit: TimeUnit::SameDay,
+        }
+    }
 }
 
 impl Schedule<'_> {
@@ -52,6 +74,7 @@ impl Schedule<'_> {
             TimeUnit::WorkingDays => self.add_working_days(start, time.amount),
             TimeUnit::WorkingHours => self.add_working_hours(start, time.amount),
             TimeUnit::CalendarDays => self.add_calendar_days(start, time.amount),
+            TimeUnit::SameDay => self.close_of_day(start),
         }
     }
 
@@ -111,8 +134,12 @@ pub enum Progress {
 }
 
 impl Progress {
+    /// Compares by day in Vietnam's civil time, as [`Punctuality::of`] does: a
+    /// file still open on its due date's day is within the deadline until that
+    /// day ends, so what the case view says at an instant agrees with what
+    /// finishing at that instant would count as.
     pub fn at(now: Timestamp, due: Timestamp) -> Self {
-        if now <= due {
+        if local(now).date() <= local(due).date() {
             Self::WithinDeadline
         } else {
             Self::Overdue

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::access::User;
-use crate::calendar::{ArrangementError, YearArrangement};
+use crate::calendar::{ArrangementError, HolidayRule, HolidayRuleError, YearArrangement, end_rule};
 use crate::catalog::{CatalogError, Procedure, StepUnit, Unit, UnitTree};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,10 +21,27 @@ pub enum ProcedureEvent {
     ProcedurePublished { procedure: Procedure },
 }
 
+/// Calendar changes: a year's arrangement in `calendar-<year>`, holiday rules in
+/// `calendar-rules`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CalendarEvent {
-    CalendarArranged { arrangement: YearArrangement },
+    CalendarArranged {
+        arrangement: YearArrangement,
+    },
+    /// A law adds a holiday, or changes one from a year on.
+    HolidayRuleAdded {
+        rule: HolidayRule,
+    },
+    /// A law ends a holiday rule: `last_year` is its last year in force.
+    HolidayRuleEnded {
+        holiday: String,
+        first_year: i16,
+        last_year: i16,
+    },
 }
+
+/// The stream of the holiday rules.
+pub const HOLIDAY_RULES_STREAM: &str = "calendar-rules";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum UserEvent {
@@ -78,7 +95,11 @@ stored_names!(UnitEvent {
     UnitUpdated
 });
 stored_names!(ProcedureEvent { ProcedurePublished });
-stored_names!(CalendarEvent { CalendarArranged });
+stored_names!(CalendarEvent {
+    CalendarArranged,
+    HolidayRuleAdded,
+    HolidayRuleEnded
+});
 stored_names!(UserEvent {
     UserRegistered,
     UserUpdated,
@@ -108,6 +129,8 @@ pub enum RegistryError {
     ProcedureUnitMissing { code: String, unit: String },
     #[error(transparent)]
     Calendar(#[from] ArrangementError),
+    #[error(transparent)]
+    HolidayRule(#[from] HolidayRuleError),
     #[error("user name {0:?} is taken")]
     UsernameTaken(String),
     #[error("user {0} is not registered")]
@@ -174,6 +197,34 @@ pub fn publish_procedure(
 pub fn arrange_calendar(arrangement: YearArrangement) -> Result<CalendarEvent, RegistryError> {
     arrangement.validate()?;
     Ok(CalendarEvent::CalendarArranged { arrangement })
+}
+
+/// Adds a holiday rule, checked against the rules in force.
+pub fn add_holiday_rule(
+    rules: &[HolidayRule],
+    rule: HolidayRule,
+) -> Result<CalendarEvent, RegistryError> {
+    rule.validate(rules)?;
+    Ok(CalendarEvent::HolidayRuleAdded { rule })
+}
+
+/// Ends the rule of `holiday` that began in `first_year`; returns the event and
+/// the rule as it now stands.
+pub fn end_holiday_rule(
+    rules: &[HolidayRule],
+    holiday: &str,
+    first_year: i16,
+    last_year: i16,
+) -> Result<(CalendarEvent, HolidayRule), RegistryError> {
+    let ended = end_rule(rules, holiday, first_year, last_year)?;
+    Ok((
+        CalendarEvent::HolidayRuleEnded {
+            holiday: holiday.to_owned(),
+            first_year,
+            last_year,
+        },
+        ended,
+    ))
 }
 
 /// Checks a user record before it is registered or updated.

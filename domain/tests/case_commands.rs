@@ -147,8 +147,9 @@ fn after_the_cutoff_counting_starts_the_next_working_day() {
         .then_as(&reception(), receive_in_person());
     let state = case.state();
     assert_eq!(local(state.counting_from.unwrap()), "Fri 2026-02-13 07:30");
-    // Ten working days: Fri 13, then 23 Feb – 5 Mar (Tết and weekends skipped).
-    assert_eq!(local(state.due_at.unwrap()), "Thu 2026-03-05 17:00");
+    // Ten working days after Fri 13: 23 Feb – 6 Mar (Tết and weekends
+    // skipped), at the opening, where counting started.
+    assert_eq!(local(state.due_at.unwrap()), "Fri 2026-03-06 07:30");
 }
 
 #[test]
@@ -873,6 +874,12 @@ fn an_overdue_case_in_progress_and_a_late_finish() {
     let due = case.state().due_at.unwrap();
     assert_eq!(
         case.state().timeliness(due + SignedDuration::from_hours(1)),
+        Some(Timeliness::InProgress(Progress::WithinDeadline)),
+        "still the due date's day"
+    );
+    assert_eq!(
+        case.state()
+            .timeliness(due + SignedDuration::from_hours(24)),
         Some(Timeliness::InProgress(Progress::Overdue))
     );
     let late = case

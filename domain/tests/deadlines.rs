@@ -19,9 +19,10 @@ fn three_working_days_received_after_the_cutoff_before_tet_2026() {
     let calendar = WorkingCalendar::vietnam();
     let hours = OfficeHours::default();
     let schedule = Schedule::new(&calendar, &hours);
-    // Thursday 12 Feb 2026, 16:00, after a 15:00 cutoff: counting starts Friday
-    // 13 Feb; 16–20 Feb are Tết and 21–22 a weekend, so the three days are
-    // Fri 13, Mon 23 and Tue 24.
+    // Thursday 12 Feb 2026, 16:00, after a 15:00 cutoff: the file counts as
+    // received at the opening of Friday 13 Feb; 16–20 Feb are Tết and 21–22 a
+    // weekend, so the three working days after Friday are Mon 23, Tue 24 and
+    // Wed 25, due at the time counting started.
     let received = at(2026, 2, 12, 16, 0);
     let start = schedule.counting_start(received, Some(time(15, 0, 0, 0)));
     assert_eq!(show(start), "Fri 2026-02-13 07:30");
@@ -30,7 +31,7 @@ fn three_working_days_received_after_the_cutoff_before_tet_2026() {
         ProcessingTime::working_days(3),
         Some(time(15, 0, 0, 0)),
     );
-    assert_eq!(show(due), "Tue 2026-02-24 17:00");
+    assert_eq!(show(due), "Wed 2026-02-25 07:30");
 
     // Before the cutoff, counting starts at receipt: Thu 14:00 → Fri 13, Mon 23,
     // Tue 24 at 14:00.
@@ -75,13 +76,15 @@ fn saturdays_worked_by_swap_count_and_swapped_days_off_do_not() {
     let calendar = WorkingCalendar::vietnam();
     let hours = OfficeHours::default();
     let schedule = Schedule::new(&calendar, &hours);
-    // Fri 2 Jan 2026 is off (swapped with Sat 10 Jan, which is worked).
+    // Fri 2 Jan 2026 is off (swapped with Sat 10 Jan, which is worked). After
+    // hours on 31 Dec the file counts as received on Mon 5 Jan: one working
+    // day after it is Tue 6 Jan.
     let due = schedule.due_date(
         at(2025, 12, 31, 17, 30),
         ProcessingTime::working_days(1),
         None,
     );
-    assert_eq!(show(due), "Mon 2026-01-05 17:00");
+    assert_eq!(show(due), "Tue 2026-01-06 07:30");
     let due = schedule.due_date(at(2026, 1, 9, 8, 0), ProcessingTime::working_days(1), None);
     assert_eq!(show(due), "Sat 2026-01-10 08:00");
 }
@@ -136,9 +139,15 @@ fn finished_work_is_early_on_time_or_late_by_day() {
         Punctuality::of(at(2026, 2, 25, 8, 0), due),
         Punctuality::Late
     );
+    // In progress, by day too: within the deadline to the end of its day, as
+    // finishing then would be on time.
     assert_eq!(
         Progress::at(at(2026, 2, 24, 16, 59), due),
         Progress::WithinDeadline
     );
-    assert_eq!(Progress::at(at(2026, 2, 24, 17, 1), due), Progress::Overdue);
+    assert_eq!(
+        Progress::at(at(2026, 2, 24, 23, 59), due),
+        Progress::WithinDeadline
+    );
+    assert_eq!(Progress::at(at(2026, 2, 25, 0, 0), due), Progress::Overdue);
 }

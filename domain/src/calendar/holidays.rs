@@ -1,13 +1,404 @@
-//! Public holidays and days off of the civil service (Labor Code 2019, Art.
-//! 111–112), computed from the rules and corrected by what the Government
-//! publishes each year.
+//! Public holidays and days off of the civil service, by the law in force each
+//! year.
+//!
+//! A holiday is a [`HolidayRule`]: a solar or lunar date, how many days, how a
+//! day on the weekly rest day is made up, and the first and last year of the law
+//! that made it. Rules are data ([`shipped_rules`] are the laws since 1990), so a
+//! new law is a new rule, added by an administrator as an event in the log, not a
+//! code change. What the Government publishes each year (days off for Tết, swaps
+//! of a weekday off for a Saturday worked) corrects the rules for that year: a
+//! [`YearArrangement`], also data, with the ones confirmed so far in
+//! [`super::arrangements`].
+//!
+//! Choices where the law leaves room, written down here because they decide due
+//! dates:
+//! - The rules of the Labour Code 1994 (in force 1 January 1995) are applied to
+//!   1990–1994 as well: the calendar's earliest years exist for importing old
+//!   files, and nothing older is shipped.
+//! - Saturdays are working days until 1 October 1999; the 40-hour week of the civil
+//!   service (Quyết định 188/1999/QĐ-TTg) starts on Saturday 2 October 1999.
+//! - A make-up day is sought within the same Gregorian year; no rule puts a
+//!   holiday close enough to 31 December for that to matter.
 
 use std::collections::BTreeSet;
 
+use jiff::ToSpan;
 use jiff::civil::{Date, Weekday, date};
 use serde::{Deserialize, Serialize};
 
 use super::lunar::{LunarDate, from_lunar};
+
+/// The first and last year the calendar computes.
+pub const FIRST_YEAR: i16 = 1990;
+pub const LAST_YEAR: i16 = 2100;
+
+/// The first Saturday off of the 40-hour week (Quyết định 188/1999/QĐ-TTg).
+pub const FIVE_DAY_WEEK_FROM: Date = date(1999, 10, 2);
+
+/// Whether `d` is a weekly rest day of the civil service: every Sunday, and every
+/// Saturday from the 40-hour week on.
+pub fn is_rest_day(d: Date) -> bool {
+    match d.weekday() {
+        Weekday::Sunday => true,
+        Weekday::Saturday => d >= FIVE_DAY_WEEK_FROM,
+        _ => false,
+    }
+}
+
+/// Where a holiday falls in each year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "calendar", rename_all = "snake_case")]
+pub enum HolidayDate {
+    /// A day of the Gregorian calendar (dương lịch).
+    Solar { month: u8, day: u8 },
+    /// A day of the Vietnamese lunar calendar (âm lịch), in a month that is not a
+    /// leap month. Tết is lunar 1/1.
+    Lunar { month: u8, day: u8 },
+}
+
+impl HolidayDate {
+    /// The civil date in lunar or solar year `year`, if it exists there.
+    fn in_year(self, year: i32) -> Option<Date> {
+        match self {
+            Self::Solar { month, day } => {
+                let month = i8::try_from(month).ok()?;
+                let day = i8::try_from(day).ok()?;
+                Date::new(i16::try_from(year).ok()?, month, day).ok()
+            }
+            Self::Lunar { month, day } => from_lunar(LunarDate::new(year, month, day)),
+        }
+    }
+}
+
+/// How a holiday falling on a weekly rest day is made up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeekendMakeUp {
+    /// On the next working day (Labour Code 2019 Art. 111(3); Labour Code 2012
+    /// Art. 115(3); Labour Code 1994 Art. 73).
+    NextWorkingDay,
+    /// The practice of the Prime Minister's yearly Tết arrangements since 2014:
+    /// a holiday day on a Saturday is made up on the working day before the
+    /// holiday (29 Tết), one on a Sunday on the next working day after it.
+    BeforeForSaturday,
+}
+
+/// A public holiday as one law defines it for a run of years.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HolidayRule {
+    /// What the holiday is, the same across the laws that changed it
+    /// (`tet_nguyen_dan`, `quoc_khanh`, …): rules of one holiday must not overlap
+    /// in years.
+    pub holiday: String,
+    /// Its Vietnamese name.
+    pub name: String,
+    pub date: HolidayDate,
+    /// Days off, counted from `days_before` days before `date`.
+    pub days: u8,
+    /// Days of the holiday before `date` (Tết begins on the last day of the old
+    /// lunar year: 1).
+    #[serde(default)]
+    pub days_before: u8,
+    /// One more day joined to the holiday, the day before or the day after,
+    /// as each year's arrangement says (Quốc khánh from 2021: 2/9 "and one day
+    /// immediately before or after").
+    #[serde(default)]
+    pub adjacent_day: bool,
+    pub weekend_make_up: WeekendMakeUp,
+    pub first_year: i16,
+    /// The last year in force; `None` while the law stands.
+    #[serde(default)]
+    pub last_year: Option<i16>,
+    /// The law that made it.
+    pub source: String,
+}
+
+/// Why a holiday rule cannot be used. Each names the field at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HolidayRuleError {
+    #[error("holiday must be 1–40 lower-case letters, digits or underscores")]
+    Key,
+    #[error("name must not be empty")]
+    Name,
+    #[error("month {month}, day {day} is not a date")]
+    ImpossibleDate { month: u8, day: u8 },
+    #[error("29 February exists only in leap years")]
+    LeapDay,
+    #[error("lunar {day}/{month} does not exist in {year}")]
+    LunarDateMissing { month: u8, day: u8, year: i16 },
+    #[error("days must be 1–10 and days_before fewer than days")]
+    Days,
+    #[error("first_year must be {FIRST_YEAR}–{LAST_YEAR} and last_year not before it")]
+    Years,
+    #[error("{holiday} already has a rule for {first}–{last}")]
+    Overlapping {
+        holiday: String,
+        first: i16,
+        last: String,
+    },
+    #[error("source must not be empty")]
+    Source,
+    #[error("no rule of {holiday} begins in {first_year}")]
+    Missing { holiday: String, first_year: i16 },
+}
+
+impl HolidayRuleError {
+    /// The request field the error is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::Key | Self::Missing { .. } => "holiday",
+            Self::Name => "name",
+            Self::ImpossibleDate { .. } | Self::LeapDay | Self::LunarDateMissing { .. } => "date",
+            Self::Days => "days",
+            Self::Years => "last_year",
+            Self::Overlapping { .. } => "first_year",
+            Self::Source => "source",
+        }
+    }
+}
+
+impl HolidayRule {
+    /// The years the rule is in force, clamped to the calendar's range.
+    pub fn years(&self) -> std::ops::RangeInclusive<i16> {
+        self.first_year.max(FIRST_YEAR)..=self.last_year.unwrap_or(LAST_YEAR).min(LAST_YEAR)
+    }
+
+    pub fn in_force(&self, year: i16) -> bool {
+        year >= self.first_year && self.last_year.is_none_or(|last| year <= last)
+    }
+
+    /// A stable name: the holiday and its first year (`tet_nguyen_dan-2013`).
+    pub fn id(&self) -> String {
+        format!("{}-{}", self.holiday, self.first_year)
+    }
+
+    /// Checks the rule alone and against the rules already in force.
+    pub fn validate(&self, others: &[HolidayRule]) -> Result<(), HolidayRuleError> {
+        let key_ok = (1..=40).contains(&self.holiday.len())
+            && self
+                .holiday
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !key_ok {
+            return Err(HolidayRuleError::Key);
+        }
+        if self.name.trim().is_empty() {
+            return Err(HolidayRuleError::Name);
+        }
+        if self.source.trim().is_empty() {
+            return Err(HolidayRuleError::Source);
+        }
+        if !(1..=10).contains(&self.days) || self.days_before >= self.days {
+            return Err(HolidayRuleError::Days);
+        }
+        if !(FIRST_YEAR..=LAST_YEAR).contains(&self.first_year)
+            || self.last_year.is_some_and(|last| last < self.first_year)
+        {
+            return Err(HolidayRuleError::Years);
+        }
+        match self.date {
+            HolidayDate::Solar { month, day } => {
+                // 2000 is a leap year: every day of every month exists in it.
+                if self.date.in_year(2000).is_none() {
+                    return Err(HolidayRuleError::ImpossibleDate { month, day });
+                }
+                if (month, day) == (2, 29) {
+                    return Err(HolidayRuleError::LeapDay);
+                }
+            }
+            HolidayDate::Lunar { month, day } => {
+                if !(1..=12).contains(&month) || !(1..=30).contains(&day) {
+                    return Err(HolidayRuleError::ImpossibleDate { month, day });
+                }
+                for year in self.years() {
+                    if self.date.in_year(i32::from(year)).is_none() {
+                        return Err(HolidayRuleError::LunarDateMissing { month, day, year });
+                    }
+                }
+            }
+        }
+        let (first, last) = (self.first_year, self.last_year.unwrap_or(i16::MAX));
+        for other in others.iter().filter(|o| o.holiday == self.holiday) {
+            let (o_first, o_last) = (other.first_year, other.last_year.unwrap_or(i16::MAX));
+            if first <= o_last && o_first <= last {
+                return Err(HolidayRuleError::Overlapping {
+                    holiday: other.holiday.clone(),
+                    first: other.first_year,
+                    last: other
+                        .last_year
+                        .map_or_else(|| "nay".to_owned(), |l| l.to_string()),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The dates of the holiday in Gregorian `year` (the adjacent day aside),
+    /// if the rule is in force then.
+    fn dates_in(&self, year: i16) -> Vec<Date> {
+        if !self.in_force(year) {
+            return Vec::new();
+        }
+        // A lunar date late in the lunar year falls in the next Gregorian year.
+        let lunar_years = match self.date {
+            HolidayDate::Solar { .. } => vec![i32::from(year)],
+            HolidayDate::Lunar { .. } => vec![i32::from(year) - 1, i32::from(year)],
+        };
+        lunar_years
+            .into_iter()
+            .filter_map(|y| self.date.in_year(y))
+            .filter_map(|anchor| anchor.checked_sub(i64::from(self.days_before).days()).ok())
+            .flat_map(|first| {
+                std::iter::successors(Some(first), |d| d.tomorrow().ok()).take(self.days.into())
+            })
+            .filter(|d| d.year() == year)
+            .collect()
+    }
+}
+
+/// Ends a rule: its last year in force becomes `last_year`.
+pub fn end_rule(
+    rules: &[HolidayRule],
+    holiday: &str,
+    first_year: i16,
+    last_year: i16,
+) -> Result<HolidayRule, HolidayRuleError> {
+    let mut rule = rules
+        .iter()
+        .find(|r| r.holiday == holiday && r.first_year == first_year)
+        .cloned()
+        .ok_or_else(|| HolidayRuleError::Missing {
+            holiday: holiday.to_owned(),
+            first_year,
+        })?;
+    if last_year < first_year || rule.last_year.is_some_and(|l| last_year > l) {
+        return Err(HolidayRuleError::Years);
+    }
+    rule.last_year = Some(last_year);
+    Ok(rule)
+}
+
+/// The holidays of the laws since 1990.
+pub fn shipped_rules() -> Vec<HolidayRule> {
+    let solar = |month, day| HolidayDate::Solar { month, day };
+    let rule = |holiday: &str, name: &str, date, days, first, last, source: &str| HolidayRule {
+        holiday: holiday.into(),
+        name: name.into(),
+        date,
+        days,
+        days_before: 0,
+        adjacent_day: false,
+        weekend_make_up: WeekendMakeUp::NextWorkingDay,
+        first_year: first,
+        last_year: last,
+        source: source.into(),
+    };
+    const LC1994: &str = "Bộ luật Lao động 1994, Điều 73";
+    const LC2012: &str = "Bộ luật Lao động 1994, Điều 73; Bộ luật Lao động 2012, Điều 115";
+    const LC2019: &str = "Bộ luật Lao động 2019, Điều 112";
+    vec![
+        rule(
+            "tet_duong_lich",
+            "Tết Dương lịch",
+            solar(1, 1),
+            1,
+            FIRST_YEAR,
+            None,
+            LC2019,
+        ),
+        // Four days, the last of the old year and three of the new, until the
+        // Labour Code 2012 came into force on 1 May 2013: Tết 2013 (10 February)
+        // was still the old law's (DESIGN.md dates the change from 2013; the
+        // days off are the same either way, as 2013's arrangement is shipped).
+        HolidayRule {
+            days_before: 1,
+            ..rule(
+                "tet_nguyen_dan",
+                "Tết Nguyên đán",
+                HolidayDate::Lunar { month: 1, day: 1 },
+                4,
+                FIRST_YEAR,
+                Some(2013),
+                LC1994,
+            )
+        },
+        // Five days from 2014. Each year's arrangement places them; when none is
+        // published, the last day of the old year and four of the new, with the
+        // make-up practice the arrangements have followed since 2014.
+        HolidayRule {
+            days_before: 1,
+            weekend_make_up: WeekendMakeUp::BeforeForSaturday,
+            ..rule(
+                "tet_nguyen_dan",
+                "Tết Nguyên đán",
+                HolidayDate::Lunar { month: 1, day: 1 },
+                5,
+                2014,
+                None,
+                "Bộ luật Lao động 2012, Điều 115 (hiệu lực 01/5/2013); \
+                 Bộ luật Lao động 2019, Điều 112; thông báo nghỉ Tết hằng năm \
+                 của Thủ tướng Chính phủ từ 2014",
+            )
+        },
+        rule(
+            "gio_to_hung_vuong",
+            "Giỗ Tổ Hùng Vương",
+            HolidayDate::Lunar { month: 3, day: 10 },
+            1,
+            2007,
+            None,
+            "Luật sửa đổi, bổ sung Điều 73 Bộ luật Lao động 2007",
+        ),
+        rule(
+            "ngay_chien_thang",
+            "Ngày Chiến thắng",
+            solar(4, 30),
+            1,
+            FIRST_YEAR,
+            None,
+            LC2019,
+        ),
+        rule(
+            "quoc_te_lao_dong",
+            "Ngày Quốc tế Lao động",
+            solar(5, 1),
+            1,
+            FIRST_YEAR,
+            None,
+            LC2019,
+        ),
+        rule(
+            "quoc_khanh",
+            "Quốc khánh",
+            solar(9, 2),
+            1,
+            FIRST_YEAR,
+            Some(2020),
+            LC2012,
+        ),
+        HolidayRule {
+            adjacent_day: true,
+            ..rule(
+                "quoc_khanh",
+                "Quốc khánh",
+                solar(9, 2),
+                1,
+                2021,
+                None,
+                LC2019,
+            )
+        },
+        rule(
+            "ngay_van_hoa_viet_nam",
+            "Ngày Văn hóa Việt Nam",
+            solar(11, 24),
+            1,
+            2026,
+            None,
+            "Nghị quyết 80-NQ/TW; Nghị quyết 30/NQ-CP (sửa Điều 112 khoản 1 Bộ luật Lao động 2019)",
+        ),
+    ]
+}
 
 /// A weekday off exchanged for a Saturday worked (hoán đổi ngày làm việc).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,12 +413,11 @@ pub struct DaySwap {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct YearArrangement {
     pub year: i16,
-    /// The weekdays off for Tết Nguyên đán, replacing the default block (the last
-    /// day of the lunar year and the first four of the new one, with weekend days
-    /// made up).
+    /// The weekdays off for Tết Nguyên đán, replacing the rule's block and its
+    /// make-up days.
     #[serde(default)]
     pub tet_days_off: Option<Vec<Date>>,
-    /// The day added to National Day (1 or 3 September).
+    /// The day joined to National Day (1 or 3 September).
     #[serde(default)]
     pub national_day_extra: Option<Date>,
     #[serde(default)]
@@ -82,7 +472,7 @@ impl YearArrangement {
         for swap in &self.swaps {
             in_year(swap.day_off)?;
             in_year(swap.saturday_worked)?;
-            if is_weekend(swap.day_off) {
+            if is_rest_day(swap.day_off) {
                 return Err(ArrangementError::SwapDayOffNotWeekday(swap.day_off));
             }
             if swap.saturday_worked.weekday() != Weekday::Saturday {
@@ -93,13 +483,13 @@ impl YearArrangement {
         }
         for &d in &self.extra_days_off {
             in_year(d)?;
-            if is_weekend(d) {
+            if is_rest_day(d) {
                 return Err(ArrangementError::ExtraDayOffNotWeekday(d));
             }
         }
         for &d in &self.extra_working_days {
             in_year(d)?;
-            if !is_weekend(d) {
+            if !is_rest_day(d) {
                 return Err(ArrangementError::ExtraWorkingDayNotWeekend(d));
             }
         }
@@ -107,91 +497,13 @@ impl YearArrangement {
     }
 }
 
-/// The civil-service arrangements published for 2024–2026.
-pub fn published_arrangements() -> Vec<YearArrangement> {
-    vec![
-        YearArrangement {
-            year: 2024,
-            tet_days_off: Some(vec![
-                date(2024, 2, 8),
-                date(2024, 2, 9),
-                date(2024, 2, 12),
-                date(2024, 2, 13),
-                date(2024, 2, 14),
-            ]),
-            national_day_extra: Some(date(2024, 9, 3)),
-            swaps: vec![DaySwap {
-                day_off: date(2024, 4, 29),
-                saturday_worked: date(2024, 5, 4),
-            }],
-            ..YearArrangement::default()
-        },
-        YearArrangement {
-            year: 2025,
-            tet_days_off: Some((27..=31).map(|d| date(2025, 1, d)).collect()),
-            national_day_extra: Some(date(2025, 9, 1)),
-            swaps: vec![DaySwap {
-                day_off: date(2025, 5, 2),
-                saturday_worked: date(2025, 4, 26),
-            }],
-            ..YearArrangement::default()
-        },
-        YearArrangement {
-            year: 2026,
-            tet_days_off: Some((16..=20).map(|d| date(2026, 2, d)).collect()),
-            national_day_extra: Some(date(2026, 9, 1)),
-            swaps: vec![
-                DaySwap {
-                    day_off: date(2026, 1, 2),
-                    saturday_worked: date(2026, 1, 10),
-                },
-                DaySwap {
-                    day_off: date(2026, 8, 31),
-                    saturday_worked: date(2026, 8, 22),
-                },
-            ],
-            ..YearArrangement::default()
-        },
-    ]
-}
-
-/// Which public holiday a date is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HolidayKind {
-    /// Tết Dương lịch, 1 January.
-    NewYear,
-    /// Tết Nguyên đán, the lunar new year.
-    LunarNewYear,
-    /// Giỗ Tổ Hùng Vương, 10th day of the 3rd lunar month.
-    HungKings,
-    /// Ngày Chiến thắng, 30 April.
-    ReunificationDay,
-    /// Ngày Quốc tế Lao động, 1 May.
-    LabourDay,
-    /// Quốc khánh, 2 September and one adjacent day.
-    NationalDay,
-}
-
-impl HolidayKind {
-    /// The holiday's Vietnamese name.
-    pub fn name_vi(self) -> &'static str {
-        match self {
-            Self::NewYear => "Tết Dương lịch",
-            Self::LunarNewYear => "Tết Nguyên đán",
-            Self::HungKings => "Giỗ Tổ Hùng Vương",
-            Self::ReunificationDay => "Ngày Chiến thắng",
-            Self::LabourDay => "Ngày Quốc tế Lao động",
-            Self::NationalDay => "Quốc khánh",
-        }
-    }
-}
-
 /// A public holiday falling on a date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Holiday {
     pub date: Date,
-    pub kind: HolidayKind,
+    /// The rule's holiday key (`tet_nguyen_dan`, …).
+    pub holiday: String,
+    pub name: String,
 }
 
 /// One year's holidays and the resulting days off and weekend days worked.
@@ -200,109 +512,112 @@ pub struct YearCalendar {
     pub year: i16,
     /// The legal holidays by the rules (Tết as the arrangement says, if it does).
     pub holidays: Vec<Holiday>,
-    /// Weekdays not worked: holidays, days made up for holidays on a weekend,
+    /// Weekdays not worked: holidays, days made up for holidays on a rest day,
     /// swapped days off.
     pub days_off: BTreeSet<Date>,
-    /// Saturdays or Sundays worked.
+    /// Rest days worked.
     pub weekend_days_worked: BTreeSet<Date>,
-}
-
-pub(crate) fn is_weekend(d: Date) -> bool {
-    matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday)
 }
 
 fn next_day(d: Date) -> Date {
     d.tomorrow().unwrap_or(d)
 }
 
+fn previous_day(d: Date) -> Date {
+    d.yesterday().unwrap_or(d)
+}
+
+/// The Tết rule's holiday key, whose days an arrangement's `tet_days_off` replaces.
+const TET: &str = "tet_nguyen_dan";
+
 impl YearCalendar {
-    /// Applies the rules to `year`, corrected by its published arrangement.
-    pub fn compute(year: i16, arrangement: Option<&YearArrangement>) -> Self {
-        let mut holidays = vec![
-            Holiday {
-                date: date(year, 1, 1),
-                kind: HolidayKind::NewYear,
-            },
-            Holiday {
-                date: date(year, 4, 30),
-                kind: HolidayKind::ReunificationDay,
-            },
-            Holiday {
-                date: date(year, 5, 1),
-                kind: HolidayKind::LabourDay,
-            },
-            Holiday {
-                date: date(year, 9, 2),
-                kind: HolidayKind::NationalDay,
-            },
-        ];
-        let national_extra = arrangement
-            .and_then(|a| a.national_day_extra)
-            .unwrap_or_else(|| default_national_day_extra(year));
-        holidays.push(Holiday {
-            date: national_extra,
-            kind: HolidayKind::NationalDay,
-        });
-        if let Some(gio_to) = from_lunar(LunarDate::new(i32::from(year), 3, 10)) {
-            holidays.push(Holiday {
-                date: gio_to,
-                kind: HolidayKind::HungKings,
-            });
+    /// Applies the rules in force in `year`, corrected by its published arrangement.
+    pub fn compute(
+        year: i16,
+        rules: &[HolidayRule],
+        arrangement: Option<&YearArrangement>,
+    ) -> Self {
+        let published_tet = arrangement.and_then(|a| a.tet_days_off.as_ref());
+        // Each holiday's block of days, in rule order.
+        let mut blocks: Vec<(&HolidayRule, Vec<Date>)> = Vec::new();
+        for rule in rules.iter().filter(|r| r.in_force(year)) {
+            let mut days = rule.dates_in(year);
+            if days.is_empty() {
+                continue;
+            }
+            if rule.adjacent_day {
+                let extra = arrangement
+                    .and_then(|a| a.national_day_extra)
+                    .filter(|_| rule.holiday == "quoc_khanh")
+                    .unwrap_or_else(|| default_adjacent_day(&days));
+                days.push(extra);
+                days.sort_unstable();
+            }
+            blocks.push((rule, days));
         }
-        // The last day of the old lunar year and the first four of the new one.
-        let tet_block: Vec<Date> = from_lunar(LunarDate::new(i32::from(year), 1, 1))
-            .and_then(|tet| tet.yesterday().ok())
-            .map(|eve| {
-                std::iter::successors(Some(eve), |d| d.tomorrow().ok())
-                    .take(5)
-                    .collect()
-            })
-            .unwrap_or_default();
-        let published_tet = arrangement.and_then(|a| a.tet_days_off.clone());
+        let holiday_dates: BTreeSet<Date> = blocks
+            .iter()
+            .flat_map(|(_, days)| days.iter().copied())
+            .collect();
 
         let mut days_off = BTreeSet::new();
-        let mut weekend_holidays = Vec::new();
-        for holiday in &holidays {
-            if is_weekend(holiday.date) {
-                weekend_holidays.push(holiday.date);
-            } else {
-                days_off.insert(holiday.date);
+        // Holiday days on a rest day, with the block they belong to.
+        let mut to_make_up: Vec<(Date, &HolidayRule, Date, Date)> = Vec::new();
+        for (rule, days) in &blocks {
+            if rule.holiday == TET
+                && let Some(published) = published_tet
+            {
+                days_off.extend(published.iter().copied());
+                continue;
             }
-        }
-        match &published_tet {
-            Some(published) => days_off.extend(published.iter().copied()),
-            None => {
-                for &d in &tet_block {
-                    if is_weekend(d) {
-                        weekend_holidays.push(d);
-                    } else {
-                        days_off.insert(d);
-                    }
+            let (first, last) = (days[0], days[days.len() - 1]);
+            for &d in days {
+                if is_rest_day(d) {
+                    to_make_up.push((d, rule, first, last));
+                } else {
+                    days_off.insert(d);
                 }
             }
         }
-        let holiday_dates: BTreeSet<Date> = holidays
-            .iter()
-            .map(|h| h.date)
-            .chain(tet_block.iter().copied())
-            .collect();
-        // A holiday on the weekly rest day is made up on the next working day.
-        weekend_holidays.sort_unstable();
-        for holiday in weekend_holidays {
-            let mut candidate = next_day(holiday);
-            while is_weekend(candidate)
-                || holiday_dates.contains(&candidate)
-                || days_off.contains(&candidate)
-            {
-                candidate = next_day(candidate);
+        to_make_up.sort_by_key(|(d, ..)| *d);
+        let free = |d: Date, days_off: &BTreeSet<Date>| {
+            !is_rest_day(d) && !holiday_dates.contains(&d) && !days_off.contains(&d)
+        };
+        for (d, rule, first, last) in to_make_up {
+            let before = rule.weekend_make_up == WeekendMakeUp::BeforeForSaturday
+                && d.weekday() == Weekday::Saturday;
+            let mut candidate = if before {
+                previous_day(first)
+            } else {
+                next_day(last.max(d))
+            };
+            // A few weeks at most; bounded so a strange rule set cannot loop.
+            for _ in 0..60 {
+                if free(candidate, &days_off) {
+                    break;
+                }
+                candidate = if before {
+                    previous_day(candidate)
+                } else {
+                    next_day(candidate)
+                };
             }
-            days_off.insert(candidate);
+            if candidate.year() == year {
+                days_off.insert(candidate);
+            }
         }
-        holidays.extend(tet_block.iter().map(|&d| Holiday {
-            date: d,
-            kind: HolidayKind::LunarNewYear,
-        }));
-        holidays.sort_by_key(|h| h.date);
+
+        let mut holidays: Vec<Holiday> = blocks
+            .iter()
+            .flat_map(|(rule, days)| {
+                days.iter().map(|&d| Holiday {
+                    date: d,
+                    holiday: rule.holiday.clone(),
+                    name: rule.name.clone(),
+                })
+            })
+            .collect();
+        holidays.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.holiday.cmp(&b.holiday)));
 
         let mut weekend_days_worked = BTreeSet::new();
         if let Some(arrangement) = arrangement {
@@ -326,17 +641,18 @@ impl YearCalendar {
         if self.weekend_days_worked.contains(&d) {
             return true;
         }
-        !is_weekend(d) && !self.days_off.contains(&d)
+        !is_rest_day(d) && !self.days_off.contains(&d)
     }
 }
 
-/// The day joined to 2 September when nothing is published: the one that makes
-/// the longer break with the weekend.
-fn default_national_day_extra(year: i16) -> Date {
-    let national_day = date(year, 9, 2);
-    match national_day.weekday() {
-        Weekday::Monday | Weekday::Thursday | Weekday::Sunday => date(year, 9, 3),
-        _ => date(year, 9, 1),
+/// The day joined to a holiday when nothing is published: the one that makes
+/// the longer break with the weekend (for 2 September: Monday → Tuesday 3,
+/// Thursday → Friday 3, Sunday → Monday 3, otherwise 1 September).
+fn default_adjacent_day(days: &[Date]) -> Date {
+    let (first, last) = (days[0], days[days.len() - 1]);
+    match last.weekday() {
+        Weekday::Monday | Weekday::Thursday | Weekday::Sunday => next_day(last),
+        _ => previous_day(first),
     }
 }
 
@@ -344,71 +660,69 @@ fn default_national_day_extra(year: i16) -> Date {
 mod tests {
     use super::*;
 
-    fn arrangement(year: i16) -> YearArrangement {
-        published_arrangements()
-            .into_iter()
-            .find(|a| a.year == year)
-            .unwrap()
-    }
-
     #[test]
-    fn published_arrangements_are_valid() {
-        for a in published_arrangements() {
-            a.validate().unwrap();
-        }
-    }
-
-    #[test]
-    fn year_2026_days_off_follow_the_published_arrangement_and_the_rules() {
-        let y = YearCalendar::compute(2026, Some(&arrangement(2026)));
-        let expected: BTreeSet<Date> = [
-            date(2026, 1, 1),
-            date(2026, 1, 2), // swapped with Saturday 10 January
-            date(2026, 2, 16),
-            date(2026, 2, 17),
-            date(2026, 2, 18),
-            date(2026, 2, 19),
-            date(2026, 2, 20),
-            date(2026, 4, 27), // Giỗ Tổ on Sunday 26 April, made up
-            date(2026, 4, 30),
-            date(2026, 5, 1),
-            date(2026, 8, 31), // swapped with Saturday 22 August
-            date(2026, 9, 1),
-            date(2026, 9, 2),
-        ]
-        .into_iter()
-        .collect();
-        assert_eq!(y.days_off, expected);
-        assert!(y.is_working_day(date(2026, 1, 10)));
-        assert!(y.is_working_day(date(2026, 8, 22)));
-        assert!(!y.is_working_day(date(2026, 1, 17)));
-    }
-
-    #[test]
-    fn without_an_arrangement_tet_is_five_days_with_weekend_days_made_up() {
+    fn without_an_arrangement_a_saturday_of_tet_is_made_up_before_it() {
         // Tết 2027 is Saturday 6 February: the eve (Fri 5) and the 1st–4th (Sat 6 –
-        // Tue 9); Saturday and Sunday are made up on Wed 10 and Thu 11.
-        let y = YearCalendar::compute(2027, None);
-        for d in [5, 8, 9, 10, 11] {
+        // Tue 9); Saturday is made up on Thu 4 (29 Tết), Sunday on Wed 10.
+        let y = YearCalendar::compute(2027, &shipped_rules(), None);
+        for d in [4, 5, 8, 9, 10] {
             assert!(y.days_off.contains(&date(2027, 2, d)), "{d} Feb 2027");
         }
-        assert!(y.is_working_day(date(2027, 2, 12)));
-        assert!(y.is_working_day(date(2027, 2, 4)));
+        assert!(y.is_working_day(date(2027, 2, 3)));
+        assert!(y.is_working_day(date(2027, 2, 11)));
     }
 
     #[test]
-    fn arrangements_with_wrong_dates_are_refused() {
-        let mut a = arrangement(2026);
-        a.swaps[0].saturday_worked = date(2026, 1, 11); // a Sunday
+    fn saturdays_were_worked_before_the_forty_hour_week() {
+        let y = YearCalendar::compute(1998, &shipped_rules(), None);
+        assert!(y.is_working_day(date(1998, 3, 7))); // a Saturday
+        assert!(!y.is_working_day(date(1998, 3, 8))); // a Sunday
+        let y = YearCalendar::compute(1999, &shipped_rules(), None);
+        assert!(y.is_working_day(date(1999, 9, 25)));
+        assert!(!y.is_working_day(date(1999, 10, 2)));
+    }
+
+    #[test]
+    fn holiday_rules_with_impossible_dates_are_refused() {
+        let mut rule = shipped_rules()
+            .into_iter()
+            .find(|r| r.holiday == "ngay_van_hoa_viet_nam")
+            .unwrap();
+        rule.holiday = "new_day".into();
+        rule.date = HolidayDate::Solar { month: 2, day: 30 };
         assert_eq!(
-            a.validate(),
-            Err(ArrangementError::SwapWorkedNotSaturday(date(2026, 1, 11)))
+            rule.validate(&[]),
+            Err(HolidayRuleError::ImpossibleDate { month: 2, day: 30 })
         );
-        let mut a = arrangement(2026);
-        a.extra_days_off.push(date(2025, 12, 31));
+        rule.date = HolidayDate::Lunar { month: 12, day: 30 };
+        rule.first_year = 2024;
         assert!(matches!(
-            a.validate(),
-            Err(ArrangementError::OutsideYear { .. })
+            rule.validate(&[]),
+            Err(HolidayRuleError::LunarDateMissing { .. })
         ));
+        rule.date = HolidayDate::Solar { month: 11, day: 24 };
+        rule.holiday = "ngay_van_hoa_viet_nam".into();
+        assert!(matches!(
+            rule.validate(&shipped_rules()),
+            Err(HolidayRuleError::Overlapping { .. })
+        ));
+        assert_eq!(
+            rule.validate(&shipped_rules()).unwrap_err().field(),
+            "first_year"
+        );
+    }
+
+    #[test]
+    fn the_shipped_rules_are_valid_and_do_not_overlap() {
+        let rules = shipped_rules();
+        for (i, rule) in rules.iter().enumerate() {
+            let others: Vec<HolidayRule> = rules
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, r)| r.clone())
+                .collect();
+            assert_eq!(rule.validate(&others), Ok(()), "{}", rule.id());
+        }
     }
 }

@@ -11,7 +11,10 @@ use jiff::tz::Offset;
 use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 
-use super::holidays::{YearArrangement, YearCalendar, is_weekend, published_arrangements};
+use super::arrangements::published_arrangements;
+use super::holidays::{
+    FIRST_YEAR, HolidayRule, LAST_YEAR, YearArrangement, YearCalendar, is_rest_day, shipped_rules,
+};
 
 /// Vietnam's civil time, UTC+7.
 pub const VIETNAM: Offset = Offset::constant(7);
@@ -112,29 +115,41 @@ fn minutes_of(t: Time) -> i64 {
     i64::from(t.hour()) * 60 + i64::from(t.minute())
 }
 
-/// Working days: the rules of every year in a range, with published arrangements.
+/// Working days: the holiday rules of every year in a range, with published
+/// arrangements.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkingCalendar {
+    rules: Vec<HolidayRule>,
+    arrangements: BTreeMap<i16, YearArrangement>,
     years: BTreeMap<i16, YearCalendar>,
 }
 
 impl WorkingCalendar {
     /// Computes every year of `years` from the rules and the given arrangements.
     pub fn new(
+        rules: Vec<HolidayRule>,
         arrangements: impl IntoIterator<Item = YearArrangement>,
         years: RangeInclusive<i16>,
     ) -> Self {
         let arrangements: BTreeMap<i16, YearArrangement> =
             arrangements.into_iter().map(|a| (a.year, a)).collect();
         let years = years
-            .map(|y| (y, YearCalendar::compute(y, arrangements.get(&y))))
+            .map(|y| (y, YearCalendar::compute(y, &rules, arrangements.get(&y))))
             .collect();
-        Self { years }
+        Self {
+            rules,
+            arrangements,
+            years,
+        }
     }
 
-    /// 2000–2100 with the arrangements published for 2024–2026.
+    /// 1990–2100 by the shipped rules and the arrangements published so far.
     pub fn vietnam() -> Self {
-        Self::new(published_arrangements(), 2000..=2100)
+        Self::new(
+            shipped_rules(),
+            published_arrangements(),
+            FIRST_YEAR..=LAST_YEAR,
+        )
     }
 
     /// The computed year, if in range.
@@ -142,12 +157,48 @@ impl WorkingCalendar {
         self.years.get(&year)
     }
 
+    /// The holiday rules the calendar applies.
+    pub fn rules(&self) -> &[HolidayRule] {
+        &self.rules
+    }
+
+    /// The arrangement in force for a year.
+    pub fn arrangement(&self, year: i16) -> Option<&YearArrangement> {
+        self.arrangements.get(&year)
+    }
+
     /// Replaces one year's arrangement (after an administrator edits it).
     pub fn with_arrangement(mut self, arrangement: &YearArrangement) -> Self {
-        self.years.insert(
-            arrangement.year,
-            YearCalendar::compute(arrangement.year, Some(arrangement)),
-        );
+        if let Some(year) = self.years.get_mut(&arrangement.year) {
+            *year = YearCalendar::compute(arrangement.year, &self.rules, Some(arrangement));
+        }
+        self.arrangements
+            .insert(arrangement.year, arrangement.clone());
+        self
+    }
+
+    /// Adds a rule, or replaces the rule of the same holiday and first year (a
+    /// rule ended), and recomputes the years it touches.
+    pub fn with_rule(mut self, rule: HolidayRule) -> Self {
+        let touched = |r: &HolidayRule| r.years();
+        let mut years: Vec<i16> = touched(&rule).collect();
+        if let Some(old) = self
+            .rules
+            .iter_mut()
+            .find(|r| r.holiday == rule.holiday && r.first_year == rule.first_year)
+        {
+            years.extend(touched(old));
+            *old = rule;
+        } else {
+            self.rules.push(rule);
+        }
+        years.sort_unstable();
+        years.dedup();
+        for y in years {
+            if let Some(year) = self.years.get_mut(&y) {
+                *year = YearCalendar::compute(y, &self.rules, self.arrangements.get(&y));
+            }
+        }
         self
     }
 
@@ -156,7 +207,7 @@ impl WorkingCalendar {
     pub fn is_working_day(&self, d: Date) -> bool {
         match self.years.get(&d.year()) {
             Some(year) => year.is_working_day(d),
-            None => !is_weekend(d),
+            None => !is_rest_day(d),
         }
     }
 
@@ -225,9 +276,16 @@ impl<'a> Schedule<'a> {
     }
 
     /// The instant `minutes` of working time after `start`. Landing exactly on the
-    /// end of a session gives that end (17:00), not the next session's start.
+    /// end of a session gives that end (17:00), not the next session's start,
+    /// except from a start at the opening of a day: then whole days land on the
+    /// opening of the later day, as [`Self::add_working_days`] does, so that a
+    /// due date at an opening keeps its day when a pause shifts it.
     pub fn add_working_minutes(&self, start: Timestamp, minutes: i64) -> Timestamp {
-        let mut at = self.next_working_local(local(start));
+        let asked = local(start);
+        let mut at = self.next_working_local(asked);
+        // The start itself at the opening, not a close moved on to the next one.
+        let from_opening = at == asked && at.time() == self.hours.first_start();
+        let last_end = self.hours.last_end();
         let mut remaining = minutes.max(0);
         loop {
             let session = self
@@ -238,6 +296,14 @@ impl<'a> Schedule<'a> {
                 .copied()
                 .unwrap_or(self.hours.sessions[0]);
             let left_in_session = minutes_of(session.end) - minutes_of(at.time());
+            if from_opening
+                && remaining > 0
+                && remaining == left_in_session
+                && session.end == last_end
+            {
+                let next = self.calendar.working_day_on_or_after(next_date(at.date()));
+                return instant(next.to_datetime(self.hours.first_start()));
+            }
             if remaining <= left_in_session {
                 let end = at
                     .checked_add(remaining.minutes())
@@ -250,9 +316,26 @@ impl<'a> Schedule<'a> {
         }
     }
 
-    /// The instant `days` working days after `start`, keeping the time of day.
+    /// The instant `days` working days after `start`, at the same time of day:
+    /// on the `days`-th working day after the start's day. A start at the
+    /// opening of a day (a file received after the cutoff counts as received at
+    /// the opening of the next working day) is due at the opening of that later
+    /// day, not at the close of the day before: the same working instant, but
+    /// the day that the by-day judgement of trước/đúng/quá hạn reads.
     pub fn add_working_days(&self, start: Timestamp, days: u32) -> Timestamp {
-        self.add_working_minutes(start, i64::from(days) * self.hours.minutes_per_day())
+        let at = self.next_working_local(local(start));
+        let mut day = at.date();
+        for _ in 0..days {
+            day = self.calendar.working_day_on_or_after(next_date(day));
+        }
+        instant(day.to_datetime(at.time()))
+    }
+
+    /// The close of office hours on the day of `start` (a counting start): the
+    /// due instant of a procedure handled "in the day" (trong ngày).
+    pub fn close_of_day(&self, start: Timestamp) -> Timestamp {
+        let at = self.next_working_local(local(start));
+        instant(at.date().to_datetime(self.hours.last_end()))
     }
 
     /// The instant `hours` working hours after `start`.

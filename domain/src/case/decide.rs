@@ -622,9 +622,16 @@ fn next_step(state: &CaseState, ctx: &Context<'_>, role: Role) -> Option<StepSta
 }
 
 /// The deadlines once a pause ends, per the procedure's pause mode: shifted by the
-/// working time the clock was stopped, or restarted from now.
+/// working time the clock was stopped, or restarted from now. The clock stops
+/// at the later of the pause and the counting start: a supplement asked for
+/// after the cutoff, before counting began, costs only the working time from
+/// the counting start on.
 fn restart_clock(state: &CaseState, ctx: &Context<'_>) -> ClockRestarted {
-    let since = state.paused_since.unwrap_or(ctx.now);
+    let paused = state.paused_since.unwrap_or(ctx.now);
+    let since = state
+        .counting_from
+        .map_or(paused, |start| paused.max(start))
+        .min(ctx.now);
     let case_unit = state.receiving_unit.clone();
     let case_hours = case_unit
         .as_ref()

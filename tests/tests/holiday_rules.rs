@@ -1,0 +1,160 @@
+//! Holiday rules over HTTP: a new law's holiday added and ended as events, bad
+//! rules refused naming the field, and due dates already issued left standing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failure
+
+use onestop_tests::*;
+use serde_json::{Value, json};
+
+/// A holiday on 5 March from 2026 (Thursday 5 March 2026, within a land case's
+/// ten working days from Monday 2 March).
+fn new_holiday() -> Value {
+    json!({
+        "holiday": "ngay_thu_nghiem",
+        "name": "Ngày lễ thử nghiệm",
+        "calendar": "solar",
+        "month": 3,
+        "day": 5,
+        "days": 1,
+        "weekend_make_up": "next_working_day",
+        "first_year": 2026,
+        "source": "Nghị quyết thử nghiệm"
+    })
+}
+
+#[tokio::test]
+async fn a_new_holiday_counts_for_new_files_and_leaves_issued_due_dates_standing() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin").await;
+    let reception = app.token("reception").await;
+
+    let before = app.receive_land_case(&reception).await;
+    let first: Value = app
+        .get_json(&reception, &format!("/api/v1/cases/{before}"))
+        .await;
+
+    assert_eq!(
+        app.post(&reception, "/api/v1/holiday-rules", &new_holiday())
+            .await
+            .status(),
+        403
+    );
+    let created = app
+        .post(&admin, "/api/v1/holiday-rules", &new_holiday())
+        .await;
+    assert_eq!(created.status(), 201);
+
+    let year: Value = app.get_json(&reception, "/api/v1/calendar/2026").await;
+    assert!(
+        year["days_off"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("2026-03-05"))
+    );
+    assert!(
+        year["holidays"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["date"] == "2026-03-05" && h["name"] == "Ngày lễ thử nghiệm")
+    );
+
+    // The receipt already printed keeps its date; a file received now gets a
+    // day more.
+    let again: Value = app
+        .get_json(&reception, &format!("/api/v1/cases/{before}"))
+        .await;
+    assert_eq!(again["due_at"], first["due_at"]);
+    let after = app.receive_land_case(&reception).await;
+    let later: Value = app
+        .get_json(&reception, &format!("/api/v1/cases/{after}"))
+        .await;
+    let due = |v: &Value| {
+        v["due_at"]
+            .as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+    };
+    assert!(due(&later) > due(&first), "{later} vs {first}");
+
+    // Ended after 2026: no longer a day off in 2027.
+    let ended = app
+        .post(
+            &admin,
+            "/api/v1/holiday-rules/ngay_thu_nghiem/2026/end",
+            &json!({ "last_year": 2026 }),
+        )
+        .await;
+    assert_eq!(ended.status(), 200);
+    let ended: Value = ended.json().await.unwrap();
+    assert_eq!(ended["last_year"], 2026);
+    let year: Value = app.get_json(&reception, "/api/v1/calendar/2027").await;
+    assert!(
+        !year["days_off"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("2027-03-05"))
+    );
+    let rules: Value = app.get_json(&reception, "/api/v1/holiday-rules").await;
+    assert!(
+        rules
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["holiday"] == "ngay_van_hoa_viet_nam" && r["first_year"] == 2026)
+    );
+}
+
+#[tokio::test]
+async fn impossible_or_overlapping_holiday_rules_are_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin").await;
+    let events = app.count_all_events().await;
+
+    let with = |changes: Value| {
+        let mut rule = new_holiday();
+        for (k, v) in changes.as_object().unwrap() {
+            rule[k] = v.clone();
+        }
+        rule
+    };
+    let cases = [
+        (json!({ "month": 2, "day": 30 }), "date"),
+        (json!({ "month": 2, "day": 29 }), "date"),
+        // Month 12 of the lunar year has 29 days in some years (2024 among them).
+        (
+            json!({ "calendar": "lunar", "month": 12, "day": 30, "first_year": 2024 }),
+            "date",
+        ),
+        (
+            json!({ "holiday": "ngay_van_hoa_viet_nam", "first_year": 2030 }),
+            "first_year",
+        ),
+        (
+            json!({ "first_year": 2030, "last_year": 2029 }),
+            "last_year",
+        ),
+        (json!({ "month": 13 }), "month"),
+        (json!({ "holiday": "Có dấu" }), "holiday"),
+    ];
+    for (changes, field) in cases {
+        let (status, body) = problem(
+            app.post(&admin, "/api/v1/holiday-rules", &with(changes.clone()))
+                .await,
+        )
+        .await;
+        assert_eq!(status, 422, "{changes}: {body}");
+        assert_eq!(body["errors"][0]["field"], field, "{changes}: {body}");
+    }
+    let (status, _) = problem(
+        app.post(
+            &admin,
+            "/api/v1/holiday-rules/khong_co/2026/end",
+            &json!({ "last_year": 2027 }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(app.count_all_events().await, events, "nothing written");
+}
