@@ -141,10 +141,40 @@ impl Actor {
     }
 }
 
+/// The unit an officer acted as (the feed's PhongBanXuLy, the inspectors'
+/// "by unit"): of the units granted to them, the one the file was at when they
+/// acted, else the one it went to, else the one that received it; an officer
+/// acting on a unit below their grant (a leader stopping a commune's file)
+/// acts as their own unit, the first granted. `None` without grants.
+pub fn acting_unit<'a>(grants: &'a [String], places: &[Option<&str>]) -> Option<&'a str> {
+    places
+        .iter()
+        .flatten()
+        .find_map(|place| grants.iter().find(|g| g == place))
+        .or(grants.first())
+        .map(String::as_str)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalog::Unit;
+
+    #[test]
+    fn an_officer_acts_as_the_granted_unit_where_the_file_is() {
+        let grants = vec!["000.00.01.H22".to_owned(), "000.00.12.H22".to_owned()];
+        let at = |places: &[Option<&str>]| acting_unit(&grants, places);
+        assert_eq!(
+            at(&[Some("000.00.12.H22"), Some("000.00.01.H22")]),
+            Some("000.00.12.H22")
+        );
+        assert_eq!(
+            at(&[Some("000.00.99.H22"), Some("000.00.01.H22")]),
+            Some("000.00.01.H22")
+        );
+        assert_eq!(at(&[Some("000.26.01.H22")]), Some("000.00.01.H22"));
+        assert_eq!(acting_unit(&[], &[Some("000.26.01.H22")]), None);
+    }
 
     fn unit(code: &str, parent: Option<&str>) -> Unit {
         Unit {

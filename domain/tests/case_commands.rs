@@ -798,6 +798,22 @@ fn refusal_as_not_eligible_counts_as_on_time() {
 }
 
 #[test]
+fn a_file_the_approver_refuses_no_longer_awaits_approval() {
+    let submitted = Case::in_progress().appraised().submitted_for_approval();
+    assert!(submitted.state().awaiting_approval);
+    let refused = submitted.then_as(
+        &approver(),
+        CaseCommand::RefuseAsIneligible {
+            reason: reason("Không đủ điều kiện"),
+        },
+    );
+    assert!(!refused.state().awaiting_approval);
+    let returned = refused.returned();
+    assert_eq!(returned.state().status_code(), Some(10));
+    assert!(!returned.state().awaiting_approval);
+}
+
+#[test]
 fn withdrawal_counts_as_on_time_and_closes_the_case() {
     let case = Case::in_progress().then_as(
         &reception(),

@@ -99,12 +99,35 @@ struct ActorMetadata {
     user_id: Option<uuid::Uuid>,
     role: Option<String>,
     name: Option<String>,
+    #[serde(default)]
+    units: Vec<String>,
+}
+
+/// The actor recorded in an event's metadata.
+#[derive(Debug, Clone, Default)]
+pub struct RecordedActor {
+    pub user_id: Option<uuid::Uuid>,
+    pub role: Option<String>,
+    pub name: Option<String>,
+    /// The units granted to them when they acted.
+    pub units: Vec<String>,
+}
+
+/// The actor recorded in an event's metadata, with their grants.
+pub fn recorded_actor(metadata: &str) -> RecordedActor {
+    match serde_json::from_str::<Metadata>(metadata) {
+        Ok(Metadata { actor: Some(a) }) => RecordedActor {
+            user_id: a.user_id,
+            role: a.role,
+            name: a.name,
+            units: a.units,
+        },
+        _ => RecordedActor::default(),
+    }
 }
 
 /// The actor recorded in an event's metadata: (user id, role, name).
 pub fn actor_of(metadata: &str) -> (Option<uuid::Uuid>, Option<String>, Option<String>) {
-    match serde_json::from_str::<Metadata>(metadata) {
-        Ok(Metadata { actor: Some(actor) }) => (actor.user_id, actor.role, actor.name),
-        _ => (None, None, None),
-    }
+    let actor = recorded_actor(metadata);
+    (actor.user_id, actor.role, actor.name)
 }

@@ -48,8 +48,8 @@ pub struct FeedRecord {
 // from its case row: a record of a change made before the desk received an
 // online filing therefore shows the code the file got at receipt.
 const COLUMNS: &str = "c.seq, c.case_id, s.applicant_id, s.code, nullif(s.procedure_code, ''), \
-     nullif(s.field_code, ''), nullif(s.channel, ''), c.received_at, c.due_at, c.status, c.returned_at, coalesce(c.unit, c.acting_unit), \
-     c.actor_name, c.actor_role, c.at, c.action, \
+     nullif(s.field_code, ''), nullif(s.channel, ''), c.received_at, c.due_at, c.status, c.returned_at, \
+     coalesce(c.unit, c.acting_unit), c.acting_unit, c.actor_name, c.actor_role, c.at, c.action, \
      (SELECT count(*)::int4 FROM feed_attempts a WHERE c.seq BETWEEN a.first_seq AND a.last_seq), \
      (SELECT min(a.attempted_at) FROM feed_attempts a \
        WHERE a.delivered AND c.seq BETWEEN a.first_seq AND a.last_seq), \
@@ -60,13 +60,13 @@ const RECORDS: &str = "case_changes c LEFT JOIN case_status s ON s.case_id = c.c
 
 fn from_row(row: &tokio_postgres::Row) -> FeedRecord {
     let time = |i: usize| row.get::<_, Option<Timestamp>>(i).map(dvc_time);
-    let role: Option<String> = row.get(13);
+    let role: Option<String> = row.get(14);
     let title = role
         .as_deref()
         .and_then(|r| Role::ALL.into_iter().find(|x| x.as_str() == r))
         .map(Role::title_vi);
-    let at: Timestamp = row.get(14);
-    let action: String = row.get(15);
+    let at: Timestamp = row.get(15);
+    let action: String = row.get(16);
     let record = json!({
         "MaHoSo": row.get::<_, Option<String>>(3),
         "MaTTHC": row.get::<_, Option<String>>(4),
@@ -82,10 +82,10 @@ fn from_row(row: &tokio_postgres::Row) -> FeedRecord {
         "NgayTra": time(10),
         "DonViXuLy": row.get::<_, Option<String>>(11),
         "QuaTrinhXuLy": [{
-            "NguoiXuLy": row.get::<_, Option<String>>(12),
+            "NguoiXuLy": row.get::<_, Option<String>>(13),
             "ChucDanh": title,
             "ThoiDiemXuLy": dvc_time(at),
-            "PhongBanXuLy": row.get::<_, Option<String>>(11),
+            "PhongBanXuLy": row.get::<_, Option<String>>(12),
             "NoiDungXuLy": action,
         }],
     });
@@ -94,9 +94,9 @@ fn from_row(row: &tokio_postgres::Row) -> FeedRecord {
         case_id: row.get(1),
         applicant_id: row.get(2),
         record,
-        attempts: row.get(16),
-        delivered_at: row.get(17),
-        last_error: row.get(18),
+        attempts: row.get(17),
+        delivered_at: row.get(18),
+        last_error: row.get(19),
     }
 }
 

@@ -2,15 +2,19 @@
 //! grouping, pre-aggregated so a report reads monthly and daily counters only,
 //! however many cases there are.
 //!
-//! Cases are counted at their receiving unit, on days of Vietnam's time. What
-//! was in progress when a period began or ended is counted from the same
-//! counters: open at the start of a day = received before it − finished before
-//! it; open and overdue = due before it − finished before it with the due date
-//! also before it (each day counts the cases falling due on it, and the finished
-//! ones on the later of their finishing and due days). A case's current due date
-//! is used (a due date moved later by a pause or extension counts as moved for
-//! past periods too). `case_facts` keeps what the fold needs to know of each
-//! case between batches; reports do not read it.
+//! Cases are counted at their receiving unit, under the field (lĩnh vực) of the
+//! procedure version they were received under, on days of Vietnam's time. What
+//! was in progress when a period began or ended comes from the same counters:
+//! open at the end of day E = received up to E − finished up to E; open and
+//! overdue at the end of E = the sum of `overdue_change` up to E. A case in
+//! progress is judged exactly as the case view judges it at that instant
+//! ([`onestop_domain::case::CaseState::timeliness`]): overdue once its due
+//! date's day has passed, and, while its clock is stopped, as it stood when the
+//! clock stopped. Each event changes the counters only from its own day on, so
+//! a closed period's figures never move afterwards, and a report of the log as
+//! of a past moment equals the live one for the periods before it.
+//! `case_facts` keeps what the fold needs to know of each case between
+//! batches; reports do not read it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -34,6 +38,9 @@ pub const NAME: &str = "case_stats";
 /// The events statistics need; others are skipped without decoding.
 const RELEVANT: &[&str] = &[
     "CaseReceived",
+    "SupplementRequested",
+    "PaymentRequested",
+    "CasePaused",
     "SupplementReceived",
     "PaymentRecorded",
     "CaseResumed",
@@ -57,6 +64,28 @@ struct Facts {
     finished_at: Option<Timestamp>,
     outcome: Option<&'static str>,
     punctuality: Option<&'static str>,
+    /// When the clock stopped, while it is stopped.
+    paused_since: Option<Timestamp>,
+    /// The day the case's +1 in `overdue_change` stands on, if it has one: it
+    /// counts as overdue at the end of that day and every later one, until a
+    /// later change takes it back.
+    overdue_from: Option<Date>,
+}
+
+impl Facts {
+    /// From which day on, as the case now stands, it counts as overdue at a
+    /// day's end, for the days from `from` on: never once finished; while
+    /// paused, at once if it had passed its due date's day when the clock
+    /// stopped, else never; otherwise from its due date's day.
+    fn overdue_tail(&self, from: Date) -> Option<Date> {
+        if self.finished_at.is_some() {
+            return None;
+        }
+        match self.paused_since {
+            Some(paused) => (day(paused) > day(self.due_at)).then_some(from),
+            None => Some(day(self.due_at).max(from)),
+        }
+    }
 }
 
 /// Declares the daily counters once: their struct, their column names in
@@ -94,11 +123,9 @@ counters! {
     returned,
     withdrawn,
     stopped,
-    /// Cases whose current due date falls on the day: −1 and +1 when an open
-    /// case's due date moves to another day.
-    falling_due,
-    /// Finished cases, on the later of their finishing day and their due day.
-    finished_and_due,
+    /// +1 on the day a case starts to count as overdue at the day's end, −1 on
+    /// the day it stops (see [`Facts::overdue_tail`]).
+    overdue_change,
 }
 
 /// Keeps `case_facts`, `stats_daily` and `stats_monthly`.
@@ -148,7 +175,7 @@ impl Projection for StatsProjection {
         let statement = transaction
             .prepare_cached(
                 "SELECT case_id, unit, procedure_code, field_code, online, received_at, due_at, \
-                        finished_at, outcome, punctuality \
+                        finished_at, outcome, punctuality, paused_since, overdue_from \
                  FROM case_facts WHERE case_id = ANY($1)",
             )
             .await?;
@@ -168,6 +195,8 @@ impl Projection for StatsProjection {
                     finished_at: row.get(7),
                     outcome: outcome.as_deref().map(static_outcome),
                     punctuality: punctuality.as_deref().map(static_punctuality),
+                    paused_since: row.get(10),
+                    overdue_from: row.get(11),
                 },
             );
         }
@@ -186,12 +215,37 @@ type CountKey = (Date, Arc<str>, Arc<str>, Arc<str>);
 
 /// The counters of `facts`' group on the day of `at`.
 fn key(facts: &Facts, at: Timestamp) -> CountKey {
+    key_on(facts, day(at))
+}
+
+/// The counters of `facts`' group on `day`.
+fn key_on(facts: &Facts, day: Date) -> CountKey {
     (
-        day(at),
+        day,
         facts.unit.clone(),
         facts.procedure.clone(),
         facts.field.clone(),
     )
+}
+
+/// Moves a case's overdue contribution, for the days from `from` on, to what
+/// its facts now give.
+fn retail(counts: &mut HashMap<CountKey, Counts>, f: &mut Facts, from: Date) {
+    let old = f.overdue_from;
+    let new = f.overdue_tail(from);
+    // The old +1 still counts for the days from `from` on, from the later of
+    // its own day and `from`.
+    let old_start = old.map(|m| m.max(from));
+    if old_start == new {
+        return;
+    }
+    if let Some(start) = old_start {
+        counts.entry(key_on(f, start)).or_default().overdue_change -= 1;
+    }
+    if let Some(start) = new {
+        counts.entry(key_on(f, start)).or_default().overdue_change += 1;
+    }
+    f.overdue_from = new;
 }
 
 /// Folds a batch's relevant events onto the cases' facts, adding to the daily
@@ -204,7 +258,7 @@ fn fold_batch<'e>(
     let mut touched: Vec<Uuid> = Vec::new();
     for (id, decoded) in relevant {
         if let CaseEvent::CaseReceived(e) = decoded {
-            let f = Facts {
+            let mut f = Facts {
                 unit: e.unit.as_str().into(),
                 procedure: e.procedure.code.as_str().into(),
                 field: e.field_code.as_str().into(),
@@ -214,6 +268,8 @@ fn fold_batch<'e>(
                 finished_at: None,
                 outcome: None,
                 punctuality: None,
+                paused_since: None,
+                overdue_from: None,
             };
             let c = counts.entry(key(&f, e.at)).or_default();
             if f.online {
@@ -221,7 +277,7 @@ fn fold_batch<'e>(
             } else {
                 c.received_offline += 1;
             }
-            counts.entry(key(&f, f.due_at)).or_default().falling_due += 1;
+            retail(counts, &mut f, day(e.at));
             facts.insert(id, f);
             touched.push(id);
             continue;
@@ -234,21 +290,24 @@ fn fold_batch<'e>(
         if f.finished_at.is_some() {
             continue;
         }
-        let moved_due = match decoded {
-            CaseEvent::SupplementReceived(e) => Some(e.clock.due_at),
-            CaseEvent::PaymentRecorded(e) => Some(e.clock.due_at),
-            CaseEvent::CaseResumed(e) => Some(e.clock.due_at),
-            CaseEvent::DeadlineExtended(e) => Some(e.due_at),
-            _ => None,
-        };
-        if let Some(due_at) = moved_due {
-            if day(due_at) != day(f.due_at) {
-                counts.entry(key(f, f.due_at)).or_default().falling_due -= 1;
-                counts.entry(key(f, due_at)).or_default().falling_due += 1;
-            }
-            f.due_at = due_at;
-        }
+        let at = decoded.at();
         match decoded {
+            CaseEvent::SupplementRequested(_)
+            | CaseEvent::PaymentRequested(_)
+            | CaseEvent::CasePaused(_) => f.paused_since = Some(at),
+            CaseEvent::SupplementReceived(e) => {
+                f.paused_since = None;
+                f.due_at = e.clock.due_at;
+            }
+            CaseEvent::PaymentRecorded(e) => {
+                f.paused_since = None;
+                f.due_at = e.clock.due_at;
+            }
+            CaseEvent::CaseResumed(e) => {
+                f.paused_since = None;
+                f.due_at = e.clock.due_at;
+            }
+            CaseEvent::DeadlineExtended(e) => f.due_at = e.due_at,
             CaseEvent::ResultRecorded(e) => {
                 let class = Punctuality::of(e.at, f.due_at);
                 let c = counts.entry(key(f, e.at)).or_default();
@@ -285,10 +344,10 @@ fn fold_batch<'e>(
             }
             _ => {}
         }
-        if let Some(finished_at) = f.finished_at {
-            let settled = finished_at.max(f.due_at);
-            counts.entry(key(f, settled)).or_default().finished_and_due += 1;
+        if f.finished_at.is_some() {
+            f.paused_since = None;
         }
+        retail(counts, f, day(at));
         touched.push(id);
     }
     touched
@@ -382,15 +441,17 @@ async fn write_facts(
         .filter_map(|id| facts.get(id).map(|f| (id, f)))
         .collect();
     let insert = "INSERT INTO case_facts (case_id, unit, procedure_code, field_code, online, \
-         received_at, due_at, finished_at, outcome, punctuality) \
+         received_at, due_at, finished_at, outcome, punctuality, paused_since, overdue_from) \
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bool[], \
-         $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[])";
+         $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[], \
+         $11::timestamptz[], $12::date[])";
     let statement = if upsert {
         transaction
             .prepare_cached(&format!(
                 "{insert} ON CONFLICT (case_id) DO UPDATE SET due_at = EXCLUDED.due_at, \
                  finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome, \
-                 punctuality = EXCLUDED.punctuality"
+                 punctuality = EXCLUDED.punctuality, paused_since = EXCLUDED.paused_since, \
+                 overdue_from = EXCLUDED.overdue_from"
             ))
             .await?
     } else {
@@ -410,6 +471,8 @@ async fn write_facts(
                 &rows.iter().map(|(_, f)| f.finished_at).collect::<Vec<_>>(),
                 &rows.iter().map(|(_, f)| f.outcome).collect::<Vec<_>>(),
                 &rows.iter().map(|(_, f)| f.punctuality).collect::<Vec<_>>(),
+                &rows.iter().map(|(_, f)| f.paused_since).collect::<Vec<_>>(),
+                &rows.iter().map(|(_, f)| f.overdue_from).collect::<Vec<_>>(),
             ],
         )
         .await?;
@@ -469,7 +532,7 @@ async fn add_counts(
             .map(|c| format!("{c} = s.{c} + EXCLUDED.{c}"))
             .collect();
         format!(
-            "ON CONFLICT ({period}, unit, procedure_code) DO UPDATE SET {}",
+            "ON CONFLICT ({period}, unit, procedure_code, field_code) DO UPDATE SET {}",
             sums.join(", ")
         )
     } else {
@@ -541,6 +604,8 @@ pub struct ReportRow {
     pub returned: i64,
     /// Withdrawn by the applicant in the period.
     pub withdrawn: i64,
+    /// Stopped (dừng xử lý) in the period.
+    pub stopped: i64,
     /// QĐ 766 progress score, 0–20.
     pub progress_score: f64,
 }
@@ -607,7 +672,8 @@ pub async fn report(
                    sum(withdrawn) FILTER (WHERE during)::int8, \
                    sum({net_open}) FILTER (WHERE NOT during)::int8, \
                    sum({net_open})::int8, \
-                   sum(falling_due - finished_and_due)::int8 \
+                   sum(overdue_change)::int8, \
+                   sum(stopped) FILTER (WHERE during)::int8 \
                  FROM ( \
                    SELECT {key}, false AS during, {counters} FROM stats_monthly \
                    WHERE month < $6 AND unit = ANY($3) \
@@ -641,6 +707,7 @@ pub async fn report(
             carried_over: sum(8),
             in_progress_within: open_at_end - overdue_at_end,
             in_progress_overdue: overdue_at_end,
+            stopped: sum(11),
             ..ReportRow::default()
         };
         // A group with nothing in the period and nothing open is left out.
@@ -678,6 +745,7 @@ pub async fn report(
         total.in_progress_overdue += row.in_progress_overdue;
         total.returned += row.returned;
         total.withdrawn += row.withdrawn;
+        total.stopped += row.stopped;
     }
     total.progress_score = progress_score(&total);
     result.push(total);

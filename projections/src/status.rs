@@ -428,6 +428,8 @@ pub struct Decoded {
     actor: Option<Uuid>,
     role: Option<String>,
     actor_name: Option<String>,
+    /// The units granted to the actor.
+    actor_units: Vec<String>,
     action: String,
 }
 
@@ -449,14 +451,15 @@ fn decode_batch(events: &[RecordedEvent]) -> Result<Vec<Option<Decoded>>, Projec
             continue;
         };
         let decoded = decode(event)?;
-        let (actor, role, actor_name) = crate::describe::actor_of(event.metadata.as_str());
+        let actor = crate::describe::recorded_actor(event.metadata.as_str());
         batch.push(Some(Decoded {
             case_id,
             action: crate::describe::action_vi(&decoded),
             event: decoded,
-            actor,
-            role,
-            actor_name,
+            actor: actor.user_id,
+            role: actor.role,
+            actor_name: actor.name,
+            actor_units: actor.units,
         }));
     }
     Ok(batch)
@@ -503,10 +506,16 @@ fn fold_one(
     let unit_before = state.current_unit().cloned();
     *state = evolve(std::mem::take(state), &decoded.event);
     let unit_after = state.current_unit();
-    let acting_unit = unit_before
-        .as_ref()
-        .or(unit_after)
-        .map_or("", UnitCode::as_str);
+    let places = [
+        unit_before.as_ref().map(UnitCode::as_str),
+        unit_after.map(UnitCode::as_str),
+        state.receiving_unit.as_ref().map(UnitCode::as_str),
+    ];
+    // The acting officer's unit; without a recorded grant, where the file was.
+    let acting_unit = onestop_domain::access::acting_unit(&decoded.actor_units, &places)
+        .or(places[0])
+        .or(places[1])
+        .unwrap_or("");
     copy.row([
         &event.global_position,
         &id,

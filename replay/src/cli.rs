@@ -557,6 +557,19 @@ async fn simulate(
         truth.events as f64 / seconds,
         truth_path.display()
     );
+    let user = simulate::STATISTICIAN;
+    match simulate::ensure_statistician(&registry, cases.catalog()).await? {
+        Some(password) => println!(
+            "the simulated province's statistician: log in as {user} with password {password} \
+             (shown only now), then GET /api/v1/stats/report?unit={}&from={}&to={}",
+            simulate::province_unit(),
+            truth.from,
+            truth.to
+        ),
+        None => println!(
+            "the simulated province's statistician {user} exists already; its password is unchanged"
+        ),
+    }
     Ok(())
 }
 

@@ -6,12 +6,23 @@
 //! the rest civil status, certification and household businesses; a third come
 //! in online. Files arrive on the working days of `year` during office hours;
 //! each step takes a random share of its own time budget, so about 97 % finish
-//! on time; about 6 % wait for a supplement, 3 % run late at appraisal, 2 % are
-//! refused as ineligible, 1 % are withdrawn, 1 % of online submissions are refused
-//! at reception, and land transfers go through the tax office (liên thông). The
-//! year ends when it ends: later actions are not taken, so files received in
-//! December are still in progress. The same seed gives the same cases, times and
-//! outcomes (ids included); lookup secrets and encryption keys stay random.
+//! on time; about 6 % wait for a supplement (up to ten working days, so some
+//! wait past their due date and across a month's end), 3 % run late at
+//! appraisal, 2 % are refused as ineligible, 1 % are withdrawn, 1 % are stopped,
+//! 1 % of online submissions are refused at reception, and land transfers go
+//! through the tax office (liên thông). On 1 July the household-business
+//! procedure is republished under another field, as the 2025 reorganisation of
+//! ministries did to many fields: files received from then on count under the
+//! new one. The year ends when it ends: later actions are not taken, so files
+//! received in December are still in progress. The same seed gives the same
+//! cases, times and outcomes (ids included); lookup secrets and encryption keys
+//! stay random.
+//!
+//! The simulated province (`….H27`) can live beside another in the same
+//! database, the demo province included: a procedure code another province's
+//! catalog already uses is taken with the suffix `-MP` (mô phỏng) instead. A
+//! statistician's account for the simulated province is created on the first
+//! run (`thongke.h27`, its password printed once), so its reports can be read.
 //!
 //! Volumes are the caller's: a busy Bắc Ninh commune receives about 30,000 files
 //! a half-year, so `--communes 1 --cases 60000` is one such commune's year, and
@@ -37,9 +48,9 @@ use onestop_commands::registry::RegistryService;
 use onestop_domain::access::{Actor, Role};
 use onestop_domain::calendar::{OfficeHours, Schedule, WorkingCalendar, instant};
 use onestop_domain::case::event::{Proposal, ReturnMethod};
-use onestop_domain::case::{CaseCommand, Outcome};
+use onestop_domain::case::{CaseCommand, Outcome, Timeliness};
 use onestop_domain::catalog::{Channel, Field, PauseMode, Procedure, StepUnit, Unit, WorkflowStep};
-use onestop_domain::deadline::{ProcessingTime, Punctuality};
+use onestop_domain::deadline::{ProcessingTime, Progress, Punctuality};
 use onestop_domain::ids::{ApplicantId, CaseId, UnitCode, UserId};
 use onestop_domain::personal::Applicant;
 use onestop_projections::stats::{ReportRow, progress_score};
@@ -311,35 +322,141 @@ fn kinds(communes: usize) -> Result<Vec<Kind>, CommandError> {
     ])
 }
 
-/// Registers whatever part of the simulated province is missing.
-pub async fn load_province(
-    registry: &RegistryService,
-    catalog: &CatalogCache,
-    communes: usize,
-) -> Result<(), CommandError> {
-    let system = Actor {
+/// The procedure republished under another field on 1 July, and that field.
+const REPUBLISHED: &str = "2.000575";
+const NEW_FIELD: (&str, &str) = ("HKD", "Hộ kinh doanh");
+
+/// The user name of the simulated province's statistician.
+pub const STATISTICIAN: &str = "thongke.h27";
+
+fn system_actor() -> Result<Actor, CommandError> {
+    Ok(Actor {
         user_id: UserId(Uuid::nil()),
         name: "province simulator".into(),
         role: Role::Admin,
         units: vec![unit_code(PROVINCE)?],
-    };
-    let meta = RequestMeta {
+    })
+}
+
+fn system_meta() -> RequestMeta {
+    RequestMeta {
         request_id: Some("simulate".into()),
         ..RequestMeta::default()
-    };
+    }
+}
+
+/// Whether a published procedure is the simulated province's own.
+fn ours(procedure: &Procedure) -> bool {
+    procedure
+        .handling_units
+        .iter()
+        .all(|u| u.as_str().ends_with(".H27"))
+}
+
+/// Registers whatever part of the simulated province is missing; returns its
+/// procedures as the catalog has them (codes another province holds suffixed).
+pub async fn load_province(
+    registry: &RegistryService,
+    catalog: &CatalogCache,
+    communes: usize,
+) -> Result<Vec<(Procedure, u32)>, CommandError> {
+    let (system, meta) = (system_actor()?, system_meta());
     for unit in units(communes)? {
         if catalog.snapshot().unit(&unit.code).is_none() {
             registry.save_unit(&system, unit, &meta).await?;
         }
     }
-    for kind in kinds(communes)? {
+    let mut loaded = Vec::new();
+    for mut kind in kinds(communes)? {
+        let taken = catalog
+            .snapshot()
+            .procedure(&kind.procedure.code)
+            .is_some_and(|p| !ours(p));
+        if taken {
+            let code = format!("{}-MP", kind.procedure.code);
+            kind.procedure.code = code.parse().map_err(|e: onestop_domain::ids::InvalidId| {
+                CommandError::Invalid {
+                    field: "procedure",
+                    reason: e.to_string(),
+                }
+            })?;
+        }
         if catalog.snapshot().procedure(&kind.procedure.code).is_none() {
             registry
-                .publish_procedure(&system, kind.procedure, &meta)
+                .publish_procedure(&system, kind.procedure.clone(), &meta)
                 .await?;
         }
+        loaded.push((kind.procedure, kind.share));
     }
+    Ok(loaded)
+}
+
+/// Publishes the next version of the republished procedure under its new
+/// field, unless its current version has it already.
+async fn republish_under_new_field(
+    registry: &RegistryService,
+    catalog: &CatalogCache,
+    procedures: &mut [(Procedure, u32)],
+) -> Result<(), CommandError> {
+    let Some((procedure, _)) = procedures
+        .iter_mut()
+        .find(|(p, _)| p.code.as_str().trim_end_matches("-MP") == REPUBLISHED)
+    else {
+        return Ok(());
+    };
+    if let Some(current) = catalog.snapshot().procedure(&procedure.code)
+        && current.field.code == NEW_FIELD.0
+    {
+        return Ok(());
+    }
+    let mut next = procedure.clone();
+    next.field = Field {
+        code: NEW_FIELD.0.into(),
+        name: NEW_FIELD.1.into(),
+    };
+    *procedure = registry
+        .publish_procedure(&system_actor()?, next, &system_meta())
+        .await?;
     Ok(())
+}
+
+/// Creates the simulated province's statistician if missing; returns the new
+/// password, which is shown once and stored only as a hash.
+pub async fn ensure_statistician(
+    registry: &RegistryService,
+    catalog: &CatalogCache,
+) -> Result<Option<String>, CommandError> {
+    if catalog
+        .snapshot()
+        .account_by_username(STATISTICIAN)
+        .is_some()
+    {
+        return Ok(None);
+    }
+    let mut rng = rand::rng();
+    const LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let password: String = (0..14)
+        .map(|_| char::from(LETTERS[rng.random_range(0..LETTERS.len())]))
+        .collect();
+    registry
+        .register_user(
+            &system_actor()?,
+            onestop_commands::registry::NewUser {
+                username: STATISTICIAN.into(),
+                full_name: "Thống kê viên tỉnh mô phỏng".into(),
+                role: Role::Statistician,
+                units: vec![unit_code(PROVINCE)?],
+                password: password.clone(),
+            },
+            &system_meta(),
+        )
+        .await?;
+    Ok(Some(password))
+}
+
+/// The simulated province's top unit, for reports.
+pub fn province_unit() -> &'static str {
+    PROVINCE
 }
 
 /// The officer of `role` at `unit`: one per role and unit, with a stable id.
@@ -515,6 +632,7 @@ fn script(
     let supplement = rng.random_bool(0.06);
     let withdraw = rng.random_bool(0.01);
     let refuse = rng.random_bool(0.02);
+    let stop = rng.random_bool(0.01);
     // Reception's own step, then each handling step in turn.
     s.spend(procedure.workflow[0].budget, rng.random_range(0.05..0.8));
     let mut holder = reception.clone();
@@ -579,13 +697,28 @@ fn script(
                     documents: vec!["Bản sao giấy tờ".into()],
                 },
             );
-            s.spend(ProcessingTime::working_days(5), rng.random_range(0.1..1.0));
+            s.spend(
+                ProcessingTime::working_days(10),
+                rng.random_range(0.05..1.0),
+            );
             s.act(
                 officer_here.clone(),
                 CaseCommand::ReceiveSupplement {
                     documents: vec!["Bản sao giấy tờ".into()],
                 },
             );
+        }
+        if stop && index == 1 {
+            // Stopped by the unit's leader (dừng xử lý), e.g. at the applicant's
+            // death or on a court's order.
+            s.spend(step.budget, rng.random_range(0.1..0.6));
+            s.act(
+                officer(Role::Approver, &unit),
+                CaseCommand::Stop {
+                    reason: "Dừng giải quyết theo quy định".into(),
+                },
+            );
+            return Ok(finish(case_id, procedure, person, s));
         }
         if withdraw && index == 1 {
             s.spend(step.budget, rng.random_range(0.1..0.5));
@@ -678,10 +811,9 @@ pub async fn run(
     options: &Options,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<GroundTruth, CommandError> {
-    load_province(registry, cases.catalog(), options.communes).await?;
+    let mut procedures = load_province(registry, cases.catalog(), options.communes).await?;
     let catalog = cases.catalog().snapshot();
     let calendar = catalog.calendar.clone();
-    let kinds = kinds(options.communes)?;
     let communes = (0..options.communes)
         .map(commune)
         .collect::<Result<Vec<_>, _>>()?;
@@ -690,34 +822,41 @@ pub async fn run(
     let to = date(options.year, 12, 31);
     let end = instant(date(options.year + 1, 1, 1).at(0, 0, 0, 0));
     let arrivals = arrivals(&mut rng, &calendar, options.year, options.cases);
-    let total_share: u32 = kinds.iter().map(|k| k.share).sum();
+    let total_share: u32 = procedures.iter().map(|(_, share)| share).sum();
+    let mid_year = instant(date(options.year, 7, 1).at(0, 0, 0, 0));
+    let (first_half, second_half) = arrivals.split_at(arrivals.partition_point(|a| *a < mid_year));
     let mut truth = Tally::default();
     let mut events = 0;
     let mut done = 0;
-    for chunk in arrivals.chunks(options.batch.max(1)) {
+    let chunks = first_half
+        .chunks(options.batch.max(1))
+        .map(|c| (c, false))
+        .chain(
+            second_half
+                .chunks(options.batch.max(1))
+                .enumerate()
+                .map(|(i, c)| (c, i == 0)),
+        );
+    for (chunk, republish) in chunks {
+        if republish {
+            republish_under_new_field(registry, cases.catalog(), &mut procedures).await?;
+        }
         let mut scripts = Vec::with_capacity(chunk.len());
         for arrival in chunk {
             let mut roll = rng.random_range(0..total_share);
-            let kind = kinds
+            let (procedure, _) = procedures
                 .iter()
-                .find(|k| {
-                    if roll < k.share {
+                .find(|(_, share)| {
+                    if roll < *share {
                         true
                     } else {
-                        roll -= k.share;
+                        roll -= share;
                         false
                     }
                 })
-                .unwrap_or(&kinds[0]);
+                .unwrap_or(&procedures[0]);
             let desk = pick(&mut rng, &communes);
-            scripts.push(script(
-                &mut rng,
-                &calendar,
-                end,
-                *arrival,
-                desk,
-                &kind.procedure,
-            )?);
+            scripts.push(script(&mut rng, &calendar, end, *arrival, desk, procedure)?);
         }
         let imported = cases.import(&scripts).await?;
         for case in &imported {
@@ -784,14 +923,15 @@ impl Tally {
                 },
                 Outcome::RefusedAsIneligible => c[10] += 1,
                 Outcome::Withdrawn => c[11] += 1,
-                Outcome::Stopped => {}
+                Outcome::Stopped => c[7] += 1,
             }
         }
+        // In progress at the end, judged as the case view judges it then (the
+        // scripts end before `end`, so the final state is the state at `end`).
         if open_at(end) {
-            if due < end - jiff::SignedDuration::from_micros(1) {
-                c[9] += 1;
-            } else {
-                c[8] += 1;
+            match state.timeliness(end) {
+                Some(Timeliness::InProgress(Progress::Overdue)) => c[9] += 1,
+                _ => c[8] += 1,
             }
         }
     }
@@ -812,6 +952,7 @@ impl Tally {
                 in_progress_overdue: c[9],
                 returned: c[10],
                 withdrawn: c[11],
+                stopped: c[7],
                 progress_score: 0.0,
             };
             row.progress_score = progress_score(&row);

@@ -285,3 +285,111 @@ async fn the_audit_trail_tells_who_did_what_and_only_to_auditors() {
     );
     assert_eq!(app.get(&reception, "/api/v1/audit").await.status(), 403);
 }
+
+#[tokio::test]
+async fn the_feed_names_the_acting_officers_unit_for_transfers_results_and_withdrawals() {
+    let app = TestApp::spawn().await;
+    let reception = app.token("reception").await;
+    let specialist = app.token("specialist").await;
+    let approver = app.token("approver").await;
+    let act = |token: &str, id: &str, action: &str, body: Value| {
+        let (token, path) = (token.to_owned(), format!("/api/v1/cases/{id}/{action}"));
+        let app = &app;
+        async move {
+            let response = app.post(&token, &path, &body).await;
+            assert_eq!(response.status(), 200, "{path}");
+        }
+    };
+
+    // Handled to the end: the reception desk transfers, the land registry's
+    // approver records the result (the file then goes back to the desk).
+    let resolved = app.receive_land_case(&reception).await;
+    act(
+        &reception,
+        &resolved,
+        "transfer",
+        json!({ "to_unit": LAND_REGISTRY }),
+    )
+    .await;
+    act(&specialist, &resolved, "acknowledge-handover", json!({})).await;
+    act(
+        &specialist,
+        &resolved,
+        "appraisal",
+        json!({ "opinion": "Hợp lệ", "proposal": "grant" }),
+    )
+    .await;
+    act(&specialist, &resolved, "submit-for-approval", json!({})).await;
+    act(&approver, &resolved, "approve", json!({})).await;
+    act(
+        &approver,
+        &resolved,
+        "result",
+        json!({ "summary": "Đã cập nhật" }),
+    )
+    .await;
+    // Withdrawn at the desk while the land registry holds the file.
+    let withdrawn = app.receive_land_case(&reception).await;
+    act(
+        &reception,
+        &withdrawn,
+        "transfer",
+        json!({ "to_unit": LAND_REGISTRY }),
+    )
+    .await;
+    act(&specialist, &withdrawn, "acknowledge-handover", json!({})).await;
+    act(
+        &reception,
+        &withdrawn,
+        "withdraw",
+        json!({ "reason": "Công dân xin rút" }),
+    )
+    .await;
+
+    let feed = app.token("feed").await;
+    let page: Value = app.get_json(&feed, "/api/v1/feed?after=0&limit=100").await;
+    let code_of = |id: &str| {
+        let app = &app;
+        let reception = reception.clone();
+        let path = format!("/api/v1/cases/{id}");
+        async move { app.get_json(&reception, &path).await["code"].clone() }
+    };
+    let records = |code: Value| -> Vec<Value> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["record"].clone())
+            .filter(|r| r["MaHoSo"] == code)
+            .collect()
+    };
+    let progress = |r: &Value| r["QuaTrinhXuLy"][0]["PhongBanXuLy"].clone();
+
+    let resolved = records(code_of(&resolved).await);
+    assert_eq!(resolved.len(), 7);
+    assert_eq!(
+        progress(&resolved[1]),
+        SERVICE_CENTRE,
+        "the transfer, by the desk"
+    );
+    assert_eq!(resolved[1]["DonViXuLy"], LAND_REGISTRY, "the file went on");
+    assert_eq!(
+        progress(&resolved[6]),
+        LAND_REGISTRY,
+        "the result, by the approver"
+    );
+    assert_eq!(resolved[6]["TrangThaiHoSo"], 9);
+    assert_eq!(
+        resolved[6]["DonViXuLy"], SERVICE_CENTRE,
+        "back at the desk to return"
+    );
+
+    let withdrawn = records(code_of(&withdrawn).await);
+    assert_eq!(withdrawn.len(), 4);
+    assert_eq!(withdrawn[3]["TrangThaiHoSo"], 7);
+    assert_eq!(
+        progress(&withdrawn[3]),
+        SERVICE_CENTRE,
+        "the withdrawal, at the desk"
+    );
+}

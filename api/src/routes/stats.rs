@@ -59,6 +59,9 @@ pub struct ReportRowDto {
     pub in_progress_overdue: i64,
     pub returned: i64,
     pub withdrawn: i64,
+    /// Stopped (dừng xử lý) in the period. Every row balances: carried over +
+    /// received = resolved + returned + withdrawn + stopped + in progress.
+    pub stopped: i64,
     pub progress_score: f64,
 }
 
@@ -78,6 +81,7 @@ impl From<ReportRow> for ReportRowDto {
             in_progress_overdue: r.in_progress_overdue,
             returned: r.returned,
             withdrawn: r.withdrawn,
+            stopped: r.stopped,
             progress_score: r.progress_score,
         }
     }
@@ -85,7 +89,7 @@ impl From<ReportRow> for ReportRowDto {
 
 const CSV_HEADER: &str = "key,carried_over,received_online,received_offline,received_total,\
 resolved_early,resolved_on_time,resolved_late,resolved_total,in_progress_within,\
-in_progress_overdue,returned,withdrawn,progress_score";
+in_progress_overdue,returned,withdrawn,stopped,progress_score";
 
 fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n']) {
@@ -97,7 +101,7 @@ fn csv_field(text: &str) -> String {
 
 /// Biểu 06 (Tổng hợp tình hình, kết quả giải quyết TTHC): carried over, received
 /// (online / in person and by post), resolved (early / on time / late), in
-/// progress (within deadline / overdue), returned, withdrawn, and the QĐ 766
+/// progress (within deadline / overdue), returned, withdrawn, stopped, and the QĐ 766
 /// progress score. `Accept: text/csv` for CSV.
 #[utoipa::path(tag = "statistics", params(ReportQuery),
     responses((status = 200, description = "The report; CSV with `Accept: text/csv`", body = Report),
@@ -168,7 +172,7 @@ pub async fn stats_report(
         body.push('\n');
         for r in &rows {
             body.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                 csv_field(&r.key),
                 r.carried_over,
                 r.received_online,
@@ -182,6 +186,7 @@ pub async fn stats_report(
                 r.in_progress_overdue,
                 r.returned,
                 r.withdrawn,
+                r.stopped,
                 r.progress_score
             ));
         }

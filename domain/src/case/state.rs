@@ -243,6 +243,9 @@ impl CaseState {
     fn finish(&mut self, at: Timestamp, outcome: Outcome) {
         self.finished_at = Some(at);
         self.outcome = Some(outcome);
+        // Refused, withdrawn or stopped while with the approver: nothing waits
+        // for a signature any more.
+        self.awaiting_approval = false;
         self.close_step(at);
     }
 
