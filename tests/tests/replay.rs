@@ -836,3 +836,248 @@ async fn reports_defined_as_documented_give_the_expected_numbers_on_a_simulated_
         assert_eq!(reader.records().count(), written);
     }
 }
+
+/// The ends of the periods a year is reported by: each calendar month, each
+/// official month of Decree 09/2019 (15th of one month to the 14th of the
+/// next), each quarter; as (from, to) days.
+fn periods(year: i16) -> Vec<(jiff::civil::Date, jiff::civil::Date)> {
+    use jiff::civil::date;
+    let mut periods = Vec::new();
+    for month in 1..=12_i8 {
+        let first = date(year, month, 1);
+        periods.push((first, first.last_of_month()));
+        if month > 1 {
+            periods.push((date(year, month - 1, 15), date(year, month, 14)));
+        }
+    }
+    for quarter in 0..4_i8 {
+        let first = date(year, quarter * 3 + 1, 1);
+        periods.push((first, date(year, quarter * 3 + 3, 1).last_of_month()));
+    }
+    periods
+}
+
+/// Every case's events, decoded, in log order.
+async fn case_histories(
+    store: &EventStore,
+) -> std::collections::HashMap<uuid::Uuid, Vec<onestop_domain::case::CaseEvent>> {
+    use futures_util::TryStreamExt as _;
+    let mut cases: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
+    let pages = store.pages(20_000);
+    futures_util::pin_mut!(pages);
+    while let Some(events) = pages.try_next().await.unwrap() {
+        for event in events {
+            if let Some(id) = onestop_projections::status::case_id_of(&event.stream_id) {
+                let decoded = onestop_projections::status::decode(&event).unwrap();
+                cases.entry(id).or_default().push(decoded);
+            }
+        }
+    }
+    cases
+}
+
+/// (within, overdue) by group, as the case view judges each case received and
+/// still open at `end`, folded from its events before `end`.
+type ByGroup = std::collections::BTreeMap<String, (i64, i64)>;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_simulated_year_beside_the_demo_balances_agrees_with_the_case_view_and_with_itself_as_of() {
+    use onestop_domain::case::{CaseState, Timeliness, evolve};
+    use onestop_domain::deadline::Progress;
+    use onestop_replay::as_of::{Moment, ReportQuestion, report_as_of};
+
+    // The demo province and a simulated one in the same database.
+    let app = TestApp::spawn().await;
+    let (store, truth) = simulate_into(&app.database, 20_000, 16).await;
+    let total = truth.by_unit.last().unwrap();
+    assert!(total.stopped > 0, "no stopped case: {total:?}");
+    settle(&store).await;
+
+    // The simulated province's statistician logs in with the printed password.
+    let catalog = CatalogCache::load(store.clone()).await.unwrap();
+    let registry = RegistryService::new(store.clone(), catalog.clone());
+    let password = simulate::ensure_statistician(&registry, &catalog)
+        .await
+        .unwrap()
+        .expect("a new account");
+    assert_eq!(simulate::ensure_statistician(&registry, &catalog).await.unwrap(), None);
+    let mut statistician = None;
+    for _ in 0..100 {
+        if let Ok(token) = app.login(simulate::STATISTICIAN, &password).await {
+            statistician = Some(token);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let statistician = statistician.expect("the statistician logs in");
+    let province = simulate::province_unit();
+    let units: Vec<String> = catalog
+        .snapshot()
+        .units
+        .units()
+        .filter(|u| u.code.as_str().ends_with(".H27"))
+        .map(|u| u.code.to_string())
+        .collect();
+
+    // The case view at every period's end, case by case.
+    let histories = case_histories(&store).await;
+    let periods = periods(2025);
+    let ends: Vec<jiff::Timestamp> = periods
+        .iter()
+        .map(|(_, to)| onestop_domain::calendar::instant(to.tomorrow().unwrap().at(0, 0, 0, 0)))
+        .collect();
+    let mut by_field: Vec<ByGroup> = vec![ByGroup::new(); ends.len()];
+    let mut by_procedure: Vec<ByGroup> = vec![ByGroup::new(); ends.len()];
+    let mut paused_past_due = 0;
+    let mut order: Vec<usize> = (0..ends.len()).collect();
+    order.sort_by_key(|&i| ends[i]);
+    for events in histories.values() {
+        let mut state = CaseState::default();
+        let mut next = 0;
+        for &i in &order {
+            let end = ends[i];
+            while next < events.len() && events[next].at() < end {
+                state = evolve(state, &events[next]);
+                next += 1;
+            }
+            let (Some(received), Some(field), Some(procedure)) =
+                (state.received_at, &state.field_code, &state.procedure)
+            else {
+                continue;
+            };
+            let open = received < end && state.finished_at.is_none_or(|f| f >= end);
+            if !open || !state.receiving_unit.as_ref().is_some_and(|u| u.as_str().ends_with(".H27")) {
+                continue;
+            }
+            let overdue = match state.timeliness(end) {
+                Some(Timeliness::InProgress(Progress::Overdue)) => true,
+                Some(Timeliness::InProgress(Progress::WithinDeadline)) => false,
+                other => panic!("an open case judged {other:?}"),
+            };
+            if state.paused_since.is_some() && state.due_at.is_some_and(|due| due < end) {
+                paused_past_due += 1;
+            }
+            for (groups, key) in [
+                (&mut by_field[i], field.clone()),
+                (&mut by_procedure[i], procedure.code.to_string()),
+            ] {
+                let entry = groups.entry(key).or_default();
+                if overdue {
+                    entry.1 += 1;
+                } else {
+                    entry.0 += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        paused_past_due > 0,
+        "no supplement was still awaited past its due date at a period's end"
+    );
+
+    for (i, (from, to)) in periods.iter().enumerate() {
+        for (group_by, expected) in [
+            (GroupBy::Field, &by_field[i]),
+            (GroupBy::Procedure, &by_procedure[i]),
+            (GroupBy::Unit, &ByGroup::new()),
+        ] {
+            let rows = report(store.pool(), *from, *to, &units, group_by).await.unwrap();
+            for row in &rows {
+                assert_eq!(
+                    row.carried_over + row.received_total,
+                    row.resolved_total
+                        + row.returned
+                        + row.withdrawn
+                        + row.stopped
+                        + row.in_progress_within
+                        + row.in_progress_overdue,
+                    "{from}–{to} by {group_by:?}: row {row:?} does not balance"
+                );
+            }
+            if group_by == GroupBy::Unit {
+                continue;
+            }
+            let reported: ByGroup = rows
+                .iter()
+                .filter(|r| r.key != "TOTAL")
+                .filter(|r| r.in_progress_within + r.in_progress_overdue > 0)
+                .map(|r| (r.key.clone(), (r.in_progress_within, r.in_progress_overdue)))
+                .collect();
+            assert_eq!(&reported, expected, "{from}–{to} by {group_by:?}: in progress at the end");
+        }
+    }
+
+    // The household-business procedure counts under its old field until July
+    // and its new one after.
+    let year = report(store.pool(), truth.from, truth.to, &units, GroupBy::Field).await.unwrap();
+    let field = |key: &str| year.iter().find(|r| r.key == key).cloned().unwrap_or_default();
+    assert!(field("KD").received_total > 0 && field("HKD").received_total > 0, "{year:?}");
+    let first_half = report(
+        store.pool(),
+        jiff::civil::date(2025, 1, 1),
+        jiff::civil::date(2025, 6, 30),
+        &units,
+        GroupBy::Field,
+    )
+    .await
+    .unwrap();
+    assert!(first_half.iter().all(|r| r.key != "HKD" || r.received_total == 0));
+
+    // As of a closed period's end, the log gives the same report as the live
+    // statistics serve for it.
+    for (from, to) in [
+        (jiff::civil::date(2025, 1, 1), jiff::civil::date(2025, 3, 31)),
+        (jiff::civil::date(2025, 5, 15), jiff::civil::date(2025, 6, 14)),
+        (jiff::civil::date(2025, 7, 1), jiff::civil::date(2025, 9, 30)),
+    ] {
+        let moment = Moment::Instant(
+            onestop_domain::calendar::instant(to.tomorrow().unwrap().at(0, 0, 0, 0))
+                - jiff::SignedDuration::from_micros(1),
+        );
+        let as_of = report_as_of(
+            &store,
+            &ReportQuestion {
+                moment,
+                from,
+                to,
+                units: units.clone(),
+                group_by: GroupBy::Field,
+            },
+        )
+        .await
+        .unwrap();
+        let served: serde_json::Value = app
+            .get(
+                &statistician,
+                &format!("/api/v1/stats/report?from={from}&to={to}&unit={province}&group_by=field"),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&as_of).unwrap(),
+            served["rows"],
+            "as of {to} against the served report"
+        );
+    }
+
+    // A bulk rebuild of every read model succeeds on this log and equals the
+    // projections applied batch by batch from position 0.
+    rebuild::rebuild(store.pool(), &store, &ReadModel::ALL, Mode::Bulk, |_| {})
+        .await
+        .unwrap();
+    settle(&store).await;
+    copy_tables(&store, "reference", false).await;
+    Runner::new(StatusProjection, store.clone(), 2_000)
+        .in_schema("reference")
+        .catch_up()
+        .await
+        .unwrap();
+    Runner::new(StatsProjection, store.clone(), 2_000)
+        .in_schema("reference")
+        .catch_up()
+        .await
+        .unwrap();
+    assert_same_read_models(&store, "public", "reference").await;
+}
