@@ -118,6 +118,9 @@ const COMMUNES: &[&str] = &[COMMUNE_AN_BINH, WARD_DONG_TIEN, COMMUNE_TAN_LAP];
 fn specs() -> Vec<Spec> {
     let days = ProcessingTime::working_days;
     let hours = ProcessingTime::working_hours;
+    // "Trong ngày": resolved the day received, the next working day when
+    // received after 15:00.
+    let same_day = ProcessingTime::same_day;
     vec![
         Spec {
             code: "1.004227",
@@ -161,27 +164,29 @@ fn specs() -> Vec<Spec> {
             documents: &["Đơn đề nghị tách thửa, hợp thửa", "Bản gốc Giấy chứng nhận"],
             pause: PauseMode::Shift,
         },
+        // Nghị định 99/2022/NĐ-CP: trong ngày; nhận sau 15 giờ thì trong ngày làm việc tiếp theo.
         Spec {
             code: "1.010819",
             name: "Đăng ký thế chấp quyền sử dụng đất, tài sản gắn liền với đất",
             field: SECURED,
             handling: &[LAND_REGISTRY],
-            time: days(3),
-            appraisal: days(2),
-            approval: hours(4),
+            time: same_day(),
+            appraisal: same_day(),
+            approval: same_day(),
             channels: &[InPerson, OnlineFull],
             fee: Some(("Phí đăng ký giao dịch bảo đảm", 80_000)),
             documents: &["Phiếu yêu cầu đăng ký", "Hợp đồng thế chấp"],
             pause: PauseMode::Shift,
         },
+        // Nghị định 99/2022/NĐ-CP: trong ngày; nhận sau 15 giờ thì trong ngày làm việc tiếp theo.
         Spec {
             code: "1.010823",
             name: "Xóa đăng ký thế chấp quyền sử dụng đất, tài sản gắn liền với đất",
             field: SECURED,
             handling: &[LAND_REGISTRY],
-            time: days(1),
-            appraisal: hours(4),
-            approval: hours(2),
+            time: same_day(),
+            appraisal: same_day(),
+            approval: same_day(),
             channels: &[InPerson, OnlineFull],
             fee: Some(("Phí xóa đăng ký", 20_000)),
             documents: &["Phiếu yêu cầu xóa đăng ký"],
@@ -252,14 +257,15 @@ fn specs() -> Vec<Spec> {
             documents: &["Đơn đề nghị cấp giấy phép xây dựng", "Hồ sơ thiết kế"],
             pause: PauseMode::Shift,
         },
+        // Luật Hộ tịch 2014, Điều 16: ngay sau khi nhận đủ giấy tờ (trong ngày).
         Spec {
             code: "1.001193",
             name: "Đăng ký khai sinh",
             field: CIVIL_STATUS,
             handling: COMMUNES,
-            time: hours(8),
-            appraisal: hours(4),
-            approval: hours(2),
+            time: same_day(),
+            appraisal: same_day(),
+            approval: same_day(),
             channels: &[InPerson, OnlineFull],
             fee: None,
             documents: &["Tờ khai đăng ký khai sinh", "Giấy chứng sinh"],
@@ -278,40 +284,43 @@ fn specs() -> Vec<Spec> {
             documents: &["Tờ khai đăng ký kết hôn"],
             pause: PauseMode::Shift,
         },
+        // Luật Hộ tịch 2014, Điều 34: ngay trong ngày tiếp nhận.
         Spec {
             code: "1.000656",
             name: "Đăng ký khai tử",
             field: CIVIL_STATUS,
             handling: COMMUNES,
-            time: days(1),
-            appraisal: hours(4),
-            approval: hours(2),
+            time: same_day(),
+            appraisal: same_day(),
+            approval: same_day(),
             channels: &[InPerson, OnlineFull],
             fee: None,
             documents: &["Tờ khai đăng ký khai tử", "Giấy báo tử"],
             pause: PauseMode::Shift,
         },
+        // Nghị định 23/2015/NĐ-CP, Điều 7: trong ngày; nhận sau 15 giờ thì trong ngày làm việc tiếp theo.
         Spec {
             code: "2.000815",
             name: "Chứng thực bản sao từ bản chính giấy tờ, văn bản",
             field: CERTIFICATION,
             handling: COMMUNES,
-            time: hours(4),
-            appraisal: hours(2),
-            approval: hours(1),
+            time: same_day(),
+            appraisal: same_day(),
+            approval: same_day(),
             channels: &[InPerson],
             fee: Some(("Phí chứng thực (mỗi trang)", 2_000)),
             documents: &["Bản chính giấy tờ", "Bản sao cần chứng thực"],
             pause: PauseMode::Shift,
         },
+        // Nghị định 23/2015/NĐ-CP, Điều 7: trong ngày; nhận sau 15 giờ thì trong ngày làm việc tiếp theo.
         Spec {
             code: "2.000884",
             name: "Chứng thực chữ ký trong các giấy tờ, văn bản",
             field: CERTIFICATION,
             handling: COMMUNES,
-            time: days(1),
-            appraisal: hours(4),
-            approval: hours(2),
+            time: same_day(),
+            appraisal: same_day(),
+            approval: same_day(),
             channels: &[InPerson],
             fee: Some(("Phí chứng thực chữ ký", 10_000)),
             documents: &["Giấy tờ, văn bản cần chứng thực chữ ký"],

@@ -158,3 +158,32 @@ async fn impossible_or_overlapping_holiday_rules_are_refused_naming_the_field() 
     assert_eq!(status, 404);
     assert_eq!(app.count_all_events().await, events, "nothing written");
 }
+
+#[tokio::test]
+async fn a_birth_registration_is_due_the_day_it_counts_as_received() {
+    let app = TestApp::spawn().await;
+    app.create_user("reception.anbinh", "reception", COMMUNE_AN_BINH)
+        .await;
+    let desk = app.token("reception.anbinh").await;
+    let mut birth = land_case();
+    birth["procedure_code"] = json!("1.001193");
+    birth["unit"] = json!(COMMUNE_AN_BINH);
+    let due_of = |received: &str| {
+        let (app, desk, birth) = (&app, desk.clone(), birth.clone());
+        let received: jiff::Timestamp = received.parse().unwrap();
+        async move {
+            app.clock.set(received);
+            let created = app.post(&desk, "/api/v1/cases", &birth).await;
+            assert_eq!(created.status(), 201);
+            let case: Value = created.json().await.unwrap();
+            let due: jiff::Timestamp = case["due_at"].as_str().unwrap().parse().unwrap();
+            onestop_domain::calendar::local(due).to_string()
+        }
+    };
+    // Monday 2 March 2026 at 09:00: due at the close of that day.
+    assert_eq!(due_of("2026-03-02T09:00:00+07:00").await, "2026-03-02T17:00:00");
+    // At 15:30, after the cutoff: the close of Tuesday.
+    assert_eq!(due_of("2026-03-02T15:30:00+07:00").await, "2026-03-03T17:00:00");
+    // Friday after the cutoff: Monday.
+    assert_eq!(due_of("2026-03-06T15:30:00+07:00").await, "2026-03-09T17:00:00");
+}

@@ -881,7 +881,8 @@ async fn case_histories(
 type ByGroup = std::collections::BTreeMap<String, (i64, i64)>;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_simulated_year_beside_the_demo_balances_agrees_with_the_case_view_and_with_itself_as_of() {
+async fn a_simulated_year_beside_the_demo_balances_agrees_with_the_case_view_and_with_itself_as_of()
+{
     use onestop_domain::case::{CaseState, Timeliness, evolve};
     use onestop_domain::deadline::Progress;
     use onestop_replay::as_of::{Moment, ReportQuestion, report_as_of};
@@ -900,7 +901,12 @@ async fn a_simulated_year_beside_the_demo_balances_agrees_with_the_case_view_and
         .await
         .unwrap()
         .expect("a new account");
-    assert_eq!(simulate::ensure_statistician(&registry, &catalog).await.unwrap(), None);
+    assert_eq!(
+        simulate::ensure_statistician(&registry, &catalog)
+            .await
+            .unwrap(),
+        None
+    );
     let mut statistician = None;
     for _ in 0..100 {
         if let Ok(token) = app.login(simulate::STATISTICIAN, &password).await {
@@ -946,7 +952,12 @@ async fn a_simulated_year_beside_the_demo_balances_agrees_with_the_case_view_and
                 continue;
             };
             let open = received < end && state.finished_at.is_none_or(|f| f >= end);
-            if !open || !state.receiving_unit.as_ref().is_some_and(|u| u.as_str().ends_with(".H27")) {
+            if !open
+                || !state
+                    .receiving_unit
+                    .as_ref()
+                    .is_some_and(|u| u.as_str().ends_with(".H27"))
+            {
                 continue;
             }
             let overdue = match state.timeliness(end) {
@@ -981,7 +992,9 @@ async fn a_simulated_year_beside_the_demo_balances_agrees_with_the_case_view_and
             (GroupBy::Procedure, &by_procedure[i]),
             (GroupBy::Unit, &ByGroup::new()),
         ] {
-            let rows = report(store.pool(), *from, *to, &units, group_by).await.unwrap();
+            let rows = report(store.pool(), *from, *to, &units, group_by)
+                .await
+                .unwrap();
             for row in &rows {
                 assert_eq!(
                     row.carried_over + row.received_total,
@@ -1003,15 +1016,28 @@ async fn a_simulated_year_beside_the_demo_balances_agrees_with_the_case_view_and
                 .filter(|r| r.in_progress_within + r.in_progress_overdue > 0)
                 .map(|r| (r.key.clone(), (r.in_progress_within, r.in_progress_overdue)))
                 .collect();
-            assert_eq!(&reported, expected, "{from}–{to} by {group_by:?}: in progress at the end");
+            assert_eq!(
+                &reported, expected,
+                "{from}–{to} by {group_by:?}: in progress at the end"
+            );
         }
     }
 
     // The household-business procedure counts under its old field until July
     // and its new one after.
-    let year = report(store.pool(), truth.from, truth.to, &units, GroupBy::Field).await.unwrap();
-    let field = |key: &str| year.iter().find(|r| r.key == key).cloned().unwrap_or_default();
-    assert!(field("KD").received_total > 0 && field("HKD").received_total > 0, "{year:?}");
+    let year = report(store.pool(), truth.from, truth.to, &units, GroupBy::Field)
+        .await
+        .unwrap();
+    let field = |key: &str| {
+        year.iter()
+            .find(|r| r.key == key)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert!(
+        field("KD").received_total > 0 && field("HKD").received_total > 0,
+        "{year:?}"
+    );
     let first_half = report(
         store.pool(),
         jiff::civil::date(2025, 1, 1),
@@ -1021,14 +1047,27 @@ async fn a_simulated_year_beside_the_demo_balances_agrees_with_the_case_view_and
     )
     .await
     .unwrap();
-    assert!(first_half.iter().all(|r| r.key != "HKD" || r.received_total == 0));
+    assert!(
+        first_half
+            .iter()
+            .all(|r| r.key != "HKD" || r.received_total == 0)
+    );
 
     // As of a closed period's end, the log gives the same report as the live
     // statistics serve for it.
     for (from, to) in [
-        (jiff::civil::date(2025, 1, 1), jiff::civil::date(2025, 3, 31)),
-        (jiff::civil::date(2025, 5, 15), jiff::civil::date(2025, 6, 14)),
-        (jiff::civil::date(2025, 7, 1), jiff::civil::date(2025, 9, 30)),
+        (
+            jiff::civil::date(2025, 1, 1),
+            jiff::civil::date(2025, 3, 31),
+        ),
+        (
+            jiff::civil::date(2025, 5, 15),
+            jiff::civil::date(2025, 6, 14),
+        ),
+        (
+            jiff::civil::date(2025, 7, 1),
+            jiff::civil::date(2025, 9, 30),
+        ),
     ] {
         let moment = Moment::Instant(
             onestop_domain::calendar::instant(to.tomorrow().unwrap().at(0, 0, 0, 0))
