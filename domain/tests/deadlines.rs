@@ -151,3 +151,24 @@ fn finished_work_is_early_on_time_or_late_by_day() {
     );
     assert_eq!(Progress::at(at(2026, 2, 25, 0, 0), due), Progress::Overdue);
 }
+
+#[test]
+fn a_due_date_at_an_opening_keeps_its_day_when_shifted_and_working_hours_do_not_jump() {
+    let calendar = WorkingCalendar::vietnam();
+    let hours = OfficeHours::default();
+    let schedule = Schedule::new(&calendar, &hours);
+    // Due Wed 4 Mar 2026 07:30 (counted from a receipt after the cutoff), paused
+    // one working day: Thu 07:30, the day after, not Wed 17:00.
+    let due = at(2026, 3, 4, 7, 30);
+    assert_eq!(show(schedule.shift_due(due, 450)), "Thu 2026-03-05 07:30");
+    assert_eq!(show(schedule.shift_due(due, 420)), "Wed 2026-03-04 16:30");
+    assert_eq!(
+        show(schedule.shift_due(at(2026, 3, 4, 14, 0), 450)),
+        "Thu 2026-03-05 14:00"
+    );
+    // 7.5 working hours from an opening end at that day's close.
+    assert_eq!(
+        show(schedule.add_working_minutes(due, 450)),
+        "Wed 2026-03-04 17:00"
+    );
+}

@@ -325,26 +325,25 @@ async fn fill_report_tables(database: &TestDatabase, cases: usize, years: usize)
     client
         .execute(
             "INSERT INTO stats_daily (day, unit, procedure_code, field_code, received_online, \
-             received_offline, resolved_early, resolved_on_time, resolved_late, falling_due, \
-             finished_and_due) \
-             SELECT d, unit, procedure_code, min(field_code), sum(r_on), sum(r_off), sum(e), sum(o), \
-                    sum(l), sum(due), sum(settled) FROM ( \
+             received_offline, resolved_early, resolved_on_time, resolved_late, overdue_change) \
+             SELECT d, unit, procedure_code, field_code, sum(r_on), sum(r_off), sum(e), sum(o), \
+                    sum(l), sum(overdue) FROM ( \
                SELECT (received_at AT TIME ZONE INTERVAL '+07:00')::date AS d, unit, procedure_code, \
                       field_code, online::int AS r_on, (NOT online)::int AS r_off, 0 AS e, 0 AS o, \
-                      0 AS l, 0 AS due, 0 AS settled FROM case_facts \
+                      0 AS l, 0 AS overdue FROM case_facts \
                UNION ALL \
                SELECT (finished_at AT TIME ZONE INTERVAL '+07:00')::date, unit, procedure_code, \
                       field_code, 0, 0, (punctuality = 'early')::int, (punctuality = 'on_time')::int, \
-                      (punctuality = 'late')::int, 0, 0 \
+                      (punctuality = 'late')::int, 0 \
                FROM case_facts WHERE finished_at IS NOT NULL \
                UNION ALL \
                SELECT (due_at AT TIME ZONE INTERVAL '+07:00')::date, unit, procedure_code, \
-                      field_code, 0, 0, 0, 0, 0, 1, 0 FROM case_facts \
+                      field_code, 0, 0, 0, 0, 0, 1 FROM case_facts \
                UNION ALL \
                SELECT (greatest(due_at, finished_at) AT TIME ZONE INTERVAL '+07:00')::date, unit, \
-                      procedure_code, field_code, 0, 0, 0, 0, 0, 0, 1 \
+                      procedure_code, field_code, 0, 0, 0, 0, 0, -1 \
                FROM case_facts WHERE finished_at IS NOT NULL) x \
-             GROUP BY d, unit, procedure_code",
+             GROUP BY d, unit, procedure_code, field_code",
             &[],
         )
         .await
@@ -352,10 +351,10 @@ async fn fill_report_tables(database: &TestDatabase, cases: usize, years: usize)
     client
         .execute(
             "INSERT INTO stats_monthly SELECT date_trunc('month', day)::date, unit, procedure_code, \
-             min(field_code), sum(received_online), sum(received_offline), sum(resolved_early), \
+             field_code, sum(received_online), sum(received_offline), sum(resolved_early), \
              sum(resolved_on_time), sum(resolved_late), sum(returned), sum(withdrawn), sum(stopped), \
-             sum(falling_due), sum(finished_and_due) \
-             FROM stats_daily GROUP BY 1, unit, procedure_code",
+             sum(overdue_change) \
+             FROM stats_daily GROUP BY 1, unit, procedure_code, field_code",
             &[],
         )
         .await

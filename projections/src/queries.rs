@@ -84,7 +84,9 @@ pub async fn list_cases(
                AND ($4::text IS NULL OR procedure_code = $4) \
                AND ($5::uuid IS NULL OR (assignee = $5 AND finished_at IS NULL)) \
                AND ($6::bool IS NULL OR ($6 = (finished_at IS NULL AND received_at IS NOT NULL \
-                    AND paused_since IS NULL AND due_at < $7))) \
+                    AND CASE WHEN paused_since IS NULL THEN due_at < $7 \
+                        ELSE (paused_since AT TIME ZONE INTERVAL '+07:00')::date \
+                             > (due_at AT TIME ZONE INTERVAL '+07:00')::date END))) \
                AND ($8::timestamptz IS NULL OR received_at >= $8) \
                AND ($9::timestamptz IS NULL OR received_at < $9) \
                AND ($10::text IS NULL OR code LIKE $10) \
@@ -93,6 +95,11 @@ pub async fn list_cases(
         )
         .await?;
     let code = filter.code_contains.as_deref().map(like_pattern);
+    // Overdue as the case view judges it (`Progress::at`, by day in Vietnam's
+    // time; a stopped clock as it stood when it stopped): open past the end of
+    // its due date's day, i.e. due before today began.
+    let today_began =
+        onestop_domain::calendar::instant(onestop_domain::calendar::local(now).date().into());
     let rows = client
         .query(
             &statement,
@@ -103,7 +110,7 @@ pub async fn list_cases(
                 &filter.procedure,
                 &filter.assignee,
                 &filter.overdue,
-                &now,
+                &today_began,
                 &filter.received_from,
                 &filter.received_to,
                 &code,

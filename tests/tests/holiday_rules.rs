@@ -181,9 +181,18 @@ async fn a_birth_registration_is_due_the_day_it_counts_as_received() {
         }
     };
     // Monday 2 March 2026 at 09:00: due at the close of that day.
-    assert_eq!(due_of("2026-03-02T09:00:00+07:00").await, "2026-03-02T17:00:00");
+    assert_eq!(
+        due_of("2026-03-02T09:00:00+07:00").await,
+        "2026-03-02T17:00:00"
+    );
     // At 15:30, after the cutoff: the close of Tuesday.
-    assert_eq!(due_of("2026-03-02T15:30:00+07:00").await, "2026-03-03T17:00:00");
+    assert_eq!(
+        due_of("2026-03-02T15:30:00+07:00").await,
+        "2026-03-03T17:00:00"
+    );
     // Friday after the cutoff: Monday.
-    assert_eq!(due_of("2026-03-06T15:30:00+07:00").await, "2026-03-09T17:00:00");
+    assert_eq!(
+        due_of("2026-03-06T15:30:00+07:00").await,
+        "2026-03-09T17:00:00"
+    );
 }

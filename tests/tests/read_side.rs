@@ -514,3 +514,84 @@ async fn statistics_in_small_batches_equal_statistics_in_one() {
     assert_eq!(whole.catch_up().await.unwrap(), applied);
     assert_eq!(dump_statistics(&app).await, in_small_batches);
 }
+
+#[tokio::test]
+async fn the_overdue_list_judges_as_the_case_view_by_day_and_a_stopped_clock_when_it_stopped() {
+    let app = TestApp::spawn().await;
+    let reception = app.token("reception").await;
+    let specialist = app.token("specialist").await;
+    let at = |text: &str| text.parse::<jiff::Timestamp>().unwrap();
+    // Three land cases received Mon 2 March 2026 09:00, due Mon 16 March 09:00.
+    let on_time = app.receive_land_case(&reception).await;
+    let paused_early = app.receive_land_case(&reception).await;
+    let paused_late = app.receive_land_case(&reception).await;
+    for id in [&paused_early, &paused_late] {
+        app.post_json(
+            &reception,
+            &format!("/api/v1/cases/{id}/transfer"),
+            &json!({ "to_unit": LAND_REGISTRY }),
+        )
+        .await;
+        app.post_json(
+            &specialist,
+            &format!("/api/v1/cases/{id}/acknowledge-handover"),
+            &json!({}),
+        )
+        .await;
+    }
+    let supplement = json!({ "reason": "Thiếu giấy tờ", "documents": ["Bản sao"] });
+    app.clock.set(at("2026-03-03T10:00:00+07:00"));
+    app.post_json(
+        &specialist,
+        &format!("/api/v1/cases/{paused_early}/request-supplement"),
+        &supplement,
+    )
+    .await;
+
+    let listed = |when: &'static str| {
+        let (app, reception) = (&app, reception.clone());
+        async move {
+            app.clock.set(when.parse().unwrap());
+            let page: Value = app.get_json(&reception, "/api/v1/cases?overdue=true").await;
+            let mut ids: Vec<String> = page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned())
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    let class = |id: &str| {
+        let (app, reception, path) = (&app, reception.clone(), format!("/api/v1/cases/{id}"));
+        async move { app.get_json(&reception, &path).await["timeliness"]["class"].clone() }
+    };
+    let sorted = |mut ids: Vec<String>| {
+        ids.sort();
+        ids
+    };
+
+    // On the due date's afternoon: within the deadline, in the list and the view.
+    assert_eq!(
+        listed("2026-03-16T15:00:00+07:00").await,
+        Vec::<String>::new()
+    );
+    assert_eq!(class(&on_time).await, "within_deadline");
+    app.clock.set(at("2026-03-17T10:00:00+07:00"));
+    app.post_json(
+        &specialist,
+        &format!("/api/v1/cases/{paused_late}/request-supplement"),
+        &supplement,
+    )
+    .await;
+    // Later: the running case is overdue, and so is the one whose clock
+    // stopped after its due date; the one stopped long before is not.
+    assert_eq!(
+        listed("2026-03-20T09:00:00+07:00").await,
+        sorted(vec![on_time.clone(), paused_late.clone()])
+    );
+    assert_eq!(class(&on_time).await, "overdue");
+    assert_eq!(class(&paused_late).await, "overdue");
+    assert_eq!(class(&paused_early).await, "within_deadline");
+}

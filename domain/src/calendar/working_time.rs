@@ -276,16 +276,9 @@ impl<'a> Schedule<'a> {
     }
 
     /// The instant `minutes` of working time after `start`. Landing exactly on the
-    /// end of a session gives that end (17:00), not the next session's start,
-    /// except from a start at the opening of a day: then whole days land on the
-    /// opening of the later day, as [`Self::add_working_days`] does, so that a
-    /// due date at an opening keeps its day when a pause shifts it.
+    /// end of a session gives that end (17:00), not the next session's start.
     pub fn add_working_minutes(&self, start: Timestamp, minutes: i64) -> Timestamp {
-        let asked = local(start);
-        let mut at = self.next_working_local(asked);
-        // The start itself at the opening, not a close moved on to the next one.
-        let from_opening = at == asked && at.time() == self.hours.first_start();
-        let last_end = self.hours.last_end();
+        let mut at = self.next_working_local(local(start));
         let mut remaining = minutes.max(0);
         loop {
             let session = self
@@ -296,14 +289,6 @@ impl<'a> Schedule<'a> {
                 .copied()
                 .unwrap_or(self.hours.sessions[0]);
             let left_in_session = minutes_of(session.end) - minutes_of(at.time());
-            if from_opening
-                && remaining > 0
-                && remaining == left_in_session
-                && session.end == last_end
-            {
-                let next = self.calendar.working_day_on_or_after(next_date(at.date()));
-                return instant(next.to_datetime(self.hours.first_start()));
-            }
             if remaining <= left_in_session {
                 let end = at
                     .checked_add(remaining.minutes())
@@ -314,6 +299,26 @@ impl<'a> Schedule<'a> {
             // Jump to the next session start, which is on or after the session end.
             at = self.next_working_local(at.date().to_datetime(session.end));
         }
+    }
+
+    /// A due date moved later by `minutes` of working time (a pause in shift
+    /// mode). A due date at the opening of a day (one counted from a receipt
+    /// after the cutoff) keeps its place in the day: whole days land on the
+    /// opening of the later day, not on the close of the day before it, which
+    /// is the same working instant but not the same day for the by-day
+    /// judgement.
+    pub fn shift_due(&self, due: Timestamp, minutes: i64) -> Timestamp {
+        let shifted = self.add_working_minutes(due, minutes);
+        let (asked, landed) = (local(due), local(shifted));
+        let at_opening =
+            asked.time() == self.hours.first_start() && self.calendar.is_working_day(asked.date());
+        if at_opening && minutes > 0 && landed.time() == self.hours.last_end() {
+            let next = self
+                .calendar
+                .working_day_on_or_after(next_date(landed.date()));
+            return instant(next.to_datetime(self.hours.first_start()));
+        }
+        shifted
     }
 
     /// The instant `days` working days after `start`, at the same time of day:

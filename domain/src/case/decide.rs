@@ -641,7 +641,7 @@ fn restart_clock(state: &CaseState, ctx: &Context<'_>) -> ClockRestarted {
     let paused_minutes = case_schedule.working_minutes_between(since, ctx.now);
     let due = state.due_at.unwrap_or(ctx.now);
     let due_at = match state.pause_mode.unwrap_or(PauseMode::Shift) {
-        PauseMode::Shift => case_schedule.add_working_minutes(due, paused_minutes),
+        PauseMode::Shift => case_schedule.shift_due(due, paused_minutes),
         PauseMode::Restart => {
             let restarted = case_schedule.due_date(
                 ctx.now,
@@ -659,7 +659,7 @@ fn restart_clock(state: &CaseState, ctx: &Context<'_>) -> ClockRestarted {
             let hours = ctx.schedule_hours(&step.unit);
             let schedule = Schedule::new(ctx.calendar, &hours);
             let minutes = schedule.working_minutes_between(since, ctx.now);
-            schedule.add_working_minutes(step.due_at, minutes)
+            schedule.shift_due(step.due_at, minutes)
         }
         None => due_at,
     };
