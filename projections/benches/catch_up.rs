@@ -325,24 +325,30 @@ async fn fill_report_tables(database: &TestDatabase, cases: usize, years: usize)
     client
         .execute(
             "INSERT INTO stats_daily (day, unit, procedure_code, field_code, received_online, \
-             received_offline, resolved_early, resolved_on_time, resolved_late, overdue_change) \
+             received_offline, resolved_early, resolved_on_time, resolved_late, overdue_by_due_date, \
+             overdue_by_event) \
              SELECT d, unit, procedure_code, field_code, sum(r_on), sum(r_off), sum(e), sum(o), \
-                    sum(l), sum(overdue) FROM ( \
+                    sum(l), sum(due), sum(settled) FROM ( \
                SELECT (received_at AT TIME ZONE INTERVAL '+07:00')::date AS d, unit, procedure_code, \
                       field_code, online::int AS r_on, (NOT online)::int AS r_off, 0 AS e, 0 AS o, \
-                      0 AS l, 0 AS overdue FROM case_facts \
+                      0 AS l, 0 AS due, 0 AS settled FROM case_facts \
                UNION ALL \
                SELECT (finished_at AT TIME ZONE INTERVAL '+07:00')::date, unit, procedure_code, \
                       field_code, 0, 0, (punctuality = 'early')::int, (punctuality = 'on_time')::int, \
-                      (punctuality = 'late')::int, 0 \
+                      (punctuality = 'late')::int, 0, 0 \
                FROM case_facts WHERE finished_at IS NOT NULL \
                UNION ALL \
                SELECT (due_at AT TIME ZONE INTERVAL '+07:00')::date, unit, procedure_code, \
-                      field_code, 0, 0, 0, 0, 0, 1 FROM case_facts \
+                      field_code, 0, 0, 0, 0, 0, 1, 0 FROM case_facts \
                UNION ALL \
                SELECT (greatest(due_at, finished_at) AT TIME ZONE INTERVAL '+07:00')::date, unit, \
-                      procedure_code, field_code, 0, 0, 0, 0, 0, -1 \
-               FROM case_facts WHERE finished_at IS NOT NULL) x \
+                      procedure_code, field_code, 0, 0, 0, 0, 0, \
+                      CASE WHEN finished_day <= due_day THEN -1 ELSE 0 END, \
+                      CASE WHEN finished_day <= due_day THEN 0 ELSE -1 END \
+               FROM case_facts, LATERAL (SELECT \
+                 (finished_at AT TIME ZONE INTERVAL '+07:00')::date AS finished_day, \
+                 (due_at AT TIME ZONE INTERVAL '+07:00')::date AS due_day) days \
+               WHERE finished_at IS NOT NULL) x \
              GROUP BY d, unit, procedure_code, field_code",
             &[],
         )
@@ -353,7 +359,7 @@ async fn fill_report_tables(database: &TestDatabase, cases: usize, years: usize)
             "INSERT INTO stats_monthly SELECT date_trunc('month', day)::date, unit, procedure_code, \
              field_code, sum(received_online), sum(received_offline), sum(resolved_early), \
              sum(resolved_on_time), sum(resolved_late), sum(returned), sum(withdrawn), sum(stopped), \
-             sum(overdue_change) \
+             sum(overdue_by_due_date), sum(overdue_by_event) \
              FROM stats_daily GROUP BY 1, unit, procedure_code, field_code",
             &[],
         )

@@ -6,7 +6,11 @@
 //! procedure version they were received under, on days of Vietnam's time. What
 //! was in progress when a period began or ended comes from the same counters:
 //! open at the end of day E = received up to E − finished up to E; open and
-//! overdue at the end of E = the sum of `overdue_change` up to E. A case in
+//! overdue at the end of E = the sum of both overdue counters up to E, and at
+//! an instant of a day not yet ended, the sum of both up to the day before plus
+//! that day's `overdue_by_event` (its `overdue_by_due_date` are the files due
+//! that day, not late until it ends). A period not yet ended is judged at the
+//! instant asked ([`report_at`]). A case in
 //! progress is judged exactly as the case view judges it at that instant
 //! ([`onestop_domain::case::CaseState::timeliness`]): overdue once its due
 //! date's day has passed, and, while its clock is stopped, as it stood when the
@@ -66,24 +70,37 @@ struct Facts {
     punctuality: Option<&'static str>,
     /// When the clock stopped, while it is stopped.
     paused_since: Option<Timestamp>,
-    /// The day the case's +1 in `overdue_change` stands on, if it has one: it
-    /// counts as overdue at the end of that day and every later one, until a
-    /// later change takes it back.
+    /// The day the case's +1 among the overdue counters stands on, if it has
+    /// one: it counts as overdue from that day on, until a later change takes
+    /// it back.
     overdue_from: Option<Date>,
+    /// Whether that +1 is in `overdue_by_event` (overdue from the instant of
+    /// the event that put it there) rather than `overdue_by_due_date` (from the
+    /// end of its due date's day).
+    overdue_at_once: bool,
 }
 
+/// Where a case's +1 among the overdue counters stands: its day, and whether it
+/// counts at once (`overdue_by_event`) or from the end of the day (its due
+/// date's, `overdue_by_due_date`).
+type Tail = (Date, bool);
+
 impl Facts {
-    /// From which day on, as the case now stands, it counts as overdue at a
-    /// day's end, for the days from `from` on: never once finished; while
-    /// paused, at once if it had passed its due date's day when the clock
-    /// stopped, else never; otherwise from its due date's day.
-    fn overdue_tail(&self, from: Date) -> Option<Date> {
+    /// The overdue +1 the case has, as it now stands, for the days from `from`
+    /// (the day of the event just folded) on: none once finished; while paused,
+    /// one at once if the clock stopped after its due date's day, else none;
+    /// otherwise one at once if its due date's day has passed, else one on that
+    /// day, counting from its end. The same judgement as
+    /// [`onestop_domain::case::CaseState::timeliness`].
+    fn overdue_tail(&self, from: Date) -> Option<Tail> {
         if self.finished_at.is_some() {
             return None;
         }
+        let due = day(self.due_at);
         match self.paused_since {
-            Some(paused) => (day(paused) > day(self.due_at)).then_some(from),
-            None => Some(day(self.due_at).max(from)),
+            Some(paused) => (day(paused) > due).then_some((from, true)),
+            None if due < from => Some((from, true)),
+            None => Some((due, false)),
         }
     }
 }
@@ -123,9 +140,13 @@ counters! {
     returned,
     withdrawn,
     stopped,
-    /// +1 on the day a case starts to count as overdue at the day's end, −1 on
-    /// the day it stops (see [`Facts::overdue_tail`]).
-    overdue_change,
+    /// +1 on the due date's day of a case open and running, which counts as
+    /// overdue from that day's end (see [`Facts::overdue_tail`]); −1 there when
+    /// the case finishes, pauses or has its due date moved before then.
+    overdue_by_due_date,
+    /// ±1 on the day of an event that makes a case overdue, or no longer, at
+    /// once: finished, paused, resumed or extended past its due date's day.
+    overdue_by_event,
 }
 
 /// Keeps `case_facts`, `stats_daily` and `stats_monthly`.
@@ -175,7 +196,8 @@ impl Projection for StatsProjection {
         let statement = transaction
             .prepare_cached(
                 "SELECT case_id, unit, procedure_code, field_code, online, received_at, due_at, \
-                        finished_at, outcome, punctuality, paused_since, overdue_from \
+                        finished_at, outcome, punctuality, paused_since, overdue_from, \
+                        overdue_at_once \
                  FROM case_facts WHERE case_id = ANY($1)",
             )
             .await?;
@@ -197,6 +219,7 @@ impl Projection for StatsProjection {
                     punctuality: punctuality.as_deref().map(static_punctuality),
                     paused_since: row.get(10),
                     overdue_from: row.get(11),
+                    overdue_at_once: row.get(12),
                 },
             );
         }
@@ -228,24 +251,38 @@ fn key_on(facts: &Facts, day: Date) -> CountKey {
     )
 }
 
-/// Moves a case's overdue contribution, for the days from `from` on, to what
-/// its facts now give.
+/// Moves a case's overdue +1, for the days from `from` on, to where its facts
+/// now put it.
 fn retail(counts: &mut HashMap<CountKey, Counts>, f: &mut Facts, from: Date) {
-    let old = f.overdue_from;
+    // The old +1 as it counts from `from` on: one on a due date's day still to
+    // come stays where it is; any other counts already and is taken back at once.
+    let old = f.overdue_from.map(|m| {
+        if !f.overdue_at_once && m >= from {
+            (m, false)
+        } else {
+            (from, true)
+        }
+    });
     let new = f.overdue_tail(from);
-    // The old +1 still counts for the days from `from` on, from the later of
-    // its own day and `from`.
-    let old_start = old.map(|m| m.max(from));
-    if old_start == new {
+    if old == new {
         return;
     }
-    if let Some(start) = old_start {
-        counts.entry(key_on(f, start)).or_default().overdue_change -= 1;
+    let mut add = |(day, at_once): Tail, change: i32| {
+        let c = counts.entry(key_on(f, day)).or_default();
+        if at_once {
+            c.overdue_by_event += change;
+        } else {
+            c.overdue_by_due_date += change;
+        }
+    };
+    if let Some(old) = old {
+        add(old, -1);
     }
-    if let Some(start) = new {
-        counts.entry(key_on(f, start)).or_default().overdue_change += 1;
+    if let Some(new) = new {
+        add(new, 1);
     }
-    f.overdue_from = new;
+    f.overdue_from = new.map(|(day, _)| day);
+    f.overdue_at_once = new.is_some_and(|(_, at_once)| at_once);
 }
 
 /// Folds a batch's relevant events onto the cases' facts, adding to the daily
@@ -270,6 +307,7 @@ fn fold_batch<'e>(
                 punctuality: None,
                 paused_since: None,
                 overdue_from: None,
+                overdue_at_once: false,
             };
             let c = counts.entry(key(&f, e.at)).or_default();
             if f.online {
@@ -441,17 +479,18 @@ async fn write_facts(
         .filter_map(|id| facts.get(id).map(|f| (id, f)))
         .collect();
     let insert = "INSERT INTO case_facts (case_id, unit, procedure_code, field_code, online, \
-         received_at, due_at, finished_at, outcome, punctuality, paused_since, overdue_from) \
+         received_at, due_at, finished_at, outcome, punctuality, paused_since, overdue_from, \
+         overdue_at_once) \
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bool[], \
          $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[], \
-         $11::timestamptz[], $12::date[])";
+         $11::timestamptz[], $12::date[], $13::bool[])";
     let statement = if upsert {
         transaction
             .prepare_cached(&format!(
                 "{insert} ON CONFLICT (case_id) DO UPDATE SET due_at = EXCLUDED.due_at, \
                  finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome, \
                  punctuality = EXCLUDED.punctuality, paused_since = EXCLUDED.paused_since, \
-                 overdue_from = EXCLUDED.overdue_from"
+                 overdue_from = EXCLUDED.overdue_from, overdue_at_once = EXCLUDED.overdue_at_once"
             ))
             .await?
     } else {
@@ -473,6 +512,10 @@ async fn write_facts(
                 &rows.iter().map(|(_, f)| f.punctuality).collect::<Vec<_>>(),
                 &rows.iter().map(|(_, f)| f.paused_since).collect::<Vec<_>>(),
                 &rows.iter().map(|(_, f)| f.overdue_from).collect::<Vec<_>>(),
+                &rows
+                    .iter()
+                    .map(|(_, f)| f.overdue_at_once)
+                    .collect::<Vec<_>>(),
             ],
         )
         .await?;
@@ -623,8 +666,9 @@ pub fn progress_score(row: &ReportRow) -> f64 {
     (20.0 * on_time / due as f64 * 100.0).round() / 100.0
 }
 
-/// Biểu 06 for the days `from` to `to` (inclusive) over `units`, grouped.
-/// Rows are sorted by key; the last is the total.
+/// Biểu 06 for the days `from` to `to` (inclusive) over `units`, grouped, for a
+/// period that has ended: what is in progress is judged at its end. Rows are
+/// sorted by key; the last is the total.
 pub async fn report(
     pool: &Pool,
     from: Date,
@@ -632,8 +676,51 @@ pub async fn report(
     units: &[String],
     group_by: GroupBy,
 ) -> Result<Vec<ReportRow>, ProjectionError> {
+    report_at(pool, from, to, units, group_by, Timestamp::MAX).await
+}
+
+/// Biểu 06 as [`report`], asked at `now`: for a period not ended by then (its
+/// last day is `now`'s or later), what is in progress is judged at `now`, as
+/// the case view judges it (a file due today is within its deadline until the
+/// day ends), and nothing later than `now` is counted.
+pub async fn report_at(
+    pool: &Pool,
+    from: Date,
+    to: Date,
+    units: &[String],
+    group_by: GroupBy,
+    now: Timestamp,
+) -> Result<Vec<ReportRow>, ProjectionError> {
     let key = group_by.column();
     let client = pool.get().await?;
+    let today = (now < Timestamp::MAX).then(|| day(now));
+    // Open and overdue now, when the period has not ended: both counters up to
+    // yesterday, and today's at-once changes (today's due dates are not late yet).
+    let mut overdue_now: Option<HashMap<String, i64>> = None;
+    if let Some(today) = today.filter(|today| to >= *today) {
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {key}, sum(n)::int8 FROM ( \
+                       SELECT {key}, overdue_by_due_date + overdue_by_event AS n FROM stats_monthly \
+                       WHERE month < $2 AND unit = ANY($1) \
+                       UNION ALL \
+                       SELECT {key}, overdue_by_due_date + overdue_by_event FROM stats_daily \
+                       WHERE day >= $2 AND day < $3 AND unit = ANY($1) \
+                       UNION ALL \
+                       SELECT {key}, overdue_by_event FROM stats_daily \
+                       WHERE day = $3 AND unit = ANY($1) \
+                     ) o GROUP BY {key}"
+                ),
+                &[&units, &today.first_of_month(), &today],
+            )
+            .await?;
+        overdue_now = Some(
+            rows.iter()
+                .map(|r| (r.get(0), r.get::<_, Option<i64>>(1).unwrap_or(0)))
+                .collect(),
+        );
+    }
     let mut rows: HashMap<String, ReportRow> = HashMap::new();
 
     // Whole months come from the monthly counters, the days around them from
@@ -672,7 +759,7 @@ pub async fn report(
                    sum(withdrawn) FILTER (WHERE during)::int8, \
                    sum({net_open}) FILTER (WHERE NOT during)::int8, \
                    sum({net_open})::int8, \
-                   sum(overdue_change)::int8, \
+                   sum(overdue_by_due_date + overdue_by_event)::int8, \
                    sum(stopped) FILTER (WHERE during)::int8 \
                  FROM ( \
                    SELECT {key}, false AS during, {counters} FROM stats_monthly \
@@ -695,7 +782,11 @@ pub async fn report(
     for r in &sums {
         // A sum over no rows (a FILTER that matched none) is NULL: none.
         let sum = |i: usize| r.get::<_, Option<i64>>(i).unwrap_or(0);
-        let (open_at_end, overdue_at_end) = (sum(9), sum(10));
+        let open_at_end = sum(9);
+        let overdue_at_end = match &overdue_now {
+            Some(now) => now.get(r.get::<_, &str>(0)).copied().unwrap_or(0),
+            None => sum(10),
+        };
         let row = ReportRow {
             received_online: sum(1),
             received_offline: sum(2),

@@ -18,7 +18,7 @@ use jiff::civil::Date;
 use onestop_domain::case::{CaseEvent, CaseState, evolve};
 use onestop_projections::ProjectionError;
 use onestop_projections::rebuild::ReadModel;
-use onestop_projections::stats::{GroupBy, ReportRow, StatsBulk, report};
+use onestop_projections::stats::{GroupBy, ReportRow, StatsBulk, report_at};
 use onestop_projections::status::{case_id_of, decode};
 use onestop_store::{EventStore, PoolSettings, RecordedEvent, StreamId, build_pool};
 use uuid::Uuid;
@@ -92,6 +92,18 @@ pub enum AsOfError {
     Event { position: i64, reason: String },
     #[error("cannot open a scratch connection: {0}")]
     Pool(String),
+}
+
+/// When a report as of `moment` judges what is in progress in a period not
+/// ended by then: just after the moment (the last instant of a day stands for
+/// the day's end); a log position judges at each period's end.
+fn judged_at(moment: Moment) -> Timestamp {
+    match moment {
+        Moment::Instant(at) => at
+            .checked_add(jiff::SignedDuration::from_micros(1))
+            .unwrap_or(Timestamp::MAX),
+        Moment::Position(_) => Timestamp::MAX,
+    }
 }
 
 /// Whether `event` (decoded) had happened by `moment`.
@@ -192,12 +204,13 @@ pub async fn report_as_of(
             transaction.commit().await.map_err(ProjectionError::from)?;
         }
         Ok::<_, AsOfError>(
-            report(
+            report_at(
                 &pool,
                 question.from,
                 question.to,
                 &question.units,
                 question.group_by,
+                judged_at(question.moment),
             )
             .await?,
         )

@@ -351,3 +351,75 @@ async fn the_report_matches_two_hundred_scripted_cases_column_by_column() {
         403
     );
 }
+
+#[tokio::test]
+async fn a_period_not_yet_ended_is_judged_now_as_the_case_view_judges_it() {
+    let app = TestApp::spawn().await;
+    let reception = app.token("reception").await;
+    let specialist = app.token("specialist").await;
+    let statistician = app.token("statistician").await;
+    // Three land cases received Mon 2 March 2026 09:00, due Mon 16 March 09:00;
+    // one waits for a supplement from 3 March.
+    let ids = [
+        app.receive_land_case(&reception).await,
+        app.receive_land_case(&reception).await,
+        app.receive_land_case(&reception).await,
+    ];
+    app.post_json(
+        &reception,
+        &format!("/api/v1/cases/{}/transfer", ids[2]),
+        &json!({ "to_unit": LAND_REGISTRY }),
+    )
+    .await;
+    app.post_json(
+        &specialist,
+        &format!("/api/v1/cases/{}/acknowledge-handover", ids[2]),
+        &json!({}),
+    )
+    .await;
+    app.clock.set("2026-03-03T10:00:00+07:00".parse().unwrap());
+    app.post_json(
+        &specialist,
+        &format!("/api/v1/cases/{}/request-supplement", ids[2]),
+        &json!({ "reason": "Thiếu giấy tờ", "documents": ["Bản sao"] }),
+    )
+    .await;
+
+    let march = |when: &'static str| {
+        let (app, statistician) = (&app, statistician.clone());
+        async move {
+            app.clock.set(when.parse().unwrap());
+            let report: Value = app
+                .get_json(
+                    &statistician,
+                    &format!("/api/v1/stats/report?from=2026-03-01&to=2026-03-31&unit={PROVINCE}"),
+                )
+                .await;
+            let total = report["rows"].as_array().unwrap().last().unwrap().clone();
+            assert_eq!(total["key"], "TOTAL");
+            (
+                total["in_progress_within"].as_i64().unwrap(),
+                total["in_progress_overdue"].as_i64().unwrap(),
+                total["withdrawn"].as_i64().unwrap(),
+            )
+        }
+    };
+    // The afternoon of the due date: nothing is late yet.
+    assert_eq!(march("2026-03-16T15:00:00+07:00").await, (3, 0, 0));
+    let view: Value = app
+        .get_json(&reception, &format!("/api/v1/cases/{}", ids[0]))
+        .await;
+    assert_eq!(view["timeliness"]["class"], "within_deadline");
+    // The next morning: the two running files are; the paused one is not.
+    assert_eq!(march("2026-03-17T10:00:00+07:00").await, (1, 2, 0));
+    // One is withdrawn that morning: it leaves the overdue at once.
+    app.post_json(
+        &reception,
+        &format!("/api/v1/cases/{}/withdraw", ids[0]),
+        &json!({ "reason": "Rút" }),
+    )
+    .await;
+    assert_eq!(march("2026-03-17T12:00:00+07:00").await, (1, 1, 1));
+    // Asked after March, the period's end judges the same files.
+    assert_eq!(march("2026-04-02T09:00:00+07:00").await, (1, 1, 1));
+}
