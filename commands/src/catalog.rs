@@ -9,12 +9,13 @@ use std::time::Duration;
 
 use onestop_domain::access::User;
 use onestop_domain::calendar::{
-    FIRST_YEAR, LAST_YEAR, WorkingCalendar, YearArrangement, end_rule, published_arrangements,
-    shipped_rules,
+    FIRST_YEAR, LAST_YEAR, WorkingCalendar, YearArrangement, published_arrangements, shipped_rules,
 };
 use onestop_domain::catalog::{Procedure, Unit, UnitTree};
 use onestop_domain::ids::{ProcedureCode, UnitCode, UserId};
-use onestop_domain::registry::{CalendarEvent, ProcedureEvent, UnitEvent, UserEvent};
+use onestop_domain::registry::{
+    CalendarEvent, ProcedureEvent, UnitEvent, UserEvent, apply_holiday_rule_event,
+};
 use onestop_store::{Checkpoint, EventStore, StoreError};
 
 /// A user account with its password hash.
@@ -116,18 +117,11 @@ impl Catalog {
                     CalendarEvent::CalendarArranged { arrangement } => {
                         calendar.with_arrangement(&arrangement)
                     }
-                    CalendarEvent::HolidayRuleAdded { rule } => calendar.with_rule(rule),
-                    CalendarEvent::HolidayRuleEnded {
-                        holiday,
-                        first_year,
-                        last_year,
-                    } => match end_rule(calendar.rules(), &holiday, first_year, last_year) {
-                        Ok(ended) => calendar.with_rule(ended),
-                        Err(error) => {
-                            tracing::error!(%error, "skipping a holiday rule ending that does not apply");
-                            calendar
-                        }
-                    },
+                    rules_event => {
+                        let rules =
+                            apply_holiday_rule_event(calendar.rules().to_vec(), &rules_event);
+                        calendar.with_rules(rules)
+                    }
                 };
                 self.calendar = Arc::new(calendar);
             } else if UserEvent::TYPES.contains(&event_type) {

@@ -2,12 +2,13 @@
 //! stream and folded into the catalog at once.
 
 use onestop_domain::access::{Actor, Role, User};
-use onestop_domain::calendar::{HolidayRule, YearArrangement};
+use onestop_domain::calendar::{HolidayRule, YearArrangement, shipped_rules};
 use onestop_domain::catalog::{Procedure, Unit};
 use onestop_domain::ids::{UnitCode, UserId};
 use onestop_domain::registry::{
     CalendarEvent, HOLIDAY_RULES_STREAM, ProcedureEvent, RegistryError, UserEvent,
-    add_holiday_rule, arrange_calendar, check_user, end_holiday_rule, publish_procedure, save_unit,
+    add_holiday_rule, arrange_calendar, check_user, end_holiday_rule, fold_holiday_rules,
+    publish_procedure, save_unit,
 };
 use onestop_store::{EventStore, ExpectedVersion, NewEvent, StreamId};
 use uuid::Uuid;
@@ -212,9 +213,9 @@ impl RegistryService {
         meta: &RequestMeta,
     ) -> Result<HolidayRule, CommandError> {
         self.require_calendar_admin(actor)?;
-        let catalog = self.catalog.snapshot();
-        let event = add_holiday_rule(catalog.calendar.rules(), rule.clone())?;
-        self.record_rules(&event, actor, meta).await?;
+        let (rules, expected) = self.holiday_rules().await?;
+        let event = add_holiday_rule(&rules, rule.clone())?;
+        self.record_rules(&event, expected, actor, meta).await?;
         Ok(rule)
     }
 
@@ -228,22 +229,52 @@ impl RegistryService {
         meta: &RequestMeta,
     ) -> Result<HolidayRule, CommandError> {
         self.require_calendar_admin(actor)?;
-        let catalog = self.catalog.snapshot();
-        let (event, ended) =
-            end_holiday_rule(catalog.calendar.rules(), holiday, first_year, last_year)?;
-        self.record_rules(&event, actor, meta).await?;
+        let (rules, expected) = self.holiday_rules().await?;
+        let (event, ended) = end_holiday_rule(&rules, holiday, first_year, last_year)?;
+        self.record_rules(&event, expected, actor, meta).await?;
         Ok(ended)
+    }
+
+    /// The holiday rules as the log has them now, and the version of their
+    /// stream they were folded at: a change is decided on these and appended
+    /// at that version, so of two concurrent changes the second is a conflict
+    /// instead of a rule that overlaps the first.
+    async fn holiday_rules(&self) -> Result<(Vec<HolidayRule>, ExpectedVersion), CommandError> {
+        let stream_id = stream(HOLIDAY_RULES_STREAM.to_owned())?;
+        let recorded = self.store.read_stream_all(&stream_id).await?;
+        let mut events = Vec::with_capacity(recorded.len());
+        for event in &recorded {
+            match CalendarEvent::decode(&event.event_type, event.payload.as_str()) {
+                Ok(decoded) => events.push(decoded),
+                Err(error) => {
+                    return Err(CommandError::Infrastructure(Box::new(error)));
+                }
+            }
+        }
+        let expected = match recorded.last() {
+            None => ExpectedVersion::NoStream,
+            Some(last) => ExpectedVersion::Exact(last.stream_version),
+        };
+        Ok((fold_holiday_rules(shipped_rules(), &events), expected))
     }
 
     async fn record_rules(
         &self,
         event: &CalendarEvent,
+        expected: ExpectedVersion,
         actor: &Actor,
         meta: &RequestMeta,
     ) -> Result<(), CommandError> {
-        let stream = HOLIDAY_RULES_STREAM.to_owned();
-        self.record(stream, event.event_type(), event.payload(), actor, meta)
-            .await
+        let stream_id = stream(HOLIDAY_RULES_STREAM.to_owned())?;
+        self.append(
+            stream_id,
+            expected,
+            event.event_type(),
+            event.payload(),
+            actor,
+            meta,
+        )
+        .await
     }
 
     /// The calendar is the whole province's: only its administrators change it.

@@ -199,6 +199,54 @@ pub fn arrange_calendar(arrangement: YearArrangement) -> Result<CalendarEvent, R
     Ok(CalendarEvent::CalendarArranged { arrangement })
 }
 
+/// The holiday rules after the events of the rules stream, from the shipped
+/// ones: an addition replaces the rule of the same holiday and first year, an
+/// ending shortens it; an event the rules before it refuse (an overlap two
+/// concurrent writers let through) is skipped, so every reader folds the same
+/// rules.
+pub fn fold_holiday_rules<'a>(
+    shipped: Vec<HolidayRule>,
+    events: impl IntoIterator<Item = &'a CalendarEvent>,
+) -> Vec<HolidayRule> {
+    events.into_iter().fold(shipped, apply_holiday_rule_event)
+}
+
+/// One event of the rules stream folded in (see [`fold_holiday_rules`]).
+pub fn apply_holiday_rule_event(
+    mut rules: Vec<HolidayRule>,
+    event: &CalendarEvent,
+) -> Vec<HolidayRule> {
+    let same = |r: &HolidayRule, holiday: &str, first_year: i16| {
+        r.holiday == holiday && r.first_year == first_year
+    };
+    match event {
+        CalendarEvent::HolidayRuleAdded { rule } => {
+            let others: Vec<HolidayRule> = rules
+                .iter()
+                .filter(|r| !same(r, &rule.holiday, rule.first_year))
+                .cloned()
+                .collect();
+            if rule.validate(&others).is_ok() {
+                rules.retain(|r| !same(r, &rule.holiday, rule.first_year));
+                rules.push(rule.clone());
+            }
+        }
+        CalendarEvent::HolidayRuleEnded {
+            holiday,
+            first_year,
+            last_year,
+        } => {
+            if let Ok(ended) = end_rule(&rules, holiday, *first_year, *last_year)
+                && let Some(rule) = rules.iter_mut().find(|r| same(r, holiday, *first_year))
+            {
+                *rule = ended;
+            }
+        }
+        CalendarEvent::CalendarArranged { .. } => {}
+    }
+    rules
+}
+
 /// Adds a holiday rule, checked against the rules in force.
 pub fn add_holiday_rule(
     rules: &[HolidayRule],

@@ -196,3 +196,36 @@ async fn a_birth_registration_is_due_the_day_it_counts_as_received() {
         "2026-03-09T17:00:00"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_overlapping_rules_sent_at_once_one_is_recorded() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin").await;
+    for round in 0..5_i16 {
+        let rule = |first_year: i16| {
+            let mut rule = new_holiday();
+            rule["holiday"] = json!(format!("ngay_dong_thoi_{round}"));
+            rule["first_year"] = json!(first_year);
+            rule
+        };
+        let (a, b) = (rule(2030), rule(2031));
+        let (first, second) = tokio::join!(
+            app.post(&admin, "/api/v1/holiday-rules", &a),
+            app.post(&admin, "/api/v1/holiday-rules", &b)
+        );
+        let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+        statuses.sort_unstable();
+        assert!(
+            statuses == [201, 409] || statuses == [201, 422],
+            "round {round}: {statuses:?}"
+        );
+        let rules: Value = app.get_json(&admin, "/api/v1/holiday-rules").await;
+        let recorded = rules
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["holiday"] == format!("ngay_dong_thoi_{round}"))
+            .count();
+        assert_eq!(recorded, 1, "round {round}");
+    }
+}

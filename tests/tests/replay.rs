@@ -666,9 +666,17 @@ async fn exports_withhold_personal_data_unless_an_administrator_asks() {
             Err(ExportError::NotAllowed)
         ));
     }
-    let personal = personal_data_for(&sim.store, "chief", "a long enough password")
-        .await
-        .unwrap();
+    // The new account is read from the log, below its read horizon: a long
+    // transaction elsewhere on the server may delay it a little.
+    let mut personal = None;
+    for _ in 0..100 {
+        if let Ok(found) = personal_data_for(&sim.store, "chief", "a long enough password").await {
+            personal = Some(found);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let personal = personal.expect("the administrator may export personal data");
     let applicants = EventFilter {
         stream_prefix: Some("applicant-".into()),
         ..EventFilter::default()

@@ -231,6 +231,8 @@ pub enum TimeUnitDto {
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 pub struct ProcessingTimeDto {
+    /// 1 for `same_day`.
+    #[schema(minimum = 1)]
     pub amount: u32,
     pub unit: TimeUnitDto,
 }
@@ -841,6 +843,7 @@ pub async fn list_holiday_rules(
 #[utoipa::path(tag = "catalog", request_body = HolidayRuleDto,
     responses((status = 201, description = "The rule as recorded", body = HolidayRuleDto),
         (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another change to the holiday rules came first; retry", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/holiday-rules")]
@@ -865,6 +868,7 @@ pub async fn add_holiday_rule(
     responses((status = 200, description = "The rule as it now stands", body = HolidayRuleDto),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another change to the holiday rules came first; retry", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/holiday-rules/{holiday}/{first_year}/end")]

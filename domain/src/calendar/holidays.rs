@@ -17,8 +17,9 @@
 //!   files, and nothing older is shipped.
 //! - Saturdays are working days until 1 October 1999; the 40-hour week of the civil
 //!   service (Quyết định 188/1999/QĐ-TTg) starts on Saturday 2 October 1999.
-//! - A make-up day is sought within the same Gregorian year; no rule puts a
-//!   holiday close enough to 31 December for that to matter.
+//! - A holiday's days stay within one Gregorian year (a rule whose days would
+//!   cross 1 January is refused), and a make-up day is sought within the same
+//!   year; no law puts a holiday close enough to 31 December for that to matter.
 
 use std::collections::BTreeSet;
 
@@ -128,6 +129,8 @@ pub enum HolidayRuleError {
     LunarDateMissing { month: u8, day: u8, year: i16 },
     #[error("days must be 1–10 and days_before fewer than days")]
     Days,
+    #[error("in {year} the holiday's days would cross 1 January")]
+    CrossesYear { year: i16 },
     #[error("first_year must be {FIRST_YEAR}–{LAST_YEAR} and last_year not before it")]
     Years,
     #[error("{holiday} already has a rule for {first}–{last}")]
@@ -140,6 +143,10 @@ pub enum HolidayRuleError {
     Source,
     #[error("no rule of {holiday} begins in {first_year}")]
     Missing { holiday: String, first_year: i16 },
+    #[error("the rule ends in {ends}: its last year can be brought forward, not put off")]
+    CannotExtend { ends: i16 },
+    #[error("last_year must not be before the rule's first year {first_year}")]
+    EndsBeforeItBegins { first_year: i16 },
 }
 
 impl HolidayRuleError {
@@ -149,8 +156,10 @@ impl HolidayRuleError {
             Self::Key | Self::Missing { .. } => "holiday",
             Self::Name => "name",
             Self::ImpossibleDate { .. } | Self::LeapDay | Self::LunarDateMissing { .. } => "date",
-            Self::Days => "days",
-            Self::Years => "last_year",
+            Self::Days | Self::CrossesYear { .. } => "days",
+            Self::Years | Self::CannotExtend { .. } | Self::EndsBeforeItBegins { .. } => {
+                "last_year"
+            }
             Self::Overlapping { .. } => "first_year",
             Self::Source => "source",
         }
@@ -217,6 +226,16 @@ impl HolidayRule {
                 }
             }
         }
+        // A block runs within one Gregorian year: one that crossed 1 January
+        // would belong to two years' calendars.
+        for year in self.years() {
+            let crosses = self.block_of(i32::from(year)).is_some_and(|block| {
+                block.first().map(|d| d.year()) != block.last().map(|d| d.year())
+            });
+            if crosses {
+                return Err(HolidayRuleError::CrossesYear { year });
+            }
+        }
         let (first, last) = (self.first_year, self.last_year.unwrap_or(i16::MAX));
         for other in others.iter().filter(|o| o.holiday == self.holiday) {
             let (o_first, o_last) = (other.first_year, other.last_year.unwrap_or(i16::MAX));
@@ -233,26 +252,36 @@ impl HolidayRule {
         Ok(())
     }
 
-    /// The dates of the holiday in Gregorian `year` (the adjacent day aside),
-    /// if the rule is in force then.
-    fn dates_in(&self, year: i16) -> Vec<Date> {
+    /// The holiday's blocks of days in Gregorian `year` (the adjacent day
+    /// aside), one per occurrence, if the rule is in force then. A lunar date
+    /// late in the lunar year falls in the next Gregorian year, so a year may
+    /// hold a lunar holiday of two lunar years.
+    fn blocks_in(&self, year: i16) -> Vec<Vec<Date>> {
         if !self.in_force(year) {
             return Vec::new();
         }
-        // A lunar date late in the lunar year falls in the next Gregorian year.
         let lunar_years = match self.date {
             HolidayDate::Solar { .. } => vec![i32::from(year)],
             HolidayDate::Lunar { .. } => vec![i32::from(year) - 1, i32::from(year)],
         };
         lunar_years
             .into_iter()
-            .filter_map(|y| self.date.in_year(y))
-            .filter_map(|anchor| anchor.checked_sub(i64::from(self.days_before).days()).ok())
-            .flat_map(|first| {
-                std::iter::successors(Some(first), |d| d.tomorrow().ok()).take(self.days.into())
-            })
-            .filter(|d| d.year() == year)
+            .filter_map(|y| self.block_of(y))
+            .filter(|block| block.iter().all(|d| d.year() == year))
             .collect()
+    }
+
+    /// The days of the occurrence in solar or lunar year `year`.
+    fn block_of(&self, year: i32) -> Option<Vec<Date>> {
+        let anchor = self.date.in_year(year)?;
+        let first = anchor
+            .checked_sub(i64::from(self.days_before).days())
+            .ok()?;
+        Some(
+            std::iter::successors(Some(first), |d| d.tomorrow().ok())
+                .take(self.days.into())
+                .collect(),
+        )
     }
 }
 
@@ -271,8 +300,11 @@ pub fn end_rule(
             holiday: holiday.to_owned(),
             first_year,
         })?;
-    if last_year < first_year || rule.last_year.is_some_and(|l| last_year > l) {
-        return Err(HolidayRuleError::Years);
+    if last_year < first_year {
+        return Err(HolidayRuleError::EndsBeforeItBegins { first_year });
+    }
+    if let Some(ends) = rule.last_year.filter(|&l| last_year > l) {
+        return Err(HolidayRuleError::CannotExtend { ends });
     }
     rule.last_year = Some(last_year);
     Ok(rule)
@@ -510,7 +542,8 @@ pub struct Holiday {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct YearCalendar {
     pub year: i16,
-    /// The legal holidays by the rules (Tết as the arrangement says, if it does).
+    /// The legal holidays by the rules (the days off an arrangement gives for
+    /// Tết are in `days_off`).
     pub holidays: Vec<Holiday>,
     /// Weekdays not worked: holidays, days made up for holidays on a rest day,
     /// swapped days off.
@@ -527,8 +560,11 @@ fn previous_day(d: Date) -> Date {
     d.yesterday().unwrap_or(d)
 }
 
-/// The Tết rule's holiday key, whose days an arrangement's `tet_days_off` replaces.
+/// The Tết rules' holiday key, whose days an arrangement's `tet_days_off`
+/// replaces, and National Day's, whose adjacent day its `national_day_extra`
+/// names: the two holidays a yearly arrangement places.
 const TET: &str = "tet_nguyen_dan";
+const NATIONAL_DAY: &str = "quoc_khanh";
 
 impl YearCalendar {
     /// Applies the rules in force in `year`, corrected by its published arrangement.
@@ -538,29 +574,38 @@ impl YearCalendar {
         arrangement: Option<&YearArrangement>,
     ) -> Self {
         let published_tet = arrangement.and_then(|a| a.tet_days_off.as_ref());
-        // Each holiday's block of days, in rule order.
+        // Each holiday's blocks of days, in rule order.
         let mut blocks: Vec<(&HolidayRule, Vec<Date>)> = Vec::new();
         for rule in rules.iter().filter(|r| r.in_force(year)) {
-            let mut days = rule.dates_in(year);
-            if days.is_empty() {
-                continue;
+            for mut days in rule.blocks_in(year) {
+                if rule.adjacent_day {
+                    let extra = arrangement
+                        .and_then(|a| a.national_day_extra)
+                        .filter(|_| rule.holiday == NATIONAL_DAY)
+                        .unwrap_or_else(|| default_adjacent_day(&days));
+                    days.push(extra);
+                    days.sort_unstable();
+                }
+                blocks.push((rule, days));
             }
-            if rule.adjacent_day {
-                let extra = arrangement
-                    .and_then(|a| a.national_day_extra)
-                    .filter(|_| rule.holiday == "quoc_khanh")
-                    .unwrap_or_else(|| default_adjacent_day(&days));
-                days.push(extra);
-                days.sort_unstable();
-            }
-            blocks.push((rule, days));
         }
         let holiday_dates: BTreeSet<Date> = blocks
             .iter()
             .flat_map(|(_, days)| days.iter().copied())
             .collect();
 
+        // The arrangement's own days off and worked days first, so that no
+        // make-up day lands on a day already off.
         let mut days_off = BTreeSet::new();
+        let mut weekend_days_worked = BTreeSet::new();
+        if let Some(arrangement) = arrangement {
+            for swap in &arrangement.swaps {
+                days_off.insert(swap.day_off);
+                weekend_days_worked.insert(swap.saturday_worked);
+            }
+            days_off.extend(arrangement.extra_days_off.iter().copied());
+            weekend_days_worked.extend(arrangement.extra_working_days.iter().copied());
+        }
         // Holiday days on a rest day, with the block they belong to.
         let mut to_make_up: Vec<(Date, &HolidayRule, Date, Date)> = Vec::new();
         for (rule, days) in &blocks {
@@ -586,24 +631,21 @@ impl YearCalendar {
         for (d, rule, first, last) in to_make_up {
             let before = rule.weekend_make_up == WeekendMakeUp::BeforeForSaturday
                 && d.weekday() == Weekday::Saturday;
-            let mut candidate = if before {
+            let step = |c: Date| if before { previous_day(c) } else { next_day(c) };
+            let start = if before {
                 previous_day(first)
             } else {
                 next_day(last.max(d))
             };
-            // A few weeks at most; bounded so a strange rule set cannot loop.
-            for _ in 0..60 {
-                if free(candidate, &days_off) {
-                    break;
-                }
-                candidate = if before {
-                    previous_day(candidate)
-                } else {
-                    next_day(candidate)
-                };
-            }
-            if candidate.year() == year {
-                days_off.insert(candidate);
+            // A few weeks at most; bounded so a strange rule set cannot loop. A
+            // make-up day that would fall in another year is not given: no law
+            // puts a holiday that close to the turn of the year.
+            let found = std::iter::successors(Some(start), |&c| Some(step(c)))
+                .take(60)
+                .take_while(|c| c.year() == year)
+                .find(|&c| free(c, &days_off));
+            if let Some(day) = found {
+                days_off.insert(day);
             }
         }
 
@@ -619,15 +661,6 @@ impl YearCalendar {
             .collect();
         holidays.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.holiday.cmp(&b.holiday)));
 
-        let mut weekend_days_worked = BTreeSet::new();
-        if let Some(arrangement) = arrangement {
-            for swap in &arrangement.swaps {
-                days_off.insert(swap.day_off);
-                weekend_days_worked.insert(swap.saturday_worked);
-            }
-            days_off.extend(arrangement.extra_days_off.iter().copied());
-            weekend_days_worked.extend(arrangement.extra_working_days.iter().copied());
-        }
         Self {
             year,
             holidays,
@@ -710,6 +743,29 @@ mod tests {
             rule.validate(&shipped_rules()).unwrap_err().field(),
             "first_year"
         );
+    }
+
+    #[test]
+    fn a_rule_whose_days_cross_new_year_is_refused_and_a_late_lunar_one_counts_twice() {
+        let mut rule = shipped_rules()
+            .into_iter()
+            .find(|r| r.holiday == "ngay_van_hoa_viet_nam")
+            .unwrap();
+        rule.holiday = "cuoi_nam".into();
+        rule.date = HolidayDate::Solar { month: 12, day: 31 };
+        rule.days = 2;
+        assert_eq!(
+            rule.validate(&[]),
+            Err(HolidayRuleError::CrossesYear { year: 2026 })
+        );
+        assert_eq!(rule.validate(&[]).unwrap_err().field(), "days");
+        // Lunar 1/12 falls in January of one year and December of another; in
+        // 2027 it falls both on 8 January (of Bính Ngọ) and on 28 December (of
+        // Đinh Mùi): two blocks, each made up on its own.
+        rule.date = HolidayDate::Lunar { month: 12, day: 1 };
+        rule.days = 1;
+        let blocks = rule.blocks_in(2027);
+        assert_eq!(blocks.len(), 2, "{blocks:?}");
     }
 
     #[test]

@@ -177,24 +177,20 @@ impl WorkingCalendar {
         self
     }
 
-    /// Adds a rule, or replaces the rule of the same holiday and first year (a
-    /// rule ended), and recomputes the years it touches.
-    pub fn with_rule(mut self, rule: HolidayRule) -> Self {
-        let touched = |r: &HolidayRule| r.years();
-        let mut years: Vec<i16> = touched(&rule).collect();
-        if let Some(old) = self
-            .rules
-            .iter_mut()
-            .find(|r| r.holiday == rule.holiday && r.first_year == rule.first_year)
-        {
-            years.extend(touched(old));
-            *old = rule;
-        } else {
-            self.rules.push(rule);
+    /// Applies a new set of holiday rules, recomputing the years whose rules
+    /// changed.
+    pub fn with_rules(mut self, rules: Vec<HolidayRule>) -> Self {
+        let mut touched: Vec<i16> = Vec::new();
+        for rule in rules.iter().filter(|r| !self.rules.contains(r)) {
+            touched.extend(rule.years());
         }
-        years.sort_unstable();
-        years.dedup();
-        for y in years {
+        for rule in self.rules.iter().filter(|r| !rules.contains(r)) {
+            touched.extend(rule.years());
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        self.rules = rules;
+        for y in touched {
             if let Some(year) = self.years.get_mut(&y) {
                 *year = YearCalendar::compute(y, &self.rules, self.arrangements.get(&y));
             }
