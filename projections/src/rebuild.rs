@@ -252,7 +252,7 @@ async fn rebuild_locked(
     }
 
     // Catch up with what was appended meanwhile (everything, incrementally).
-    let mut caught_up = catch_up(store, read_models, |done| {
+    let mut caught_up = catch_up(store, read_models, Until::Committed, |done| {
         progress(Progress {
             phase: Phase::CatchingUp,
             done: replayed + done,
@@ -279,7 +279,7 @@ async fn rebuild_locked(
             &[&names],
         )
         .await?;
-    caught_up += catch_up(store, read_models, |_| {}).await?;
+    caught_up += catch_up(store, read_models, Until::Readable, |_| {}).await?;
     // Readers hold the tables briefly; do not queue behind a stuck one forever.
     transaction
         .batch_execute("SET LOCAL lock_timeout = '30s'")
@@ -607,27 +607,51 @@ async fn run_maintenance(pool: &Pool, statements: Vec<String>) -> Result<(), Pro
 }
 
 /// Brings the copies up to the log's current end; returns how many events.
+/// How far a catch-up of the copies goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Until {
+    /// Everything committed when it starts.
+    Committed,
+    /// What every reader can see: while the swap's transaction holds the
+    /// checkpoints it holds back the read horizon too, so later commits stay
+    /// out of sight until the swap ends, and the live runners apply them.
+    Readable,
+}
+
 async fn catch_up(
     store: &EventStore,
     read_models: &[ReadModel],
+    until: Until,
     mut progress: impl FnMut(u64),
 ) -> Result<u64, ProjectionError> {
     let mut applied = 0;
     for model in read_models {
         applied += match model {
             ReadModel::Status => {
-                Runner::new(StatusProjection, store.clone(), 5_000)
+                let runner = Runner::new(StatusProjection, store.clone(), 5_000)
                     .catch_up_batches(crate::runner::CATCH_UP_BATCH)
-                    .in_schema(SHADOW_SCHEMA)
-                    .catch_up_with(|n| progress(applied + n))
-                    .await?
+                    .in_schema(SHADOW_SCHEMA);
+                match until {
+                    Until::Committed => runner.catch_up_with(|n| progress(applied + n)).await?,
+                    Until::Readable => {
+                        runner
+                            .catch_up_readable_with(|n| progress(applied + n))
+                            .await?
+                    }
+                }
             }
             ReadModel::Stats => {
-                Runner::new(StatsProjection, store.clone(), 5_000)
+                let runner = Runner::new(StatsProjection, store.clone(), 5_000)
                     .catch_up_batches(crate::runner::CATCH_UP_BATCH)
-                    .in_schema(SHADOW_SCHEMA)
-                    .catch_up_with(|n| progress(applied + n))
-                    .await?
+                    .in_schema(SHADOW_SCHEMA);
+                match until {
+                    Until::Committed => runner.catch_up_with(|n| progress(applied + n)).await?,
+                    Until::Readable => {
+                        runner
+                            .catch_up_readable_with(|n| progress(applied + n))
+                            .await?
+                    }
+                }
             }
         };
     }

@@ -477,12 +477,31 @@ impl<P: Projection> Runner<P> {
 
     /// [`Runner::catch_up`], calling `progress` with the events applied so far
     /// after each batch.
-    pub async fn catch_up_with(
-        &self,
-        mut progress: impl FnMut(u64),
-    ) -> Result<u64, ProjectionError> {
+    pub async fn catch_up_with(&self, progress: impl FnMut(u64)) -> Result<u64, ProjectionError> {
         self.register().await?;
         let target = self.store.last_committed().await?;
+        self.catch_up_until(target, progress).await
+    }
+
+    /// Like [`Self::catch_up_with`], but only up to what every reader can see
+    /// now ([`EventStore::horizon`]): for a caller that holds a transaction
+    /// with an id itself (a rebuild's swap, holding the checkpoints), which
+    /// keeps later commits out of sight until it ends; those are left to the
+    /// live runners.
+    pub async fn catch_up_readable_with(
+        &self,
+        progress: impl FnMut(u64),
+    ) -> Result<u64, ProjectionError> {
+        self.register().await?;
+        let target = self.store.horizon().await?;
+        self.catch_up_until(target, progress).await
+    }
+
+    async fn catch_up_until(
+        &self,
+        target: Option<Checkpoint>,
+        mut progress: impl FnMut(u64),
+    ) -> Result<u64, ProjectionError> {
         let mut total = 0;
         loop {
             match self.step().await? {

@@ -109,7 +109,7 @@ impl Facts {
 /// order, and what is done to each of them alike.
 macro_rules! counters {
     ($($(#[$doc:meta])* $name:ident,)*) => {
-        /// Daily counter increments, keyed by (day, unit, procedure).
+        /// Daily counter increments, keyed by (day, unit, procedure, field).
         #[derive(Debug, Default, Clone, Copy)]
         struct Counts {
             $($(#[$doc])* $name: i32,)*

@@ -19,8 +19,8 @@
 //! stay random.
 //!
 //! The simulated province (`….H27`) can live beside another in the same
-//! database, the demo province included: a procedure code another province's
-//! catalog already uses is taken with the suffix `-MP` (mô phỏng) instead. A
+//! database, the demo province included, loaded before or after it: its
+//! procedures carry the national codes with the suffix `-MP` (mô phỏng). A
 //! statistician's account for the simulated province is created on the first
 //! run (`thongke.h27`, its password printed once), so its reports can be read.
 //!
@@ -313,7 +313,7 @@ fn kinds(communes: usize) -> Result<Vec<Kind>, CommandError> {
             procedure: procedure(
                 "2.000575",
                 "Đăng ký thành lập hộ kinh doanh",
-                ("KD", "Thành lập và hoạt động của hộ kinh doanh"),
+                OLD_FIELD,
                 all_communes,
                 days(3),
                 handled(days(1), days(1)),
@@ -322,8 +322,10 @@ fn kinds(communes: usize) -> Result<Vec<Kind>, CommandError> {
     ])
 }
 
-/// The procedure republished under another field on 1 July, and that field.
+/// The procedure republished under another field on 1 July, and its field
+/// before and after.
 const REPUBLISHED: &str = "2.000575";
+const OLD_FIELD: (&str, &str) = ("KD", "Thành lập và hoạt động của hộ kinh doanh");
 const NEW_FIELD: (&str, &str) = ("HKD", "Hộ kinh doanh");
 
 /// The user name of the simulated province's statistician.
@@ -345,16 +347,13 @@ fn system_meta() -> RequestMeta {
     }
 }
 
-/// Whether a published procedure is the simulated province's own.
-fn ours(procedure: &Procedure) -> bool {
-    procedure
-        .handling_units
-        .iter()
-        .all(|u| u.as_str().ends_with(".H27"))
-}
+/// The suffix of the simulated province's procedure codes (mô phỏng): the
+/// national codes with it, so that the simulated catalog never takes a code
+/// another province in the same database uses, whichever is loaded first.
+const SIMULATED: &str = "-MP";
 
 /// Registers whatever part of the simulated province is missing; returns its
-/// procedures as the catalog has them (codes another province holds suffixed).
+/// procedures (their codes suffixed) with their shares of the files.
 pub async fn load_province(
     registry: &RegistryService,
     catalog: &CatalogCache,
@@ -368,51 +367,50 @@ pub async fn load_province(
     }
     let mut loaded = Vec::new();
     for mut kind in kinds(communes)? {
-        let taken = catalog
-            .snapshot()
-            .procedure(&kind.procedure.code)
-            .is_some_and(|p| !ours(p));
-        if taken {
-            let code = format!("{}-MP", kind.procedure.code);
-            kind.procedure.code = code.parse().map_err(|e: onestop_domain::ids::InvalidId| {
-                CommandError::Invalid {
+        let code = format!("{}{SIMULATED}", kind.procedure.code);
+        kind.procedure.code =
+            code.parse()
+                .map_err(|e: onestop_domain::ids::InvalidId| CommandError::Invalid {
                     field: "procedure",
                     reason: e.to_string(),
-                }
-            })?;
-        }
-        if catalog.snapshot().procedure(&kind.procedure.code).is_none() {
-            registry
-                .publish_procedure(&system, kind.procedure.clone(), &meta)
-                .await?;
+                })?;
+        match catalog.snapshot().procedure(&kind.procedure.code) {
+            Some(current) => kind.procedure = current.clone(),
+            None => {
+                kind.procedure = registry
+                    .publish_procedure(&system, kind.procedure, &meta)
+                    .await?;
+            }
         }
         loaded.push((kind.procedure, kind.share));
     }
     Ok(loaded)
 }
 
-/// Publishes the next version of the republished procedure under its new
-/// field, unless its current version has it already.
-async fn republish_under_new_field(
+/// Publishes the next version of the republished procedure under `field`,
+/// unless its current version has it already: the old field for the first
+/// half-year, the new one from 1 July, on every run.
+async fn publish_with_field(
     registry: &RegistryService,
     catalog: &CatalogCache,
     procedures: &mut [(Procedure, u32)],
+    field: (&str, &str),
 ) -> Result<(), CommandError> {
     let Some((procedure, _)) = procedures
         .iter_mut()
-        .find(|(p, _)| p.code.as_str().trim_end_matches("-MP") == REPUBLISHED)
+        .find(|(p, _)| p.code.as_str().trim_end_matches(SIMULATED) == REPUBLISHED)
     else {
         return Ok(());
     };
     if let Some(current) = catalog.snapshot().procedure(&procedure.code)
-        && current.field.code == NEW_FIELD.0
+        && current.field.code == field.0
     {
         return Ok(());
     }
     let mut next = procedure.clone();
     next.field = Field {
-        code: NEW_FIELD.0.into(),
-        name: NEW_FIELD.1.into(),
+        code: field.0.into(),
+        name: field.1.into(),
     };
     *procedure = registry
         .publish_procedure(&system_actor()?, next, &system_meta())
@@ -837,9 +835,10 @@ pub async fn run(
                 .enumerate()
                 .map(|(i, c)| (c, i == 0)),
         );
+    publish_with_field(registry, cases.catalog(), &mut procedures, OLD_FIELD).await?;
     for (chunk, republish) in chunks {
         if republish {
-            republish_under_new_field(registry, cases.catalog(), &mut procedures).await?;
+            publish_with_field(registry, cases.catalog(), &mut procedures, NEW_FIELD).await?;
         }
         let mut scripts = Vec::with_capacity(chunk.len());
         for arrival in chunk {

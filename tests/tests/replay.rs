@@ -285,7 +285,7 @@ async fn a_rebuild_equals_a_replay_from_scratch_while_the_api_keeps_answering() 
     let reception = officer(&app, &store, "desk", Role::Reception, "000.26.01.H27").await;
     let statistician = officer(&app, &store, "numbers", Role::Statistician, "000.00.00.H27").await;
     let new_case = json!({
-        "procedure_code": "1.004221",
+        "procedure_code": "1.004221-MP",
         "unit": "000.26.01.H27",
         "channel": "in_person",
         "applicant": { "full_name": "Trần Thị Bình", "id_number": "001199012345" },

@@ -269,7 +269,9 @@ pub async fn verify(
 pub struct AuditQuery {
     /// An officer's id.
     pub actor: Option<Uuid>,
-    /// A unit: actions taken while the file was there (or below it).
+    /// A unit: actions by officers acting as that unit or one below it (the
+    /// unit of their grants where the file was, else where it went, else where
+    /// it was received: see `onestop_domain::access::acting_unit`).
     pub unit: Option<String>,
     /// Start of the period; 31 days before its end when absent.
     pub from: Option<Timestamp>,
