@@ -626,34 +626,33 @@ async fn catch_up(
 ) -> Result<u64, ProjectionError> {
     let mut applied = 0;
     for model in read_models {
+        let report = |n| progress(applied + n);
         applied += match model {
             ReadModel::Status => {
-                let runner = Runner::new(StatusProjection, store.clone(), 5_000)
-                    .catch_up_batches(crate::runner::CATCH_UP_BATCH)
-                    .in_schema(SHADOW_SCHEMA);
-                match until {
-                    Until::Committed => runner.catch_up_with(|n| progress(applied + n)).await?,
-                    Until::Readable => {
-                        runner
-                            .catch_up_readable_with(|n| progress(applied + n))
-                            .await?
-                    }
-                }
+                catch_up_one(shadow_runner(StatusProjection, store), until, report).await?
             }
             ReadModel::Stats => {
-                let runner = Runner::new(StatsProjection, store.clone(), 5_000)
-                    .catch_up_batches(crate::runner::CATCH_UP_BATCH)
-                    .in_schema(SHADOW_SCHEMA);
-                match until {
-                    Until::Committed => runner.catch_up_with(|n| progress(applied + n)).await?,
-                    Until::Readable => {
-                        runner
-                            .catch_up_readable_with(|n| progress(applied + n))
-                            .await?
-                    }
-                }
+                catch_up_one(shadow_runner(StatsProjection, store), until, report).await?
             }
         };
     }
     Ok(applied)
+}
+
+/// A runner of `projection` into the copies, in catch-up batches.
+fn shadow_runner<P: Projection>(projection: P, store: &EventStore) -> Runner<P> {
+    Runner::new(projection, store.clone(), 5_000)
+        .catch_up_batches(crate::runner::CATCH_UP_BATCH)
+        .in_schema(SHADOW_SCHEMA)
+}
+
+async fn catch_up_one<P: Projection>(
+    runner: Runner<P>,
+    until: Until,
+    progress: impl FnMut(u64),
+) -> Result<u64, ProjectionError> {
+    match until {
+        Until::Committed => runner.catch_up_with(progress).await,
+        Until::Readable => runner.catch_up_readable_with(progress).await,
+    }
 }
