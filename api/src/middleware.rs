@@ -59,3 +59,76 @@ pub async fn observe(
     );
     Ok(response)
 }
+
+/// Refuses text PostgreSQL cannot store before any handler sees it: a NUL
+/// character (`%00`) in a query parameter or in the path is a 422 naming the
+/// parameter (or `path`), and nothing is read or written. Bodies' JSON strings
+/// are checked where they are decoded.
+pub async fn refuse_unstorable_text(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, Error> {
+    let mut fields: Vec<String> = Vec::new();
+    if percent_decoded(req.uri().path()).contains(&0) {
+        fields.push("path".into());
+    }
+    for pair in req.query_string().split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name = percent_decoded(name);
+        if name.contains(&0) || percent_decoded(value).contains(&0) {
+            fields.push(String::from_utf8_lossy(&name).replace('\0', "\\u0000"));
+        }
+    }
+    if fields.is_empty() {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    fields.sort();
+    fields.dedup();
+    let problem = crate::problem::Problem::invalid_fields(
+        fields
+            .into_iter()
+            .map(|field| crate::problem::FieldError {
+                field,
+                message: "must not contain the NUL character (U+0000)".into(),
+            })
+            .collect(),
+    );
+    Ok(req.error_response(problem))
+}
+
+/// The bytes of a percent-encoded URL part (`+` is a space in a query).
+fn percent_decoded(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(high), Some(low)) => {
+                    out.push((high * 16 + low) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decoded;
+
+    #[test]
+    fn percent_decoding_finds_an_encoded_nul() {
+        assert_eq!(percent_decoded("a%00b"), b"a\0b");
+        assert_eq!(percent_decoded("%41+%4"), b"A %4");
+        assert_eq!(percent_decoded("%"), b"%");
+        assert_eq!(percent_decoded("%0"), b"%0");
+    }
+}

@@ -136,7 +136,8 @@ impl Application {
                 .configure(routes::configure)
                 .split_for_parts();
             routes::document_common_answers(&mut api);
-            app.wrap(from_fn(crate::middleware::observe))
+            app.wrap(from_fn(crate::middleware::refuse_unstorable_text))
+                .wrap(from_fn(crate::middleware::observe))
                 .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
                 .default_service(web::to(crate::problem::no_route))
         })

@@ -156,7 +156,12 @@ pub fn document_common_answers(document: &mut utoipa::openapi::OpenApi) {
                     false,
                 ),
                 ("415", body, "The body is not JSON", false),
-                ("422", body || query, "Fields out of bounds", false),
+                (
+                    "422",
+                    body || query || templated,
+                    "Fields out of bounds, or text that cannot be stored (U+0000)",
+                    false,
+                ),
                 (
                     "503",
                     api,
