@@ -96,6 +96,87 @@ pub async fn refuse_unstorable_text(
     Ok(req.error_response(problem))
 }
 
+/// The same for a JSON body: a string (or key) holding a NUL character is a
+/// 422 naming its place (`applicant.full_name`, `documents.0`). The body is
+/// read here, up to `limit` bytes (a longer one goes on to the extractor, which
+/// refuses it with its 413), and handed on unchanged.
+pub async fn refuse_unstorable_json(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    limit: usize,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, Error> {
+    use futures_util::StreamExt as _;
+    let json = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("json"));
+    if !json {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let mut payload = req.take_payload();
+    let mut body = actix_web::web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        body.extend_from_slice(&chunk?);
+        if body.len() > limit {
+            break;
+        }
+    }
+    let complete = body.len() <= limit;
+    let body = body.freeze();
+    if complete
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body)
+        && let Some(field) = nul_in(&value, "")
+    {
+        let problem = crate::problem::Problem::invalid_fields(vec![crate::problem::FieldError {
+            field,
+            message: "must not contain the NUL character (U+0000)".into(),
+        }]);
+        return Ok(req.error_response(problem));
+    }
+    if complete {
+        req.set_payload(actix_web::dev::Payload::from(body));
+    } else {
+        // Too long: the extractor sees the first part and the rest unread.
+        let rest = payload;
+        let first = futures_util::stream::once(async move { Ok(body) });
+        let stream: std::pin::Pin<Box<dyn futures_util::Stream<Item = _>>> =
+            Box::pin(first.chain(rest));
+        req.set_payload(actix_web::dev::Payload::Stream { payload: stream });
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Where in `value` a NUL character is, as a dotted path.
+fn nul_in(value: &serde_json::Value, at: &str) -> Option<String> {
+    let join = |key: &str| {
+        if at.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{at}.{key}")
+        }
+    };
+    match value {
+        serde_json::Value::String(text) if text.contains('\0') => Some(if at.is_empty() {
+            "body".into()
+        } else {
+            at.to_owned()
+        }),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_in(item, &join(&i.to_string()))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                Some(join(&key.replace('\0', "\\u0000")))
+            } else {
+                nul_in(item, &join(key))
+            }
+        }),
+        _ => None,
+    }
+}
+
 /// The bytes of a percent-encoded URL part (`+` is a space in a query).
 fn percent_decoded(text: &str) -> Vec<u8> {
     let bytes = text.as_bytes();

@@ -136,10 +136,13 @@ impl Application {
                 .configure(routes::configure)
                 .split_for_parts();
             routes::document_common_answers(&mut api);
-            app.wrap(from_fn(crate::middleware::refuse_unstorable_text))
-                .wrap(from_fn(crate::middleware::observe))
-                .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
-                .default_service(web::to(crate::problem::no_route))
+            app.wrap(from_fn(|req, next| {
+                crate::middleware::refuse_unstorable_json(req, next, MAX_JSON_BODY)
+            }))
+            .wrap(from_fn(crate::middleware::refuse_unstorable_text))
+            .wrap(from_fn(crate::middleware::observe))
+            .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
+            .default_service(web::to(crate::problem::no_route))
         })
         .listen(listener)?
         .shutdown_timeout(30)

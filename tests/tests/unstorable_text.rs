@@ -64,3 +64,37 @@ async fn a_nul_in_any_text_query_parameter_or_the_path_is_refused_naming_it() {
     assert_eq!(status, 422);
     assert_eq!(app.count_all_events().await, events, "nothing written");
 }
+
+#[tokio::test]
+async fn a_nul_in_a_json_body_is_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let reception = app.token("reception").await;
+    let admin = app.token("admin").await;
+    let id = app.receive_land_case(&reception).await;
+    let events = app.count_all_events().await;
+    let bodies: &[(&str, String, &str, serde_json::Value)] = &[
+        (
+            &reception,
+            format!("/api/v1/cases/{id}/comments"),
+            "text",
+            serde_json::json!({ "text": "a\u{0}b" }),
+        ),
+        (
+            &admin,
+            "/api/v1/units".into(),
+            "name",
+            serde_json::json!({ "code": "000.26.09.H22", "name": "Xã\u{0}", "parent": PROVINCE }),
+        ),
+        (&reception, "/api/v1/cases".into(), "applicant.full_name", {
+            let mut case = land_case();
+            case["applicant"]["full_name"] = serde_json::json!("An\u{0}");
+            case
+        }),
+    ];
+    for (token, path, field, body) in bodies {
+        let (status, problem) = problem(app.post(token, path, body).await).await;
+        assert_eq!(status, 422, "{path}: {problem}");
+        assert_eq!(problem["errors"][0]["field"], *field, "{path}: {problem}");
+    }
+    assert_eq!(app.count_all_events().await, events, "nothing written");
+}
