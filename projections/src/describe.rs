@@ -91,39 +91,26 @@ pub fn date_vi(at: jiff::Timestamp) -> String {
 #[derive(serde::Deserialize)]
 struct Metadata {
     #[serde(default)]
-    actor: Option<ActorMetadata>,
-}
-
-#[derive(serde::Deserialize)]
-struct ActorMetadata {
-    user_id: Option<uuid::Uuid>,
-    role: Option<String>,
-    name: Option<String>,
-    #[serde(default)]
-    units: Vec<String>,
+    actor: Option<RecordedActor>,
 }
 
 /// The actor recorded in an event's metadata.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct RecordedActor {
     pub user_id: Option<uuid::Uuid>,
     pub role: Option<String>,
     pub name: Option<String>,
     /// The units granted to them when they acted.
+    #[serde(default)]
     pub units: Vec<String>,
 }
 
 /// The actor recorded in an event's metadata, with their grants.
 pub fn recorded_actor(metadata: &str) -> RecordedActor {
-    match serde_json::from_str::<Metadata>(metadata) {
-        Ok(Metadata { actor: Some(a) }) => RecordedActor {
-            user_id: a.user_id,
-            role: a.role,
-            name: a.name,
-            units: a.units,
-        },
-        _ => RecordedActor::default(),
-    }
+    serde_json::from_str::<Metadata>(metadata)
+        .ok()
+        .and_then(|m| m.actor)
+        .unwrap_or_default()
 }
 
 /// The actor recorded in an event's metadata: (user id, role, name).
