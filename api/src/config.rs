@@ -36,6 +36,8 @@ pub struct Settings {
     pub run_projections: bool,
     /// Push the provincial feed here, if set.
     pub feed_push: Option<crate::push::PushSettings>,
+    /// CORS origins and trusted proxies.
+    pub edge: crate::edge::EdgeSettings,
 }
 
 impl std::fmt::Debug for Settings {
@@ -127,7 +129,12 @@ impl Settings {
         };
         let pool_wait = millis("ONESTOP_DB_POOL_WAIT_MS", Duration::from_secs(5))?;
         let statement_timeout = millis("ONESTOP_DB_STATEMENT_TIMEOUT_MS", Duration::from_secs(30))?;
+        let edge = crate::edge::EdgeSettings {
+            cors_origins: cors_origins()?,
+            trusted_proxies: trusted_proxies()?,
+        };
         Ok(Self {
+            edge,
             database_url,
             bind,
             pool_size,
@@ -170,4 +177,53 @@ fn millis(name: &'static str, default: Duration) -> Result<Duration, ConfigError
                 expected: "a positive number of milliseconds",
             }),
     }
+}
+
+/// `ONESTOP_CORS_ORIGINS`: comma-separated origins such as
+/// `https://motcua.example.gov.vn`; none by default.
+fn cors_origins() -> Result<Vec<String>, ConfigError> {
+    let Some(text) = var("ONESTOP_CORS_ORIGINS") else {
+        return Ok(Vec::new());
+    };
+    text.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|origin| {
+            let (scheme, host) = origin.split_once("://").unwrap_or(("", ""));
+            let valid = matches!(scheme, "http" | "https")
+                && !host.is_empty()
+                && !host.contains(['/', '?', '#', ' ']);
+            if valid {
+                Ok(origin.to_owned())
+            } else {
+                Err(ConfigError::Invalid {
+                    name: "ONESTOP_CORS_ORIGINS",
+                    value: text.clone(),
+                    expected: "comma-separated origins, each scheme://host[:port] with no path",
+                })
+            }
+        })
+        .collect()
+}
+
+/// `ONESTOP_TRUSTED_PROXIES`: comma-separated addresses or CIDR blocks of the
+/// reverse proxies in front of the server; none by default.
+fn trusted_proxies() -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    let Some(text) = var("ONESTOP_TRUSTED_PROXIES") else {
+        return Ok(Vec::new());
+    };
+    text.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|proxy| {
+            proxy
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| proxy.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError::Invalid {
+                    name: "ONESTOP_TRUSTED_PROXIES",
+                    value: text.clone(),
+                    expected: "comma-separated addresses or CIDR blocks, e.g. 10.0.0.0/8, ::1",
+                })
+        })
+        .collect()
 }

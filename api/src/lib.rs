@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod config;
 pub mod demo;
+pub mod edge;
 pub mod metrics;
 pub mod middleware;
 pub mod problem;

@@ -71,6 +71,19 @@ impl Problem {
         problem
     }
 
+    /// 429: too many requests; retry after `wait` (whole seconds, at least 1).
+    pub fn too_many_requests(wait: std::time::Duration, detail: &str) -> Self {
+        let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+        let mut problem = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-requests",
+            "Quá nhiều yêu cầu",
+        )
+        .detail(format!("{detail}; try again in {seconds} s"));
+        problem.retry_after = Some(seconds);
+        problem
+    }
+
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self

@@ -14,23 +14,29 @@ const MAX_IDEMPOTENCY_KEY: usize = 200;
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+/// The forms `If-Match` takes: `*`, or one version in quotes, weak or not.
+pub const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[0-9]{1,19}")$"#;
+
+/// What an `Idempotency-Key` may hold: 1 to 200 visible ASCII characters.
+pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,200}$";
+
 /// `If-Match: "<version>"`, if sent. `*` means any version.
 pub fn if_match(req: &HttpRequest) -> Result<Option<u64>, Problem> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
         return Ok(None);
     };
-    let text = value
-        .to_str()
-        .map_err(|_| Problem::malformed("If-Match must be ASCII"))?
-        .trim();
+    let malformed = || Problem::malformed("If-Match must be a version in quotes, e.g. \"3\", or *");
+    let text = value.to_str().map_err(|_| malformed())?.trim();
     if text == "*" {
         return Ok(None);
     }
-    let unquoted = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    unquoted
-        .parse::<u64>()
-        .map(Some)
-        .map_err(|_| Problem::malformed("If-Match must be a version in quotes, e.g. \"3\""))
+    let quoted = text.strip_prefix("W/").unwrap_or(text);
+    let version = quoted
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+        .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(malformed)?;
+    version.parse::<u64>().map(Some).map_err(|_| malformed())
 }
 
 /// The `Idempotency-Key`, if sent.
@@ -38,16 +44,16 @@ pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, Problem> {
     let Some(value) = req.headers().get("idempotency-key") else {
         return Ok(None);
     };
-    let key = value
-        .to_str()
-        .map_err(|_| Problem::malformed("Idempotency-Key must be ASCII"))?
-        .trim();
-    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
+    let key = value.as_bytes();
+    if key.is_empty()
+        || key.len() > MAX_IDEMPOTENCY_KEY
+        || !key.iter().all(|b| b.is_ascii_graphic())
+    {
         return Err(Problem::malformed(
-            "Idempotency-Key must be 1 to 200 characters",
+            "Idempotency-Key must be 1 to 200 visible ASCII characters",
         ));
     }
-    Ok(Some(key.to_owned()))
+    Ok(Some(String::from_utf8_lossy(key).into_owned()))
 }
 
 /// The facts recorded with every command.
@@ -59,10 +65,7 @@ pub fn meta(req: &HttpRequest) -> Result<RequestMeta, Problem> {
         .and_then(|v| v.parse().ok());
     // Separate statements: connection_info() borrows the extensions mutably.
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
-    let client_ip = req
-        .connection_info()
-        .realip_remote_addr()
-        .map(str::to_owned);
+    let client_ip = Some(crate::edge::client_address(req).to_string());
     Ok(RequestMeta {
         request_id,
         client_ip,

@@ -92,11 +92,17 @@ impl Application {
             clock: settings.clock.clone(),
             written: Default::default(),
             lookup_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(LOOKUPS_PER_MINUTE))),
+            sign_in: onestop_commands::sign_in::SignInService::new(
+                store.clone(),
+                catalog.clone(),
+                password_hashers(),
+            ),
             cases: CaseService::new(store.clone(), catalog.clone(), settings.clock.clone()),
             registry,
             idempotency: IdempotencyStore::new(pool.clone()),
             tokens: TokenKeys::new(settings.jwt_secret.as_bytes(), settings.token_ttl),
             catalog: catalog.clone(),
+            edge: Arc::new(settings.edge.clone()),
             store,
         };
         let mut background = vec![
@@ -136,13 +142,19 @@ impl Application {
                 .configure(routes::configure)
                 .split_for_parts();
             routes::document_common_answers(&mut api);
-            app.wrap(from_fn(|req, next| {
-                crate::middleware::refuse_unstorable_json(req, next, MAX_JSON_BODY)
-            }))
-            .wrap(from_fn(crate::middleware::refuse_unstorable_text))
-            .wrap(from_fn(crate::middleware::observe))
-            .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
-            .default_service(web::to(crate::problem::no_route))
+            // The last wrapped is the first to see a request.
+            app.wrap(from_fn(crate::edge::entity_tags))
+                .wrap(from_fn(|req, next| {
+                    crate::middleware::refuse_unstorable_json(req, next, MAX_JSON_BODY)
+                }))
+                .wrap(from_fn(crate::middleware::refuse_unstorable_text))
+                .wrap(from_fn(crate::middleware::observe))
+                .wrap(from_fn(crate::edge::head_as_get))
+                .wrap(from_fn(crate::edge::cors))
+                // gzip, brotli or zstd as the client's Accept-Encoding asks.
+                .wrap(actix_web::middleware::Compress::default())
+                .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
+                .default_service(web::to(crate::problem::no_route))
         })
         .listen(listener)?
         .shutdown_timeout(30)
@@ -173,6 +185,12 @@ impl Application {
         }
         outcome
     }
+}
+
+/// Password hashes computed at once: half the cores, so that a login flood
+/// leaves the other half to everything else.
+fn password_hashers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
 
 /// Forgets idempotency keys after a day, hourly.

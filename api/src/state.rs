@@ -25,8 +25,12 @@ pub struct AppState {
     /// The furthest point of the log this process has written: reads of the
     /// status view wait for it, so a client sees its own commands.
     pub written: Arc<Mutex<Checkpoint>>,
+    /// Password checks, throttled and recorded.
+    pub sign_in: onestop_commands::sign_in::SignInService,
     /// Public lookups per client address.
     pub lookup_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// CORS origins and trusted proxies.
+    pub edge: Arc<crate::edge::EdgeSettings>,
     /// The time the rules see (the system clock, but for tests).
     pub clock: Arc<dyn Clock>,
 }

@@ -10,6 +10,7 @@
 //! - [`import`]: whole cases with known commands and times, in bulk (migrations
 //!   from earlier systems, the province simulator).
 //! - [`idempotency`]: the first response to a keyed request, for its retries.
+//! - [`sign_in::SignInService`]: password checks, throttled, every attempt recorded.
 
 pub mod cases;
 pub mod catalog;
@@ -22,5 +23,6 @@ pub mod metadata;
 pub mod passwords;
 pub mod personal;
 pub mod registry;
+pub mod sign_in;
 
 pub use error::CommandError;

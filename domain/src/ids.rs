@@ -51,6 +51,10 @@ uuid_id!(
 pub struct UnitCode(String);
 
 impl UnitCode {
+    /// The form [`FromStr`] accepts, as an ECMA-262 regular expression (for the
+    /// API's document).
+    pub const PATTERN: &'static str = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$";
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -107,6 +111,9 @@ impl fmt::Display for UnitCode {
 pub struct ProcedureCode(String);
 
 impl ProcedureCode {
+    /// The form [`FromStr`] accepts, as an ECMA-262 regular expression.
+    pub const PATTERN: &'static str = r"^[A-Za-z0-9._-]{1,50}$";
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -162,6 +169,11 @@ pub struct CaseCode {
 }
 
 impl CaseCode {
+    /// The shape [`FromStr`] accepts, as an ECMA-262 regular expression (the
+    /// date must also be a real day).
+    pub const PATTERN: &'static str =
+        r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}-[0-9]{6}-[0-9]{4}$";
+
     /// Sequences run 1–9999 per unit and day.
     pub fn new(unit: UnitCode, date: Date, sequence: u16) -> Result<Self, InvalidId> {
         if (1..=9999).contains(&sequence) && (2000..2100).contains(&date.year()) {

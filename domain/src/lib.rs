@@ -7,6 +7,7 @@
 //! - [`access`]: roles and unit scopes.
 //! - [`case`]: the case aggregate, `decide` and `evolve`.
 //! - [`personal`]: the applicant's personal data, kept out of events.
+//! - [`sign_in`]: throttling and locking password guesses.
 
 pub mod access;
 pub mod calendar;
@@ -16,3 +17,4 @@ pub mod deadline;
 pub mod ids;
 pub mod personal;
 pub mod registry;
+pub mod sign_in;

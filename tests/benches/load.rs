@@ -102,6 +102,7 @@ async fn main() {
         clock: Arc::new(SystemClock),
         run_projections: true,
         feed_push: None,
+        edge: Default::default(),
     };
     let app = Application::build(&settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());

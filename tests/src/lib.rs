@@ -74,6 +74,7 @@ impl TestApp {
             clock: Arc::new(clock.clone()),
             run_projections: true,
             feed_push: None,
+            edge: Default::default(),
         };
         adjust(&mut settings);
         let app = Application::build(&settings).await.unwrap();

@@ -38,15 +38,16 @@ async fn unknown_paths_are_problem_details_too() {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["type"], "urn:onestop:problem:not-found");
 
-    // A known path with a method it does not take: 405, naming those it does.
+    // A known path with a method it does not take: 405, naming those it does
+    // (HEAD wherever GET is).
     for (method, path, allow) in [
-        ("DELETE", "/api/v1/cases", "GET, POST"),
+        ("DELETE", "/api/v1/cases", "GET, HEAD, POST"),
         (
             "PATCH",
             "/api/v1/cases/0191d3b4-1111-7000-8000-000000000000",
-            "GET",
+            "GET, HEAD",
         ),
-        ("TRACE", "/healthz", "GET"),
+        ("TRACE", "/healthz", "GET, HEAD"),
     ] {
         let response = app
             .http

@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, get, web};
 use jiff::Timestamp;
 use onestop_domain::access::{Actor, Role};
 use onestop_domain::case::CaseState;
-use onestop_domain::ids::{CaseId, UserId};
+use onestop_domain::ids::{CaseId, UnitCode, UserId};
 use onestop_projections::describe::{action_vi, actor_of, reason};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -70,8 +70,8 @@ pub struct HistoryEntry {
 
 /// Every event of a case in human terms: who, role, unit, when, what, why.
 #[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Vec<HistoryEntry>), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The case's history, oldest first", body = Vec<HistoryEntry>), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/cases/{id}/history")]
 pub async fn history(
@@ -112,11 +112,14 @@ pub struct RawEvent {
     pub global_position: i64,
     pub stream_version: u64,
     pub event_id: Uuid,
+    #[schema(value_type = CaseEventType)]
     pub event_type: String,
     pub schema_version: i32,
-    #[schema(value_type = Object)]
+    /// The event's fields, as `onestop_domain::case::event` defines each type;
+    /// every one has `at`, the instant it happened.
+    #[schema(value_type = EventPayload)]
     pub payload: serde_json::Value,
-    #[schema(value_type = Object)]
+    #[schema(value_type = EventMetadata)]
     pub metadata: serde_json::Value,
     pub recorded_at: Timestamp,
     /// Hex SHA-256 of the previous event of the stream (none for the first).
@@ -124,10 +127,62 @@ pub struct RawEvent {
     pub hash: String,
 }
 
+/// The type names a case stream holds (`onestop_domain::case::CaseEvent::TYPES`).
+#[derive(Debug)]
+pub struct CaseEventType;
+
+impl utoipa::PartialSchema for CaseEventType {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("The stored event type, in lifecycle order"))
+            .enum_values(Some(onestop_domain::case::CaseEvent::TYPES.iter().copied()))
+            .into()
+    }
+}
+
+impl ToSchema for CaseEventType {}
+
+/// An event's payload: the fields of its type. Described as open so that a
+/// reader can keep events of types it does not know yet.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct EventPayload {
+    /// The instant the event happened.
+    at: Timestamp,
+}
+
+/// Who did it, from where, as part of what (`onestop_commands::metadata`).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct EventMetadata {
+    actor: Option<EventActor>,
+    /// The command's name, e.g. `accept`.
+    command: Option<String>,
+    command_id: Option<Uuid>,
+    /// Ties together the commands of one business flow.
+    correlation_id: Option<Uuid>,
+    causation_id: Option<Uuid>,
+    request_id: Option<String>,
+    /// The client's address as the server saw it.
+    client_ip: Option<String>,
+}
+
+/// The officer behind a command.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct EventActor {
+    user_id: Uuid,
+    name: String,
+    role: String,
+    units: Vec<String>,
+}
+
 /// A case's events exactly as stored.
 #[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Vec<RawEvent>), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The case's stored events, in stream order", body = Vec<RawEvent>), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/cases/{id}/events")]
 pub async fn events(
@@ -190,8 +245,8 @@ pub struct ControlSlip {
 /// The control slip: every handover with giver, receiver, time, step deadline
 /// and whether the step was early, on time or late.
 #[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ControlSlip), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The control slip (phiếu kiểm soát quá trình giải quyết)", body = ControlSlip), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/cases/{id}/control-slip")]
 pub async fn control_slip(
@@ -241,8 +296,8 @@ pub struct Verification {
 
 /// Recomputes the case's hash chain.
 #[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Verification), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The result of checking the case's hash chain", body = Verification), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/cases/{id}/verify")]
 pub async fn verify(
@@ -272,6 +327,7 @@ pub struct AuditQuery {
     /// A unit: actions by officers acting as that unit or one below it (the
     /// unit of their grants where the file was, else where it went, else where
     /// it was received: see `onestop_domain::access::acting_unit`).
+    #[param(pattern = "UnitCode")]
     pub unit: Option<String>,
     /// Start of the period; 31 days before its end when absent.
     pub from: Option<Timestamp>,
@@ -280,7 +336,38 @@ pub struct AuditQuery {
     /// From the previous page's `next_after`.
     pub after: Option<i64>,
     /// 1–500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+}
+
+/// A query's page size: `limit`, 1–500, default 100.
+fn page_size(limit: Option<i64>) -> Result<i64, Problem> {
+    let limit = limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(Problem::invalid_fields(vec![FieldError {
+            field: "limit".into(),
+            message: "must be from 1 to 500".into(),
+        }]));
+    }
+    Ok(limit)
+}
+
+/// A query's period `[from, to)`: by default the 31 days up to and including
+/// `now`.
+fn period(
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<(Timestamp, Timestamp), Problem> {
+    let to = to.unwrap_or_else(|| now + jiff::SignedDuration::from_micros(1));
+    let from = from.unwrap_or(to - jiff::SignedDuration::from_hours(31 * 24));
+    if from > to {
+        return Err(Problem::invalid_fields(vec![FieldError {
+            field: "from".into(),
+            message: "must not be after `to`".into(),
+        }]));
+    }
+    Ok((from, to))
 }
 
 /// One action in an inspector's query.
@@ -304,8 +391,8 @@ pub struct AuditPage {
 
 /// Actions across cases by officer, unit and period, in log order.
 #[utoipa::path(tag = "audit", params(AuditQuery),
-    responses((status = 200, body = AuditPage), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "One page of audit entries", body = AuditPage), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/audit")]
 pub async fn query(
@@ -318,40 +405,29 @@ pub async fn query(
             "only inspectors, leaders and administrators query the audit trail",
         ));
     }
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(Problem::invalid_fields(vec![FieldError {
-            field: "limit".into(),
-            message: "must be from 1 to 500".into(),
-        }]));
-    }
+    let limit = page_size(query.limit)?;
+    let root = match &query.unit {
+        None => None,
+        Some(code) => Some(code.parse::<UnitCode>().map_err(|e| {
+            Problem::invalid_fields(vec![FieldError {
+                field: "unit".into(),
+                message: e.to_string(),
+            }])
+        })?),
+    };
     let catalog = state.catalog.snapshot();
     let reachable: Vec<String> = catalog
         .units
         .units()
         .filter(|u| auth.0.reaches(&u.code, &catalog.units))
-        .filter(|u| match &query.unit {
-            None => true,
-            Some(root) => root
-                .parse()
-                .is_ok_and(|root| catalog.units.is_within(&u.code, &root)),
+        .filter(|u| {
+            root.as_ref()
+                .is_none_or(|root| catalog.units.is_within(&u.code, root))
         })
         .map(|u| u.code.to_string())
         .collect();
     // Queries are bounded in time: the change rows are indexed by time alone.
-    // By default up to and including this instant.
-    let to = query
-        .to
-        .unwrap_or_else(|| state.clock.now() + jiff::SignedDuration::from_micros(1));
-    let from = query
-        .from
-        .unwrap_or(to - jiff::SignedDuration::from_hours(31 * 24));
-    if from > to {
-        return Err(Problem::invalid_fields(vec![FieldError {
-            field: "from".into(),
-            message: "must not be after `to`".into(),
-        }]));
-    }
+    let (from, to) = period(query.from, query.to, state.clock.now())?;
     crate::routes::views::caught_up_with(&state, onestop_projections::status::NAME).await?;
     let client = state
         .pool
@@ -396,4 +472,167 @@ pub async fn query(
         entries,
         next_after,
     }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SignInQuery {
+    /// An account's id: its attempts, locks and unlocks only.
+    pub user: Option<Uuid>,
+    /// Start of the period; 31 days before its end when absent.
+    pub from: Option<Timestamp>,
+    /// End of the period (exclusive); when absent, up to now included.
+    pub to: Option<Timestamp>,
+    /// From the previous page's `next_after`.
+    pub after: Option<i64>,
+    /// 1–500, default 100.
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+/// One sign-in attempt, lock or unlock.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignInEntry {
+    /// The event's place in the log: pass the last one as `after`.
+    pub position: i64,
+    pub at: Timestamp,
+    /// `SignInSucceeded`, `SignInFailed`, `AccountLocked` or `AccountUnlocked`.
+    pub event_type: String,
+    /// The name typed (for unknown names too).
+    pub username: String,
+    /// The account, when the name is one.
+    pub user_id: Option<Uuid>,
+    /// Why an attempt failed: `wrong_password`, `unknown_user`,
+    /// `disabled_account`, `too_soon`, `locked`.
+    pub reason: Option<String>,
+    /// Until when a lock holds.
+    pub locked_until: Option<Timestamp>,
+    /// The administrator who unlocked.
+    pub unlocked_by: Option<Uuid>,
+    /// Where the attempt came from.
+    pub client_ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignInPage {
+    pub items: Vec<SignInEntry>,
+    /// Pass as `after` for the next page.
+    pub next_after: i64,
+}
+
+/// Sign-in attempts, locks and unlocks in a period (inspectors, leaders and
+/// administrators: accounts of the units they reach; names no account has only
+/// for those overseeing the whole province).
+#[utoipa::path(tag = "audit", params(SignInQuery),
+    responses((status = 200, description = "One page of sign-in records, oldest first", body = SignInPage),
+        (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/audit/sign-ins")]
+pub async fn sign_ins(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    params: web::Query<SignInQuery>,
+) -> Result<HttpResponse, Problem> {
+    use onestop_domain::sign_in::SignInEvent;
+
+    if !AUDITORS.contains(&auth.0.role) {
+        return Err(Problem::forbidden(
+            "only inspectors, leaders and administrators read sign-in records",
+        ));
+    }
+    let limit = page_size(params.limit)?;
+    let (from, to) = period(params.from, params.to, state.clock.now())?;
+    let stream = match params.user {
+        None => None,
+        Some(id) => Some(
+            onestop_store::StreamId::new(onestop_commands::sign_in::stream_of(&UserId(id)))
+                .map_err(|e| Problem::malformed(e.to_string()))?,
+        ),
+    };
+    let after = params.after.unwrap_or(0);
+    let found = state
+        .store
+        .read_types_between(
+            &SignInEvent::TYPES,
+            stream.as_ref(),
+            (from, to),
+            after,
+            usize::try_from(limit).unwrap_or(100),
+        )
+        .await
+        .map_err(onestop_commands::CommandError::from)?;
+    let catalog = state.catalog.snapshot();
+    let everything = auth.0.oversees_everything(&catalog.units);
+    let next_after = found.last().map_or(after, |e| e.global_position);
+    let mut items = Vec::with_capacity(found.len());
+    for recorded in &found {
+        let Ok(event) = recorded.payload.decode::<SignInEvent>() else {
+            continue;
+        };
+        let user_id = recorded
+            .stream_id
+            .as_str()
+            .strip_prefix("sign-in-")
+            .and_then(|id| id.parse::<Uuid>().ok());
+        let visible = match &user_id {
+            None => everything,
+            Some(id) => catalog.account(&UserId(*id)).is_some_and(|account| {
+                everything
+                    || account
+                        .user
+                        .units
+                        .iter()
+                        .any(|unit| auth.0.reaches(unit, &catalog.units))
+            }),
+        };
+        if !visible {
+            continue;
+        }
+        let metadata = recorded.metadata.to_value().unwrap_or_default();
+        let text = |key: &str| {
+            metadata
+                .get(key)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        let (at, username, reason, locked_until, unlocked_by) = match event {
+            SignInEvent::SignInSucceeded { at, username } => (at, username, None, None, None),
+            SignInEvent::SignInFailed {
+                at,
+                username,
+                reason,
+            } => (
+                at,
+                username,
+                serde_json::to_value(reason)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned)),
+                None,
+                None,
+            ),
+            SignInEvent::AccountLocked {
+                at,
+                username,
+                until,
+                ..
+            } => (at, username, None, Some(until), None),
+            SignInEvent::AccountUnlocked { at, username, by } => {
+                (at, username, None, None, Some(by.0))
+            }
+        };
+        items.push(SignInEntry {
+            position: recorded.global_position,
+            at,
+            event_type: recorded.event_type.clone(),
+            username,
+            user_id,
+            reason,
+            locked_until,
+            unlocked_by,
+            client_ip: text("client_ip"),
+            request_id: text("request_id"),
+        });
+    }
+    Ok(HttpResponse::Ok().json(SignInPage { items, next_after }))
 }

@@ -1,18 +1,22 @@
 //! `POST /auth/token`: user name and password for a bearer token.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use onestop_commands::sign_in::SignInOutcome;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::problem::{Problem, from_validation};
+use crate::request::meta;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct TokenRequest {
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub username: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub password: String,
 }
 
@@ -25,7 +29,11 @@ pub struct TokenResponse {
     pub expires_in: u64,
 }
 
-/// Log in.
+/// Log in. Guessing is slowed and stopped (`onestop_domain::sign_in`): after
+/// 4 failures for an account each attempt waits a doubling delay (1 s … 60 s),
+/// 10 failures lock it for 30 minutes or until an administrator unlocks it,
+/// and one client address may fail 30 times at once, then once a second. Every
+/// attempt is recorded; inspectors read them at `GET /audit/sign-ins`.
 #[utoipa::path(
     tag = "auth",
     request_body = TokenRequest,
@@ -33,41 +41,43 @@ pub struct TokenResponse {
         (status = 200, description = "A bearer token", body = TokenResponse),
         (status = 401, description = "Wrong user name or password, or a disabled account", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts for this account or from this address, or the account is locked: retry after the given seconds",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 #[post("/auth/token")]
 pub async fn issue_token(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<TokenRequest>,
 ) -> Result<HttpResponse, Problem> {
     let body = body.into_inner();
     body.validate().map_err(from_validation)?;
-    let account = state
-        .catalog
-        .snapshot()
-        .account_by_username(&body.username)
-        .filter(|a| a.user.active)
-        .cloned();
-    // Hash even for an unknown user, so timing does not tell which names exist.
-    let hash = account
-        .as_ref()
-        .map(|a| a.password_hash.clone())
-        .unwrap_or_else(|| UNKNOWN_USER_HASH.to_owned());
-    let password = body.password;
-    let matches =
-        web::block(move || onestop_commands::passwords::verify_password(&password, &hash))
-            .await
-            .map_err(|_| Problem::internal())?;
-    let Some(account) = account.filter(|_| matches) else {
-        return Err(Problem::unauthorized("wrong user name or password"));
-    };
-    let (access_token, expires_in) = state.tokens.issue(&account.user)?;
-    Ok(HttpResponse::Ok().json(TokenResponse {
-        access_token,
-        token_type: "Bearer",
-        expires_in,
-    }))
+    let outcome = state
+        .sign_in
+        .sign_in(
+            &body.username,
+            body.password,
+            state.clock.now(),
+            crate::edge::client_address(&req),
+            &meta(&req)?,
+        )
+        .await?;
+    match outcome {
+        SignInOutcome::Accepted(user) => {
+            let (access_token, expires_in) = state.tokens.issue(&user)?;
+            Ok(HttpResponse::Ok().json(TokenResponse {
+                access_token,
+                token_type: "Bearer",
+                expires_in,
+            }))
+        }
+        SignInOutcome::Refused => Err(Problem::unauthorized("wrong user name or password")),
+        SignInOutcome::Throttled(wait) => Err(Problem::too_many_requests(
+            wait.unsigned_abs(),
+            "too many failed attempts for this account; it may be locked until an administrator unlocks it",
+        )),
+        SignInOutcome::Busy => Err(Problem::unavailable()),
+    }
 }
-
-/// An argon2id hash of a random password nobody knows.
-const UNKNOWN_USER_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2fBZg3mKjUQbNUAnrwcl2yiDTsPCYrRJA9Nua2Unh8U";

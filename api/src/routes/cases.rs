@@ -59,15 +59,20 @@ impl From<Channel> for ChannelDto {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct ApplicantDto {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub full_name: String,
     /// Personal identification number or business registration number.
     #[validate(length(min = 6, max = 20))]
+    #[schema(min_length = 6, max_length = 20)]
     pub id_number: String,
     #[validate(length(min = 6, max = 20))]
+    #[schema(min_length = 6, max_length = 20)]
     pub phone: Option<String>,
     #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
     pub address: Option<String>,
     #[validate(email)]
+    #[schema(format = Email)]
     pub email: Option<String>,
 }
 
@@ -75,9 +80,11 @@ pub struct ApplicantDto {
 pub struct CreateCaseRequest {
     /// The procedure's code in the catalog, e.g. `1.004227`.
     #[validate(length(min = 1, max = 50))]
+    #[schema(min_length = 1, max_length = 50, pattern = "ProcedureCode")]
     pub procedure_code: String,
     /// The receiving unit's code, e.g. `000.00.01.H22`.
     #[validate(length(min = 1, max = 20))]
+    #[schema(min_length = 1, max_length = 20, pattern = "UnitCode")]
     pub unit: String,
     pub channel: ChannelDto,
     #[validate(nested)]
@@ -85,6 +92,7 @@ pub struct CreateCaseRequest {
     /// Names of the documents handed in.
     #[serde(default)]
     #[validate(length(max = 100))]
+    #[schema(max_items = 100)]
     pub documents: Vec<String>,
 }
 
@@ -92,14 +100,18 @@ pub struct CreateCaseRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct DocumentDto {
     #[validate(length(min = 1, max = 255))]
+    #[schema(min_length = 1, max_length = 255)]
     pub name: String,
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub media_type: String,
     pub size_bytes: u64,
     /// 64 lowercase hexadecimal digits.
     #[validate(length(equal = 64))]
+    #[schema(min_length = 64, max_length = 64, pattern = "Sha256")]
     pub sha256: String,
     #[validate(length(min = 1, max = 1000))]
+    #[schema(min_length = 1, max_length = 1000)]
     pub storage_ref: String,
 }
 
@@ -530,10 +542,10 @@ async fn run(
 #[allow(dead_code, non_snake_case)]
 pub struct CommandHeaders {
     /// The version the client last saw, e.g. `"3"`: a different version is 412.
-    #[param(rename = "If-Match")]
+    #[param(rename = "If-Match", pattern = "IfMatch")]
     If_Match: Option<String>,
     /// A retry with the same key returns the first response and changes nothing.
-    #[param(rename = "Idempotency-Key")]
+    #[param(rename = "Idempotency-Key", pattern = "IdempotencyKey")]
     Idempotency_Key: Option<String>,
 }
 
@@ -582,12 +594,14 @@ pub struct NoFields {}
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct ReasonRequest {
     #[validate(length(min = 1, max = 4000))]
+    #[schema(min_length = 1, max_length = 4000)]
     pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct NoteRequest {
     #[validate(length(max = 4000))]
+    #[schema(max_length = 4000)]
     pub note: Option<String>,
 }
 
@@ -595,10 +609,12 @@ pub struct NoteRequest {
 pub struct TransferRequest {
     /// The unit taking the next workflow step.
     #[validate(length(min = 1, max = 20))]
+    #[schema(min_length = 1, max_length = 20, pattern = "UnitCode")]
     pub to_unit: String,
     /// The officer expected to take the file.
     pub assignee: Option<Uuid>,
     #[validate(length(max = 4000))]
+    #[schema(max_length = 4000)]
     pub note: Option<String>,
 }
 
@@ -612,6 +628,7 @@ pub enum ProposalDto {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct AppraisalRequest {
     #[validate(length(min = 1, max = 4000))]
+    #[schema(min_length = 1, max_length = 4000)]
     pub opinion: String,
     pub proposal: ProposalDto,
 }
@@ -619,9 +636,11 @@ pub struct AppraisalRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct SupplementRequest {
     #[validate(length(min = 1, max = 4000))]
+    #[schema(min_length = 1, max_length = 4000)]
     pub reason: String,
     #[serde(default)]
     #[validate(length(max = 100))]
+    #[schema(max_items = 100)]
     pub documents: Vec<String>,
 }
 
@@ -629,23 +648,28 @@ pub struct SupplementRequest {
 pub struct DocumentsRequest {
     #[serde(default)]
     #[validate(length(max = 100))]
+    #[schema(max_items = 100)]
     pub documents: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct PaymentRequest {
     #[validate(range(min = 1))]
+    #[schema(minimum = 1)]
     pub amount_vnd: u64,
     #[validate(length(min = 1, max = 4000))]
+    #[schema(min_length = 1, max_length = 4000)]
     pub description: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct PaymentRecord {
     #[validate(range(min = 1))]
+    #[schema(minimum = 1)]
     pub amount_vnd: u64,
     /// The receipt's number (biên lai).
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub receipt: String,
 }
 
@@ -653,6 +677,7 @@ pub struct PaymentRecord {
 pub struct ExtendRequest {
     pub new_due_at: Timestamp,
     #[validate(length(min = 1, max = 4000))]
+    #[schema(min_length = 1, max_length = 4000)]
     pub reason: String,
     /// Phiếu xin lỗi và hẹn lại ngày trả kết quả.
     #[validate(nested)]
@@ -662,6 +687,7 @@ pub struct ExtendRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct ResultRequest {
     #[validate(length(min = 1, max = 4000))]
+    #[schema(min_length = 1, max_length = 4000)]
     pub summary: String,
     #[validate(nested)]
     pub document: Option<DocumentDto>,
@@ -683,6 +709,7 @@ pub struct ReturnRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct CommentRequest {
     #[validate(length(min = 1, max = 4000))]
+    #[schema(min_length = 1, max_length = 4000)]
     pub text: String,
 }
 
@@ -690,8 +717,10 @@ pub struct CommentRequest {
 pub struct RatingRequest {
     /// 1 (very dissatisfied) to 5 (very satisfied).
     #[validate(range(min = 1, max = 5))]
+    #[schema(minimum = 1, maximum = 5)]
     pub score: u8,
     #[validate(length(max = 4000))]
+    #[schema(max_length = 4000)]
     pub comment: Option<String>,
 }
 

@@ -57,9 +57,11 @@ fn clock(field: &str, value: &str) -> Result<Time, Problem> {
 pub struct SessionDto {
     /// e.g. `07:30`
     #[validate(length(min = 4, max = 8))]
+    #[schema(min_length = 4, max_length = 8)]
     pub start: String,
     /// e.g. `11:30`
     #[validate(length(min = 4, max = 8))]
+    #[schema(min_length = 4, max_length = 8)]
     pub end: String,
 }
 
@@ -67,12 +69,16 @@ pub struct SessionDto {
 pub struct UnitDto {
     /// As in QĐ 20/2020/QĐ-TTg, e.g. `000.00.01.H22`.
     #[validate(length(min = 13, max = 13))]
+    #[schema(min_length = 13, max_length = 13, pattern = "UnitCode")]
     pub code: String,
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub name: String,
+    #[schema(pattern = "UnitCode")]
     pub parent: Option<String>,
     /// Defaults to 07:30–11:30 and 13:30–17:00.
     #[validate(length(min = 1, max = 6), nested)]
+    #[schema(min_items = 1, max_items = 6)]
     pub office_hours: Option<Vec<SessionDto>>,
     #[serde(default = "yes")]
     pub active: bool,
@@ -133,7 +139,7 @@ impl UnitDto {
 }
 
 /// Every unit.
-#[utoipa::path(tag = "catalog", responses((status = 200, body = Vec<UnitDto>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "catalog", responses((status = 200, description = "Every unit of the province", body = Vec<UnitDto>)), security(("bearer" = [])))]
 #[get("/units")]
 pub async fn list_units(state: web::Data<AppState>, _auth: Authenticated) -> HttpResponse {
     let catalog = state.catalog.snapshot();
@@ -144,7 +150,7 @@ pub async fn list_units(state: web::Data<AppState>, _auth: Authenticated) -> Htt
 
 /// One unit.
 #[utoipa::path(tag = "catalog", params(("code" = String, Path)),
-    responses((status = 200, body = UnitDto), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The unit", body = UnitDto), (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/units/{code}")]
 pub async fn get_unit(
@@ -163,8 +169,8 @@ pub async fn get_unit(
 
 /// Register a unit (administrators of its parent).
 #[utoipa::path(tag = "catalog", request_body = UnitDto,
-    responses((status = 201, body = UnitDto), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "The unit, as created", body = UnitDto), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "It conflicts with what is already recorded", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/units")]
 pub async fn create_unit(
@@ -190,8 +196,8 @@ pub async fn create_unit(
 
 /// Change a unit (its name, parent, office hours, whether it is active).
 #[utoipa::path(tag = "catalog", params(("code" = String, Path)), request_body = UnitDto,
-    responses((status = 200, body = UnitDto), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The unit", body = UnitDto), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[put("/units/{code}")]
 pub async fn update_unit(
@@ -311,10 +317,12 @@ impl From<Role> for RoleDto {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct StepDto {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub role: RoleDto,
     /// `receiving`, `handling`, or a unit code (a handover to another agency).
     #[validate(length(min = 1, max = 20))]
+    #[schema(min_length = 1, max_length = 20)]
     pub unit: String,
     pub budget: ProcessingTimeDto,
 }
@@ -322,6 +330,7 @@ pub struct StepDto {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct FeeDto {
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub name: String,
     pub amount_vnd: u64,
 }
@@ -329,6 +338,7 @@ pub struct FeeDto {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct RequiredDocumentDto {
     #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
     pub name: String,
     pub copies: u8,
     pub original_required: bool,
@@ -344,22 +354,28 @@ pub enum PauseModeDto {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct ProcedureDto {
     #[validate(length(min = 1, max = 50))]
+    #[schema(min_length = 1, max_length = 50, pattern = "ProcedureCode")]
     pub code: String,
     /// Assigned on publication; ignored on input.
     #[serde(default)]
     pub version: u32,
     #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
     pub name: String,
     #[validate(length(min = 1, max = 20))]
+    #[schema(min_length = 1, max_length = 20)]
     pub field_code: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub field_name: String,
     #[validate(length(min = 1, max = 50))]
+    #[schema(min_items = 1, max_items = 50)]
     pub handling_units: Vec<String>,
     pub processing_time: ProcessingTimeDto,
     /// Files received at or after this time count from the next working day, e.g. `15:00`.
     pub cutoff: Option<String>,
     #[validate(length(min = 1, max = 4))]
+    #[schema(min_items = 1, max_items = 4)]
     pub channels: Vec<ChannelDto>,
     #[serde(default)]
     #[validate(nested)]
@@ -368,6 +384,7 @@ pub struct ProcedureDto {
     #[validate(nested)]
     pub documents: Vec<RequiredDocumentDto>,
     #[validate(length(min = 2, max = 30), nested)]
+    #[schema(min_items = 2, max_items = 30)]
     pub workflow: Vec<StepDto>,
     pub pause_mode: PauseModeDto,
 }
@@ -488,7 +505,7 @@ impl ProcedureDto {
 }
 
 /// The current version of every procedure.
-#[utoipa::path(tag = "catalog", responses((status = 200, body = Vec<ProcedureDto>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "catalog", responses((status = 200, description = "Every procedure of the catalog", body = Vec<ProcedureDto>)), security(("bearer" = [])))]
 #[get("/procedures")]
 pub async fn list_procedures(state: web::Data<AppState>, _auth: Authenticated) -> HttpResponse {
     let catalog = state.catalog.snapshot();
@@ -505,7 +522,7 @@ pub struct VersionQuery {
 
 /// One procedure, current or at a given version.
 #[utoipa::path(tag = "catalog", params(("code" = String, Path), VersionQuery),
-    responses((status = 200, body = ProcedureDto), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The procedure", body = ProcedureDto), (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/procedures/{code}")]
 pub async fn get_procedure(
@@ -526,8 +543,8 @@ pub async fn get_procedure(
 
 /// Publish a procedure's next version; cases received from now on follow it.
 #[utoipa::path(tag = "catalog", request_body = ProcedureDto,
-    responses((status = 201, body = ProcedureDto), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "The procedure, as created", body = ProcedureDto), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/procedures")]
 pub async fn publish_procedure(
@@ -565,16 +582,20 @@ pub struct SwapDto {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct ArrangementDto {
     #[validate(length(max = 10))]
+    #[schema(max_items = 10)]
     pub tet_days_off: Option<Vec<Date>>,
     pub national_day_extra: Option<Date>,
     #[serde(default)]
     #[validate(length(max = 20))]
+    #[schema(max_items = 20)]
     pub swaps: Vec<SwapDto>,
     #[serde(default)]
     #[validate(length(max = 30))]
+    #[schema(max_items = 30)]
     pub extra_days_off: Vec<Date>,
     #[serde(default)]
     #[validate(length(max = 30))]
+    #[schema(max_items = 30)]
     pub extra_working_days: Vec<Date>,
 }
 
@@ -626,7 +647,7 @@ fn calendar_year(year: &YearCalendar, arrangement: Option<&YearArrangement>) -> 
 
 /// A year's holidays, days off and weekend days worked.
 #[utoipa::path(tag = "catalog", params(("year" = i16, Path)),
-    responses((status = 200, body = CalendarYearDto), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The year's days off and make-up working days", body = CalendarYearDto), (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/calendar/{year}")]
 pub async fn get_calendar(
@@ -646,8 +667,8 @@ pub async fn get_calendar(
 
 /// Record a year's published arrangement (days off for Tết, swaps, extra days).
 #[utoipa::path(tag = "catalog", params(("year" = i16, Path)), request_body = ArrangementDto,
-    responses((status = 200, body = CalendarYearDto), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The year's days off and make-up working days", body = CalendarYearDto), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[put("/calendar/{year}")]
 pub async fn arrange_calendar(
@@ -842,9 +863,9 @@ pub async fn list_holiday_rules(
 /// (end the old rule first). Due dates already issued stand.
 #[utoipa::path(tag = "catalog", request_body = HolidayRuleDto,
     responses((status = 201, description = "The rule as recorded", body = HolidayRuleDto),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another change to the holiday rules came first; retry", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/holiday-rules")]
 pub async fn add_holiday_rule(
@@ -866,10 +887,10 @@ pub async fn add_holiday_rule(
     params(("holiday" = String, Path), ("first_year" = i16, Path)),
     request_body = EndHolidayRuleDto,
     responses((status = 200, description = "The rule as it now stands", body = HolidayRuleDto),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another change to the holiday rules came first; retry", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/holiday-rules/{holiday}/{first_year}/end")]
 pub async fn end_holiday_rule(
@@ -916,24 +937,31 @@ impl UserDto {
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 pub struct NewUserDto {
     #[validate(length(min = 3, max = 64))]
+    #[schema(min_length = 3, max_length = 64)]
     pub username: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub full_name: String,
     pub role: RoleDto,
     #[validate(length(min = 1, max = 50))]
+    #[schema(min_items = 1, max_items = 50)]
     pub units: Vec<String>,
     #[validate(length(min = 4, max = 200))]
+    #[schema(min_length = 4, max_length = 200)]
     pub password: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 pub struct UpdateUserDto {
     #[validate(length(min = 3, max = 64))]
+    #[schema(min_length = 3, max_length = 64)]
     pub username: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub full_name: String,
     pub role: RoleDto,
     #[validate(length(min = 1, max = 50))]
+    #[schema(min_items = 1, max_items = 50)]
     pub units: Vec<String>,
     pub active: bool,
 }
@@ -941,6 +969,7 @@ pub struct UpdateUserDto {
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 pub struct PasswordDto {
     #[validate(length(min = 4, max = 200))]
+    #[schema(min_length = 4, max_length = 200)]
     pub password: String,
 }
 
@@ -953,7 +982,7 @@ fn require_role(auth: &Authenticated, role: Role) -> Result<(), Problem> {
 }
 
 /// The accounts the administrator's grants reach.
-#[utoipa::path(tag = "users", responses((status = 200, body = Vec<UserDto>), (status = 403, body = Problem, content_type = "application/problem+json")),
+#[utoipa::path(tag = "users", responses((status = 200, description = "The accounts the caller may see", body = Vec<UserDto>), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/users")]
 pub async fn list_users(
@@ -978,8 +1007,8 @@ pub async fn list_users(
 
 /// Create an account.
 #[utoipa::path(tag = "users", request_body = NewUserDto,
-    responses((status = 201, body = UserDto), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "The account, as created", body = UserDto), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "It conflicts with what is already recorded", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/users")]
 pub async fn create_user(
@@ -1006,10 +1035,10 @@ pub async fn create_user(
 
 /// Change an account: name, role, units, or whether it may log in.
 #[utoipa::path(tag = "users", params(("id" = Uuid, Path)), request_body = UpdateUserDto,
-    responses((status = 200, body = UserDto), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, description = "The account, as changed", body = UserDto), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new user name is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[put("/users/{id}")]
 pub async fn update_user(
@@ -1038,8 +1067,8 @@ pub async fn update_user(
 
 /// Set a new password (the user themself, or an administrator).
 #[utoipa::path(tag = "users", params(("id" = Uuid, Path)), request_body = PasswordDto,
-    responses((status = 204, description = "Changed"), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Changed"), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/users/{id}/password")]
 pub async fn change_password(
@@ -1062,12 +1091,37 @@ pub async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Lift a sign-in lock (an administrator of every unit of the account).
+#[utoipa::path(tag = "users", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Unlocked: the account's failures count from zero again"),
+        (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/users/{id}/unlock")]
+pub async fn unlock_user(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    state
+        .sign_in
+        .unlock(
+            &auth.0,
+            &UserId(id.into_inner()),
+            state.clock.now(),
+            &meta(&req)?,
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 // ---- personal data ------------------------------------------------------------
 
 /// Erase an applicant's personal data (crypto-shredding: the key is destroyed;
 /// history stays intact and verifiable).
 #[utoipa::path(tag = "users", params(("id" = Uuid, Path, description = "The applicant's id")),
-    responses((status = 204, description = "Erased"), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 204, description = "Erased"), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Nothing to erase", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/applicants/{id}/erase")]
@@ -1119,5 +1173,6 @@ pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(create_user)
         .service(update_user)
         .service(change_password)
+        .service(unlock_user)
         .service(erase_applicant);
 }

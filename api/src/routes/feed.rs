@@ -17,6 +17,7 @@ pub struct FeedQuery {
     /// The last `seq` already read (0 from the start).
     pub after: Option<i64>,
     /// 1–1000, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 
@@ -32,9 +33,67 @@ pub struct Delivery {
 pub struct FeedItem {
     pub seq: i64,
     /// The DVCQG-shaped record (MaHoSo, MaTTHC, … QuaTrinhXuLy).
-    #[schema(value_type = Object)]
+    #[schema(value_type = DvcqgRecord)]
     pub record: serde_json::Value,
     pub delivery: Delivery,
+}
+
+/// The record's shape as the national portal (Cổng DVCQG) takes it, built by
+/// `onestop_projections::feed`; its times are `yyyyMMddHHmmss` in Vietnam's time.
+/// Described here for the document only: the tests read every served record
+/// with a client generated from it, so the two cannot drift apart.
+#[derive(Debug, ToSchema)]
+#[allow(non_snake_case, dead_code)]
+pub struct DvcqgRecord {
+    /// The case code (mã hồ sơ).
+    #[schema(required = true)]
+    MaHoSo: Option<String>,
+    /// The procedure code (mã thủ tục hành chính).
+    #[schema(required = true)]
+    MaTTHC: Option<String>,
+    /// The field code (mã lĩnh vực).
+    #[schema(required = true)]
+    MaLinhVuc: Option<String>,
+    /// 1 in person, 2 online, 3 by post.
+    #[schema(required = true, minimum = 1, maximum = 3)]
+    KenhThucHien: Option<i32>,
+    /// The applicant's masked name; null once their data was erased.
+    #[schema(required = true)]
+    ChuHoSo: Option<String>,
+    #[schema(required = true, pattern = "^[0-9]{14}$")]
+    NgayTiepNhan: Option<String>,
+    #[schema(required = true, pattern = "^[0-9]{14}$")]
+    NgayHenTra: Option<String>,
+    /// The portal's status 1–10.
+    #[schema(required = true, minimum = 1, maximum = 10)]
+    TrangThaiHoSo: Option<i32>,
+    #[schema(required = true, pattern = "^[0-9]{14}$")]
+    NgayTra: Option<String>,
+    /// The unit handling the case.
+    #[schema(required = true)]
+    DonViXuLy: Option<String>,
+    /// The step this record reports.
+    #[schema(min_items = 1, max_items = 1)]
+    QuaTrinhXuLy: Vec<DvcqgProgress>,
+}
+
+/// One entry of the record's progress (quá trình xử lý).
+#[derive(Debug, ToSchema)]
+#[allow(non_snake_case, dead_code)]
+pub struct DvcqgProgress {
+    /// The officer (người xử lý).
+    #[schema(required = true)]
+    NguoiXuLy: Option<String>,
+    /// Their title (chức danh).
+    #[schema(required = true)]
+    ChucDanh: Option<String>,
+    #[schema(pattern = "^[0-9]{14}$")]
+    ThoiDiemXuLy: String,
+    /// The unit the officer acted for (phòng ban xử lý).
+    #[schema(required = true)]
+    PhongBanXuLy: Option<String>,
+    /// What was done (nội dung xử lý).
+    NoiDungXuLy: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -61,8 +120,8 @@ pub async fn served(state: &AppState, record: &FeedRecord) -> serde_json::Value 
 
 /// Records after a cursor, oldest first (the feed role and administrators).
 #[utoipa::path(tag = "feed", params(FeedQuery),
-    responses((status = 200, body = FeedPage), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "One page of feed records after the cursor", body = FeedPage), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/feed")]
 pub async fn feed(

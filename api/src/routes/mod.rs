@@ -18,9 +18,11 @@ pub mod views;
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(
-        title = "Một cửa điện tử",
-        description = "Backend of the electronic one-stop shop for administrative procedures. \
-                       Errors are RFC 9457 problem details (application/problem+json)."
+        // ASCII: generators make package names of the title.
+        title = "Onestop API",
+        description = "Một cửa điện tử: the back office of the electronic one-stop shop for \
+                       administrative procedures. Errors are RFC 9457 problem details \
+                       (application/problem+json)."
     ),
     modifiers(&BearerAuth),
     components(schemas(stats::GroupByDto))
@@ -64,6 +66,7 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(audit::control_slip)
                 .service(audit::verify)
                 .service(audit::query)
+                .service(audit::sign_ins)
                 .service(stats::stats_report)
                 .service(feed::feed)
                 .configure(cases::configure)
@@ -84,6 +87,167 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     document
 }
 
+/// Declares `If-None-Match` and its 304 on the reads that carry an entity
+/// tag: the catalog (`edge::TAGGED_READS`) and a case.
+fn document_entity_tags(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ObjectBuilder, RefOr, Required, ResponseBuilder, Type};
+
+    for (path, item) in document.paths.paths.iter_mut() {
+        let Some(operation) = item.get.as_mut() else {
+            continue;
+        };
+        let case = path == "/api/v1/cases/{id}";
+        if !case && !crate::edge::is_tagged_read(path) {
+            continue;
+        }
+        let parameters = operation.parameters.get_or_insert_with(Vec::new);
+        if !parameters
+            .iter()
+            .any(|p| matches!(p, RefOr::T(p) if p.name == "If-None-Match"))
+        {
+            parameters.push(
+                ParameterBuilder::new()
+                    .name("If-None-Match")
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::False)
+                    .description(Some(
+                        "Entity tags from earlier answers: when one is still current the answer is 304",
+                    ))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                    .build()
+                    .into(),
+            );
+        }
+        let responses = &mut operation.responses.responses;
+        responses.entry("304".to_owned()).or_insert_with(|| {
+            ResponseBuilder::new()
+                .description("Unchanged since the entity tag sent in If-None-Match")
+                .header(
+                    "ETag",
+                    HeaderBuilder::new()
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                        .build(),
+                )
+                .build()
+                .into()
+        });
+        if let Some(RefOr::T(ok)) = responses.get_mut("200") {
+            ok.headers.entry("ETag".to_owned()).or_insert_with(|| {
+                HeaderBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                    .description(Some("The answer's entity tag, for If-None-Match"))
+                    .build()
+                    .into()
+            });
+        }
+    }
+}
+
+/// Links every answer that is a case (the 201 of `POST /cases`, the 200 of
+/// each command) to every operation on that case, its id taken from the body:
+/// a client, or a stateful fuzzer, can walk a case from its creation.
+fn link_case_operations(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::link::LinkBuilder;
+
+    const CASE: &str = "/api/v1/cases/{id}";
+    let targets: Vec<String> = document
+        .paths
+        .paths
+        .iter()
+        .filter(|(path, _)| path.as_str() == CASE || path.starts_with(&format!("{CASE}/")))
+        .flat_map(|(_, item)| {
+            [&item.get, &item.post]
+                .into_iter()
+                .flatten()
+                .filter_map(|operation| operation.operation_id.clone())
+        })
+        .collect();
+    let case_view = |response: &RefOr<utoipa::openapi::Response>| {
+        match response {
+        RefOr::T(response) => response.content.get("application/json").is_some_and(|c| {
+            matches!(c, RefOr::T(content)
+                if matches!(&content.schema, Some(RefOr::Ref(r))
+                    if r.ref_location.ends_with("/CaseView") || r.ref_location.ends_with("/CreatedCase")))
+        }),
+        RefOr::Ref(_) => false,
+    }
+    };
+    for (path, item) in document.paths.paths.iter_mut() {
+        let is_case = path == "/api/v1/cases" || path.starts_with(&format!("{CASE}/"));
+        let Some(operation) = item.post.as_mut().filter(|_| is_case) else {
+            continue;
+        };
+        for status in ["200", "201"] {
+            let Some(RefOr::T(response)) = operation
+                .responses
+                .responses
+                .get_mut(status)
+                .filter(|r| case_view(r))
+            else {
+                continue;
+            };
+            for target in &targets {
+                response.links.insert(
+                    target.clone(),
+                    RefOr::T(
+                        LinkBuilder::new()
+                            .operation_id(target.clone())
+                            .parameter("id", "$response.body#/id")
+                            .build(),
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The regular expressions the document's `pattern`s name, each kept where its
+/// rule is enforced: handlers name a pattern (`pattern = "UnitCode"`) because
+/// the schema macros take only literals.
+fn named_pattern(name: &str) -> Option<&'static str> {
+    use onestop_domain::ids::{CaseCode, ProcedureCode, UnitCode};
+    Some(match name {
+        "UnitCode" => UnitCode::PATTERN,
+        "ProcedureCode" => ProcedureCode::PATTERN,
+        "CaseCode" => CaseCode::PATTERN,
+        "Sha256" => onestop_domain::case::event::SHA256_PATTERN,
+        "IfMatch" => crate::request::IF_MATCH_PATTERN,
+        "IdempotencyKey" => crate::request::IDEMPOTENCY_KEY_PATTERN,
+        _ => return None,
+    })
+}
+
+/// Replaces every named `pattern` in the document by its regular expression.
+fn resolve_patterns(document: &mut utoipa::openapi::OpenApi) {
+    fn walk(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, item) in map.iter_mut() {
+                    if key == "pattern" {
+                        if let Some(resolved) = item.as_str().and_then(named_pattern) {
+                            *item = resolved.into();
+                        }
+                    } else {
+                        walk(item);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let Ok(mut value) = serde_json::to_value(&*document) else {
+        return;
+    };
+    walk(&mut value);
+    if let Ok(resolved) = serde_json::from_value(value) {
+        *document = resolved;
+    }
+}
+
 /// Adds to every operation the problems any request of its kind may get, so
 /// the document lists every status the server sends: 400 for a query, header
 /// or body that does not parse, 401 without a valid token, 404 for a path
@@ -92,6 +256,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// fields out of bounds, 503 (with `Retry-After`) when the database cannot
 /// answer in time. What a handler documents itself is kept.
 pub fn document_common_answers(document: &mut utoipa::openapi::OpenApi) {
+    resolve_patterns(document);
+    link_case_operations(document);
+    document_entity_tags(document);
     use utoipa::openapi::header::Header;
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, Type};
 
@@ -195,8 +362,10 @@ pub fn allowed_methods(path: &str) -> Option<Vec<&'static str>> {
             .iter()
             .map(|(template, item)| {
                 let segments = template.split('/').map(str::to_owned).collect();
+                // HEAD is answered wherever GET is (`edge::head_as_get`).
                 let methods = [
                     ("GET", item.get.is_some()),
+                    ("HEAD", item.get.is_some()),
                     ("PUT", item.put.is_some()),
                     ("POST", item.post.is_some()),
                     ("DELETE", item.delete.is_some()),

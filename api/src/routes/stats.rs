@@ -29,6 +29,7 @@ pub struct ReportQuery {
     /// Last day (inclusive).
     pub to: Date,
     /// The unit whose subtree is counted; the user's first unit by default.
+    #[param(pattern = "UnitCode")]
     pub unit: Option<String>,
     /// `field` (default), `procedure` or `unit`.
     pub group_by: Option<GroupByDto>,
@@ -104,9 +105,10 @@ fn csv_field(text: &str) -> String {
 /// progress (within deadline / overdue), returned, withdrawn, stopped, and the QĐ 766
 /// progress score. `Accept: text/csv` for CSV.
 #[utoipa::path(tag = "statistics", params(ReportQuery),
-    responses((status = 200, description = "The report; CSV with `Accept: text/csv`", body = Report),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The report; CSV with `Accept: text/csv` (a header row, then one row per group)",
+            content((Report = "application/json"), (String = "text/csv"))),
+        (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/stats/report")]
 pub async fn stats_report(

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use jiff::Timestamp;
@@ -70,8 +69,10 @@ fn invalid(field: &str, message: impl ToString) -> Problem {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct CaseListQuery {
     /// Cases held by or received at this unit or any unit below it.
+    #[param(pattern = "UnitCode")]
     pub unit: Option<String>,
     /// Status 1–10.
+    #[param(minimum = 1, maximum = 10)]
     pub status: Option<i16>,
     /// A procedure code.
     pub procedure: Option<String>,
@@ -88,6 +89,7 @@ pub struct CaseListQuery {
     /// From a previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -101,8 +103,8 @@ pub struct CaseList {
 /// Cases the user may see, newest first, with filters: work queues per unit
 /// and officer, overdue lists.
 #[utoipa::path(tag = "cases", params(CaseListQuery),
-    responses((status = 200, body = CaseList), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "One page of cases, newest first", body = CaseList), (status = 401, description = "No valid bearer token, or the account is disabled", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/cases")]
 pub async fn list(
@@ -191,7 +193,7 @@ pub async fn list(
 
 /// The case with this code (mã hồ sơ).
 #[utoipa::path(tag = "cases", params(("code" = String, Path, description = "e.g. 000.00.01.H22-260302-0001")),
-    responses((status = 200, body = CaseView), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The case", body = CaseView), (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/cases/by-code/{code}")]
 pub async fn by_code(
@@ -246,7 +248,7 @@ fn same(a: &str, b: &str) -> bool {
 /// A citizen looks their case up with the code and secret from the receipt.
 /// A wrong code and a wrong secret get the same answer. Limited per address.
 #[utoipa::path(tag = "public", params(LookupQuery),
-    responses((status = 200, body = PublicStatus),
+    responses((status = 200, description = "The case's minimal public status", body = PublicStatus),
         (status = 404, description = "No case with this code and secret", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many lookups from this address", body = Problem, content_type = "application/problem+json")))]
 #[get("/public/lookup")]
@@ -255,29 +257,17 @@ pub async fn public_lookup(
     req: HttpRequest,
     query: web::Query<LookupQuery>,
 ) -> Result<HttpResponse, Problem> {
-    // The socket's address: a forwarded header could be forged to dodge the limit.
-    let client = req
-        .peer_addr()
-        .map(|a| a.ip())
-        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    // Forwarding headers count only from a trusted proxy: anyone else could
+    // forge them to dodge the limit.
+    let client = crate::edge::client_address(&req);
     if let Err(not_until) = state.lookup_limiter.check_key(&client) {
         let wait = not_until.wait_time_from(governor::clock::Clock::now(
             &governor::clock::DefaultClock::default(),
         ));
-        let seconds = wait.as_secs().max(1);
-        let problem = Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too-many-requests",
-            "Quá nhiều yêu cầu",
-        )
-        .detail(format!(
-            "too many lookups from this address; try again in {seconds} s"
+        return Err(Problem::too_many_requests(
+            wait,
+            "too many lookups from this address",
         ));
-        let mut response = actix_web::ResponseError::error_response(&problem);
-        if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        return Ok(response);
     }
     let not_found = || Problem::not_found("no case matches this code and secret");
     let Ok(code) = query.code.trim().parse::<CaseCode>() else {

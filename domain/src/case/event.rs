@@ -20,6 +20,9 @@ pub struct ProcedureRef {
     pub version: u32,
 }
 
+/// The form of [`DocumentRef::sha256`], as an ECMA-262 regular expression.
+pub const SHA256_PATTERN: &str = "^[0-9a-f]{64}$";
+
 /// A document kept outside the log: its metadata, hash and where the bytes are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentRef {
