@@ -151,6 +151,15 @@ pub async fn refuse_unstorable_json(
         }]);
         return Ok(req.error_response(problem));
     }
+    // JSON Schema counts 5.0 as an integer; serde does not: write such numbers
+    // as integers before the extractor reads them.
+    let body = match complete
+        .then(|| integral_floats_as_integers(&body))
+        .flatten()
+    {
+        Some(rewritten) => actix_web::web::Bytes::from(rewritten),
+        None => body,
+    };
     if complete {
         req.set_payload(actix_web::dev::Payload::from(body));
     } else {
@@ -207,6 +216,62 @@ fn lone_surrogates_marked(body: &[u8]) -> Option<Vec<u8>> {
     found.then_some(marked)
 }
 
+/// The body with every number that has a fraction or exponent but an integral
+/// value (`5.0`, `2e3`) written as an integer, or `None` when it has none.
+fn integral_floats_as_integers(body: &[u8]) -> Option<Vec<u8>> {
+    // Outside strings, a digit followed by `.`, `e` or `E`: a number with a
+    // fraction or an exponent. Bodies without one are not parsed here.
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut previous = b' ';
+    let mut found = false;
+    for &byte in body {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else if byte == b'"' {
+            in_string = true;
+        } else if matches!(byte, b'.' | b'e' | b'E') && previous.is_ascii_digit() {
+            found = true;
+            break;
+        }
+        previous = byte;
+    }
+    if !found {
+        return None;
+    }
+    fn rewrite(value: &mut serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::Number(number) if number.is_f64() => {
+                let Some(float) = number.as_f64() else {
+                    return false;
+                };
+                // Within ±2^53 a float is an integer exactly.
+                if float.fract() != 0.0 || float.abs() > 9_007_199_254_740_992.0 {
+                    return false;
+                }
+                #[allow(clippy::cast_possible_truncation)] // integral and within ±2^53
+                let integer = float as i64;
+                *value = integer.into();
+                true
+            }
+            serde_json::Value::Array(items) => items.iter_mut().fold(false, |a, i| rewrite(i) || a),
+            serde_json::Value::Object(fields) => {
+                fields.values_mut().fold(false, |a, v| rewrite(v) || a)
+            }
+            _ => false,
+        }
+    }
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    rewrite(&mut value)
+        .then(|| serde_json::to_vec(&value).ok())
+        .flatten()
+}
+
 /// Where in `value` a NUL character is, as a dotted path.
 fn nul_in(value: &serde_json::Value, at: &str) -> Option<String> {
     let join = |key: &str| {
@@ -244,7 +309,18 @@ fn percent_decoded(text: &str) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::{lone_surrogates_marked, percent_decoded};
+    use super::{integral_floats_as_integers, lone_surrogates_marked, percent_decoded};
+
+    #[test]
+    fn integral_floats_become_integers_and_nothing_else_changes() {
+        assert_eq!(integral_floats_as_integers(br#"{"a":"5.0","b":5}"#), None);
+        assert_eq!(
+            integral_floats_as_integers(br#"{"score":5.0,"n":[2e3,1.5]}"#).unwrap(),
+            br#"{"n":[2000,1.5],"score":5}"#
+        );
+        assert_eq!(integral_floats_as_integers(br#"{"x":1.5}"#), None);
+        assert_eq!(integral_floats_as_integers(br#"{"x":"a\"1.0"}"#), None);
+    }
 
     #[test]
     fn lone_surrogates_are_found_and_pairs_kept() {

@@ -14,11 +14,13 @@ const MAX_IDEMPOTENCY_KEY: usize = 200;
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
-/// The forms `If-Match` takes: `*`, or one version in quotes, weak or not.
-pub const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[0-9]{1,19}")$"#;
+/// The forms `If-Match` takes: `*`, or one version in quotes (weak or not), or
+/// the bare number (what a hand-written client sends).
+pub const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[0-9]{1,19}"|[0-9]{1,19})$"#;
 
-/// What an `Idempotency-Key` may hold: 1 to 200 visible ASCII characters.
-pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,200}$";
+/// What an `Idempotency-Key` may hold: 1 to 200 printable ASCII characters,
+/// neither first nor last a space (HTTP drops those).
+pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]([ -~]{0,198}[!-~])?$";
 
 /// `If-Match: "<version>"`, if sent. `*` means any version.
 pub fn if_match(req: &HttpRequest) -> Result<Option<u64>, Problem> {
@@ -31,11 +33,13 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<u64>, Problem> {
         return Ok(None);
     }
     let quoted = text.strip_prefix("W/").unwrap_or(text);
-    let version = quoted
-        .strip_prefix('"')
-        .and_then(|rest| rest.strip_suffix('"'))
-        .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-        .ok_or_else(malformed)?;
+    let version = match quoted.strip_prefix('"') {
+        Some(rest) => rest.strip_suffix('"'),
+        None if quoted.len() == text.len() => Some(quoted),
+        None => None,
+    }
+    .filter(|digits| (1..=19).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))
+    .ok_or_else(malformed)?;
     version.parse::<u64>().map(Some).map_err(|_| malformed())
 }
 
@@ -47,10 +51,12 @@ pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, Problem> {
     let key = value.as_bytes();
     if key.is_empty()
         || key.len() > MAX_IDEMPOTENCY_KEY
-        || !key.iter().all(|b| b.is_ascii_graphic())
+        || !key.iter().all(|b| (b' '..=b'~').contains(b))
+        || key.first() == Some(&b' ')
+        || key.last() == Some(&b' ')
     {
         return Err(Problem::malformed(
-            "Idempotency-Key must be 1 to 200 visible ASCII characters",
+            "Idempotency-Key must be 1 to 200 printable ASCII characters",
         ));
     }
     Ok(Some(String::from_utf8_lossy(key).into_owned()))

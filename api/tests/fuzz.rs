@@ -4,8 +4,8 @@
 //! document (status, content type, headers, body schema); a method the path
 //! does not take must be 405.
 //!
-//! The default test command runs a bounded number of examples per operation
-//! with a fixed seed; longer runs:
+//! Every phase runs, stateful included. The default test command runs a
+//! bounded number of examples per operation with a fixed seed; longer runs:
 //! `ONESTOP_FUZZ_EXAMPLES=500 cargo nextest run -p onestop-api --test fuzz`
 //! (`ONESTOP_FUZZ_SEED` picks another seed).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failure
@@ -17,12 +17,55 @@ use std::process::Command;
 use onestop_migrations::testing::TestDatabase;
 use support::Server;
 
-/// Checks that need no knowledge beyond the document. Left out: those that
-/// expect any schema-valid body to be accepted (the document cannot say that a
-/// unit code must exist) and those that need stateful set-ups.
-const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
-                      response_headers_conformance,response_schema_conformance,\
-                      negative_data_rejection,missing_required_header,unsupported_method";
+/// The checks, in schemathesis's configuration (a per-operation setting
+/// takes effect only there, not beside `--checks`). Those that need no
+/// knowledge beyond the document are on. `positive_data_acceptance` fails a
+/// schema-valid request answered 400 or 422: every rule the server enforces on
+/// a field's form must be in the document. (A valid unit code that names no
+/// unit is a 404, a rule of the case's state a 409: the server knowing more
+/// than the document, not a form the document hides.) It takes schemathesis's
+/// statuses and 412 (a well-formed `If-Match` naming another version), and is
+/// off where a rule ties fields together, which a schema cannot say and the
+/// server answers with a 422 naming the field: office hours in order (units),
+/// a period's start not after its end (reports, audit queries), a holiday rule
+/// not overlapping one in force and ended no later than it was, a year's
+/// arrangement inside the year.
+/// Off: checks that need a second user or resources made outside the run.
+const CONFIG: &str = r#"
+[checks.not_a_server_error]
+enabled = true
+[checks.status_code_conformance]
+enabled = true
+[checks.content_type_conformance]
+enabled = true
+[checks.response_headers_conformance]
+enabled = true
+[checks.response_schema_conformance]
+enabled = true
+[checks.positive_data_acceptance]
+enabled = true
+expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "429", "5xx"]
+[checks.negative_data_rejection]
+enabled = true
+[checks.missing_required_header]
+enabled = true
+[checks.unsupported_method]
+enabled = true
+[checks.use_after_free]
+enabled = false
+[checks.ensure_resource_availability]
+enabled = false
+[checks.ignored_auth]
+enabled = false
+[checks.object_level_authorization]
+enabled = false
+[checks.allow_header_conformance]
+enabled = false
+
+[[operations]]
+include-path-regex = "^/api/v1/(units|units/\\{code\\}|holiday-rules(/.*)?|stats/report|audit|audit/sign-ins|calendar/\\{year\\})$"
+checks.positive_data_acceptance.enabled = false
+"#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
@@ -39,19 +82,88 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
     server.start();
     server.wait_ready(&http).await;
     let token = server.login(&http, "admin").await;
+    // Real records for the paths that name one, so that operations on a case,
+    // a unit, a procedure or an account reach their rules and not just a 404.
+    let reception = server.login(&http, "reception").await;
+    let filed: serde_json::Value = http
+        .post(format!("{}/api/v1/cases", server.url))
+        .bearer_auth(&reception)
+        .json(&serde_json::json!({
+            "procedure_code": "1.004227",
+            "unit": onestop_api::demo::SERVICE_CENTRE,
+            "channel": "in_person",
+            "applicant": { "full_name": "Lê Văn Cường", "id_number": "001099000001" },
+            "documents": ["Đơn đăng ký biến động đất đai"]
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let users: serde_json::Value = http
+        .get(format!("{}/api/v1/users", server.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // Not the administrator the run signs in as: fuzzing may disable the account.
+    let specialist = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "specialist")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let records = format!(
+        r#"
+[[operations]]
+include-path-regex = "^/api/v1/cases/\\{{id\\}}"
+parameters = {{ "path.id" = "{case}" }}
+
+[[operations]]
+include-path-regex = "^/api/v1/cases/by-code/"
+parameters = {{ "path.code" = "{code}" }}
+
+[[operations]]
+include-path-regex = "^/api/v1/users/\\{{id\\}}"
+parameters = {{ "path.id" = "{specialist}" }}
+
+[[operations]]
+include-path-regex = "^/api/v1/units/\\{{code\\}}"
+parameters = {{ "path.code" = "{unit}" }}
+
+[[operations]]
+include-path-regex = "^/api/v1/procedures/\\{{code\\}}"
+parameters = {{ "path.code" = "1.004227" }}
+"#,
+        case = filed["id"].as_str().unwrap(),
+        code = filed["code"].as_str().unwrap(),
+        unit = onestop_api::demo::COMMUNE_AN_BINH,
+    );
 
     let report = tempfile_path("schemathesis-report");
+    let config = format!("{}.toml", tempfile_path("schemathesis-config"));
+    std::fs::write(&config, format!("{CONFIG}{records}")).unwrap();
     let url = server.url.clone();
     let output = tokio::task::spawn_blocking(move || {
         Command::new("schemathesis")
+            .args(["--config-file", &config])
             .args(["run", &format!("{url}/api-docs/openapi.json")])
             .args(["--header", &format!("Authorization: Bearer {token}")])
-            .args(["--checks", CHECKS])
-            .args(["--phases", "examples,coverage,fuzzing"])
+            // Stateful: walks cases along the document's links from `POST /cases`.
+            .args(["--phases", "examples,coverage,fuzzing,stateful"])
             .args(["--max-examples", &examples, "--seed", &seed])
             // One worker: schemathesis 4.32's generator is not safe in threads
             // on CPython 3.11 (it crashed parsing lambdas' sources).
             .args(["--generation-database", "none", "--workers", "1"])
+            // Show header values in reports: the server runs only for this test.
+            .args(["--output-sanitize", "false"])
             .args(["--report-dir", &report])
             .env("NO_COLOR", "1")
             // Its cache goes where it runs: not into the source tree.

@@ -16,6 +16,31 @@ pub struct Applicant {
     pub email: Option<String>,
 }
 
+/// The e-mail addresses accepted for notices, as an ECMA-262 regular
+/// expression: a plain `local@domain.tld`, which every mail system delivers
+/// (quoted local parts and address literals are refused on purpose).
+pub const EMAIL_PATTERN: &str = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$";
+
+/// Whether `text` matches [`EMAIL_PATTERN`].
+pub fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    let Some((host, top)) = domain.rsplit_once('.') else {
+        return false;
+    };
+    let local_ok = !local.is_empty()
+        && local
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b));
+    let host_ok = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    let top_ok = top.len() >= 2 && top.bytes().all(|b| b.is_ascii_alphabetic());
+    local_ok && host_ok && top_ok
+}
+
 impl Applicant {
     /// The name as the provincial feed shows it: each word's first letter kept,
     /// the rest masked, e.g. `Nguyễn Văn An` → `N***** V** A*`.
@@ -46,5 +71,23 @@ mod tests {
             email: None,
         };
         assert_eq!(applicant.masked_name(), "N***** V** A*");
+    }
+}
+
+#[cfg(test)]
+mod email_tests {
+    use super::is_email;
+
+    #[test]
+    fn plain_addresses_only() {
+        assert!(is_email("an.nguyen@example.vn"));
+        assert!(is_email("a+b%c@mail.so-tu-phap.gov.vn"));
+        assert!(!is_email("an@example"));
+        assert!(!is_email("an@@example.vn"));
+        assert!(!is_email("@example.vn"));
+        assert!(!is_email("an@.vn"));
+        assert!(!is_email("an@example.v1"));
+        assert!(!is_email("\"an\"@example.vn"));
+        assert!(!is_email("an nguyen@example.vn"));
     }
 }

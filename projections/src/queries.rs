@@ -33,6 +33,12 @@ pub struct Cursor {
 }
 
 impl Cursor {
+    /// The form [`Cursor::decode`] takes, as an ECMA-262 regular expression.
+    /// Every text of this form is a place in the listing (16 digits of
+    /// microseconds reach past the year 2200), so a client's cursor is refused
+    /// only when malformed.
+    pub const PATTERN: &'static str = r"^-?[0-9]{1,16}\.[0-9a-f]{32}$";
+
     /// Opaque to clients: `<microseconds>.<uuid>`.
     pub fn encode(&self) -> String {
         format!(
@@ -44,6 +50,16 @@ impl Cursor {
 
     pub fn decode(text: &str) -> Option<Self> {
         let (micros, id) = text.split_once('.')?;
+        let digits = micros.strip_prefix('-').unwrap_or(micros);
+        let well_formed = (1..=16).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && id.len() == 32
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !well_formed {
+            return None;
+        }
         Some(Self {
             filed_at: Timestamp::from_microsecond(micros.parse().ok()?).ok()?,
             case_id: id.parse().ok()?,

@@ -5,6 +5,11 @@
 //! `cargo bench -p onestop-tests --bench load` — the server runs in this process
 //! on a fresh database with the demo province; client and server share the two
 //! cores. `LOAD_RATE` (default 1000 req/s), `LOAD_SECONDS` (10), `LOAD_LANES` (100).
+//!
+//! `LOAD_LOGIN_FLOOD` (default 0): wrong sign-in attempts per second sent beside
+//! the commands, each for a name no account has and from its own address
+//! (through a trusted proxy), so that every one costs a password hash: the
+//! worst a guesser can make the server do.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a broken run should stop loudly
 
 use std::sync::Arc;
@@ -87,6 +92,7 @@ async fn main() {
     let rate = env("LOAD_RATE", 1000);
     let seconds = env("LOAD_SECONDS", 10);
     let lanes = env("LOAD_LANES", 100) as usize;
+    let flood = env("LOAD_LOGIN_FLOOD", 0);
     let total = rate * seconds;
 
     let database = TestDatabase::create().await.unwrap();
@@ -102,7 +108,11 @@ async fn main() {
         clock: Arc::new(SystemClock),
         run_projections: true,
         feed_push: None,
-        edge: Default::default(),
+        // The flood comes through a "proxy" on loopback, one address per attempt.
+        edge: onestop_api::edge::EdgeSettings {
+            trusted_proxies: vec!["127.0.0.0/8".parse().unwrap()],
+            ..Default::default()
+        },
     };
     let app = Application::build(&settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
@@ -116,7 +126,10 @@ async fn main() {
         specialist: login(&http, &base, "specialist").await,
         approver: login(&http, &base, "approver").await,
     });
-    println!("load benchmark: {rate} commands/s offered for {seconds} s over {lanes} lanes");
+    println!(
+        "load benchmark: {rate} commands/s offered for {seconds} s over {lanes} lanes, \
+         {flood} wrong sign-ins/s beside them"
+    );
 
     // Receipts first: enough cases for every lane to walk its own through the workflow.
     let cases_needed = (total as usize / STEPS) + lanes + 1;
@@ -175,6 +188,35 @@ async fn main() {
     let start = Instant::now() + Duration::from_millis(200);
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
     let mut workers = Vec::new();
+    let flooding = (flood > 0).then(|| {
+        let (http, base) = (http.clone(), base.clone());
+        let attempts = flood * seconds;
+        let interval = Duration::from_secs_f64(1.0 / flood as f64);
+        tokio::spawn(async move {
+            let mut sent = Vec::new();
+            for i in 0..attempts {
+                let scheduled = start + interval * i as u32;
+                tokio::time::sleep_until(scheduled.into()).await;
+                let (http, base) = (http.clone(), base.clone());
+                // One request each, not waiting for the last: an open loop.
+                sent.push(tokio::spawn(async move {
+                    let address = format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+                    http.post(format!("{base}/api/v1/auth/token"))
+                        .header("X-Forwarded-For", address)
+                        .json(&json!({ "username": format!("guess-{i}"), "password": "wrong" }))
+                        .send()
+                        .await
+                        .map(|r| r.status().as_u16())
+                        .unwrap_or(0)
+                }));
+            }
+            let mut statuses = std::collections::BTreeMap::<u16, u64>::new();
+            for attempt in sent {
+                *statuses.entry(attempt.await.unwrap_or(0)).or_default() += 1;
+            }
+            statuses
+        })
+    });
     for _ in 0..lanes {
         let (http, base, tokens, cases, next, errors, latency) = (
             http.clone(),
@@ -239,6 +281,10 @@ async fn main() {
         worker.await.unwrap();
     }
     let elapsed = start.elapsed();
+    if let Some(flooding) = flooding {
+        let statuses = flooding.await.unwrap();
+        println!("sign-in flood: {flood}/s for {seconds} s answered {statuses:?} (status: count)");
+    }
     let histogram = latency.lock().unwrap().clone();
     let errors = errors.load(Ordering::Relaxed);
     report(

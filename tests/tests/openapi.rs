@@ -44,3 +44,57 @@ async fn the_server_serves_the_document_and_swagger_ui() {
     assert_eq!(ui.status(), 200);
     assert!(ui.text().await.unwrap().contains("swagger"));
 }
+
+/// What generators need of the document: a description on every response, an
+/// ASCII title (it becomes a package name), every named pattern resolved, and
+/// every `limit` bounded.
+#[test]
+fn the_document_is_complete_for_client_generators() {
+    let document: serde_json::Value =
+        serde_json::from_str(&onestop_api::routes::openapi().to_json().unwrap()).unwrap();
+    let title = document["info"]["title"].as_str().unwrap();
+    assert!(title.is_ascii(), "{title}");
+    let mut responses = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let description = response["description"].as_str().unwrap_or_default();
+                assert!(!description.is_empty(), "{method} {path} {status}");
+                responses += 1;
+            }
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                if parameter["name"] == "limit" {
+                    let schema = &parameter["schema"];
+                    assert!(
+                        schema["minimum"].is_number() && schema["maximum"].is_number(),
+                        "{method} {path}: {schema}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(responses > 300, "{responses}");
+    fn patterns(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, item) in map {
+                    match (key.as_str(), item) {
+                        ("pattern", serde_json::Value::String(p)) => out.push(p.clone()),
+                        _ => patterns(item, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|i| patterns(i, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    patterns(&document, &mut found);
+    assert!(found.len() > 50);
+    for pattern in found {
+        assert!(
+            pattern.starts_with('^') && pattern.ends_with('$'),
+            "{pattern}"
+        );
+    }
+}

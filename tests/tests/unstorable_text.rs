@@ -98,3 +98,122 @@ async fn a_nul_in_a_json_body_is_refused_naming_the_field() {
     }
     assert_eq!(app.count_all_events().await, events, "nothing written");
 }
+
+/// Every query parameter the document declares, on every operation: a NUL in
+/// it is a 422 naming it, so a parameter added later is covered too.
+#[tokio::test]
+async fn every_query_parameter_in_the_document_refuses_a_nul() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin").await;
+    let document: serde_json::Value = app
+        .http
+        .get(app.url("/api-docs/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let events = app.count_all_events().await;
+    let mut checked = 0;
+    for (template, item) in document["paths"].as_object().unwrap() {
+        // Path parameters filled with a harmless value of their kind.
+        let path = template
+            .replace("{id}", "0191d3b4-1111-7000-8000-000000000000")
+            .replace("{code}", "000.00.01.H22")
+            .replace("{year}", "2026")
+            .replace("{holiday}", "tet")
+            .replace("{first_year}", "2014");
+        for (method, operation) in item.as_object().unwrap() {
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for parameter in parameters.iter().filter(|p| p["in"] == "query") {
+                let name = parameter["name"].as_str().unwrap();
+                let url = app.url(&format!("{path}?{name}=a%00b"));
+                let request = match method.as_str() {
+                    "get" => app.http.get(url),
+                    "post" => app.http.post(url).json(&serde_json::json!({})),
+                    "put" => app.http.put(url).json(&serde_json::json!({})),
+                    other => panic!("{other} {template}"),
+                };
+                let (status, body) =
+                    problem(request.bearer_auth(&admin).send().await.unwrap()).await;
+                assert_eq!(status, 422, "{method} {template} {name}: {body}");
+                assert_eq!(
+                    body["errors"][0]["field"], name,
+                    "{method} {template}: {body}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked >= 20,
+        "only {checked} query parameters in the document"
+    );
+    assert_eq!(app.count_all_events().await, events, "nothing written");
+}
+
+#[tokio::test]
+async fn a_lone_surrogate_in_a_json_body_is_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let reception = app.token("reception").await;
+    let id = app.receive_land_case(&reception).await;
+    let events = app.count_all_events().await;
+    for (text, field) in [
+        (r#"{"text": "ab\ud800"}"#, "text"),
+        (r#"{"text": "\udc00 đơn"}"#, "text"),
+    ] {
+        let answer = app
+            .http
+            .post(app.url(&format!("/api/v1/cases/{id}/comments")))
+            .bearer_auth(&reception)
+            .header("content-type", "application/json")
+            .body(text)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = problem(answer).await;
+        assert_eq!(status, 422, "{text}: {body}");
+        assert_eq!(body["errors"][0]["field"], field, "{body}");
+    }
+    // A pair is a character (here an emoji) and is stored.
+    let answer = app
+        .http
+        .post(app.url(&format!("/api/v1/cases/{id}/comments")))
+        .bearer_auth(&reception)
+        .header("content-type", "application/json")
+        .body(r#"{"text": "Đã nhận \ud83d\udc4d"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(app.count_all_events().await, events + 1);
+}
+
+#[tokio::test]
+async fn text_longer_than_declared_is_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let reception = app.token("reception").await;
+    let id = app.receive_land_case(&reception).await;
+    let events = app.count_all_events().await;
+    let (status, body) = problem(
+        app.post(
+            &reception,
+            &format!("/api/v1/cases/{id}/comments"),
+            &serde_json::json!({ "text": "ư".repeat(4001) }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["field"], "text");
+    let mut case = land_case();
+    case["applicant"]["full_name"] = serde_json::json!("A".repeat(201));
+    let (status, body) = problem(app.post(&reception, "/api/v1/cases", &case).await).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["field"], "applicant.full_name");
+    assert_eq!(app.count_all_events().await, events, "nothing written");
+}

@@ -11,6 +11,7 @@ use crate::request::meta;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     #[validate(length(min = 1, max = 64))]
     #[schema(min_length = 1, max_length = 64)]

@@ -57,6 +57,7 @@ impl From<Channel> for ChannelDto {
 
 /// The applicant (chủ hồ sơ). Stored encrypted, apart from the case's events.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ApplicantDto {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
@@ -71,12 +72,23 @@ pub struct ApplicantDto {
     #[validate(length(min = 1, max = 500))]
     #[schema(min_length = 1, max_length = 500)]
     pub address: Option<String>,
-    #[validate(email)]
-    #[schema(format = Email)]
+    /// A plain `local@domain.tld` (`onestop_domain::personal::EMAIL_PATTERN`).
+    #[validate(custom(function = "plain_email"))]
+    #[schema(format = Email, max_length = 254, pattern = "Email")]
     pub email: Option<String>,
 }
 
+fn plain_email(email: &str) -> Result<(), validator::ValidationError> {
+    if email.chars().count() <= 254 && onestop_domain::personal::is_email(email) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("email")
+            .with_message("must be a plain address: local@domain.tld".into()))
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreateCaseRequest {
     /// The procedure's code in the catalog, e.g. `1.004227`.
     #[validate(length(min = 1, max = 50))]
@@ -98,6 +110,7 @@ pub struct CreateCaseRequest {
 
 /// A document kept outside the event log: metadata, SHA-256 and storage reference.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DocumentDto {
     #[validate(length(min = 1, max = 255))]
     #[schema(min_length = 1, max_length = 255)]
@@ -358,7 +371,8 @@ async fn remember(
     tag = "cases",
     request_body = CreateCaseRequest,
     params(
-        ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key returns the first response"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "IdempotencyKey",
+            description = "A retry with the same key returns the first response"),
     ),
     responses(
         (status = 201, description = "Filed", body = CreatedCase,
@@ -589,9 +603,11 @@ macro_rules! case_command {
 
 /// A command without fields.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NoFields {}
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReasonRequest {
     #[validate(length(min = 1, max = 4000))]
     #[schema(min_length = 1, max_length = 4000)]
@@ -599,6 +615,7 @@ pub struct ReasonRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NoteRequest {
     #[validate(length(max = 4000))]
     #[schema(max_length = 4000)]
@@ -606,6 +623,7 @@ pub struct NoteRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TransferRequest {
     /// The unit taking the next workflow step.
     #[validate(length(min = 1, max = 20))]
@@ -626,6 +644,7 @@ pub enum ProposalDto {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AppraisalRequest {
     #[validate(length(min = 1, max = 4000))]
     #[schema(min_length = 1, max_length = 4000)]
@@ -634,6 +653,7 @@ pub struct AppraisalRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SupplementRequest {
     #[validate(length(min = 1, max = 4000))]
     #[schema(min_length = 1, max_length = 4000)]
@@ -645,6 +665,7 @@ pub struct SupplementRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DocumentsRequest {
     #[serde(default)]
     #[validate(length(max = 100))]
@@ -653,6 +674,7 @@ pub struct DocumentsRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PaymentRequest {
     #[validate(range(min = 1))]
     #[schema(minimum = 1)]
@@ -663,6 +685,7 @@ pub struct PaymentRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PaymentRecord {
     #[validate(range(min = 1))]
     #[schema(minimum = 1)]
@@ -674,6 +697,7 @@ pub struct PaymentRecord {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ExtendRequest {
     pub new_due_at: Timestamp,
     #[validate(length(min = 1, max = 4000))]
@@ -685,6 +709,7 @@ pub struct ExtendRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ResultRequest {
     #[validate(length(min = 1, max = 4000))]
     #[schema(min_length = 1, max_length = 4000)]
@@ -702,11 +727,13 @@ pub enum ReturnMethodDto {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReturnRequest {
     pub method: ReturnMethodDto,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CommentRequest {
     #[validate(length(min = 1, max = 4000))]
     #[schema(min_length = 1, max_length = 4000)]
@@ -714,6 +741,7 @@ pub struct CommentRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RatingRequest {
     /// 1 (very dissatisfied) to 5 (very satisfied).
     #[validate(range(min = 1, max = 5))]
@@ -725,6 +753,7 @@ pub struct RatingRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AttachRequest {
     #[validate(nested)]
     pub document: DocumentDto,

@@ -45,27 +45,37 @@ fn user_units(units: &[String]) -> Result<Vec<UnitCode>, Problem> {
     units.iter().map(|u| unit_code("units", u)).collect()
 }
 
+/// A time of day as the catalog writes it, `HH:MM` (24-hour).
+pub const TIME_OF_DAY_PATTERN: &str = "^([01][0-9]|2[0-3]):[0-5][0-9]$";
+
 fn clock(field: &str, value: &str) -> Result<Time, Problem> {
-    value
-        .parse::<Time>()
-        .map_err(|_| invalid(field, "must be a time of day, e.g. 07:30"))
+    let bytes = value.as_bytes();
+    let well_formed = bytes.len() == 5
+        && bytes[2] == b':'
+        && [0, 1, 3, 4].iter().all(|&i| bytes[i].is_ascii_digit());
+    well_formed
+        .then(|| value.parse::<Time>().ok())
+        .flatten()
+        .ok_or_else(|| invalid(field, "must be a time of day, e.g. 07:30"))
 }
 
 // ---- units -----------------------------------------------------------------
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SessionDto {
     /// e.g. `07:30`
     #[validate(length(min = 4, max = 8))]
-    #[schema(min_length = 4, max_length = 8)]
+    #[schema(min_length = 5, max_length = 5, pattern = "TimeOfDay")]
     pub start: String,
     /// e.g. `11:30`
     #[validate(length(min = 4, max = 8))]
-    #[schema(min_length = 4, max_length = 8)]
+    #[schema(min_length = 5, max_length = 5, pattern = "TimeOfDay")]
     pub end: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UnitDto {
     /// As in QĐ 20/2020/QĐ-TTg, e.g. `000.00.01.H22`.
     #[validate(length(min = 13, max = 13))]
@@ -236,6 +246,7 @@ pub enum TimeUnitDto {
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ProcessingTimeDto {
     /// 1 for `same_day`.
     #[schema(minimum = 1)]
@@ -315,6 +326,7 @@ impl From<Role> for RoleDto {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StepDto {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
@@ -322,12 +334,13 @@ pub struct StepDto {
     pub role: RoleDto,
     /// `receiving`, `handling`, or a unit code (a handover to another agency).
     #[validate(length(min = 1, max = 20))]
-    #[schema(min_length = 1, max_length = 20)]
+    #[schema(min_length = 1, max_length = 20, pattern = "StepUnit")]
     pub unit: String,
     pub budget: ProcessingTimeDto,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FeeDto {
     #[validate(length(min = 1, max = 300))]
     #[schema(min_length = 1, max_length = 300)]
@@ -336,10 +349,12 @@ pub struct FeeDto {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RequiredDocumentDto {
     #[validate(length(min = 1, max = 500))]
     #[schema(min_length = 1, max_length = 500)]
     pub name: String,
+    #[schema(maximum = 255)]
     pub copies: u8,
     pub original_required: bool,
 }
@@ -352,6 +367,7 @@ pub enum PauseModeDto {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ProcedureDto {
     #[validate(length(min = 1, max = 50))]
     #[schema(min_length = 1, max_length = 50, pattern = "ProcedureCode")]
@@ -369,10 +385,11 @@ pub struct ProcedureDto {
     #[schema(min_length = 1, max_length = 200)]
     pub field_name: String,
     #[validate(length(min = 1, max = 50))]
-    #[schema(min_items = 1, max_items = 50)]
+    #[schema(min_items = 1, max_items = 50, value_type = Vec<crate::routes::UnitCodeText>)]
     pub handling_units: Vec<String>,
     pub processing_time: ProcessingTimeDto,
     /// Files received at or after this time count from the next working day, e.g. `15:00`.
+    #[schema(pattern = "TimeOfDay")]
     pub cutoff: Option<String>,
     #[validate(length(min = 1, max = 4))]
     #[schema(min_items = 1, max_items = 4)]
@@ -565,6 +582,7 @@ pub async fn publish_procedure(
 // ---- calendar ------------------------------------------------------------------
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct HolidayDto {
     pub date: Date,
     /// The holiday rule's key (`tet_nguyen_dan`, `quoc_khanh`, …).
@@ -573,6 +591,7 @@ pub struct HolidayDto {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SwapDto {
     pub day_off: Date,
     pub saturday_worked: Date,
@@ -580,6 +599,7 @@ pub struct SwapDto {
 
 /// A year's published arrangement (what departs from the rules).
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ArrangementDto {
     #[validate(length(max = 10))]
     #[schema(max_items = 10)]
@@ -735,6 +755,7 @@ pub enum WeekendMakeUpDto {
 
 /// A public holiday as one law defines it for a run of years.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct HolidayRuleDto {
     /// The holiday, the same across the laws that changed it; rules of one
     /// holiday must not overlap in years.
@@ -833,6 +854,7 @@ impl HolidayRuleDto {
 
 /// The last year a holiday rule is in force.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EndHolidayRuleDto {
     #[validate(range(min = 1990, max = 2100))]
     #[schema(minimum = 1990, maximum = 2100)]
@@ -912,6 +934,7 @@ pub async fn end_holiday_rule(
 // ---- users ------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UserDto {
     pub id: Uuid,
     pub username: String,
@@ -935,6 +958,7 @@ impl UserDto {
 }
 
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewUserDto {
     #[validate(length(min = 3, max = 64))]
     #[schema(min_length = 3, max_length = 64)]
@@ -944,14 +968,18 @@ pub struct NewUserDto {
     pub full_name: String,
     pub role: RoleDto,
     #[validate(length(min = 1, max = 50))]
-    #[schema(min_items = 1, max_items = 50)]
+    #[schema(min_items = 1, max_items = 50, value_type = Vec<crate::routes::UnitCodeText>)]
     pub units: Vec<String>,
+    /// The password policy: 4 to 200 characters, any characters (a passphrase
+    /// is welcome). Guessing is stopped by throttling and locks, not by rules
+    /// on the characters (NIST SP 800-63B).
     #[validate(length(min = 4, max = 200))]
-    #[schema(min_length = 4, max_length = 200)]
+    #[schema(min_length = 4, max_length = 200, format = Password)]
     pub password: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateUserDto {
     #[validate(length(min = 3, max = 64))]
     #[schema(min_length = 3, max_length = 64)]
@@ -961,15 +989,19 @@ pub struct UpdateUserDto {
     pub full_name: String,
     pub role: RoleDto,
     #[validate(length(min = 1, max = 50))]
-    #[schema(min_items = 1, max_items = 50)]
+    #[schema(min_items = 1, max_items = 50, value_type = Vec<crate::routes::UnitCodeText>)]
     pub units: Vec<String>,
     pub active: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordDto {
+    /// The password policy: 4 to 200 characters, any characters (a passphrase
+    /// is welcome). Guessing is stopped by throttling and locks, not by rules
+    /// on the characters (NIST SP 800-63B).
     #[validate(length(min = 4, max = 200))]
-    #[schema(min_length = 4, max_length = 200)]
+    #[schema(min_length = 4, max_length = 200, format = Password)]
     pub password: String,
 }
 

@@ -214,28 +214,102 @@ fn named_pattern(name: &str) -> Option<&'static str> {
         "ProcedureCode" => ProcedureCode::PATTERN,
         "CaseCode" => CaseCode::PATTERN,
         "Sha256" => onestop_domain::case::event::SHA256_PATTERN,
+        "Email" => onestop_domain::personal::EMAIL_PATTERN,
+        "Assignee" => ASSIGNEE_PATTERN,
+        "Cursor" => onestop_projections::queries::Cursor::PATTERN,
+        "StepUnit" => STEP_UNIT_PATTERN,
+        "TimeOfDay" => catalog::TIME_OF_DAY_PATTERN,
         "IfMatch" => crate::request::IF_MATCH_PATTERN,
         "IdempotencyKey" => crate::request::IDEMPOTENCY_KEY_PATTERN,
         _ => return None,
     })
 }
 
-/// Replaces every named `pattern` in the document by its regular expression.
+/// A unit's code as the document describes it, for lists of codes (a single
+/// code field names its pattern instead: `pattern = "UnitCode"`).
+#[derive(Debug)]
+pub struct UnitCodeText;
+
+impl utoipa::PartialSchema for UnitCodeText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "A unit's code as in QĐ 20/2020/QĐ-TTg, e.g. `000.00.01.H22`",
+            ))
+            .pattern(Some(onestop_domain::ids::UnitCode::PATTERN))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for UnitCodeText {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "UnitCode".into()
+    }
+}
+
+/// `me`, or an officer's id (the work-queue filter).
+const ASSIGNEE_PATTERN: &str =
+    "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$";
+
+/// A workflow step's unit: `receiving`, `handling` or a unit's code.
+const STEP_UNIT_PATTERN: &str =
+    r"^(receiving|handling|[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})$";
+
+/// Text PostgreSQL can store: no NUL character (U+0000). Declared on every
+/// string that has no stricter form, since the server refuses it everywhere.
+const STORABLE_TEXT_PATTERN: &str = "^[^\\u0000]*$";
+
+/// The hyphenated form of a UUID, the one the API writes.
+const UUID_PATTERN: &str =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+/// Finishes the schemas the macros cannot say all of:
+/// - every named `pattern` becomes its regular expression;
+/// - a UUID (`format: uuid`) gets its pattern, so that a client checks its form
+///   (formats are only hints in JSON Schema);
+/// - any other string without a form of its own is declared free of NUL;
+/// - header parameters are strings, never null (a header is sent or not).
 fn resolve_patterns(document: &mut utoipa::openapi::OpenApi) {
-    fn walk(value: &mut serde_json::Value) {
+    use serde_json::Value;
+
+    fn walk(value: &mut Value) {
         match value {
-            serde_json::Value::Object(map) => {
+            Value::Object(map) => {
+                if map.get("format").and_then(Value::as_str) == Some("uuid") {
+                    map.entry("pattern").or_insert_with(|| UUID_PATTERN.into());
+                }
+                let string = match map.get("type") {
+                    Some(Value::String(kind)) => kind == "string",
+                    Some(Value::Array(kinds)) => kinds.iter().any(|k| k == "string"),
+                    _ => false,
+                };
+                // A format of its own (a date, a UUID) already excludes NUL.
+                let formatted = map.get("format").is_some_and(|format| format != "password");
+                if string && !formatted && !map.contains_key("enum") {
+                    map.entry("pattern")
+                        .or_insert_with(|| STORABLE_TEXT_PATTERN.into());
+                }
+                let header = map.get("in").and_then(Value::as_str) == Some("header");
                 for (key, item) in map.iter_mut() {
                     if key == "pattern" {
                         if let Some(resolved) = item.as_str().and_then(named_pattern) {
                             *item = resolved.into();
                         }
+                    } else if header && key == "schema" {
+                        if let Some(kind) = item.get_mut("type")
+                            && kind.is_array()
+                        {
+                            *kind = "string".into();
+                        }
+                        walk(item);
                     } else {
                         walk(item);
                     }
                 }
             }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            Value::Array(items) => items.iter_mut().for_each(walk),
             _ => {}
         }
     }

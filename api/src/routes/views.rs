@@ -77,6 +77,7 @@ pub struct CaseListQuery {
     /// A procedure code.
     pub procedure: Option<String>,
     /// `me`, or an officer's id: their open cases (a work queue).
+    #[param(pattern = "Assignee")]
     pub assignee: Option<String>,
     /// `true`: open cases past their due date; `false`: all others.
     pub overdue: Option<bool>,
@@ -87,6 +88,7 @@ pub struct CaseListQuery {
     /// Part of the case code.
     pub q: Option<String>,
     /// From a previous page's `next_cursor`.
+    #[param(pattern = "Cursor")]
     pub cursor: Option<String>,
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]
@@ -152,9 +154,12 @@ pub async fn list(
     let assignee = match query.assignee.as_deref() {
         None => None,
         Some("me") => Some(auth.0.user_id.0),
+        // The hyphenated form only, as the document's pattern says.
         Some(id) => Some(
-            id.parse::<Uuid>()
-                .map_err(|_| invalid("assignee", "must be `me` or a user id"))?,
+            Some(id)
+                .filter(|id| id.len() == 36)
+                .and_then(|id| id.parse::<Uuid>().ok())
+                .ok_or_else(|| invalid("assignee", "must be `me` or a user id"))?,
         ),
     };
     let after = match &query.cursor {
