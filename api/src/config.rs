@@ -132,6 +132,7 @@ impl Settings {
         let edge = crate::edge::EdgeSettings {
             cors_origins: cors_origins()?,
             trusted_proxies: trusted_proxies()?,
+            forwarded_header: forwarded_header()?,
         };
         Ok(Self {
             edge,
@@ -226,4 +227,21 @@ fn trusted_proxies() -> Result<Vec<ipnet::IpNet>, ConfigError> {
                 })
         })
         .collect()
+}
+
+/// `ONESTOP_FORWARDED_HEADER`: `x-forwarded-for` (default) or `forwarded`.
+fn forwarded_header() -> Result<crate::edge::ForwardedHeader, ConfigError> {
+    use crate::edge::ForwardedHeader;
+    match var("ONESTOP_FORWARDED_HEADER") {
+        None => Ok(ForwardedHeader::XForwardedFor),
+        Some(text) => match text.trim().to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => Ok(ForwardedHeader::XForwardedFor),
+            "forwarded" => Ok(ForwardedHeader::Forwarded),
+            _ => Err(ConfigError::Invalid {
+                name: "ONESTOP_FORWARDED_HEADER",
+                value: text,
+                expected: "x-forwarded-for or forwarded",
+            }),
+        },
+    }
 }

@@ -28,8 +28,22 @@ use crate::state::AppState;
 pub struct EdgeSettings {
     /// Origins (`scheme://host[:port]`) whose pages may call the API.
     pub cors_origins: Vec<String>,
-    /// Peers whose `Forwarded`/`X-Forwarded-For` headers are believed.
+    /// Peers whose forwarding header is believed.
     pub trusted_proxies: Vec<IpNet>,
+    /// Which header the trusted proxies write.
+    pub forwarded_header: ForwardedHeader,
+}
+
+/// The forwarding header the proxies in front of the server write
+/// (`ONESTOP_FORWARDED_HEADER`). Only that one is read: a proxy passes the
+/// other through as the client sent it, so reading it would believe a forgery.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For`, what nginx, HAProxy and most balancers append.
+    #[default]
+    XForwardedFor,
+    /// `Forwarded` (RFC 7239).
+    Forwarded,
 }
 
 /// Request headers a cross-origin page may send.
@@ -75,8 +89,16 @@ pub async fn cors(
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    // Answers differ by origin wherever CORS is on: caches must know.
+    let cors_on = settings(&req).is_some_and(|s| !s.cors_origins.is_empty());
     let Some(origin) = origin else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
+        let mut response = next.call(req).await?.map_into_boxed_body();
+        if cors_on {
+            response
+                .headers_mut()
+                .append(header::VARY, HeaderValue::from_static("Origin"));
+        }
+        return Ok(response);
     };
     let allowed = settings(&req).is_some_and(|s| s.cors_origins.contains(&origin));
     let preflight = req.method() == Method::OPTIONS
@@ -105,7 +127,9 @@ pub async fn cors(
     }
     let mut response = next.call(req).await?.map_into_boxed_body();
     let headers = response.headers_mut();
-    headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    if cors_on {
+        headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    }
     if allowed && let Ok(value) = HeaderValue::from_str(&origin) {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
         headers.insert(
@@ -172,7 +196,7 @@ pub async fn entity_tags(
 }
 
 /// Whether `If-None-Match` lists `tag` (compared weakly, RFC 9110 §13.1.2) or is `*`.
-fn if_none_match_names(headers: &HeaderMap, tag: &str) -> bool {
+pub fn if_none_match_names(headers: &HeaderMap, tag: &str) -> bool {
     let opaque = |t: &str| t.trim().trim_start_matches("W/").to_owned();
     let wanted = opaque(tag);
     headers
@@ -183,29 +207,41 @@ fn if_none_match_names(headers: &HeaderMap, tag: &str) -> bool {
 }
 
 /// The client's address: the socket's peer, unless that peer is a trusted
-/// proxy, in which case the forwarding headers are walked from the nearest hop
-/// outwards and the first address that is not a trusted proxy is the client.
-/// `Forwarded` (RFC 7239) is read when present, else `X-Forwarded-For`. A
-/// forged header from anyone else changes nothing.
+/// proxy, in which case the configured forwarding header is walked from the
+/// nearest hop outwards and the first address that is not a trusted proxy is
+/// the client. A forged header from anyone else changes nothing.
 pub fn client_address(req: &HttpRequest) -> IpAddr {
     let peer = req
         .peer_addr()
         .map(|a| a.ip())
         .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-    let trusted = req
-        .app_data::<web::Data<AppState>>()
-        .map(|state| state.edge.trusted_proxies.as_slice())
-        .unwrap_or_default();
-    forwarded_client(peer, req.headers(), trusted)
+    match req.app_data::<web::Data<AppState>>() {
+        Some(state) => forwarded_client(peer, req.headers(), &state.edge),
+        None => peer,
+    }
+}
+
+/// The key per-address limits count under: the address itself for IPv4, the
+/// /64 network for IPv6 (what one subscriber is given, so that rotating
+/// through it gains nothing).
+pub fn rate_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let mut segments = v6.segments();
+            segments[4..].fill(0);
+            IpAddr::V6(segments.into())
+        }
+    }
 }
 
 /// [`client_address`] on its parts.
-pub fn forwarded_client(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+pub fn forwarded_client(peer: IpAddr, headers: &HeaderMap, edge: &EdgeSettings) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| edge.trusted_proxies.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
         return peer;
     }
-    let hops = forwarded_hops(headers);
+    let hops = forwarded_hops(headers, edge.forwarded_header);
     let mut client = peer;
     for hop in hops.iter().rev() {
         // An obfuscated or unknown hop ends what can be believed.
@@ -220,16 +256,13 @@ pub fn forwarded_client(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) ->
     client
 }
 
-/// The addresses the forwarding headers list, nearest the client first;
+/// The addresses the forwarding header lists, nearest the client first;
 /// `None` for a hop that names no address.
-fn forwarded_hops(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
-    let forwarded: Vec<&str> = headers
-        .get_all(header::FORWARDED)
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    if !forwarded.is_empty() {
-        return forwarded
-            .iter()
+fn forwarded_hops(headers: &HeaderMap, which: ForwardedHeader) -> Vec<Option<IpAddr>> {
+    if which == ForwardedHeader::Forwarded {
+        return headers
+            .get_all(header::FORWARDED)
+            .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .map(|element| {
                 element
@@ -280,46 +313,73 @@ mod tests {
         text.parse().unwrap()
     }
 
+    fn behind(which: ForwardedHeader) -> EdgeSettings {
+        EdgeSettings {
+            trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()],
+            forwarded_header: which,
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn forwarding_headers_count_only_from_a_trusted_peer() {
-        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let edge = behind(ForwardedHeader::XForwardedFor);
         let forged = headers(&[("x-forwarded-for", "203.0.113.9")]);
-        assert_eq!(
-            forwarded_client(ip("198.51.100.7"), &forged, &trusted),
-            ip("198.51.100.7")
-        );
-        assert_eq!(
-            forwarded_client(ip("10.0.0.2"), &forged, &trusted),
-            ip("203.0.113.9")
-        );
-        assert_eq!(
-            forwarded_client(ip("10.0.0.2"), &forged, &[]),
-            ip("10.0.0.2")
-        );
+        let client = |peer: &str, edge: &EdgeSettings| forwarded_client(ip(peer), &forged, edge);
+        assert_eq!(client("198.51.100.7", &edge), ip("198.51.100.7"));
+        assert_eq!(client("10.0.0.2", &edge), ip("203.0.113.9"));
+        assert_eq!(client("10.0.0.2", &EdgeSettings::default()), ip("10.0.0.2"));
     }
 
     #[test]
     fn the_first_untrusted_hop_from_the_right_is_the_client() {
-        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let edge = behind(ForwardedHeader::XForwardedFor);
         // The client put a forged address in front; the proxies appended theirs.
         let chain = headers(&[("x-forwarded-for", "1.2.3.4, 203.0.113.9, 10.0.0.5")]);
         assert_eq!(
-            forwarded_client(ip("10.0.0.2"), &chain, &trusted),
+            forwarded_client(ip("10.0.0.2"), &chain, &edge),
             ip("203.0.113.9")
         );
+        let edge = behind(ForwardedHeader::Forwarded);
         let rfc = headers(&[(
             "forwarded",
             "for=1.2.3.4, for=\"[2001:db8::7]:4711\";proto=https, for=10.0.0.5",
         )]);
         assert_eq!(
-            forwarded_client(ip("10.0.0.2"), &rfc, &trusted),
+            forwarded_client(ip("10.0.0.2"), &rfc, &edge),
             ip("2001:db8::7")
         );
         let hidden = headers(&[("forwarded", "for=_hidden, for=10.0.0.5")]);
         assert_eq!(
-            forwarded_client(ip("10.0.0.2"), &hidden, &trusted),
+            forwarded_client(ip("10.0.0.2"), &hidden, &edge),
             ip("10.0.0.5")
         );
+    }
+
+    #[test]
+    fn only_the_configured_header_is_read() {
+        // nginx appends X-Forwarded-For and passes the client's own Forwarded on.
+        let both = headers(&[
+            ("forwarded", "for=198.51.100.1"),
+            ("x-forwarded-for", "203.0.113.9"),
+        ]);
+        let edge = behind(ForwardedHeader::XForwardedFor);
+        assert_eq!(
+            forwarded_client(ip("10.0.0.2"), &both, &edge),
+            ip("203.0.113.9")
+        );
+        let edge = behind(ForwardedHeader::Forwarded);
+        assert_eq!(
+            forwarded_client(ip("10.0.0.2"), &both, &edge),
+            ip("198.51.100.1")
+        );
+    }
+
+    #[test]
+    fn ipv6_clients_are_limited_by_their_64_block() {
+        assert_eq!(rate_key(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
+        assert_eq!(rate_key(ip("2001:db8:1:2:bbbb::9")), ip("2001:db8:1:2::"));
+        assert_eq!(rate_key(ip("203.0.113.9")), ip("203.0.113.9"));
     }
 
     #[test]

@@ -156,6 +156,7 @@ pub async fn refuse_unstorable_json(
     let body = match complete
         .then(|| integral_floats_as_integers(&body))
         .flatten()
+        .filter(|rewritten| rewritten.len() <= limit)
     {
         Some(rewritten) => actix_web::web::Bytes::from(rewritten),
         None => body,
@@ -216,16 +217,18 @@ fn lone_surrogates_marked(body: &[u8]) -> Option<Vec<u8>> {
     found.then_some(marked)
 }
 
-/// The body with every number that has a fraction or exponent but an integral
-/// value (`5.0`, `2e3`) written as an integer, or `None` when it has none.
+/// The body with every number that has a fraction or an exponent but an
+/// integral value (`5.0`, `2e3`, `1.50e2`) written as that integer, decided
+/// from the digits as written (never through a float, which would round), or
+/// `None` when there is none. Everything else is copied byte for byte. Numbers
+/// past 20 digits are left for the extractor to refuse.
 fn integral_floats_as_integers(body: &[u8]) -> Option<Vec<u8>> {
-    // Outside strings, a digit followed by `.`, `e` or `E`: a number with a
-    // fraction or an exponent. Bodies without one are not parsed here.
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut previous = b' ';
-    let mut found = false;
-    for &byte in body {
+    let mut out = Vec::with_capacity(body.len());
+    let mut changed = false;
+    let (mut in_string, mut escaped) = (false, false);
+    let mut i = 0;
+    while i < body.len() {
+        let byte = body[i];
         if in_string {
             match (escaped, byte) {
                 (true, _) => escaped = false,
@@ -233,43 +236,85 @@ fn integral_floats_as_integers(body: &[u8]) -> Option<Vec<u8>> {
                 (false, b'"') => in_string = false,
                 _ => {}
             }
-        } else if byte == b'"' {
-            in_string = true;
-        } else if matches!(byte, b'.' | b'e' | b'E') && previous.is_ascii_digit() {
-            found = true;
-            break;
+            out.push(byte);
+            i += 1;
+            continue;
         }
-        previous = byte;
+        if byte == b'"' {
+            in_string = true;
+        } else if byte == b'-' || byte.is_ascii_digit() {
+            let end = number_end(body, i);
+            let token = &body[i..end];
+            match integral_text(token) {
+                Some(integer) => {
+                    out.extend_from_slice(&integer);
+                    changed = true;
+                }
+                None => out.extend_from_slice(token),
+            }
+            i = end;
+            continue;
+        }
+        out.push(byte);
+        i += 1;
     }
-    if !found {
+    changed.then_some(out)
+}
+
+/// Where the number starting at `start` ends (JSON's number grammar, leniently).
+fn number_end(body: &[u8], start: usize) -> usize {
+    let mut end = start + 1;
+    while end < body.len() && matches!(body[end], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+        end += 1;
+    }
+    end
+}
+
+/// The integer a number's text stands for, if it has a fraction or exponent
+/// and is integral; `None` for anything else (a plain integer included).
+fn integral_text(token: &[u8]) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(token).ok()?;
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => (&unsigned[..at], unsigned[at + 1..].parse::<i32>().ok()?),
+        None => (unsigned, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let plain = mantissa.len() == unsigned.len() && fraction.is_empty();
+    if plain
+        || whole.is_empty()
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
         return None;
     }
-    fn rewrite(value: &mut serde_json::Value) -> bool {
-        match value {
-            serde_json::Value::Number(number) if number.is_f64() => {
-                let Some(float) = number.as_f64() else {
-                    return false;
-                };
-                // Within ±2^53 a float is an integer exactly.
-                if float.fract() != 0.0 || float.abs() > 9_007_199_254_740_992.0 {
-                    return false;
-                }
-                #[allow(clippy::cast_possible_truncation)] // integral and within ±2^53
-                let integer = float as i64;
-                *value = integer.into();
-                true
-            }
-            serde_json::Value::Array(items) => items.iter_mut().fold(false, |a, i| rewrite(i) || a),
-            serde_json::Value::Object(fields) => {
-                fields.values_mut().fold(false, |a, v| rewrite(v) || a)
-            }
-            _ => false,
-        }
+    let digits: Vec<u8> = whole.bytes().chain(fraction.bytes()).collect();
+    // The decimal point sits after `point` digits.
+    let point = i64::try_from(whole.len()).ok()? + i64::from(exponent);
+    let kept = usize::try_from(point.max(0)).ok()?;
+    if kept > 20 {
+        return None;
     }
-    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    rewrite(&mut value)
-        .then(|| serde_json::to_vec(&value).ok())
-        .flatten()
+    if digits.iter().skip(kept).any(|&d| d != b'0') {
+        return None;
+    }
+    let mut integer: Vec<u8> = digits.iter().copied().take(kept).collect();
+    integer.resize(kept, b'0');
+    let first = integer.iter().position(|&d| d != b'0');
+    let integer = match first {
+        None => b"0".to_vec(),
+        Some(at) => {
+            let mut signed = if negative { b"-".to_vec() } else { Vec::new() };
+            signed.extend_from_slice(&integer[at..]);
+            signed
+        }
+    };
+    Some(integer)
 }
 
 /// Where in `value` a NUL character is, as a dotted path.
@@ -315,11 +360,22 @@ mod tests {
     fn integral_floats_become_integers_and_nothing_else_changes() {
         assert_eq!(integral_floats_as_integers(br#"{"a":"5.0","b":5}"#), None);
         assert_eq!(
-            integral_floats_as_integers(br#"{"score":5.0,"n":[2e3,1.5]}"#).unwrap(),
-            br#"{"n":[2000,1.5],"score":5}"#
+            integral_floats_as_integers(br#"{"score": 5.0, "n":[2e3,1.5,-3.00, 1.50E2]}"#).unwrap(),
+            br#"{"score": 5, "n":[2000,1.5,-3, 150]}"#
         );
         assert_eq!(integral_floats_as_integers(br#"{"x":1.5}"#), None);
         assert_eq!(integral_floats_as_integers(br#"{"x":"a\"1.0"}"#), None);
+        // Decided from the digits: a float would round these.
+        assert_eq!(
+            integral_floats_as_integers(br#"[9007199254740993.0,1.0000000000000001]"#).unwrap(),
+            br#"[9007199254740993,1.0000000000000001]"#
+        );
+        assert_eq!(
+            integral_floats_as_integers(br#"[1e16,-0.0,5e-1]"#).unwrap(),
+            br#"[10000000000000000,0,5e-1]"#
+        );
+        // Past 20 digits: left as written.
+        assert_eq!(integral_floats_as_integers(br#"[1e25]"#), None);
     }
 
     #[test]

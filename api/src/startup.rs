@@ -108,6 +108,7 @@ impl Application {
         let mut background = vec![
             catalog.spawn_refresher(Duration::from_secs(2)),
             spawn_idempotency_sweeper(state.idempotency.clone()),
+            spawn_limit_sweeper(state.clone()),
         ];
         if settings.run_projections {
             let status = Runner::new(StatusProjection, state.store.clone(), 1000)
@@ -191,6 +192,19 @@ impl Application {
 /// leaves the other half to everything else.
 fn password_hashers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+}
+
+/// Forgets, each minute, the per-address counts of addresses not seen lately,
+/// so that many addresses passing by do not grow memory without end.
+fn spawn_limit_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            ticker.tick().await;
+            state.lookup_limiter.retain_recent();
+            state.sign_in.sweep();
+        }
+    })
 }
 
 /// Forgets idempotency keys after a day, hourly.

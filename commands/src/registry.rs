@@ -46,7 +46,7 @@ fn stream(id: String) -> Result<StreamId, CommandError> {
 }
 
 /// Administrators act on the units their grants reach.
-fn require_admin_of(
+pub(crate) fn require_admin_of(
     actor: &Actor,
     unit: &UnitCode,
     catalog_units: &onestop_domain::catalog::UnitTree,

@@ -2,14 +2,19 @@
 //! [`onestop_domain::sign_in`] and a record of every attempt.
 //!
 //! Each account's attempts, locks and unlocks are events of its stream
-//! `sign-in-<user id>`; attempts on names no account has go to
-//! `sign-in-unknown`. Every process folds an account's stream from where it
-//! last read it, so a lock set through one server holds on all of them.
+//! `sign-in-<user id>`; a name no account has gets the same rules on a stream
+//! of its own, `sign-in-name-<hash of the name>`, so that the answers do not
+//! tell which names exist. Every process folds a stream from where it last read
+//! it and appends at the version it folded (re-deciding if another process
+//! came first); attempts on one name in one process are taken one at a time,
+//! so a burst of guesses cannot all pass the same open gate.
 //!
-//! Failures are counted per client address too: [`ADDRESS_BURST`] at once,
-//! then one a second; past that the address is refused unheard for a while
-//! (successes do not count, so an office behind one NAT address can sign in
-//! all its officers at half past seven). This count is per process.
+//! Failures are counted per client address too (IPv6 by /64, which one
+//! subscriber holds): [`ADDRESS_BURST`] at once, then one a second; past that
+//! the address is refused unheard for a while, without a record (a refusal at
+//! the door, counted in the metrics) and without charging the account.
+//! Successes do not count, so an office behind one NAT address can sign in all
+//! its officers at half past seven. This count is per process.
 //!
 //! Password hashes (argon2id, tens of milliseconds of CPU each) are computed at
 //! most [`SignInService::new`]'s `hashers` at a time: a login flood queues for
@@ -25,7 +30,7 @@ use std::time::{Duration, Instant};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use jiff::{SignedDuration, Timestamp};
-use onestop_domain::access::{Actor, Role, User};
+use onestop_domain::access::{Actor, User};
 use onestop_domain::ids::UserId;
 use onestop_domain::sign_in::{
     self, FailureReason, Gate, SignInEvent, SignInState, after_attempt, gate,
@@ -41,14 +46,18 @@ use crate::metadata::RequestMeta;
 /// Failures one client address may make at once before it must slow down.
 pub const ADDRESS_BURST: u32 = 30;
 
+/// Streams whose standing is kept in memory before the cache starts afresh.
+const MAX_FOLDED_STREAMS: usize = 100_000;
+
 /// Blocked addresses kept before those whose block ran out are swept.
 const MAX_BLOCKED_ADDRESSES: usize = 10_000;
 
 /// How long an attempt waits for a free hasher before it is turned away.
 pub const HASH_QUEUE_WAIT: Duration = Duration::from_secs(2);
 
-/// The stream of attempts on names that no account has.
-pub const UNKNOWN_STREAM: &str = "sign-in-unknown";
+/// Attempts on one name are taken one at a time per process, by one of these
+/// locks (chosen by the name's hash: bounded memory whatever the names).
+const NAME_LOCKS: usize = 64;
 
 /// An argon2id hash of a random password nobody knows: checked against for
 /// unknown names, so timing does not tell which names exist.
@@ -77,6 +86,14 @@ pub fn stream_of(user: &UserId) -> String {
     format!("sign-in-{user}")
 }
 
+/// The stream of attempts on a name no account has (by a hash of the name as
+/// typed, lower-cased: no stream is named by what a stranger typed).
+pub fn unknown_stream_of(username: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(username.to_lowercase().as_bytes());
+    format!("sign-in-name-{}", hex::encode(&digest[..16]))
+}
+
 /// How an attempt ended.
 #[derive(Debug, Clone)]
 pub enum SignInOutcome {
@@ -96,8 +113,10 @@ pub struct SignInService {
     store: EventStore,
     catalog: CatalogCache,
     hashers: Arc<Semaphore>,
-    /// Per account: the stream version folded so far and the state there.
-    folded: Arc<Mutex<HashMap<UserId, (u64, SignInState)>>>,
+    /// Per stream: the version folded so far and the state there.
+    folded: Arc<Mutex<HashMap<String, (u64, SignInState)>>>,
+    /// One attempt at a time per name (striped).
+    name_locks: Arc<Vec<tokio::sync::Mutex<()>>>,
     /// Failures per client address (GCRA).
     address_failures: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     /// Addresses that ran out of failures, until when.
@@ -120,6 +139,11 @@ impl SignInService {
             catalog,
             hashers: Arc::new(Semaphore::new(hashers.max(1))),
             folded: Arc::default(),
+            name_locks: Arc::new(
+                (0..NAME_LOCKS)
+                    .map(|_| tokio::sync::Mutex::new(()))
+                    .collect(),
+            ),
             address_failures: Arc::new(RateLimiter::keyed(
                 Quota::per_second(NonZeroU32::MIN)
                     .allow_burst(NonZeroU32::new(ADDRESS_BURST).unwrap_or(NonZeroU32::MIN)),
@@ -128,35 +152,44 @@ impl SignInService {
         }
     }
 
-    /// The account's standing now, folding what its stream gained since the
-    /// last look.
+    /// An account's standing now.
     pub async fn state_of(&self, user: &UserId) -> Result<SignInState, CommandError> {
-        let stream = infallible_stream(stream_of(user))?;
-        let (mut version, mut state) = self.cached(user);
-        let events = self.store.read_stream(&stream, version, usize::MAX).await?;
+        Ok(self.fold(&stream_of(user)).await?.1)
+    }
+
+    /// A stream's version and standing now, folding what it gained since the
+    /// last look.
+    async fn fold(&self, stream: &str) -> Result<(u64, SignInState), CommandError> {
+        let id = infallible_stream(stream.to_owned())?;
+        let (mut version, mut state) = unpoisoned(&self.folded)
+            .get(stream)
+            .copied()
+            .unwrap_or_default();
+        let events = self.store.read_stream(&id, version, usize::MAX).await?;
         for recorded in &events {
             if let Ok(event) = recorded.payload.decode::<SignInEvent>() {
                 state = sign_in::apply(state, &event);
             }
             version = version.max(recorded.stream_version);
         }
-        self.remember(user, version, state);
-        Ok(state)
-    }
-
-    fn cached(&self, user: &UserId) -> (u64, SignInState) {
-        unpoisoned(&self.folded)
-            .get(user)
-            .copied()
-            .unwrap_or_default()
-    }
-
-    fn remember(&self, user: &UserId, version: u64, state: SignInState) {
         let mut folded = unpoisoned(&self.folded);
-        let entry = folded.entry(*user).or_default();
+        // Many names at once (a spread attack): start the cache afresh; every
+        // stream can be folded again from the log.
+        if folded.len() >= MAX_FOLDED_STREAMS {
+            folded.clear();
+        }
+        let entry = folded.entry(stream.to_owned()).or_default();
         if version >= entry.0 {
             *entry = (version, state);
         }
+        Ok((version, state))
+    }
+
+    /// Sweeps what the per-address counts hold for addresses not seen lately.
+    pub fn sweep(&self) {
+        self.address_failures.retain_recent();
+        let now = Instant::now();
+        unpoisoned(&self.address_blocked).retain(|_, until| *until > now);
     }
 
     /// One attempt to sign in as `username` with `password` at `now`, from
@@ -209,71 +242,80 @@ impl SignInService {
         address: IpAddr,
         meta: &RequestMeta,
     ) -> Result<SignInOutcome, CommandError> {
+        if self.address_wait(address).is_some() {
+            metrics::counter!("sign_in_refused_total", "reason" => "address").increment(1);
+            let wait = self.address_wait(address).unwrap_or(Duration::from_secs(1));
+            return Ok(SignInOutcome::Throttled(
+                SignedDuration::try_from(wait).unwrap_or(SignedDuration::from_secs(1)),
+            ));
+        }
         let account = self
             .catalog
             .snapshot()
             .account_by_username(username)
             .cloned();
-        if let Some(wait) = self.address_wait(address) {
-            let events = after_attempt(
-                &SignInState::default(),
-                now,
-                username,
-                Err(FailureReason::TooManyFromAddress),
-            );
-            let (stream, user) = match &account {
-                Some(account) => (stream_of(&account.user.id), Some(&account.user)),
-                None => (UNKNOWN_STREAM.to_owned(), None),
-            };
-            self.record(stream, user, &events, meta).await?;
-            return Ok(SignInOutcome::Throttled(
-                SignedDuration::try_from(wait).unwrap_or(SignedDuration::from_secs(1)),
-            ));
-        }
-        let Some(account) = account else {
-            let heard = self.check(password, UNKNOWN_USER_HASH.to_owned()).await;
-            if heard.is_none() {
-                return Ok(SignInOutcome::Busy);
-            }
-            let events = after_attempt(
-                &SignInState::default(),
-                now,
-                username,
-                Err(FailureReason::UnknownUser),
-            );
-            self.record(UNKNOWN_STREAM.to_owned(), None, &events, meta)
-                .await?;
-            return Ok(SignInOutcome::Refused);
+        let (stream, user, hash) = match &account {
+            Some(account) => (
+                stream_of(&account.user.id),
+                Some(&account.user),
+                account.password_hash.clone(),
+            ),
+            None => (
+                unknown_stream_of(username),
+                None,
+                UNKNOWN_USER_HASH.to_owned(),
+            ),
         };
-        let user = account.user.clone();
-        let state = self.state_of(&user.id).await?;
-        let (heard, wait) = match gate(&state, now) {
-            Gate::Locked(until) => (Err(FailureReason::Locked), Some(until.duration_since(now))),
-            Gate::Wait(wait) => (Err(FailureReason::TooSoon), Some(wait)),
-            Gate::Open => {
-                let Some(matches) = self.check(password, account.password_hash.clone()).await
-                else {
-                    return Ok(SignInOutcome::Busy);
-                };
-                if user.active {
-                    (Ok(matches), None)
-                } else {
-                    (Err(FailureReason::DisabledAccount), None)
+        let name = user.map_or(username, |u| u.username.as_str());
+        let lock = &self.name_locks[stripe(&stream)];
+        let _one_at_a_time = lock.lock().await;
+        let (mut version, mut state) = self.fold(&stream).await?;
+        // The password is checked once, only if the gate is open when first
+        // looked at; a retry after another process's append re-decides with it.
+        let mut matched: Option<bool> = None;
+        for _ in 0..3 {
+            let (heard, wait) = match gate(&state, now) {
+                Gate::Locked(until) => {
+                    (Err(FailureReason::Locked), Some(until.duration_since(now)))
                 }
+                Gate::Wait(wait) => (Err(FailureReason::TooSoon), Some(wait)),
+                Gate::Open => {
+                    let matches = match matched {
+                        Some(matches) => matches,
+                        None => match self.check(password.clone(), hash.clone()).await {
+                            Some(matches) => *matched.insert(matches),
+                            None => return Ok(SignInOutcome::Busy),
+                        },
+                    };
+                    match user {
+                        None => (Err(FailureReason::UnknownUser), None),
+                        Some(user) if !user.active => (Err(FailureReason::DisabledAccount), None),
+                        Some(_) => (Ok(matches), None),
+                    }
+                }
+            };
+            let events = after_attempt(&state, now, name, heard);
+            match self.record(&stream, version, user, &events, meta).await {
+                Err(CommandError::Conflict(_)) => {
+                    (version, state) = self.fold(&stream).await?;
+                    continue;
+                }
+                Err(error) => return Err(error),
+                Ok(()) => {}
             }
-        };
-        let events = after_attempt(&state, now, &user.username, heard);
-        self.record(stream_of(&user.id), Some(&user), &events, meta)
-            .await?;
-        let locked = events.iter().find_map(|event| match event {
-            SignInEvent::AccountLocked { until, .. } => Some(until.duration_since(now)),
-            _ => None,
-        });
-        Ok(match (heard, locked.or(wait)) {
-            (Ok(true), _) => SignInOutcome::Accepted(user),
-            (_, Some(wait)) => SignInOutcome::Throttled(wait),
-            _ => SignInOutcome::Refused,
-        })
+            let locked = events.iter().find_map(|event| match event {
+                SignInEvent::AccountLocked { until, .. } => Some(until.duration_since(now)),
+                _ => None,
+            });
+            return Ok(match (heard, user, locked.or(wait)) {
+                (Ok(true), Some(user), _) => SignInOutcome::Accepted(user.clone()),
+                (_, _, Some(wait)) => SignInOutcome::Throttled(wait),
+                _ => SignInOutcome::Refused,
+            });
+        }
+        Err(CommandError::Conflict(
+            "sign-in attempts on this name kept racing; retry".into(),
+        ))
     }
 
     /// Lifts a lock (an administrator reaching every unit of the account).
@@ -291,16 +333,8 @@ impl SignInService {
                 id: user_id.to_string(),
             });
         };
-        if actor.role != Role::Admin
-            || !account
-                .user
-                .units
-                .iter()
-                .all(|unit| actor.reaches(unit, &catalog.units))
-        {
-            return Err(CommandError::Forbidden(
-                "only an administrator of every unit of the account may unlock it".into(),
-            ));
+        for unit in &account.user.units {
+            crate::registry::require_admin_of(actor, unit, &catalog.units)?;
         }
         let event = SignInEvent::AccountUnlocked {
             at: now,
@@ -336,14 +370,17 @@ impl SignInService {
         Some(matches.unwrap_or(false))
     }
 
+    /// Appends the events of one attempt at `version` (the one folded): a
+    /// conflict means another process recorded an attempt first.
     async fn record(
         &self,
-        stream: String,
+        stream: &str,
+        version: u64,
         user: Option<&User>,
         events: &[SignInEvent],
         meta: &RequestMeta,
     ) -> Result<(), CommandError> {
-        let stream = infallible_stream(stream)?;
+        let id = infallible_stream(stream.to_owned())?;
         let metadata = json!({
             "actor": user.map(|u| json!({
                 "user_id": u.id,
@@ -365,9 +402,24 @@ impl SignInService {
             })
             .collect::<Result<Vec<_>, serde_json::Error>>()
             .map_err(infrastructure)?;
-        self.store
-            .append(&stream, ExpectedVersion::Any, &batch)
-            .await?;
-        Ok(())
+        let expected = match version {
+            0 => ExpectedVersion::NoStream,
+            v => ExpectedVersion::Exact(v),
+        };
+        match self.store.append(&id, expected, &batch).await {
+            Ok(_) => Ok(()),
+            Err(onestop_store::StoreError::WrongExpectedVersion { .. }) => {
+                Err(CommandError::Conflict("another attempt came first".into()))
+            }
+            Err(error) => Err(error.into()),
+        }
     }
+}
+
+/// Which of the name locks a stream takes.
+fn stripe(stream: &str) -> usize {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    stream.hash(&mut hasher);
+    usize::try_from(hasher.finish() % NAME_LOCKS as u64).unwrap_or(0)
 }

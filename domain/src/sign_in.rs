@@ -2,8 +2,9 @@
 //!
 //! Per account, counting failed attempts since the last success or unlock:
 //! - the first [`FREE_FAILURES`] are answered at once;
-//! - after that each attempt must wait a delay that doubles with every failure
-//!   (1 s, 2 s, 4 s … up to [`MAX_DELAY`]); an attempt made sooner is refused
+//! - after that each attempt must wait, after the last failure, a delay that
+//!   doubles with every failure (1 s after the 4th, 2 s after the 5th … up to
+//!   [`MAX_DELAY`]); an attempt made sooner is refused
 //!   unheard and counts as a failure, so guessing faster only brings the lock
 //!   closer;
 //! - at [`LOCK_AFTER`] failures the account is locked for [`LOCK_FOR`], or until
@@ -139,7 +140,7 @@ pub enum Gate {
 
 /// The delay owed after `failures` failures, if any.
 pub fn delay_after(failures: u32) -> Option<SignedDuration> {
-    let over = failures.checked_sub(FREE_FAILURES)?.checked_sub(1)?;
+    let over = failures.checked_sub(FREE_FAILURES)?;
     let seconds = 1_i64.checked_shl(over.min(30)).unwrap_or(i64::MAX);
     Some(SignedDuration::from_secs(seconds).min(MAX_DELAY))
 }
@@ -178,9 +179,10 @@ pub fn after_attempt(
         reason,
     }];
     let failures = state.failures.saturating_add(1);
+    // A name no account has locks too: the answers must not tell it apart.
     let lockable = !matches!(
         reason,
-        FailureReason::Locked | FailureReason::UnknownUser | FailureReason::TooManyFromAddress
+        FailureReason::Locked | FailureReason::TooManyFromAddress
     );
     if lockable && failures >= LOCK_AFTER && state.locked_until.is_none_or(|u| u <= now) {
         events.push(SignInEvent::AccountLocked {
@@ -220,16 +222,16 @@ mod tests {
 
     #[test]
     fn four_failures_are_answered_at_once_then_delays_double() {
-        assert_eq!(delay_after(4), None);
-        assert_eq!(delay_after(5), Some(SignedDuration::from_secs(1)));
-        assert_eq!(delay_after(6), Some(SignedDuration::from_secs(2)));
-        assert_eq!(delay_after(9), Some(SignedDuration::from_secs(16)));
+        assert_eq!(delay_after(3), None);
+        assert_eq!(delay_after(4), Some(SignedDuration::from_secs(1)));
+        assert_eq!(delay_after(5), Some(SignedDuration::from_secs(2)));
+        assert_eq!(delay_after(8), Some(SignedDuration::from_secs(16)));
         assert_eq!(delay_after(40), Some(MAX_DELAY));
         let mut history = Vec::new();
-        for second in 0..5 {
+        for second in 0..4 {
             assert_eq!(attempt(&mut history, at(second), false), Gate::Open);
         }
-        let soon = at(4) + SignedDuration::from_millis(400);
+        let soon = at(3) + SignedDuration::from_millis(400);
         assert_eq!(
             attempt(&mut history, soon, false),
             Gate::Wait(SignedDuration::from_millis(600))
@@ -241,10 +243,14 @@ mod tests {
                 ..
             })
         ));
-        // Six failures now: two seconds after the last.
+        // Five failures now: two seconds after the last.
         assert_eq!(
             gate(&fold(&history), soon + SignedDuration::from_secs(1)),
             Gate::Wait(SignedDuration::from_secs(1))
+        );
+        assert_eq!(
+            gate(&fold(&history), soon + SignedDuration::from_secs(2)),
+            Gate::Open
         );
     }
 

@@ -99,6 +99,23 @@ async fn a_preflight_from_an_allowed_origin_succeeds_and_another_origin_gets_no_
 }
 
 #[tokio::test]
+async fn with_origins_configured_every_answer_varies_by_origin() {
+    // A cache must not serve an answer made for one origin (or none) to another.
+    let app = with_origins().await;
+    let token = app.token("reception").await;
+    let plain = app.get(&token, "/api/v1/units").await;
+    assert!(
+        plain
+            .headers()
+            .get_all("vary")
+            .iter()
+            .any(|v| v.to_str().unwrap().contains("Origin")),
+        "{:?}",
+        plain.headers()
+    );
+}
+
+#[tokio::test]
 async fn without_configured_origins_no_answer_carries_cors_headers() {
     let app = TestApp::spawn().await;
     let preflight = app
@@ -261,9 +278,12 @@ async fn head_answers_every_get_with_its_headers_and_no_body() {
             get_headers.get("content-type"),
             "{path}"
         );
-        if let Some(length) = head.headers().get("content-length") {
-            assert_eq!(length.to_str().unwrap(), body.len().to_string(), "{path}");
-        }
+        let length = head.headers().get("content-length");
+        assert_eq!(
+            length.map(|l| l.to_str().unwrap().to_owned()),
+            Some(body.len().to_string()),
+            "{path}"
+        );
         assert_eq!(
             head.headers().get("etag"),
             get_headers.get("etag"),

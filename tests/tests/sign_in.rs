@@ -49,10 +49,10 @@ async fn twenty_wrong_passwords_lock_the_account_until_an_administrator_unlocks_
         }
         statuses.push(status);
     }
-    // Five are heard at once (the fifth brings the first delay); guessing
-    // faster than the delays allows is refused and brings the lock.
-    assert_eq!(statuses[..5], [401; 5], "{statuses:?}");
-    assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");
+    // Four are heard at once; guessing faster than the delays after them
+    // allow is refused and brings the lock.
+    assert_eq!(statuses[..4], [401; 4], "{statuses:?}");
+    assert!(statuses[4..].iter().all(|s| *s == 429), "{statuses:?}");
 
     // Locked: even the right password is refused, for about half an hour.
     let locked = attempt(&app, "specialist", "demo").await;
@@ -98,8 +98,8 @@ async fn twenty_wrong_passwords_lock_the_account_until_an_administrator_unlocks_
         })
         .collect();
     let failed = |reason: &str| ("SignInFailed".to_owned(), Some(reason.to_owned()));
-    let mut expected = vec![failed("wrong_password"); 5];
-    expected.extend(vec![failed("too_soon"); 5]);
+    let mut expected = vec![failed("wrong_password"); 4];
+    expected.extend(vec![failed("too_soon"); 6]);
     expected.push(("AccountLocked".into(), None));
     expected.extend(vec![failed("locked"); 11]);
     expected.push(("AccountUnlocked".into(), None));
@@ -137,7 +137,7 @@ async fn twenty_wrong_passwords_lock_the_account_until_an_administrator_unlocks_
 #[tokio::test]
 async fn a_lock_runs_out_by_itself_and_delays_pass_with_time() {
     let app = TestApp::spawn().await;
-    for n in 0..5 {
+    for n in 0..4 {
         assert_eq!(
             attempt(&app, "approver", &format!("x{n}")).await.status(),
             401
@@ -147,7 +147,7 @@ async fn a_lock_runs_out_by_itself_and_delays_pass_with_time() {
     assert_eq!(early.status(), 429);
     assert_eq!(retry_after(&early), 1);
     app.clock.advance(jiff::SignedDuration::from_secs(3));
-    // Six failures now (the early one counts): two seconds after the last.
+    // Five failures now (the early one counts): two seconds after the last.
     assert_eq!(attempt(&app, "approver", "demo").await.status(), 200);
 
     for n in 0..10 {
@@ -206,4 +206,55 @@ async fn successes_do_not_count_against_the_address() {
             assert_eq!(attempt(&app, user, "demo").await.status(), 200);
         }
     }
+}
+
+#[tokio::test]
+async fn thirty_guesses_at_once_are_heard_no_more_than_four_at_a_time() {
+    let app = TestApp::spawn().await;
+    let attempts = (0..30).map(|n| {
+        let (http, url) = (app.http.clone(), app.url("/api/v1/auth/token"));
+        tokio::spawn(async move {
+            http.post(url)
+                .json(&json!({ "username": "leader", "password": format!("guess-{n}") }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    });
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.unwrap());
+    }
+    let heard = statuses.iter().filter(|s| **s == 401).count();
+    assert_eq!(heard, 4, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 26);
+    // The burst locked the account: even the right password waits.
+    assert_eq!(attempt(&app, "leader", "demo").await.status(), 429);
+}
+
+#[tokio::test]
+async fn a_name_no_account_has_is_answered_as_a_real_one_would_be() {
+    let app = TestApp::spawn().await;
+    let mut real = Vec::new();
+    let mut unknown = Vec::new();
+    for n in 0..12 {
+        real.push(
+            attempt(&app, "statistician", &format!("g{n}"))
+                .await
+                .status()
+                .as_u16(),
+        );
+        unknown.push(
+            attempt(&app, "statisticain", &format!("g{n}"))
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(real, unknown);
+    let locked_real = attempt(&app, "statistician", "x").await;
+    let locked_unknown = attempt(&app, "statisticain", "x").await;
+    assert_eq!(retry_after(&locked_real), retry_after(&locked_unknown));
 }

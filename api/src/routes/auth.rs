@@ -61,7 +61,7 @@ pub async fn issue_token(
             &body.username,
             body.password,
             state.clock.now(),
-            crate::edge::client_address(&req),
+            crate::edge::rate_key(crate::edge::client_address(&req)),
             &meta(&req)?,
         )
         .await?;

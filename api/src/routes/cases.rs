@@ -118,6 +118,8 @@ pub struct DocumentDto {
     #[validate(length(min = 1, max = 100))]
     #[schema(min_length = 1, max_length = 100)]
     pub media_type: String,
+    #[validate(range(max = 9_223_372_036_854_775_807_u64))]
+    #[schema(maximum = 9_223_372_036_854_775_807_u64)]
     pub size_bytes: u64,
     /// 64 lowercase hexadecimal digits.
     #[validate(length(equal = 64))]
@@ -483,12 +485,7 @@ pub async fn get_case(
         return Err(not_found());
     }
     let tag = etag(loaded.version);
-    if req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag))
-    {
+    if crate::edge::if_none_match_names(req.headers(), &tag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, tag))
             .finish());
@@ -676,8 +673,9 @@ pub struct DocumentsRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentRequest {
-    #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    // At most i64::MAX, the int64 the document declares (and PostgreSQL's bigint).
+    #[validate(range(min = 1, max = 9_223_372_036_854_775_807_u64))]
+    #[schema(minimum = 1, maximum = 9_223_372_036_854_775_807_u64)]
     pub amount_vnd: u64,
     #[validate(length(min = 1, max = 4000))]
     #[schema(min_length = 1, max_length = 4000)]
@@ -687,8 +685,9 @@ pub struct PaymentRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentRecord {
-    #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    // At most i64::MAX, the int64 the document declares (and PostgreSQL's bigint).
+    #[validate(range(min = 1, max = 9_223_372_036_854_775_807_u64))]
+    #[schema(minimum = 1, maximum = 9_223_372_036_854_775_807_u64)]
     pub amount_vnd: u64,
     /// The receipt's number (biên lai).
     #[validate(length(min = 1, max = 200))]

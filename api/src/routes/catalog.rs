@@ -64,13 +64,11 @@ fn clock(field: &str, value: &str) -> Result<Time, Problem> {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SessionDto {
-    /// e.g. `07:30`
-    #[validate(length(min = 4, max = 8))]
-    #[schema(min_length = 5, max_length = 5, pattern = "TimeOfDay")]
+    /// e.g. `07:30` (its form is checked where it is read, `clock`).
+    #[schema(pattern = "TimeOfDay")]
     pub start: String,
     /// e.g. `11:30`
-    #[validate(length(min = 4, max = 8))]
-    #[schema(min_length = 5, max_length = 5, pattern = "TimeOfDay")]
+    #[schema(pattern = "TimeOfDay")]
     pub end: String,
 }
 
@@ -345,6 +343,8 @@ pub struct FeeDto {
     #[validate(length(min = 1, max = 300))]
     #[schema(min_length = 1, max_length = 300)]
     pub name: String,
+    #[validate(range(max = 9_223_372_036_854_775_807_u64))]
+    #[schema(maximum = 9_223_372_036_854_775_807_u64)]
     pub amount_vnd: u64,
 }
 
@@ -981,6 +981,10 @@ pub struct NewUserDto {
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserDto {
+    /// As read (a client may send back what it got); when given, it must be
+    /// the id in the path.
+    #[serde(default)]
+    pub id: Option<Uuid>,
     #[validate(length(min = 3, max = 64))]
     #[schema(min_length = 3, max_length = 64)]
     pub username: String,
@@ -1082,8 +1086,12 @@ pub async fn update_user(
 ) -> Result<HttpResponse, Problem> {
     body.validate().map_err(from_validation)?;
     let body = body.into_inner();
+    let id = id.into_inner();
+    if body.id.is_some_and(|given| given != id) {
+        return Err(invalid("id", "must be the id in the path"));
+    }
     let user = User {
-        id: UserId(id.into_inner()),
+        id: UserId(id),
         username: body.username,
         full_name: body.full_name,
         role: body.role.into(),

@@ -215,9 +215,9 @@ fn named_pattern(name: &str) -> Option<&'static str> {
         "CaseCode" => CaseCode::PATTERN,
         "Sha256" => onestop_domain::case::event::SHA256_PATTERN,
         "Email" => onestop_domain::personal::EMAIL_PATTERN,
-        "Assignee" => ASSIGNEE_PATTERN,
+        "Assignee" => assignee_pattern(),
         "Cursor" => onestop_projections::queries::Cursor::PATTERN,
-        "StepUnit" => STEP_UNIT_PATTERN,
+        "StepUnit" => step_unit_pattern(),
         "TimeOfDay" => catalog::TIME_OF_DAY_PATTERN,
         "IfMatch" => crate::request::IF_MATCH_PATTERN,
         "IdempotencyKey" => crate::request::IDEMPOTENCY_KEY_PATTERN,
@@ -250,12 +250,31 @@ impl utoipa::ToSchema for UnitCodeText {
 }
 
 /// `me`, or an officer's id (the work-queue filter).
-const ASSIGNEE_PATTERN: &str =
-    "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$";
+fn assignee_pattern() -> &'static str {
+    static PATTERN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATTERN.get_or_init(|| alternatives(&["^me$", UUID_PATTERN]))
+}
 
 /// A workflow step's unit: `receiving`, `handling` or a unit's code.
-const STEP_UNIT_PATTERN: &str =
-    r"^(receiving|handling|[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})$";
+fn step_unit_pattern() -> &'static str {
+    static PATTERN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATTERN.get_or_init(|| {
+        alternatives(&[
+            "^receiving$",
+            "^handling$",
+            onestop_domain::ids::UnitCode::PATTERN,
+        ])
+    })
+}
+
+/// One anchored pattern matching any of `patterns` (each anchored itself).
+fn alternatives(patterns: &[&str]) -> String {
+    let bodies: Vec<&str> = patterns
+        .iter()
+        .map(|p| p.trim_start_matches('^').trim_end_matches('$'))
+        .collect();
+    format!("^({})$", bodies.join("|"))
+}
 
 /// Text PostgreSQL can store: no NUL character (U+0000). Declared on every
 /// string that has no stricter form, since the server refuses it everywhere.

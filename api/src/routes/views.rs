@@ -264,7 +264,7 @@ pub async fn public_lookup(
 ) -> Result<HttpResponse, Problem> {
     // Forwarding headers count only from a trusted proxy: anyone else could
     // forge them to dodge the limit.
-    let client = crate::edge::client_address(&req);
+    let client = crate::edge::rate_key(crate::edge::client_address(&req));
     if let Err(not_until) = state.lookup_limiter.check_key(&client) {
         let wait = not_until.wait_time_from(governor::clock::Clock::now(
             &governor::clock::DefaultClock::default(),
