@@ -981,8 +981,8 @@ pub struct NewUserDto {
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserDto {
-    /// As read (a client may send back what it got); when given, it must be
-    /// the id in the path.
+    /// Ignored: the path names the account (taken so that a client may send
+    /// back what it read).
     #[serde(default)]
     pub id: Option<Uuid>,
     #[validate(length(min = 3, max = 64))]
@@ -1086,12 +1086,8 @@ pub async fn update_user(
 ) -> Result<HttpResponse, Problem> {
     body.validate().map_err(from_validation)?;
     let body = body.into_inner();
-    let id = id.into_inner();
-    if body.id.is_some_and(|given| given != id) {
-        return Err(invalid("id", "must be the id in the path"));
-    }
     let user = User {
-        id: UserId(id),
+        id: UserId(id.into_inner()),
         username: body.username,
         full_name: body.full_name,
         role: body.role.into(),
