@@ -38,6 +38,9 @@ pub struct Settings {
     pub feed_push: Option<crate::push::PushSettings>,
     /// CORS origins and trusted proxies.
     pub edge: crate::edge::EdgeSettings,
+    /// Password checks in the idle scheduling class (`ONESTOP_PASSWORD_CHECKS`:
+    /// `idle`, the default, or `normal`).
+    pub idle_password_checks: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -134,8 +137,20 @@ impl Settings {
             trusted_proxies: trusted_proxies()?,
             forwarded_header: forwarded_header()?,
         };
+        let idle_password_checks = match var("ONESTOP_PASSWORD_CHECKS").as_deref() {
+            None | Some("idle") => true,
+            Some("normal") => false,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "ONESTOP_PASSWORD_CHECKS",
+                    value: other.to_owned(),
+                    expected: "idle or normal",
+                });
+            }
+        };
         Ok(Self {
             edge,
+            idle_password_checks,
             database_url,
             bind,
             pool_size,

@@ -96,6 +96,7 @@ impl Application {
                 store.clone(),
                 catalog.clone(),
                 password_hashers(),
+                settings.idle_password_checks,
             ),
             cases: CaseService::new(store.clone(), catalog.clone(), settings.clock.clone()),
             registry,
@@ -188,8 +189,8 @@ impl Application {
     }
 }
 
-/// Password hashes computed at once: half the cores, so that a login flood
-/// leaves the other half to everything else.
+/// Password hashes computed at once: half the cores (their threads take only
+/// idle CPU besides).
 fn password_hashers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }

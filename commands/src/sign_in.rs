@@ -16,10 +16,14 @@
 //! Successes do not count, so an office behind one NAT address can sign in all
 //! its officers at half past seven. This count is per process.
 //!
-//! Password hashes (argon2id, tens of milliseconds of CPU each) are computed at
-//! most [`SignInService::new`]'s `hashers` at a time: a login flood queues for
-//! them, and past [`HASH_QUEUE_WAIT`] is turned away, instead of taking every
-//! core from case commands.
+//! Password hashes (argon2id, tens of milliseconds of CPU each) are computed on
+//! [`SignInService::new`]'s `hashers` threads of the idle scheduling class
+//! (Linux's `SCHED_IDLE`): they run only on CPU that case commands, projections
+//! and PostgreSQL leave free. A login flood queues for them (at most
+//! [`HASH_QUEUE`] waiting) and an attempt not checked within
+//! [`HASH_QUEUE_WAIT`] is turned away (503), instead of taking cores from the
+//! office's work. Where the class cannot be set the threads run at normal
+//! priority, with a warning.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -37,7 +41,6 @@ use onestop_domain::sign_in::{
 };
 use onestop_store::{EventStore, ExpectedVersion, NewEvent, StreamId};
 use serde_json::json;
-use tokio::sync::Semaphore;
 
 use crate::catalog::CatalogCache;
 use crate::error::CommandError;
@@ -52,8 +55,11 @@ const MAX_FOLDED_STREAMS: usize = 100_000;
 /// Blocked addresses kept before those whose block ran out are swept.
 const MAX_BLOCKED_ADDRESSES: usize = 10_000;
 
-/// How long an attempt waits for a free hasher before it is turned away.
+/// How long an attempt waits for its password check before it is turned away.
 pub const HASH_QUEUE_WAIT: Duration = Duration::from_secs(2);
+
+/// Password checks waiting at most; more are turned away at once.
+pub const HASH_QUEUE: usize = 64;
 
 /// Attempts on one name are taken one at a time per process, by one of these
 /// locks (chosen by the name's hash: bounded memory whatever the names).
@@ -112,7 +118,7 @@ pub enum SignInOutcome {
 pub struct SignInService {
     store: EventStore,
     catalog: CatalogCache,
-    hashers: Arc<Semaphore>,
+    hashers: Hashers,
     /// Per stream: the version folded so far and the state there.
     folded: Arc<Mutex<HashMap<String, (u64, SignInState)>>>,
     /// One attempt at a time per name (striped).
@@ -126,18 +132,20 @@ pub struct SignInService {
 impl std::fmt::Debug for SignInService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SignInService")
-            .field("free_hashers", &self.hashers.available_permits())
+            .field("hashers", &self.hashers.threads)
             .finish_non_exhaustive()
     }
 }
 
 impl SignInService {
-    /// `hashers`: how many password hashes may be computed at once.
-    pub fn new(store: EventStore, catalog: CatalogCache, hashers: usize) -> Self {
+    /// `hashers`: how many password hashes may be computed at once; `idle`:
+    /// whether their threads take the idle scheduling class (production), or
+    /// run at normal priority (tests, whose own load would starve them).
+    pub fn new(store: EventStore, catalog: CatalogCache, hashers: usize, idle: bool) -> Self {
         Self {
             store,
             catalog,
-            hashers: Arc::new(Semaphore::new(hashers.max(1))),
+            hashers: Hashers::start(hashers.max(1), idle),
             folded: Arc::default(),
             name_locks: Arc::new(
                 (0..NAME_LOCKS)
@@ -355,19 +363,29 @@ impl SignInService {
         Ok(())
     }
 
-    /// Whether `password` matches `hash`, once a hasher is free; `None` when
-    /// none became free in time.
+    /// Whether `password` matches `hash`, checked on an idle-class thread;
+    /// `None` when the check could not be made within [`HASH_QUEUE_WAIT`].
     async fn check(&self, password: String, hash: String) -> Option<bool> {
-        let permit = tokio::time::timeout(HASH_QUEUE_WAIT, self.hashers.clone().acquire_owned())
-            .await
-            .ok()?
-            .ok()?;
-        let matches = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            crate::passwords::verify_password(&password, &hash)
-        })
-        .await;
-        Some(matches.unwrap_or(false))
+        let deadline = Instant::now() + HASH_QUEUE_WAIT;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = Job {
+            password,
+            hash,
+            deadline,
+            reply,
+        };
+        if self.hashers.queue.try_send(job).is_err() {
+            metrics::counter!("sign_in_refused_total", "reason" => "busy").increment(1);
+            return None;
+        }
+        let answer = tokio::time::timeout_at(deadline.into(), answer).await;
+        match answer {
+            Ok(Ok(matches)) => Some(matches),
+            _ => {
+                metrics::counter!("sign_in_refused_total", "reason" => "busy").increment(1);
+                None
+            }
+        }
     }
 
     /// Appends the events of one attempt at `version` (the one folded): a
@@ -422,4 +440,88 @@ fn stripe(stream: &str) -> usize {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     stream.hash(&mut hasher);
     usize::try_from(hasher.finish() % NAME_LOCKS as u64).unwrap_or(0)
+}
+
+/// One password to check.
+struct Job {
+    password: String,
+    hash: String,
+    /// Past this, nobody waits for the answer: the check is skipped.
+    deadline: Instant,
+    reply: tokio::sync::oneshot::Sender<bool>,
+}
+
+/// The threads that check passwords, and their queue.
+#[derive(Clone)]
+struct Hashers {
+    queue: std::sync::mpsc::SyncSender<Job>,
+    threads: usize,
+}
+
+impl Hashers {
+    fn start(threads: usize, idle: bool) -> Self {
+        let (queue, jobs) = std::sync::mpsc::sync_channel::<Job>(HASH_QUEUE);
+        let jobs = Arc::new(Mutex::new(jobs));
+        for n in 0..threads {
+            let jobs = jobs.clone();
+            let started = std::thread::Builder::new()
+                .name(format!("password-check-{n}"))
+                .spawn(move || {
+                    if idle {
+                        idle_class();
+                    }
+                    loop {
+                        let job = match unpoisoned(&jobs).recv() {
+                            Ok(job) => job,
+                            Err(_) => return, // the service is gone
+                        };
+                        if Instant::now() >= job.deadline || job.reply.is_closed() {
+                            continue;
+                        }
+                        let matches = crate::passwords::verify_password(&job.password, &job.hash);
+                        let _ = job.reply.send(matches);
+                    }
+                });
+            if let Err(error) = started {
+                tracing::error!(%error, "cannot start a password-check thread");
+            }
+        }
+        Self { queue, threads }
+    }
+}
+
+/// Moves the calling thread to the idle scheduling class.
+fn idle_class() {
+    use thread_priority::unix::{
+        NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
+        thread_native_id,
+    };
+    let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+    if let Err(error) = set_thread_priority_and_policy(
+        thread_native_id(),
+        thread_priority::ThreadPriority::Min,
+        idle,
+    ) {
+        tracing::warn!(?error, "password checks run at normal priority");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_password_check_thread_takes_the_idle_class() {
+        use thread_priority::unix::{NormalThreadSchedulePolicy, ThreadSchedulePolicy};
+        let policy = std::thread::spawn(|| {
+            super::idle_class();
+            thread_priority::unix::thread_schedule_policy()
+        })
+        .join()
+        .unwrap_or_else(|_| Err(thread_priority::Error::Priority("panicked")));
+        assert_eq!(
+            policy.ok(),
+            Some(ThreadSchedulePolicy::Normal(
+                NormalThreadSchedulePolicy::Idle
+            ))
+        );
+    }
 }

@@ -113,6 +113,7 @@ async fn main() {
             trusted_proxies: vec!["127.0.0.0/8".parse().unwrap()],
             ..Default::default()
         },
+        idle_password_checks: true,
     };
     let app = Application::build(&settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());

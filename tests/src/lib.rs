@@ -75,6 +75,8 @@ impl TestApp {
             run_projections: true,
             feed_push: None,
             edge: Default::default(),
+            // The tests' own load would starve idle-class checks.
+            idle_password_checks: false,
         };
         adjust(&mut settings);
         let app = Application::build(&settings).await.unwrap();
