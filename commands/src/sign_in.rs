@@ -250,9 +250,8 @@ impl SignInService {
         address: IpAddr,
         meta: &RequestMeta,
     ) -> Result<SignInOutcome, CommandError> {
-        if self.address_wait(address).is_some() {
+        if let Some(wait) = self.address_wait(address) {
             metrics::counter!("sign_in_refused_total", "reason" => "address").increment(1);
-            let wait = self.address_wait(address).unwrap_or(Duration::from_secs(1));
             return Ok(SignInOutcome::Throttled(
                 SignedDuration::try_from(wait).unwrap_or(SignedDuration::from_secs(1)),
             ));
