@@ -24,6 +24,14 @@
 //! [`HASH_QUEUE_WAIT`] is turned away (503), instead of taking cores from the
 //! office's work. Where the class cannot be set the threads run at normal
 //! priority, with a warning.
+//!
+//! A name no account has costs no hash: its check holds a hasher for as long
+//! as real checks take (the mean of the last ones, measured on the hasher
+//! threads) and sleeps there instead of computing. It queues like a real
+//! check, is turned away when the queue is full like one, and is answered as
+//! late, so neither the time nor the 503 tells which names exist; but a flood
+//! of made-up names, the cheapest guessing there is, takes no CPU from the
+//! office. The first such check, before any real one was timed, is real.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -65,8 +73,8 @@ pub const HASH_QUEUE: usize = 64;
 /// locks (chosen by the name's hash: bounded memory whatever the names).
 const NAME_LOCKS: usize = 64;
 
-/// An argon2id hash of a random password nobody knows: checked against for
-/// unknown names, so timing does not tell which names exist.
+/// An argon2id hash of a random password nobody knows: checked against for an
+/// unknown name while no real check has been timed yet.
 const UNKNOWN_USER_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2fBZg3mKjUQbNUAnrwcl2yiDTsPCYrRJA9Nua2Unh8U";
 
 /// The guarded value even if a thread panicked holding the lock: these maps
@@ -265,13 +273,9 @@ impl SignInService {
             Some(account) => (
                 stream_of(&account.user.id),
                 Some(&account.user),
-                account.password_hash.clone(),
+                Some(account.password_hash.clone()),
             ),
-            None => (
-                unknown_stream_of(username),
-                None,
-                UNKNOWN_USER_HASH.to_owned(),
-            ),
+            None => (unknown_stream_of(username), None, None),
         };
         let name = user.map_or(username, |u| u.username.as_str());
         let lock = &self.name_locks[stripe(&stream)];
@@ -362,9 +366,11 @@ impl SignInService {
         Ok(())
     }
 
-    /// Whether `password` matches `hash`, checked on an idle-class thread;
-    /// `None` when the check could not be made within [`HASH_QUEUE_WAIT`].
-    async fn check(&self, password: String, hash: String) -> Option<bool> {
+    /// Whether `password` matches `hash`, checked on an idle-class thread
+    /// (`hash` `None`: a name no account has, never a match, checked by a
+    /// stand-in); `None` when the check could not be made within
+    /// [`HASH_QUEUE_WAIT`].
+    async fn check(&self, password: String, hash: Option<String>) -> Option<bool> {
         let deadline = Instant::now() + HASH_QUEUE_WAIT;
         let (reply, answer) = tokio::sync::oneshot::channel();
         let job = Job {
@@ -444,7 +450,8 @@ fn stripe(stream: &str) -> usize {
 /// One password to check.
 struct Job {
     password: String,
-    hash: String,
+    /// `None`: no account, so no hash to check against.
+    hash: Option<String>,
     /// Past this, nobody waits for the answer: the check is skipped.
     deadline: Instant,
     reply: tokio::sync::oneshot::Sender<bool>,
@@ -457,12 +464,65 @@ struct Hashers {
     threads: usize,
 }
 
+/// How long real checks take: a moving mean of their wall-clock time on the
+/// hasher threads, for the stand-in checks of unknown names to match.
+#[derive(Default)]
+struct CheckTime {
+    /// Nanoseconds; 0 until a check was timed.
+    mean: std::sync::atomic::AtomicU64,
+}
+
+impl CheckTime {
+    fn mean(&self) -> Option<Duration> {
+        match self.mean.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => None,
+            nanos => Some(Duration::from_nanos(nanos)),
+        }
+    }
+
+    /// Takes in one real check's time, weighing it an eighth.
+    fn record(&self, took: Duration) {
+        let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX).max(1);
+        let mean = match self.mean() {
+            None => took,
+            Some(mean) => {
+                let mean = u64::try_from(mean.as_nanos()).unwrap_or(u64::MAX);
+                mean - mean / 8 + took / 8
+            }
+        };
+        self.mean.store(mean.max(1), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Runs one check: a real one, timed, or for an unknown name a sleep as
+    /// long as real ones take (a real check against a hash nobody knows the
+    /// password of, until one was timed).
+    fn check(&self, password: &str, hash: Option<&str>) -> bool {
+        match (hash, self.mean()) {
+            (None, Some(mean)) => {
+                std::thread::sleep(mean);
+                false
+            }
+            (hash, _) => {
+                let started = Instant::now();
+                let matches = crate::passwords::verify_password(
+                    password,
+                    hash.unwrap_or(UNKNOWN_USER_HASH),
+                );
+                self.record(started.elapsed());
+                matches && hash.is_some()
+            }
+        }
+    }
+}
+
 impl Hashers {
     fn start(threads: usize, idle: bool) -> Self {
         let (queue, jobs) = std::sync::mpsc::sync_channel::<Job>(HASH_QUEUE);
         let jobs = Arc::new(Mutex::new(jobs));
+        let timing = Arc::new(CheckTime::default());
         for n in 0..threads {
             let jobs = jobs.clone();
+            let timing = timing.clone();
             let started = std::thread::Builder::new()
                 .name(format!("password-check-{n}"))
                 .spawn(move || {
@@ -477,7 +537,7 @@ impl Hashers {
                         if Instant::now() >= job.deadline || job.reply.is_closed() {
                             continue;
                         }
-                        let matches = crate::passwords::verify_password(&job.password, &job.hash);
+                        let matches = timing.check(&job.password, job.hash.as_deref());
                         let _ = job.reply.send(matches);
                     }
                 });
@@ -522,5 +582,23 @@ mod tests {
                 NormalThreadSchedulePolicy::Idle
             ))
         );
+    }
+
+    #[test]
+    fn an_unknown_name_is_checked_for_real_only_until_a_check_was_timed() {
+        let timing = super::CheckTime::default();
+        assert_eq!(timing.mean(), None);
+        // Nobody's password matches the stand-in hash, not even its own input.
+        assert!(!timing.check("demo", None));
+        let first = timing.mean();
+        assert!(first.is_some());
+        // From now on an unknown name sleeps: the mean is left as it was.
+        assert!(!timing.check("demo", None));
+        assert_eq!(timing.mean(), first);
+        // A real check is timed and counts.
+        let hash = crate::passwords::hash_password("demo").unwrap();
+        assert!(timing.check("demo", Some(&hash)));
+        assert!(!timing.check("Demo", Some(&hash)));
+        assert_ne!(timing.mean(), None);
     }
 }
