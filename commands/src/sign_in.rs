@@ -575,7 +575,7 @@ mod tests {
             thread_priority::unix::thread_schedule_policy()
         })
         .join()
-        .unwrap_or_else(|_| Err(thread_priority::Error::Priority("panicked")));
+        .unwrap_or(Err(thread_priority::Error::Priority("panicked")));
         assert_eq!(
             policy.ok(),
             Some(ThreadSchedulePolicy::Normal(
