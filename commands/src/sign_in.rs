@@ -490,7 +490,8 @@ impl CheckTime {
                 mean - mean / 8 + took / 8
             }
         };
-        self.mean.store(mean.max(1), std::sync::atomic::Ordering::Relaxed);
+        self.mean
+            .store(mean.max(1), std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Runs one check: a real one, timed, or for an unknown name a sleep as
@@ -504,10 +505,8 @@ impl CheckTime {
             }
             (hash, _) => {
                 let started = Instant::now();
-                let matches = crate::passwords::verify_password(
-                    password,
-                    hash.unwrap_or(UNKNOWN_USER_HASH),
-                );
+                let matches =
+                    crate::passwords::verify_password(password, hash.unwrap_or(UNKNOWN_USER_HASH));
                 self.record(started.elapsed());
                 matches && hash.is_some()
             }

@@ -8,6 +8,7 @@
 //! - [`case`]: the case aggregate, `decide` and `evolve`.
 //! - [`personal`]: the applicant's personal data, kept out of events.
 //! - [`sign_in`]: throttling and locking password guesses.
+//! - [`stored`]: the stored event schema, apart from the domain's types.
 
 pub mod access;
 pub mod calendar;
@@ -18,3 +19,4 @@ pub mod ids;
 pub mod personal;
 pub mod registry;
 pub mod sign_in;
+pub mod stored;

@@ -1,9 +1,9 @@
 //! What happened to a case: one event per accepted command.
 //!
-//! Events are stored as `event_type` + `schema_version` + payload (the event's own
-//! struct as JSON), separately from this enum: renaming a Rust item never changes
-//! what is stored, and an old payload is upcast by the store before it is decoded
-//! here. Every event carries its instant `at`, so folding needs no clock.
+//! Events are stored as `event_type` + `schema_version` + payload, in the form
+//! [`crate::stored::case`] defines: these types are the domain's, not the
+//! log's, and renaming one of their fields does not change what is stored.
+//! Every event carries its instant `at`, so folding needs no clock.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -53,7 +53,7 @@ pub enum ReturnMethod {
 }
 
 /// A workflow step beginning: who holds the file, where, until when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepStart {
     pub index: usize,
     pub name: String,
@@ -63,7 +63,7 @@ pub struct StepStart {
     pub due_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseSubmittedOnline {
     pub at: Timestamp,
     pub procedure: ProcedureRef,
@@ -73,7 +73,7 @@ pub struct CaseSubmittedOnline {
     pub applicant: ApplicantId,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseReceived {
     pub at: Timestamp,
     pub code: CaseCode,
@@ -94,13 +94,13 @@ pub struct CaseReceived {
     pub step: StepStart,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseRefusedAtReception {
     pub at: Timestamp,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseTransferred {
     pub at: Timestamp,
     pub from_unit: UnitCode,
@@ -109,21 +109,21 @@ pub struct CaseTransferred {
     pub step: StepStart,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HandoverAcknowledged {
     pub at: Timestamp,
     pub unit: UnitCode,
     pub by: UserId,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppraisalRecorded {
     pub at: Timestamp,
     pub opinion: String,
     pub proposal: Proposal,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SupplementRequested {
     pub at: Timestamp,
     pub reason: String,
@@ -131,7 +131,7 @@ pub struct SupplementRequested {
 }
 
 /// The clock starting again after a pause, with the deadlines it gives.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClockRestarted {
     /// Working minutes the clock was stopped.
     pub paused_minutes: i64,
@@ -139,21 +139,21 @@ pub struct ClockRestarted {
     pub step_due_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SupplementReceived {
     pub at: Timestamp,
     pub documents: Vec<String>,
     pub clock: ClockRestarted,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentRequested {
     pub at: Timestamp,
     pub amount_vnd: u64,
     pub description: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentRecorded {
     pub at: Timestamp,
     pub amount_vnd: u64,
@@ -161,29 +161,28 @@ pub struct PaymentRecorded {
     pub clock: ClockRestarted,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubmittedForApproval {
     pub at: Timestamp,
     pub note: Option<String>,
     /// The approval step the file moves to, when the workflow has one next.
-    #[serde(default)]
     pub step: Option<StepStart>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseApproved {
     pub at: Timestamp,
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentBackForRework {
     pub at: Timestamp,
     pub reason: String,
     pub step: StepStart,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadlineExtended {
     pub at: Timestamp,
     pub previous_due_at: Timestamp,
@@ -193,59 +192,58 @@ pub struct DeadlineExtended {
     pub apology_letter: DocumentRef,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CasePaused {
     pub at: Timestamp,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseResumed {
     pub at: Timestamp,
     pub clock: ClockRestarted,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseRefusedAsIneligible {
     pub at: Timestamp,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseWithdrawn {
     pub at: Timestamp,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseStopped {
     pub at: Timestamp,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResultRecorded {
     pub at: Timestamp,
     pub summary: String,
     pub document: Option<DocumentRef>,
     /// The return step at the receiving desk, when the workflow has one next.
-    #[serde(default)]
     pub step: Option<StepStart>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResultReturned {
     pub at: Timestamp,
     pub method: ReturnMethod,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommentAdded {
     pub at: Timestamp,
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SatisfactionRated {
     pub at: Timestamp,
     /// 1 (very dissatisfied) to 5 (very satisfied).
@@ -253,7 +251,7 @@ pub struct SatisfactionRated {
     pub comment: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentAttached {
     pub at: Timestamp,
     pub document: DocumentRef,
@@ -278,7 +276,7 @@ pub enum DecodeError {
 }
 
 macro_rules! case_events {
-    ($($variant:ident => $name:literal,)*) => {
+    ($($variant:ident,)*) => {
         /// Every event of a case stream.
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub enum CaseEvent {
@@ -286,51 +284,10 @@ macro_rules! case_events {
         }
 
         impl CaseEvent {
-            /// Every stored event type name, in lifecycle order.
-            pub const TYPES: &'static [&'static str] = &[$($name,)*];
-
-            /// The stored `event_type`.
-            pub fn event_type(&self) -> &'static str {
-                match self {
-                    $(Self::$variant(_) => $name,)*
-                }
-            }
-
-            /// The stored payload: the event's struct as a JSON object.
-            pub fn payload(&self) -> serde_json::Value {
-                let value = match self {
-                    $(Self::$variant(event) => serde_json::to_value(event),)*
-                };
-                // Serialising these plain structs cannot fail.
-                value.unwrap_or(serde_json::Value::Null)
-            }
-
             /// The instant the event happened.
             pub fn at(&self) -> Timestamp {
                 match self {
                     $(Self::$variant(event) => event.at,)*
-                }
-            }
-
-            /// Decodes a stored event already upcast to the current schema version.
-            pub fn decode(
-                event_type: &str,
-                schema_version: i32,
-                payload: &str,
-            ) -> Result<Self, DecodeError> {
-                if schema_version != Self::SCHEMA_VERSION {
-                    return Err(DecodeError::UnsupportedVersion {
-                        event_type: event_type.to_owned(),
-                        schema_version,
-                    });
-                }
-                let malformed = |source| DecodeError::Payload {
-                    event_type: event_type.to_owned(),
-                    source,
-                };
-                match event_type {
-                    $($name => serde_json::from_str(payload).map(Self::$variant).map_err(malformed),)*
-                    other => Err(DecodeError::UnknownType(other.to_owned())),
                 }
             }
         }
@@ -344,33 +301,56 @@ macro_rules! case_events {
 }
 
 case_events! {
-    CaseSubmittedOnline => "CaseSubmittedOnline",
-    CaseReceived => "CaseReceived",
-    CaseRefusedAtReception => "CaseRefusedAtReception",
-    CaseTransferred => "CaseTransferred",
-    HandoverAcknowledged => "HandoverAcknowledged",
-    AppraisalRecorded => "AppraisalRecorded",
-    SupplementRequested => "SupplementRequested",
-    SupplementReceived => "SupplementReceived",
-    PaymentRequested => "PaymentRequested",
-    PaymentRecorded => "PaymentRecorded",
-    SubmittedForApproval => "SubmittedForApproval",
-    CaseApproved => "CaseApproved",
-    SentBackForRework => "SentBackForRework",
-    DeadlineExtended => "DeadlineExtended",
-    CasePaused => "CasePaused",
-    CaseResumed => "CaseResumed",
-    CaseRefusedAsIneligible => "CaseRefusedAsIneligible",
-    CaseWithdrawn => "CaseWithdrawn",
-    CaseStopped => "CaseStopped",
-    ResultRecorded => "ResultRecorded",
-    ResultReturned => "ResultReturned",
-    CommentAdded => "CommentAdded",
-    SatisfactionRated => "SatisfactionRated",
-    DocumentAttached => "DocumentAttached",
+    CaseSubmittedOnline,
+    CaseReceived,
+    CaseRefusedAtReception,
+    CaseTransferred,
+    HandoverAcknowledged,
+    AppraisalRecorded,
+    SupplementRequested,
+    SupplementReceived,
+    PaymentRequested,
+    PaymentRecorded,
+    SubmittedForApproval,
+    CaseApproved,
+    SentBackForRework,
+    DeadlineExtended,
+    CasePaused,
+    CaseResumed,
+    CaseRefusedAsIneligible,
+    CaseWithdrawn,
+    CaseStopped,
+    ResultRecorded,
+    ResultReturned,
+    CommentAdded,
+    SatisfactionRated,
+    DocumentAttached,
 }
 
+/// The stored form, as [`crate::stored::case`] defines it.
 impl CaseEvent {
-    /// The current schema version of every case event type.
-    pub const SCHEMA_VERSION: i32 = 1;
+    /// Every stored event type name, in lifecycle order.
+    pub const TYPES: &'static [&'static str] = crate::stored::case::TYPES;
+
+    /// The schema version new events are written in.
+    pub const SCHEMA_VERSION: i32 = crate::stored::case::CURRENT;
+
+    /// The stored `event_type`.
+    pub fn event_type(&self) -> &'static str {
+        crate::stored::case::event_type(self)
+    }
+
+    /// The stored payload, in schema version [`Self::SCHEMA_VERSION`].
+    pub fn payload(&self) -> serde_json::Value {
+        crate::stored::case::encode(self)
+    }
+
+    /// Decodes a stored event of any schema version this build reads.
+    pub fn decode(
+        event_type: &str,
+        schema_version: i32,
+        payload: &str,
+    ) -> Result<Self, DecodeError> {
+        crate::stored::case::decode(event_type, schema_version, payload)
+    }
 }
