@@ -9,12 +9,13 @@ use onestop_commands::CommandError;
 use onestop_commands::catalog::CatalogCache;
 use onestop_commands::metadata::RequestMeta;
 use onestop_commands::registry::{NewUser, RegistryService};
-use onestop_domain::access::{Actor, Role};
+use onestop_domain::access::Actor;
 use onestop_domain::catalog::{
     Channel, Fee, Field, PauseMode, Procedure, RequiredDocument, StepUnit, Unit, WorkflowStep,
 };
 use onestop_domain::deadline::ProcessingTime;
 use onestop_domain::ids::{UnitCode, UserId};
+use onestop_domain::role::Role;
 use uuid::Uuid;
 
 pub const PROVINCE: &str = "000.00.00.H22";

@@ -184,6 +184,19 @@ fn rule_code(error: &DomainError) -> &'static str {
     }
 }
 
+/// A refusal of the access policy: 403 saying who may, or a 404 that tells
+/// nothing about what is outside the caller's grants.
+impl From<onestop_domain::access::Denied> for Problem {
+    fn from(denied: onestop_domain::access::Denied) -> Self {
+        match denied {
+            onestop_domain::access::Denied::Forbidden(why) => Problem::forbidden(why),
+            onestop_domain::access::Denied::Hidden => {
+                Problem::not_found("no such resource, or not within the caller's units")
+            }
+        }
+    }
+}
+
 impl From<DomainError> for Problem {
     fn from(error: DomainError) -> Self {
         let detail = error.to_string();

@@ -1,7 +1,7 @@
 //! Changes to units, procedures, calendars and users, each appended to its own
 //! stream and folded into the catalog at once.
 
-use onestop_domain::access::{Actor, Role, User};
+use onestop_domain::access::{self, Actor, User};
 use onestop_domain::calendar::{HolidayRule, YearArrangement, shipped_rules};
 use onestop_domain::catalog::{Procedure, Unit};
 use onestop_domain::ids::{UnitCode, UserId};
@@ -10,6 +10,7 @@ use onestop_domain::registry::{
     add_holiday_rule, arrange_calendar, check_user, end_holiday_rule, fold_holiday_rules,
     publish_procedure, save_unit,
 };
+use onestop_domain::role::Role;
 use onestop_store::{EventStore, ExpectedVersion, NewEvent, StreamId};
 use uuid::Uuid;
 
@@ -51,18 +52,7 @@ pub(crate) fn require_admin_of(
     unit: &UnitCode,
     catalog_units: &onestop_domain::catalog::UnitTree,
 ) -> Result<(), CommandError> {
-    if actor.role != Role::Admin {
-        return Err(CommandError::Forbidden(format!(
-            "only an administrator may change the catalog, not a {}",
-            actor.role
-        )));
-    }
-    if !actor.reaches(unit, catalog_units) {
-        return Err(CommandError::Forbidden(format!(
-            "the user has no grant for unit {unit}"
-        )));
-    }
-    Ok(())
+    access::administer(actor, unit, catalog_units).map_err(CommandError::Forbidden)
 }
 
 impl RegistryService {
@@ -133,13 +123,8 @@ impl RegistryService {
                 // A unit taken out of the tree becomes a top of its own, and
                 // whoever is granted it would oversee "everything": only an
                 // administrator of the whole province may do that.
-                None if !actor.oversees_everything(&catalog.units) => {
-                    return Err(CommandError::Forbidden(
-                        "only an administrator of the whole province may make a unit a top unit"
-                            .into(),
-                    ));
-                }
-                None => {}
+                None => access::province_wide(actor, &catalog.units, "make a unit a top unit")
+                    .map_err(CommandError::Forbidden)?,
             }
         }
         let event = save_unit(existing, unit.clone(), &catalog.units)?;
@@ -279,12 +264,8 @@ impl RegistryService {
 
     /// The calendar is the whole province's: only its administrators change it.
     fn require_calendar_admin(&self, actor: &Actor) -> Result<(), CommandError> {
-        if actor.role != Role::Admin || !actor.oversees_everything(&self.catalog.snapshot().units) {
-            return Err(CommandError::Forbidden(
-                "only an administrator of the whole province may change the calendar".into(),
-            ));
-        }
-        Ok(())
+        access::province_wide(actor, &self.catalog.snapshot().units, "change the calendar")
+            .map_err(CommandError::Forbidden)
     }
 
     /// Creates an account.

@@ -6,7 +6,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::SignedDuration;
 use jiff::civil::{date, time};
-use onestop_domain::access::{Actor, Role};
+use onestop_domain::access::Actor;
 use onestop_domain::calendar::{OfficeHours, Schedule, WorkingCalendar, instant, lunar};
 use onestop_domain::case::event::{DocumentRef, Proposal, ReturnMethod};
 use onestop_domain::case::{
@@ -17,6 +17,7 @@ use onestop_domain::catalog::{
 };
 use onestop_domain::deadline::ProcessingTime;
 use onestop_domain::ids::{ApplicantId, CaseCode, UnitCode, UserId};
+use onestop_domain::role::Role;
 use uuid::Uuid;
 
 fn code(s: &str) -> UnitCode {

@@ -1,87 +1,26 @@
-//! Who may do what, where: roles, unit scopes, and the rules that combine them
-//! with a case's state.
+//! Who may do or read what, where: the one place the product decides it.
+//!
+//! Every permission is a pure function of the actor (role and granted units),
+//! the unit tree, and the thing asked for (where a case has been, an account's
+//! units, a unit). Handlers, the write side and the operators' tool ask these
+//! functions and decide nothing themselves. Read top to bottom:
+//!
+//! 1. people: [`User`], [`Actor`], and what a grant reaches ([`Actor::reaches`]);
+//! 2. cases: the command table ([`roles_for`], [`case_action`]), reading a case
+//!    ([`may_read_case`]), its audit trail ([`case_audit`]);
+//! 3. across cases: work queues and audit queries ([`visible_units`]), the
+//!    provincial feed ([`feed`]), reports ([`reports`]);
+//! 4. administration: the catalog and accounts ([`administer`],
+//!    [`may_see_account`]), province-wide acts ([`province_wide`]), exporting
+//!    personal data ([`may_export_personal_data`]).
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::UnitTree;
+use crate::catalog::{Unit, UnitTree};
 use crate::ids::{UnitCode, UserId};
+use crate::role::Role;
 
-/// What a user does in the one-stop shop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Cán bộ tiếp nhận: receives files and returns results.
-    Reception,
-    /// Chuyên viên xử lý: appraises files.
-    Specialist,
-    /// Lãnh đạo ký duyệt: approves and signs.
-    Approver,
-    /// Lãnh đạo theo dõi: follows the unit's work.
-    Leader,
-    /// Thanh tra: audits.
-    Inspector,
-    /// Thống kê: builds reports.
-    Statistician,
-    /// Quản trị: manages the catalog, units, users and calendars.
-    Admin,
-    /// A machine client reading the provincial feed.
-    Feed,
-}
-
-impl Role {
-    pub const ALL: [Role; 8] = [
-        Role::Reception,
-        Role::Specialist,
-        Role::Approver,
-        Role::Leader,
-        Role::Inspector,
-        Role::Statistician,
-        Role::Admin,
-        Role::Feed,
-    ];
-
-    /// Roles that oversee: their grant covers the unit's whole subtree.
-    pub fn covers_subtree(self) -> bool {
-        matches!(
-            self,
-            Role::Leader | Role::Inspector | Role::Statistician | Role::Admin
-        )
-    }
-
-    /// The role's name as stored and sent (`reception`, `specialist`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Reception => "reception",
-            Role::Specialist => "specialist",
-            Role::Approver => "approver",
-            Role::Leader => "leader",
-            Role::Inspector => "inspector",
-            Role::Statistician => "statistician",
-            Role::Admin => "admin",
-            Role::Feed => "feed",
-        }
-    }
-
-    /// The Vietnamese title shown in audit trails and the feed (ChucDanh).
-    pub fn title_vi(self) -> &'static str {
-        match self {
-            Role::Reception => "Cán bộ tiếp nhận",
-            Role::Specialist => "Chuyên viên xử lý",
-            Role::Approver => "Lãnh đạo ký duyệt",
-            Role::Leader => "Lãnh đạo",
-            Role::Inspector => "Thanh tra",
-            Role::Statistician => "Cán bộ thống kê",
-            Role::Admin => "Quản trị hệ thống",
-            Role::Feed => "Hệ thống đồng bộ",
-        }
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+// ---- 1. People --------------------------------------------------------------
 
 /// A user account: an officer, an administrator or a machine client. The
 /// password hash and login state live with the write side's account store.
@@ -153,6 +92,278 @@ pub fn acting_unit<'a>(grants: &'a [String], places: &[Option<&str>]) -> Option<
         .find_map(|place| grants.iter().find(|g| g == place))
         .or(grants.first())
         .map(String::as_str)
+}
+
+// ---- 2. Cases ---------------------------------------------------------------
+
+/// What can be done to a case: one per command (DESIGN §3, case lifecycle).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CaseAction {
+    SubmitOnline,
+    Receive,
+    AcceptOnline,
+    RefuseAtReception,
+    Transfer,
+    AcknowledgeHandover,
+    RecordAppraisal,
+    RequestSupplement,
+    ReceiveSupplement,
+    RequestPayment,
+    RecordPayment,
+    SubmitForApproval,
+    Approve,
+    SendBackForRework,
+    Extend,
+    Pause,
+    Resume,
+    RefuseAsIneligible,
+    Withdraw,
+    Stop,
+    RecordResult,
+    ReturnResult,
+    Comment,
+    RateSatisfaction,
+    AttachDocument,
+}
+
+/// The roles that may take each action.
+pub fn roles_for(action: CaseAction) -> &'static [Role] {
+    use CaseAction::*;
+    use Role::{Approver, Feed, Leader, Reception, Specialist};
+    match action {
+        SubmitOnline => &[Reception, Feed],
+        Receive | AcceptOnline | RefuseAtReception | ReturnResult | Withdraw => &[Reception],
+        Transfer | AcknowledgeHandover | AttachDocument => &[Reception, Specialist, Approver],
+        RecordAppraisal | SubmitForApproval => &[Specialist],
+        RequestSupplement | RequestPayment | ReceiveSupplement | RecordPayment => {
+            &[Reception, Specialist]
+        }
+        Approve | SendBackForRework | RefuseAsIneligible => &[Approver],
+        Extend | Stop => &[Approver, Leader],
+        Pause | Resume | RecordResult => &[Specialist, Approver],
+        Comment => &[Reception, Specialist, Approver, Leader],
+        RateSatisfaction => &[Reception, Feed],
+    }
+}
+
+/// Where a case is, as far as permissions go.
+#[derive(Debug, Clone, Default)]
+pub struct CasePlaces<'a> {
+    /// For a file being filed: the unit the command files it at.
+    pub filing: Option<&'a UnitCode>,
+    /// The unit that received it (the desk).
+    pub receiving: Option<&'a UnitCode>,
+    /// The unit holding it now.
+    pub current: Option<&'a UnitCode>,
+    /// Every unit it has been at: the desk, then each step's.
+    pub visited: Vec<&'a UnitCode>,
+}
+
+/// Why an action on a case is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseRefusal {
+    /// The actor's role may not take it.
+    Role,
+    /// There is no case to act on (no unit to act in).
+    NoCase,
+    /// The actor's grants do not reach the unit that must be reached.
+    OutsideScope(UnitCode),
+}
+
+/// Whether `actor` may take `action` on a case at `places`: a role allowed it
+/// (see [`roles_for`]) whose grants reach the unit the action happens in.
+pub fn case_action(
+    actor: &Actor,
+    action: CaseAction,
+    places: &CasePlaces<'_>,
+    tree: &UnitTree,
+) -> Result<(), CaseRefusal> {
+    use CaseAction::*;
+    if !roles_for(action).contains(&actor.role) {
+        return Err(CaseRefusal::Role);
+    }
+    // The units one of which the grants must reach.
+    let units: Vec<&UnitCode> = match action {
+        SubmitOnline | Receive => places.filing.into_iter().collect(),
+        // The desk deals with the applicant: filing, results, withdrawal.
+        ReturnResult | AcceptOnline | RefuseAtReception | Withdraw | RateSatisfaction => {
+            places.receiving.into_iter().collect()
+        }
+        // What the applicant brings may arrive at the desk or at the handling
+        // unit; notes and documents come from either.
+        ReceiveSupplement | RecordPayment | Comment | AttachDocument => {
+            places.current.into_iter().chain(places.receiving).collect()
+        }
+        _ => places.current.into_iter().collect(),
+    };
+    match units.first() {
+        None => Err(CaseRefusal::NoCase),
+        Some(_) if units.iter().any(|u| actor.reaches(u, tree)) => Ok(()),
+        Some(first) => Err(CaseRefusal::OutsideScope((*first).clone())),
+    }
+}
+
+/// Whether `actor` may read a case (its view, its place in lists): officers
+/// whose grants reach a unit it went through (overseeing roles: their
+/// subtree). Machine clients read the feed instead.
+pub fn may_read_case(actor: &Actor, places: &CasePlaces<'_>, tree: &UnitTree) -> bool {
+    actor.role != Role::Feed && places.visited.iter().any(|unit| actor.reaches(unit, tree))
+}
+
+/// Why something is not shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denied {
+    /// The role may never do it; the text says who may.
+    Forbidden(String),
+    /// Outside the actor's grants: answered as if it did not exist.
+    Hidden,
+}
+
+/// The roles that read audit trails: inspectors, leaders and administrators.
+pub const AUDITORS: [Role; 3] = [Role::Inspector, Role::Leader, Role::Admin];
+
+/// Whether `actor` audits at all (the audit queries, sign-in records);
+/// `what` names the record in the refusal.
+pub fn audits(actor: &Actor, what: &str) -> Result<(), Denied> {
+    if AUDITORS.contains(&actor.role) {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(format!(
+            "only inspectors, leaders and administrators {what}"
+        )))
+    }
+}
+
+/// Whether `actor` may read a case's audit trail (history, raw events, control
+/// slip, verification): an auditor whose grants reach a unit it went through.
+pub fn case_audit(actor: &Actor, places: &CasePlaces<'_>, tree: &UnitTree) -> Result<(), Denied> {
+    audits(actor, "read audit trails")?;
+    if places.visited.iter().any(|unit| actor.reaches(unit, tree)) {
+        Ok(())
+    } else {
+        Err(Denied::Hidden)
+    }
+}
+
+// ---- 3. Across cases ----------------------------------------------------------
+
+/// The units whose cases `actor` sees in work queues, lists and audit queries:
+/// those the grants reach (none for machine clients).
+pub fn visible_units<'t>(actor: &Actor, tree: &'t UnitTree) -> Vec<&'t Unit> {
+    if actor.role == Role::Feed {
+        return Vec::new();
+    }
+    tree.units()
+        .filter(|u| actor.reaches(&u.code, tree))
+        .collect()
+}
+
+/// Whether `actor` reads the provincial feed: it is the whole province's, for
+/// its machine client and the province's administrators.
+pub fn feed(actor: &Actor, tree: &UnitTree) -> Result<(), Denied> {
+    let allowed = match actor.role {
+        Role::Feed => true,
+        Role::Admin => actor.oversees_everything(tree),
+        _ => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(
+            "the feed is for the feed client and the province's administrators".into(),
+        ))
+    }
+}
+
+/// Whether `actor` may read the statistics of `unit` and its subtree:
+/// statisticians, leaders, inspectors and administrators granted it.
+pub fn reports(actor: &Actor, unit: &UnitCode, tree: &UnitTree) -> Result<(), Denied> {
+    reads_reports(actor)?;
+    if actor.reaches(unit, tree) {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(format!(
+            "the user has no grant for unit {unit}"
+        )))
+    }
+}
+
+/// Whether `actor`'s role reads reports at all.
+pub fn reads_reports(actor: &Actor) -> Result<(), Denied> {
+    if !matches!(
+        actor.role,
+        Role::Statistician | Role::Leader | Role::Inspector | Role::Admin
+    ) {
+        return Err(Denied::Forbidden(
+            "reports are for statisticians, leaders, inspectors and administrators".into(),
+        ));
+    }
+    Ok(())
+}
+
+// ---- 4. Administration ----------------------------------------------------------
+
+/// Whether `actor` administers `unit`: changes it, its procedures and the
+/// accounts granted it. Administrators act on the units their grants reach.
+pub fn administer(actor: &Actor, unit: &UnitCode, tree: &UnitTree) -> Result<(), String> {
+    if actor.role != Role::Admin {
+        return Err(format!(
+            "only an administrator may change the catalog, not a {}",
+            actor.role
+        ));
+    }
+    if actor.reaches(unit, tree) {
+        Ok(())
+    } else {
+        Err(format!("the user has no grant for unit {unit}"))
+    }
+}
+
+/// Whether `actor` is an administrator at all (the accounts list).
+pub fn is_administrator(actor: &Actor) -> Result<(), String> {
+    if actor.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(format!("only a {} may do this", Role::Admin))
+    }
+}
+
+/// Whether an administrator sees an account: one of its units is within
+/// their grants.
+pub fn may_see_account(actor: &Actor, account: &User, tree: &UnitTree) -> bool {
+    account.units.iter().any(|unit| actor.reaches(unit, tree))
+}
+
+/// Whether an auditor reads the sign-in records of `account`: those of
+/// accounts within their grants, or any for those who oversee the province.
+pub fn may_see_sign_ins_of(actor: &Actor, account: &User, tree: &UnitTree) -> bool {
+    actor.oversees_everything(tree) || may_see_account(actor, account, tree)
+}
+
+/// Whether an auditor reads the attempts on names no account has: only those
+/// who oversee the whole province (the names may be anyone's mistyped password).
+pub fn may_see_unknown_name_sign_ins(actor: &Actor, tree: &UnitTree) -> bool {
+    actor.oversees_everything(tree)
+}
+
+/// Acts that are the whole province's (the working calendar, erasing an
+/// applicant's personal data, making a unit a top unit): only an
+/// administrator overseeing the whole tree. `what` completes "only an
+/// administrator of the whole province may …".
+pub fn province_wide(actor: &Actor, tree: &UnitTree, what: &str) -> Result<(), String> {
+    if actor.role == Role::Admin && actor.oversees_everything(tree) {
+        Ok(())
+    } else {
+        Err(format!(
+            "only an administrator of the whole province may {what}"
+        ))
+    }
+}
+
+/// Whether an account may export personal data in the clear (the operators'
+/// tool, after its password was checked): an active administrator.
+pub fn may_export_personal_data(user: &User) -> bool {
+    user.active && user.role == Role::Admin
 }
 
 #[cfg(test)]

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use jiff::civil::Time;
 use serde::{Deserialize, Serialize};
 
-use crate::access::Role;
 use crate::calendar::OfficeHours;
 use crate::deadline::ProcessingTime;
 use crate::ids::{ProcedureCode, UnitCode};
+use crate::role::Role;
 
 /// An administrative unit: a province, a department or service centre, a
 /// division, a commune. Levels are not fixed: the tree is what the data says.

@@ -18,5 +18,6 @@ pub mod deadline;
 pub mod ids;
 pub mod personal;
 pub mod registry;
+pub mod role;
 pub mod sign_in;
 pub mod stored;

@@ -5,11 +5,11 @@ mod common;
 
 use common::*;
 use jiff::SignedDuration;
-use onestop_domain::access::Role;
 use onestop_domain::case::event::{Proposal, ReturnMethod};
 use onestop_domain::case::{CaseCommand, CaseEvent, DomainError, PauseKind, Phase, Timeliness};
 use onestop_domain::catalog::{Channel, PauseMode};
 use onestop_domain::deadline::{Progress, Punctuality};
+use onestop_domain::role::Role;
 
 fn local(t: jiff::Timestamp) -> String {
     onestop_domain::calendar::local(t)

@@ -7,10 +7,11 @@ mod common;
 
 use common::*;
 use jiff::{SignedDuration, Timestamp};
-use onestop_domain::access::{Actor, Role};
+use onestop_domain::access::Actor;
 use onestop_domain::case::event::{Proposal, ReturnMethod};
 use onestop_domain::case::{CaseCommand, CaseEvent, CaseState, Timeliness, evolve, fold};
 use onestop_domain::catalog::{Channel, PauseMode};
+use onestop_domain::role::Role;
 use proptest::prelude::*;
 
 /// One random step: which command, how much later, and a byte of variety.

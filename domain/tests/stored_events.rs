@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use jiff::civil::{date, time};
-use onestop_domain::access::{Role, User};
+use onestop_domain::access::User;
 use onestop_domain::calendar::{
     DaySwap, HolidayDate, HolidayRule, OfficeHours, Session, WeekendMakeUp, YearArrangement,
 };
@@ -31,6 +31,7 @@ use onestop_domain::catalog::{
 use onestop_domain::deadline::ProcessingTime;
 use onestop_domain::ids::{ApplicantId, CaseCode, UnitCode, UserId};
 use onestop_domain::registry::{CalendarEvent, ProcedureEvent, UnitEvent, UserEvent};
+use onestop_domain::role::Role;
 use onestop_domain::sign_in::{FailureReason, SignInEvent};
 use serde_json::Value;
 use uuid::Uuid;

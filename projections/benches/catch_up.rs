@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use jiff::SignedDuration;
 use jiff::civil::{date, time};
-use onestop_domain::access::{Actor, Role};
+use onestop_domain::access::Actor;
 use onestop_domain::calendar::{WorkingCalendar, instant};
 use onestop_domain::case::event::{Proposal, ReturnMethod};
 use onestop_domain::case::{CaseCommand, CaseState, Context, IssuedCode, decide, evolve};
@@ -24,6 +24,7 @@ use onestop_domain::catalog::{
 };
 use onestop_domain::deadline::ProcessingTime;
 use onestop_domain::ids::{ApplicantId, CaseCode, UnitCode, UserId};
+use onestop_domain::role::Role;
 use onestop_migrations::APPLICATION_ROLE;
 use onestop_migrations::testing::TestDatabase;
 use onestop_projections::runner::CATCH_UP_BATCH;

@@ -7,8 +7,8 @@
 
 use deadpool_postgres::Pool;
 use jiff::Timestamp;
-use onestop_domain::access::Role;
 use onestop_domain::catalog::Channel;
+use onestop_domain::role::Role;
 use serde_json::{Value, json};
 use uuid::Uuid;
 

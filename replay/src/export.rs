@@ -71,8 +71,7 @@ pub async fn personal_data_for(
     let allowed = snapshot
         .account_by_username(username)
         .is_some_and(|account| {
-            account.user.active
-                && account.user.role == onestop_domain::access::Role::Admin
+            onestop_domain::access::may_export_personal_data(&account.user)
                 && onestop_commands::passwords::verify_password(password, &account.password_hash)
         });
     if !allowed {

@@ -45,7 +45,7 @@ use onestop_commands::catalog::CatalogCache;
 use onestop_commands::import::{ImportedCase, ScriptedCase, ScriptedStep};
 use onestop_commands::metadata::RequestMeta;
 use onestop_commands::registry::RegistryService;
-use onestop_domain::access::{Actor, Role};
+use onestop_domain::access::Actor;
 use onestop_domain::calendar::{OfficeHours, Schedule, WorkingCalendar, instant};
 use onestop_domain::case::event::{Proposal, ReturnMethod};
 use onestop_domain::case::{CaseCommand, Outcome, Timeliness};
@@ -53,6 +53,7 @@ use onestop_domain::catalog::{Channel, Field, PauseMode, Procedure, StepUnit, Un
 use onestop_domain::deadline::{ProcessingTime, Progress, Punctuality};
 use onestop_domain::ids::{ApplicantId, CaseId, UnitCode, UserId};
 use onestop_domain::personal::Applicant;
+use onestop_domain::role::Role;
 use onestop_projections::stats::{ReportRow, progress_score};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -3,18 +3,7 @@
 
 use uuid::Uuid;
 
-use crate::types::ExpectedVersion;
-
-/// Input the store refuses before touching the database.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum InvalidInput {
-    #[error("nothing to append: the batch is empty")]
-    EmptyBatch,
-    #[error("invalid stream id: it {reason}")]
-    StreamId { reason: String },
-    #[error("event {index} of the batch is invalid: {reason}")]
-    Event { index: usize, reason: String },
-}
+use crate::types::{ExpectedVersion, InvalidInput};
 
 /// The database could not be reached or failed.
 #[derive(Debug, thiserror::Error)]

@@ -26,14 +26,14 @@ mod upcast;
 mod verify;
 
 pub use chain::{CanonicalJsonError, HashedFields, canonical_json, event_hash};
-pub use error::{DatabaseError, InvalidInput, StoreError, is_unavailable, pool_unavailable};
+pub use error::{DatabaseError, StoreError, is_unavailable, pool_unavailable};
 pub use notify::NOTIFY_CHANNEL;
 pub use pool::{PoolBuildError, PoolSettings, build_pool};
 pub use seal::{LogSeal, SEAL_EVENT_TYPE, SEAL_STREAM};
 pub use store::EventStore;
 pub use subscribe::{Subscription, SubscriptionOptions, Wakeups};
 pub use types::{
-    AppendOutcome, Checkpoint, EventFilter, ExpectedVersion, MAX_EVENT_TYPE_BYTES,
+    AppendOutcome, Checkpoint, EventFilter, ExpectedVersion, InvalidInput, MAX_EVENT_TYPE_BYTES,
     MAX_STREAM_ID_BYTES, NewEvent, RawJson, RecordedEvent, StreamBatch, StreamId,
 };
 pub use upcast::Upcasters;

@@ -12,8 +12,9 @@ use tokio_postgres::{Config, Row};
 use uuid::Uuid;
 
 use crate::chain::{HashedFields, canonical_json, event_hash};
-use crate::error::{InvalidInput, StoreError};
+use crate::error::StoreError;
 use crate::notify::AppendSignal;
+use crate::types::InvalidInput;
 use crate::types::{
     AppendOutcome, Checkpoint, ExpectedVersion, MAX_EVENT_TYPE_BYTES, NewEvent, RawJson,
     RecordedEvent, StreamId,

@@ -7,7 +7,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::error::InvalidInput;
+/// Input the store refuses before touching the database.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidInput {
+    #[error("nothing to append: the batch is empty")]
+    EmptyBatch,
+    #[error("invalid stream id: it {reason}")]
+    StreamId { reason: String },
+    #[error("event {index} of the batch is invalid: {reason}")]
+    Event { index: usize, reason: String },
+}
 
 /// Longest stream id accepted, in bytes (the table's check says the same).
 pub const MAX_STREAM_ID_BYTES: usize = 200;

@@ -5,9 +5,10 @@
 
 use actix_web::{HttpResponse, get, web};
 use jiff::Timestamp;
-use onestop_domain::access::{Actor, Role};
+use onestop_domain::access::{self, Denied};
 use onestop_domain::case::CaseState;
 use onestop_domain::ids::{CaseId, UnitCode, UserId};
+use onestop_domain::role::Role;
 use onestop_projections::describe::{action_vi, actor_of, reason};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -17,18 +18,6 @@ use crate::auth::Authenticated;
 use crate::problem::{FieldError, Problem};
 use crate::state::AppState;
 
-const AUDITORS: [Role; 3] = [Role::Inspector, Role::Leader, Role::Admin];
-
-fn may_audit(actor: &Actor, case: &CaseState, state: &AppState) -> bool {
-    let catalog = state.catalog.snapshot();
-    AUDITORS.contains(&actor.role)
-        && case
-            .receiving_unit
-            .iter()
-            .chain(case.steps.iter().map(|s| &s.unit))
-            .any(|unit| actor.reaches(unit, &catalog.units))
-}
-
 /// Loads a case an auditor may read; anyone else learns nothing.
 async fn audited(
     state: &AppState,
@@ -37,15 +26,12 @@ async fn audited(
 ) -> Result<onestop_commands::cases::LoadedCase, Problem> {
     let not_found = || Problem::not_found(format!("case {id} does not exist"));
     let loaded = state.cases.load(CaseId(id)).await?.ok_or_else(not_found)?;
-    if !may_audit(&auth.0, &loaded.state, state) {
-        return Err(match AUDITORS.contains(&auth.0.role) {
-            true => not_found(),
-            false => {
-                Problem::forbidden("only inspectors, leaders and administrators read audit trails")
-            }
-        });
+    let catalog = state.catalog.snapshot();
+    match access::case_audit(&auth.0, &loaded.state.places(), &catalog.units) {
+        Ok(()) => Ok(loaded),
+        Err(Denied::Hidden) => Err(not_found()),
+        Err(denied) => Err(denied.into()),
     }
-    Ok(loaded)
 }
 
 /// One line of a case's history.
@@ -400,11 +386,7 @@ pub async fn query(
     auth: Authenticated,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, Problem> {
-    if !AUDITORS.contains(&auth.0.role) {
-        return Err(Problem::forbidden(
-            "only inspectors, leaders and administrators query the audit trail",
-        ));
-    }
+    access::audits(&auth.0, "query the audit trail")?;
     let limit = page_size(query.limit)?;
     let root = match &query.unit {
         None => None,
@@ -416,10 +398,8 @@ pub async fn query(
         })?),
     };
     let catalog = state.catalog.snapshot();
-    let reachable: Vec<String> = catalog
-        .units
-        .units()
-        .filter(|u| auth.0.reaches(&u.code, &catalog.units))
+    let reachable: Vec<String> = access::visible_units(&auth.0, &catalog.units)
+        .into_iter()
         .filter(|u| {
             root.as_ref()
                 .is_none_or(|root| catalog.units.is_within(&u.code, root))
@@ -536,11 +516,7 @@ pub async fn sign_ins(
 ) -> Result<HttpResponse, Problem> {
     use onestop_domain::sign_in::SignInEvent;
 
-    if !AUDITORS.contains(&auth.0.role) {
-        return Err(Problem::forbidden(
-            "only inspectors, leaders and administrators read sign-in records",
-        ));
-    }
+    access::audits(&auth.0, "read sign-in records")?;
     let limit = page_size(params.limit)?;
     let (from, to) = period(params.from, params.to, state.clock.now())?;
     let stream = match params.user {
@@ -563,7 +539,6 @@ pub async fn sign_ins(
         .await
         .map_err(onestop_commands::CommandError::from)?;
     let catalog = state.catalog.snapshot();
-    let everything = auth.0.oversees_everything(&catalog.units);
     let next_after = found.last().map_or(after, |e| e.global_position);
     let mut items = Vec::with_capacity(found.len());
     for recorded in &found {
@@ -576,14 +551,9 @@ pub async fn sign_ins(
             .strip_prefix("sign-in-")
             .and_then(|id| id.parse::<Uuid>().ok());
         let visible = match &user_id {
-            None => everything,
+            None => access::may_see_unknown_name_sign_ins(&auth.0, &catalog.units),
             Some(id) => catalog.account(&UserId(*id)).is_some_and(|account| {
-                everything
-                    || account
-                        .user
-                        .units
-                        .iter()
-                        .any(|unit| auth.0.reaches(unit, &catalog.units))
+                access::may_see_sign_ins_of(&auth.0, &account.user, &catalog.units)
             }),
         };
         if !visible {

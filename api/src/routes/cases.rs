@@ -5,10 +5,10 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use jiff::Timestamp;
 use onestop_commands::cases::{Executed, NewCase};
 use onestop_commands::idempotency::{Lookup, StoredResponse, request_hash};
-use onestop_domain::access::Actor;
+use onestop_domain::access::{self, Actor};
 use onestop_domain::case::event::{DocumentRef, Proposal, ReturnMethod};
 use onestop_domain::case::{CaseCommand, CaseState, StepRecord, Timeliness};
-use onestop_domain::catalog::{Channel, UnitTree};
+use onestop_domain::catalog::Channel;
 use onestop_domain::ids::{CaseId, UnitCode, UserId};
 use onestop_domain::personal::Applicant;
 use serde::{Deserialize, Serialize};
@@ -304,19 +304,6 @@ fn parse_unit(field: &str, value: &str) -> Result<UnitCode, Problem> {
     })
 }
 
-/// Who may read a case: officers whose grants reach a unit it went through
-/// (overseeing roles: their subtree). Machine clients read the feed instead.
-pub(crate) fn may_read(actor: &Actor, state: &CaseState, units: &UnitTree) -> bool {
-    if actor.role == onestop_domain::access::Role::Feed {
-        return false;
-    }
-    state
-        .receiving_unit
-        .iter()
-        .chain(state.steps.iter().map(|s| &s.unit))
-        .any(|unit| actor.reaches(unit, units))
-}
-
 /// Replays the first response to a keyed request, or refuses a reused key.
 async fn replayed(
     state: &AppState,
@@ -481,7 +468,7 @@ pub async fn get_case(
     let loaded = state.cases.load(case_id).await?.ok_or_else(not_found)?;
     let catalog = state.catalog.snapshot();
     // Someone who may not read the case learns nothing, not even that it exists.
-    if !may_read(&auth.0, &loaded.state, &catalog.units) {
+    if !access::may_read_case(&auth.0, &loaded.state.places(), &catalog.units) {
         return Err(not_found());
     }
     let tag = etag(loaded.version);

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use jiff::civil::{Date, Time};
 use onestop_commands::registry::NewUser;
-use onestop_domain::access::{Role, User};
+use onestop_domain::access::{self, User};
 use onestop_domain::calendar::{
     DaySwap, FIRST_YEAR, HolidayDate, HolidayRule, LAST_YEAR, OfficeHours, Session, WeekendMakeUp,
     YearArrangement, YearCalendar,
@@ -16,6 +16,7 @@ use onestop_domain::catalog::{
 };
 use onestop_domain::deadline::{ProcessingTime, TimeUnit};
 use onestop_domain::ids::{ApplicantId, UnitCode, UserId};
+use onestop_domain::role::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -1009,14 +1010,6 @@ pub struct PasswordDto {
     pub password: String,
 }
 
-fn require_role(auth: &Authenticated, role: Role) -> Result<(), Problem> {
-    if auth.0.role == role {
-        Ok(())
-    } else {
-        Err(Problem::forbidden(format!("only a {role} may do this")))
-    }
-}
-
 /// The accounts the administrator's grants reach.
 #[utoipa::path(tag = "users", responses((status = 200, description = "The accounts the caller may see", body = Vec<UserDto>), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -1025,16 +1018,11 @@ pub async fn list_users(
     state: web::Data<AppState>,
     auth: Authenticated,
 ) -> Result<HttpResponse, Problem> {
-    require_role(&auth, Role::Admin)?;
+    access::is_administrator(&auth.0).map_err(Problem::forbidden)?;
     let catalog = state.catalog.snapshot();
     let mut users: Vec<UserDto> = catalog
         .accounts()
-        .filter(|a| {
-            a.user
-                .units
-                .iter()
-                .any(|u| auth.0.reaches(u, &catalog.units))
-        })
+        .filter(|a| access::may_see_account(&auth.0, &a.user, &catalog.units))
         .map(|a| UserDto::of(&a.user))
         .collect();
     users.sort_by(|a, b| a.username.cmp(&b.username));
@@ -1167,12 +1155,13 @@ pub async fn erase_applicant(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    require_role(&auth, Role::Admin)?;
-    if !auth.0.oversees_everything(&state.catalog.snapshot().units) {
-        return Err(Problem::forbidden(
-            "only an administrator of the whole province may erase personal data",
-        ));
-    }
+    access::is_administrator(&auth.0).map_err(Problem::forbidden)?;
+    access::province_wide(
+        &auth.0,
+        &state.catalog.snapshot().units,
+        "erase personal data",
+    )
+    .map_err(Problem::forbidden)?;
     let id = ApplicantId(id.into_inner());
     let meta = meta(&req)?;
     let metadata = meta.to_metadata(

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get, web};
 use jiff::Timestamp;
-use onestop_domain::access::Role;
+use onestop_domain::access;
 use onestop_domain::ids::ApplicantId;
 use onestop_projections::feed::{FeedRecord, read};
 use serde::{Deserialize, Serialize};
@@ -129,19 +129,7 @@ pub async fn feed(
     auth: Authenticated,
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, Problem> {
-    // The feed is the whole province's: its machine client reads it, and so
-    // may an administrator of the whole province.
-    let units = &state.catalog.snapshot().units;
-    let allowed = match auth.0.role {
-        Role::Feed => true,
-        Role::Admin => auth.0.oversees_everything(units),
-        _ => false,
-    };
-    if !allowed {
-        return Err(Problem::forbidden(
-            "the feed is for the feed client and the province's administrators",
-        ));
-    }
+    access::feed(&auth.0, &state.catalog.snapshot().units)?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(Problem::invalid_fields(vec![FieldError {

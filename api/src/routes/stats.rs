@@ -4,7 +4,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use jiff::civil::Date;
-use onestop_domain::access::Role;
+use onestop_domain::access;
 use onestop_domain::ids::UnitCode;
 use onestop_projections::stats::{GroupBy, ReportRow, report_at};
 use serde::{Deserialize, Serialize};
@@ -117,14 +117,7 @@ pub async fn stats_report(
     req: HttpRequest,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, Problem> {
-    if !matches!(
-        auth.0.role,
-        Role::Statistician | Role::Leader | Role::Inspector | Role::Admin
-    ) {
-        return Err(Problem::forbidden(
-            "reports are for statisticians, leaders, inspectors and administrators",
-        ));
-    }
+    access::reads_reports(&auth.0)?;
     if query.to < query.from {
         return Err(Problem::invalid_fields(vec![FieldError {
             field: "to".into(),
@@ -146,11 +139,7 @@ pub async fn stats_report(
             .cloned()
             .ok_or_else(|| Problem::forbidden("the user has no unit"))?,
     };
-    if !auth.0.reaches(&root, &catalog.units) {
-        return Err(Problem::forbidden(format!(
-            "the user has no grant for unit {root}"
-        )));
-    }
+    access::reports(&auth.0, &root, &catalog.units)?;
     let units: Vec<String> = catalog
         .units
         .units()

@@ -6,7 +6,7 @@ use std::time::Duration;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use jiff::Timestamp;
-use onestop_domain::access::Role;
+use onestop_domain::access;
 use onestop_domain::ids::{CaseCode, CaseId, UnitCode};
 use onestop_projections::queries::{CaseFilter, Cursor, case_by_code, list_cases};
 use onestop_projections::{ProjectionError, wait_for};
@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::auth::Authenticated;
 use crate::problem::{FieldError, Problem, log_failure};
-use crate::routes::cases::{CaseView, may_read};
+use crate::routes::cases::CaseView;
 use crate::state::AppState;
 
 /// Longest a read waits for the status view to show this process's own writes.
@@ -125,16 +125,10 @@ pub async fn list(
         return Err(invalid("status", "must be from 1 to 10"));
     }
     let catalog = state.catalog.snapshot();
-    let visible: Vec<String> = if auth.0.role == Role::Feed {
-        Vec::new()
-    } else {
-        catalog
-            .units
-            .units()
-            .filter(|u| auth.0.reaches(&u.code, &catalog.units))
-            .map(|u| u.code.to_string())
-            .collect()
-    };
+    let visible: Vec<String> = access::visible_units(&auth.0, &catalog.units)
+        .into_iter()
+        .map(|u| u.code.to_string())
+        .collect();
     let units = match &query.unit {
         None => None,
         Some(code) => {
@@ -213,7 +207,7 @@ pub async fn by_code(
         .await?
         .ok_or_else(not_found)?;
     let catalog = state.catalog.snapshot();
-    if !may_read(&auth.0, &case, &catalog.units) {
+    if !access::may_read_case(&auth.0, &case.places(), &catalog.units) {
         return Err(not_found());
     }
     Ok(HttpResponse::Ok()

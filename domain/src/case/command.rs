@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::event::{DocumentRef, Proposal, ReturnMethod};
+use crate::access::CaseAction;
 use crate::catalog::Channel;
 use crate::ids::{ApplicantId, UnitCode, UserId};
 
@@ -91,6 +92,45 @@ pub enum CaseCommand {
 }
 
 impl CaseCommand {
+    /// Which action of the access policy this command is.
+    pub fn kind(&self) -> CaseAction {
+        match self {
+            Self::SubmitOnline { .. } => CaseAction::SubmitOnline,
+            Self::Receive { .. } => CaseAction::Receive,
+            Self::AcceptOnline => CaseAction::AcceptOnline,
+            Self::RefuseAtReception { .. } => CaseAction::RefuseAtReception,
+            Self::Transfer { .. } => CaseAction::Transfer,
+            Self::AcknowledgeHandover => CaseAction::AcknowledgeHandover,
+            Self::RecordAppraisal { .. } => CaseAction::RecordAppraisal,
+            Self::RequestSupplement { .. } => CaseAction::RequestSupplement,
+            Self::ReceiveSupplement { .. } => CaseAction::ReceiveSupplement,
+            Self::RequestPayment { .. } => CaseAction::RequestPayment,
+            Self::RecordPayment { .. } => CaseAction::RecordPayment,
+            Self::SubmitForApproval { .. } => CaseAction::SubmitForApproval,
+            Self::Approve { .. } => CaseAction::Approve,
+            Self::SendBackForRework { .. } => CaseAction::SendBackForRework,
+            Self::Extend { .. } => CaseAction::Extend,
+            Self::Pause { .. } => CaseAction::Pause,
+            Self::Resume => CaseAction::Resume,
+            Self::RefuseAsIneligible { .. } => CaseAction::RefuseAsIneligible,
+            Self::Withdraw { .. } => CaseAction::Withdraw,
+            Self::Stop { .. } => CaseAction::Stop,
+            Self::RecordResult { .. } => CaseAction::RecordResult,
+            Self::ReturnResult { .. } => CaseAction::ReturnResult,
+            Self::Comment { .. } => CaseAction::Comment,
+            Self::RateSatisfaction { .. } => CaseAction::RateSatisfaction,
+            Self::AttachDocument { .. } => CaseAction::AttachDocument,
+        }
+    }
+
+    /// The unit a command that files a new case files it at.
+    pub fn filing_unit(&self) -> Option<&UnitCode> {
+        match self {
+            Self::SubmitOnline { unit, .. } | Self::Receive { unit, .. } => Some(unit),
+            _ => None,
+        }
+    }
+
     /// The command's name in rule messages and URLs.
     pub fn action(&self) -> &'static str {
         match self {

@@ -6,10 +6,11 @@ use super::command::CaseCommand;
 use super::error::DomainError;
 use super::event::*;
 use super::state::{CaseState, Phase};
-use crate::access::{Actor, Role};
+use crate::access::{self, Actor, CasePlaces, CaseRefusal};
 use crate::calendar::{Schedule, WorkingCalendar};
 use crate::catalog::{Channel, PauseMode, Procedure, UnitTree};
 use crate::ids::{CaseCode, UnitCode};
+use crate::role::Role;
 
 /// Everything a decision needs from outside the case.
 #[derive(Debug, Clone, Copy)]
@@ -464,77 +465,28 @@ pub fn decide(
     Ok(vec![event])
 }
 
-/// The roles allowed each action, and the unit their grant must reach.
+/// Asks the access policy ([`crate::access::case_action`]) whether the actor
+/// may give this command where the case is.
 fn authorize(
     state: &CaseState,
     command: &CaseCommand,
     ctx: &Context<'_>,
 ) -> Result<(), DomainError> {
-    use Role::*;
     let action = command.action();
-    let roles: &[Role] = match command {
-        CaseCommand::SubmitOnline { .. } => &[Reception, Feed],
-        CaseCommand::Receive { .. }
-        | CaseCommand::AcceptOnline
-        | CaseCommand::RefuseAtReception { .. }
-        | CaseCommand::ReturnResult { .. }
-        | CaseCommand::Withdraw { .. } => &[Reception],
-        CaseCommand::Transfer { .. } => &[Reception, Specialist, Approver],
-        CaseCommand::AcknowledgeHandover => &[Reception, Specialist, Approver],
-        CaseCommand::RecordAppraisal { .. } | CaseCommand::SubmitForApproval { .. } => {
-            &[Specialist]
-        }
-        CaseCommand::RequestSupplement { .. } | CaseCommand::RequestPayment { .. } => {
-            &[Reception, Specialist]
-        }
-        CaseCommand::ReceiveSupplement { .. } | CaseCommand::RecordPayment { .. } => {
-            &[Reception, Specialist]
-        }
-        CaseCommand::Approve { .. }
-        | CaseCommand::SendBackForRework { .. }
-        | CaseCommand::RefuseAsIneligible { .. } => &[Approver],
-        CaseCommand::Extend { .. } | CaseCommand::Stop { .. } => &[Approver, Leader],
-        CaseCommand::Pause { .. } | CaseCommand::Resume => &[Specialist, Approver],
-        CaseCommand::RecordResult { .. } => &[Specialist, Approver],
-        CaseCommand::Comment { .. } => &[Reception, Specialist, Approver, Leader],
-        CaseCommand::RateSatisfaction { .. } => &[Reception, Feed],
-        CaseCommand::AttachDocument { .. } => &[Reception, Specialist, Approver],
+    let places = CasePlaces {
+        filing: command.filing_unit(),
+        ..state.places()
     };
-    if !roles.contains(&ctx.actor.role) {
-        return Err(DomainError::RoleNotAllowed {
-            action,
-            role: ctx.actor.role,
-        });
-    }
-    // The units one of which the user's grants must reach.
-    let units: Vec<&UnitCode> = match command {
-        CaseCommand::SubmitOnline { unit, .. } | CaseCommand::Receive { unit, .. } => vec![unit],
-        // The desk deals with the applicant: filing, results, withdrawal.
-        CaseCommand::ReturnResult { .. }
-        | CaseCommand::AcceptOnline
-        | CaseCommand::RefuseAtReception { .. }
-        | CaseCommand::Withdraw { .. }
-        | CaseCommand::RateSatisfaction { .. } => state.receiving_unit.iter().collect(),
-        // What the applicant brings may arrive at the desk or at the handling unit;
-        // notes and documents come from either.
-        CaseCommand::ReceiveSupplement { .. }
-        | CaseCommand::RecordPayment { .. }
-        | CaseCommand::Comment { .. }
-        | CaseCommand::AttachDocument { .. } => state
-            .current_unit()
-            .into_iter()
-            .chain(state.receiving_unit.iter())
-            .collect(),
-        _ => state.current_unit().into_iter().collect(),
-    };
-    match units.first() {
-        None => Err(DomainError::CaseNotFound { action }),
-        Some(_) if units.iter().any(|u| ctx.actor.reaches(u, ctx.units)) => Ok(()),
-        Some(first) => Err(DomainError::OutsideScope {
-            action,
-            unit: (*first).clone(),
-        }),
-    }
+    access::case_action(ctx.actor, command.kind(), &places, ctx.units).map_err(|refusal| {
+        match refusal {
+            CaseRefusal::Role => DomainError::RoleNotAllowed {
+                action,
+                role: ctx.actor.role,
+            },
+            CaseRefusal::NoCase => DomainError::CaseNotFound { action },
+            CaseRefusal::OutsideScope(unit) => DomainError::OutsideScope { action, unit },
+        }
+    })
 }
 
 fn check_procedure(

@@ -1,7 +1,7 @@
 //! Why a command was refused: every variant names the rule, in words.
 
-use crate::access::Role;
 use crate::ids::UnitCode;
+use crate::role::Role;
 
 /// A command the rules do not allow. These are answers for the user (HTTP 4xx),
 /// never infrastructure failures.

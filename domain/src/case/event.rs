@@ -8,10 +8,10 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::access::Role;
 use crate::catalog::{Channel, PauseMode};
 use crate::deadline::ProcessingTime;
 use crate::ids::{ApplicantId, CaseCode, ProcedureCode, UnitCode, UserId};
+use crate::role::Role;
 
 /// A procedure as of the version a case follows.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -325,32 +325,4 @@ case_events! {
     CommentAdded,
     SatisfactionRated,
     DocumentAttached,
-}
-
-/// The stored form, as [`crate::stored::case`] defines it.
-impl CaseEvent {
-    /// Every stored event type name, in lifecycle order.
-    pub const TYPES: &'static [&'static str] = crate::stored::case::TYPES;
-
-    /// The schema version new events are written in.
-    pub const SCHEMA_VERSION: i32 = crate::stored::case::CURRENT;
-
-    /// The stored `event_type`.
-    pub fn event_type(&self) -> &'static str {
-        crate::stored::case::event_type(self)
-    }
-
-    /// The stored payload, in schema version [`Self::SCHEMA_VERSION`].
-    pub fn payload(&self) -> serde_json::Value {
-        crate::stored::case::encode(self)
-    }
-
-    /// Decodes a stored event of any schema version this build reads.
-    pub fn decode(
-        event_type: &str,
-        schema_version: i32,
-        payload: &str,
-    ) -> Result<Self, DecodeError> {
-        crate::stored::case::decode(event_type, schema_version, payload)
-    }
 }

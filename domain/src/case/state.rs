@@ -4,10 +4,10 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::event::*;
-use crate::access::Role;
 use crate::catalog::{Channel, PauseMode};
 use crate::deadline::{ProcessingTime, Progress, Punctuality};
 use crate::ids::{ApplicantId, CaseCode, UnitCode, UserId};
+use crate::role::Role;
 
 /// Why the clock is stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,6 +210,20 @@ impl CaseState {
         self.current_step()
             .map(|s| &s.unit)
             .or(self.receiving_unit.as_ref())
+    }
+
+    /// Where the file is and has been, for the access policy.
+    pub fn places(&self) -> crate::access::CasePlaces<'_> {
+        crate::access::CasePlaces {
+            filing: None,
+            receiving: self.receiving_unit.as_ref(),
+            current: self.current_unit(),
+            visited: self
+                .receiving_unit
+                .iter()
+                .chain(self.steps.iter().map(|s| &s.unit))
+                .collect(),
+        }
     }
 
     pub fn status_code(&self) -> Option<u8> {

@@ -17,11 +17,11 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::access::Role;
 use crate::case::event::{self as domain, CaseEvent, DecodeError};
 use crate::catalog::{Channel, PauseMode};
 use crate::deadline::{ProcessingTime, TimeUnit};
 use crate::ids::{ApplicantId, CaseCode, ProcedureCode, UnitCode, UserId};
+use crate::role::Role;
 
 /// The schema version every case event is written in today.
 pub const CURRENT: i32 = 1;
@@ -492,4 +492,33 @@ stored_case_events! {
     CommentAdded => "CommentAdded" as CommentAddedV1,
     SatisfactionRated => "SatisfactionRated" as SatisfactionRatedV1,
     DocumentAttached => "DocumentAttached" as DocumentAttachedV1,
+}
+
+/// The stored form, as this module defines it (written here, not with the
+/// domain's types, so that the domain does not depend on its storage).
+impl CaseEvent {
+    /// Every stored event type name, in lifecycle order.
+    pub const TYPES: &'static [&'static str] = TYPES;
+
+    /// The schema version new events are written in.
+    pub const SCHEMA_VERSION: i32 = CURRENT;
+
+    /// The stored `event_type`.
+    pub fn event_type(&self) -> &'static str {
+        event_type(self)
+    }
+
+    /// The stored payload, in schema version [`Self::SCHEMA_VERSION`].
+    pub fn payload(&self) -> serde_json::Value {
+        encode(self)
+    }
+
+    /// Decodes a stored event of any schema version this build reads.
+    pub fn decode(
+        event_type: &str,
+        schema_version: i32,
+        payload: &str,
+    ) -> Result<Self, DecodeError> {
+        decode(event_type, schema_version, payload)
+    }
 }

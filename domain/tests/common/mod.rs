@@ -4,7 +4,7 @@
 
 use jiff::Timestamp;
 use jiff::civil::{date, time};
-use onestop_domain::access::{Actor, Role};
+use onestop_domain::access::Actor;
 use onestop_domain::calendar::{WorkingCalendar, instant};
 use onestop_domain::case::{
     CaseCommand, CaseEvent, CaseState, Context, DomainError, IssuedCode, decide, fold,
@@ -14,6 +14,7 @@ use onestop_domain::catalog::{
 };
 use onestop_domain::deadline::ProcessingTime;
 use onestop_domain::ids::{ApplicantId, CaseCode, UnitCode, UserId};
+use onestop_domain::role::Role;
 use uuid::Uuid;
 
 pub const PROVINCE: &str = "000.00.00.H22";
