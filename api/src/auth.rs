@@ -1,86 +1,17 @@
-//! Bearer tokens: HS256 JWTs issued by `POST /auth/token`. Every request reads the
+//! Who is asking: the bearer token's account ([`crate::tokens`]). Every request reads the
 //! account afresh from the catalog, so a disabled user or a changed grant takes
 //! effect at once, whatever the token says.
 
 use std::future::{Ready, ready};
-use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
-use onestop_domain::access::{Actor, User};
+use onestop_domain::access::Actor;
 use onestop_domain::ids::UserId;
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::problem::Problem;
 use crate::state::AppState;
-
-const ISSUER: &str = "onestop";
-
-#[derive(Debug, Serialize, Deserialize)]
-struct Claims {
-    sub: Uuid,
-    name: String,
-    role: String,
-    iss: String,
-    iat: i64,
-    exp: i64,
-}
-
-/// Signs and checks tokens.
-#[derive(Clone)]
-pub struct TokenKeys {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    ttl: Duration,
-}
-
-impl std::fmt::Debug for TokenKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenKeys")
-            .field("ttl", &self.ttl)
-            .finish_non_exhaustive()
-    }
-}
-
-impl TokenKeys {
-    pub fn new(secret: &[u8], ttl: Duration) -> Self {
-        Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            ttl,
-        }
-    }
-
-    /// A token for `user`, and its lifetime in seconds.
-    pub fn issue(&self, user: &User) -> Result<(String, u64), Problem> {
-        let now = jiff::Timestamp::now().as_second();
-        let ttl = self.ttl.as_secs();
-        let claims = Claims {
-            sub: user.id.0,
-            name: user.username.clone(),
-            role: user.role.as_str().to_owned(),
-            iss: ISSUER.to_owned(),
-            iat: now,
-            exp: now + i64::try_from(ttl).unwrap_or(i64::MAX / 2),
-        };
-        let token =
-            encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {
-                crate::problem::log_failure(&e);
-                Problem::internal()
-            })?;
-        Ok((token, ttl))
-    }
-
-    fn verify(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[ISSUER]);
-        validation.leeway = 0;
-        decode::<Claims>(token, &self.decoding, &validation).map(|data| data.claims)
-    }
-}
 
 /// The user behind a request, as an actor for the rules.
 #[derive(Debug, Clone)]

@@ -19,8 +19,8 @@ use actix_web::{Error, HttpRequest, HttpResponse, ResponseError as _, web};
 use ipnet::IpNet;
 use sha2::{Digest, Sha256};
 
+use crate::methods::MethodTable;
 use crate::problem::Problem;
-use crate::state::AppState;
 
 /// The settings behind this module, from `ONESTOP_CORS_ORIGINS` and
 /// `ONESTOP_TRUSTED_PROXIES`.
@@ -72,8 +72,8 @@ pub fn is_tagged_read(path: &str) -> bool {
 }
 
 fn settings(req: &ServiceRequest) -> Option<&EdgeSettings> {
-    req.app_data::<web::Data<AppState>>()
-        .map(|state| state.edge.as_ref())
+    req.app_data::<web::Data<EdgeSettings>>()
+        .map(|settings| settings.get_ref())
 }
 
 /// CORS (Fetch standard): preflights from an allowed origin are answered here;
@@ -106,7 +106,9 @@ pub async fn cors(
             .headers()
             .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     if preflight {
-        let Some(methods) = crate::routes::allowed_methods(req.path()) else {
+        let Some(methods) =
+            MethodTable::of_service_request(&req).and_then(|t| t.allowed(req.path()))
+        else {
             return Ok(next.call(req).await?.map_into_boxed_body());
         };
         let response = if allowed {
@@ -215,8 +217,8 @@ pub fn client_address(req: &HttpRequest) -> IpAddr {
         .peer_addr()
         .map(|a| a.ip())
         .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-    match req.app_data::<web::Data<AppState>>() {
-        Some(state) => forwarded_client(peer, req.headers(), &state.edge),
+    match req.app_data::<web::Data<EdgeSettings>>() {
+        Some(settings) => forwarded_client(peer, req.headers(), settings),
         None => peer,
     }
 }

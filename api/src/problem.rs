@@ -350,7 +350,9 @@ fn field_of(message: &str) -> String {
 /// Any path the API does not have: a problem, like every other error.
 pub async fn no_route(req: HttpRequest) -> HttpResponse {
     // A known path asked with another method: 405, naming the ones it takes.
-    if let Some(allowed) = crate::routes::allowed_methods(req.path()) {
+    if let Some(allowed) =
+        crate::methods::MethodTable::of_request(&req).and_then(|t| t.allowed(req.path()))
+    {
         let mut response = Problem::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "method-not-allowed",

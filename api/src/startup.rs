@@ -20,12 +20,13 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::TokenKeys;
 use crate::config::Settings;
 use crate::demo;
+use crate::methods::MethodTable;
 use crate::problem::{json_error, path_error, query_error};
 use crate::routes;
 use crate::state::AppState;
+use crate::tokens::TokenKeys;
 
 /// Public lookups allowed per client address and minute (bursts up to this many).
 const LOOKUPS_PER_MINUTE: NonZeroU32 = NonZeroU32::MIN.saturating_add(19);
@@ -103,7 +104,6 @@ impl Application {
             idempotency: IdempotencyStore::new(pool.clone()),
             tokens: TokenKeys::new(settings.jwt_secret.as_bytes(), settings.token_ttl),
             catalog: catalog.clone(),
-            edge: Arc::new(settings.edge.clone()),
             store,
         };
         let mut background = vec![
@@ -128,12 +128,16 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = web::Data::new(state);
         let pool = web::Data::new(pool);
+        let edge = web::Data::new(settings.edge.clone());
+        let methods = web::Data::new(MethodTable::of_document(&crate::openapi::document()));
         let server = HttpServer::new(move || {
             let (app, mut api) = App::new()
                 .into_utoipa_app()
-                .openapi(routes::ApiDoc::openapi())
+                .openapi(crate::openapi::ApiDoc::openapi())
                 .app_data(state.clone())
                 .app_data(pool.clone())
+                .app_data(edge.clone())
+                .app_data(methods.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(MAX_JSON_BODY)
@@ -143,7 +147,7 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .configure(routes::configure)
                 .split_for_parts();
-            routes::document_common_answers(&mut api);
+            crate::openapi::document_common_answers(&mut api);
             // The last wrapped is the first to see a request.
             app.wrap(from_fn(crate::edge::entity_tags))
                 .wrap(from_fn(|req, next| {

@@ -11,7 +11,7 @@ use onestop_commands::idempotency::IdempotencyStore;
 use onestop_commands::registry::RegistryService;
 use onestop_store::{Checkpoint, EventStore, Pool};
 
-use crate::auth::TokenKeys;
+use crate::tokens::TokenKeys;
 
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -29,8 +29,6 @@ pub struct AppState {
     pub sign_in: onestop_commands::sign_in::SignInService,
     /// Public lookups per client address.
     pub lookup_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
-    /// CORS origins and trusted proxies.
-    pub edge: Arc<crate::edge::EdgeSettings>,
     /// The time the rules see (the system clock, but for tests).
     pub clock: Arc<dyn Clock>,
 }
