@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod edge;
+pub mod idempotency;
 pub mod methods;
 pub mod metrics;
 pub mod middleware;

@@ -184,7 +184,7 @@ fn named_pattern(name: &str) -> Option<&'static str> {
         "Assignee" => assignee_pattern(),
         "Cursor" => onestop_projections::queries::Cursor::PATTERN,
         "StepUnit" => step_unit_pattern(),
-        "TimeOfDay" => crate::routes::catalog::TIME_OF_DAY_PATTERN,
+        "TimeOfDay" => crate::routes::fields::TIME_OF_DAY_PATTERN,
         "IfMatch" => crate::request::IF_MATCH_PATTERN,
         "IdempotencyKey" => crate::request::IDEMPOTENCY_KEY_PATTERN,
         _ => return None,

@@ -428,3 +428,32 @@ fn collect_validation(
         }
     }
 }
+
+/// A read model that could not be read: 503 when the database is out of
+/// reach, an opaque 500 otherwise.
+impl From<onestop_projections::ProjectionError> for Problem {
+    fn from(error: onestop_projections::ProjectionError) -> Self {
+        let unavailable = match &error {
+            onestop_projections::ProjectionError::Pool(pool) => {
+                onestop_store::pool_unavailable(pool)
+            }
+            onestop_projections::ProjectionError::Database(query) => {
+                onestop_store::is_unavailable(query)
+            }
+            onestop_projections::ProjectionError::Store(onestop_store::StoreError::Database(
+                database,
+            )) => database.is_unavailable(),
+            _ => false,
+        };
+        match &error {
+            _ if unavailable => {
+                tracing::warn!(error = %onestop_projections::runner::error_chain(&error), "database unavailable");
+                Problem::unavailable()
+            }
+            _ => {
+                log_failure(&error);
+                Problem::internal()
+            }
+        }
+    }
+}

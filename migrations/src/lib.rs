@@ -121,6 +121,15 @@ pub fn expected_versions() -> Vec<i64> {
         .collect()
 }
 
+/// Whether every embedded migration has been applied to the database behind
+/// `client` (`/readyz`).
+pub async fn all_applied(client: &Client) -> Result<bool, tokio_postgres::Error> {
+    let row = client
+        .query_one("SELECT count(*) FROM refinery_schema_history", &[])
+        .await?;
+    Ok(row.get::<_, i64>(0) >= expected_versions().len() as i64)
+}
+
 /// A stable fingerprint of the embedded migrations: changes whenever one is added
 /// or edited. Test templates are keyed by it.
 pub fn fingerprint() -> String {

@@ -176,3 +176,66 @@ pub async fn case_by_code(
         .ok()
         .map(|state| (id, state)))
 }
+
+/// What an inspector's query across cases asks for.
+#[derive(Debug, Clone)]
+pub struct AuditFilter<'a> {
+    /// The acting units the caller may see (and asked for).
+    pub units: &'a [String],
+    pub actor: Option<Uuid>,
+    pub from: Timestamp,
+    /// Exclusive.
+    pub to: Timestamp,
+    /// The last `seq` of the previous page.
+    pub after: i64,
+    pub limit: i64,
+}
+
+/// One change of a case as the audit query lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditChange {
+    pub seq: i64,
+    pub case_id: Uuid,
+    pub event_type: String,
+    pub actor_id: Option<Uuid>,
+    pub actor_role: Option<String>,
+    pub acting_unit: String,
+    pub at: Timestamp,
+}
+
+/// The case changes made in `filter.units` in the period, by `seq`.
+pub async fn audit_changes(
+    pool: &Pool,
+    filter: &AuditFilter<'_>,
+) -> Result<Vec<AuditChange>, ProjectionError> {
+    let client = pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT seq, case_id, event_type, actor_id, actor_role, acting_unit, at \
+             FROM case_changes \
+             WHERE acting_unit = ANY($1) AND ($2::uuid IS NULL OR actor_id = $2) \
+               AND at >= $3 AND at < $4 AND seq > $5 \
+             ORDER BY seq LIMIT $6",
+            &[
+                &filter.units,
+                &filter.actor,
+                &filter.from,
+                &filter.to,
+                &filter.after,
+                &filter.limit,
+            ],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| AuditChange {
+            seq: r.get(0),
+            case_id: r.get(1),
+            event_type: r.get(2),
+            actor_id: r.get(3),
+            actor_role: r.get(4),
+            acting_unit: r.get(5),
+            at: r.get(6),
+        })
+        .collect())
+}

@@ -138,7 +138,7 @@ pub async fn feed(
         }]));
     }
     let after = query.after.unwrap_or(0);
-    crate::routes::views::caught_up_with(&state, onestop_projections::status::NAME).await?;
+    crate::routes::fresh::caught_up_with(&state, onestop_projections::status::NAME).await?;
     let records = read(&state.pool, after, limit).await?;
     let mut items = Vec::with_capacity(records.len());
     for record in &records {

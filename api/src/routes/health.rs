@@ -70,15 +70,11 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(pool: web::Data<Pool>) -> HttpResponse {
-    let expected = onestop_migrations::expected_versions().len() as i64;
     let database = match pool.get().await {
         Err(_) => "unreachable",
-        Ok(client) => match client
-            .query_one("SELECT count(*) FROM refinery_schema_history", &[])
-            .await
-        {
-            Ok(row) if row.get::<_, i64>(0) >= expected => "ok",
-            Ok(_) => "not migrated",
+        Ok(client) => match onestop_migrations::all_applied(&client).await {
+            Ok(true) => "ok",
+            Ok(false) => "not migrated",
             Err(_) => "unreachable",
         },
     };

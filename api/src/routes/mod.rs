@@ -3,14 +3,21 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod applicants;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod cases;
-pub mod catalog;
 pub mod feed;
+pub mod fields;
+pub mod fresh;
 pub mod health;
+pub mod holiday_rules;
+pub mod procedures;
+pub mod public;
 pub mod stats;
-pub mod views;
+pub mod units;
+pub mod users;
 
 /// Registers every handler: operations at the root, the API under `/api/v1`.
 pub fn configure(config: &mut ServiceConfig) {
@@ -22,19 +29,36 @@ pub fn configure(config: &mut ServiceConfig) {
             utoipa_actix_web::scope("/api/v1")
                 .service(auth::issue_token)
                 // Before `/cases/{id}`, so `by-code` is not taken for an id.
-                .service(views::list)
-                .service(views::by_code)
-                .service(views::public_lookup)
-                .service(audit::history)
-                .service(audit::events)
-                .service(audit::control_slip)
-                .service(audit::verify)
-                .service(audit::query)
-                .service(audit::sign_ins)
+                .service(cases::lists::list)
+                .service(cases::lists::by_code)
+                .service(public::public_lookup)
+                .service(audit::trail::history)
+                .service(audit::trail::events)
+                .service(audit::trail::control_slip)
+                .service(audit::trail::verify)
+                .service(audit::queries::query)
+                .service(audit::sign_ins::sign_ins)
                 .service(stats::stats_report)
                 .service(feed::feed)
                 .configure(cases::configure)
-                .configure(catalog::configure),
+                .service(units::list_units)
+                .service(units::get_unit)
+                .service(units::create_unit)
+                .service(units::update_unit)
+                .service(procedures::list_procedures)
+                .service(procedures::get_procedure)
+                .service(procedures::publish_procedure)
+                .service(calendar::get_calendar)
+                .service(calendar::arrange_calendar)
+                .service(holiday_rules::list_holiday_rules)
+                .service(holiday_rules::add_holiday_rule)
+                .service(holiday_rules::end_holiday_rule)
+                .service(users::list_users)
+                .service(users::create_user)
+                .service(users::update_user)
+                .service(users::change_password)
+                .service(users::unlock_user)
+                .service(applicants::erase_applicant),
         );
 }
 

@@ -151,7 +151,7 @@ pub async fn stats_report(
         GroupByDto::Procedure => (GroupBy::Procedure, "procedure"),
         GroupByDto::Unit => (GroupBy::Unit, "unit"),
     };
-    crate::routes::views::caught_up_with(&state, onestop_projections::stats::NAME).await?;
+    crate::routes::fresh::caught_up_with(&state, onestop_projections::stats::NAME).await?;
     // A period not yet over is judged now, as the case view judges it now.
     let now = state.clock.now();
     let rows = report_at(&state.pool, query.from, query.to, &units, group_by, now).await?;

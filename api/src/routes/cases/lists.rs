@@ -1,63 +1,20 @@
-//! Reads from the status view: case lists and work queues, lookup by code, and
-//! the public lookup for citizens.
-
-use std::time::Duration;
+//! Reads from the status view: case lists and work queues, and lookup by code.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpResponse, get, web};
 use jiff::Timestamp;
 use onestop_domain::access;
 use onestop_domain::ids::{CaseCode, CaseId, UnitCode};
 use onestop_projections::queries::{CaseFilter, Cursor, case_by_code, list_cases};
-use onestop_projections::{ProjectionError, wait_for};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Authenticated;
-use crate::problem::{FieldError, Problem, log_failure};
+use crate::problem::{FieldError, Problem};
 use crate::routes::cases::CaseView;
+use crate::routes::fresh::caught_up;
 use crate::state::AppState;
-
-/// Longest a read waits for the status view to show this process's own writes.
-const READ_YOUR_WRITES: Duration = Duration::from_secs(3);
-
-impl From<ProjectionError> for Problem {
-    fn from(error: ProjectionError) -> Self {
-        let unavailable = match &error {
-            ProjectionError::Pool(pool) => onestop_store::pool_unavailable(pool),
-            ProjectionError::Database(query) => onestop_store::is_unavailable(query),
-            ProjectionError::Store(onestop_store::StoreError::Database(database)) => {
-                database.is_unavailable()
-            }
-            _ => false,
-        };
-        match &error {
-            _ if unavailable => {
-                tracing::warn!(error = %onestop_projections::runner::error_chain(&error), "database unavailable");
-                Problem::unavailable()
-            }
-            _ => {
-                log_failure(&error);
-                Problem::internal()
-            }
-        }
-    }
-}
-
-/// Waits (boundedly) until the status view shows what this process wrote.
-async fn caught_up(state: &AppState) -> Result<(), Problem> {
-    caught_up_with(state, onestop_projections::status::NAME).await
-}
-
-/// Waits (boundedly) until `projection` shows what this process wrote.
-pub(crate) async fn caught_up_with(state: &AppState, projection: &str) -> Result<(), Problem> {
-    let written = state.written();
-    if written > onestop_store::Checkpoint::START {
-        wait_for(&state.pool, projection, written, READ_YOUR_WRITES).await?;
-    }
-    Ok(())
-}
 
 fn invalid(field: &str, message: impl ToString) -> Problem {
     Problem::invalid_fields(vec![FieldError {
@@ -213,90 +170,4 @@ pub async fn by_code(
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, crate::request::etag(case.version)))
         .json(CaseView::of(CaseId(id), &case, state.clock.now())))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct LookupQuery {
-    /// The case code printed on the receipt.
-    pub code: String,
-    /// The short secret printed beside it.
-    pub secret: String,
-}
-
-/// What a citizen may see of their case: no names, no officers, no notes.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PublicStatus {
-    pub code: String,
-    pub procedure_name: String,
-    pub status: Option<u8>,
-    pub status_name: String,
-    pub received_at: Option<Timestamp>,
-    pub due_at: Option<Timestamp>,
-    pub returned_at: Option<Timestamp>,
-}
-
-/// Equal-time comparison, so timing does not reveal how much of a secret matched.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0_u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
-/// A citizen looks their case up with the code and secret from the receipt.
-/// A wrong code and a wrong secret get the same answer. Limited per address.
-#[utoipa::path(tag = "public", params(LookupQuery),
-    responses((status = 200, description = "The case's minimal public status", body = PublicStatus),
-        (status = 404, description = "No case with this code and secret", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many lookups from this address", body = Problem, content_type = "application/problem+json")))]
-#[get("/public/lookup")]
-pub async fn public_lookup(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    query: web::Query<LookupQuery>,
-) -> Result<HttpResponse, Problem> {
-    // Forwarding headers count only from a trusted proxy: anyone else could
-    // forge them to dodge the limit.
-    let client = crate::edge::rate_key(crate::edge::client_address(&req));
-    if let Err(not_until) = state.lookup_limiter.check_key(&client) {
-        let wait = not_until.wait_time_from(governor::clock::Clock::now(
-            &governor::clock::DefaultClock::default(),
-        ));
-        return Err(Problem::too_many_requests(
-            wait,
-            "too many lookups from this address",
-        ));
-    }
-    let not_found = || Problem::not_found("no case matches this code and secret");
-    let Ok(code) = query.code.trim().parse::<CaseCode>() else {
-        return Err(not_found());
-    };
-    let Some((_, case)) = case_by_code(&state.pool, &code.to_string()).await? else {
-        return Err(not_found());
-    };
-    let expected = onestop_commands::codes::secret_hash(&code, &query.secret);
-    if !case
-        .lookup_secret_hash
-        .as_deref()
-        .is_some_and(|stored| same(stored, &expected))
-    {
-        return Err(not_found());
-    }
-    let catalog = state.catalog.snapshot();
-    let procedure_name = case
-        .procedure
-        .as_ref()
-        .and_then(|p| catalog.procedure_version(&p.code, p.version))
-        .map(|p| p.name.clone())
-        .unwrap_or_default();
-    Ok(HttpResponse::Ok().json(PublicStatus {
-        code: code.to_string(),
-        procedure_name,
-        status: case.status_code(),
-        status_name: case.phase.status_vi().to_owned(),
-        received_at: case.received_at,
-        due_at: case.due_at,
-        returned_at: case.returned_at,
-    }))
 }

@@ -1,0 +1,67 @@
+//! The audit trail (DESIGN §4.3): a case's history in human terms, its raw
+//! events with hashes, the control slip, chain verification, and inspectors'
+//! queries across cases. Open to inspectors, leaders and administrators whose
+//! grants reach a unit the case went through.
+//!
+//! - [`trail`]: one case's history, raw events, control slip, verification;
+//! - [`queries`]: inspectors' queries across cases;
+//! - [`sign_ins`]: the record of sign-in attempts.
+
+use jiff::Timestamp;
+use onestop_domain::access::{self, Denied};
+use onestop_domain::ids::CaseId;
+use uuid::Uuid;
+
+use crate::auth::Authenticated;
+use crate::problem::{FieldError, Problem};
+use crate::state::AppState;
+
+pub mod queries;
+pub mod sign_ins;
+pub mod trail;
+
+/// Loads a case an auditor may read; anyone else learns nothing.
+pub(crate) async fn audited(
+    state: &AppState,
+    auth: &Authenticated,
+    id: Uuid,
+) -> Result<onestop_commands::cases::LoadedCase, Problem> {
+    let not_found = || Problem::not_found(format!("case {id} does not exist"));
+    let loaded = state.cases.load(CaseId(id)).await?.ok_or_else(not_found)?;
+    let catalog = state.catalog.snapshot();
+    match access::case_audit(&auth.0, &loaded.state.places(), &catalog.units) {
+        Ok(()) => Ok(loaded),
+        Err(Denied::Hidden) => Err(not_found()),
+        Err(denied) => Err(denied.into()),
+    }
+}
+
+/// A query's page size: `limit`, 1–500, default 100.
+pub(crate) fn page_size(limit: Option<i64>) -> Result<i64, Problem> {
+    let limit = limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(Problem::invalid_fields(vec![FieldError {
+            field: "limit".into(),
+            message: "must be from 1 to 500".into(),
+        }]));
+    }
+    Ok(limit)
+}
+
+/// A query's period `[from, to)`: by default the 31 days up to and including
+/// `now`.
+pub(crate) fn period(
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<(Timestamp, Timestamp), Problem> {
+    let to = to.unwrap_or_else(|| now + jiff::SignedDuration::from_micros(1));
+    let from = from.unwrap_or(to - jiff::SignedDuration::from_hours(31 * 24));
+    if from > to {
+        return Err(Problem::invalid_fields(vec![FieldError {
+            field: "from".into(),
+            message: "must not be after `to`".into(),
+        }]));
+    }
+    Ok((from, to))
+}

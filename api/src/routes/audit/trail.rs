@@ -1,0 +1,290 @@
+//! One case's audit trail: its history in words, its events as stored with
+//! their hashes, the control slip, and the verification of its chain.
+
+use actix_web::{HttpResponse, get, web};
+use jiff::Timestamp;
+use onestop_domain::case::CaseState;
+use onestop_domain::ids::{CaseId, UserId};
+use onestop_domain::role::Role;
+use onestop_projections::describe::{action_vi, actor_of, reason};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::Authenticated;
+use crate::problem::Problem;
+use crate::state::AppState;
+
+use super::audited;
+
+/// One line of a case's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    pub version: u64,
+    pub at: Timestamp,
+    /// Who: the officer's name and id.
+    pub actor_name: Option<String>,
+    pub actor_id: Option<Uuid>,
+    /// Their role, and its Vietnamese title.
+    pub role: Option<String>,
+    pub role_title: Option<String>,
+    /// The unit holding the file when it was done.
+    pub unit: Option<String>,
+    /// What was done, in words.
+    pub action: String,
+    /// The reason or note given.
+    pub reason: Option<String>,
+    pub event_type: String,
+}
+
+/// Every event of a case in human terms: who, role, unit, when, what, why.
+#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The case's history, oldest first", body = Vec<HistoryEntry>), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/cases/{id}/history")]
+pub async fn history(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let loaded = audited(&state, &auth, id.into_inner()).await?;
+    let mut case = CaseState::default();
+    let mut entries = Vec::with_capacity(loaded.events.len());
+    for (recorded, event) in &loaded.events {
+        let unit = case.current_unit().map(ToString::to_string);
+        case = onestop_domain::case::evolve(case, event);
+        let (actor_id, role, actor_name) = actor_of(recorded.metadata.as_str());
+        let title = role
+            .as_deref()
+            .and_then(|r| Role::ALL.into_iter().find(|x| x.as_str() == r))
+            .map(|r| r.title_vi().to_owned());
+        entries.push(HistoryEntry {
+            version: recorded.stream_version,
+            at: event.at(),
+            actor_name,
+            actor_id,
+            role,
+            role_title: title,
+            unit: unit.or_else(|| case.current_unit().map(ToString::to_string)),
+            action: action_vi(event),
+            reason: reason(event),
+            event_type: recorded.event_type.clone(),
+        });
+    }
+    Ok(HttpResponse::Ok().json(entries))
+}
+
+/// An event as stored, with its place in the log and its hashes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RawEvent {
+    pub global_position: i64,
+    pub stream_version: u64,
+    pub event_id: Uuid,
+    #[schema(value_type = CaseEventType)]
+    pub event_type: String,
+    pub schema_version: i32,
+    /// The event's fields, as `onestop_domain::case::event` defines each type;
+    /// every one has `at`, the instant it happened.
+    #[schema(value_type = EventPayload)]
+    pub payload: serde_json::Value,
+    #[schema(value_type = EventMetadata)]
+    pub metadata: serde_json::Value,
+    pub recorded_at: Timestamp,
+    /// Hex SHA-256 of the previous event of the stream (none for the first).
+    pub prev_hash: Option<String>,
+    pub hash: String,
+}
+
+/// The type names a case stream holds (`onestop_domain::case::CaseEvent::TYPES`).
+#[derive(Debug)]
+pub struct CaseEventType;
+
+impl utoipa::PartialSchema for CaseEventType {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("The stored event type, in lifecycle order"))
+            .enum_values(Some(onestop_domain::case::CaseEvent::TYPES.iter().copied()))
+            .into()
+    }
+}
+
+impl ToSchema for CaseEventType {}
+
+/// An event's payload: the fields of its type. Described as open so that a
+/// reader can keep events of types it does not know yet.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct EventPayload {
+    /// The instant the event happened.
+    at: Timestamp,
+}
+
+/// Who did it, from where, as part of what (`onestop_commands::metadata`).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct EventMetadata {
+    actor: Option<EventActor>,
+    /// The command's name, e.g. `accept`.
+    command: Option<String>,
+    command_id: Option<Uuid>,
+    /// Ties together the commands of one business flow.
+    correlation_id: Option<Uuid>,
+    causation_id: Option<Uuid>,
+    request_id: Option<String>,
+    /// The client's address as the server saw it.
+    client_ip: Option<String>,
+}
+
+/// The officer behind a command.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct EventActor {
+    user_id: Uuid,
+    name: String,
+    role: String,
+    units: Vec<String>,
+}
+
+/// A case's events exactly as stored.
+#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The case's stored events, in stream order", body = Vec<RawEvent>), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/cases/{id}/events")]
+pub async fn events(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let loaded = audited(&state, &auth, id.into_inner()).await?;
+    let raw: Vec<RawEvent> = loaded
+        .events
+        .iter()
+        .map(|(r, _)| RawEvent {
+            global_position: r.global_position,
+            stream_version: r.stream_version,
+            event_id: r.event_id,
+            event_type: r.event_type.clone(),
+            schema_version: r.schema_version,
+            payload: r.payload.to_value().unwrap_or_default(),
+            metadata: r.metadata.to_value().unwrap_or_default(),
+            recorded_at: r.recorded_at,
+            prev_hash: r.prev_hash.map(hex_of),
+            hash: hex_of(r.hash),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(raw))
+}
+
+fn hex_of(bytes: [u8; 32]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One handover on the control slip.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlipLine {
+    pub step: String,
+    pub unit: String,
+    pub unit_name: Option<String>,
+    /// Bên giao: who handed the file over.
+    pub giver: Option<String>,
+    /// Bên nhận: who took it.
+    pub receiver: Option<String>,
+    pub handed_over_at: Timestamp,
+    pub received_at: Option<Timestamp>,
+    pub step_due_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+    /// Trước hạn / đúng hạn / quá hạn, once the step is done.
+    pub result: Option<String>,
+}
+
+/// Phiếu kiểm soát quá trình giải quyết hồ sơ.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ControlSlip {
+    pub code: Option<String>,
+    pub procedure_code: Option<String>,
+    pub received_at: Option<Timestamp>,
+    pub due_at: Option<Timestamp>,
+    pub lines: Vec<SlipLine>,
+}
+
+/// The control slip: every handover with giver, receiver, time, step deadline
+/// and whether the step was early, on time or late.
+#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The control slip (phiếu kiểm soát quá trình giải quyết)", body = ControlSlip), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/cases/{id}/control-slip")]
+pub async fn control_slip(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let loaded = audited(&state, &auth, id.into_inner()).await?;
+    let catalog = state.catalog.snapshot();
+    let name_of = |user: Option<UserId>| {
+        user.and_then(|u| catalog.account(&u).map(|a| a.user.full_name.clone()))
+    };
+    let case = &loaded.state;
+    let lines = case
+        .steps
+        .iter()
+        .map(|s| SlipLine {
+            step: s.name.clone(),
+            unit: s.unit.to_string(),
+            unit_name: catalog.unit(&s.unit).map(|u| u.name.clone()),
+            giver: name_of(s.handed_over_by),
+            receiver: name_of(s.acknowledged_by.or(s.assignee)),
+            handed_over_at: s.started_at,
+            received_at: s.acknowledged_at,
+            step_due_at: s.due_at,
+            finished_at: s.finished_at,
+            result: s.punctuality().map(|p| p.label_vi().to_owned()),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(ControlSlip {
+        code: case.code.as_ref().map(ToString::to_string),
+        procedure_code: case.procedure.as_ref().map(|p| p.code.to_string()),
+        received_at: case.received_at,
+        due_at: case.due_at,
+        lines,
+    }))
+}
+
+/// The outcome of recomputing a case's hash chain.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Verification {
+    pub intact: bool,
+    pub events: u64,
+    /// Each break: the version and what is wrong there.
+    pub breaks: Vec<String>,
+}
+
+/// Recomputes the case's hash chain.
+#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The result of checking the case's hash chain", body = Verification), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/cases/{id}/verify")]
+pub async fn verify(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let id = id.into_inner();
+    audited(&state, &auth, id).await?;
+    let stream = onestop_commands::cases::case_stream(CaseId(id))?;
+    let report = state
+        .store
+        .verify_stream(&stream)
+        .await
+        .map_err(onestop_commands::CommandError::from)?;
+    Ok(HttpResponse::Ok().json(Verification {
+        intact: report.is_intact(),
+        events: report.events,
+        breaks: report.breaks.iter().map(ToString::to_string).collect(),
+    }))
+}

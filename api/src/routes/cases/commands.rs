@@ -1,0 +1,359 @@
+//! Filing a case and every command on it (`POST /cases`, `POST
+//! /cases/{id}/{action}`): `If-Match` for the version, `Idempotency-Key` for
+//! safe retries.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use onestop_commands::cases::Executed;
+use onestop_commands::idempotency::{StoredResponse, request_hash};
+use onestop_domain::case::CaseCommand;
+use onestop_domain::case::event::{Proposal, ReturnMethod};
+use onestop_domain::ids::{CaseId, UserId};
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::Authenticated;
+use crate::idempotency::{remember, replayed};
+use crate::problem::{Problem, from_validation};
+use crate::request::{etag, if_match, meta};
+use crate::routes::fields::unit_code;
+use crate::state::AppState;
+
+use super::requests::{
+    AppraisalRequest, AttachRequest, CommentRequest, DocumentsRequest, ExtendRequest, NoFields,
+    NoteRequest, PaymentRecord, PaymentRequest, ProposalDto, RatingRequest, ReasonRequest,
+    ResultRequest, ReturnMethodDto, ReturnRequest, SupplementRequest, TransferRequest,
+};
+use super::view::CaseView;
+
+/// Runs one command and answers with the case after it.
+async fn run(
+    state: &AppState,
+    auth: &Authenticated,
+    req: &HttpRequest,
+    case_id: CaseId,
+    body: &impl Serialize,
+    command: CaseCommand,
+) -> Result<HttpResponse, Problem> {
+    let expected = if_match(req)?;
+    let meta = meta(req)?;
+    let hash = request_hash(
+        "POST",
+        req.path(),
+        &serde_json::to_vec(body).unwrap_or_default(),
+    );
+    if let Some(response) = replayed(state, &auth.0, meta.idempotency_key.as_deref(), &hash).await?
+    {
+        return Ok(response);
+    }
+    let Executed {
+        case_id,
+        state: case,
+        version,
+        checkpoint,
+        ..
+    } = state
+        .cases
+        .execute(&auth.0, case_id, command, expected, &meta)
+        .await?;
+    state.note_written(checkpoint);
+    let view = CaseView::of(case_id, &case, state.clock.now());
+    let body = serde_json::to_value(&view).map_err(|_| Problem::internal())?;
+    let tag = etag(version);
+    remember(
+        state,
+        &auth.0,
+        meta.idempotency_key.as_deref(),
+        &hash,
+        &StoredResponse {
+            status: 200,
+            body: body.clone(),
+            etag: Some(tag.clone()),
+            location: None,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .json(body))
+}
+
+/// Headers every command endpoint takes.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code, non_snake_case)]
+pub struct CommandHeaders {
+    /// The version the client last saw, e.g. `"3"`: a different version is 412.
+    #[param(rename = "If-Match", pattern = "IfMatch")]
+    If_Match: Option<String>,
+    /// A retry with the same key returns the first response and changes nothing.
+    #[param(rename = "Idempotency-Key", pattern = "IdempotencyKey")]
+    Idempotency_Key: Option<String>,
+}
+
+/// Declares one command endpoint: its body, how the body becomes a command, and
+/// its OpenAPI description.
+macro_rules! case_command {
+    ($name:ident, $path:literal, $summary:literal, $body:ty, |$b:ident| $make:expr) => {
+        #[doc = $summary]
+        #[utoipa::path(
+            tag = "cases",
+            request_body = $body,
+            params(("id" = Uuid, Path, description = "The case's id"), CommandHeaders),
+            responses(
+                (status = 200, description = "Done: the case after the command", body = CaseView, headers(("ETag" = String))),
+                (status = 400, description = "Malformed JSON or headers", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+                (status = 403, description = "Not allowed for this role or unit", body = Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "A rule forbids it now (the rule is named)", body = Problem, content_type = "application/problem+json"),
+                (status = 412, description = "If-Match is not the case's version", body = Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+            ),
+            security(("bearer" = []))
+        )]
+        #[post($path)]
+        pub async fn $name(
+            state: web::Data<AppState>,
+            auth: Authenticated,
+            req: HttpRequest,
+            id: web::Path<Uuid>,
+            body: web::Json<$body>,
+        ) -> Result<HttpResponse, Problem> {
+            let body = body.into_inner();
+            body.validate().map_err(from_validation)?;
+            let $b = body.clone();
+            let command: CaseCommand = $make?;
+            run(&state, &auth, &req, CaseId(id.into_inner()), &body, command).await
+        }
+    };
+}
+
+fn ok(command: CaseCommand) -> Result<CaseCommand, Problem> {
+    Ok(command)
+}
+
+case_command!(
+    accept,
+    "/cases/{id}/accept",
+    "Accept an online submission (status 2).",
+    NoFields,
+    |_b| ok(CaseCommand::AcceptOnline)
+);
+
+case_command!(
+    refuse_at_reception,
+    "/cases/{id}/refuse-at-reception",
+    "Refuse an online submission at reception (status 3).",
+    ReasonRequest,
+    |b| ok(CaseCommand::RefuseAtReception { reason: b.reason })
+);
+
+case_command!(
+    transfer,
+    "/cases/{id}/transfer",
+    "Hand the file over to the next workflow step.",
+    TransferRequest,
+    |b| unit_code("to_unit", &b.to_unit).map(|to_unit| CaseCommand::Transfer {
+        to_unit,
+        assignee: b.assignee.map(UserId),
+        note: b.note,
+    })
+);
+
+case_command!(
+    acknowledge_handover,
+    "/cases/{id}/acknowledge-handover",
+    "Confirm receiving a handed-over file.",
+    NoFields,
+    |_b| ok(CaseCommand::AcknowledgeHandover)
+);
+
+case_command!(
+    record_appraisal,
+    "/cases/{id}/appraisal",
+    "Record the appraisal and the proposal.",
+    AppraisalRequest,
+    |b| ok(CaseCommand::RecordAppraisal {
+        opinion: b.opinion,
+        proposal: match b.proposal {
+            ProposalDto::Grant => Proposal::Grant,
+            ProposalDto::Refuse => Proposal::Refuse,
+        },
+    })
+);
+
+case_command!(
+    request_supplement,
+    "/cases/{id}/request-supplement",
+    "Ask the applicant for more documents (status 5); the clock stops.",
+    SupplementRequest,
+    |b| ok(CaseCommand::RequestSupplement {
+        reason: b.reason,
+        documents: b.documents
+    })
+);
+
+case_command!(
+    receive_supplement,
+    "/cases/{id}/receive-supplement",
+    "Record the supplement; the clock starts again.",
+    DocumentsRequest,
+    |b| ok(CaseCommand::ReceiveSupplement {
+        documents: b.documents
+    })
+);
+
+case_command!(
+    request_payment,
+    "/cases/{id}/request-payment",
+    "Ask for a fee or tax payment (status 6); the clock stops.",
+    PaymentRequest,
+    |b| ok(CaseCommand::RequestPayment {
+        amount_vnd: b.amount_vnd,
+        description: b.description
+    })
+);
+
+case_command!(
+    record_payment,
+    "/cases/{id}/record-payment",
+    "Record the payment; the clock starts again.",
+    PaymentRecord,
+    |b| ok(CaseCommand::RecordPayment {
+        amount_vnd: b.amount_vnd,
+        receipt: b.receipt
+    })
+);
+
+case_command!(
+    submit_for_approval,
+    "/cases/{id}/submit-for-approval",
+    "Submit the appraised file for approval.",
+    NoteRequest,
+    |b| ok(CaseCommand::SubmitForApproval { note: b.note })
+);
+
+case_command!(
+    approve,
+    "/cases/{id}/approve",
+    "Approve the submitted file.",
+    NoteRequest,
+    |b| ok(CaseCommand::Approve { note: b.note })
+);
+
+case_command!(
+    send_back,
+    "/cases/{id}/send-back",
+    "Send the submitted file back for rework.",
+    ReasonRequest,
+    |b| ok(CaseCommand::SendBackForRework { reason: b.reason })
+);
+
+case_command!(
+    extend,
+    "/cases/{id}/extend",
+    "Extend the due date once, with an apology letter.",
+    ExtendRequest,
+    |b| ok(CaseCommand::Extend {
+        new_due_at: b.new_due_at,
+        reason: b.reason,
+        apology_letter: b.apology_letter.into(),
+    })
+);
+
+case_command!(
+    pause,
+    "/cases/{id}/pause",
+    "Pause processing; the clock stops.",
+    ReasonRequest,
+    |b| ok(CaseCommand::Pause { reason: b.reason })
+);
+
+case_command!(
+    resume,
+    "/cases/{id}/resume",
+    "Resume processing; the clock starts again.",
+    NoFields,
+    |_b| ok(CaseCommand::Resume)
+);
+
+case_command!(
+    refuse,
+    "/cases/{id}/refuse",
+    "Refuse as not eligible; the file is returned with the reason.",
+    ReasonRequest,
+    |b| ok(CaseCommand::RefuseAsIneligible { reason: b.reason })
+);
+
+case_command!(
+    withdraw,
+    "/cases/{id}/withdraw",
+    "Record the applicant's withdrawal (status 7).",
+    ReasonRequest,
+    |b| ok(CaseCommand::Withdraw { reason: b.reason })
+);
+
+case_command!(
+    stop,
+    "/cases/{id}/stop",
+    "Stop processing (status 8).",
+    ReasonRequest,
+    |b| ok(CaseCommand::Stop { reason: b.reason })
+);
+
+case_command!(
+    record_result,
+    "/cases/{id}/result",
+    "Record the result (status 9).",
+    ResultRequest,
+    |b| ok(CaseCommand::RecordResult {
+        summary: b.summary,
+        document: b.document.map(Into::into)
+    })
+);
+
+case_command!(
+    return_result,
+    "/cases/{id}/return",
+    "Return the result (status 10).",
+    ReturnRequest,
+    |b| ok(CaseCommand::ReturnResult {
+        method: match b.method {
+            ReturnMethodDto::AtDesk => ReturnMethod::AtDesk,
+            ReturnMethodDto::ByPost => ReturnMethod::ByPost,
+            ReturnMethodDto::Online => ReturnMethod::Online,
+        },
+    })
+);
+
+case_command!(
+    add_comment,
+    "/cases/{id}/comments",
+    "Add an internal note for the officers on the case.",
+    CommentRequest,
+    |b| ok(CaseCommand::Comment { text: b.text })
+);
+
+case_command!(
+    rate,
+    "/cases/{id}/rating",
+    "Record the applicant's satisfaction (1–5).",
+    RatingRequest,
+    |b| ok(CaseCommand::RateSatisfaction {
+        score: b.score,
+        comment: b.comment
+    })
+);
+
+case_command!(
+    attach_document,
+    "/cases/{id}/documents",
+    "Attach a document by reference.",
+    AttachRequest,
+    |b| ok(CaseCommand::AttachDocument {
+        document: b.document.into()
+    })
+);

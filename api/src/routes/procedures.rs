@@ -1,0 +1,366 @@
+//! Procedures (thủ tục hành chính), versioned: each publication is a new
+//! version, and a case keeps the version it was received under.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use onestop_domain::catalog::{
+    Channel, Fee, Field, PauseMode, Procedure, RequiredDocument, StepUnit, WorkflowStep,
+};
+use onestop_domain::deadline::{ProcessingTime, TimeUnit};
+use onestop_domain::role::Role;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::auth::Authenticated;
+use crate::problem::{Problem, from_validation};
+use crate::request::meta;
+use crate::routes::cases::ChannelDto;
+use crate::routes::fields::{clock, invalid, unit_code};
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeUnitDto {
+    WorkingDays,
+    WorkingHours,
+    CalendarDays,
+    /// Trong ngày: due at the close of the receipt day when received before the
+    /// cutoff, else at the close of the next working day (`amount` is 1).
+    SameDay,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessingTimeDto {
+    /// 1 for `same_day`.
+    #[schema(minimum = 1)]
+    pub amount: u32,
+    pub unit: TimeUnitDto,
+}
+
+impl From<ProcessingTimeDto> for ProcessingTime {
+    fn from(p: ProcessingTimeDto) -> Self {
+        ProcessingTime {
+            amount: p.amount,
+            unit: match p.unit {
+                TimeUnitDto::WorkingDays => TimeUnit::WorkingDays,
+                TimeUnitDto::WorkingHours => TimeUnit::WorkingHours,
+                TimeUnitDto::CalendarDays => TimeUnit::CalendarDays,
+                TimeUnitDto::SameDay => TimeUnit::SameDay,
+            },
+        }
+    }
+}
+
+impl From<ProcessingTime> for ProcessingTimeDto {
+    fn from(p: ProcessingTime) -> Self {
+        ProcessingTimeDto {
+            amount: p.amount,
+            unit: match p.unit {
+                TimeUnit::WorkingDays => TimeUnitDto::WorkingDays,
+                TimeUnit::WorkingHours => TimeUnitDto::WorkingHours,
+                TimeUnit::CalendarDays => TimeUnitDto::CalendarDays,
+                TimeUnit::SameDay => TimeUnitDto::SameDay,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleDto {
+    Reception,
+    Specialist,
+    Approver,
+    Leader,
+    Inspector,
+    Statistician,
+    Admin,
+    Feed,
+}
+
+impl From<RoleDto> for Role {
+    fn from(r: RoleDto) -> Self {
+        match r {
+            RoleDto::Reception => Role::Reception,
+            RoleDto::Specialist => Role::Specialist,
+            RoleDto::Approver => Role::Approver,
+            RoleDto::Leader => Role::Leader,
+            RoleDto::Inspector => Role::Inspector,
+            RoleDto::Statistician => Role::Statistician,
+            RoleDto::Admin => Role::Admin,
+            RoleDto::Feed => Role::Feed,
+        }
+    }
+}
+
+impl From<Role> for RoleDto {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::Reception => RoleDto::Reception,
+            Role::Specialist => RoleDto::Specialist,
+            Role::Approver => RoleDto::Approver,
+            Role::Leader => RoleDto::Leader,
+            Role::Inspector => RoleDto::Inspector,
+            Role::Statistician => RoleDto::Statistician,
+            Role::Admin => RoleDto::Admin,
+            Role::Feed => RoleDto::Feed,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepDto {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    pub role: RoleDto,
+    /// `receiving`, `handling`, or a unit code (a handover to another agency).
+    #[validate(length(min = 1, max = 20))]
+    #[schema(min_length = 1, max_length = 20, pattern = "StepUnit")]
+    pub unit: String,
+    pub budget: ProcessingTimeDto,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeeDto {
+    #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub name: String,
+    #[validate(range(max = 9_223_372_036_854_775_807_u64))]
+    #[schema(maximum = 9_223_372_036_854_775_807_u64)]
+    pub amount_vnd: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredDocumentDto {
+    #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub name: String,
+    #[schema(maximum = 255)]
+    pub copies: u8,
+    pub original_required: bool,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseModeDto {
+    Shift,
+    Restart,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProcedureDto {
+    #[validate(length(min = 1, max = 50))]
+    #[schema(min_length = 1, max_length = 50, pattern = "ProcedureCode")]
+    pub code: String,
+    /// Assigned on publication; ignored on input.
+    #[serde(default)]
+    pub version: u32,
+    #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub name: String,
+    #[validate(length(min = 1, max = 20))]
+    #[schema(min_length = 1, max_length = 20)]
+    pub field_code: String,
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub field_name: String,
+    #[validate(length(min = 1, max = 50))]
+    #[schema(min_items = 1, max_items = 50, value_type = Vec<crate::routes::UnitCodeText>)]
+    pub handling_units: Vec<String>,
+    pub processing_time: ProcessingTimeDto,
+    /// Files received at or after this time count from the next working day, e.g. `15:00`.
+    #[schema(pattern = "TimeOfDay")]
+    pub cutoff: Option<String>,
+    #[validate(length(min = 1, max = 4))]
+    #[schema(min_items = 1, max_items = 4)]
+    pub channels: Vec<ChannelDto>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub fees: Vec<FeeDto>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub documents: Vec<RequiredDocumentDto>,
+    #[validate(length(min = 2, max = 30), nested)]
+    #[schema(min_items = 2, max_items = 30)]
+    pub workflow: Vec<StepDto>,
+    pub pause_mode: PauseModeDto,
+}
+
+impl ProcedureDto {
+    fn of(p: &Procedure) -> Self {
+        ProcedureDto {
+            code: p.code.to_string(),
+            version: p.version,
+            name: p.name.clone(),
+            field_code: p.field.code.clone(),
+            field_name: p.field.name.clone(),
+            handling_units: p.handling_units.iter().map(ToString::to_string).collect(),
+            processing_time: p.processing_time.into(),
+            cutoff: p.cutoff.map(|c| c.strftime("%H:%M").to_string()),
+            channels: p.channels.iter().map(|c| (*c).into()).collect(),
+            fees: p
+                .fees
+                .iter()
+                .map(|f| FeeDto {
+                    name: f.name.clone(),
+                    amount_vnd: f.amount_vnd,
+                })
+                .collect(),
+            documents: p
+                .documents
+                .iter()
+                .map(|d| RequiredDocumentDto {
+                    name: d.name.clone(),
+                    copies: d.copies,
+                    original_required: d.original_required,
+                })
+                .collect(),
+            workflow: p
+                .workflow
+                .iter()
+                .map(|s| StepDto {
+                    name: s.name.clone(),
+                    role: s.role.into(),
+                    unit: match &s.unit {
+                        StepUnit::Receiving => "receiving".into(),
+                        StepUnit::Handling => "handling".into(),
+                        StepUnit::Fixed(u) => u.to_string(),
+                    },
+                    budget: s.budget.into(),
+                })
+                .collect(),
+            pause_mode: match p.pause_mode {
+                PauseMode::Shift => PauseModeDto::Shift,
+                PauseMode::Restart => PauseModeDto::Restart,
+            },
+        }
+    }
+
+    fn to_domain(&self) -> Result<Procedure, Problem> {
+        Ok(Procedure {
+            code: self
+                .code
+                .parse()
+                .map_err(|e: onestop_domain::ids::InvalidId| invalid("code", e))?,
+            version: self.version,
+            name: self.name.trim().to_owned(),
+            field: Field {
+                code: self.field_code.clone(),
+                name: self.field_name.clone(),
+            },
+            handling_units: self
+                .handling_units
+                .iter()
+                .map(|u| unit_code("handling_units", u))
+                .collect::<Result<_, _>>()?,
+            processing_time: self.processing_time.into(),
+            cutoff: self
+                .cutoff
+                .as_deref()
+                .map(|c| clock("cutoff", c))
+                .transpose()?,
+            channels: self.channels.iter().map(|c| Channel::from(*c)).collect(),
+            fees: self
+                .fees
+                .iter()
+                .map(|f| Fee {
+                    name: f.name.clone(),
+                    amount_vnd: f.amount_vnd,
+                })
+                .collect(),
+            documents: self
+                .documents
+                .iter()
+                .map(|d| RequiredDocument {
+                    name: d.name.clone(),
+                    copies: d.copies,
+                    original_required: d.original_required,
+                })
+                .collect(),
+            workflow: self
+                .workflow
+                .iter()
+                .map(|s| {
+                    Ok(WorkflowStep {
+                        name: s.name.clone(),
+                        role: s.role.into(),
+                        unit: match s.unit.as_str() {
+                            "receiving" => StepUnit::Receiving,
+                            "handling" => StepUnit::Handling,
+                            code => StepUnit::Fixed(unit_code("workflow.unit", code)?),
+                        },
+                        budget: s.budget.into(),
+                    })
+                })
+                .collect::<Result<_, Problem>>()?,
+            pause_mode: match self.pause_mode {
+                PauseModeDto::Shift => PauseMode::Shift,
+                PauseModeDto::Restart => PauseMode::Restart,
+            },
+        })
+    }
+}
+
+/// The current version of every procedure.
+#[utoipa::path(tag = "catalog", responses((status = 200, description = "Every procedure of the catalog", body = Vec<ProcedureDto>)), security(("bearer" = [])))]
+#[get("/procedures")]
+pub async fn list_procedures(state: web::Data<AppState>, _auth: Authenticated) -> HttpResponse {
+    let catalog = state.catalog.snapshot();
+    let mut procedures: Vec<ProcedureDto> = catalog.procedures().map(ProcedureDto::of).collect();
+    procedures.sort_by(|a, b| a.code.cmp(&b.code));
+    HttpResponse::Ok().json(procedures)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct VersionQuery {
+    /// A past version; the current one when absent.
+    pub version: Option<u32>,
+}
+
+/// One procedure, current or at a given version.
+#[utoipa::path(tag = "catalog", params(("code" = String, Path), VersionQuery),
+    responses((status = 200, description = "The procedure", body = ProcedureDto), (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/procedures/{code}")]
+pub async fn get_procedure(
+    state: web::Data<AppState>,
+    _auth: Authenticated,
+    code: web::Path<String>,
+    query: web::Query<VersionQuery>,
+) -> Result<HttpResponse, Problem> {
+    let catalog = state.catalog.snapshot();
+    let procedure = code.parse().ok().and_then(|c| match query.version {
+        Some(v) => catalog.procedure_version(&c, v).cloned(),
+        None => catalog.procedure(&c).cloned(),
+    });
+    let procedure =
+        procedure.ok_or_else(|| Problem::not_found(format!("procedure {code} does not exist")))?;
+    Ok(HttpResponse::Ok().json(ProcedureDto::of(&procedure)))
+}
+
+/// Publish a procedure's next version; cases received from now on follow it.
+#[utoipa::path(tag = "catalog", request_body = ProcedureDto,
+    responses((status = 201, description = "The procedure, as created", body = ProcedureDto), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/procedures")]
+pub async fn publish_procedure(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    body: web::Json<ProcedureDto>,
+) -> Result<HttpResponse, Problem> {
+    body.validate().map_err(from_validation)?;
+    let procedure = body.to_domain()?;
+    let published = state
+        .registry
+        .publish_procedure(&auth.0, procedure, &meta(&req)?)
+        .await?;
+    Ok(HttpResponse::Created().json(ProcedureDto::of(&published)))
+}

@@ -1,0 +1,228 @@
+//! Accounts: officers, administrators and machine clients, with their grants.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use onestop_commands::registry::NewUser;
+use onestop_domain::access::{self, User};
+use onestop_domain::ids::{UnitCode, UserId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::Authenticated;
+use crate::problem::{Problem, from_validation};
+use crate::request::meta;
+use crate::routes::fields::unit_code;
+use crate::routes::procedures::RoleDto;
+use crate::state::AppState;
+
+/// The units an account is granted, as sent.
+fn user_units(units: &[String]) -> Result<Vec<UnitCode>, Problem> {
+    units.iter().map(|u| unit_code("units", u)).collect()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserDto {
+    pub id: Uuid,
+    pub username: String,
+    pub full_name: String,
+    pub role: RoleDto,
+    pub units: Vec<String>,
+    pub active: bool,
+}
+
+impl UserDto {
+    fn of(u: &User) -> Self {
+        UserDto {
+            id: u.id.0,
+            username: u.username.clone(),
+            full_name: u.full_name.clone(),
+            role: u.role.into(),
+            units: u.units.iter().map(ToString::to_string).collect(),
+            active: u.active,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserDto {
+    #[validate(length(min = 3, max = 64))]
+    #[schema(min_length = 3, max_length = 64)]
+    pub username: String,
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub full_name: String,
+    pub role: RoleDto,
+    #[validate(length(min = 1, max = 50))]
+    #[schema(min_items = 1, max_items = 50, value_type = Vec<crate::routes::UnitCodeText>)]
+    pub units: Vec<String>,
+    /// The password policy: 4 to 200 characters, any characters (a passphrase
+    /// is welcome). Guessing is stopped by throttling and locks, not by rules
+    /// on the characters (NIST SP 800-63B).
+    #[validate(length(min = 4, max = 200))]
+    #[schema(min_length = 4, max_length = 200, format = Password)]
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserDto {
+    /// Ignored: the path names the account (taken so that a client may send
+    /// back what it read).
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    #[validate(length(min = 3, max = 64))]
+    #[schema(min_length = 3, max_length = 64)]
+    pub username: String,
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub full_name: String,
+    pub role: RoleDto,
+    #[validate(length(min = 1, max = 50))]
+    #[schema(min_items = 1, max_items = 50, value_type = Vec<crate::routes::UnitCodeText>)]
+    pub units: Vec<String>,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordDto {
+    /// The password policy: 4 to 200 characters, any characters (a passphrase
+    /// is welcome). Guessing is stopped by throttling and locks, not by rules
+    /// on the characters (NIST SP 800-63B).
+    #[validate(length(min = 4, max = 200))]
+    #[schema(min_length = 4, max_length = 200, format = Password)]
+    pub password: String,
+}
+
+/// The accounts the administrator's grants reach.
+#[utoipa::path(tag = "users", responses((status = 200, description = "The accounts the caller may see", body = Vec<UserDto>), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, Problem> {
+    access::is_administrator(&auth.0).map_err(Problem::forbidden)?;
+    let catalog = state.catalog.snapshot();
+    let mut users: Vec<UserDto> = catalog
+        .accounts()
+        .filter(|a| access::may_see_account(&auth.0, &a.user, &catalog.units))
+        .map(|a| UserDto::of(&a.user))
+        .collect();
+    users.sort_by(|a, b| a.username.cmp(&b.username));
+    Ok(HttpResponse::Ok().json(users))
+}
+
+/// Create an account.
+#[utoipa::path(tag = "users", request_body = NewUserDto,
+    responses((status = 201, description = "The account, as created", body = UserDto), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "It conflicts with what is already recorded", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    body: web::Json<NewUserDto>,
+) -> Result<HttpResponse, Problem> {
+    body.validate().map_err(from_validation)?;
+    let body = body.into_inner();
+    let new = NewUser {
+        username: body.username,
+        full_name: body.full_name,
+        role: body.role.into(),
+        units: user_units(&body.units)?,
+        password: body.password,
+    };
+    let user = state
+        .registry
+        .register_user(&auth.0, new, &meta(&req)?)
+        .await?;
+    Ok(HttpResponse::Created().json(UserDto::of(&user)))
+}
+
+/// Change an account: name, role, units, or whether it may log in.
+#[utoipa::path(tag = "users", params(("id" = Uuid, Path)), request_body = UpdateUserDto,
+    responses((status = 200, description = "The account, as changed", body = UserDto), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The new user name is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[put("/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateUserDto>,
+) -> Result<HttpResponse, Problem> {
+    body.validate().map_err(from_validation)?;
+    let body = body.into_inner();
+    let user = User {
+        id: UserId(id.into_inner()),
+        username: body.username,
+        full_name: body.full_name,
+        role: body.role.into(),
+        units: user_units(&body.units)?,
+        active: body.active,
+    };
+    let user = state
+        .registry
+        .update_user(&auth.0, user, &meta(&req)?)
+        .await?;
+    Ok(HttpResponse::Ok().json(UserDto::of(&user)))
+}
+
+/// Set a new password (the user themself, or an administrator).
+#[utoipa::path(tag = "users", params(("id" = Uuid, Path)), request_body = PasswordDto,
+    responses((status = 204, description = "Changed"), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/users/{id}/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: web::Json<PasswordDto>,
+) -> Result<HttpResponse, Problem> {
+    body.validate().map_err(from_validation)?;
+    state
+        .registry
+        .change_password(
+            &auth.0,
+            UserId(id.into_inner()),
+            &body.password,
+            &meta(&req)?,
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Lift a sign-in lock (an administrator of every unit of the account).
+#[utoipa::path(tag = "users", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Unlocked: the account's failures count from zero again"),
+        (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/users/{id}/unlock")]
+pub async fn unlock_user(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    state
+        .sign_in
+        .unlock(
+            &auth.0,
+            &UserId(id.into_inner()),
+            state.clock.now(),
+            &meta(&req)?,
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
