@@ -69,11 +69,15 @@ const TET: [(i16, i8, i8); 51] = [
     (2040, 2, 12),
 ];
 
+/// Days of a year as (month, day).
+type Days = Vec<(i8, i8)>;
+
 /// What each published year's notices give: weekdays off and weekend days
 /// worked, every one of them (holidays, make-up days, swaps).
 #[rustfmt::skip]
-fn published(year: i16) -> Option<(Vec<(i8, i8)>, Vec<(i8, i8)>)> {
-    let (off, worked): (&[(i8, i8)], &[(i8, i8)]) = match year {
+fn published(year: i16) -> Option<(Days, Days)> {
+    type Listed = &'static [(i8, i8)];
+    let (off, worked): (Listed, Listed) = match year {
         2010 => (
             &[(1, 1), (2, 15), (2, 16), (2, 17), (2, 18), (2, 19), (4, 23), (4, 30), (5, 3), (9, 2), (9, 3)],
             &[(2, 27), (9, 11)],
@@ -204,7 +208,7 @@ fn by_the_rules(year: i16) -> BTreeSet<Date> {
             last + 1.days()
         };
         while rest(c) || holidays.contains(&c) || off.contains(&c) {
-            c = c + step.days();
+            c += step.days();
         }
         off.insert(c);
     }

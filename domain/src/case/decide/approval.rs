@@ -1,0 +1,146 @@
+//! Approval (phê duyệt): submitting, approving, sending back, refusing as not eligible.
+
+use crate::calendar::Schedule;
+use crate::case::error::DomainError;
+use crate::case::event::*;
+use crate::case::state::{CaseState, Phase};
+use crate::role::Role;
+
+use super::checks::{
+    OPEN, invalid_state, invalid_state_named, optional_text, require_no_pending_handover,
+    require_not_approved, require_phase, text,
+};
+use super::context::Context;
+
+pub(super) fn submit_for_approval(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    action: &'static str,
+    note: Option<String>,
+) -> Result<CaseEvent, DomainError> {
+    let now = ctx.now;
+    require_phase(state, action, &[Phase::InProgress])?;
+    require_no_pending_handover(state, action)?;
+    if state.awaiting_approval || state.approved {
+        return Err(invalid_state_named(
+            action,
+            "already submitted for approval",
+        ));
+    }
+    if state.appraisal.is_none() {
+        return Err(DomainError::AppraisalMissing);
+    }
+    Ok(SubmittedForApproval {
+        at: now,
+        note: optional_text(action, "note", note)?,
+        step: next_step(state, ctx, Role::Approver),
+    }
+    .into())
+}
+
+pub(super) fn approve(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    action: &'static str,
+    note: Option<String>,
+) -> Result<CaseEvent, DomainError> {
+    let now = ctx.now;
+    require_phase(state, action, &[Phase::InProgress])?;
+    if !state.awaiting_approval {
+        return Err(DomainError::NotSubmittedForApproval { action });
+    }
+    Ok(CaseApproved {
+        at: now,
+        note: optional_text(action, "note", note)?,
+    }
+    .into())
+}
+
+pub(super) fn send_back_for_rework(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    action: &'static str,
+    reason: String,
+) -> Result<CaseEvent, DomainError> {
+    let now = ctx.now;
+    require_phase(state, action, &[Phase::InProgress])?;
+    if !state.awaiting_approval {
+        return Err(DomainError::NotSubmittedForApproval { action });
+    }
+    let reason = text(action, "reason", reason)?;
+    // Back to the last step done before the current one.
+    let previous = state
+        .steps
+        .iter()
+        .rev()
+        .skip(1)
+        .find(|s| s.index > 0)
+        .or_else(|| state.current_step())
+        .ok_or_else(|| invalid_state(state, action))?;
+    let budget = ctx
+        .procedure
+        .workflow
+        .get(previous.index)
+        .map(|s| s.budget)
+        .ok_or(DomainError::NoFurtherStep)?;
+    let hours = ctx.schedule_hours(&previous.unit);
+    let schedule = Schedule::new(ctx.calendar, &hours);
+    Ok(SentBackForRework {
+        at: now,
+        reason,
+        step: StepStart {
+            index: previous.index,
+            name: previous.name.clone(),
+            unit: previous.unit.clone(),
+            role: previous.role,
+            assignee: previous.assignee,
+            due_at: schedule.due_after(schedule.next_working_instant(now), budget),
+        },
+    }
+    .into())
+}
+
+pub(super) fn refuse_as_ineligible(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    action: &'static str,
+    reason: String,
+) -> Result<CaseEvent, DomainError> {
+    let now = ctx.now;
+    require_phase(state, action, OPEN)?;
+    require_not_approved(state, action)?;
+    Ok(CaseRefusedAsIneligible {
+        at: now,
+        reason: text(action, "reason", reason)?,
+    }
+    .into())
+}
+
+/// The workflow step after the current one, if it is `role`'s: approval after
+/// appraisal, return after the result. It is done where the workflow says, or,
+/// for a handling step, where the file already is.
+pub(super) fn next_step(state: &CaseState, ctx: &Context<'_>, role: Role) -> Option<StepStart> {
+    let current = state.current_step()?;
+    let index = current.index + 1;
+    let step = ctx
+        .procedure
+        .workflow
+        .get(index)
+        .filter(|s| s.role == role)?;
+    let receiving = state.receiving_unit.clone()?;
+    let unit = match &step.unit {
+        crate::catalog::StepUnit::Receiving => receiving,
+        crate::catalog::StepUnit::Fixed(unit) => unit.clone(),
+        crate::catalog::StepUnit::Handling => current.unit.clone(),
+    };
+    let hours = ctx.schedule_hours(&unit);
+    let schedule = Schedule::new(ctx.calendar, &hours);
+    Some(StepStart {
+        index,
+        name: step.name.clone(),
+        due_at: schedule.due_after(schedule.next_working_instant(ctx.now), step.budget),
+        unit,
+        role: step.role,
+        assignee: None,
+    })
+}

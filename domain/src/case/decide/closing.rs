@@ -1,0 +1,97 @@
+//! Closing a file: withdrawal, stopping, the result and its return, the applicant's rating.
+
+use crate::case::error::DomainError;
+use crate::case::event::*;
+use crate::case::state::{CaseState, Phase};
+use crate::role::Role;
+
+use super::approval::next_step;
+use super::checks::{
+    PENDING, UNDER_WAY, document, invalid_field, optional_text, require_phase, text,
+};
+use super::context::Context;
+
+pub(super) fn withdraw(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    action: &'static str,
+    reason: String,
+) -> Result<CaseEvent, DomainError> {
+    let now = ctx.now;
+    require_phase(state, action, PENDING)?;
+    Ok(CaseWithdrawn {
+        at: now,
+        reason: text(action, "reason", reason)?,
+    }
+    .into())
+}
+
+pub(super) fn stop(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    action: &'static str,
+    reason: String,
+) -> Result<CaseEvent, DomainError> {
+    let now = ctx.now;
+    require_phase(state, action, UNDER_WAY)?;
+    Ok(CaseStopped {
+        at: now,
+        reason: text(action, "reason", reason)?,
+    }
+    .into())
+}
+
+pub(super) fn record_result(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    action: &'static str,
+    summary: String,
+    result: Option<DocumentRef>,
+) -> Result<CaseEvent, DomainError> {
+    let now = ctx.now;
+    require_phase(state, action, &[Phase::InProgress])?;
+    if !state.approved {
+        return Err(DomainError::NotApproved);
+    }
+    Ok(ResultRecorded {
+        at: now,
+        summary: text(action, "summary", summary)?,
+        document: result.map(|d| document(action, d)).transpose()?,
+        step: next_step(state, ctx, Role::Reception),
+    }
+    .into())
+}
+
+pub(super) fn return_result(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    action: &'static str,
+    method: ReturnMethod,
+) -> Result<CaseEvent, DomainError> {
+    let now = ctx.now;
+    require_phase(state, action, &[Phase::ResultReady])?;
+    Ok(ResultReturned { at: now, method }.into())
+}
+
+pub(super) fn rate_satisfaction(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    action: &'static str,
+    score: u8,
+    comment: Option<String>,
+) -> Result<CaseEvent, DomainError> {
+    let now = ctx.now;
+    require_phase(state, action, &[Phase::Returned])?;
+    if state.satisfaction.is_some() {
+        return Err(DomainError::AlreadyRated);
+    }
+    if !(1..=5).contains(&score) {
+        return Err(invalid_field(action, "score", "must be from 1 to 5"));
+    }
+    Ok(SatisfactionRated {
+        at: now,
+        score,
+        comment: optional_text(action, "comment", comment)?,
+    }
+    .into())
+}

@@ -1,0 +1,221 @@
+//! Handling (giải quyết): moving the file between units and steps, appraisal, what the applicant must bring, notes and documents.
+
+use crate::calendar::Schedule;
+use crate::case::error::DomainError;
+use crate::case::event::*;
+use crate::case::state::{CaseState, PauseKind, Phase};
+use crate::ids::{UnitCode, UserId};
+
+use super::checks::{
+    OPEN, document, invalid_field, invalid_state, invalid_state_named, optional_text,
+    require_known_unit, require_no_pending_handover, require_not_approved, require_phase, text,
+};
+use super::clock::restart_clock;
+use super::context::Context;
+
+pub(super) fn transfer(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    action: &'static str,
+    to_unit: UnitCode,
+    assignee: Option<UserId>,
+    note: Option<String>,
+) -> Result<CaseEvent, DomainError> {
+    let now = ctx.now;
+    require_phase(state, action, OPEN)?;
+    require_no_pending_handover(state, action)?;
+    require_known_unit(&to_unit, action, ctx)?;
+    let index = state.current_step().map_or(0, |s| s.index) + 1;
+    let Some(step) = ctx.procedure.workflow.get(index) else {
+        return Err(DomainError::NoFurtherStep);
+    };
+    let receiving = state.receiving_unit.clone().unwrap_or(to_unit.clone());
+    if !ctx.procedure.step_accepts(index, &to_unit, &receiving) {
+        return Err(DomainError::WrongUnitForStep {
+            step: step.name.clone(),
+            unit: to_unit,
+        });
+    }
+    let hours = ctx.schedule_hours(&to_unit);
+    let schedule = Schedule::new(ctx.calendar, &hours);
+    Ok(CaseTransferred {
+        at: now,
+        from_unit: state.current_unit().cloned().unwrap_or(receiving),
+        by: ctx.actor.user_id,
+        note: optional_text(action, "note", note)?,
+        step: StepStart {
+            index,
+            name: step.name.clone(),
+            unit: to_unit,
+            role: step.role,
+            assignee,
+            due_at: schedule.due_after(schedule.next_working_instant(now), step.budget),
+        },
+    }
+    .into())
+}
+
+pub(super) fn acknowledge_handover(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    action: &'static str,
+) -> Result<CaseEvent, DomainError> {
+    let now = ctx.now;
+    require_phase(state, action, &[Phase::InProgress])?;
+    if !state.handover_pending {
+        return Err(DomainError::NoHandoverPending);
+    }
+    Ok(HandoverAcknowledged {
+        at: now,
+        unit: state
+            .current_unit()
+            .cloned()
+            .ok_or_else(|| invalid_state(state, action))?,
+        by: ctx.actor.user_id,
+    }
+    .into())
+}
+
+pub(super) fn record_appraisal(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    action: &'static str,
+    opinion: String,
+    proposal: Proposal,
+) -> Result<CaseEvent, DomainError> {
+    let now = ctx.now;
+    require_phase(state, action, &[Phase::InProgress])?;
+    require_no_pending_handover(state, action)?;
+    if state.awaiting_approval || state.approved {
+        return Err(invalid_state_named(
+            action,
+            "already submitted for approval",
+        ));
+    }
+    Ok(AppraisalRecorded {
+        at: now,
+        opinion: text(action, "opinion", opinion)?,
+        proposal,
+    }
+    .into())
+}
+
+pub(super) fn request_supplement(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    action: &'static str,
+    reason: String,
+    documents: Vec<String>,
+) -> Result<CaseEvent, DomainError> {
+    let now = ctx.now;
+    require_phase(state, action, OPEN)?;
+    require_not_approved(state, action)?;
+    Ok(SupplementRequested {
+        at: now,
+        reason: text(action, "reason", reason)?,
+        documents,
+    }
+    .into())
+}
+
+pub(super) fn receive_supplement(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    action: &'static str,
+    documents: Vec<String>,
+) -> Result<CaseEvent, DomainError> {
+    let now = ctx.now;
+    require_phase(state, action, &[Phase::Paused(PauseKind::Supplement)])?;
+    Ok(SupplementReceived {
+        at: now,
+        documents,
+        clock: restart_clock(state, ctx),
+    }
+    .into())
+}
+
+pub(super) fn request_payment(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    action: &'static str,
+    amount_vnd: u64,
+    description: String,
+) -> Result<CaseEvent, DomainError> {
+    let now = ctx.now;
+    require_phase(state, action, OPEN)?;
+    if amount_vnd == 0 {
+        return Err(invalid_field(
+            action,
+            "amount_vnd",
+            "must be more than zero",
+        ));
+    }
+    Ok(PaymentRequested {
+        at: now,
+        amount_vnd,
+        description: text(action, "description", description)?,
+    }
+    .into())
+}
+
+pub(super) fn record_payment(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    action: &'static str,
+    amount_vnd: u64,
+    receipt: String,
+) -> Result<CaseEvent, DomainError> {
+    let now = ctx.now;
+    require_phase(state, action, &[Phase::Paused(PauseKind::Payment)])?;
+    if amount_vnd == 0 {
+        return Err(invalid_field(
+            action,
+            "amount_vnd",
+            "must be more than zero",
+        ));
+    }
+    Ok(PaymentRecorded {
+        at: now,
+        amount_vnd,
+        receipt: text(action, "receipt", receipt)?,
+        clock: restart_clock(state, ctx),
+    }
+    .into())
+}
+
+pub(super) fn comment(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    action: &'static str,
+    body: String,
+) -> Result<CaseEvent, DomainError> {
+    let now = ctx.now;
+    if state.phase == Phase::New {
+        return Err(DomainError::CaseNotFound { action });
+    }
+    Ok(CommentAdded {
+        at: now,
+        text: text(action, "text", body)?,
+    }
+    .into())
+}
+
+pub(super) fn attach_document(
+    state: &CaseState,
+    ctx: &Context<'_>,
+    action: &'static str,
+    attached: DocumentRef,
+) -> Result<CaseEvent, DomainError> {
+    let now = ctx.now;
+    if state.phase == Phase::New {
+        return Err(DomainError::CaseNotFound { action });
+    }
+    if state.is_closed() {
+        return Err(invalid_state(state, action));
+    }
+    Ok(DocumentAttached {
+        at: now,
+        document: document(action, attached)?,
+    }
+    .into())
+}
