@@ -18,7 +18,6 @@ pub(super) fn submit_for_approval(
     action: &'static str,
     note: Option<String>,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     require_phase(state, action, &[Phase::InProgress])?;
     require_no_pending_handover(state, action)?;
     if state.awaiting_approval || state.approved {
@@ -31,7 +30,7 @@ pub(super) fn submit_for_approval(
         return Err(DomainError::AppraisalMissing);
     }
     Ok(SubmittedForApproval {
-        at: now,
+        at: ctx.now,
         note: optional_text(action, "note", note)?,
         step: next_step(state, ctx, Role::Approver),
     }
@@ -44,13 +43,12 @@ pub(super) fn approve(
     action: &'static str,
     note: Option<String>,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     require_phase(state, action, &[Phase::InProgress])?;
     if !state.awaiting_approval {
         return Err(DomainError::NotSubmittedForApproval { action });
     }
     Ok(CaseApproved {
-        at: now,
+        at: ctx.now,
         note: optional_text(action, "note", note)?,
     }
     .into())
@@ -62,7 +60,6 @@ pub(super) fn send_back_for_rework(
     action: &'static str,
     reason: String,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     require_phase(state, action, &[Phase::InProgress])?;
     if !state.awaiting_approval {
         return Err(DomainError::NotSubmittedForApproval { action });
@@ -86,7 +83,7 @@ pub(super) fn send_back_for_rework(
     let hours = ctx.schedule_hours(&previous.unit);
     let schedule = Schedule::new(ctx.calendar, &hours);
     Ok(SentBackForRework {
-        at: now,
+        at: ctx.now,
         reason,
         step: StepStart {
             index: previous.index,
@@ -94,7 +91,7 @@ pub(super) fn send_back_for_rework(
             unit: previous.unit.clone(),
             role: previous.role,
             assignee: previous.assignee,
-            due_at: schedule.due_after(schedule.next_working_instant(now), budget),
+            due_at: schedule.due_after(schedule.next_working_instant(ctx.now), budget),
         },
     }
     .into())
@@ -106,11 +103,10 @@ pub(super) fn refuse_as_ineligible(
     action: &'static str,
     reason: String,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     require_phase(state, action, OPEN)?;
     require_not_approved(state, action)?;
     Ok(CaseRefusedAsIneligible {
-        at: now,
+        at: ctx.now,
         reason: text(action, "reason", reason)?,
     }
     .into())

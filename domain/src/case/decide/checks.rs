@@ -134,6 +134,18 @@ pub(super) fn channel_not_offered(action: &'static str, channel: Channel) -> Dom
     }
 }
 
+/// The reason of a command allowed in `allowed` phases: the phase checked,
+/// then the text.
+pub(super) fn reason_in(
+    state: &CaseState,
+    action: &'static str,
+    allowed: &[Phase],
+    reason: String,
+) -> Result<String, DomainError> {
+    require_phase(state, action, allowed)?;
+    text(action, "reason", reason)
+}
+
 /// A required free text: trimmed, not empty, not too long.
 pub(super) fn text(
     action: &'static str,

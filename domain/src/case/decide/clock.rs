@@ -8,7 +8,7 @@ use crate::case::event::*;
 use crate::case::state::{CaseState, PauseKind, Phase};
 use crate::catalog::PauseMode;
 
-use super::checks::{OPEN, UNDER_WAY, document, invalid_state, require_phase, text};
+use super::checks::{OPEN, UNDER_WAY, document, invalid_state, reason_in, require_phase, text};
 use super::context::Context;
 
 pub(super) fn extend(
@@ -19,7 +19,6 @@ pub(super) fn extend(
     reason: String,
     apology_letter: DocumentRef,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     require_phase(state, action, UNDER_WAY)?;
     if state.extended {
         return Err(DomainError::AlreadyExtended);
@@ -29,7 +28,7 @@ pub(super) fn extend(
         return Err(DomainError::ExtensionNotLater);
     }
     Ok(DeadlineExtended {
-        at: now,
+        at: ctx.now,
         previous_due_at: current,
         due_at: new_due_at,
         reason: text(action, "reason", reason)?,
@@ -44,11 +43,9 @@ pub(super) fn pause(
     action: &'static str,
     reason: String,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
-    require_phase(state, action, OPEN)?;
     Ok(CasePaused {
-        at: now,
-        reason: text(action, "reason", reason)?,
+        at: ctx.now,
+        reason: reason_in(state, action, OPEN, reason)?,
     }
     .into())
 }
@@ -58,17 +55,16 @@ pub(super) fn resume(
     ctx: &Context<'_>,
     action: &'static str,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     require_phase(state, action, &[Phase::Paused(PauseKind::Suspension)])?;
     Ok(CaseResumed {
-        at: now,
+        at: ctx.now,
         clock: restart_clock(state, ctx),
     }
     .into())
 }
 
 /// The deadlines once a pause ends, per the procedure's pause mode: shifted by the
-/// working time the clock was stopped, or restarted from now. The clock stops
+/// working time the clock was stopped, or restarted from ctx.now. The clock stops
 /// at the later of the pause and the counting start: a supplement asked for
 /// after the cutoff, before counting began, costs only the working time from
 /// the counting start on.

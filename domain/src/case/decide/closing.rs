@@ -7,7 +7,7 @@ use crate::role::Role;
 
 use super::approval::next_step;
 use super::checks::{
-    PENDING, UNDER_WAY, document, invalid_field, optional_text, require_phase, text,
+    PENDING, UNDER_WAY, document, invalid_field, optional_text, reason_in, require_phase, text,
 };
 use super::context::Context;
 
@@ -17,11 +17,9 @@ pub(super) fn withdraw(
     action: &'static str,
     reason: String,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
-    require_phase(state, action, PENDING)?;
     Ok(CaseWithdrawn {
-        at: now,
-        reason: text(action, "reason", reason)?,
+        at: ctx.now,
+        reason: reason_in(state, action, PENDING, reason)?,
     }
     .into())
 }
@@ -32,11 +30,9 @@ pub(super) fn stop(
     action: &'static str,
     reason: String,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
-    require_phase(state, action, UNDER_WAY)?;
     Ok(CaseStopped {
-        at: now,
-        reason: text(action, "reason", reason)?,
+        at: ctx.now,
+        reason: reason_in(state, action, UNDER_WAY, reason)?,
     }
     .into())
 }
@@ -48,13 +44,12 @@ pub(super) fn record_result(
     summary: String,
     result: Option<DocumentRef>,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     require_phase(state, action, &[Phase::InProgress])?;
     if !state.approved {
         return Err(DomainError::NotApproved);
     }
     Ok(ResultRecorded {
-        at: now,
+        at: ctx.now,
         summary: text(action, "summary", summary)?,
         document: result.map(|d| document(action, d)).transpose()?,
         step: next_step(state, ctx, Role::Reception),
@@ -68,9 +63,12 @@ pub(super) fn return_result(
     action: &'static str,
     method: ReturnMethod,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     require_phase(state, action, &[Phase::ResultReady])?;
-    Ok(ResultReturned { at: now, method }.into())
+    Ok(ResultReturned {
+        at: ctx.now,
+        method,
+    }
+    .into())
 }
 
 pub(super) fn rate_satisfaction(
@@ -80,7 +78,6 @@ pub(super) fn rate_satisfaction(
     score: u8,
     comment: Option<String>,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     require_phase(state, action, &[Phase::Returned])?;
     if state.satisfaction.is_some() {
         return Err(DomainError::AlreadyRated);
@@ -89,7 +86,7 @@ pub(super) fn rate_satisfaction(
         return Err(invalid_field(action, "score", "must be from 1 to 5"));
     }
     Ok(SatisfactionRated {
-        at: now,
+        at: ctx.now,
         score,
         comment: optional_text(action, "comment", comment)?,
     }

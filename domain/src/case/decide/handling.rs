@@ -21,7 +21,6 @@ pub(super) fn transfer(
     assignee: Option<UserId>,
     note: Option<String>,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     require_phase(state, action, OPEN)?;
     require_no_pending_handover(state, action)?;
     require_known_unit(&to_unit, action, ctx)?;
@@ -39,7 +38,7 @@ pub(super) fn transfer(
     let hours = ctx.schedule_hours(&to_unit);
     let schedule = Schedule::new(ctx.calendar, &hours);
     Ok(CaseTransferred {
-        at: now,
+        at: ctx.now,
         from_unit: state.current_unit().cloned().unwrap_or(receiving),
         by: ctx.actor.user_id,
         note: optional_text(action, "note", note)?,
@@ -49,7 +48,7 @@ pub(super) fn transfer(
             unit: to_unit,
             role: step.role,
             assignee,
-            due_at: schedule.due_after(schedule.next_working_instant(now), step.budget),
+            due_at: schedule.due_after(schedule.next_working_instant(ctx.now), step.budget),
         },
     }
     .into())
@@ -60,13 +59,12 @@ pub(super) fn acknowledge_handover(
     ctx: &Context<'_>,
     action: &'static str,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     require_phase(state, action, &[Phase::InProgress])?;
     if !state.handover_pending {
         return Err(DomainError::NoHandoverPending);
     }
     Ok(HandoverAcknowledged {
-        at: now,
+        at: ctx.now,
         unit: state
             .current_unit()
             .cloned()
@@ -83,7 +81,6 @@ pub(super) fn record_appraisal(
     opinion: String,
     proposal: Proposal,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     require_phase(state, action, &[Phase::InProgress])?;
     require_no_pending_handover(state, action)?;
     if state.awaiting_approval || state.approved {
@@ -93,7 +90,7 @@ pub(super) fn record_appraisal(
         ));
     }
     Ok(AppraisalRecorded {
-        at: now,
+        at: ctx.now,
         opinion: text(action, "opinion", opinion)?,
         proposal,
     }
@@ -107,11 +104,10 @@ pub(super) fn request_supplement(
     reason: String,
     documents: Vec<String>,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     require_phase(state, action, OPEN)?;
     require_not_approved(state, action)?;
     Ok(SupplementRequested {
-        at: now,
+        at: ctx.now,
         reason: text(action, "reason", reason)?,
         documents,
     }
@@ -124,10 +120,9 @@ pub(super) fn receive_supplement(
     action: &'static str,
     documents: Vec<String>,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     require_phase(state, action, &[Phase::Paused(PauseKind::Supplement)])?;
     Ok(SupplementReceived {
-        at: now,
+        at: ctx.now,
         documents,
         clock: restart_clock(state, ctx),
     }
@@ -141,7 +136,6 @@ pub(super) fn request_payment(
     amount_vnd: u64,
     description: String,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     require_phase(state, action, OPEN)?;
     if amount_vnd == 0 {
         return Err(invalid_field(
@@ -151,7 +145,7 @@ pub(super) fn request_payment(
         ));
     }
     Ok(PaymentRequested {
-        at: now,
+        at: ctx.now,
         amount_vnd,
         description: text(action, "description", description)?,
     }
@@ -165,7 +159,6 @@ pub(super) fn record_payment(
     amount_vnd: u64,
     receipt: String,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     require_phase(state, action, &[Phase::Paused(PauseKind::Payment)])?;
     if amount_vnd == 0 {
         return Err(invalid_field(
@@ -175,7 +168,7 @@ pub(super) fn record_payment(
         ));
     }
     Ok(PaymentRecorded {
-        at: now,
+        at: ctx.now,
         amount_vnd,
         receipt: text(action, "receipt", receipt)?,
         clock: restart_clock(state, ctx),
@@ -189,12 +182,11 @@ pub(super) fn comment(
     action: &'static str,
     body: String,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     if state.phase == Phase::New {
         return Err(DomainError::CaseNotFound { action });
     }
     Ok(CommentAdded {
-        at: now,
+        at: ctx.now,
         text: text(action, "text", body)?,
     }
     .into())
@@ -206,7 +198,6 @@ pub(super) fn attach_document(
     action: &'static str,
     attached: DocumentRef,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     if state.phase == Phase::New {
         return Err(DomainError::CaseNotFound { action });
     }
@@ -214,7 +205,7 @@ pub(super) fn attach_document(
         return Err(invalid_state(state, action));
     }
     Ok(DocumentAttached {
-        at: now,
+        at: ctx.now,
         document: document(action, attached)?,
     }
     .into())

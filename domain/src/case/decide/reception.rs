@@ -21,14 +21,13 @@ pub(super) fn submit_online(
     channel: Channel,
     applicant: ApplicantId,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     require_new(state, action)?;
     require_known_unit(&unit, action, ctx)?;
     if !channel.is_online() || !ctx.procedure.channels.contains(&channel) {
         return Err(channel_not_offered(action, channel));
     }
     Ok(CaseSubmittedOnline {
-        at: now,
+        at: ctx.now,
         procedure: procedure_ref(ctx.procedure),
         field_code: ctx.procedure.field.code.clone(),
         unit,
@@ -75,10 +74,9 @@ pub(super) fn refuse_at_reception(
     action: &'static str,
     reason: String,
 ) -> Result<CaseEvent, DomainError> {
-    let now = ctx.now;
     require_phase(state, action, &[Phase::Submitted])?;
     Ok(CaseRefusedAtReception {
-        at: now,
+        at: ctx.now,
         reason: text(action, "reason", reason)?,
     }
     .into())
