@@ -1233,3 +1233,32 @@ fn every_other_refusal_names_its_rule() {
         assert_eq!(error.to_string(), expected, "{what}");
     }
 }
+
+#[test]
+fn each_change_is_placed_where_the_file_was_and_acted_on_by_the_granted_unit() {
+    let history = Case::received().transferred().acknowledged().history;
+    let mut state = onestop_domain::case::CaseState::default();
+    let mut seen = Vec::new();
+    for event in &history {
+        let change = onestop_domain::case::CaseChange::apply(&mut state, event);
+        let granted = vec![PROVINCE.to_owned(), DEPARTMENT.to_owned()];
+        seen.push((
+            change.unit().map(ToString::to_string),
+            change.acting_unit(&[]).map(str::to_owned),
+            change.acting_unit(&granted).map(str::to_owned),
+        ));
+    }
+    let place = |unit: &str| Some(unit.to_owned());
+    assert_eq!(
+        seen,
+        [
+            // Filed: where it arrived; an officer of the department and the
+            // province acted for the department only when the file was there.
+            (place(CENTRE), place(CENTRE), place(PROVINCE)),
+            // Sent on: done where the file was, received by the department.
+            (place(CENTRE), place(CENTRE), place(DEPARTMENT)),
+            (place(DEPARTMENT), place(DEPARTMENT), place(DEPARTMENT)),
+        ]
+    );
+    assert_eq!(state.version, 3);
+}

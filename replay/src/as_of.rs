@@ -15,7 +15,7 @@ use std::str::FromStr;
 use futures_util::TryStreamExt as _;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use onestop_domain::case::{CaseEvent, CaseState, evolve};
+use onestop_domain::case::{CaseChange, CaseEvent, CaseState};
 use onestop_projections::ProjectionError;
 use onestop_projections::rebuild::ReadModel;
 use onestop_projections::stats::{GroupBy, ReportRow, StatsBulk, report_at};
@@ -131,7 +131,7 @@ pub async fn case_as_of(
         if !happened(&event, &decoded, moment) {
             break;
         }
-        state = Some(evolve(state.unwrap_or_default(), &decoded));
+        CaseChange::apply(state.get_or_insert_default(), &decoded);
     }
     Ok(state)
 }

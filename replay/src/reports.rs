@@ -5,9 +5,10 @@
 //!
 //! # Writing a report
 //!
-//! A report sees every case event once, in log order, together with the case
-//! as it stood just before and just after the event (folded by the domain's own
-//! `evolve`, so a report never re-implements case rules). It keeps whatever
+//! A report sees every case event once, in log order, as the domain's
+//! [`CaseChange`] (the event, where the file was, and the case as the event
+//! left it: folded by the domain's own rules, so a report never re-implements
+//! them). It keeps whatever
 //! tallies it needs and, at the end, returns rows whose cells match its
 //! [`Column`]s:
 //!
@@ -21,7 +22,7 @@
 //!     fn columns(&self) -> Vec<Column> {
 //!         vec![Column::text("field"), Column::integer("received")]
 //!     }
-//!     fn observe(&mut self, change: &CaseChange<'_>) {
+//!     fn observe(&mut self, case_id: Uuid, change: &CaseChange<'_>) {
 //!         if let CaseEvent::CaseReceived(e) = change.event {
 //!             *self.0.entry(e.field_code.clone()).or_default() += 1;
 //!         }
@@ -39,9 +40,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use futures_util::TryStreamExt as _;
 use onestop_domain::calendar::{OfficeHours, Schedule, WorkingCalendar, local};
-use onestop_domain::case::{CaseEvent, CaseState, Outcome, evolve};
+use onestop_domain::case::{CaseChange, CaseEvent, CaseState, Outcome};
 use onestop_projections::status::case_id_of;
-use onestop_store::{EventStore, RecordedEvent};
+use onestop_store::EventStore;
 use uuid::Uuid;
 
 /// The schema report tables are written to.
@@ -49,17 +50,6 @@ pub const REPORT_SCHEMA: &str = "onestop_reports";
 
 /// Events read per page.
 const PAGE: usize = 50_000;
-
-/// One case event, with the case around it.
-#[derive(Debug)]
-pub struct CaseChange<'a> {
-    pub case_id: Uuid,
-    pub event: &'a CaseEvent,
-    pub before: &'a CaseState,
-    pub after: &'a CaseState,
-    /// The stored event: position, recording time, metadata.
-    pub recorded: &'a RecordedEvent,
-}
 
 /// A column's SQL type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,7 +135,7 @@ pub trait Report: Send {
     /// The columns, keys first.
     fn columns(&self) -> Vec<Column>;
     /// Called for every case event, in log order.
-    fn observe(&mut self, change: &CaseChange<'_>);
+    fn observe(&mut self, case_id: Uuid, change: &CaseChange<'_>);
     /// The table, one `Vec` per row in [`Report::columns`] order.
     fn rows(&self) -> Vec<Vec<Cell>>;
 }
@@ -186,19 +176,12 @@ pub async fn replay(
                 continue;
             };
             let event = onestop_projections::status::decode(recorded)?;
-            let before = cases.remove(&case_id).unwrap_or_default();
-            let after = evolve(before.clone(), &event);
-            let change = CaseChange {
-                case_id,
-                event: &event,
-                before: &before,
-                after: &after,
-                recorded,
-            };
+            let mut state = cases.remove(&case_id).unwrap_or_default();
+            let change = CaseChange::apply(&mut state, &event);
             for report in reports.iter_mut() {
-                report.observe(&change);
+                report.observe(case_id, &change);
             }
-            cases.insert(case_id, after);
+            cases.insert(case_id, state);
             seen += 1;
         }
     }
@@ -342,7 +325,7 @@ impl Report for MedianProcessingTime {
         ]
     }
 
-    fn observe(&mut self, change: &CaseChange<'_>) {
+    fn observe(&mut self, _: Uuid, change: &CaseChange<'_>) {
         if !matches!(change.event, CaseEvent::ResultRecorded(_)) {
             return;
         }
@@ -414,7 +397,7 @@ impl Report for SupplementRate {
         ]
     }
 
-    fn observe(&mut self, change: &CaseChange<'_>) {
+    fn observe(&mut self, case_id: Uuid, change: &CaseChange<'_>) {
         let Some(unit) = change.after.receiving_unit.as_ref() else {
             return;
         };
@@ -425,7 +408,7 @@ impl Report for SupplementRate {
             CaseEvent::SupplementRequested(_) => {
                 let entry = self.units.entry(unit.to_string()).or_default();
                 entry.2 += 1;
-                if self.asked.insert(change.case_id) {
+                if self.asked.insert(case_id) {
                     entry.1 += 1;
                 }
             }

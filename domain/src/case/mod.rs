@@ -1,12 +1,14 @@
 //! The case aggregate (hồ sơ): commands, events, the state they fold into, and
 //! the pure `decide`/`evolve` pair.
 
+mod change;
 mod command;
 mod decide;
 mod error;
 pub mod event;
 mod state;
 
+pub use change::CaseChange;
 pub use command::CaseCommand;
 pub use decide::{Context, IssuedCode, decide};
 pub use error::DomainError;

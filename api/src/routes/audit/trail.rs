@@ -52,8 +52,8 @@ pub async fn history(
     let mut case = CaseState::default();
     let mut entries = Vec::with_capacity(loaded.events.len());
     for (recorded, event) in &loaded.events {
-        let unit = case.current_unit().map(ToString::to_string);
-        case = onestop_domain::case::evolve(case, event);
+        let change = onestop_domain::case::CaseChange::apply(&mut case, event);
+        let unit = change.unit().map(ToString::to_string);
         let (actor_id, role, actor_name) = actor_of(recorded.metadata.as_str());
         let title = role
             .as_deref()
@@ -66,7 +66,7 @@ pub async fn history(
             actor_id,
             role,
             role_title: title,
-            unit: unit.or_else(|| case.current_unit().map(ToString::to_string)),
+            unit,
             action: action_vi(event),
             reason: reason(event),
             event_type: recorded.event_type.clone(),

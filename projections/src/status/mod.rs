@@ -7,13 +7,16 @@ use std::collections::HashMap;
 
 use deadpool_postgres::Transaction;
 use jiff::Timestamp;
-use onestop_domain::case::{CaseEvent, CaseState, Timeliness, evolve};
+use onestop_domain::case::{CaseChange, CaseEvent, CaseState};
 use onestop_domain::ids::UnitCode;
 use onestop_store::RecordedEvent;
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::copy::{BinaryCopy, CopyValue};
+
+mod row;
+use row::{Rows, UPDATE};
 use crate::runner::{Projection, ProjectionError};
 
 /// The status view's checkpoint name.
@@ -48,237 +51,9 @@ fn snake<T: Serialize>(value: &T) -> Option<String> {
         .and_then(|v| v.as_str().map(str::to_owned))
 }
 
-/// The columns of `case_status`, in the order [`Rows::params`] gives them.
-const COLUMNS: [&str; 28] = [
-    "case_id",
-    "code",
-    "lookup_secret_hash",
-    "procedure_code",
-    "procedure_version",
-    "field_code",
-    "receiving_unit",
-    "current_unit",
-    "current_step",
-    "holder_role",
-    "assignee",
-    "status",
-    "channel",
-    "applicant_id",
-    "filed_at",
-    "submitted_at",
-    "received_at",
-    "due_at",
-    "step_due_at",
-    "paused_since",
-    "finished_at",
-    "outcome",
-    "punctuality",
-    "returned_at",
-    "handover_pending",
-    "version",
-    "last_event_at",
-    "state",
-];
-
-const UPDATE: &str = "UPDATE case_status c SET code = u.code, \
-     lookup_secret_hash = u.lookup_secret_hash, procedure_code = u.procedure_code, \
-     procedure_version = u.procedure_version, field_code = u.field_code, \
-     receiving_unit = u.receiving_unit, current_unit = u.current_unit, \
-     current_step = u.current_step, holder_role = u.holder_role, assignee = u.assignee, \
-     status = u.status, channel = u.channel, applicant_id = u.applicant_id, \
-     filed_at = u.filed_at, submitted_at = u.submitted_at, received_at = u.received_at, \
-     due_at = u.due_at, step_due_at = u.step_due_at, paused_since = u.paused_since, \
-     finished_at = u.finished_at, outcome = u.outcome, punctuality = u.punctuality, \
-     returned_at = u.returned_at, handover_pending = u.handover_pending, version = u.version, \
-     last_event_at = u.last_event_at, state = u.state \
-     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], \
-     $7::text[], $8::text[], $9::int4[], $10::text[], $11::uuid[], $12::int2[], $13::text[], \
-     $14::uuid[], $15::timestamptz[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[], \
-     $19::timestamptz[], $20::timestamptz[], $21::timestamptz[], $22::text[], $23::text[], \
-     $24::timestamptz[], $25::bool[], $26::int8[], $27::timestamptz[], $28::bytea[]) \
-     AS u(case_id, code, lookup_secret_hash, procedure_code, procedure_version, field_code, \
-          receiving_unit, current_unit, current_step, holder_role, assignee, status, channel, \
-          applicant_id, filed_at, submitted_at, received_at, due_at, step_due_at, paused_since, \
-          finished_at, outcome, punctuality, returned_at, handover_pending, version, \
-          last_event_at, state) \
-     WHERE c.case_id = u.case_id";
-
 /// Keeps `case_status` current.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StatusProjection;
-
-/// The columns of one row, gathered per batch.
-#[derive(Default)]
-struct Rows {
-    case_id: Vec<Uuid>,
-    code: Vec<Option<String>>,
-    secret: Vec<Option<String>>,
-    procedure_code: Vec<String>,
-    procedure_version: Vec<i32>,
-    field_code: Vec<String>,
-    receiving_unit: Vec<String>,
-    current_unit: Vec<String>,
-    current_step: Vec<Option<i32>>,
-    holder_role: Vec<Option<String>>,
-    assignee: Vec<Option<Uuid>>,
-    status: Vec<i16>,
-    channel: Vec<String>,
-    applicant: Vec<Option<Uuid>>,
-    filed_at: Vec<Timestamp>,
-    submitted_at: Vec<Option<Timestamp>>,
-    received_at: Vec<Option<Timestamp>>,
-    due_at: Vec<Option<Timestamp>>,
-    step_due_at: Vec<Option<Timestamp>>,
-    paused_since: Vec<Option<Timestamp>>,
-    finished_at: Vec<Option<Timestamp>>,
-    outcome: Vec<Option<String>>,
-    punctuality: Vec<Option<String>>,
-    returned_at: Vec<Option<Timestamp>>,
-    handover_pending: Vec<bool>,
-    version: Vec<i64>,
-    last_event_at: Vec<Timestamp>,
-    state: Vec<Vec<u8>>,
-}
-
-impl Rows {
-    /// The columns as statement parameters, in [`COLUMNS`] order.
-    fn params(&self) -> [&(dyn tokio_postgres::types::ToSql + Sync); 28] {
-        [
-            &self.case_id,
-            &self.code,
-            &self.secret,
-            &self.procedure_code,
-            &self.procedure_version,
-            &self.field_code,
-            &self.receiving_unit,
-            &self.current_unit,
-            &self.current_step,
-            &self.holder_role,
-            &self.assignee,
-            &self.status,
-            &self.channel,
-            &self.applicant,
-            &self.filed_at,
-            &self.submitted_at,
-            &self.received_at,
-            &self.due_at,
-            &self.step_due_at,
-            &self.paused_since,
-            &self.finished_at,
-            &self.outcome,
-            &self.punctuality,
-            &self.returned_at,
-            &self.handover_pending,
-            &self.version,
-            &self.last_event_at,
-            &self.state,
-        ]
-    }
-
-    /// Row `i`, in [`COLUMNS`] order.
-    fn row(&self, i: usize) -> [&dyn CopyValue; 28] {
-        [
-            &self.case_id[i],
-            &self.code[i],
-            &self.secret[i],
-            &self.procedure_code[i],
-            &self.procedure_version[i],
-            &self.field_code[i],
-            &self.receiving_unit[i],
-            &self.current_unit[i],
-            &self.current_step[i],
-            &self.holder_role[i],
-            &self.assignee[i],
-            &self.status[i],
-            &self.channel[i],
-            &self.applicant[i],
-            &self.filed_at[i],
-            &self.submitted_at[i],
-            &self.received_at[i],
-            &self.due_at[i],
-            &self.step_due_at[i],
-            &self.paused_since[i],
-            &self.finished_at[i],
-            &self.outcome[i],
-            &self.punctuality[i],
-            &self.returned_at[i],
-            &self.handover_pending[i],
-            &self.version[i],
-            &self.last_event_at[i],
-            &self.state[i],
-        ]
-    }
-
-    fn push(&mut self, id: Uuid, state: &CaseState, last_event_at: Timestamp) {
-        let step = state.current_step();
-        self.case_id.push(id);
-        self.code.push(state.code.as_ref().map(ToString::to_string));
-        self.secret.push(state.lookup_secret_hash.clone());
-        self.procedure_code.push(
-            state
-                .procedure
-                .as_ref()
-                .map(|p| p.code.to_string())
-                .unwrap_or_default(),
-        );
-        self.procedure_version.push(
-            state
-                .procedure
-                .as_ref()
-                .map_or(0, |p| i32::try_from(p.version).unwrap_or(i32::MAX)),
-        );
-        self.field_code
-            .push(state.field_code.clone().unwrap_or_default());
-        self.receiving_unit.push(
-            state
-                .receiving_unit
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-        );
-        self.current_unit.push(
-            state
-                .current_unit()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-        );
-        self.current_step
-            .push(step.map(|s| i32::try_from(s.index).unwrap_or(i32::MAX)));
-        self.holder_role
-            .push(step.map(|s| s.role.as_str().to_owned()));
-        self.assignee
-            .push(step.and_then(|s| s.assignee).map(|u| u.0));
-        self.status
-            .push(i16::from(state.status_code().unwrap_or(0)));
-        self.channel
-            .push(state.channel.and_then(|c| snake(&c)).unwrap_or_default());
-        self.applicant.push(state.applicant.map(|a| a.0));
-        self.filed_at.push(
-            state
-                .submitted_at
-                .or(state.received_at)
-                .unwrap_or(last_event_at),
-        );
-        self.submitted_at.push(state.submitted_at);
-        self.received_at.push(state.received_at);
-        self.due_at.push(state.due_at);
-        self.step_due_at.push(step.map(|s| s.due_at));
-        self.paused_since.push(state.paused_since);
-        self.finished_at.push(state.finished_at);
-        self.outcome.push(state.outcome.and_then(|o| snake(&o)));
-        self.punctuality
-            .push(match state.finished_at.and_then(|f| state.timeliness(f)) {
-                Some(Timeliness::Finished(p)) => snake(&p),
-                _ => None,
-            });
-        self.returned_at.push(state.returned_at);
-        self.handover_pending.push(state.handover_pending);
-        self.version
-            .push(i64::try_from(state.version).unwrap_or(i64::MAX));
-        self.last_event_at.push(last_event_at);
-        self.state.push(encode_state(state));
-    }
-}
 
 /// The format byte before a stored state; a different one means the stored
 /// states were written by another version of this code: rebuild the projection.
@@ -397,10 +172,10 @@ impl Projection for StatusProjection {
             rows
         };
         let updated = rows_of(&known_ids);
-        let fresh = if updated.case_id.is_empty() {
+        let fresh = if updated.len() == 0 {
             rows_of(&fresh_ids)
         } else {
-            let statement = transaction.prepare_cached(UPDATE).await?;
+            let statement = transaction.prepare_cached(&UPDATE).await?;
             let params = updated.params();
             let (done, fresh) = tokio::join!(transaction.execute(&statement, &params), async {
                 rows_of(&fresh_ids)
@@ -502,20 +277,10 @@ fn fold_one(
         .entry(id)
         .or_insert_with(|| Box::new((CaseState::default(), Timestamp::UNIX_EPOCH)));
     *last_event_at = decoded.event.at();
-    // Where the file was when this was done (where it arrived, for a filing).
-    let unit_before = state.current_unit().cloned();
-    *state = evolve(std::mem::take(state), &decoded.event);
-    let unit_after = state.current_unit();
-    let places = [
-        unit_before.as_ref().map(UnitCode::as_str),
-        unit_after.map(UnitCode::as_str),
-        state.receiving_unit.as_ref().map(UnitCode::as_str),
-    ];
-    // The acting officer's unit; without a recorded grant, where the file was.
-    let acting_unit = onestop_domain::access::acting_unit(&decoded.actor_units, &places)
-        .or(places[0])
-        .or(places[1])
-        .unwrap_or("");
+    let change = CaseChange::apply(state, &decoded.event);
+    let acting_unit = change.acting_unit(&decoded.actor_units).unwrap_or("");
+    let unit_after = change.unit_after();
+    let state = change.after;
     copy.row([
         &event.global_position,
         &id,
@@ -600,7 +365,7 @@ impl CaseRows {
         for (id, folded) in &self.0 {
             let (state, last_event_at) = &**folded;
             rows.push(*id, state, *last_event_at);
-            if rows.case_id.len() == BULK_ROWS {
+            if rows.len() == BULK_ROWS {
                 put_rows(&mut copy, &std::mem::take(&mut rows)).await?;
             }
         }
@@ -654,7 +419,7 @@ impl ChangeCopy {
 
 /// New case rows by binary COPY.
 async fn copy_rows(transaction: &Transaction<'_>, rows: &Rows) -> Result<(), ProjectionError> {
-    if rows.case_id.is_empty() {
+    if rows.len() == 0 {
         return Ok(());
     }
     let mut copy = case_copy(transaction).await?;
@@ -667,17 +432,14 @@ async fn copy_rows(transaction: &Transaction<'_>, rows: &Rows) -> Result<(), Pro
 async fn case_copy(transaction: &Transaction<'_>) -> Result<BinaryCopy, ProjectionError> {
     Ok(BinaryCopy::start(
         transaction,
-        &format!(
-            "COPY case_status ({}) FROM STDIN (FORMAT binary)",
-            COLUMNS.join(", ")
-        ),
+        &row::copy_statement(),
     )
     .await?)
 }
 
 /// Adds `rows` to a COPY of case rows.
 async fn put_rows(copy: &mut BinaryCopy, rows: &Rows) -> Result<(), ProjectionError> {
-    for i in 0..rows.case_id.len() {
+    for i in 0..rows.len() {
         copy.row(&rows.row(i));
         copy.send_when_full().await?;
     }
