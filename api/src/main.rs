@@ -45,12 +45,7 @@ async fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let mut message = error.to_string();
-            let mut source = error.source();
-            while let Some(cause) = source {
-                message.push_str(&format!(": {cause}"));
-                source = cause.source();
-            }
+            let message = onestop_store::error_chain(error.as_ref());
             tracing::error!(error = %message, "onestop stopped");
             eprintln!("onestop: {message}");
             ExitCode::FAILURE

@@ -284,7 +284,7 @@ impl From<CommandError> for Problem {
             .detail(error.to_string()),
             CommandError::Unavailable(cause) => {
                 tracing::warn!(
-                    error = %onestop_projections::runner::error_chain(cause.as_ref()),
+                    error = %onestop_store::error_chain(cause.as_ref()),
                     "database unavailable"
                 );
                 Problem::unavailable()
@@ -299,14 +299,7 @@ impl From<CommandError> for Problem {
 
 /// Logs a failure with its whole cause chain.
 pub fn log_failure(error: &(dyn std::error::Error + 'static)) {
-    let mut chain = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        chain.push_str(": ");
-        chain.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    tracing::error!(error = %chain, "request failed");
+    tracing::error!(error = %onestop_store::error_chain(error), "request failed");
 }
 
 /// JSON bodies that do not parse are 400; ones that parse but do not fit are 422.
@@ -447,7 +440,7 @@ impl From<onestop_projections::ProjectionError> for Problem {
         };
         match &error {
             _ if unavailable => {
-                tracing::warn!(error = %onestop_projections::runner::error_chain(&error), "database unavailable");
+                tracing::warn!(error = %onestop_store::error_chain(&error), "database unavailable");
                 Problem::unavailable()
             }
             _ => {

@@ -457,7 +457,7 @@ impl<P: Projection> Runner<P> {
                         .increment(1);
                     tracing::error!(
                         projection = self.projection.name(),
-                        error = %error_chain(&error),
+                        error = %onestop_store::error_chain(&error),
                         retry_in_ms = backoff.as_millis() as u64,
                         "projection batch failed; retrying"
                     );
@@ -538,18 +538,6 @@ impl<P: Projection> Runner<P> {
             global_position: row.get(1),
         }))
     }
-}
-
-/// An error and its causes on one line, for logs and command-line messages.
-pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// A projection's checkpoint and how far behind the log's end it is.

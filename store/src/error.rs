@@ -140,3 +140,15 @@ impl From<deadpool_postgres::PoolError> for StoreError {
         Self::Database(DatabaseError::Pool(error))
     }
 }
+
+/// An error and its causes on one line, for logs and command-line messages.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

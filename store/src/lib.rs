@@ -26,7 +26,7 @@ mod upcast;
 mod verify;
 
 pub use chain::{CanonicalJsonError, HashedFields, canonical_json, event_hash};
-pub use error::{DatabaseError, StoreError, is_unavailable, pool_unavailable};
+pub use error::{DatabaseError, StoreError, error_chain, is_unavailable, pool_unavailable};
 pub use notify::NOTIFY_CHANNEL;
 pub use pool::{PoolBuildError, PoolSettings, build_pool};
 pub use seal::{LogSeal, SEAL_EVENT_TYPE, SEAL_STREAM};
