@@ -73,7 +73,7 @@ pub fn is_tagged_read(path: &str) -> bool {
 
 fn settings(req: &ServiceRequest) -> Option<&EdgeSettings> {
     req.app_data::<web::Data<EdgeSettings>>()
-        .map(|settings| settings.get_ref())
+        .map(actix_web::web::Data::get_ref)
 }
 
 /// CORS (Fetch standard): preflights from an allowed origin are answered here;

@@ -407,7 +407,7 @@ fn collect_validation(
                         message: e
                             .message
                             .as_ref()
-                            .map(|m| m.to_string())
+                            .map(std::string::ToString::to_string)
                             .unwrap_or_else(|| e.code.to_string()),
                     });
                 }

@@ -332,7 +332,7 @@ impl CaseService {
                 .store
                 .append(&stream, expected, &to_new(&events))
                 .await?;
-            return Ok(self.executed(case_id, state, events, &outcome, None));
+            return Ok(Self::executed(case_id, state, events, &outcome, None));
         }
 
         // Receipt: the code is taken in the same transaction as the append.
@@ -365,7 +365,7 @@ impl CaseService {
             Ok(outcome) if !outcome.already_written => {
                 transaction.commit().await?;
                 self.store.wake_subscribers();
-                Ok(self.executed(case_id, state, events, &outcome, Some(secret)))
+                Ok(Self::executed(case_id, state, events, &outcome, Some(secret)))
             }
             Ok(_) => {
                 // Already received by the first attempt: give back the number.
@@ -394,8 +394,8 @@ impl CaseService {
         }
     }
 
+    /// What a command did, once its events are stored.
     fn executed(
-        &self,
         case_id: CaseId,
         state: CaseState,
         events: Vec<CaseEvent>,

@@ -255,7 +255,7 @@ async fn a_seal_exposes_a_stream_rewritten_with_recomputed_hashes() {
                   WHERE stream_id = 'case-b' AND stream_version = $4",
                 &[
                     &payload,
-                    &prev.as_ref().map(|h| h.as_slice()),
+                    &prev.as_ref().map(<[u8; 32]>::as_slice),
                     &hash.as_slice(),
                     &(stored.stream_version as i64),
                 ],

@@ -86,9 +86,9 @@ impl<'a> Columns<'a> {
         (
             self.prev_hashes
                 .iter()
-                .map(|h| h.as_ref().map(|h| h.as_slice()))
+                .map(|h| h.as_ref().map(<[u8; 32]>::as_slice))
                 .collect(),
-            self.hashes.iter().map(|h| h.as_slice()).collect(),
+            self.hashes.iter().map(<[u8; 32]>::as_slice).collect(),
         )
     }
 }
