@@ -478,7 +478,14 @@ pub async fn load(
     let mut loaded = Loaded::default();
     for unit in units()? {
         if catalog.snapshot().unit(&unit.code).is_none() {
-            registry.save_unit(&system, unit, &meta).await?;
+            registry
+                .save_unit(
+                    &system,
+                    unit,
+                    onestop_domain::registry::UnitWrite::RegisterOrUpdate,
+                    &meta,
+                )
+                .await?;
             loaded.units += 1;
         }
     }

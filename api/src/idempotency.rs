@@ -21,12 +21,7 @@ pub(crate) async fn replayed(
     let Some(key) = key else { return Ok(None) };
     match state.idempotency.lookup(actor.user_id.0, key, hash).await? {
         Lookup::Fresh => Ok(None),
-        Lookup::Mismatch => Err(Problem::new(
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency-key-reused",
-            "Khóa chống trùng đã dùng cho yêu cầu khác",
-        )
-        .detail("this Idempotency-Key was already used for a different request")),
+        Lookup::Mismatch => Err(Problem::idempotency_key_reused()),
         Lookup::Replay(stored) => {
             let status = actix_web::http::StatusCode::from_u16(stored.status)
                 .unwrap_or(actix_web::http::StatusCode::OK);

@@ -63,11 +63,13 @@ impl MethodTable {
 
     /// The table the server was built with.
     pub fn of_request(req: &HttpRequest) -> Option<&Self> {
-        req.app_data::<web::Data<Self>>().map(actix_web::web::Data::get_ref)
+        req.app_data::<web::Data<Self>>()
+            .map(actix_web::web::Data::get_ref)
     }
 
     /// The same, in a middleware.
     pub fn of_service_request(req: &ServiceRequest) -> Option<&Self> {
-        req.app_data::<web::Data<Self>>().map(actix_web::web::Data::get_ref)
+        req.app_data::<web::Data<Self>>()
+            .map(actix_web::web::Data::get_ref)
     }
 }

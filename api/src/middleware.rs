@@ -132,10 +132,10 @@ pub async fn refuse_unstorable_json(
         && let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body)
         && let Some(field) = nul_in(&value, "")
     {
-        let problem = crate::problem::Problem::invalid_fields(vec![crate::problem::FieldError {
+        let problem = crate::problem::Problem::invalid_field(
             field,
-            message: "must not contain the NUL character (U+0000)".into(),
-        }]);
+            "must not contain the NUL character (U+0000)",
+        );
         return Ok(req.error_response(problem));
     }
     // serde_json refuses a lone surrogate with a 400 that names no field: find
@@ -145,10 +145,10 @@ pub async fn refuse_unstorable_json(
         && let Ok(value) = serde_json::from_slice::<serde_json::Value>(&marked)
         && let Some(field) = nul_in(&value, "")
     {
-        let problem = crate::problem::Problem::invalid_fields(vec![crate::problem::FieldError {
+        let problem = crate::problem::Problem::invalid_field(
             field,
-            message: "must not contain a lone surrogate (U+D800 to U+DFFF): it is not text".into(),
-        }]);
+            "must not contain a lone surrogate (U+D800 to U+DFFF): it is not text",
+        );
         return Ok(req.error_response(problem));
     }
     // JSON Schema counts 5.0 as an integer; serde does not: write such numbers

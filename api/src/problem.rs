@@ -121,6 +121,24 @@ impl Problem {
         problem
     }
 
+    /// 422 naming one field and what is wrong with it.
+    pub fn invalid_field(field: impl Into<String>, message: impl ToString) -> Self {
+        Self::invalid_fields(vec![FieldError {
+            field: field.into(),
+            message: message.to_string(),
+        }])
+    }
+
+    /// 422: the `Idempotency-Key` came before with another request.
+    pub fn idempotency_key_reused() -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency-key-reused",
+            "Khóa chống trùng đã dùng cho yêu cầu khác",
+        )
+        .detail("this Idempotency-Key was already used for a different request")
+    }
+
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -206,11 +224,8 @@ impl From<DomainError> for Problem {
             }
             DomainError::CaseNotFound { .. } => Problem::not_found(detail),
             DomainError::InvalidField { field, problem, .. } => {
-                Problem::invalid_fields(vec![FieldError {
-                    field: (*field).replace(' ', "."),
-                    message: (*problem).to_owned(),
-                }])
-                .detail(detail)
+                Problem::invalid_field((*field).replace(' ', "."), (*problem).to_owned())
+                    .detail(detail)
             }
             _ => Problem::new(
                 StatusCode::CONFLICT,
@@ -234,11 +249,9 @@ impl From<RegistryError> for Problem {
             RegistryError::HolidayRule(onestop_domain::calendar::HolidayRuleError::Missing {
                 ..
             }) => Problem::not_found(detail),
-            RegistryError::HolidayRule(rule) => Problem::invalid_fields(vec![FieldError {
-                field: rule.field().to_owned(),
-                message: detail.clone(),
-            }])
-            .detail(detail),
+            RegistryError::HolidayRule(rule) => {
+                Problem::invalid_field(rule.field().to_owned(), detail.clone()).detail(detail)
+            }
             _ => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid-catalog-change",
@@ -272,10 +285,9 @@ impl From<CommandError> for Problem {
                 "Hồ sơ vừa được thay đổi đồng thời",
             )
             .detail(detail),
-            CommandError::Invalid { field, reason } => Problem::invalid_fields(vec![FieldError {
-                field: field.to_owned(),
-                message: reason,
-            }]),
+            CommandError::Invalid { field, reason } => {
+                Problem::invalid_field(field.to_owned(), reason)
+            }
             CommandError::CodesExhausted { .. } => Problem::new(
                 StatusCode::CONFLICT,
                 "codes-exhausted",
@@ -307,10 +319,7 @@ pub fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) ->
     use actix_web::error::JsonPayloadError;
     let problem = match &error {
         JsonPayloadError::Deserialize(inner) if inner.is_data() => {
-            Problem::invalid_fields(vec![FieldError {
-                field: field_of(&inner.to_string()),
-                message: inner.to_string(),
-            }])
+            Problem::invalid_field(field_of(&inner.to_string()), inner.to_string())
         }
         JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
             Problem::new(

@@ -365,7 +365,13 @@ impl CaseService {
             Ok(outcome) if !outcome.already_written => {
                 transaction.commit().await?;
                 self.store.wake_subscribers();
-                Ok(Self::executed(case_id, state, events, &outcome, Some(secret)))
+                Ok(Self::executed(
+                    case_id,
+                    state,
+                    events,
+                    &outcome,
+                    Some(secret),
+                ))
             }
             Ok(_) => {
                 // Already received by the first attempt: give back the number.

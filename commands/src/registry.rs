@@ -6,7 +6,7 @@ use onestop_domain::calendar::{HolidayRule, YearArrangement, shipped_rules};
 use onestop_domain::catalog::{Procedure, Unit};
 use onestop_domain::ids::{UnitCode, UserId};
 use onestop_domain::registry::{
-    CalendarEvent, HOLIDAY_RULES_STREAM, ProcedureEvent, RegistryError, UserEvent,
+    CalendarEvent, HOLIDAY_RULES_STREAM, ProcedureEvent, RegistryError, UnitWrite, UserEvent,
     add_holiday_rule, arrange_calendar, check_user, end_holiday_rule, fold_holiday_rules,
     publish_procedure, save_unit,
 };
@@ -98,11 +98,12 @@ impl RegistryService {
             .await
     }
 
-    /// Registers a unit or updates it.
+    /// Registers a unit, or updates it when `write` allows.
     pub async fn save_unit(
         &self,
         actor: &Actor,
         unit: Unit,
+        write: UnitWrite,
         meta: &RequestMeta,
     ) -> Result<Unit, CommandError> {
         let catalog = self.catalog.snapshot();
@@ -127,7 +128,7 @@ impl RegistryService {
                     .map_err(CommandError::Forbidden)?,
             }
         }
-        let event = save_unit(existing, unit.clone(), &catalog.units)?;
+        let event = save_unit(existing, unit.clone(), &catalog.units, write)?;
         self.record(
             format!("unit-{}", unit.code),
             event.event_type(),

@@ -141,12 +141,25 @@ pub enum RegistryError {
     UserWithoutUnit,
 }
 
+/// What a write of a unit may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitWrite {
+    /// Register a new unit only (a unit with its code is a conflict).
+    Register,
+    /// Register it, or update it if it is known.
+    RegisterOrUpdate,
+}
+
 /// Registers or updates a unit, keeping the tree a tree.
 pub fn save_unit(
     existing: Option<&Unit>,
     unit: Unit,
     tree: &UnitTree,
+    write: UnitWrite,
 ) -> Result<UnitEvent, RegistryError> {
+    if existing.is_some() && write == UnitWrite::Register {
+        return Err(RegistryError::UnitExists(unit.code.to_string()));
+    }
     if unit.name.trim().is_empty() {
         return Err(RegistryError::UnitNameMissing);
     }
@@ -317,11 +330,21 @@ mod tests {
             unit("000.00.01.H22", Some("000.00.00.H22")),
         ]);
         assert!(matches!(
-            save_unit(None, unit("000.00.02.H22", Some("000.00.00.H22")), &tree),
+            save_unit(
+                None,
+                unit("000.00.02.H22", Some("000.00.00.H22")),
+                &tree,
+                UnitWrite::Register
+            ),
             Ok(UnitEvent::UnitRegistered { .. })
         ));
         assert_eq!(
-            save_unit(None, unit("000.00.02.H22", Some("000.00.09.H22")), &tree),
+            save_unit(
+                None,
+                unit("000.00.02.H22", Some("000.00.09.H22")),
+                &tree,
+                UnitWrite::Register
+            ),
             Err(RegistryError::ParentMissing("000.00.09.H22".into()))
         );
         // The root under its own child: a cycle.
@@ -330,10 +353,22 @@ mod tests {
             save_unit(
                 root.as_ref(),
                 unit("000.00.00.H22", Some("000.00.01.H22")),
-                &tree
+                &tree,
+                UnitWrite::RegisterOrUpdate
             ),
             Err(RegistryError::UnitCycle("000.00.00.H22".into()))
         );
+        // Registering a code already registered is a conflict; saving it updates.
+        let child = tree.get(&"000.00.01.H22".parse().unwrap()).cloned();
+        let again = || unit("000.00.01.H22", Some("000.00.00.H22"));
+        assert_eq!(
+            save_unit(child.as_ref(), again(), &tree, UnitWrite::Register),
+            Err(RegistryError::UnitExists("000.00.01.H22".into()))
+        );
+        assert!(matches!(
+            save_unit(child.as_ref(), again(), &tree, UnitWrite::RegisterOrUpdate),
+            Ok(UnitEvent::UnitUpdated { .. })
+        ));
     }
 
     #[test]

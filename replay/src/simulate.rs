@@ -363,7 +363,14 @@ pub async fn load_province(
     let (system, meta) = (system_actor()?, system_meta());
     for unit in units(communes)? {
         if catalog.snapshot().unit(&unit.code).is_none() {
-            registry.save_unit(&system, unit, &meta).await?;
+            registry
+                .save_unit(
+                    &system,
+                    unit,
+                    onestop_domain::registry::UnitWrite::RegisterOrUpdate,
+                    &meta,
+                )
+                .await?;
         }
     }
     let mut loaded = Vec::new();

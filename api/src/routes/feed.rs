@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Authenticated;
-use crate::problem::{FieldError, Problem};
+use crate::problem::Problem;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -132,10 +132,7 @@ pub async fn feed(
     access::feed(&auth.0, &state.catalog.snapshot().units)?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(Problem::invalid_fields(vec![FieldError {
-            field: "limit".into(),
-            message: "must be from 1 to 1000".into(),
-        }]));
+        return Err(Problem::invalid_field("limit", "must be from 1 to 1000"));
     }
     let after = query.after.unwrap_or(0);
     crate::routes::fresh::caught_up_with(&state, onestop_projections::status::NAME).await?;

@@ -4,19 +4,12 @@
 use jiff::civil::Time;
 use onestop_domain::ids::UnitCode;
 
-use crate::problem::{FieldError, Problem};
-
-pub(crate) fn invalid(field: &str, message: impl ToString) -> Problem {
-    Problem::invalid_fields(vec![FieldError {
-        field: field.to_owned(),
-        message: message.to_string(),
-    }])
-}
+use crate::problem::Problem;
 
 pub(crate) fn unit_code(field: &str, value: &str) -> Result<UnitCode, Problem> {
     value
         .parse()
-        .map_err(|e: onestop_domain::ids::InvalidId| invalid(field, e))
+        .map_err(|e: onestop_domain::ids::InvalidId| Problem::invalid_field(field, e))
 }
 
 /// A time of day as the catalog writes it, `HH:MM` (24-hour).
@@ -30,5 +23,5 @@ pub(crate) fn clock(field: &str, value: &str) -> Result<Time, Problem> {
     well_formed
         .then(|| value.parse::<Time>().ok())
         .flatten()
-        .ok_or_else(|| invalid(field, "must be a time of day, e.g. 07:30"))
+        .ok_or_else(|| Problem::invalid_field(field, "must be a time of day, e.g. 07:30"))
 }

@@ -15,7 +15,7 @@ use crate::auth::Authenticated;
 use crate::problem::{Problem, from_validation};
 use crate::request::meta;
 use crate::routes::cases::ChannelDto;
-use crate::routes::fields::{clock, invalid, unit_code};
+use crate::routes::fields::{clock, unit_code};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
@@ -247,7 +247,7 @@ impl ProcedureDto {
             code: self
                 .code
                 .parse()
-                .map_err(|e: onestop_domain::ids::InvalidId| invalid("code", e))?,
+                .map_err(|e: onestop_domain::ids::InvalidId| Problem::invalid_field("code", e))?,
             version: self.version,
             name: self.name.trim().to_owned(),
             field: Field {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Authenticated;
-use crate::problem::{FieldError, Problem};
+use crate::problem::Problem;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -119,18 +119,12 @@ pub async fn stats_report(
 ) -> Result<HttpResponse, Problem> {
     access::reads_reports(&auth.0)?;
     if query.to < query.from {
-        return Err(Problem::invalid_fields(vec![FieldError {
-            field: "to".into(),
-            message: "must not be before `from`".into(),
-        }]));
+        return Err(Problem::invalid_field("to", "must not be before `from`"));
     }
     let catalog = state.catalog.snapshot();
     let root: UnitCode = match &query.unit {
         Some(code) => code.parse().map_err(|e: onestop_domain::ids::InvalidId| {
-            Problem::invalid_fields(vec![FieldError {
-                field: "unit".into(),
-                message: e.to_string(),
-            }])
+            Problem::invalid_field("unit", e.to_string())
         })?,
         None => auth
             .0

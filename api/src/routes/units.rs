@@ -2,11 +2,11 @@
 //! Reads are open to every signed-in user; changes to administrators of the
 //! units concerned.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use onestop_domain::calendar::{OfficeHours, Session};
 use onestop_domain::catalog::Unit;
 use onestop_domain::ids::UnitCode;
+use onestop_domain::registry::UnitWrite;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -14,7 +14,7 @@ use validator::Validate;
 use crate::auth::Authenticated;
 use crate::problem::{Problem, from_validation};
 use crate::request::meta;
-use crate::routes::fields::{clock, invalid, unit_code};
+use crate::routes::fields::{clock, unit_code};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
@@ -85,7 +85,7 @@ impl UnitDto {
                         })
                     })
                     .collect::<Result<Vec<_>, Problem>>()?;
-                OfficeHours::new(sessions).map_err(|e| invalid("office_hours", e))?
+                OfficeHours::new(sessions).map_err(|e| Problem::invalid_field("office_hours", e))?
             }
         };
         Ok(Unit {
@@ -145,15 +145,9 @@ pub async fn create_unit(
 ) -> Result<HttpResponse, Problem> {
     body.validate().map_err(from_validation)?;
     let unit = body.to_domain()?;
-    if state.catalog.snapshot().unit(&unit.code).is_some() {
-        return Err(
-            Problem::new(StatusCode::CONFLICT, "conflict", "Dữ liệu đã tồn tại")
-                .detail(format!("unit {} is already registered", unit.code)),
-        );
-    }
     let saved = state
         .registry
-        .save_unit(&auth.0, unit, &meta(&req)?)
+        .save_unit(&auth.0, unit, UnitWrite::Register, &meta(&req)?)
         .await?;
     Ok(HttpResponse::Created().json(UnitDto::of(&saved)))
 }
@@ -174,14 +168,17 @@ pub async fn update_unit(
     body.validate().map_err(from_validation)?;
     let unit = body.to_domain()?;
     if unit.code.as_str() != code.as_str() {
-        return Err(invalid("code", "must match the unit in the path"));
+        return Err(Problem::invalid_field(
+            "code",
+            "must match the unit in the path",
+        ));
     }
     if state.catalog.snapshot().unit(&unit.code).is_none() {
         return Err(Problem::not_found(format!("unit {code} does not exist")));
     }
     let saved = state
         .registry
-        .save_unit(&auth.0, unit, &meta(&req)?)
+        .save_unit(&auth.0, unit, UnitWrite::RegisterOrUpdate, &meta(&req)?)
         .await?;
     Ok(HttpResponse::Ok().json(UnitDto::of(&saved)))
 }

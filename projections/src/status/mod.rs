@@ -16,8 +16,8 @@ use uuid::Uuid;
 use crate::copy::{BinaryCopy, CopyValue};
 
 mod row;
-use row::{Rows, UPDATE};
 use crate::runner::{Projection, ProjectionError};
+use row::{Rows, UPDATE};
 
 /// The status view's checkpoint name.
 pub const NAME: &str = "case_status";
@@ -430,11 +430,7 @@ async fn copy_rows(transaction: &Transaction<'_>, rows: &Rows) -> Result<(), Pro
 
 /// Starts a binary COPY of case rows.
 async fn case_copy(transaction: &Transaction<'_>) -> Result<BinaryCopy, ProjectionError> {
-    Ok(BinaryCopy::start(
-        transaction,
-        &row::copy_statement(),
-    )
-    .await?)
+    Ok(BinaryCopy::start(transaction, &row::copy_statement()).await?)
 }
 
 /// Adds `rows` to a COPY of case rows.

@@ -136,7 +136,9 @@ mod tests {
         assert!(UPDATE.starts_with(
             "UPDATE case_status c SET code = u.code, lookup_secret_hash = u.lookup_secret_hash,"
         ));
-        assert!(UPDATE.contains("unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[]"));
+        assert!(
+            UPDATE.contains("unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[]")
+        );
         assert!(UPDATE.contains("$28::bytea[]) AS u(case_id, code,"));
         assert!(UPDATE.ends_with("last_event_at, state) WHERE c.case_id = u.case_id"));
         assert!(!UPDATE.contains("SET case_id"));

@@ -123,4 +123,3 @@ async fn report_as_of(
     out.flush()?;
     Ok(())
 }
-

@@ -94,7 +94,10 @@ fn exit_status(outcome: Result<(), Failure>) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("onestop-replay: {}", onestop_store::error_chain(error.as_ref()));
+            eprintln!(
+                "onestop-replay: {}",
+                onestop_store::error_chain(error.as_ref())
+            );
             ExitCode::from(2)
         }
     }

@@ -57,4 +57,3 @@ async fn run_report(
     );
     Ok(())
 }
-

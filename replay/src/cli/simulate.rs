@@ -82,4 +82,3 @@ async fn simulate(
     }
     Ok(())
 }
-

@@ -1,14 +1,10 @@
 //! Reads: a stream, the whole log in commit-safe order, by type, by id.
 
-
 use deadpool_postgres::GenericClient;
 use futures_util::TryStreamExt;
 
 use crate::error::StoreError;
-use crate::types::{
-    Checkpoint,
-    RecordedEvent, StreamId,
-};
+use crate::types::{Checkpoint, RecordedEvent, StreamId};
 
 use super::EventStore;
 use super::append::head;

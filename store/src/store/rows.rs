@@ -1,15 +1,11 @@
 //! How a stored row becomes a [`RecordedEvent`]: binary decoders for the
 //! columns the generic conversions handle slowly, and upcasting on read.
 
-
-use tokio_postgres::types::{FromSql, Type};
 use tokio_postgres::Row;
+use tokio_postgres::types::{FromSql, Type};
 
 use crate::error::StoreError;
-use crate::types::{
-    RawJson,
-    RecordedEvent,
-};
+use crate::types::{RawJson, RecordedEvent};
 
 use super::EventStore;
 

@@ -13,7 +13,7 @@ use onestop_domain::ids::CaseId;
 use uuid::Uuid;
 
 use crate::auth::Authenticated;
-use crate::problem::{FieldError, Problem};
+use crate::problem::Problem;
 use crate::state::AppState;
 
 pub mod queries;
@@ -40,10 +40,7 @@ pub(crate) async fn audited(
 pub(crate) fn page_size(limit: Option<i64>) -> Result<i64, Problem> {
     let limit = limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
-        return Err(Problem::invalid_fields(vec![FieldError {
-            field: "limit".into(),
-            message: "must be from 1 to 500".into(),
-        }]));
+        return Err(Problem::invalid_field("limit", "must be from 1 to 500"));
     }
     Ok(limit)
 }
@@ -58,10 +55,7 @@ pub(crate) fn period(
     let to = to.unwrap_or_else(|| now + jiff::SignedDuration::from_micros(1));
     let from = from.unwrap_or(to - jiff::SignedDuration::from_hours(31 * 24));
     if from > to {
-        return Err(Problem::invalid_fields(vec![FieldError {
-            field: "from".into(),
-            message: "must not be after `to`".into(),
-        }]));
+        return Err(Problem::invalid_field("from", "must not be after `to`"));
     }
     Ok((from, to))
 }

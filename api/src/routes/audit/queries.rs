@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Authenticated;
-use crate::problem::{FieldError, Problem};
+use crate::problem::Problem;
 use crate::state::AppState;
 
 use super::{page_size, period};
@@ -69,12 +69,10 @@ pub async fn query(
     let limit = page_size(query.limit)?;
     let root = match &query.unit {
         None => None,
-        Some(code) => Some(code.parse::<UnitCode>().map_err(|e| {
-            Problem::invalid_fields(vec![FieldError {
-                field: "unit".into(),
-                message: e.to_string(),
-            }])
-        })?),
+        Some(code) => Some(
+            code.parse::<UnitCode>()
+                .map_err(|e| Problem::invalid_field("unit", e.to_string()))?,
+        ),
     };
     let catalog = state.catalog.snapshot();
     let reachable: Vec<String> = access::visible_units(&auth.0, &catalog.units)

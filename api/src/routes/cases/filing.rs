@@ -10,7 +10,7 @@ use validator::Validate;
 
 use crate::auth::Authenticated;
 use crate::idempotency::{remember, replayed};
-use crate::problem::{FieldError, Problem, from_validation};
+use crate::problem::{Problem, from_validation};
 use crate::request::{etag, meta};
 use crate::routes::fields::unit_code;
 use crate::state::AppState;
@@ -64,10 +64,7 @@ pub async fn create_case(
             .procedure_code
             .parse()
             .map_err(|e: onestop_domain::ids::InvalidId| {
-                Problem::invalid_fields(vec![FieldError {
-                    field: "procedure_code".into(),
-                    message: e.to_string(),
-                }])
+                Problem::invalid_field("procedure_code", e.to_string())
             })?,
         unit: unit_code("unit", &body.unit)?,
         channel: body.channel.into(),

@@ -11,17 +11,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Authenticated;
-use crate::problem::{FieldError, Problem};
+use crate::problem::Problem;
 use crate::routes::cases::CaseView;
 use crate::routes::fresh::caught_up;
 use crate::state::AppState;
-
-fn invalid(field: &str, message: impl ToString) -> Problem {
-    Problem::invalid_fields(vec![FieldError {
-        field: field.to_owned(),
-        message: message.to_string(),
-    }])
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct CaseListQuery {
@@ -74,12 +67,12 @@ pub async fn list(
     let query = query.into_inner();
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(invalid("limit", "must be from 1 to 200"));
+        return Err(Problem::invalid_field("limit", "must be from 1 to 200"));
     }
     if let Some(status) = query.status
         && !(1..=10).contains(&status)
     {
-        return Err(invalid("status", "must be from 1 to 10"));
+        return Err(Problem::invalid_field("status", "must be from 1 to 10"));
     }
     let catalog = state.catalog.snapshot();
     let visible: Vec<String> = access::visible_units(&auth.0, &catalog.units)
@@ -91,7 +84,7 @@ pub async fn list(
         Some(code) => {
             let root: UnitCode = code
                 .parse()
-                .map_err(|e: onestop_domain::ids::InvalidId| invalid("unit", e))?;
+                .map_err(|e: onestop_domain::ids::InvalidId| Problem::invalid_field("unit", e))?;
             Some(
                 catalog
                     .units
@@ -110,15 +103,14 @@ pub async fn list(
             Some(id)
                 .filter(|id| id.len() == 36)
                 .and_then(|id| id.parse::<Uuid>().ok())
-                .ok_or_else(|| invalid("assignee", "must be `me` or a user id"))?,
+                .ok_or_else(|| Problem::invalid_field("assignee", "must be `me` or a user id"))?,
         ),
     };
     let after = match &query.cursor {
         None => None,
-        Some(text) => Some(
-            Cursor::decode(text)
-                .ok_or_else(|| invalid("cursor", "is not a cursor this API gave out"))?,
-        ),
+        Some(text) => Some(Cursor::decode(text).ok_or_else(|| {
+            Problem::invalid_field("cursor", "is not a cursor this API gave out")
+        })?),
     };
     let filter = CaseFilter {
         units,
