@@ -34,17 +34,10 @@ fn authenticate(req: &HttpRequest) -> Result<Authenticated, Problem> {
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .ok_or_else(|| {
-            Problem::unauthorized("send a bearer token: Authorization: Bearer <token>")
-        })?;
-    let claims = state
-        .tokens
-        .verify(token.trim())
-        .map_err(|_| Problem::unauthorized("the token is invalid or has expired"))?;
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .ok_or_else(|| Problem::unauthorized("send a bearer token: Authorization: Bearer <token>"))?;
+    let claims =
+        state.tokens.verify(token.trim()).map_err(|_| Problem::unauthorized("the token is invalid or has expired"))?;
     let catalog = state.catalog.snapshot();
     let account = catalog
         .account(&UserId(claims.sub))

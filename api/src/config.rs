@@ -58,11 +58,7 @@ impl std::fmt::Debug for Settings {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{name}={value:?} is not valid: {expected}")]
-    Invalid {
-        name: &'static str,
-        value: String,
-        expected: &'static str,
-    },
+    Invalid { name: &'static str, value: String, expected: &'static str },
 }
 
 fn var(name: &str) -> Option<String> {
@@ -107,28 +103,21 @@ impl Settings {
         };
         let token_ttl = match var("ONESTOP_TOKEN_TTL_SECONDS") {
             None => Duration::from_secs(8 * 3600),
-            Some(text) => text
-                .parse::<u64>()
-                .ok()
-                .filter(|s| *s > 0)
-                .map(Duration::from_secs)
-                .ok_or(ConfigError::Invalid {
+            Some(text) => {
+                text.parse::<u64>().ok().filter(|s| *s > 0).map(Duration::from_secs).ok_or(ConfigError::Invalid {
                     name: "ONESTOP_TOKEN_TTL_SECONDS",
                     value: text,
                     expected: "a positive number of seconds",
-                })?,
+                })?
+            }
         };
         let pool_size = match var("ONESTOP_DB_POOL_SIZE") {
             None => 16,
-            Some(text) => text
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=512).contains(n))
-                .ok_or(ConfigError::Invalid {
-                    name: "ONESTOP_DB_POOL_SIZE",
-                    value: text,
-                    expected: "a number from 1 to 512",
-                })?,
+            Some(text) => text.parse::<usize>().ok().filter(|n| (1..=512).contains(n)).ok_or(ConfigError::Invalid {
+                name: "ONESTOP_DB_POOL_SIZE",
+                value: text,
+                expected: "a number from 1 to 512",
+            })?,
         };
         let pool_wait = millis("ONESTOP_DB_POOL_WAIT_MS", Duration::from_secs(5))?;
         let statement_timeout = millis("ONESTOP_DB_STATEMENT_TIMEOUT_MS", Duration::from_secs(30))?;
@@ -187,11 +176,7 @@ fn millis(name: &'static str, default: Duration) -> Result<Duration, ConfigError
             .ok()
             .filter(|ms| *ms > 0)
             .map(Duration::from_millis)
-            .ok_or(ConfigError::Invalid {
-                name,
-                value: text,
-                expected: "a positive number of milliseconds",
-            }),
+            .ok_or(ConfigError::Invalid { name, value: text, expected: "a positive number of milliseconds" }),
     }
 }
 
@@ -206,9 +191,7 @@ fn cors_origins() -> Result<Vec<String>, ConfigError> {
         .filter(|o| !o.is_empty())
         .map(|origin| {
             let (scheme, host) = origin.split_once("://").unwrap_or(("", ""));
-            let valid = matches!(scheme, "http" | "https")
-                && !host.is_empty()
-                && !host.contains(['/', '?', '#', ' ']);
+            let valid = matches!(scheme, "http" | "https") && !host.is_empty() && !host.contains(['/', '?', '#', ' ']);
             if valid {
                 Ok(origin.to_owned())
             } else {

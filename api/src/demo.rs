@@ -34,10 +34,7 @@ pub const DEMO_PASSWORD: &str = "demo";
 
 fn code(s: &str) -> Result<UnitCode, CommandError> {
     s.parse()
-        .map_err(|e: onestop_domain::ids::InvalidId| CommandError::Invalid {
-            field: "unit",
-            reason: e.to_string(),
-        })
+        .map_err(|e: onestop_domain::ids::InvalidId| CommandError::Invalid { field: "unit", reason: e.to_string() })
 }
 
 fn units() -> Result<Vec<Unit>, CommandError> {
@@ -53,39 +50,15 @@ fn units() -> Result<Vec<Unit>, CommandError> {
     // Parents before children.
     Ok(vec![
         unit(PROVINCE, "Ủy ban nhân dân tỉnh (dữ liệu minh họa)", None)?,
-        unit(
-            SERVICE_CENTRE,
-            "Trung tâm Phục vụ hành chính công tỉnh",
-            Some(PROVINCE),
-        )?,
-        unit(
-            AGRICULTURE_ENVIRONMENT,
-            "Sở Nông nghiệp và Môi trường",
-            Some(PROVINCE),
-        )?,
-        unit(
-            LAND_REGISTRY,
-            "Văn phòng Đăng ký đất đai",
-            Some(AGRICULTURE_ENVIRONMENT),
-        )?,
+        unit(SERVICE_CENTRE, "Trung tâm Phục vụ hành chính công tỉnh", Some(PROVINCE))?,
+        unit(AGRICULTURE_ENVIRONMENT, "Sở Nông nghiệp và Môi trường", Some(PROVINCE))?,
+        unit(LAND_REGISTRY, "Văn phòng Đăng ký đất đai", Some(AGRICULTURE_ENVIRONMENT))?,
         unit(FINANCE, "Sở Tài chính", Some(PROVINCE))?,
         unit(CONSTRUCTION, "Sở Xây dựng", Some(PROVINCE))?,
         unit(JUSTICE, "Sở Tư pháp", Some(PROVINCE))?,
-        unit(
-            COMMUNE_AN_BINH,
-            "Ủy ban nhân dân xã An Bình",
-            Some(PROVINCE),
-        )?,
-        unit(
-            WARD_DONG_TIEN,
-            "Ủy ban nhân dân phường Đông Tiến",
-            Some(PROVINCE),
-        )?,
-        unit(
-            COMMUNE_TAN_LAP,
-            "Ủy ban nhân dân xã Tân Lập",
-            Some(PROVINCE),
-        )?,
+        unit(COMMUNE_AN_BINH, "Ủy ban nhân dân xã An Bình", Some(PROVINCE))?,
+        unit(WARD_DONG_TIEN, "Ủy ban nhân dân phường Đông Tiến", Some(PROVINCE))?,
+        unit(COMMUNE_TAN_LAP, "Ủy ban nhân dân xã Tân Lập", Some(PROVINCE))?,
     ])
 }
 
@@ -133,10 +106,7 @@ fn specs() -> Vec<Spec> {
             approval: days(2),
             channels: &[InPerson, Post, OnlinePartial],
             fee: Some(("Lệ phí cấp giấy chứng nhận", 50_000)),
-            documents: &[
-                "Đơn đăng ký biến động đất đai",
-                "Bản gốc Giấy chứng nhận đã cấp",
-            ],
+            documents: &["Đơn đăng ký biến động đất đai", "Bản gốc Giấy chứng nhận đã cấp"],
             pause: PauseMode::Shift,
         },
         Spec {
@@ -347,76 +317,30 @@ fn procedures() -> Result<Vec<Procedure>, CommandError> {
     specs()
         .into_iter()
         .map(|s| {
-            let step = |name: &str, role, unit, budget| WorkflowStep {
-                name: name.into(),
-                role,
-                unit,
-                budget,
-            };
+            let step = |name: &str, role, unit, budget| WorkflowStep { name: name.into(), role, unit, budget };
             Ok(Procedure {
-                code: s
-                    .code
-                    .parse()
-                    .map_err(|e: onestop_domain::ids::InvalidId| CommandError::Invalid {
-                        field: "procedure",
-                        reason: e.to_string(),
-                    })?,
+                code: s.code.parse().map_err(|e: onestop_domain::ids::InvalidId| CommandError::Invalid {
+                    field: "procedure",
+                    reason: e.to_string(),
+                })?,
                 version: 0,
                 name: s.name.into(),
-                field: Field {
-                    code: s.field.0.into(),
-                    name: s.field.1.into(),
-                },
-                handling_units: s
-                    .handling
-                    .iter()
-                    .map(|u| code(u))
-                    .collect::<Result<_, _>>()?,
+                field: Field { code: s.field.0.into(), name: s.field.1.into() },
+                handling_units: s.handling.iter().map(|u| code(u)).collect::<Result<_, _>>()?,
                 processing_time: s.time,
                 cutoff: Some(time(15, 0, 0, 0)),
                 channels: s.channels.to_vec(),
-                fees: s
-                    .fee
-                    .map(|(name, amount_vnd)| Fee {
-                        name: name.into(),
-                        amount_vnd,
-                    })
-                    .into_iter()
-                    .collect(),
+                fees: s.fee.map(|(name, amount_vnd)| Fee { name: name.into(), amount_vnd }).into_iter().collect(),
                 documents: s
                     .documents
                     .iter()
-                    .map(|d| RequiredDocument {
-                        name: (*d).into(),
-                        copies: 1,
-                        original_required: false,
-                    })
+                    .map(|d| RequiredDocument { name: (*d).into(), copies: 1, original_required: false })
                     .collect(),
                 workflow: vec![
-                    step(
-                        "Tiếp nhận hồ sơ",
-                        Role::Reception,
-                        StepUnit::Receiving,
-                        ProcessingTime::working_hours(4),
-                    ),
-                    step(
-                        "Thẩm định hồ sơ",
-                        Role::Specialist,
-                        StepUnit::Handling,
-                        s.appraisal,
-                    ),
-                    step(
-                        "Phê duyệt, ký kết quả",
-                        Role::Approver,
-                        StepUnit::Handling,
-                        s.approval,
-                    ),
-                    step(
-                        "Trả kết quả",
-                        Role::Reception,
-                        StepUnit::Receiving,
-                        ProcessingTime::working_hours(4),
-                    ),
+                    step("Tiếp nhận hồ sơ", Role::Reception, StepUnit::Receiving, ProcessingTime::working_hours(4)),
+                    step("Thẩm định hồ sơ", Role::Specialist, StepUnit::Handling, s.appraisal),
+                    step("Phê duyệt, ký kết quả", Role::Approver, StepUnit::Handling, s.approval),
+                    step("Trả kết quả", Role::Reception, StepUnit::Receiving, ProcessingTime::working_hours(4)),
                 ],
                 pause_mode: s.pause,
             })
@@ -427,29 +351,14 @@ fn procedures() -> Result<Vec<Procedure>, CommandError> {
 /// The demo users: (user name, full name, role, unit).
 fn users() -> Vec<(&'static str, &'static str, Role, &'static str)> {
     vec![
-        (
-            "reception",
-            "Nguyễn Thị Lan",
-            Role::Reception,
-            SERVICE_CENTRE,
-        ),
-        (
-            "specialist",
-            "Trần Văn Minh",
-            Role::Specialist,
-            LAND_REGISTRY,
-        ),
+        ("reception", "Nguyễn Thị Lan", Role::Reception, SERVICE_CENTRE),
+        ("specialist", "Trần Văn Minh", Role::Specialist, LAND_REGISTRY),
         ("approver", "Lê Quang Huy", Role::Approver, LAND_REGISTRY),
         ("leader", "Phạm Thu Hà", Role::Leader, PROVINCE),
         ("inspector", "Hoàng Đức Thắng", Role::Inspector, PROVINCE),
         ("statistician", "Vũ Thị Mai", Role::Statistician, PROVINCE),
         ("admin", "Đỗ Văn Nam", Role::Admin, PROVINCE),
-        (
-            "feed",
-            "Hệ thống đồng bộ Cổng DVC quốc gia",
-            Role::Feed,
-            PROVINCE,
-        ),
+        ("feed", "Hệ thống đồng bộ Cổng DVC quốc gia", Role::Feed, PROVINCE),
     ]
 }
 
@@ -464,10 +373,7 @@ pub struct Loaded {
 }
 
 /// Loads whatever part of the demo province is missing.
-pub async fn load(
-    registry: &RegistryService,
-    catalog: &CatalogCache,
-) -> Result<Loaded, CommandError> {
+pub async fn load(registry: &RegistryService, catalog: &CatalogCache) -> Result<Loaded, CommandError> {
     let system = Actor {
         user_id: UserId(Uuid::nil()),
         name: "demo loader".into(),
@@ -478,22 +384,13 @@ pub async fn load(
     let mut loaded = Loaded::default();
     for unit in units()? {
         if catalog.snapshot().unit(&unit.code).is_none() {
-            registry
-                .save_unit(
-                    &system,
-                    unit,
-                    onestop_domain::registry::UnitWrite::RegisterOrUpdate,
-                    &meta,
-                )
-                .await?;
+            registry.save_unit(&system, unit, onestop_domain::registry::UnitWrite::RegisterOrUpdate, &meta).await?;
             loaded.units += 1;
         }
     }
     for procedure in procedures()? {
         if catalog.snapshot().procedure(&procedure.code).is_none() {
-            registry
-                .publish_procedure(&system, procedure, &meta)
-                .await?;
+            registry.publish_procedure(&system, procedure, &meta).await?;
             loaded.procedures += 1;
         }
     }

@@ -47,7 +47,8 @@ pub enum ForwardedHeader {
 }
 
 /// Request headers a cross-origin page may send.
-const ALLOWED_HEADERS: &str = "authorization, content-type, if-match, if-none-match, idempotency-key, x-correlation-id, x-request-id";
+const ALLOWED_HEADERS: &str =
+    "authorization, content-type, if-match, if-none-match, idempotency-key, x-correlation-id, x-request-id";
 /// Response headers a cross-origin page may read.
 const EXPOSED_HEADERS: &str = "etag, location, retry-after, x-request-id";
 /// How long a browser may keep a preflight's answer.
@@ -55,25 +56,18 @@ const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(600);
 
 /// The reads whose answers carry an entity tag: the catalog, which clients
 /// cache and poll.
-pub const TAGGED_READS: [&str; 5] = [
-    "/api/v1/units",
-    "/api/v1/procedures",
-    "/api/v1/calendar",
-    "/api/v1/users",
-    "/api/v1/holiday-rules",
-];
+pub const TAGGED_READS: [&str; 5] =
+    ["/api/v1/units", "/api/v1/procedures", "/api/v1/calendar", "/api/v1/users", "/api/v1/holiday-rules"];
 
 /// Whether `path` is one of [`TAGGED_READS`] or below one.
 pub fn is_tagged_read(path: &str) -> bool {
-    TAGGED_READS.iter().any(|prefix| {
-        path.strip_prefix(prefix)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    })
+    TAGGED_READS
+        .iter()
+        .any(|prefix| path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
 }
 
 fn settings(req: &ServiceRequest) -> Option<&EdgeSettings> {
-    req.app_data::<web::Data<EdgeSettings>>()
-        .map(actix_web::web::Data::get_ref)
+    req.app_data::<web::Data<EdgeSettings>>().map(actix_web::web::Data::get_ref)
 }
 
 /// CORS (Fetch standard): preflights from an allowed origin are answered here;
@@ -84,31 +78,21 @@ pub async fn cors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let origin = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
     // Answers differ by origin wherever CORS is on: caches must know.
     let cors_on = settings(&req).is_some_and(|s| !s.cors_origins.is_empty());
     let Some(origin) = origin else {
         let mut response = next.call(req).await?.map_into_boxed_body();
         if cors_on {
-            response
-                .headers_mut()
-                .append(header::VARY, HeaderValue::from_static("Origin"));
+            response.headers_mut().append(header::VARY, HeaderValue::from_static("Origin"));
         }
         return Ok(response);
     };
     let allowed = settings(&req).is_some_and(|s| s.cors_origins.contains(&origin));
-    let preflight = req.method() == Method::OPTIONS
-        && req
-            .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let preflight =
+        req.method() == Method::OPTIONS && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     if preflight {
-        let Some(methods) =
-            MethodTable::of_service_request(&req).and_then(|t| t.allowed(req.path()))
-        else {
+        let Some(methods) = MethodTable::of_service_request(&req).and_then(|t| t.allowed(req.path())) else {
             return Ok(next.call(req).await?.map_into_boxed_body());
         };
         let response = if allowed {
@@ -116,10 +100,7 @@ pub async fn cors(
                 .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, origin))
                 .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, methods.join(", ")))
                 .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, ALLOWED_HEADERS))
-                .insert_header((
-                    header::ACCESS_CONTROL_MAX_AGE,
-                    PREFLIGHT_MAX_AGE.as_secs().to_string(),
-                ))
+                .insert_header((header::ACCESS_CONTROL_MAX_AGE, PREFLIGHT_MAX_AGE.as_secs().to_string()))
                 .insert_header((header::VARY, "Origin"))
                 .finish()
         } else {
@@ -134,10 +115,7 @@ pub async fn cors(
     }
     if allowed && let Ok(value) = HeaderValue::from_str(&origin) {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
-        headers.insert(
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static(EXPOSED_HEADERS),
-        );
+        headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(EXPOSED_HEADERS));
     }
     Ok(response)
 }
@@ -171,19 +149,13 @@ pub async fn entity_tags(
     let (request, response) = response.into_parts();
     let (mut head, body) = response.into_parts();
     let Ok(bytes) = actix_web::body::to_bytes(body).await else {
-        return Ok(ServiceResponse::new(
-            request,
-            Problem::internal().error_response(),
-        ));
+        return Ok(ServiceResponse::new(request, Problem::internal().error_response()));
     };
     let digest = Sha256::digest(&bytes);
     let tag = format!("W/\"{}\"", hex::encode(&digest[..16]));
     let unchanged = if_none_match_names(request.headers(), &tag);
     let Ok(tag) = HeaderValue::from_str(&tag) else {
-        return Ok(ServiceResponse::new(
-            request,
-            head.set_body(BoxBody::new(bytes)),
-        ));
+        return Ok(ServiceResponse::new(request, head.set_body(BoxBody::new(bytes))));
     };
     if unchanged {
         let mut not_modified = HttpResponse::NotModified().finish();
@@ -191,10 +163,7 @@ pub async fn entity_tags(
         return Ok(ServiceResponse::new(request, not_modified));
     }
     head.headers_mut().insert(header::ETAG, tag);
-    Ok(ServiceResponse::new(
-        request,
-        head.set_body(BoxBody::new(bytes)),
-    ))
+    Ok(ServiceResponse::new(request, head.set_body(BoxBody::new(bytes))))
 }
 
 /// Whether `If-None-Match` lists `tag` (compared weakly, RFC 9110 §13.1.2) or is `*`.
@@ -213,10 +182,7 @@ pub fn if_none_match_names(headers: &HeaderMap, tag: &str) -> bool {
 /// nearest hop outwards and the first address that is not a trusted proxy is
 /// the client. A forged header from anyone else changes nothing.
 pub fn client_address(req: &HttpRequest) -> IpAddr {
-    let peer = req
-        .peer_addr()
-        .map(|a| a.ip())
-        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    let peer = req.peer_addr().map(|a| a.ip()).unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
     match req.app_data::<web::Data<EdgeSettings>>() {
         Some(settings) => forwarded_client(peer, req.headers(), settings),
         None => peer,
@@ -303,10 +269,7 @@ mod tests {
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
         for (name, value) in pairs {
-            map.append(
-                header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                HeaderValue::from_str(value).unwrap(),
-            );
+            map.append(header::HeaderName::from_bytes(name.as_bytes()).unwrap(), HeaderValue::from_str(value).unwrap());
         }
         map
     }
@@ -338,43 +301,22 @@ mod tests {
         let edge = behind(ForwardedHeader::XForwardedFor);
         // The client put a forged address in front; the proxies appended theirs.
         let chain = headers(&[("x-forwarded-for", "1.2.3.4, 203.0.113.9, 10.0.0.5")]);
-        assert_eq!(
-            forwarded_client(ip("10.0.0.2"), &chain, &edge),
-            ip("203.0.113.9")
-        );
+        assert_eq!(forwarded_client(ip("10.0.0.2"), &chain, &edge), ip("203.0.113.9"));
         let edge = behind(ForwardedHeader::Forwarded);
-        let rfc = headers(&[(
-            "forwarded",
-            "for=1.2.3.4, for=\"[2001:db8::7]:4711\";proto=https, for=10.0.0.5",
-        )]);
-        assert_eq!(
-            forwarded_client(ip("10.0.0.2"), &rfc, &edge),
-            ip("2001:db8::7")
-        );
+        let rfc = headers(&[("forwarded", "for=1.2.3.4, for=\"[2001:db8::7]:4711\";proto=https, for=10.0.0.5")]);
+        assert_eq!(forwarded_client(ip("10.0.0.2"), &rfc, &edge), ip("2001:db8::7"));
         let hidden = headers(&[("forwarded", "for=_hidden, for=10.0.0.5")]);
-        assert_eq!(
-            forwarded_client(ip("10.0.0.2"), &hidden, &edge),
-            ip("10.0.0.5")
-        );
+        assert_eq!(forwarded_client(ip("10.0.0.2"), &hidden, &edge), ip("10.0.0.5"));
     }
 
     #[test]
     fn only_the_configured_header_is_read() {
         // nginx appends X-Forwarded-For and passes the client's own Forwarded on.
-        let both = headers(&[
-            ("forwarded", "for=198.51.100.1"),
-            ("x-forwarded-for", "203.0.113.9"),
-        ]);
+        let both = headers(&[("forwarded", "for=198.51.100.1"), ("x-forwarded-for", "203.0.113.9")]);
         let edge = behind(ForwardedHeader::XForwardedFor);
-        assert_eq!(
-            forwarded_client(ip("10.0.0.2"), &both, &edge),
-            ip("203.0.113.9")
-        );
+        assert_eq!(forwarded_client(ip("10.0.0.2"), &both, &edge), ip("203.0.113.9"));
         let edge = behind(ForwardedHeader::Forwarded);
-        assert_eq!(
-            forwarded_client(ip("10.0.0.2"), &both, &edge),
-            ip("198.51.100.1")
-        );
+        assert_eq!(forwarded_client(ip("10.0.0.2"), &both, &edge), ip("198.51.100.1"));
     }
 
     #[test]
@@ -390,10 +332,7 @@ mod tests {
         assert!(if_none_match_names(&sent, "W/\"abc\""));
         assert!(if_none_match_names(&sent, "W/\"def\""));
         assert!(!if_none_match_names(&sent, "W/\"xyz\""));
-        assert!(if_none_match_names(
-            &headers(&[("if-none-match", "*")]),
-            "W/\"q\""
-        ));
+        assert!(if_none_match_names(&headers(&[("if-none-match", "*")]), "W/\"q\""));
     }
 
     #[test]

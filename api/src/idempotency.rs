@@ -23,8 +23,8 @@ pub(crate) async fn replayed(
         Lookup::Fresh => Ok(None),
         Lookup::Mismatch => Err(Problem::idempotency_key_reused()),
         Lookup::Replay(stored) => {
-            let status = actix_web::http::StatusCode::from_u16(stored.status)
-                .unwrap_or(actix_web::http::StatusCode::OK);
+            let status =
+                actix_web::http::StatusCode::from_u16(stored.status).unwrap_or(actix_web::http::StatusCode::OK);
             let mut response = HttpResponse::build(status);
             if let Some(etag) = stored.etag {
                 response.insert_header((header::ETAG, etag));
@@ -46,10 +46,7 @@ pub(crate) async fn remember(
     response: &StoredResponse,
 ) -> Result<(), Problem> {
     if let Some(key) = key {
-        state
-            .idempotency
-            .save(actor.user_id.0, key, hash, response)
-            .await?;
+        state.idempotency.save(actor.user_id.0, key, hash, response).await?;
     }
     Ok(())
 }

@@ -53,10 +53,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(
-    bind: Option<SocketAddr>,
-    with_demo: bool,
-) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(bind: Option<SocketAddr>, with_demo: bool) -> Result<(), Box<dyn std::error::Error>> {
     let settings = Settings::from_env(bind, with_demo)?;
     let app = Application::build(&settings).await?;
     if let Some(loaded) = app.demo() {
@@ -65,17 +62,10 @@ async fn serve(
             loaded.units, loaded.procedures, loaded.users
         );
         for (username, role) in &loaded.credentials {
-            println!(
-                "  {username:<13} password {:<5} role {role}",
-                demo::DEMO_PASSWORD
-            );
+            println!("  {username:<13} password {:<5} role {role}", demo::DEMO_PASSWORD);
         }
     }
-    println!(
-        "Serving on http://{}:{} (Swagger UI at /swagger-ui/)",
-        settings.bind.ip(),
-        app.port()
-    );
+    println!("Serving on http://{}:{} (Swagger UI at /swagger-ui/)", settings.bind.ip(), app.port());
     tracing::info!(address = %settings.bind.ip(), port = app.port(), "serving");
     app.run_until_stopped().await?;
     Ok(())

@@ -50,9 +50,10 @@ impl MethodTable {
             .iter()
             .filter(|(template, _)| {
                 template.len() == segments.len()
-                    && template.iter().zip(&segments).all(|(t, s)| {
-                        t == s || (t.starts_with('{') && t.ends_with('}') && !s.is_empty())
-                    })
+                    && template
+                        .iter()
+                        .zip(&segments)
+                        .all(|(t, s)| t == s || (t.starts_with('{') && t.ends_with('}') && !s.is_empty()))
             })
             .flat_map(|(_, methods)| methods.iter().copied())
             .collect();
@@ -63,13 +64,11 @@ impl MethodTable {
 
     /// The table the server was built with.
     pub fn of_request(req: &HttpRequest) -> Option<&Self> {
-        req.app_data::<web::Data<Self>>()
-            .map(actix_web::web::Data::get_ref)
+        req.app_data::<web::Data<Self>>().map(actix_web::web::Data::get_ref)
     }
 
     /// The same, in a middleware.
     pub fn of_service_request(req: &ServiceRequest) -> Option<&Self> {
-        req.app_data::<web::Data<Self>>()
-            .map(actix_web::web::Data::get_ref)
+        req.app_data::<web::Data<Self>>().map(actix_web::web::Data::get_ref)
     }
 }

@@ -33,10 +33,7 @@ pub async fn observe(
 
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    let route = response
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
@@ -132,10 +129,7 @@ pub async fn refuse_unstorable_json(
         && let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body)
         && let Some(field) = nul_in(&value, "")
     {
-        let problem = crate::problem::Problem::invalid_field(
-            field,
-            "must not contain the NUL character (U+0000)",
-        );
+        let problem = crate::problem::Problem::invalid_field(field, "must not contain the NUL character (U+0000)");
         return Ok(req.error_response(problem));
     }
     // serde_json refuses a lone surrogate with a 400 that names no field: find
@@ -167,8 +161,7 @@ pub async fn refuse_unstorable_json(
         // Too long: the extractor sees the first part and the rest unread.
         let rest = payload;
         let first = futures_util::stream::once(async move { Ok(body) });
-        let stream: std::pin::Pin<Box<dyn futures_util::Stream<Item = _>>> =
-            Box::pin(first.chain(rest));
+        let stream: std::pin::Pin<Box<dyn futures_util::Stream<Item = _>>> = Box::pin(first.chain(rest));
         req.set_payload(actix_web::dev::Payload::Stream { payload: stream });
     }
     Ok(next.call(req).await?.map_into_boxed_body())
@@ -184,10 +177,7 @@ fn lone_surrogates_marked(body: &[u8]) -> Option<Vec<u8>> {
             .then(|| u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok())
             .flatten()
     }
-    if !body
-        .windows(3)
-        .any(|w| w[0] == b'\\' && w[1] == b'u' && matches!(w[2], b'd' | b'D'))
-    {
+    if !body.windows(3).any(|w| w[0] == b'\\' && w[1] == b'u' && matches!(w[2], b'd' | b'D')) {
         return None;
     }
     let mut marked = body.to_vec();
@@ -284,13 +274,7 @@ fn integral_text(token: &[u8]) -> Option<Vec<u8>> {
     };
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     let plain = mantissa.len() == unsigned.len() && fraction.is_empty();
-    if plain
-        || whole.is_empty()
-        || !whole
-            .bytes()
-            .chain(fraction.bytes())
-            .all(|b| b.is_ascii_digit())
-    {
+    if plain || whole.is_empty() || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
         return None;
     }
     let digits: Vec<u8> = whole.bytes().chain(fraction.bytes()).collect();
@@ -320,28 +304,17 @@ fn integral_text(token: &[u8]) -> Option<Vec<u8>> {
 /// Where in `value` a NUL character is, as a dotted path.
 fn nul_in(value: &serde_json::Value, at: &str) -> Option<String> {
     let join = |key: &str| {
-        if at.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{at}.{key}")
-        }
+        if at.is_empty() { key.to_owned() } else { format!("{at}.{key}") }
     };
     match value {
-        serde_json::Value::String(text) if text.contains('\0') => Some(if at.is_empty() {
-            "body".into()
-        } else {
-            at.to_owned()
-        }),
-        serde_json::Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, item)| nul_in(item, &join(&i.to_string()))),
+        serde_json::Value::String(text) if text.contains('\0') => {
+            Some(if at.is_empty() { "body".into() } else { at.to_owned() })
+        }
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, item)| nul_in(item, &join(&i.to_string())))
+        }
         serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
-            if key.contains('\0') {
-                Some(join(&key.replace('\0', "\\u0000")))
-            } else {
-                nul_in(item, &join(key))
-            }
+            if key.contains('\0') { Some(join(&key.replace('\0', "\\u0000"))) } else { nul_in(item, &join(key)) }
         }),
         _ => None,
     }
@@ -370,10 +343,7 @@ mod tests {
             integral_floats_as_integers(br#"[9007199254740993.0,1.0000000000000001]"#).unwrap(),
             br#"[9007199254740993,1.0000000000000001]"#
         );
-        assert_eq!(
-            integral_floats_as_integers(br#"[1e16,-0.0,5e-1]"#).unwrap(),
-            br#"[10000000000000000,0,5e-1]"#
-        );
+        assert_eq!(integral_floats_as_integers(br#"[1e16,-0.0,5e-1]"#).unwrap(), br#"[10000000000000000,0,5e-1]"#);
         // Past 20 digits: left as written.
         assert_eq!(integral_floats_as_integers(br#"[1e25]"#), None);
     }
@@ -382,14 +352,8 @@ mod tests {
     fn lone_surrogates_are_found_and_pairs_kept() {
         assert_eq!(lone_surrogates_marked(br#"{"a":"x"}"#), None);
         assert_eq!(lone_surrogates_marked(br#"{"a":"\ud83d\ude00"}"#), None);
-        assert_eq!(
-            lone_surrogates_marked(br#"{"a":"\ud83d!"}"#).unwrap(),
-            br#"{"a":"\u0000!"}"#
-        );
-        assert_eq!(
-            lone_surrogates_marked(br#"{"a":"\uDE00\ud800"}"#).unwrap(),
-            br#"{"a":"\u0000\u0000"}"#
-        );
+        assert_eq!(lone_surrogates_marked(br#"{"a":"\ud83d!"}"#).unwrap(), br#"{"a":"\u0000!"}"#);
+        assert_eq!(lone_surrogates_marked(br#"{"a":"\uDE00\ud800"}"#).unwrap(), br#"{"a":"\u0000\u0000"}"#);
         // An escaped backslash before `ud800` is text, not an escape.
         assert_eq!(lone_surrogates_marked(br#"{"a":"\\ud800"}"#), None);
     }

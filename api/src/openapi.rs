@@ -30,12 +30,7 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
     }
 }
@@ -69,18 +64,13 @@ fn document_entity_tags(document: &mut utoipa::openapi::OpenApi) {
             continue;
         }
         let parameters = operation.parameters.get_or_insert_with(Vec::new);
-        if !parameters
-            .iter()
-            .any(|p| matches!(p, RefOr::T(p) if p.name == "If-None-Match"))
-        {
+        if !parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.name == "If-None-Match")) {
             parameters.push(
                 ParameterBuilder::new()
                     .name("If-None-Match")
                     .parameter_in(ParameterIn::Header)
                     .required(Required::False)
-                    .description(Some(
-                        "Entity tags from earlier answers: when one is still current the answer is 304",
-                    ))
+                    .description(Some("Entity tags from earlier answers: when one is still current the answer is 304"))
                     .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
                     .build()
                     .into(),
@@ -92,9 +82,7 @@ fn document_entity_tags(document: &mut utoipa::openapi::OpenApi) {
                 .description("Unchanged since the entity tag sent in If-None-Match")
                 .header(
                     "ETag",
-                    HeaderBuilder::new()
-                        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-                        .build(),
+                    HeaderBuilder::new().schema(Some(ObjectBuilder::new().schema_type(Type::String))).build(),
                 )
                 .build()
                 .into()
@@ -125,21 +113,16 @@ fn link_case_operations(document: &mut utoipa::openapi::OpenApi) {
         .iter()
         .filter(|(path, _)| path.as_str() == CASE || path.starts_with(&format!("{CASE}/")))
         .flat_map(|(_, item)| {
-            [&item.get, &item.post]
-                .into_iter()
-                .flatten()
-                .filter_map(|operation| operation.operation_id.clone())
+            [&item.get, &item.post].into_iter().flatten().filter_map(|operation| operation.operation_id.clone())
         })
         .collect();
-    let case_view = |response: &RefOr<utoipa::openapi::Response>| {
-        match response {
+    let case_view = |response: &RefOr<utoipa::openapi::Response>| match response {
         RefOr::T(response) => response.content.get("application/json").is_some_and(|c| {
             matches!(c, RefOr::T(content)
                 if matches!(&content.schema, Some(RefOr::Ref(r))
                     if r.ref_location.ends_with("/CaseView") || r.ref_location.ends_with("/CreatedCase")))
         }),
         RefOr::Ref(_) => false,
-    }
     };
     for (path, item) in document.paths.paths.iter_mut() {
         let is_case = path == "/api/v1/cases" || path.starts_with(&format!("{CASE}/"));
@@ -147,11 +130,7 @@ fn link_case_operations(document: &mut utoipa::openapi::OpenApi) {
             continue;
         };
         for status in ["200", "201"] {
-            let Some(RefOr::T(response)) = operation
-                .responses
-                .responses
-                .get_mut(status)
-                .filter(|r| case_view(r))
+            let Some(RefOr::T(response)) = operation.responses.responses.get_mut(status).filter(|r| case_view(r))
             else {
                 continue;
             };
@@ -159,10 +138,7 @@ fn link_case_operations(document: &mut utoipa::openapi::OpenApi) {
                 response.links.insert(
                     target.clone(),
                     RefOr::T(
-                        LinkBuilder::new()
-                            .operation_id(target.clone())
-                            .parameter("id", "$response.body#/id")
-                            .build(),
+                        LinkBuilder::new().operation_id(target.clone()).parameter("id", "$response.body#/id").build(),
                     ),
                 );
             }
@@ -200,21 +176,12 @@ fn assignee_pattern() -> &'static str {
 /// A workflow step's unit: `receiving`, `handling` or a unit's code.
 fn step_unit_pattern() -> &'static str {
     static PATTERN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    PATTERN.get_or_init(|| {
-        alternatives(&[
-            "^receiving$",
-            "^handling$",
-            onestop_domain::ids::UnitCode::PATTERN,
-        ])
-    })
+    PATTERN.get_or_init(|| alternatives(&["^receiving$", "^handling$", onestop_domain::ids::UnitCode::PATTERN]))
 }
 
 /// One anchored pattern matching any of `patterns` (each anchored itself).
 fn alternatives(patterns: &[&str]) -> String {
-    let bodies: Vec<&str> = patterns
-        .iter()
-        .map(|p| p.trim_start_matches('^').trim_end_matches('$'))
-        .collect();
+    let bodies: Vec<&str> = patterns.iter().map(|p| p.trim_start_matches('^').trim_end_matches('$')).collect();
     format!("^({})$", bodies.join("|"))
 }
 
@@ -223,8 +190,7 @@ fn alternatives(patterns: &[&str]) -> String {
 const STORABLE_TEXT_PATTERN: &str = "^[^\\u0000]*$";
 
 /// The hyphenated form of a UUID, the one the API writes.
-const UUID_PATTERN: &str =
-    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+const UUID_PATTERN: &str = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
 /// Finishes the schemas the macros cannot say all of:
 /// - every named `pattern` becomes its regular expression;
@@ -249,8 +215,7 @@ fn resolve_patterns(document: &mut utoipa::openapi::OpenApi) {
                 // A format of its own (a date, a UUID) already excludes NUL.
                 let formatted = map.get("format").is_some_and(|format| format != "password");
                 if string && !formatted && !map.contains_key("enum") {
-                    map.entry("pattern")
-                        .or_insert_with(|| STORABLE_TEXT_PATTERN.into());
+                    map.entry("pattern").or_insert_with(|| STORABLE_TEXT_PATTERN.into());
                 }
                 let header = map.get("in").and_then(Value::as_str) == Some("header");
                 for (key, item) in map.iter_mut() {
@@ -294,37 +259,14 @@ pub fn document_common_answers(document: &mut utoipa::openapi::OpenApi) {
     resolve_patterns(document);
     link_case_operations(document);
     document_entity_tags(document);
-    use utoipa::openapi::header::Header;
-    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, Type};
-
-    let problem = |description: &str, retry: bool| {
-        let mut response = ResponseBuilder::new().description(description).content(
-            "application/problem+json",
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Problem")))
-                .build(),
-        );
-        if retry {
-            response = response.header(
-                "Retry-After",
-                Header::new(utoipa::openapi::ObjectBuilder::new().schema_type(Type::Integer)),
-            );
-        }
-        response.build()
-    };
     for (path, item) in document.paths.paths.iter_mut() {
         let templated = path.contains('{');
         let api = path.starts_with("/api/");
         let reads = item.get.iter_mut().map(|operation| (operation, false));
-        let writes = [
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ]
-        .into_iter()
-        .flatten()
-        .map(|operation| (operation, true));
+        let writes = [&mut item.put, &mut item.post, &mut item.delete, &mut item.patch]
+            .into_iter()
+            .flatten()
+            .map(|operation| (operation, true));
         for (operation, writes) in reads.chain(writes) {
             // Issuing a token records nothing.
             let records = writes && api && !path.ends_with("/auth/token");
@@ -332,31 +274,11 @@ pub fn document_common_answers(document: &mut utoipa::openapi::OpenApi) {
             let body = operation.request_body.is_some();
             let query = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let answers = [
-                (
-                    "400",
-                    body || query || templated,
-                    "The query string, a header or the body does not parse",
-                    false,
-                ),
-                (
-                    "401",
-                    secured,
-                    "No valid bearer token, or the account is disabled",
-                    false,
-                ),
+                ("400", body || query || templated, "The query string, a header or the body does not parse", false),
+                ("401", secured, "No valid bearer token, or the account is disabled", false),
                 ("404", templated, "No such resource", false),
-                (
-                    "409",
-                    records,
-                    "Another change to the same record came first; read it again and retry",
-                    false,
-                ),
-                (
-                    "413",
-                    body,
-                    "The body is larger than the server accepts",
-                    false,
-                ),
+                ("409", records, "Another change to the same record came first; read it again and retry", false),
+                ("413", body, "The body is larger than the server accepts", false),
                 ("415", body, "The body is not JSON", false),
                 (
                     "422",
@@ -364,12 +286,7 @@ pub fn document_common_answers(document: &mut utoipa::openapi::OpenApi) {
                     "Fields out of bounds, or text that cannot be stored (U+0000)",
                     false,
                 ),
-                (
-                    "503",
-                    api,
-                    "The database cannot answer in time; retry after the given seconds",
-                    true,
-                ),
+                ("503", api, "The database cannot answer in time; retry after the given seconds", true),
             ];
             for (status, applies, description, retry) in answers {
                 if applies {
@@ -381,5 +298,55 @@ pub fn document_common_answers(document: &mut utoipa::openapi::OpenApi) {
                 }
             }
         }
+    }
+}
+
+/// A problem answer: `description`, a [`crate::problem::Problem`] body, and a
+/// `Retry-After` header when `retry`.
+fn problem(description: &str, retry: bool) -> utoipa::openapi::Response {
+    use utoipa::openapi::header::Header;
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, Type};
+    let mut response = ResponseBuilder::new().description(description).content(
+        "application/problem+json",
+        ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+    );
+    if retry {
+        response = response
+            .header("Retry-After", Header::new(utoipa::openapi::ObjectBuilder::new().schema_type(Type::Integer)));
+    }
+    response.build()
+}
+
+/// Problem answers that many operations declare alike, named once for their
+/// `#[utoipa::path(responses(...))]`; answers every operation of a kind has
+/// are added by [`document_common_answers`] instead.
+pub mod answers {
+    use std::collections::BTreeMap;
+
+    use utoipa::openapi::{RefOr, Response};
+
+    macro_rules! answers {
+        ($($(#[$doc:meta])* $name:ident = $status:literal, $description:literal;)*) => {$(
+            $(#[$doc])*
+            #[derive(Debug)]
+            pub struct $name;
+
+            impl utoipa::IntoResponses for $name {
+                fn responses() -> BTreeMap<String, RefOr<Response>> {
+                    BTreeMap::from([($status.to_owned(), super::problem($description, false).into())])
+                }
+            }
+        )*};
+    }
+
+    answers! {
+        /// 403: the access policy refuses the caller.
+        Forbidden = "403", "The caller's role or unit does not allow this";
+        /// 404 of an operation on one resource.
+        NotFound = "404", "No such resource";
+        /// 409: a registry rule (a taken name or code) refuses it.
+        Conflicts = "409", "It conflicts with what is already recorded";
+        /// 422: a field out of its bounds.
+        OutOfBounds = "422", "Fields out of bounds";
     }
 }

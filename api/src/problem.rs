@@ -39,10 +39,7 @@ pub struct Problem {
     pub retry_after: Option<u64>,
 }
 
-fn problem_uri<S: serde::Serializer>(
-    slug: &&'static str,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
+fn problem_uri<S: serde::Serializer>(slug: &&'static str, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&format!("urn:onestop:problem:{slug}"))
 }
 
@@ -61,12 +58,8 @@ impl Problem {
 
     /// The database could not be had in time: 503, retry in a second.
     pub fn unavailable() -> Self {
-        let mut problem = Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "service-unavailable",
-            "Hệ thống đang bận",
-        )
-        .detail("the service is busy or its database is unreachable; retry shortly");
+        let mut problem = Self::new(StatusCode::SERVICE_UNAVAILABLE, "service-unavailable", "Hệ thống đang bận")
+            .detail("the service is busy or its database is unreachable; retry shortly");
         problem.retry_after = Some(1);
         problem
     }
@@ -74,12 +67,8 @@ impl Problem {
     /// 429: too many requests; retry after `wait` (whole seconds, at least 1).
     pub fn too_many_requests(wait: std::time::Duration, detail: &str) -> Self {
         let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
-        let mut problem = Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too-many-requests",
-            "Quá nhiều yêu cầu",
-        )
-        .detail(format!("{detail}; try again in {seconds} s"));
+        let mut problem = Self::new(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "Quá nhiều yêu cầu")
+            .detail(format!("{detail}; try again in {seconds} s"));
         problem.retry_after = Some(seconds);
         problem
     }
@@ -90,12 +79,7 @@ impl Problem {
     }
 
     pub fn malformed(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "malformed-request",
-            "Yêu cầu không đúng định dạng",
-        )
-        .detail(detail)
+        Self::new(StatusCode::BAD_REQUEST, "malformed-request", "Yêu cầu không đúng định dạng").detail(detail)
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
@@ -111,22 +95,15 @@ impl Problem {
     }
 
     pub fn invalid_fields(errors: Vec<FieldError>) -> Self {
-        let mut problem = Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-fields",
-            "Dữ liệu không hợp lệ",
-        )
-        .detail("Một số trường không hợp lệ; xem danh sách errors.");
+        let mut problem = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields", "Dữ liệu không hợp lệ")
+            .detail("Một số trường không hợp lệ; xem danh sách errors.");
         problem.errors = errors;
         problem
     }
 
     /// 422 naming one field and what is wrong with it.
     pub fn invalid_field(field: impl Into<String>, message: impl ToString) -> Self {
-        Self::invalid_fields(vec![FieldError {
-            field: field.into(),
-            message: message.to_string(),
-        }])
+        Self::invalid_fields(vec![FieldError { field: field.into(), message: message.to_string() }])
     }
 
     /// 422: the `Idempotency-Key` came before with another request.
@@ -140,12 +117,8 @@ impl Problem {
     }
 
     pub fn internal() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal-error",
-            "Lỗi hệ thống",
-        )
-        .detail("The server could not complete the request. It has been logged.")
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal-error", "Lỗi hệ thống")
+            .detail("The server could not complete the request. It has been logged.")
     }
 }
 
@@ -162,10 +135,7 @@ impl ResponseError for Problem {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
-        response.insert_header((
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        ));
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
         if self.status == 401 {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
@@ -219,20 +189,12 @@ impl From<DomainError> for Problem {
     fn from(error: DomainError) -> Self {
         let detail = error.to_string();
         let mut problem = match &error {
-            DomainError::RoleNotAllowed { .. } | DomainError::OutsideScope { .. } => {
-                Problem::forbidden(detail)
-            }
+            DomainError::RoleNotAllowed { .. } | DomainError::OutsideScope { .. } => Problem::forbidden(detail),
             DomainError::CaseNotFound { .. } => Problem::not_found(detail),
             DomainError::InvalidField { field, problem, .. } => {
-                Problem::invalid_field((*field).replace(' ', "."), (*problem).to_owned())
-                    .detail(detail)
+                Problem::invalid_field((*field).replace(' ', "."), (*problem).to_owned()).detail(detail)
             }
-            _ => Problem::new(
-                StatusCode::CONFLICT,
-                "rule-violation",
-                "Vi phạm quy tắc nghiệp vụ",
-            )
-            .detail(detail),
+            _ => Problem::new(StatusCode::CONFLICT, "rule-violation", "Vi phạm quy tắc nghiệp vụ").detail(detail),
         };
         problem.rule = Some(rule_code(&error));
         problem
@@ -246,9 +208,9 @@ impl From<RegistryError> for Problem {
             RegistryError::UsernameTaken(_) | RegistryError::UnitExists(_) => {
                 Problem::new(StatusCode::CONFLICT, "conflict", "Dữ liệu đã tồn tại").detail(detail)
             }
-            RegistryError::HolidayRule(onestop_domain::calendar::HolidayRuleError::Missing {
-                ..
-            }) => Problem::not_found(detail),
+            RegistryError::HolidayRule(onestop_domain::calendar::HolidayRuleError::Missing { .. }) => {
+                Problem::not_found(detail)
+            }
             RegistryError::HolidayRule(rule) => {
                 Problem::invalid_field(rule.field().to_owned(), detail.clone()).detail(detail)
             }
@@ -268,32 +230,20 @@ impl From<CommandError> for Problem {
             CommandError::Rejected(error) => error.into(),
             CommandError::Registry(error) => error.into(),
             CommandError::Forbidden(detail) => Problem::forbidden(detail),
-            CommandError::NotFound { what, id } => {
-                Problem::not_found(format!("{what} {id} does not exist"))
+            CommandError::NotFound { what, id } => Problem::not_found(format!("{what} {id} does not exist")),
+            CommandError::PreconditionFailed { expected, actual } => {
+                Problem::new(StatusCode::PRECONDITION_FAILED, "precondition-failed", "Phiên bản không khớp")
+                    .detail(format!("If-Match names version {expected}, but the case is at version {actual}"))
             }
-            CommandError::PreconditionFailed { expected, actual } => Problem::new(
-                StatusCode::PRECONDITION_FAILED,
-                "precondition-failed",
-                "Phiên bản không khớp",
-            )
-            .detail(format!(
-                "If-Match names version {expected}, but the case is at version {actual}"
-            )),
-            CommandError::Conflict(detail) => Problem::new(
-                StatusCode::CONFLICT,
-                "concurrent-change",
-                "Hồ sơ vừa được thay đổi đồng thời",
-            )
-            .detail(detail),
-            CommandError::Invalid { field, reason } => {
-                Problem::invalid_field(field.to_owned(), reason)
+            CommandError::Conflict(detail) => {
+                Problem::new(StatusCode::CONFLICT, "concurrent-change", "Hồ sơ vừa được thay đổi đồng thời")
+                    .detail(detail)
             }
-            CommandError::CodesExhausted { .. } => Problem::new(
-                StatusCode::CONFLICT,
-                "codes-exhausted",
-                "Hết số hồ sơ trong ngày",
-            )
-            .detail(error.to_string()),
+            CommandError::Invalid { field, reason } => Problem::invalid_field(field.to_owned(), reason),
+            CommandError::CodesExhausted { .. } => {
+                Problem::new(StatusCode::CONFLICT, "codes-exhausted", "Hết số hồ sơ trong ngày")
+                    .detail(error.to_string())
+            }
             CommandError::Unavailable(cause) => {
                 tracing::warn!(
                     error = %onestop_store::error_chain(cause.as_ref()),
@@ -322,19 +272,13 @@ pub fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) ->
             Problem::invalid_field(field_of(&inner.to_string()), inner.to_string())
         }
         JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-            Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload-too-large",
-                "Dữ liệu gửi lên quá lớn",
-            )
-            .detail(error.to_string())
+            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Dữ liệu gửi lên quá lớn")
+                .detail(error.to_string())
         }
-        JsonPayloadError::ContentType => Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Định dạng không được hỗ trợ",
-        )
-        .detail("send the body as application/json"),
+        JsonPayloadError::ContentType => {
+            Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Định dạng không được hỗ trợ")
+                .detail("send the body as application/json")
+        }
         _ => Problem::malformed(error.to_string()),
     };
     problem.into()
@@ -342,31 +286,17 @@ pub fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) ->
 
 /// serde names the missing or unknown field in its message: `missing field `x``.
 fn field_of(message: &str) -> String {
-    message
-        .split('`')
-        .nth(1)
-        .map(str::to_owned)
-        .unwrap_or_else(|| "body".into())
+    message.split('`').nth(1).map(str::to_owned).unwrap_or_else(|| "body".into())
 }
 
 /// Any path the API does not have: a problem, like every other error.
 pub async fn no_route(req: HttpRequest) -> HttpResponse {
     // A known path asked with another method: 405, naming the ones it takes.
-    if let Some(allowed) =
-        crate::methods::MethodTable::of_request(&req).and_then(|t| t.allowed(req.path()))
-    {
-        let mut response = Problem::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method-not-allowed",
-            "Phương thức không được hỗ trợ",
-        )
-        .detail(format!(
-            "{} takes {}, not {}",
-            req.path(),
-            allowed.join(", "),
-            req.method()
-        ))
-        .error_response();
+    if let Some(allowed) = crate::methods::MethodTable::of_request(&req).and_then(|t| t.allowed(req.path())) {
+        let mut response =
+            Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Phương thức không được hỗ trợ")
+                .detail(format!("{} takes {}, not {}", req.path(), allowed.join(", "), req.method()))
+                .error_response();
         if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
             response.headers_mut().insert(header::ALLOW, value);
         }
@@ -381,10 +311,7 @@ pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_
 }
 
 /// Query strings that do not parse are 400.
-pub fn query_error(
-    error: actix_web::error::QueryPayloadError,
-    _: &HttpRequest,
-) -> actix_web::Error {
+pub fn query_error(error: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
     Problem::malformed(error.to_string()).into()
 }
 
@@ -396,18 +323,10 @@ pub fn from_validation(errors: validator::ValidationErrors) -> Problem {
     Problem::invalid_fields(fields)
 }
 
-fn collect_validation(
-    errors: &validator::ValidationErrors,
-    prefix: &str,
-    out: &mut Vec<FieldError>,
-) {
+fn collect_validation(errors: &validator::ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
     use validator::ValidationErrorsKind;
     for (field, kind) in errors.errors() {
-        let name = if prefix.is_empty() {
-            field.to_string()
-        } else {
-            format!("{prefix}.{field}")
-        };
+        let name = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
         match kind {
             ValidationErrorsKind::Field(list) => {
                 for e in list {
@@ -436,15 +355,11 @@ fn collect_validation(
 impl From<onestop_projections::ProjectionError> for Problem {
     fn from(error: onestop_projections::ProjectionError) -> Self {
         let unavailable = match &error {
-            onestop_projections::ProjectionError::Pool(pool) => {
-                onestop_store::pool_unavailable(pool)
+            onestop_projections::ProjectionError::Pool(pool) => onestop_store::pool_unavailable(pool),
+            onestop_projections::ProjectionError::Database(query) => onestop_store::is_unavailable(query),
+            onestop_projections::ProjectionError::Store(onestop_store::StoreError::Database(database)) => {
+                database.is_unavailable()
             }
-            onestop_projections::ProjectionError::Database(query) => {
-                onestop_store::is_unavailable(query)
-            }
-            onestop_projections::ProjectionError::Store(onestop_store::StoreError::Database(
-                database,
-            )) => database.is_unavailable(),
             _ => false,
         };
         match &error {

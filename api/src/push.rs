@@ -37,10 +37,7 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
 
 /// Runs until the task is dropped.
 pub async fn run(state: AppState, settings: PushSettings) {
-    let http = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-    {
+    let http = match reqwest::Client::builder().timeout(Duration::from_secs(30)).build() {
         Ok(http) => http,
         Err(error) => {
             tracing::error!(%error, "feed push disabled: cannot build the HTTP client");
@@ -60,11 +57,8 @@ pub async fn run(state: AppState, settings: PushSettings) {
                 }
                 Ok(batch) => {
                     let seqs: Vec<i64> = batch.iter().map(|r| r.seq).collect();
-                    let key = format!(
-                        "feed-{}-{}",
-                        seqs.first().copied().unwrap_or(0),
-                        seqs.last().copied().unwrap_or(0)
-                    );
+                    let key =
+                        format!("feed-{}-{}", seqs.first().copied().unwrap_or(0), seqs.last().copied().unwrap_or(0));
                     let mut records = Vec::with_capacity(batch.len());
                     for record in &batch {
                         let mut value = served(&state, record).await;
@@ -85,10 +79,7 @@ pub async fn run(state: AppState, settings: PushSettings) {
             .post(&settings.url)
             .header("content-type", "application/json")
             .header("idempotency-key", &key)
-            .header(
-                "x-onestop-signature",
-                signature(&settings.secret, body.as_bytes()),
-            )
+            .header("x-onestop-signature", signature(&settings.secret, body.as_bytes()))
             .body(body.clone())
             .send()
             .await;
@@ -97,17 +88,8 @@ pub async fn run(state: AppState, settings: PushSettings) {
             Ok(response) => Some(format!("the receiver answered {}", response.status())),
             Err(error) => Some(format!("the receiver could not be reached: {error}")),
         };
-        let (first, last) = (
-            seqs.first().copied().unwrap_or(0),
-            seqs.last().copied().unwrap_or(0),
-        );
-        let marked = record_attempt(
-            &state.pool,
-            first,
-            last,
-            failure.as_deref().map_or(Ok(()), Err),
-        )
-        .await;
+        let (first, last) = (seqs.first().copied().unwrap_or(0), seqs.last().copied().unwrap_or(0));
+        let marked = record_attempt(&state.pool, first, last, failure.as_deref().map_or(Ok(()), Err)).await;
         if let Err(error) = marked {
             tracing::warn!(%error, "feed push cannot record the outcome");
         }

@@ -55,20 +55,15 @@ pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, Problem> {
         || key.first() == Some(&b' ')
         || key.last() == Some(&b' ')
     {
-        return Err(Problem::malformed(
-            "Idempotency-Key must be 1 to 200 printable ASCII characters",
-        ));
+        return Err(Problem::malformed("Idempotency-Key must be 1 to 200 printable ASCII characters"));
     }
     Ok(Some(String::from_utf8_lossy(key).into_owned()))
 }
 
 /// The facts recorded with every command.
 pub fn meta(req: &HttpRequest) -> Result<RequestMeta, Problem> {
-    let correlation_id = req
-        .headers()
-        .get("x-correlation-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
+    let correlation_id =
+        req.headers().get("x-correlation-id").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
     // Separate statements: connection_info() borrows the extensions mutably.
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
     let client_ip = Some(crate::edge::client_address(req).to_string());

@@ -59,9 +59,7 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application")
-            .field("port", &self.port)
-            .finish()
+        f.debug_struct("Application").field("port", &self.port).finish()
     }
 }
 
@@ -83,11 +81,7 @@ impl Application {
         let store = EventStore::new(pool.clone(), db_config);
         let catalog = CatalogCache::load(store.clone()).await?;
         let registry = RegistryService::new(store.clone(), catalog.clone());
-        let demo = if settings.demo {
-            Some(demo::load(&registry, &catalog).await?)
-        } else {
-            None
-        };
+        let demo = if settings.demo { Some(demo::load(&registry, &catalog).await?) } else { None };
         let state = AppState {
             pool: pool.clone(),
             clock: settings.clock.clone(),
@@ -112,11 +106,9 @@ impl Application {
             spawn_limit_sweeper(state.clone()),
         ];
         if settings.run_projections {
-            let status = Runner::new(StatusProjection, state.store.clone(), 1000)
-                .catch_up_batches(CATCH_UP_BATCH);
+            let status = Runner::new(StatusProjection, state.store.clone(), 1000).catch_up_batches(CATCH_UP_BATCH);
             background.push(tokio::spawn(status.run()));
-            let stats = Runner::new(StatsProjection, state.store.clone(), 1000)
-                .catch_up_batches(CATCH_UP_BATCH);
+            let stats = Runner::new(StatsProjection, state.store.clone(), 1000).catch_up_batches(CATCH_UP_BATCH);
             background.push(tokio::spawn(stats.run()));
         }
         if let Some(push) = &settings.feed_push {
@@ -138,11 +130,7 @@ impl Application {
                 .app_data(pool.clone())
                 .app_data(edge.clone())
                 .app_data(methods.clone())
-                .app_data(
-                    web::JsonConfig::default()
-                        .limit(MAX_JSON_BODY)
-                        .error_handler(json_error),
-                )
+                .app_data(web::JsonConfig::default().limit(MAX_JSON_BODY).error_handler(json_error))
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .configure(routes::configure)
@@ -150,9 +138,7 @@ impl Application {
             crate::openapi::document_common_answers(&mut api);
             // The last wrapped is the first to see a request.
             app.wrap(from_fn(crate::edge::entity_tags))
-                .wrap(from_fn(|req, next| {
-                    crate::middleware::refuse_unstorable_json(req, next, MAX_JSON_BODY)
-                }))
+                .wrap(from_fn(|req, next| crate::middleware::refuse_unstorable_json(req, next, MAX_JSON_BODY)))
                 .wrap(from_fn(crate::middleware::refuse_unstorable_text))
                 .wrap(from_fn(crate::middleware::observe))
                 .wrap(from_fn(crate::edge::head_as_get))
@@ -165,12 +151,7 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(30)
         .run();
-        Ok(Self {
-            port,
-            server,
-            demo,
-            background,
-        })
+        Ok(Self { port, server, demo, background })
     }
 
     /// The port actually bound.

@@ -32,19 +32,13 @@ pub struct TokenKeys {
 
 impl std::fmt::Debug for TokenKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenKeys")
-            .field("ttl", &self.ttl)
-            .finish_non_exhaustive()
+        f.debug_struct("TokenKeys").field("ttl", &self.ttl).finish_non_exhaustive()
     }
 }
 
 impl TokenKeys {
     pub fn new(secret: &[u8], ttl: Duration) -> Self {
-        Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            ttl,
-        }
+        Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), ttl }
     }
 
     /// A token for `user`, and its lifetime in seconds.
@@ -59,11 +53,10 @@ impl TokenKeys {
             iat: now,
             exp: now + i64::try_from(ttl).unwrap_or(i64::MAX / 2),
         };
-        let token =
-            encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {
-                crate::problem::log_failure(&e);
-                Problem::internal()
-            })?;
+        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {
+            crate::problem::log_failure(&e);
+            Problem::internal()
+        })?;
         Ok((token, ttl))
     }
 

@@ -34,10 +34,7 @@ const READ_MODELS: [(&str, &str); 5] = [
 ];
 
 fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 /// A command sent until it has a definite answer: a response other than 503,
@@ -49,13 +46,7 @@ struct Sent {
     status: u16,
 }
 
-async fn send_until_answered(
-    http: &reqwest::Client,
-    url: &str,
-    token: &str,
-    key: &str,
-    body: &Value,
-) -> (u16, Value) {
+async fn send_until_answered(http: &reqwest::Client, url: &str, token: &str, key: &str, body: &Value) -> (u16, Value) {
     for _ in 0..600 {
         let response = http
             .post(url)
@@ -90,13 +81,7 @@ fn land_case() -> Value {
 }
 
 /// One officer filing cases and commenting on them until told to stop.
-async fn load(
-    http: reqwest::Client,
-    base: String,
-    token: String,
-    stop: Arc<AtomicBool>,
-    sent: Arc<Mutex<Vec<Sent>>>,
-) {
+async fn load(http: reqwest::Client, base: String, token: String, stop: Arc<AtomicBool>, sent: Arc<Mutex<Vec<Sent>>>) {
     let mut cases: Vec<String> = Vec::new();
     let mut n = 0u64;
     while !stop.load(Ordering::Relaxed) {
@@ -105,8 +90,7 @@ async fn load(
         let (status, body) = match cases.last() {
             Some(case) if !n.is_multiple_of(3) => {
                 let url = format!("{base}/api/v1/cases/{case}/comments");
-                send_until_answered(&http, &url, &token, &key, &json!({ "text": "Đã kiểm tra" }))
-                    .await
+                send_until_answered(&http, &url, &token, &key, &json!({ "text": "Đã kiểm tra" })).await
             }
             _ => {
                 let url = format!("{base}/api/v1/cases");
@@ -124,13 +108,8 @@ async fn dump(database: &TestDatabase) -> Vec<Vec<String>> {
     let client = database.superuser().await.unwrap();
     let mut tables = Vec::new();
     for (table, order) in READ_MODELS {
-        let rows = client
-            .query(
-                &format!("SELECT row_to_json(t)::text FROM {table} t ORDER BY {order}"),
-                &[],
-            )
-            .await
-            .unwrap();
+        let rows =
+            client.query(&format!("SELECT row_to_json(t)::text FROM {table} t ORDER BY {order}"), &[]).await.unwrap();
         tables.push(rows.iter().map(|r| r.get(0)).collect());
     }
     tables
@@ -147,14 +126,7 @@ async fn outage(server: &mut Server, database: &TestDatabase, http: &reqwest::Cl
             .max()
             .unwrap();
         let stopped = Command::new("pg_ctlcluster")
-            .args([
-                "--skip-systemctl-redirect",
-                &version,
-                "main",
-                "stop",
-                "-m",
-                "fast",
-            ])
+            .args(["--skip-systemctl-redirect", &version, "main", "stop", "-m", "fast"])
             .status()
             .unwrap();
         assert!(stopped.success());
@@ -174,10 +146,7 @@ async fn outage(server: &mut Server, database: &TestDatabase, http: &reqwest::Cl
             .await
             .unwrap();
         wait_unready(server, http).await;
-        admin
-            .batch_execute(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS true"))
-            .await
-            .unwrap();
+        admin.batch_execute(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS true")).await.unwrap();
     }
     server.wait_ready(http).await;
 }
@@ -207,15 +176,7 @@ async fn killed_and_restarted_under_load_it_loses_nothing_and_doubles_nothing() 
     let stop = Arc::new(AtomicBool::new(false));
     let sent = Arc::new(Mutex::new(Vec::new()));
     let clients: Vec<_> = (0..4)
-        .map(|_| {
-            tokio::spawn(load(
-                http.clone(),
-                server.url.clone(),
-                token.clone(),
-                stop.clone(),
-                sent.clone(),
-            ))
-        })
+        .map(|_| tokio::spawn(load(http.clone(), server.url.clone(), token.clone(), stop.clone(), sent.clone())))
         .collect();
     for kill in 0..kills {
         tokio::time::sleep(Duration::from_millis(400 + 97 * (kill as u64 % 5))).await;
@@ -233,10 +194,7 @@ async fn killed_and_restarted_under_load_it_loses_nothing_and_doubles_nothing() 
         client.await.unwrap();
     }
     let sent = sent.lock().await.clone();
-    assert!(
-        sent.len() > answered,
-        "no command answered after the outage"
-    );
+    assert!(sent.len() > answered, "no command answered after the outage");
 
     // Every 2xx command is in the log exactly once (by its request id; a
     // retry answered from the idempotency store writes nothing).
@@ -255,18 +213,9 @@ async fn killed_and_restarted_under_load_it_loses_nothing_and_doubles_nothing() 
         .map(|r| (r.get(0), r.get(1)))
         .collect();
     let failed: Vec<&Sent> = sent.iter().filter(|s| s.status >= 500).collect();
-    assert!(
-        failed.is_empty(),
-        "answered with a server error: {failed:?}"
-    );
-    let succeeded = sent
-        .iter()
-        .filter(|s| (200..300).contains(&s.status))
-        .count();
-    assert!(
-        succeeded > 20,
-        "too little load: {succeeded} commands succeeded"
-    );
+    assert!(failed.is_empty(), "answered with a server error: {failed:?}");
+    let succeeded = sent.iter().filter(|s| (200..300).contains(&s.status)).count();
+    assert!(succeeded > 20, "too little load: {succeeded} commands succeeded");
     for command in &sent {
         let count = counts.get(&command.key).copied().unwrap_or(0);
         if (200..300).contains(&command.status) {
@@ -278,47 +227,29 @@ async fn killed_and_restarted_under_load_it_loses_nothing_and_doubles_nothing() 
 
     // The read models the killed servers left equal a rebuild from the log.
     server.wait_ready(&http).await;
-    let pool = build_pool(
-        database.config(),
-        &PoolSettings {
-            role: Some(APPLICATION_ROLE.into()),
-            ..PoolSettings::default()
-        },
-    )
-    .unwrap();
+    let pool =
+        build_pool(database.config(), &PoolSettings { role: Some(APPLICATION_ROLE.into()), ..PoolSettings::default() })
+            .unwrap();
     let store = EventStore::new(pool, database.config().clone());
     let end = store.last_committed().await.unwrap().unwrap();
-    for name in [
-        onestop_projections::status::NAME,
-        onestop_projections::stats::NAME,
-    ] {
+    for name in [onestop_projections::status::NAME, onestop_projections::stats::NAME] {
         assert!(
-            onestop_projections::wait_for(store.pool(), name, end, Duration::from_secs(60))
-                .await
-                .unwrap(),
+            onestop_projections::wait_for(store.pool(), name, end, Duration::from_secs(60)).await.unwrap(),
             "{name} did not catch up"
         );
     }
     server.kill();
     let live = dump(&database).await;
     // The operator's rebuild: from position 0 into copies, swapped in.
-    let owner = EventStore::new(
-        build_pool(database.config(), &PoolSettings::default()).unwrap(),
-        database.config().clone(),
-    );
-    rebuild(owner.pool(), &owner, &ReadModel::ALL, Mode::Bulk, |_| {})
-        .await
-        .unwrap();
+    let owner =
+        EventStore::new(build_pool(database.config(), &PoolSettings::default()).unwrap(), database.config().clone());
+    rebuild(owner.pool(), &owner, &ReadModel::ALL, Mode::Bulk, |_| {}).await.unwrap();
     let rebuilt = dump(&database).await;
     for ((table, _), (live, rebuilt)) in READ_MODELS.iter().zip(live.iter().zip(&rebuilt)) {
         assert_eq!(live.len(), rebuilt.len(), "{table}: row counts differ");
         assert!(live == rebuilt, "{table}: rows differ from a rebuild");
     }
-    let mut refused: Vec<u16> = sent
-        .iter()
-        .map(|s| s.status)
-        .filter(|s| !(200..300).contains(s))
-        .collect();
+    let mut refused: Vec<u16> = sent.iter().map(|s| s.status).filter(|s| !(200..300).contains(s)).collect();
     refused.sort_unstable();
     eprintln!(
         "{kills} kills and one outage: {} commands answered, {succeeded} succeeded, each once \

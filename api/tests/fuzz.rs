@@ -111,12 +111,7 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
         .await
         .unwrap();
     // Not the administrator the run signs in as: fuzzing may disable the account.
-    let specialist = users
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == "specialist")
-        .unwrap()["id"]
+    let specialist = users.as_array().unwrap().iter().find(|u| u["username"] == "specialist").unwrap()["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -179,16 +174,10 @@ parameters = {{ "path.code" = "1.004227" }}
         "schemathesis found problems:\n{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    eprintln!(
-        "{}",
-        stdout.lines().rev().take(12).collect::<Vec<_>>().join("\n")
-    );
+    eprintln!("{}", stdout.lines().rev().take(12).collect::<Vec<_>>().join("\n"));
 }
 
 /// A fresh directory name under the system's temporary directory.
 fn tempfile_path(prefix: &str) -> String {
-    std::env::temp_dir()
-        .join(format!("{prefix}-{}", uuid::Uuid::new_v4()))
-        .display()
-        .to_string()
+    std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::new_v4())).display().to_string()
 }

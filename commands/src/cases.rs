@@ -2,9 +2,7 @@
 //! version; retry on a concurrent change unless the client pinned a version.
 
 use onestop_domain::access::Actor;
-use onestop_domain::case::{
-    CaseCommand, CaseEvent, CaseState, Context, IssuedCode, decide, evolve,
-};
+use onestop_domain::case::{CaseCommand, CaseEvent, CaseState, Context, IssuedCode, decide, evolve};
 use onestop_domain::catalog::Channel;
 use onestop_domain::ids::{ApplicantId, CaseId, ProcedureCode, UnitCode};
 use onestop_domain::personal::Applicant;
@@ -26,10 +24,8 @@ const CONFLICT_RETRIES: usize = 5;
 
 /// The stream of a case.
 pub fn case_stream(id: CaseId) -> Result<StreamId, CommandError> {
-    StreamId::new(format!("case-{}", id.0)).map_err(|e| CommandError::Invalid {
-        field: "case id",
-        reason: e.to_string(),
-    })
+    StreamId::new(format!("case-{}", id.0))
+        .map_err(|e| CommandError::Invalid { field: "case id", reason: e.to_string() })
 }
 
 /// A new file, as the desk or the portal hands it in.
@@ -81,12 +77,7 @@ pub struct CaseService {
 impl CaseService {
     pub fn new(store: EventStore, catalog: CatalogCache, clock: Arc<dyn Clock>) -> Self {
         let vault = PersonalDataVault::new(store.clone());
-        Self {
-            store,
-            catalog,
-            vault,
-            clock,
-        }
+        Self { store, catalog, vault, clock }
     }
 
     pub fn vault(&self) -> &PersonalDataVault {
@@ -107,31 +98,17 @@ impl CaseService {
         let mut state = CaseState::default();
         let mut events = Vec::with_capacity(recorded.len());
         for record in recorded {
-            let event = CaseEvent::decode(
-                &record.event_type,
-                record.schema_version,
-                record.payload.as_str(),
-            )
-            .map_err(CommandError::infrastructure)?;
+            let event = CaseEvent::decode(&record.event_type, record.schema_version, record.payload.as_str())
+                .map_err(CommandError::infrastructure)?;
             state = evolve(state, &event);
             events.push((record, event));
         }
-        Ok(Some(LoadedCase {
-            case_id,
-            version: state.version,
-            state,
-            events,
-        }))
+        Ok(Some(LoadedCase { case_id, version: state.version, state, events }))
     }
 
     /// Files a new case: received at the desk (or by post) with a code and a due
     /// date, or submitted online to await acceptance.
-    pub async fn open(
-        &self,
-        actor: &Actor,
-        new: NewCase,
-        meta: &RequestMeta,
-    ) -> Result<Executed, CommandError> {
+    pub async fn open(&self, actor: &Actor, new: NewCase, meta: &RequestMeta) -> Result<Executed, CommandError> {
         let command_id = meta.command_id(actor, "open-case");
         // A retried request finds the case it created the first time.
         let case_id = CaseId(match meta.idempotency_key {
@@ -140,19 +117,11 @@ impl CaseService {
         });
         let applicant = ApplicantId(Uuid::new_v5(&case_id.0, b"applicant"));
         let catalog = self.catalog.snapshot();
-        let procedure =
-            catalog
-                .procedure(&new.procedure)
-                .ok_or_else(|| CommandError::NotFound {
-                    what: "procedure",
-                    id: new.procedure.to_string(),
-                })?;
+        let procedure = catalog
+            .procedure(&new.procedure)
+            .ok_or_else(|| CommandError::NotFound { what: "procedure", id: new.procedure.to_string() })?;
         let command = if new.channel.is_online() {
-            CaseCommand::SubmitOnline {
-                unit: new.unit.clone(),
-                channel: new.channel,
-                applicant,
-            }
+            CaseCommand::SubmitOnline { unit: new.unit.clone(), channel: new.channel, applicant }
         } else {
             CaseCommand::Receive {
                 unit: new.unit.clone(),
@@ -164,17 +133,12 @@ impl CaseService {
         // Check the rules before storing anyone's personal data.
         let ctx = self.context(actor, &catalog, procedure, None);
         if let Err(rejection) = decide(&CaseState::default(), command.clone(), &ctx)
-            && !matches!(
-                rejection,
-                onestop_domain::case::DomainError::CodeNotIssued { .. }
-            )
+            && !matches!(rejection, onestop_domain::case::DomainError::CodeNotIssued { .. })
         {
             return Err(rejection.into());
         }
         let metadata = meta.to_metadata(actor, command.action(), command_id);
-        self.vault
-            .record(applicant, &new.applicant, metadata)
-            .await?;
+        self.vault.record(applicant, &new.applicant, metadata).await?;
         self.decide_and_append(
             actor,
             case_id,
@@ -202,17 +166,11 @@ impl CaseService {
         loop {
             attempts += 1;
             let Some(loaded) = self.load(case_id).await? else {
-                return Err(CommandError::NotFound {
-                    what: "case",
-                    id: case_id.0.to_string(),
-                });
+                return Err(CommandError::NotFound { what: "case", id: case_id.0.to_string() });
             };
             // A retry whose events are already in the stream gets the case as it is.
             if meta.idempotency_key.is_some()
-                && loaded
-                    .events
-                    .iter()
-                    .any(|(r, _)| r.event_id == event_id(command_id, 0))
+                && loaded.events.iter().any(|(r, _)| r.event_id == event_id(command_id, 0))
             {
                 return Ok(Executed {
                     case_id,
@@ -227,10 +185,7 @@ impl CaseService {
             if let Some(expected) = expected
                 && expected != loaded.version
             {
-                return Err(CommandError::PreconditionFailed {
-                    expected,
-                    actual: loaded.version,
-                });
+                return Err(CommandError::PreconditionFailed { expected, actual: loaded.version });
             }
             match self
                 .decide_and_append(
@@ -275,36 +230,19 @@ impl CaseService {
         let catalog = self.catalog.snapshot();
         // A case follows the procedure version it was received under.
         let procedure = match (&state.procedure, new_procedure) {
-            (Some(p), _) => catalog
-                .procedure_version(&p.code, p.version)
-                .ok_or_else(|| {
-                    CommandError::Infrastructure(
-                        format!(
-                            "procedure {} version {} is missing from the catalog",
-                            p.code, p.version
-                        )
-                        .into(),
-                    )
-                })?,
-            (None, Some(code)) => {
-                catalog
-                    .procedure(code)
-                    .ok_or_else(|| CommandError::NotFound {
-                        what: "procedure",
-                        id: code.to_string(),
-                    })?
-            }
+            (Some(p), _) => catalog.procedure_version(&p.code, p.version).ok_or_else(|| {
+                CommandError::Infrastructure(
+                    format!("procedure {} version {} is missing from the catalog", p.code, p.version).into(),
+                )
+            })?,
+            (None, Some(code)) => catalog
+                .procedure(code)
+                .ok_or_else(|| CommandError::NotFound { what: "procedure", id: code.to_string() })?,
             (None, None) => {
-                return Err(CommandError::NotFound {
-                    what: "case",
-                    id: case_id.0.to_string(),
-                });
+                return Err(CommandError::NotFound { what: "case", id: case_id.0.to_string() });
             }
         };
-        let needs_code = matches!(
-            command,
-            CaseCommand::Receive { .. } | CaseCommand::AcceptOnline
-        );
+        let needs_code = matches!(command, CaseCommand::Receive { .. } | CaseCommand::AcceptOnline);
         let stream = case_stream(case_id)?;
         let expected = match version {
             Some(v) => ExpectedVersion::Exact(v),
@@ -328,10 +266,7 @@ impl CaseService {
         if !needs_code {
             let ctx = self.context(actor, &catalog, procedure, None);
             let events = decide(&state, command, &ctx)?;
-            let outcome = self
-                .store
-                .append(&stream, expected, &to_new(&events))
-                .await?;
+            let outcome = self.store.append(&stream, expected, &to_new(&events)).await?;
             return Ok(Self::executed(case_id, state, events, &outcome, None));
         }
 
@@ -341,10 +276,7 @@ impl CaseService {
             _ => state
                 .receiving_unit
                 .clone()
-                .ok_or_else(|| CommandError::NotFound {
-                    what: "case",
-                    id: case_id.0.to_string(),
-                })?,
+                .ok_or_else(|| CommandError::NotFound { what: "case", id: case_id.0.to_string() })?,
         };
         let now = self.clock.now();
         let today = onestop_domain::calendar::local(now).date();
@@ -352,26 +284,14 @@ impl CaseService {
         let transaction = client.transaction().await?;
         let code = codes::allocate(&transaction, &unit, today).await?;
         let (issued, secret): (IssuedCode, String) = codes::issue(code)?;
-        let ctx = Context {
-            now,
-            ..self.context(actor, &catalog, procedure, Some(&issued))
-        };
+        let ctx = Context { now, ..self.context(actor, &catalog, procedure, Some(&issued)) };
         let events = decide(&state, command, &ctx)?;
-        let outcome = self
-            .store
-            .append_in(&transaction, &stream, expected, &to_new(&events))
-            .await;
+        let outcome = self.store.append_in(&transaction, &stream, expected, &to_new(&events)).await;
         match outcome {
             Ok(outcome) if !outcome.already_written => {
                 transaction.commit().await?;
                 self.store.wake_subscribers();
-                Ok(Self::executed(
-                    case_id,
-                    state,
-                    events,
-                    &outcome,
-                    Some(secret),
-                ))
+                Ok(Self::executed(case_id, state, events, &outcome, Some(secret)))
             }
             Ok(_) => {
                 // Already received by the first attempt: give back the number.
@@ -379,10 +299,7 @@ impl CaseService {
                 let loaded = self
                     .load(case_id)
                     .await?
-                    .ok_or_else(|| CommandError::NotFound {
-                        what: "case",
-                        id: case_id.0.to_string(),
-                    })?;
+                    .ok_or_else(|| CommandError::NotFound { what: "case", id: case_id.0.to_string() })?;
                 Ok(Executed {
                     case_id,
                     version: loaded.version,
@@ -431,13 +348,6 @@ impl CaseService {
         procedure: &'a onestop_domain::catalog::Procedure,
         issued: Option<&'a IssuedCode>,
     ) -> Context<'a> {
-        Context {
-            now: self.clock.now(),
-            actor,
-            units: &catalog.units,
-            calendar: &catalog.calendar,
-            procedure,
-            issued,
-        }
+        Context { now: self.clock.now(), actor, units: &catalog.units, calendar: &catalog.calendar, procedure, issued }
     }
 }

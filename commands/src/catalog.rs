@@ -13,9 +13,7 @@ use onestop_domain::calendar::{
 };
 use onestop_domain::catalog::{Procedure, Unit, UnitTree};
 use onestop_domain::ids::{ProcedureCode, UnitCode, UserId};
-use onestop_domain::registry::{
-    CalendarEvent, ProcedureEvent, UnitEvent, UserEvent, apply_holiday_rule_event,
-};
+use onestop_domain::registry::{CalendarEvent, ProcedureEvent, UnitEvent, UserEvent, apply_holiday_rule_event};
 use onestop_store::{Checkpoint, EventStore, StoreError};
 
 /// A user account with its password hash.
@@ -41,11 +39,7 @@ impl Default for Catalog {
         Self {
             units: UnitTree::default(),
             procedures: HashMap::new(),
-            calendar: Arc::new(WorkingCalendar::new(
-                shipped_rules(),
-                published_arrangements(),
-                FIRST_YEAR..=LAST_YEAR,
-            )),
+            calendar: Arc::new(WorkingCalendar::new(shipped_rules(), published_arrangements(), FIRST_YEAR..=LAST_YEAR)),
             accounts: HashMap::new(),
             usernames: HashMap::new(),
         }
@@ -60,9 +54,7 @@ impl Catalog {
 
     /// A given version of a procedure.
     pub fn procedure_version(&self, code: &ProcedureCode, version: u32) -> Option<&Procedure> {
-        self.procedures
-            .get(code)
-            .and_then(|v| v.iter().find(|p| p.version == version))
+        self.procedures.get(code).and_then(|v| v.iter().find(|p| p.version == version))
     }
 
     /// Current versions of every procedure, by code.
@@ -79,9 +71,7 @@ impl Catalog {
     }
 
     pub fn account_by_username(&self, username: &str) -> Option<&Account> {
-        self.usernames
-            .get(&username.to_lowercase())
-            .and_then(|id| self.accounts.get(id))
+        self.usernames.get(&username.to_lowercase()).and_then(|id| self.accounts.get(id))
     }
 
     pub fn accounts(&self) -> impl Iterator<Item = &Account> {
@@ -100,13 +90,10 @@ impl Catalog {
         let outcome: Result<(), serde_json::Error> = (|| {
             if UnitEvent::TYPES.contains(&event_type) {
                 match UnitEvent::decode(event_type, payload)? {
-                    UnitEvent::UnitRegistered { unit } | UnitEvent::UnitUpdated { unit } => {
-                        self.units.insert(unit)
-                    }
+                    UnitEvent::UnitRegistered { unit } | UnitEvent::UnitUpdated { unit } => self.units.insert(unit),
                 }
             } else if ProcedureEvent::TYPES.contains(&event_type) {
-                let ProcedureEvent::ProcedurePublished { procedure } =
-                    ProcedureEvent::decode(event_type, payload)?;
+                let ProcedureEvent::ProcedurePublished { procedure } = ProcedureEvent::decode(event_type, payload)?;
                 let versions = self.procedures.entry(procedure.code.clone()).or_default();
                 versions.retain(|p| p.version != procedure.version);
                 versions.push(procedure);
@@ -114,30 +101,18 @@ impl Catalog {
             } else if CalendarEvent::TYPES.contains(&event_type) {
                 let calendar = (*self.calendar).clone();
                 let calendar = match CalendarEvent::decode(event_type, payload)? {
-                    CalendarEvent::CalendarArranged { arrangement } => {
-                        calendar.with_arrangement(&arrangement)
-                    }
+                    CalendarEvent::CalendarArranged { arrangement } => calendar.with_arrangement(&arrangement),
                     rules_event => {
-                        let rules =
-                            apply_holiday_rule_event(calendar.rules().to_vec(), &rules_event);
+                        let rules = apply_holiday_rule_event(calendar.rules().to_vec(), &rules_event);
                         calendar.with_rules(rules)
                     }
                 };
                 self.calendar = Arc::new(calendar);
             } else if UserEvent::TYPES.contains(&event_type) {
                 match UserEvent::decode(event_type, payload)? {
-                    UserEvent::UserRegistered {
-                        user,
-                        password_hash,
-                    } => {
+                    UserEvent::UserRegistered { user, password_hash } => {
                         self.usernames.insert(user.username.to_lowercase(), user.id);
-                        self.accounts.insert(
-                            user.id,
-                            Account {
-                                user,
-                                password_hash,
-                            },
-                        );
+                        self.accounts.insert(user.id, Account { user, password_hash });
                     }
                     UserEvent::UserUpdated { user } => {
                         if let Some(account) = self.accounts.get_mut(&user.id) {
@@ -147,10 +122,7 @@ impl Catalog {
                         }
                     }
                     UserEvent::PasswordChanged { password_hash } => {
-                        let id = stream_id
-                            .strip_prefix("user-")
-                            .and_then(|s| s.parse().ok())
-                            .map(UserId);
+                        let id = stream_id.strip_prefix("user-").and_then(|s| s.parse().ok()).map(UserId);
                         if let Some(account) = id.and_then(|id| self.accounts.get_mut(&id)) {
                             account.password_hash = password_hash;
                         }
@@ -191,10 +163,7 @@ impl CatalogCache {
     pub async fn load(store: EventStore) -> Result<Self, StoreError> {
         let cache = Self {
             store,
-            state: Arc::new(RwLock::new((
-                Arc::new(Catalog::default()),
-                Checkpoint::START,
-            ))),
+            state: Arc::new(RwLock::new((Arc::new(Catalog::default()), Checkpoint::START))),
             refresh_lock: Arc::new(tokio::sync::Mutex::new(())),
         };
         cache.refresh().await?;

@@ -30,29 +30,22 @@ pub async fn allocate(
         .await
         .map_err(|error| {
             if error.code() == Some(&SqlState::CHECK_VIOLATION) {
-                CommandError::CodesExhausted {
-                    unit: unit.to_string(),
-                    day: day.to_string(),
-                }
+                CommandError::CodesExhausted { unit: unit.to_string(), day: day.to_string() }
             } else {
                 error.into()
             }
         })?;
     let sequence: i16 = row.get(0);
-    CaseCode::new(unit.clone(), day, sequence.unsigned_abs()).map_err(|e| CommandError::Invalid {
-        field: "case code",
-        reason: e.to_string(),
-    })
+    CaseCode::new(unit.clone(), day, sequence.unsigned_abs())
+        .map_err(|e| CommandError::Invalid { field: "case code", reason: e.to_string() })
 }
 
 /// A fresh lookup secret and the code it goes with.
 pub fn issue(code: CaseCode) -> Result<(IssuedCode, String), CommandError> {
     let mut bytes = [0_u8; SECRET_LENGTH];
     getrandom::fill(&mut bytes).map_err(|e| CommandError::Infrastructure(e.to_string().into()))?;
-    let secret: String = bytes
-        .iter()
-        .map(|b| char::from(SECRET_ALPHABET[usize::from(*b) % SECRET_ALPHABET.len()]))
-        .collect();
+    let secret: String =
+        bytes.iter().map(|b| char::from(SECRET_ALPHABET[usize::from(*b) % SECRET_ALPHABET.len()])).collect();
     let secret_hash = secret_hash(&code, &secret);
     Ok((IssuedCode { code, secret_hash }, secret))
 }

@@ -50,13 +50,8 @@ impl From<StoreError> for CommandError {
             StoreError::WrongExpectedVersion { .. }
             | StoreError::PartialRetry { .. }
             | StoreError::DuplicateEventId { .. } => Self::Conflict(error.to_string()),
-            StoreError::Invalid(invalid) => Self::Invalid {
-                field: "event",
-                reason: invalid.to_string(),
-            },
-            StoreError::Database(database) if database.is_unavailable() => {
-                Self::Unavailable(Box::new(database))
-            }
+            StoreError::Invalid(invalid) => Self::Invalid { field: "event", reason: invalid.to_string() },
+            StoreError::Database(database) if database.is_unavailable() => Self::Unavailable(Box::new(database)),
             other => Self::infrastructure(other),
         }
     }

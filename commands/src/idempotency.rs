@@ -93,18 +93,7 @@ impl IdempotencyStore {
             .await?;
         let status = i16::try_from(response.status).unwrap_or(500);
         client
-            .execute(
-                &statement,
-                &[
-                    &user,
-                    &key,
-                    &hash,
-                    &status,
-                    &response.body,
-                    &response.etag,
-                    &response.location,
-                ],
-            )
+            .execute(&statement, &[&user, &key, &hash, &status, &response.body, &response.etag, &response.location])
             .await?;
         Ok(())
     }
@@ -114,10 +103,7 @@ impl IdempotencyStore {
         let client = self.pool.get().await?;
         let seconds = age.as_secs_f64();
         Ok(client
-            .execute(
-                "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)",
-                &[&seconds],
-            )
+            .execute("DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)", &[&seconds])
             .await?)
     }
 }

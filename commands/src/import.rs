@@ -55,9 +55,7 @@ pub struct ImportedCase {
 /// The applicant named by a filing command.
 fn applicant_of(command: &CaseCommand) -> Option<ApplicantId> {
     match command {
-        CaseCommand::Receive { applicant, .. } | CaseCommand::SubmitOnline { applicant, .. } => {
-            Some(*applicant)
-        }
+        CaseCommand::Receive { applicant, .. } | CaseCommand::SubmitOnline { applicant, .. } => Some(*applicant),
         _ => None,
     }
 }
@@ -66,10 +64,7 @@ impl CaseService {
     /// Imports `cases` in one transaction; returns each case's outcome in order.
     pub async fn import(&self, cases: &[ScriptedCase]) -> Result<Vec<ImportedCase>, CommandError> {
         let catalog = self.catalog.snapshot();
-        let meta = RequestMeta {
-            request_id: Some("import".into()),
-            ..RequestMeta::default()
-        };
+        let meta = RequestMeta { request_id: Some("import".into()), ..RequestMeta::default() };
         let mut client = self.store.pool().get().await?;
         let transaction = client.transaction().await?;
         let mut outcomes = Vec::with_capacity(cases.len());
@@ -86,10 +81,7 @@ impl CaseService {
                     Some(p) => catalog.procedure_version(&p.code, p.version),
                     None => catalog.procedure(&case.procedure),
                 }
-                .ok_or_else(|| CommandError::NotFound {
-                    what: "procedure",
-                    id: case.procedure.to_string(),
-                })?;
+                .ok_or_else(|| CommandError::NotFound { what: "procedure", id: case.procedure.to_string() })?;
                 let issued = match &step.command {
                     CaseCommand::Receive { unit, .. } => Some(unit.clone()),
                     CaseCommand::AcceptOnline => state.receiving_unit.clone(),
@@ -143,12 +135,7 @@ impl CaseService {
                     events,
                 });
             }
-            outcomes.push(ImportedCase {
-                case_id: case.case_id,
-                state,
-                accepted,
-                refused,
-            });
+            outcomes.push(ImportedCase { case_id: case.case_id, state, accepted, refused });
         }
         batches.extend(self.vault.record_many_in(&transaction, &applicants).await?);
         self.store.append_many_in(&transaction, &batches).await?;

@@ -10,8 +10,7 @@ use crate::error::CommandError;
 pub fn hash_password(password: &str) -> Result<String, CommandError> {
     let mut salt = [0_u8; 16];
     getrandom::fill(&mut salt).map_err(|e| CommandError::Infrastructure(e.to_string().into()))?;
-    let salt = SaltString::encode_b64(&salt)
-        .map_err(|e| CommandError::Infrastructure(e.to_string().into()))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| CommandError::Infrastructure(e.to_string().into()))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
@@ -21,11 +20,7 @@ pub fn hash_password(password: &str) -> Result<String, CommandError> {
 /// Whether `password` matches the stored hash. A malformed hash never matches.
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         .unwrap_or(false)
 }
 

@@ -35,10 +35,8 @@ pub struct PersonalDataVault {
 }
 
 pub fn applicant_stream(id: ApplicantId) -> Result<StreamId, CommandError> {
-    StreamId::new(format!("applicant-{}", id.0)).map_err(|e| CommandError::Invalid {
-        field: "applicant",
-        reason: e.to_string(),
-    })
+    StreamId::new(format!("applicant-{}", id.0))
+        .map_err(|e| CommandError::Invalid { field: "applicant", reason: e.to_string() })
 }
 
 fn random<const N: usize>() -> Result<[u8; N], CommandError> {
@@ -69,25 +67,16 @@ impl PersonalDataVault {
                 &[&id.0, &key.as_slice()],
             )
             .await?;
-        let stored: Option<Vec<u8>> = client
-            .query_one(
-                "SELECT key FROM applicant_keys WHERE applicant_id = $1",
-                &[&id.0],
-            )
-            .await?
-            .get(0);
+        let stored: Option<Vec<u8>> =
+            client.query_one("SELECT key FROM applicant_keys WHERE applicant_id = $1", &[&id.0]).await?.get(0);
         // One connection at a time: holding this one while the append waits for
         // another could exhaust the pool under load.
         drop(client);
         let Some(key) = stored else {
-            return Err(CommandError::Conflict(format!(
-                "the personal data of applicant {id} was erased"
-            )));
+            return Err(CommandError::Conflict(format!("the personal data of applicant {id} was erased")));
         };
         let event = seal(id, &key, applicant, metadata)?;
-        self.store
-            .append(&applicant_stream(id)?, ExpectedVersion::NoStream, &[event])
-            .await?;
+        self.store.append(&applicant_stream(id)?, ExpectedVersion::NoStream, &[event]).await?;
         Ok(())
     }
 
@@ -126,12 +115,7 @@ impl PersonalDataVault {
     /// The applicant's data, or `None` once erased (or never recorded).
     pub async fn open(&self, id: ApplicantId) -> Result<Option<Applicant>, CommandError> {
         let client = self.store.pool().get().await?;
-        let Some(row) = client
-            .query_opt(
-                "SELECT key FROM applicant_keys WHERE applicant_id = $1",
-                &[&id.0],
-            )
-            .await?
+        let Some(row) = client.query_opt("SELECT key FROM applicant_keys WHERE applicant_id = $1", &[&id.0]).await?
         else {
             return Ok(None);
         };
@@ -143,10 +127,7 @@ impl PersonalDataVault {
         let Some(recorded) = events.iter().find(|e| e.event_type == APPLICANT_RECORDED) else {
             return Ok(None);
         };
-        let sealed: SealedApplicant = recorded
-            .payload
-            .decode()
-            .map_err(CommandError::infrastructure)?;
+        let sealed: SealedApplicant = recorded.payload.decode().map_err(CommandError::infrastructure)?;
         let corrupt = || CommandError::Infrastructure("unreadable sealed applicant record".into());
         let nonce = BASE64.decode(&sealed.nonce).map_err(|_| corrupt())?;
         let ciphertext = BASE64.decode(&sealed.ciphertext).map_err(|_| corrupt())?;
@@ -154,26 +135,14 @@ impl PersonalDataVault {
             return Err(corrupt());
         }
         let plaintext = ChaCha20Poly1305::new(Key::from_slice(&key))
-            .decrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: &ciphertext,
-                    aad: id.0.as_bytes(),
-                },
-            )
+            .decrypt(Nonce::from_slice(&nonce), Payload { msg: &ciphertext, aad: id.0.as_bytes() })
             .map_err(|_| corrupt())?;
-        serde_json::from_slice(&plaintext)
-            .map(Some)
-            .map_err(CommandError::infrastructure)
+        serde_json::from_slice(&plaintext).map(Some).map_err(CommandError::infrastructure)
     }
 
     /// Destroys the applicant's key, then records who erased the data and when.
     /// Returns false when there was nothing left to erase.
-    pub async fn erase(
-        &self,
-        id: ApplicantId,
-        metadata: serde_json::Value,
-    ) -> Result<bool, CommandError> {
+    pub async fn erase(&self, id: ApplicantId, metadata: serde_json::Value) -> Result<bool, CommandError> {
         let client = self.store.pool().get().await?;
         let destroyed = client
             .execute(
@@ -189,9 +158,7 @@ impl PersonalDataVault {
         let event = NewEvent::new(APPLICANT_ERASED, serde_json::json!({}))
             .with_id(Uuid::new_v5(&id.0, b"erased"))
             .with_metadata(metadata);
-        self.store
-            .append(&applicant_stream(id)?, ExpectedVersion::Any, &[event])
-            .await?;
+        self.store.append(&applicant_stream(id)?, ExpectedVersion::Any, &[event]).await?;
         Ok(true)
     }
 }
@@ -207,22 +174,10 @@ fn seal(
     let nonce: [u8; 12] = random()?;
     let plaintext = serde_json::to_vec(applicant).map_err(CommandError::infrastructure)?;
     let ciphertext = ChaCha20Poly1305::new(Key::from_slice(key))
-        .encrypt(
-            Nonce::from_slice(&nonce),
-            Payload {
-                msg: &plaintext,
-                aad: id.0.as_bytes(),
-            },
-        )
+        .encrypt(Nonce::from_slice(&nonce), Payload { msg: &plaintext, aad: id.0.as_bytes() })
         .map_err(|_| CommandError::Infrastructure("encryption failed".into()))?;
-    let sealed = SealedApplicant {
-        nonce: BASE64.encode(nonce),
-        ciphertext: BASE64.encode(ciphertext),
-    };
-    Ok(NewEvent::new(
-        APPLICANT_RECORDED,
-        serde_json::to_value(&sealed).map_err(CommandError::infrastructure)?,
-    )
-    .with_id(Uuid::new_v5(&id.0, b"recorded"))
-    .with_metadata(metadata))
+    let sealed = SealedApplicant { nonce: BASE64.encode(nonce), ciphertext: BASE64.encode(ciphertext) };
+    Ok(NewEvent::new(APPLICANT_RECORDED, serde_json::to_value(&sealed).map_err(CommandError::infrastructure)?)
+        .with_id(Uuid::new_v5(&id.0, b"recorded"))
+        .with_metadata(metadata))
 }

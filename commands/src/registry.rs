@@ -6,9 +6,8 @@ use onestop_domain::calendar::{HolidayRule, YearArrangement, shipped_rules};
 use onestop_domain::catalog::{Procedure, Unit};
 use onestop_domain::ids::{UnitCode, UserId};
 use onestop_domain::registry::{
-    CalendarEvent, HOLIDAY_RULES_STREAM, ProcedureEvent, RegistryError, UnitWrite, UserEvent,
-    add_holiday_rule, arrange_calendar, check_user, end_holiday_rule, fold_holiday_rules,
-    publish_procedure, save_unit,
+    CalendarEvent, HOLIDAY_RULES_STREAM, ProcedureEvent, RegistryError, UnitWrite, UserEvent, add_holiday_rule,
+    arrange_calendar, check_user, end_holiday_rule, fold_holiday_rules, publish_procedure, save_unit,
 };
 use onestop_domain::role::Role;
 use onestop_store::{EventStore, ExpectedVersion, NewEvent, StreamId};
@@ -40,10 +39,7 @@ pub struct RegistryService {
 }
 
 fn stream(id: String) -> Result<StreamId, CommandError> {
-    StreamId::new(id).map_err(|e| CommandError::Invalid {
-        field: "id",
-        reason: e.to_string(),
-    })
+    StreamId::new(id).map_err(|e| CommandError::Invalid { field: "id", reason: e.to_string() })
 }
 
 /// Administrators act on the units their grants reach.
@@ -74,8 +70,7 @@ impl RegistryService {
             .with_id(event_id(command_id, 0))
             .with_metadata(meta.to_metadata(actor, event_type, command_id));
         self.store.append(&stream_id, expected, &[event]).await?;
-        self.catalog
-            .apply_appended(stream_id.as_str(), event_type, &payload);
+        self.catalog.apply_appended(stream_id.as_str(), event_type, &payload);
         Ok(())
     }
 
@@ -94,8 +89,7 @@ impl RegistryService {
             0 => ExpectedVersion::NoStream,
             v => ExpectedVersion::Exact(v),
         };
-        self.append(stream_id, expected, event_type, payload, actor, meta)
-            .await
+        self.append(stream_id, expected, event_type, payload, actor, meta).await
     }
 
     /// Registers a unit, or updates it when `write` allows.
@@ -129,14 +123,7 @@ impl RegistryService {
             }
         }
         let event = save_unit(existing, unit.clone(), &catalog.units, write)?;
-        self.record(
-            format!("unit-{}", unit.code),
-            event.event_type(),
-            event.payload(),
-            actor,
-            meta,
-        )
-        .await?;
+        self.record(format!("unit-{}", unit.code), event.event_type(), event.payload(), actor, meta).await?;
         Ok(unit)
     }
 
@@ -159,14 +146,7 @@ impl RegistryService {
         }
         let event = publish_procedure(current, procedure, &catalog.units)?;
         let ProcedureEvent::ProcedurePublished { procedure } = &event;
-        self.record(
-            format!("procedure-{}", procedure.code),
-            event.event_type(),
-            event.payload(),
-            actor,
-            meta,
-        )
-        .await?;
+        self.record(format!("procedure-{}", procedure.code), event.event_type(), event.payload(), actor, meta).await?;
         Ok(procedure.clone())
     }
 
@@ -180,14 +160,7 @@ impl RegistryService {
         self.require_calendar_admin(actor)?;
         let year = arrangement.year;
         let event = arrange_calendar(arrangement.clone())?;
-        self.record(
-            format!("calendar-{year}"),
-            event.event_type(),
-            event.payload(),
-            actor,
-            meta,
-        )
-        .await?;
+        self.record(format!("calendar-{year}"), event.event_type(), event.payload(), actor, meta).await?;
         Ok(arrangement)
     }
 
@@ -252,15 +225,7 @@ impl RegistryService {
         meta: &RequestMeta,
     ) -> Result<(), CommandError> {
         let stream_id = stream(HOLIDAY_RULES_STREAM.to_owned())?;
-        self.append(
-            stream_id,
-            expected,
-            event.event_type(),
-            event.payload(),
-            actor,
-            meta,
-        )
-        .await
+        self.append(stream_id, expected, event.event_type(), event.payload(), actor, meta).await
     }
 
     /// The calendar is the whole province's: only its administrators change it.
@@ -270,12 +235,7 @@ impl RegistryService {
     }
 
     /// Creates an account.
-    pub async fn register_user(
-        &self,
-        actor: &Actor,
-        new: NewUser,
-        meta: &RequestMeta,
-    ) -> Result<User, CommandError> {
+    pub async fn register_user(&self, actor: &Actor, new: NewUser, meta: &RequestMeta) -> Result<User, CommandError> {
         let catalog = self.catalog.snapshot();
         for unit in &new.units {
             require_admin_of(actor, unit, &catalog.units)?;
@@ -292,10 +252,7 @@ impl RegistryService {
         let user = User {
             // Derived from the name, so registering the same name twice (a retry,
             // or the demo loaded again) lands on the same stream.
-            id: UserId(Uuid::new_v5(
-                &Uuid::NAMESPACE_OID,
-                new.username.to_lowercase().as_bytes(),
-            )),
+            id: UserId(Uuid::new_v5(&Uuid::NAMESPACE_OID, new.username.to_lowercase().as_bytes())),
             username: new.username,
             full_name: new.full_name,
             role: new.role,
@@ -304,36 +261,17 @@ impl RegistryService {
         };
         check_user(&user, &catalog.units)?;
         let password_hash = hash_password(&new.password)?;
-        let event = UserEvent::UserRegistered {
-            user: user.clone(),
-            password_hash,
-        };
+        let event = UserEvent::UserRegistered { user: user.clone(), password_hash };
         let stream_id = stream(format!("user-{}", user.id))?;
-        self.append(
-            stream_id,
-            ExpectedVersion::NoStream,
-            event.event_type(),
-            event.payload(),
-            actor,
-            meta,
-        )
-        .await?;
+        self.append(stream_id, ExpectedVersion::NoStream, event.event_type(), event.payload(), actor, meta).await?;
         Ok(user)
     }
 
     /// Changes an account's name, role, units or whether it may log in.
-    pub async fn update_user(
-        &self,
-        actor: &Actor,
-        user: User,
-        meta: &RequestMeta,
-    ) -> Result<User, CommandError> {
+    pub async fn update_user(&self, actor: &Actor, user: User, meta: &RequestMeta) -> Result<User, CommandError> {
         let catalog = self.catalog.snapshot();
         let Some(existing) = catalog.account(&user.id) else {
-            return Err(CommandError::NotFound {
-                what: "user",
-                id: user.id.to_string(),
-            });
+            return Err(CommandError::NotFound { what: "user", id: user.id.to_string() });
         };
         for unit in existing.user.units.iter().chain(&user.units) {
             require_admin_of(actor, unit, &catalog.units)?;
@@ -345,14 +283,7 @@ impl RegistryService {
         }
         check_user(&user, &catalog.units)?;
         let event = UserEvent::UserUpdated { user: user.clone() };
-        self.record(
-            format!("user-{}", user.id),
-            event.event_type(),
-            event.payload(),
-            actor,
-            meta,
-        )
-        .await?;
+        self.record(format!("user-{}", user.id), event.event_type(), event.payload(), actor, meta).await?;
         Ok(user)
     }
 
@@ -366,10 +297,7 @@ impl RegistryService {
     ) -> Result<(), CommandError> {
         let catalog = self.catalog.snapshot();
         let Some(account) = catalog.account(&user_id) else {
-            return Err(CommandError::NotFound {
-                what: "user",
-                id: user_id.to_string(),
-            });
+            return Err(CommandError::NotFound { what: "user", id: user_id.to_string() });
         };
         if actor.user_id != user_id {
             for unit in &account.user.units {
@@ -382,17 +310,8 @@ impl RegistryService {
                 reason: format!("must be at least {MIN_PASSWORD_LENGTH} characters"),
             });
         }
-        let event = UserEvent::PasswordChanged {
-            password_hash: hash_password(password)?,
-        };
-        self.record(
-            format!("user-{user_id}"),
-            event.event_type(),
-            event.payload(),
-            actor,
-            meta,
-        )
-        .await
+        let event = UserEvent::PasswordChanged { password_hash: hash_password(password)? };
+        self.record(format!("user-{user_id}"), event.event_type(), event.payload(), actor, meta).await
     }
 
     /// Whether a unit exists (for callers that must 404 first).

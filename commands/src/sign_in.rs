@@ -44,9 +44,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use jiff::{SignedDuration, Timestamp};
 use onestop_domain::access::{Actor, User};
 use onestop_domain::ids::UserId;
-use onestop_domain::sign_in::{
-    self, FailureReason, Gate, SignInEvent, SignInState, after_attempt, gate,
-};
+use onestop_domain::sign_in::{self, FailureReason, Gate, SignInEvent, SignInState, after_attempt, gate};
 use onestop_store::{EventStore, ExpectedVersion, NewEvent, StreamId};
 use serde_json::json;
 
@@ -75,7 +73,8 @@ const NAME_LOCKS: usize = 64;
 
 /// An argon2id hash of a random password nobody knows: checked against for an
 /// unknown name while no real check has been timed yet.
-const UNKNOWN_USER_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2fBZg3mKjUQbNUAnrwcl2yiDTsPCYrRJA9Nua2Unh8U";
+const UNKNOWN_USER_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2fBZg3mKjUQbNUAnrwcl2yiDTsPCYrRJA9Nua2Unh8U";
 
 /// The guarded value even if a thread panicked holding the lock: these maps
 /// hold no invariant a panic could break.
@@ -139,9 +138,7 @@ pub struct SignInService {
 
 impl std::fmt::Debug for SignInService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignInService")
-            .field("hashers", &self.hashers.threads)
-            .finish_non_exhaustive()
+        f.debug_struct("SignInService").field("hashers", &self.hashers.threads).finish_non_exhaustive()
     }
 }
 
@@ -155,11 +152,7 @@ impl SignInService {
             catalog,
             hashers: Hashers::start(hashers.max(1), idle),
             folded: Arc::default(),
-            name_locks: Arc::new(
-                (0..NAME_LOCKS)
-                    .map(|_| tokio::sync::Mutex::new(()))
-                    .collect(),
-            ),
+            name_locks: Arc::new((0..NAME_LOCKS).map(|_| tokio::sync::Mutex::new(())).collect()),
             address_failures: Arc::new(RateLimiter::keyed(
                 Quota::per_second(NonZeroU32::MIN)
                     .allow_burst(NonZeroU32::new(ADDRESS_BURST).unwrap_or(NonZeroU32::MIN)),
@@ -177,10 +170,7 @@ impl SignInService {
     /// last look.
     async fn fold(&self, stream: &str) -> Result<(u64, SignInState), CommandError> {
         let id = infallible_stream(stream.to_owned())?;
-        let (mut version, mut state) = unpoisoned(&self.folded)
-            .get(stream)
-            .copied()
-            .unwrap_or_default();
+        let (mut version, mut state) = unpoisoned(&self.folded).get(stream).copied().unwrap_or_default();
         let events = self.store.read_stream(&id, version, usize::MAX).await?;
         for recorded in &events {
             if let Ok(event) = recorded.payload.decode::<SignInEvent>() {
@@ -219,14 +209,10 @@ impl SignInService {
         meta: &RequestMeta,
     ) -> Result<SignInOutcome, CommandError> {
         let outcome = self.attempt(username, password, now, address, meta).await?;
-        if matches!(
-            outcome,
-            SignInOutcome::Refused | SignInOutcome::Throttled(_)
-        ) && let Err(not_until) = self.address_failures.check_key(&address)
+        if matches!(outcome, SignInOutcome::Refused | SignInOutcome::Throttled(_))
+            && let Err(not_until) = self.address_failures.check_key(&address)
         {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ));
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
             let now = Instant::now();
             let mut blocked = unpoisoned(&self.address_blocked);
             // Many addresses at once (a spread attack): forget those served out.
@@ -264,17 +250,9 @@ impl SignInService {
                 SignedDuration::try_from(wait).unwrap_or(SignedDuration::from_secs(1)),
             ));
         }
-        let account = self
-            .catalog
-            .snapshot()
-            .account_by_username(username)
-            .cloned();
+        let account = self.catalog.snapshot().account_by_username(username).cloned();
         let (stream, user, hash) = match &account {
-            Some(account) => (
-                stream_of(&account.user.id),
-                Some(&account.user),
-                Some(account.password_hash.clone()),
-            ),
+            Some(account) => (stream_of(&account.user.id), Some(&account.user), Some(account.password_hash.clone())),
             None => (unknown_stream_of(username), None, None),
         };
         let name = user.map_or(username, |u| u.username.as_str());
@@ -286,9 +264,7 @@ impl SignInService {
         let mut matched: Option<bool> = None;
         for _ in 0..3 {
             let (heard, wait) = match gate(&state, now) {
-                Gate::Locked(until) => {
-                    (Err(FailureReason::Locked), Some(until.duration_since(now)))
-                }
+                Gate::Locked(until) => (Err(FailureReason::Locked), Some(until.duration_since(now))),
                 Gate::Wait(wait) => (Err(FailureReason::TooSoon), Some(wait)),
                 Gate::Open => {
                     let matches = match matched {
@@ -324,9 +300,7 @@ impl SignInService {
                 _ => SignInOutcome::Refused,
             });
         }
-        Err(CommandError::Conflict(
-            "sign-in attempts on this name kept racing; retry".into(),
-        ))
+        Err(CommandError::Conflict("sign-in attempts on this name kept racing; retry".into()))
     }
 
     /// Lifts a lock (an administrator reaching every unit of the account).
@@ -339,30 +313,19 @@ impl SignInService {
     ) -> Result<(), CommandError> {
         let catalog = self.catalog.snapshot();
         let Some(account) = catalog.account(user_id) else {
-            return Err(CommandError::NotFound {
-                what: "user",
-                id: user_id.to_string(),
-            });
+            return Err(CommandError::NotFound { what: "user", id: user_id.to_string() });
         };
         for unit in &account.user.units {
             crate::registry::require_admin_of(actor, unit, &catalog.units)?;
         }
-        let event = SignInEvent::AccountUnlocked {
-            at: now,
-            username: account.user.username.clone(),
-            by: actor.user_id,
-        };
+        let event =
+            SignInEvent::AccountUnlocked { at: now, username: account.user.username.clone(), by: actor.user_id };
         let stream = infallible_stream(stream_of(user_id))?;
         let command_id = meta.command_id(actor, stream.as_str());
-        let new = NewEvent::new(
-            event.event_type(),
-            serde_json::to_value(&event).map_err(infrastructure)?,
-        )
-        .with_id(crate::metadata::event_id(command_id, 0))
-        .with_metadata(meta.to_metadata(actor, "unlock", command_id));
-        self.store
-            .append(&stream, ExpectedVersion::Any, &[new])
-            .await?;
+        let new = NewEvent::new(event.event_type(), serde_json::to_value(&event).map_err(infrastructure)?)
+            .with_id(crate::metadata::event_id(command_id, 0))
+            .with_metadata(meta.to_metadata(actor, "unlock", command_id));
+        self.store.append(&stream, ExpectedVersion::Any, &[new]).await?;
         Ok(())
     }
 
@@ -373,12 +336,7 @@ impl SignInService {
     async fn check(&self, password: String, hash: Option<String>) -> Option<bool> {
         let deadline = Instant::now() + HASH_QUEUE_WAIT;
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let job = Job {
-            password,
-            hash,
-            deadline,
-            reply,
-        };
+        let job = Job { password, hash, deadline, reply };
         if self.hashers.queue.try_send(job).is_err() {
             metrics::counter!("sign_in_refused_total", "reason" => "busy").increment(1);
             return None;
@@ -418,10 +376,7 @@ impl SignInService {
         let batch = events
             .iter()
             .map(|event| {
-                Ok(
-                    NewEvent::new(event.event_type(), serde_json::to_value(event)?)
-                        .with_metadata(metadata.clone()),
-                )
+                Ok(NewEvent::new(event.event_type(), serde_json::to_value(event)?).with_metadata(metadata.clone()))
             })
             .collect::<Result<Vec<_>, serde_json::Error>>()
             .map_err(infrastructure)?;
@@ -490,8 +445,7 @@ impl CheckTime {
                 mean - mean / 8 + took / 8
             }
         };
-        self.mean
-            .store(mean.max(1), std::sync::atomic::Ordering::Relaxed);
+        self.mean.store(mean.max(1), std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Runs one check: a real one, timed, or for an unknown name a sleep as
@@ -505,8 +459,7 @@ impl CheckTime {
             }
             (hash, _) => {
                 let started = Instant::now();
-                let matches =
-                    crate::passwords::verify_password(password, hash.unwrap_or(UNKNOWN_USER_HASH));
+                let matches = crate::passwords::verify_password(password, hash.unwrap_or(UNKNOWN_USER_HASH));
                 self.record(started.elapsed());
                 matches && hash.is_some()
             }
@@ -522,24 +475,22 @@ impl Hashers {
         for n in 0..threads {
             let jobs = jobs.clone();
             let timing = timing.clone();
-            let started = std::thread::Builder::new()
-                .name(format!("password-check-{n}"))
-                .spawn(move || {
-                    if idle {
-                        idle_class();
+            let started = std::thread::Builder::new().name(format!("password-check-{n}")).spawn(move || {
+                if idle {
+                    idle_class();
+                }
+                loop {
+                    let job = match unpoisoned(&jobs).recv() {
+                        Ok(job) => job,
+                        Err(_) => return, // the service is gone
+                    };
+                    if Instant::now() >= job.deadline || job.reply.is_closed() {
+                        continue;
                     }
-                    loop {
-                        let job = match unpoisoned(&jobs).recv() {
-                            Ok(job) => job,
-                            Err(_) => return, // the service is gone
-                        };
-                        if Instant::now() >= job.deadline || job.reply.is_closed() {
-                            continue;
-                        }
-                        let matches = timing.check(&job.password, job.hash.as_deref());
-                        let _ = job.reply.send(matches);
-                    }
-                });
+                    let matches = timing.check(&job.password, job.hash.as_deref());
+                    let _ = job.reply.send(matches);
+                }
+            });
             if let Err(error) = started {
                 tracing::error!(%error, "cannot start a password-check thread");
             }
@@ -551,15 +502,10 @@ impl Hashers {
 /// Moves the calling thread to the idle scheduling class.
 fn idle_class() {
     use thread_priority::unix::{
-        NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
-        thread_native_id,
+        NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy, thread_native_id,
     };
     let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
-    if let Err(error) = set_thread_priority_and_policy(
-        thread_native_id(),
-        thread_priority::ThreadPriority::Min,
-        idle,
-    ) {
+    if let Err(error) = set_thread_priority_and_policy(thread_native_id(), thread_priority::ThreadPriority::Min, idle) {
         tracing::warn!(?error, "password checks run at normal priority");
     }
 }
@@ -575,12 +521,7 @@ mod tests {
         })
         .join()
         .unwrap_or(Err(thread_priority::Error::Priority("panicked")));
-        assert_eq!(
-            policy.ok(),
-            Some(ThreadSchedulePolicy::Normal(
-                NormalThreadSchedulePolicy::Idle
-            ))
-        );
+        assert_eq!(policy.ok(), Some(ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle)));
     }
 
     #[test]

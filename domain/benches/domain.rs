@@ -9,12 +9,8 @@ use jiff::civil::{date, time};
 use onestop_domain::access::Actor;
 use onestop_domain::calendar::{OfficeHours, Schedule, WorkingCalendar, instant, lunar};
 use onestop_domain::case::event::{DocumentRef, Proposal, ReturnMethod};
-use onestop_domain::case::{
-    CaseCommand, CaseEvent, CaseState, Context, IssuedCode, decide, evolve, fold,
-};
-use onestop_domain::catalog::{
-    Channel, Field, PauseMode, Procedure, StepUnit, Unit, UnitTree, WorkflowStep,
-};
+use onestop_domain::case::{CaseCommand, CaseEvent, CaseState, Context, IssuedCode, decide, evolve, fold};
+use onestop_domain::catalog::{Channel, Field, PauseMode, Procedure, StepUnit, Unit, UnitTree, WorkflowStep};
 use onestop_domain::deadline::ProcessingTime;
 use onestop_domain::ids::{ApplicantId, CaseCode, UnitCode, UserId};
 use onestop_domain::role::Role;
@@ -39,12 +35,7 @@ fn world() -> World {
         office_hours: OfficeHours::default(),
         active: true,
     };
-    let step = |name: &str, role, unit, budget| WorkflowStep {
-        name: name.into(),
-        role,
-        unit,
-        budget,
-    };
+    let step = |name: &str, role, unit, budget| WorkflowStep { name: name.into(), role, unit, budget };
     World {
         units: UnitTree::new([
             unit("000.00.00.H22", None),
@@ -56,10 +47,7 @@ fn world() -> World {
             code: "1.004227".parse().unwrap_or_else(|e| panic!("{e}")),
             version: 1,
             name: "Đăng ký biến động quyền sử dụng đất".into(),
-            field: Field {
-                code: "DD".into(),
-                name: "Đất đai".into(),
-            },
+            field: Field { code: "DD".into(), name: "Đất đai".into() },
             handling_units: vec![code("000.00.12.H22")],
             processing_time: ProcessingTime::working_days(10),
             cutoff: Some(time(15, 0, 0, 0)),
@@ -67,42 +55,21 @@ fn world() -> World {
             fees: vec![],
             documents: vec![],
             workflow: vec![
-                step(
-                    "Tiếp nhận",
-                    Role::Reception,
-                    StepUnit::Receiving,
-                    ProcessingTime::working_hours(4),
-                ),
-                step(
-                    "Thẩm định",
-                    Role::Specialist,
-                    StepUnit::Handling,
-                    ProcessingTime::working_days(7),
-                ),
-                step(
-                    "Phê duyệt",
-                    Role::Approver,
-                    StepUnit::Handling,
-                    ProcessingTime::working_days(2),
-                ),
+                step("Tiếp nhận", Role::Reception, StepUnit::Receiving, ProcessingTime::working_hours(4)),
+                step("Thẩm định", Role::Specialist, StepUnit::Handling, ProcessingTime::working_days(7)),
+                step("Phê duyệt", Role::Approver, StepUnit::Handling, ProcessingTime::working_days(2)),
             ],
             pause_mode: PauseMode::Shift,
         },
         issued: IssuedCode {
-            code: CaseCode::new(code("000.00.01.H22"), date(2026, 3, 2), 1)
-                .unwrap_or_else(|e| panic!("{e}")),
+            code: CaseCode::new(code("000.00.01.H22"), date(2026, 3, 2), 1).unwrap_or_else(|e| panic!("{e}")),
             secret_hash: "0".repeat(64),
         },
     }
 }
 
 fn officer(role: Role, unit: &str) -> Actor {
-    Actor {
-        user_id: UserId(Uuid::from_u128(role as u128)),
-        name: role.to_string(),
-        role,
-        units: vec![code(unit)],
-    }
+    Actor { user_id: UserId(Uuid::from_u128(role as u128)), name: role.to_string(), role, units: vec![code(unit)] }
 }
 
 /// A 30-command life: receipt, handovers, a supplement, a payment, notes,
@@ -118,14 +85,7 @@ fn script() -> Vec<(Actor, CaseCommand)> {
         sha256: "ab".repeat(32),
         storage_ref: "s3://x".into(),
     };
-    let comment = |actor: &Actor| {
-        (
-            actor.clone(),
-            CaseCommand::Comment {
-                text: "Ghi chú".into(),
-            },
-        )
-    };
+    let comment = |actor: &Actor| (actor.clone(), CaseCommand::Comment { text: "Ghi chú".into() });
     let mut script = vec![
         (
             reception.clone(),
@@ -136,94 +96,27 @@ fn script() -> Vec<(Actor, CaseCommand)> {
                 documents: vec!["Đơn".into()],
             },
         ),
-        (
-            reception.clone(),
-            CaseCommand::AttachDocument {
-                document: doc.clone(),
-            },
-        ),
-        (
-            reception.clone(),
-            CaseCommand::Transfer {
-                to_unit: code("000.00.12.H22"),
-                assignee: None,
-                note: None,
-            },
-        ),
+        (reception.clone(), CaseCommand::AttachDocument { document: doc.clone() }),
+        (reception.clone(), CaseCommand::Transfer { to_unit: code("000.00.12.H22"), assignee: None, note: None }),
         (specialist.clone(), CaseCommand::AcknowledgeHandover),
-        (
-            specialist.clone(),
-            CaseCommand::RequestSupplement {
-                reason: "Thiếu bản đồ".into(),
-                documents: vec![],
-            },
-        ),
-        (
-            reception.clone(),
-            CaseCommand::ReceiveSupplement { documents: vec![] },
-        ),
-        (
-            specialist.clone(),
-            CaseCommand::RequestPayment {
-                amount_vnd: 500_000,
-                description: "Lệ phí".into(),
-            },
-        ),
-        (
-            reception.clone(),
-            CaseCommand::RecordPayment {
-                amount_vnd: 500_000,
-                receipt: "BL-1".into(),
-            },
-        ),
-        (
-            specialist.clone(),
-            CaseCommand::Pause {
-                reason: "Chờ".into(),
-            },
-        ),
+        (specialist.clone(), CaseCommand::RequestSupplement { reason: "Thiếu bản đồ".into(), documents: vec![] }),
+        (reception.clone(), CaseCommand::ReceiveSupplement { documents: vec![] }),
+        (specialist.clone(), CaseCommand::RequestPayment { amount_vnd: 500_000, description: "Lệ phí".into() }),
+        (reception.clone(), CaseCommand::RecordPayment { amount_vnd: 500_000, receipt: "BL-1".into() }),
+        (specialist.clone(), CaseCommand::Pause { reason: "Chờ".into() }),
         (specialist.clone(), CaseCommand::Resume),
     ];
     for _ in 0..12 {
         script.push(comment(&specialist));
     }
     script.extend([
-        (
-            specialist.clone(),
-            CaseCommand::AttachDocument { document: doc },
-        ),
-        (
-            specialist.clone(),
-            CaseCommand::RecordAppraisal {
-                opinion: "Hợp lệ".into(),
-                proposal: Proposal::Grant,
-            },
-        ),
-        (
-            specialist.clone(),
-            CaseCommand::SubmitForApproval { note: None },
-        ),
+        (specialist.clone(), CaseCommand::AttachDocument { document: doc }),
+        (specialist.clone(), CaseCommand::RecordAppraisal { opinion: "Hợp lệ".into(), proposal: Proposal::Grant }),
+        (specialist.clone(), CaseCommand::SubmitForApproval { note: None }),
         (approver.clone(), CaseCommand::Approve { note: None }),
-        (
-            approver.clone(),
-            CaseCommand::RecordResult {
-                summary: "Xong".into(),
-                document: None,
-            },
-        ),
-        (
-            reception.clone(),
-            CaseCommand::ReturnResult {
-                method: ReturnMethod::AtDesk,
-            },
-        ),
-        (
-            reception.clone(),
-            CaseCommand::RateSatisfaction {
-                score: 5,
-                comment: None,
-            },
-        ),
+        (approver.clone(), CaseCommand::RecordResult { summary: "Xong".into(), document: None }),
+        (reception.clone(), CaseCommand::ReturnResult { method: ReturnMethod::AtDesk }),
+        (reception.clone(), CaseCommand::RateSatisfaction { score: 5, comment: None }),
         comment(&reception),
     ]);
     script
@@ -243,8 +136,7 @@ fn run_script(world: &World, script: &[(Actor, CaseCommand)]) -> (CaseState, Vec
             procedure: &world.procedure,
             issued: Some(&world.issued),
         };
-        let events = decide(&state, command.clone(), &ctx)
-            .unwrap_or_else(|e| panic!("{}: {e}", command.action()));
+        let events = decide(&state, command.clone(), &ctx).unwrap_or_else(|e| panic!("{}: {e}", command.action()));
         for event in events {
             state = evolve(state, &event);
             history.push(event);
@@ -258,20 +150,13 @@ fn case_aggregate(c: &mut Criterion) {
     let script = script();
     let (_, history) = run_script(&world, &script);
     assert_eq!(history.len(), 30);
-    c.bench_function("decide + evolve, 30-command case", |b| {
-        b.iter(|| run_script(&world, black_box(&script)))
-    });
+    c.bench_function("decide + evolve, 30-command case", |b| b.iter(|| run_script(&world, black_box(&script))));
     c.bench_function("fold 30 events", |b| b.iter(|| fold(black_box(&history))));
-    let stored: Vec<(&str, String)> = history
-        .iter()
-        .map(|e| (e.event_type(), e.payload().to_string()))
-        .collect();
+    let stored: Vec<(&str, String)> = history.iter().map(|e| (e.event_type(), e.payload().to_string())).collect();
     c.bench_function("decode 30 stored events + fold", |b| {
         b.iter(|| {
-            let events: Vec<CaseEvent> = stored
-                .iter()
-                .map(|(t, p)| CaseEvent::decode(t, 1, p).unwrap_or_else(|e| panic!("{e}")))
-                .collect();
+            let events: Vec<CaseEvent> =
+                stored.iter().map(|(t, p)| CaseEvent::decode(t, 1, p).unwrap_or_else(|e| panic!("{e}"))).collect();
             fold(&events)
         })
     });
@@ -289,12 +174,8 @@ fn working_time(c: &mut Criterion) {
     c.bench_function("working minutes between (20 working days apart)", |b| {
         b.iter(|| schedule.working_minutes_between(black_box(start), black_box(end)))
     });
-    c.bench_function("solar → lunar date", |b| {
-        b.iter(|| lunar::to_lunar(black_box(date(2026, 8, 19))))
-    });
-    c.bench_function("working calendar 1990–2100 (start-up)", |b| {
-        b.iter(WorkingCalendar::vietnam)
-    });
+    c.bench_function("solar → lunar date", |b| b.iter(|| lunar::to_lunar(black_box(date(2026, 8, 19)))));
+    c.bench_function("working calendar 1990–2100 (start-up)", |b| b.iter(WorkingCalendar::vietnam));
 }
 
 criterion_group!(benches, case_aggregate, working_time);

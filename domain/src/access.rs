@@ -38,12 +38,7 @@ pub struct User {
 impl User {
     /// The user as the actor of a command.
     pub fn actor(&self) -> Actor {
-        Actor {
-            user_id: self.id,
-            name: self.full_name.clone(),
-            role: self.role,
-            units: self.units.clone(),
-        }
+        Actor { user_id: self.id, name: self.full_name.clone(), role: self.role, units: self.units.clone() }
     }
 }
 
@@ -61,9 +56,9 @@ impl Actor {
     /// Whether the user's grants reach `unit`: one of them exactly, or, for
     /// overseeing roles, a unit above it.
     pub fn reaches(&self, unit: &UnitCode, tree: &UnitTree) -> bool {
-        self.units.iter().any(|granted| {
-            granted == unit || (self.role.covers_subtree() && tree.is_within(unit, granted))
-        })
+        self.units
+            .iter()
+            .any(|granted| granted == unit || (self.role.covers_subtree() && tree.is_within(unit, granted)))
     }
 
     /// Whether the user oversees the whole tree: an overseeing role granted a
@@ -73,10 +68,7 @@ impl Actor {
     /// commune manages only the commune.
     pub fn oversees_everything(&self, tree: &UnitTree) -> bool {
         self.role.covers_subtree()
-            && self
-                .units
-                .iter()
-                .any(|granted| tree.get(granted).is_some_and(|u| u.parent.is_none()))
+            && self.units.iter().any(|granted| tree.get(granted).is_some_and(|u| u.parent.is_none()))
     }
 }
 
@@ -86,12 +78,7 @@ impl Actor {
 /// acting on a unit below their grant (a leader stopping a commune's file)
 /// acts as their own unit, the first granted. `None` without grants.
 pub fn acting_unit<'a>(grants: &'a [String], places: &[Option<&str>]) -> Option<&'a str> {
-    places
-        .iter()
-        .flatten()
-        .find_map(|place| grants.iter().find(|g| g == place))
-        .or(grants.first())
-        .map(String::as_str)
+    places.iter().flatten().find_map(|place| grants.iter().find(|g| g == place)).or(grants.first()).map(String::as_str)
 }
 
 // ---- 2. Cases ---------------------------------------------------------------
@@ -135,9 +122,7 @@ pub fn roles_for(action: CaseAction) -> &'static [Role] {
         Receive | AcceptOnline | RefuseAtReception | ReturnResult | Withdraw => &[Reception],
         Transfer | AcknowledgeHandover | AttachDocument => &[Reception, Specialist, Approver],
         RecordAppraisal | SubmitForApproval => &[Specialist],
-        RequestSupplement | RequestPayment | ReceiveSupplement | RecordPayment => {
-            &[Reception, Specialist]
-        }
+        RequestSupplement | RequestPayment | ReceiveSupplement | RecordPayment => &[Reception, Specialist],
         Approve | SendBackForRework | RefuseAsIneligible => &[Approver],
         Extend | Stop => &[Approver, Leader],
         Pause | Resume | RecordResult => &[Specialist, Approver],
@@ -228,9 +213,7 @@ pub fn audits(actor: &Actor, what: &str) -> Result<(), Denied> {
     if AUDITORS.contains(&actor.role) {
         Ok(())
     } else {
-        Err(Denied::Forbidden(format!(
-            "only inspectors, leaders and administrators {what}"
-        )))
+        Err(Denied::Forbidden(format!("only inspectors, leaders and administrators {what}")))
     }
 }
 
@@ -238,11 +221,7 @@ pub fn audits(actor: &Actor, what: &str) -> Result<(), Denied> {
 /// slip, verification): an auditor whose grants reach a unit it went through.
 pub fn case_audit(actor: &Actor, places: &CasePlaces<'_>, tree: &UnitTree) -> Result<(), Denied> {
     audits(actor, "read audit trails")?;
-    if places.visited.iter().any(|unit| actor.reaches(unit, tree)) {
-        Ok(())
-    } else {
-        Err(Denied::Hidden)
-    }
+    if places.visited.iter().any(|unit| actor.reaches(unit, tree)) { Ok(()) } else { Err(Denied::Hidden) }
 }
 
 // ---- 3. Across cases ----------------------------------------------------------
@@ -253,9 +232,7 @@ pub fn visible_units<'t>(actor: &Actor, tree: &'t UnitTree) -> Vec<&'t Unit> {
     if actor.role == Role::Feed {
         return Vec::new();
     }
-    tree.units()
-        .filter(|u| actor.reaches(&u.code, tree))
-        .collect()
+    tree.units().filter(|u| actor.reaches(&u.code, tree)).collect()
 }
 
 /// Whether `actor` reads the provincial feed: it is the whole province's, for
@@ -269,9 +246,7 @@ pub fn feed(actor: &Actor, tree: &UnitTree) -> Result<(), Denied> {
     if allowed {
         Ok(())
     } else {
-        Err(Denied::Forbidden(
-            "the feed is for the feed client and the province's administrators".into(),
-        ))
+        Err(Denied::Forbidden("the feed is for the feed client and the province's administrators".into()))
     }
 }
 
@@ -282,21 +257,14 @@ pub fn reports(actor: &Actor, unit: &UnitCode, tree: &UnitTree) -> Result<(), De
     if actor.reaches(unit, tree) {
         Ok(())
     } else {
-        Err(Denied::Forbidden(format!(
-            "the user has no grant for unit {unit}"
-        )))
+        Err(Denied::Forbidden(format!("the user has no grant for unit {unit}")))
     }
 }
 
 /// Whether `actor`'s role reads reports at all.
 pub fn reads_reports(actor: &Actor) -> Result<(), Denied> {
-    if !matches!(
-        actor.role,
-        Role::Statistician | Role::Leader | Role::Inspector | Role::Admin
-    ) {
-        return Err(Denied::Forbidden(
-            "reports are for statisticians, leaders, inspectors and administrators".into(),
-        ));
+    if !matches!(actor.role, Role::Statistician | Role::Leader | Role::Inspector | Role::Admin) {
+        return Err(Denied::Forbidden("reports are for statisticians, leaders, inspectors and administrators".into()));
     }
     Ok(())
 }
@@ -307,25 +275,14 @@ pub fn reads_reports(actor: &Actor) -> Result<(), Denied> {
 /// accounts granted it. Administrators act on the units their grants reach.
 pub fn administer(actor: &Actor, unit: &UnitCode, tree: &UnitTree) -> Result<(), String> {
     if actor.role != Role::Admin {
-        return Err(format!(
-            "only an administrator may change the catalog, not a {}",
-            actor.role
-        ));
+        return Err(format!("only an administrator may change the catalog, not a {}", actor.role));
     }
-    if actor.reaches(unit, tree) {
-        Ok(())
-    } else {
-        Err(format!("the user has no grant for unit {unit}"))
-    }
+    if actor.reaches(unit, tree) { Ok(()) } else { Err(format!("the user has no grant for unit {unit}")) }
 }
 
 /// Whether `actor` is an administrator at all (the accounts list).
 pub fn is_administrator(actor: &Actor) -> Result<(), String> {
-    if actor.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(format!("only a {} may do this", Role::Admin))
-    }
+    if actor.role == Role::Admin { Ok(()) } else { Err(format!("only a {} may do this", Role::Admin)) }
 }
 
 /// Whether an administrator sees an account: one of its units is within
@@ -354,9 +311,7 @@ pub fn province_wide(actor: &Actor, tree: &UnitTree, what: &str) -> Result<(), S
     if actor.role == Role::Admin && actor.oversees_everything(tree) {
         Ok(())
     } else {
-        Err(format!(
-            "only an administrator of the whole province may {what}"
-        ))
+        Err(format!("only an administrator of the whole province may {what}"))
     }
 }
 
@@ -375,14 +330,8 @@ mod tests {
     fn an_officer_acts_as_the_granted_unit_where_the_file_is() {
         let grants = vec!["000.00.01.H22".to_owned(), "000.00.12.H22".to_owned()];
         let at = |places: &[Option<&str>]| acting_unit(&grants, places);
-        assert_eq!(
-            at(&[Some("000.00.12.H22"), Some("000.00.01.H22")]),
-            Some("000.00.12.H22")
-        );
-        assert_eq!(
-            at(&[Some("000.00.99.H22"), Some("000.00.01.H22")]),
-            Some("000.00.01.H22")
-        );
+        assert_eq!(at(&[Some("000.00.12.H22"), Some("000.00.01.H22")]), Some("000.00.12.H22"));
+        assert_eq!(at(&[Some("000.00.99.H22"), Some("000.00.01.H22")]), Some("000.00.01.H22"));
         assert_eq!(at(&[Some("000.26.01.H22")]), Some("000.00.01.H22"));
         assert_eq!(acting_unit(&[], &[Some("000.26.01.H22")]), None);
     }
@@ -426,10 +375,7 @@ mod tests {
 
     #[test]
     fn only_an_overseer_granted_the_top_oversees_everything() {
-        let tree = UnitTree::new([
-            unit("000.00.00.H22", None),
-            unit("000.00.01.H22", Some("000.00.00.H22")),
-        ]);
+        let tree = UnitTree::new([unit("000.00.00.H22", None), unit("000.00.01.H22", Some("000.00.00.H22"))]);
         let actor = |role, unit: &str| Actor {
             user_id: UserId(uuid::Uuid::nil()),
             name: "x".into(),

@@ -36,9 +36,7 @@ pub struct UnitTree {
 
 impl UnitTree {
     pub fn new(units: impl IntoIterator<Item = Unit>) -> Self {
-        Self {
-            units: units.into_iter().map(|u| (u.code.clone(), u)).collect(),
-        }
+        Self { units: units.into_iter().map(|u| (u.code.clone(), u)).collect() }
     }
 
     pub fn get(&self, code: &UnitCode) -> Option<&Unit> {
@@ -55,10 +53,7 @@ impl UnitTree {
 
     /// The unit's office hours, or the default ones for an unknown unit.
     pub fn office_hours(&self, code: &UnitCode) -> OfficeHours {
-        self.units
-            .get(code)
-            .map(|u| u.office_hours.clone())
-            .unwrap_or_default()
+        self.units.get(code).map(|u| u.office_hours.clone()).unwrap_or_default()
     }
 
     /// Whether `unit` is `ancestor` or lies below it.
@@ -207,9 +202,8 @@ impl Procedure {
         if self.processing_time.amount == 0 {
             return Err(CatalogError::ZeroProcessingTime);
         }
-        let same_day = |t: &crate::deadline::ProcessingTime| {
-            t.unit == crate::deadline::TimeUnit::SameDay && t.amount != 1
-        };
+        let same_day =
+            |t: &crate::deadline::ProcessingTime| t.unit == crate::deadline::TimeUnit::SameDay && t.amount != 1;
         if same_day(&self.processing_time) || self.workflow.iter().any(|s| same_day(&s.budget)) {
             return Err(CatalogError::SameDayAmount);
         }

@@ -38,32 +38,20 @@ pub struct ProcessingTime {
 
 impl ProcessingTime {
     pub const fn working_days(amount: u32) -> Self {
-        Self {
-            amount,
-            unit: TimeUnit::WorkingDays,
-        }
+        Self { amount, unit: TimeUnit::WorkingDays }
     }
 
     pub const fn working_hours(amount: u32) -> Self {
-        Self {
-            amount,
-            unit: TimeUnit::WorkingHours,
-        }
+        Self { amount, unit: TimeUnit::WorkingHours }
     }
 
     pub const fn calendar_days(amount: u32) -> Self {
-        Self {
-            amount,
-            unit: TimeUnit::CalendarDays,
-        }
+        Self { amount, unit: TimeUnit::CalendarDays }
     }
 
     /// "Trong ngày": resolved the day it is received (before the cutoff).
     pub const fn same_day() -> Self {
-        Self {
-            amount: 1,
-            unit: TimeUnit::SameDay,
-        }
+        Self { amount: 1, unit: TimeUnit::SameDay }
     }
 }
 
@@ -80,12 +68,7 @@ impl Schedule<'_> {
 
     /// The due date (ngày hẹn trả) of a file received at `received`: the cutoff
     /// rule decides where counting starts, then `time` is added.
-    pub fn due_date(
-        &self,
-        received: Timestamp,
-        time: ProcessingTime,
-        cutoff: Option<Time>,
-    ) -> Timestamp {
+    pub fn due_date(&self, received: Timestamp, time: ProcessingTime, cutoff: Option<Time>) -> Timestamp {
         self.due_after(self.counting_start(received, cutoff), time)
     }
 }
@@ -139,11 +122,7 @@ impl Progress {
     /// day ends, so what the case view says at an instant agrees with what
     /// finishing at that instant would count as.
     pub fn at(now: Timestamp, due: Timestamp) -> Self {
-        if local(now).date() <= local(due).date() {
-            Self::WithinDeadline
-        } else {
-            Self::Overdue
-        }
+        if local(now).date() <= local(due).date() { Self::WithinDeadline } else { Self::Overdue }
     }
 
     pub fn label_vi(self) -> &'static str {

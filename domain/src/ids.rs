@@ -76,11 +76,7 @@ impl FromStr for UnitCode {
         if valid {
             Ok(Self(s.to_owned()))
         } else {
-            Err(InvalidId {
-                kind: "unit code",
-                value: s.to_owned(),
-                expected: "the form 000.00.01.H22",
-            })
+            Err(InvalidId { kind: "unit code", value: s.to_owned(), expected: "the form 000.00.01.H22" })
         }
     }
 }
@@ -125,8 +121,7 @@ impl FromStr for ProcedureCode {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let valid = !s.is_empty()
             && s.len() <= 50
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
         if valid {
             Ok(Self(s.to_owned()))
         } else {
@@ -171,17 +166,12 @@ pub struct CaseCode {
 impl CaseCode {
     /// The shape [`FromStr`] accepts, as an ECMA-262 regular expression (the
     /// date must also be a real day).
-    pub const PATTERN: &'static str =
-        r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}-[0-9]{6}-[0-9]{4}$";
+    pub const PATTERN: &'static str = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}-[0-9]{6}-[0-9]{4}$";
 
     /// Sequences run 1–9999 per unit and day.
     pub fn new(unit: UnitCode, date: Date, sequence: u16) -> Result<Self, InvalidId> {
         if (1..=9999).contains(&sequence) && (2000..2100).contains(&date.year()) {
-            Ok(Self {
-                unit,
-                date,
-                sequence,
-            })
+            Ok(Self { unit, date, sequence })
         } else {
             Err(InvalidId {
                 kind: "case code",
@@ -210,20 +200,14 @@ impl FromStr for CaseCode {
     type Err = InvalidId;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let invalid = || InvalidId {
-            kind: "case code",
-            value: s.to_owned(),
-            expected: "the form 000.00.01.H22-260212-0007",
-        };
+        let invalid =
+            || InvalidId { kind: "case code", value: s.to_owned(), expected: "the form 000.00.01.H22-260212-0007" };
         let mut parts = s.rsplitn(3, '-');
-        let (Some(sequence), Some(day), Some(unit)) = (parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(sequence), Some(day), Some(unit)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(invalid());
         };
         let number = |text: &str, len: usize| {
-            (text.len() == len && text.bytes().all(|b| b.is_ascii_digit()))
-                .then(|| text.parse::<u16>().ok())
-                .flatten()
+            (text.len() == len && text.bytes().all(|b| b.is_ascii_digit())).then(|| text.parse::<u16>().ok()).flatten()
         };
         let sequence = number(sequence, 4).ok_or_else(invalid)?;
         let (yy, mm, dd) = (
@@ -265,13 +249,7 @@ mod tests {
     fn unit_codes_follow_the_national_form() {
         assert!("000.00.01.H22".parse::<UnitCode>().is_ok());
         assert!("000.26.31.H22".parse::<UnitCode>().is_ok());
-        for bad in [
-            "",
-            "000.00.01",
-            "000.00.01.h22",
-            "00.00.01.H22",
-            "000.00.01.H2X",
-        ] {
+        for bad in ["", "000.00.01", "000.00.01.h22", "00.00.01.H22", "000.00.01.H2X"] {
             assert!(bad.parse::<UnitCode>().is_err(), "{bad}");
         }
     }

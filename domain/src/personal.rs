@@ -29,14 +29,8 @@ pub fn is_email(text: &str) -> bool {
     let Some((host, top)) = domain.rsplit_once('.') else {
         return false;
     };
-    let local_ok = !local.is_empty()
-        && local
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b));
-    let host_ok = !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    let local_ok = !local.is_empty() && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b));
+    let host_ok = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
     let top_ok = top.len() >= 2 && top.bytes().all(|b| b.is_ascii_alphabetic());
     local_ok && host_ok && top_ok
 }

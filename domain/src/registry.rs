@@ -90,21 +90,10 @@ macro_rules! stored_names {
     };
 }
 
-stored_names!(UnitEvent {
-    UnitRegistered,
-    UnitUpdated
-});
+stored_names!(UnitEvent { UnitRegistered, UnitUpdated });
 stored_names!(ProcedureEvent { ProcedurePublished });
-stored_names!(CalendarEvent {
-    CalendarArranged,
-    HolidayRuleAdded,
-    HolidayRuleEnded
-});
-stored_names!(UserEvent {
-    UserRegistered,
-    UserUpdated,
-    PasswordChanged
-});
+stored_names!(CalendarEvent { CalendarArranged, HolidayRuleAdded, HolidayRuleEnded });
+stored_names!(UserEvent { UserRegistered, UserUpdated, PasswordChanged });
 
 /// A change to the catalog the rules refuse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -185,22 +174,14 @@ pub fn publish_procedure(
 ) -> Result<ProcedureEvent, RegistryError> {
     let code = procedure.code.to_string();
     procedure.version = current.map_or(1, |p| p.version + 1);
-    procedure
-        .validate()
-        .map_err(|source| RegistryError::Procedure {
-            code: code.clone(),
-            source,
-        })?;
+    procedure.validate().map_err(|source| RegistryError::Procedure { code: code.clone(), source })?;
     let fixed = procedure.workflow.iter().filter_map(|s| match &s.unit {
         StepUnit::Fixed(unit) => Some(unit),
         _ => None,
     });
     for unit in procedure.handling_units.iter().chain(fixed) {
         if tree.get(unit).is_none() {
-            return Err(RegistryError::ProcedureUnitMissing {
-                code,
-                unit: unit.to_string(),
-            });
+            return Err(RegistryError::ProcedureUnitMissing { code, unit: unit.to_string() });
         }
     }
     Ok(ProcedureEvent::ProcedurePublished { procedure })
@@ -225,30 +206,18 @@ pub fn fold_holiday_rules<'a>(
 }
 
 /// One event of the rules stream folded in (see [`fold_holiday_rules`]).
-pub fn apply_holiday_rule_event(
-    mut rules: Vec<HolidayRule>,
-    event: &CalendarEvent,
-) -> Vec<HolidayRule> {
-    let same = |r: &HolidayRule, holiday: &str, first_year: i16| {
-        r.holiday == holiday && r.first_year == first_year
-    };
+pub fn apply_holiday_rule_event(mut rules: Vec<HolidayRule>, event: &CalendarEvent) -> Vec<HolidayRule> {
+    let same = |r: &HolidayRule, holiday: &str, first_year: i16| r.holiday == holiday && r.first_year == first_year;
     match event {
         CalendarEvent::HolidayRuleAdded { rule } => {
-            let others: Vec<HolidayRule> = rules
-                .iter()
-                .filter(|r| !same(r, &rule.holiday, rule.first_year))
-                .cloned()
-                .collect();
+            let others: Vec<HolidayRule> =
+                rules.iter().filter(|r| !same(r, &rule.holiday, rule.first_year)).cloned().collect();
             if rule.validate(&others).is_ok() {
                 rules.retain(|r| !same(r, &rule.holiday, rule.first_year));
                 rules.push(rule.clone());
             }
         }
-        CalendarEvent::HolidayRuleEnded {
-            holiday,
-            first_year,
-            last_year,
-        } => {
+        CalendarEvent::HolidayRuleEnded { holiday, first_year, last_year } => {
             if let Ok(ended) = end_rule(&rules, holiday, *first_year, *last_year)
                 && let Some(rule) = rules.iter_mut().find(|r| same(r, holiday, *first_year))
             {
@@ -261,10 +230,7 @@ pub fn apply_holiday_rule_event(
 }
 
 /// Adds a holiday rule, checked against the rules in force.
-pub fn add_holiday_rule(
-    rules: &[HolidayRule],
-    rule: HolidayRule,
-) -> Result<CalendarEvent, RegistryError> {
+pub fn add_holiday_rule(rules: &[HolidayRule], rule: HolidayRule) -> Result<CalendarEvent, RegistryError> {
     rule.validate(rules)?;
     Ok(CalendarEvent::HolidayRuleAdded { rule })
 }
@@ -278,23 +244,13 @@ pub fn end_holiday_rule(
     last_year: i16,
 ) -> Result<(CalendarEvent, HolidayRule), RegistryError> {
     let ended = end_rule(rules, holiday, first_year, last_year)?;
-    Ok((
-        CalendarEvent::HolidayRuleEnded {
-            holiday: holiday.to_owned(),
-            first_year,
-            last_year,
-        },
-        ended,
-    ))
+    Ok((CalendarEvent::HolidayRuleEnded { holiday: holiday.to_owned(), first_year, last_year }, ended))
 }
 
 /// Checks a user record before it is registered or updated.
 pub fn check_user(user: &User, tree: &UnitTree) -> Result<(), RegistryError> {
     let name_ok = (3..=64).contains(&user.username.len())
-        && user
-            .username
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
+        && user.username.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
     if !name_ok {
         return Err(RegistryError::UsernameInvalid);
     }
@@ -325,37 +281,19 @@ mod tests {
 
     #[test]
     fn units_keep_the_tree_a_tree() {
-        let tree = UnitTree::new([
-            unit("000.00.00.H22", None),
-            unit("000.00.01.H22", Some("000.00.00.H22")),
-        ]);
+        let tree = UnitTree::new([unit("000.00.00.H22", None), unit("000.00.01.H22", Some("000.00.00.H22"))]);
         assert!(matches!(
-            save_unit(
-                None,
-                unit("000.00.02.H22", Some("000.00.00.H22")),
-                &tree,
-                UnitWrite::Register
-            ),
+            save_unit(None, unit("000.00.02.H22", Some("000.00.00.H22")), &tree, UnitWrite::Register),
             Ok(UnitEvent::UnitRegistered { .. })
         ));
         assert_eq!(
-            save_unit(
-                None,
-                unit("000.00.02.H22", Some("000.00.09.H22")),
-                &tree,
-                UnitWrite::Register
-            ),
+            save_unit(None, unit("000.00.02.H22", Some("000.00.09.H22")), &tree, UnitWrite::Register),
             Err(RegistryError::ParentMissing("000.00.09.H22".into()))
         );
         // The root under its own child: a cycle.
         let root = tree.get(&"000.00.00.H22".parse().unwrap()).cloned();
         assert_eq!(
-            save_unit(
-                root.as_ref(),
-                unit("000.00.00.H22", Some("000.00.01.H22")),
-                &tree,
-                UnitWrite::RegisterOrUpdate
-            ),
+            save_unit(root.as_ref(), unit("000.00.00.H22", Some("000.00.01.H22")), &tree, UnitWrite::RegisterOrUpdate),
             Err(RegistryError::UnitCycle("000.00.00.H22".into()))
         );
         // Registering a code already registered is a conflict; saving it updates.
@@ -373,14 +311,9 @@ mod tests {
 
     #[test]
     fn stored_form_round_trips() {
-        let event = UnitEvent::UnitRegistered {
-            unit: unit("000.00.00.H22", None),
-        };
+        let event = UnitEvent::UnitRegistered { unit: unit("000.00.00.H22", None) };
         let payload = event.payload().to_string();
         assert!(payload.starts_with("{\"unit\""));
-        assert_eq!(
-            UnitEvent::decode(event.event_type(), &payload).unwrap(),
-            event
-        );
+        assert_eq!(UnitEvent::decode(event.event_type(), &payload).unwrap(), event);
     }
 }

@@ -38,10 +38,7 @@ impl Role {
 
     /// Roles that oversee: their grant covers the unit's whole subtree.
     pub fn covers_subtree(self) -> bool {
-        matches!(
-            self,
-            Role::Leader | Role::Inspector | Role::Statistician | Role::Admin
-        )
+        matches!(self, Role::Leader | Role::Inspector | Role::Statistician | Role::Admin)
     }
 
     /// The role's name as stored and sent (`reception`, `specialist`, …).

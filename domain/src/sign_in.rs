@@ -53,34 +53,16 @@ pub enum SignInEvent {
     /// `SignInSucceeded`: a token was issued.
     SignInSucceeded { at: Timestamp, username: String },
     /// `SignInFailed`: no token; see the reason.
-    SignInFailed {
-        at: Timestamp,
-        username: String,
-        reason: FailureReason,
-    },
+    SignInFailed { at: Timestamp, username: String, reason: FailureReason },
     /// `AccountLocked`: too many failures.
-    AccountLocked {
-        at: Timestamp,
-        username: String,
-        until: Timestamp,
-        failures: u32,
-    },
+    AccountLocked { at: Timestamp, username: String, until: Timestamp, failures: u32 },
     /// `AccountUnlocked`: an administrator lifted the lock.
-    AccountUnlocked {
-        at: Timestamp,
-        username: String,
-        by: UserId,
-    },
+    AccountUnlocked { at: Timestamp, username: String, by: UserId },
 }
 
 impl SignInEvent {
     /// Every stored type name.
-    pub const TYPES: [&'static str; 4] = [
-        "SignInSucceeded",
-        "SignInFailed",
-        "AccountLocked",
-        "AccountUnlocked",
-    ];
+    pub const TYPES: [&'static str; 4] = ["SignInSucceeded", "SignInFailed", "AccountLocked", "AccountUnlocked"];
 
     /// The stored `event_type`.
     pub fn event_type(&self) -> &'static str {
@@ -105,26 +87,14 @@ pub struct SignInState {
 /// Folds one event.
 pub fn apply(state: SignInState, event: &SignInEvent) -> SignInState {
     match event {
-        SignInEvent::SignInSucceeded { .. } | SignInEvent::AccountUnlocked { .. } => {
-            SignInState::default()
-        }
+        SignInEvent::SignInSucceeded { .. } | SignInEvent::AccountUnlocked { .. } => SignInState::default(),
         SignInEvent::SignInFailed { at, reason, .. } => {
-            if matches!(
-                reason,
-                FailureReason::Locked | FailureReason::TooManyFromAddress
-            ) {
+            if matches!(reason, FailureReason::Locked | FailureReason::TooManyFromAddress) {
                 return state;
             }
-            SignInState {
-                failures: state.failures.saturating_add(1),
-                last_failure: Some(*at),
-                ..state
-            }
+            SignInState { failures: state.failures.saturating_add(1), last_failure: Some(*at), ..state }
         }
-        SignInEvent::AccountLocked { until, .. } => SignInState {
-            locked_until: Some(*until),
-            ..state
-        },
+        SignInEvent::AccountLocked { until, .. } => SignInState { locked_until: Some(*until), ..state },
     }
 }
 
@@ -151,9 +121,7 @@ pub fn gate(state: &SignInState, now: Timestamp) -> Gate {
         return Gate::Locked(until);
     }
     match (delay_after(state.failures), state.last_failure) {
-        (Some(delay), Some(last)) if now < last + delay => {
-            Gate::Wait((last + delay).duration_since(now))
-        }
+        (Some(delay), Some(last)) if now < last + delay => Gate::Wait((last + delay).duration_since(now)),
         _ => Gate::Open,
     }
 }
@@ -173,24 +141,12 @@ pub fn after_attempt(
         Ok(false) => FailureReason::WrongPassword,
         Err(reason) => reason,
     };
-    let mut events = vec![SignInEvent::SignInFailed {
-        at: now,
-        username: username.clone(),
-        reason,
-    }];
+    let mut events = vec![SignInEvent::SignInFailed { at: now, username: username.clone(), reason }];
     let failures = state.failures.saturating_add(1);
     // A name no account has locks too: the answers must not tell it apart.
-    let lockable = !matches!(
-        reason,
-        FailureReason::Locked | FailureReason::TooManyFromAddress
-    );
+    let lockable = !matches!(reason, FailureReason::Locked | FailureReason::TooManyFromAddress);
     if lockable && failures >= LOCK_AFTER && state.locked_until.is_none_or(|u| u <= now) {
-        events.push(SignInEvent::AccountLocked {
-            at: now,
-            username,
-            until: now + LOCK_FOR,
-            failures,
-        });
+        events.push(SignInEvent::AccountLocked { at: now, username, until: now + LOCK_FOR, failures });
     }
     events
 }
@@ -232,26 +188,14 @@ mod tests {
             assert_eq!(attempt(&mut history, at(second), false), Gate::Open);
         }
         let soon = at(3) + SignedDuration::from_millis(400);
-        assert_eq!(
-            attempt(&mut history, soon, false),
-            Gate::Wait(SignedDuration::from_millis(600))
-        );
-        assert!(matches!(
-            history.last(),
-            Some(SignInEvent::SignInFailed {
-                reason: FailureReason::TooSoon,
-                ..
-            })
-        ));
+        assert_eq!(attempt(&mut history, soon, false), Gate::Wait(SignedDuration::from_millis(600)));
+        assert!(matches!(history.last(), Some(SignInEvent::SignInFailed { reason: FailureReason::TooSoon, .. })));
         // Five failures now: two seconds after the last.
         assert_eq!(
             gate(&fold(&history), soon + SignedDuration::from_secs(1)),
             Gate::Wait(SignedDuration::from_secs(1))
         );
-        assert_eq!(
-            gate(&fold(&history), soon + SignedDuration::from_secs(2)),
-            Gate::Open
-        );
+        assert_eq!(gate(&fold(&history), soon + SignedDuration::from_secs(2)), Gate::Open);
     }
 
     #[test]
@@ -262,22 +206,10 @@ mod tests {
         }
         let state = fold(&history);
         assert_eq!(state.locked_until, Some(at(0) + LOCK_FOR));
-        let locks = history
-            .iter()
-            .filter(|e| e.event_type() == "AccountLocked")
-            .count();
+        let locks = history.iter().filter(|e| e.event_type() == "AccountLocked").count();
         assert_eq!(locks, 1, "one lock, not one per attempt: {history:?}");
-        assert_eq!(
-            attempt(&mut history, at(60), true),
-            Gate::Locked(at(0) + LOCK_FOR)
-        );
-        assert!(matches!(
-            history.last(),
-            Some(SignInEvent::SignInFailed {
-                reason: FailureReason::Locked,
-                ..
-            })
-        ));
+        assert_eq!(attempt(&mut history, at(60), true), Gate::Locked(at(0) + LOCK_FOR));
+        assert!(matches!(history.last(), Some(SignInEvent::SignInFailed { reason: FailureReason::Locked, .. })));
     }
 
     #[test]
@@ -292,10 +224,7 @@ mod tests {
             by: UserId(uuid::Uuid::nil()),
         });
         assert_eq!(attempt(&mut history, at(11), true), Gate::Open);
-        assert!(matches!(
-            history.last(),
-            Some(SignInEvent::SignInSucceeded { .. })
-        ));
+        assert!(matches!(history.last(), Some(SignInEvent::SignInSucceeded { .. })));
         assert_eq!(fold(&history), SignInState::default());
     }
 

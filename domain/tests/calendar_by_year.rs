@@ -180,10 +180,7 @@ fn by_the_rules(year: i16) -> BTreeSet<Date> {
         groups.push((vec![national], false));
     }
     if year >= 2007 {
-        groups.push((
-            vec![from_lunar(LunarDate::new(i32::from(year), 3, 10)).unwrap()],
-            false,
-        ));
+        groups.push((vec![from_lunar(LunarDate::new(i32::from(year), 3, 10)).unwrap()], false));
     }
     if year >= 2026 {
         groups.push((vec![date(year, 11, 24)], false));
@@ -202,11 +199,7 @@ fn by_the_rules(year: i16) -> BTreeSet<Date> {
     for (d, first, last, tet_practice) in pending {
         let backwards = tet_practice && d.weekday() == Weekday::Saturday;
         let step = if backwards { -1 } else { 1 };
-        let mut c = if backwards {
-            first - 1.days()
-        } else {
-            last + 1.days()
-        };
+        let mut c = if backwards { first - 1.days() } else { last + 1.days() };
         while rest(c) || holidays.contains(&c) || off.contains(&c) {
             c += step.days();
         }
@@ -230,24 +223,14 @@ fn days_off_1990_2040_are_the_published_ones_or_the_rules() {
         let computed = calendar.year(year).unwrap();
         match published(year) {
             Some((off, worked)) => {
-                assert!(
-                    shipped.contains(&year),
-                    "{year} is published but not shipped"
-                );
+                assert!(shipped.contains(&year), "{year} is published but not shipped");
                 let off: BTreeSet<Date> = off.iter().map(|&(m, d)| date(year, m, d)).collect();
-                let worked: BTreeSet<Date> =
-                    worked.iter().map(|&(m, d)| date(year, m, d)).collect();
+                let worked: BTreeSet<Date> = worked.iter().map(|&(m, d)| date(year, m, d)).collect();
                 assert_eq!(computed.days_off, off, "days off in {year}");
-                assert_eq!(
-                    computed.weekend_days_worked, worked,
-                    "weekend days worked in {year}"
-                );
+                assert_eq!(computed.weekend_days_worked, worked, "weekend days worked in {year}");
             }
             None => {
-                assert!(
-                    !shipped.contains(&year),
-                    "{year} is shipped without a reference"
-                );
+                assert!(!shipped.contains(&year), "{year} is shipped without a reference");
                 assert_eq!(computed.days_off, by_the_rules(year), "days off in {year}");
                 assert!(computed.weekend_days_worked.is_empty(), "{year}");
             }
@@ -272,13 +255,7 @@ fn tet_on_a_saturday_is_made_up_before_it_in_2021_2023_and_forecast_2027() {
     // 2027, not yet published: Tết is Saturday 6 February; 29 Tết (Thu 4) for
     // the Saturday, Wed 10 for the Sunday.
     let tet_2027: BTreeSet<Date> = off(2027).into_iter().filter(|d| d.month() == 2).collect();
-    assert_eq!(
-        tet_2027,
-        [4, 5, 8, 9, 10]
-            .into_iter()
-            .map(|d| date(2027, 2, d))
-            .collect()
-    );
+    assert_eq!(tet_2027, [4, 5, 8, 9, 10].into_iter().map(|d| date(2027, 2, d)).collect());
 }
 
 #[test]
@@ -296,40 +273,22 @@ fn culture_day_from_2026_with_its_monday_make_up() {
 fn eras_giving_hung_kings_day_from_2007_and_a_second_national_day_from_2021() {
     let calendar = WorkingCalendar::vietnam();
     // Giỗ Tổ: 10/3 lunar, Fri 7 April 2006 (not yet a holiday), Thu 26 April 2007.
-    assert_eq!(
-        from_lunar(LunarDate::new(2006, 3, 10)),
-        Some(date(2006, 4, 7))
-    );
+    assert_eq!(from_lunar(LunarDate::new(2006, 3, 10)), Some(date(2006, 4, 7)));
     assert!(calendar.is_working_day(date(2006, 4, 7)));
-    assert_eq!(
-        from_lunar(LunarDate::new(2007, 3, 10)),
-        Some(date(2007, 4, 26))
-    );
+    assert_eq!(from_lunar(LunarDate::new(2007, 3, 10)), Some(date(2007, 4, 26)));
     assert!(!calendar.is_working_day(date(2007, 4, 26)));
     // 2/9/2020 was a Wednesday and stood alone; 2/9/2021, a Thursday, had Friday 3.
     assert!(calendar.is_working_day(date(2020, 9, 1)));
     assert!(calendar.is_working_day(date(2020, 9, 3)));
     assert!(!calendar.is_working_day(date(2021, 9, 3)));
     // Tết of four days until 2013: 1995 (Tuesday 31 January): 30, 31 Jan, 1, 2 Feb.
-    let tet_1995: BTreeSet<Date> = calendar
-        .year(1995)
-        .unwrap()
-        .days_off
-        .iter()
-        .copied()
-        .filter(|d| d.month() <= 2)
-        .collect();
+    let tet_1995: BTreeSet<Date> =
+        calendar.year(1995).unwrap().days_off.iter().copied().filter(|d| d.month() <= 2).collect();
     assert_eq!(
         tet_1995,
-        [
-            date(1995, 1, 2),
-            date(1995, 1, 30),
-            date(1995, 1, 31),
-            date(1995, 2, 1),
-            date(1995, 2, 2)
-        ]
-        .into_iter()
-        .collect(),
+        [date(1995, 1, 2), date(1995, 1, 30), date(1995, 1, 31), date(1995, 2, 1), date(1995, 2, 2)]
+            .into_iter()
+            .collect(),
         "1 Jan 1995 was a Sunday, made up on Monday 2"
     );
 }

@@ -12,35 +12,19 @@ use onestop_domain::deadline::{Progress, Punctuality};
 use onestop_domain::role::Role;
 
 fn local(t: jiff::Timestamp) -> String {
-    onestop_domain::calendar::local(t)
-        .strftime("%a %Y-%m-%d %H:%M")
-        .to_string()
+    onestop_domain::calendar::local(t).strftime("%a %Y-%m-%d %H:%M").to_string()
 }
 
-fn refused(
-    case: &Case,
-    actor: &onestop_domain::access::Actor,
-    command: CaseCommand,
-) -> DomainError {
-    case.try_as(actor, command)
-        .expect_err("the command should be refused")
+fn refused(case: &Case, actor: &onestop_domain::access::Actor, command: CaseCommand) -> DomainError {
+    case.try_as(actor, command).expect_err("the command should be refused")
 }
 
 fn receive_in_person() -> CaseCommand {
-    CaseCommand::Receive {
-        unit: unit(CENTRE),
-        channel: Channel::InPerson,
-        applicant: applicant(),
-        documents: vec![],
-    }
+    CaseCommand::Receive { unit: unit(CENTRE), channel: Channel::InPerson, applicant: applicant(), documents: vec![] }
 }
 
 fn submit_online() -> CaseCommand {
-    CaseCommand::SubmitOnline {
-        unit: unit(CENTRE),
-        channel: Channel::OnlineFull,
-        applicant: applicant(),
-    }
+    CaseCommand::SubmitOnline { unit: unit(CENTRE), channel: Channel::OnlineFull, applicant: applicant() }
 }
 
 fn reason(text: &str) -> String {
@@ -68,20 +52,14 @@ fn receive_issues_the_code_and_the_due_date() {
 #[test]
 fn receive_is_refused_for_an_existing_case_an_online_channel_or_no_code() {
     let case = Case::received();
-    assert_eq!(
-        refused(&case, &reception(), receive_in_person()),
-        DomainError::CaseAlreadyExists { action: "receive" }
-    );
+    assert_eq!(refused(&case, &reception(), receive_in_person()), DomainError::CaseAlreadyExists { action: "receive" });
     let online = CaseCommand::Receive {
         unit: unit(CENTRE),
         channel: Channel::OnlineFull,
         applicant: applicant(),
         documents: vec![],
     };
-    assert!(matches!(
-        refused(&Case::new(), &reception(), online),
-        DomainError::ChannelNotOffered { .. }
-    ));
+    assert!(matches!(refused(&Case::new(), &reception(), online), DomainError::ChannelNotOffered { .. }));
     let ctx_without_code = {
         let case = Case::new();
         let actor = reception();
@@ -98,10 +76,7 @@ fn receive_is_refused_for_an_existing_case_an_online_channel_or_no_code() {
             },
         )
     };
-    assert_eq!(
-        ctx_without_code,
-        Err(DomainError::CodeNotIssued { action: "receive" })
-    );
+    assert_eq!(ctx_without_code, Err(DomainError::CodeNotIssued { action: "receive" }));
 }
 
 #[test]
@@ -109,21 +84,11 @@ fn receive_is_refused_outside_the_officers_units_or_role() {
     let elsewhere = actor(Role::Reception, DEPARTMENT);
     assert_eq!(
         refused(&Case::new(), &elsewhere, receive_in_person()),
-        DomainError::OutsideScope {
-            action: "receive",
-            unit: unit(CENTRE)
-        }
+        DomainError::OutsideScope { action: "receive", unit: unit(CENTRE) }
     );
     assert_eq!(
-        refused(
-            &Case::new(),
-            &actor(Role::Specialist, CENTRE),
-            receive_in_person()
-        ),
-        DomainError::RoleNotAllowed {
-            action: "receive",
-            role: Role::Specialist
-        }
+        refused(&Case::new(), &actor(Role::Specialist, CENTRE), receive_in_person()),
+        DomainError::RoleNotAllowed { action: "receive", role: Role::Specialist }
     );
     let unknown = CaseCommand::Receive {
         unit: unit("000.99.99.H22"),
@@ -134,17 +99,12 @@ fn receive_is_refused_outside_the_officers_units_or_role() {
     let mut case = Case::new();
     case.units = units();
     let anywhere = actor(Role::Reception, "000.99.99.H22");
-    assert!(matches!(
-        refused(&case, &anywhere, unknown),
-        DomainError::UnknownUnit { .. }
-    ));
+    assert!(matches!(refused(&case, &anywhere, unknown), DomainError::UnknownUnit { .. }));
 }
 
 #[test]
 fn after_the_cutoff_counting_starts_the_next_working_day() {
-    let case = Case::new()
-        .at(at(2026, 2, 12, 16, 0))
-        .then_as(&reception(), receive_in_person());
+    let case = Case::new().at(at(2026, 2, 12, 16, 0)).then_as(&reception(), receive_in_person());
     let state = case.state();
     assert_eq!(local(state.counting_from.unwrap()), "Fri 2026-02-13 07:30");
     // Ten working days after Fri 13: 23 Feb – 6 Mar (Tết and weekends
@@ -166,33 +126,15 @@ fn online_submission_then_acceptance() {
 
 #[test]
 fn online_submission_is_refused_for_desk_channels_and_other_roles() {
-    let by_post = CaseCommand::SubmitOnline {
-        unit: unit(CENTRE),
-        channel: Channel::Post,
-        applicant: applicant(),
-    };
-    assert!(matches!(
-        refused(&Case::new(), &reception(), by_post),
-        DomainError::ChannelNotOffered { .. }
-    ));
-    assert!(matches!(
-        refused(&Case::new(), &specialist(), submit_online()),
-        DomainError::RoleNotAllowed { .. }
-    ));
-    let partial_not_offered = CaseCommand::SubmitOnline {
-        unit: unit(CENTRE),
-        channel: Channel::OnlinePartial,
-        applicant: applicant(),
-    };
-    assert!(matches!(
-        refused(&Case::new(), &reception(), partial_not_offered),
-        DomainError::ChannelNotOffered { .. }
-    ));
+    let by_post = CaseCommand::SubmitOnline { unit: unit(CENTRE), channel: Channel::Post, applicant: applicant() };
+    assert!(matches!(refused(&Case::new(), &reception(), by_post), DomainError::ChannelNotOffered { .. }));
+    assert!(matches!(refused(&Case::new(), &specialist(), submit_online()), DomainError::RoleNotAllowed { .. }));
+    let partial_not_offered =
+        CaseCommand::SubmitOnline { unit: unit(CENTRE), channel: Channel::OnlinePartial, applicant: applicant() };
+    assert!(matches!(refused(&Case::new(), &reception(), partial_not_offered), DomainError::ChannelNotOffered { .. }));
     assert_eq!(
         refused(&Case::received(), &reception(), submit_online()),
-        DomainError::CaseAlreadyExists {
-            action: "submit online"
-        }
+        DomainError::CaseAlreadyExists { action: "submit online" }
     );
 }
 
@@ -200,9 +142,7 @@ fn online_submission_is_refused_for_desk_channels_and_other_roles() {
 fn accepting_needs_an_online_submission() {
     assert_eq!(
         refused(&Case::new(), &reception(), CaseCommand::AcceptOnline),
-        DomainError::CaseNotFound {
-            action: "accept the online submission"
-        }
+        DomainError::CaseNotFound { action: "accept the online submission" }
     );
     assert_eq!(
         refused(&Case::received(), &reception(), CaseCommand::AcceptOnline).to_string(),
@@ -213,38 +153,17 @@ fn accepting_needs_an_online_submission() {
 #[test]
 fn refusal_at_reception_only_before_receipt_and_with_a_reason() {
     let submitted = Case::new().then_as(&reception(), submit_online());
-    let case = submitted.then_as(
-        &reception(),
-        CaseCommand::RefuseAtReception {
-            reason: reason("Thiếu giấy tờ"),
-        },
-    );
+    let case = submitted.then_as(&reception(), CaseCommand::RefuseAtReception { reason: reason("Thiếu giấy tờ") });
     assert_eq!(case.state().status_code(), Some(3));
     assert!(case.state().timeliness(case.now).is_none());
 
     let submitted = Case::new().then_as(&reception(), submit_online());
     assert_eq!(
-        refused(
-            &submitted,
-            &reception(),
-            CaseCommand::RefuseAtReception {
-                reason: reason("  ")
-            }
-        ),
-        DomainError::InvalidField {
-            action: "refuse at reception",
-            field: "reason",
-            problem: "must not be empty"
-        }
+        refused(&submitted, &reception(), CaseCommand::RefuseAtReception { reason: reason("  ") }),
+        DomainError::InvalidField { action: "refuse at reception", field: "reason", problem: "must not be empty" }
     );
     assert!(matches!(
-        refused(
-            &Case::received(),
-            &reception(),
-            CaseCommand::RefuseAtReception {
-                reason: reason("x")
-            }
-        ),
+        refused(&Case::received(), &reception(), CaseCommand::RefuseAtReception { reason: reason("x") }),
         DomainError::InvalidState { .. }
     ));
 }
@@ -254,9 +173,7 @@ fn refusal_at_reception_only_before_receipt_and_with_a_reason() {
 #[test]
 fn transfer_starts_the_next_step_with_its_own_deadline() {
     let case = Case::received().transferred();
-    let Some(CaseEvent::CaseTransferred(t)) = case.history.last() else {
-        panic!()
-    };
+    let Some(CaseEvent::CaseTransferred(t)) = case.history.last() else { panic!() };
     assert_eq!(t.step.index, 1);
     assert_eq!(t.step.unit, unit(DEPARTMENT));
     // Transferred Mon 2 Mar 10:00; appraisal has 7 working days.
@@ -270,74 +187,33 @@ fn transfer_starts_the_next_step_with_its_own_deadline() {
 
 #[test]
 fn transfer_is_refused_to_the_wrong_unit_before_acknowledgement_or_past_the_last_step() {
-    let wrong = CaseCommand::Transfer {
-        to_unit: unit(OTHER_DEPARTMENT),
-        assignee: None,
-        note: None,
-    };
-    assert!(matches!(
-        refused(&Case::received(), &reception(), wrong),
-        DomainError::WrongUnitForStep { .. }
-    ));
-    let onward = CaseCommand::Transfer {
-        to_unit: unit(DEPARTMENT),
-        assignee: None,
-        note: None,
-    };
+    let wrong = CaseCommand::Transfer { to_unit: unit(OTHER_DEPARTMENT), assignee: None, note: None };
+    assert!(matches!(refused(&Case::received(), &reception(), wrong), DomainError::WrongUnitForStep { .. }));
+    let onward = CaseCommand::Transfer { to_unit: unit(DEPARTMENT), assignee: None, note: None };
     assert_eq!(
-        refused(
-            &Case::received().transferred(),
-            &specialist(),
-            onward.clone()
-        ),
+        refused(&Case::received().transferred(), &specialist(), onward.clone()),
         DomainError::HandoverPending { action: "transfer" }
     );
     // Through approval (step 2) and back to reception (step 3): no step 4.
     let at_return = Case::in_progress()
         .then_as(&specialist(), onward.clone())
         .then_as(&approver(), CaseCommand::AcknowledgeHandover)
-        .then_as(
-            &approver(),
-            CaseCommand::Transfer {
-                to_unit: unit(CENTRE),
-                assignee: None,
-                note: None,
-            },
-        )
+        .then_as(&approver(), CaseCommand::Transfer { to_unit: unit(CENTRE), assignee: None, note: None })
         .then_as(&reception(), CaseCommand::AcknowledgeHandover);
-    let to_centre = CaseCommand::Transfer {
-        to_unit: unit(CENTRE),
-        assignee: None,
-        note: None,
-    };
-    assert_eq!(
-        refused(&at_return, &reception(), to_centre),
-        DomainError::NoFurtherStep
-    );
+    let to_centre = CaseCommand::Transfer { to_unit: unit(CENTRE), assignee: None, note: None };
+    assert_eq!(refused(&at_return, &reception(), to_centre), DomainError::NoFurtherStep);
 }
 
 #[test]
 fn transfer_is_refused_while_waiting_for_a_supplement() {
-    let waiting = Case::in_progress().then_as(
-        &specialist(),
-        CaseCommand::RequestSupplement {
-            reason: reason("Thiếu bản đồ"),
-            documents: vec![],
-        },
-    );
+    let waiting = Case::in_progress()
+        .then_as(&specialist(), CaseCommand::RequestSupplement { reason: reason("Thiếu bản đồ"), documents: vec![] });
     let error = refused(
         &waiting,
         &specialist(),
-        CaseCommand::Transfer {
-            to_unit: unit(DEPARTMENT),
-            assignee: None,
-            note: None,
-        },
+        CaseCommand::Transfer { to_unit: unit(DEPARTMENT), assignee: None, note: None },
     );
-    assert_eq!(
-        error.to_string(),
-        "cannot transfer: case is waiting for supplement"
-    );
+    assert_eq!(error.to_string(), "cannot transfer: case is waiting for supplement");
 }
 
 #[test]
@@ -346,25 +222,14 @@ fn acknowledging_a_handover() {
     let state = case.state();
     assert!(!state.handover_pending);
     assert_eq!(state.steps[1].acknowledged_by, Some(specialist().user_id));
-    assert_eq!(
-        refused(&case, &specialist(), CaseCommand::AcknowledgeHandover),
-        DomainError::NoHandoverPending
-    );
+    assert_eq!(refused(&case, &specialist(), CaseCommand::AcknowledgeHandover), DomainError::NoHandoverPending);
     let pending = Case::received().transferred();
     assert!(matches!(
-        refused(
-            &pending,
-            &actor(Role::Specialist, OTHER_DEPARTMENT),
-            CaseCommand::AcknowledgeHandover
-        ),
+        refused(&pending, &actor(Role::Specialist, OTHER_DEPARTMENT), CaseCommand::AcknowledgeHandover),
         DomainError::OutsideScope { .. }
     ));
     assert!(matches!(
-        refused(
-            &pending,
-            &actor(Role::Statistician, PROVINCE),
-            CaseCommand::AcknowledgeHandover
-        ),
+        refused(&pending, &actor(Role::Statistician, PROVINCE), CaseCommand::AcknowledgeHandover),
         DomainError::RoleNotAllowed { .. }
     ));
 }
@@ -373,90 +238,45 @@ fn acknowledging_a_handover() {
 
 #[test]
 fn appraisal_needs_the_file_in_hand_and_an_opinion() {
-    let appraise = |opinion: &str| CaseCommand::RecordAppraisal {
-        opinion: opinion.into(),
-        proposal: Proposal::Grant,
-    };
+    let appraise = |opinion: &str| CaseCommand::RecordAppraisal { opinion: opinion.into(), proposal: Proposal::Grant };
+    assert_eq!(Case::in_progress().appraised().state().appraisal, Some(Proposal::Grant));
     assert_eq!(
-        Case::in_progress().appraised().state().appraisal,
-        Some(Proposal::Grant)
+        refused(&Case::received().transferred(), &specialist(), appraise("ok")),
+        DomainError::HandoverPending { action: "record an appraisal" }
     );
-    assert_eq!(
-        refused(
-            &Case::received().transferred(),
-            &specialist(),
-            appraise("ok")
-        ),
-        DomainError::HandoverPending {
-            action: "record an appraisal"
-        }
-    );
-    assert!(matches!(
-        refused(&Case::in_progress(), &specialist(), appraise("")),
-        DomainError::InvalidField { .. }
-    ));
-    assert!(matches!(
-        refused(&Case::in_progress(), &approver(), appraise("ok")),
-        DomainError::RoleNotAllowed { .. }
-    ));
+    assert!(matches!(refused(&Case::in_progress(), &specialist(), appraise("")), DomainError::InvalidField { .. }));
+    assert!(matches!(refused(&Case::in_progress(), &approver(), appraise("ok")), DomainError::RoleNotAllowed { .. }));
 }
 
 #[test]
 fn submitting_for_approval_needs_an_appraisal_once() {
     let submit = CaseCommand::SubmitForApproval { note: None };
-    assert_eq!(
-        refused(&Case::in_progress(), &specialist(), submit.clone()),
-        DomainError::AppraisalMissing
-    );
+    assert_eq!(refused(&Case::in_progress(), &specialist(), submit.clone()), DomainError::AppraisalMissing);
     let submitted = Case::in_progress().appraised().submitted_for_approval();
     assert!(submitted.state().awaiting_approval);
-    assert!(matches!(
-        refused(&submitted, &specialist(), submit),
-        DomainError::InvalidState { .. }
-    ));
+    assert!(matches!(refused(&submitted, &specialist(), submit), DomainError::InvalidState { .. }));
 }
 
 #[test]
 fn approval_needs_a_submission_and_no_pending_supplement() {
     let approve = CaseCommand::Approve { note: None };
     assert_eq!(
-        refused(
-            &Case::in_progress().appraised(),
-            &approver(),
-            approve.clone()
-        ),
+        refused(&Case::in_progress().appraised(), &approver(), approve.clone()),
         DomainError::NotSubmittedForApproval { action: "approve" }
     );
     let waiting = Case::in_progress()
         .appraised()
         .submitted_for_approval()
-        .then_as(
-            &specialist(),
-            CaseCommand::RequestSupplement {
-                reason: reason("Thiếu chữ ký"),
-                documents: vec![],
-            },
-        );
+        .then_as(&specialist(), CaseCommand::RequestSupplement { reason: reason("Thiếu chữ ký"), documents: vec![] });
     assert_eq!(
         refused(&waiting, &approver(), approve.clone()).to_string(),
         "cannot approve: case is waiting for supplement"
     );
     assert!(matches!(
-        refused(
-            &Case::in_progress().appraised().submitted_for_approval(),
-            &specialist(),
-            approve
-        ),
+        refused(&Case::in_progress().appraised().submitted_for_approval(), &specialist(), approve),
         DomainError::RoleNotAllowed { .. }
     ));
-    assert!(
-        Case::in_progress()
-            .appraised()
-            .submitted_for_approval()
-            .approved()
-            .state()
-            .approved
-    );
+    assert!(Case::in_progress().appraised().submitted_for_approval().approved().state().approved);
 }
 
 #[test]
@@ -464,28 +284,15 @@ fn sending_back_for_rework_returns_to_the_appraisal_step() {
     let case = Case::in_progress()
         .appraised()
         .submitted_for_approval()
-        .then_as(
-            &approver(),
-            CaseCommand::SendBackForRework {
-                reason: reason("Bổ sung căn cứ pháp lý"),
-            },
-        );
+        .then_as(&approver(), CaseCommand::SendBackForRework { reason: reason("Bổ sung căn cứ pháp lý") });
     let state = case.state();
     assert!(!state.awaiting_approval && !state.approved && state.appraisal.is_none());
     // Reception, appraisal, approval, and appraisal again.
     assert_eq!(state.current_step().unwrap().index, 1);
     assert_eq!(state.steps.len(), 4);
     assert_eq!(
-        refused(
-            &Case::in_progress().appraised(),
-            &approver(),
-            CaseCommand::SendBackForRework {
-                reason: reason("x")
-            }
-        ),
-        DomainError::NotSubmittedForApproval {
-            action: "send back for rework"
-        }
+        refused(&Case::in_progress().appraised(), &approver(), CaseCommand::SendBackForRework { reason: reason("x") }),
+        DomainError::NotSubmittedForApproval { action: "send back for rework" }
     );
 }
 
@@ -498,18 +305,14 @@ fn a_supplement_in_shift_mode_moves_the_due_date_by_the_paused_working_time() {
     let case = case.at(at(2026, 3, 3, 10, 0)).then_as(
         &specialist(),
         CaseCommand::RequestSupplement {
-            reason: reason("Thiếu bản đồ địa chính"),
-            documents: vec!["Bản đồ".into()],
+            reason: reason("Thiếu bản đồ địa chính"), documents: vec!["Bản đồ".into()]
         },
     );
     assert_eq!(case.state().status_code(), Some(5));
     // Paused from Tue 3 Mar 10:00 to Thu 5 Mar 10:00: 15 working hours.
-    let case = case.at(at(2026, 3, 5, 10, 0)).then_as(
-        &reception(),
-        CaseCommand::ReceiveSupplement {
-            documents: vec!["Bản đồ".into()],
-        },
-    );
+    let case = case
+        .at(at(2026, 3, 5, 10, 0))
+        .then_as(&reception(), CaseCommand::ReceiveSupplement { documents: vec!["Bản đồ".into()] });
     let state = case.state();
     assert_eq!(state.status_code(), Some(4));
     assert_eq!(state.paused_minutes, 15 * 60);
@@ -525,18 +328,9 @@ fn a_supplement_in_restart_mode_restarts_the_whole_processing_time() {
         .transferred()
         .acknowledged()
         .at(at(2026, 3, 3, 10, 0))
-        .then_as(
-            &specialist(),
-            CaseCommand::RequestSupplement {
-                reason: reason("Thiếu bản đồ"),
-                documents: vec![],
-            },
-        )
+        .then_as(&specialist(), CaseCommand::RequestSupplement { reason: reason("Thiếu bản đồ"), documents: vec![] })
         .at(at(2026, 3, 9, 14, 0))
-        .then_as(
-            &reception(),
-            CaseCommand::ReceiveSupplement { documents: vec![] },
-        );
+        .then_as(&reception(), CaseCommand::ReceiveSupplement { documents: vec![] });
     // Ten working days again from Mon 9 Mar 14:00.
     assert_eq!(local(case.state().due_at.unwrap()), "Mon 2026-03-23 14:00");
 }
@@ -544,30 +338,14 @@ fn a_supplement_in_restart_mode_restarts_the_whole_processing_time() {
 #[test]
 fn receiving_a_supplement_needs_a_request() {
     assert!(matches!(
-        refused(
-            &Case::in_progress(),
-            &reception(),
-            CaseCommand::ReceiveSupplement { documents: vec![] }
-        ),
+        refused(&Case::in_progress(), &reception(), CaseCommand::ReceiveSupplement { documents: vec![] }),
         DomainError::InvalidState { .. }
     ));
-    let waiting = Case::in_progress().then_as(
-        &specialist(),
-        CaseCommand::RequestSupplement {
-            reason: reason("x"),
-            documents: vec![],
-        },
-    );
+    let waiting = Case::in_progress()
+        .then_as(&specialist(), CaseCommand::RequestSupplement { reason: reason("x"), documents: vec![] });
     assert_eq!(
-        refused(
-            &waiting,
-            &specialist(),
-            CaseCommand::RequestSupplement {
-                reason: reason("again"),
-                documents: vec![]
-            }
-        )
-        .to_string(),
+        refused(&waiting, &specialist(), CaseCommand::RequestSupplement { reason: reason("again"), documents: vec![] })
+            .to_string(),
         "cannot request a supplement: case is waiting for supplement"
     );
 }
@@ -576,82 +354,43 @@ fn receiving_a_supplement_needs_a_request() {
 fn payment_stops_the_clock_until_paid() {
     let case = Case::in_progress().then_as(
         &specialist(),
-        CaseCommand::RequestPayment {
-            amount_vnd: 500_000,
-            description: "Lệ phí trước bạ".into(),
-        },
+        CaseCommand::RequestPayment { amount_vnd: 500_000, description: "Lệ phí trước bạ".into() },
     );
     assert_eq!(case.state().phase, Phase::Paused(PauseKind::Payment));
     assert_eq!(case.state().status_code(), Some(6));
     assert!(matches!(
-        refused(
-            &case,
-            &reception(),
-            CaseCommand::RecordPayment {
-                amount_vnd: 0,
-                receipt: "BL-1".into()
-            }
-        ),
+        refused(&case, &reception(), CaseCommand::RecordPayment { amount_vnd: 0, receipt: "BL-1".into() }),
         DomainError::InvalidField { .. }
     ));
-    let paid = case.then_as(
-        &reception(),
-        CaseCommand::RecordPayment {
-            amount_vnd: 500_000,
-            receipt: "BL-1".into(),
-        },
-    );
+    let paid = case.then_as(&reception(), CaseCommand::RecordPayment { amount_vnd: 500_000, receipt: "BL-1".into() });
     assert_eq!(paid.state().status_code(), Some(4));
     assert!(matches!(
         refused(
             &Case::in_progress(),
             &specialist(),
-            CaseCommand::RequestPayment {
-                amount_vnd: 0,
-                description: "x".into()
-            }
+            CaseCommand::RequestPayment { amount_vnd: 0, description: "x".into() }
         ),
         DomainError::InvalidField { .. }
     ));
     assert!(matches!(
-        refused(
-            &Case::in_progress(),
-            &reception(),
-            CaseCommand::RecordPayment {
-                amount_vnd: 1,
-                receipt: "x".into()
-            }
-        ),
+        refused(&Case::in_progress(), &reception(), CaseCommand::RecordPayment { amount_vnd: 1, receipt: "x".into() }),
         DomainError::InvalidState { .. }
     ));
 }
 
 #[test]
 fn pause_and_resume() {
-    let paused = Case::in_progress().then_as(
-        &specialist(),
-        CaseCommand::Pause {
-            reason: reason("Chờ ý kiến liên ngành"),
-        },
-    );
+    let paused =
+        Case::in_progress().then_as(&specialist(), CaseCommand::Pause { reason: reason("Chờ ý kiến liên ngành") });
     assert_eq!(paused.state().phase, Phase::Paused(PauseKind::Suspension));
     assert_eq!(paused.state().status_code(), Some(4));
     assert!(matches!(
-        refused(
-            &paused,
-            &specialist(),
-            CaseCommand::Pause {
-                reason: reason("x")
-            }
-        ),
+        refused(&paused, &specialist(), CaseCommand::Pause { reason: reason("x") }),
         DomainError::InvalidState { .. }
     ));
     let resumed = paused.then_as(&specialist(), CaseCommand::Resume);
     assert_eq!(resumed.state().phase, Phase::InProgress);
-    assert!(matches!(
-        refused(&resumed, &specialist(), CaseCommand::Resume),
-        DomainError::InvalidState { .. }
-    ));
+    assert!(matches!(refused(&resumed, &specialist(), CaseCommand::Resume), DomainError::InvalidState { .. }));
 }
 
 #[test]
@@ -663,10 +402,7 @@ fn one_extension_with_an_apology_letter() {
         reason: reason("Cần xác minh thực địa"),
         apology_letter: document("phieu-xin-loi.pdf"),
     };
-    assert_eq!(
-        refused(&case, &approver(), extend(due)),
-        DomainError::ExtensionNotLater
-    );
+    assert_eq!(refused(&case, &approver(), extend(due)), DomainError::ExtensionNotLater);
     let mut bad_letter = document("x.pdf");
     bad_letter.sha256 = "xyz".into();
     assert!(matches!(
@@ -685,55 +421,33 @@ fn one_extension_with_an_apology_letter() {
     let extended = case.then_as(&approver(), extend(later));
     assert_eq!(extended.state().due_at, Some(later));
     assert_eq!(
-        refused(
-            &extended,
-            &leader(),
-            extend(later + SignedDuration::from_hours(24))
-        ),
+        refused(&extended, &leader(), extend(later + SignedDuration::from_hours(24))),
         DomainError::AlreadyExtended
     );
-    assert!(matches!(
-        refused(&Case::in_progress(), &specialist(), extend(later)),
-        DomainError::RoleNotAllowed { .. }
-    ));
+    assert!(matches!(refused(&Case::in_progress(), &specialist(), extend(later)), DomainError::RoleNotAllowed { .. }));
 }
 
 // ---- endings -------------------------------------------------------------------
 
 #[test]
 fn the_whole_life_ends_returned_and_on_time() {
-    let case = Case::in_progress()
-        .appraised()
-        .submitted_for_approval()
-        .approved();
+    let case = Case::in_progress().appraised().submitted_for_approval().approved();
     assert_eq!(
         refused(
             &Case::in_progress().appraised(),
             &approver(),
-            CaseCommand::RecordResult {
-                summary: "x".into(),
-                document: None
-            }
+            CaseCommand::RecordResult { summary: "x".into(), document: None }
         ),
         DomainError::NotApproved
     );
     let done = case.at(at(2026, 3, 10, 9, 0)).result_recorded();
     let state = done.state();
     assert_eq!(state.status_code(), Some(9));
-    assert_eq!(
-        state.timeliness(done.now),
-        Some(Timeliness::Finished(Punctuality::Early))
-    );
+    assert_eq!(state.timeliness(done.now), Some(Timeliness::Finished(Punctuality::Early)));
     let returned = done.returned();
     assert_eq!(returned.state().status_code(), Some(10));
     assert!(matches!(
-        refused(
-            &returned,
-            &reception(),
-            CaseCommand::ReturnResult {
-                method: ReturnMethod::ByPost
-            }
-        ),
+        refused(&returned, &reception(), CaseCommand::ReturnResult { method: ReturnMethod::ByPost }),
         DomainError::InvalidState { .. }
     ));
 }
@@ -741,27 +455,15 @@ fn the_whole_life_ends_returned_and_on_time() {
 #[test]
 fn returning_needs_a_result_and_the_receiving_unit() {
     assert!(matches!(
-        refused(
-            &Case::in_progress(),
-            &reception(),
-            CaseCommand::ReturnResult {
-                method: ReturnMethod::AtDesk
-            }
-        ),
+        refused(&Case::in_progress(), &reception(), CaseCommand::ReturnResult { method: ReturnMethod::AtDesk }),
         DomainError::InvalidState { .. }
     ));
-    let ready = Case::in_progress()
-        .appraised()
-        .submitted_for_approval()
-        .approved()
-        .result_recorded();
+    let ready = Case::in_progress().appraised().submitted_for_approval().approved().result_recorded();
     assert!(matches!(
         refused(
             &ready,
             &actor(Role::Reception, DEPARTMENT),
-            CaseCommand::ReturnResult {
-                method: ReturnMethod::AtDesk
-            }
+            CaseCommand::ReturnResult { method: ReturnMethod::AtDesk }
         ),
         DomainError::OutsideScope { .. }
     ));
@@ -769,30 +471,15 @@ fn returning_needs_a_result_and_the_receiving_unit() {
 
 #[test]
 fn refusal_as_not_eligible_counts_as_on_time() {
-    let case = Case::in_progress().at(at(2026, 4, 30, 9, 0)).then_as(
-        &approver(),
-        CaseCommand::RefuseAsIneligible {
-            reason: reason("Đất đang tranh chấp"),
-        },
-    );
+    let case = Case::in_progress()
+        .at(at(2026, 4, 30, 9, 0))
+        .then_as(&approver(), CaseCommand::RefuseAsIneligible { reason: reason("Đất đang tranh chấp") });
     let state = case.state();
     assert_eq!(state.status_code(), Some(9));
-    assert_eq!(
-        state.timeliness(case.now),
-        Some(Timeliness::Finished(Punctuality::OnTime))
-    );
-    let approved = Case::in_progress()
-        .appraised()
-        .submitted_for_approval()
-        .approved();
+    assert_eq!(state.timeliness(case.now), Some(Timeliness::Finished(Punctuality::OnTime)));
+    let approved = Case::in_progress().appraised().submitted_for_approval().approved();
     assert!(matches!(
-        refused(
-            &approved,
-            &approver(),
-            CaseCommand::RefuseAsIneligible {
-                reason: reason("x")
-            }
-        ),
+        refused(&approved, &approver(), CaseCommand::RefuseAsIneligible { reason: reason("x") }),
         DomainError::InvalidState { .. }
     ));
 }
@@ -801,12 +488,8 @@ fn refusal_as_not_eligible_counts_as_on_time() {
 fn a_file_the_approver_refuses_no_longer_awaits_approval() {
     let submitted = Case::in_progress().appraised().submitted_for_approval();
     assert!(submitted.state().awaiting_approval);
-    let refused = submitted.then_as(
-        &approver(),
-        CaseCommand::RefuseAsIneligible {
-            reason: reason("Không đủ điều kiện"),
-        },
-    );
+    let refused =
+        submitted.then_as(&approver(), CaseCommand::RefuseAsIneligible { reason: reason("Không đủ điều kiện") });
     assert!(!refused.state().awaiting_approval);
     let returned = refused.returned();
     assert_eq!(returned.state().status_code(), Some(10));
@@ -815,71 +498,30 @@ fn a_file_the_approver_refuses_no_longer_awaits_approval() {
 
 #[test]
 fn withdrawal_counts_as_on_time_and_closes_the_case() {
-    let case = Case::in_progress().then_as(
-        &reception(),
-        CaseCommand::Withdraw {
-            reason: reason("Công dân xin rút"),
-        },
-    );
+    let case = Case::in_progress().then_as(&reception(), CaseCommand::Withdraw { reason: reason("Công dân xin rút") });
     assert_eq!(case.state().status_code(), Some(7));
-    assert_eq!(
-        case.state().timeliness(at(2027, 1, 1, 0, 0)),
-        Some(Timeliness::Finished(Punctuality::OnTime))
-    );
+    assert_eq!(case.state().timeliness(at(2027, 1, 1, 0, 0)), Some(Timeliness::Finished(Punctuality::OnTime)));
     assert!(matches!(
-        refused(
-            &case,
-            &reception(),
-            CaseCommand::Withdraw {
-                reason: reason("again")
-            }
-        ),
+        refused(&case, &reception(), CaseCommand::Withdraw { reason: reason("again") }),
         DomainError::InvalidState { .. }
     ));
-    let ready = Case::in_progress()
-        .appraised()
-        .submitted_for_approval()
-        .approved()
-        .result_recorded();
+    let ready = Case::in_progress().appraised().submitted_for_approval().approved().result_recorded();
     assert!(matches!(
-        refused(
-            &ready,
-            &reception(),
-            CaseCommand::Withdraw {
-                reason: reason("x")
-            }
-        ),
+        refused(&ready, &reception(), CaseCommand::Withdraw { reason: reason("x") }),
         DomainError::InvalidState { .. }
     ));
 }
 
 #[test]
 fn stopping_processing() {
-    let case = Case::in_progress().then_as(
-        &leader(),
-        CaseCommand::Stop {
-            reason: reason("Có quyết định đình chỉ"),
-        },
-    );
+    let case = Case::in_progress().then_as(&leader(), CaseCommand::Stop { reason: reason("Có quyết định đình chỉ") });
     assert_eq!(case.state().status_code(), Some(8));
     assert!(matches!(
-        refused(
-            &Case::in_progress(),
-            &reception(),
-            CaseCommand::Stop {
-                reason: reason("x")
-            }
-        ),
+        refused(&Case::in_progress(), &reception(), CaseCommand::Stop { reason: reason("x") }),
         DomainError::RoleNotAllowed { .. }
     ));
     assert!(matches!(
-        refused(
-            &case,
-            &leader(),
-            CaseCommand::Stop {
-                reason: reason("x")
-            }
-        ),
+        refused(&case, &leader(), CaseCommand::Stop { reason: reason("x") }),
         DomainError::InvalidState { .. }
     ));
 }
@@ -894,120 +536,59 @@ fn an_overdue_case_in_progress_and_a_late_finish() {
         "still the due date's day"
     );
     assert_eq!(
-        case.state()
-            .timeliness(due + SignedDuration::from_hours(24)),
+        case.state().timeliness(due + SignedDuration::from_hours(24)),
         Some(Timeliness::InProgress(Progress::Overdue))
     );
-    let late = case
-        .appraised()
-        .submitted_for_approval()
-        .approved()
-        .at(due + SignedDuration::from_hours(24))
-        .result_recorded();
-    assert_eq!(
-        late.state().timeliness(late.now),
-        Some(Timeliness::Finished(Punctuality::Late))
-    );
+    let late =
+        case.appraised().submitted_for_approval().approved().at(due + SignedDuration::from_hours(24)).result_recorded();
+    assert_eq!(late.state().timeliness(late.now), Some(Timeliness::Finished(Punctuality::Late)));
 }
 
 // ---- notes, ratings, documents ----------------------------------------------------
 
 #[test]
 fn comments_need_a_case_and_text() {
-    let commented = Case::in_progress().then_as(
-        &leader(),
-        CaseCommand::Comment {
-            text: "Ưu tiên xử lý".into(),
-        },
-    );
+    let commented = Case::in_progress().then_as(&leader(), CaseCommand::Comment { text: "Ưu tiên xử lý".into() });
     assert_eq!(commented.state().comments, 1);
     assert!(matches!(
-        refused(
-            &Case::new(),
-            &reception(),
-            CaseCommand::Comment { text: "x".into() }
-        ),
+        refused(&Case::new(), &reception(), CaseCommand::Comment { text: "x".into() }),
         DomainError::CaseNotFound { .. }
     ));
     assert!(matches!(
-        refused(
-            &Case::in_progress(),
-            &specialist(),
-            CaseCommand::Comment { text: " ".into() }
-        ),
+        refused(&Case::in_progress(), &specialist(), CaseCommand::Comment { text: " ".into() }),
         DomainError::InvalidField { .. }
     ));
     assert!(matches!(
-        refused(
-            &Case::in_progress(),
-            &actor(Role::Inspector, PROVINCE),
-            CaseCommand::Comment { text: "x".into() }
-        ),
+        refused(&Case::in_progress(), &actor(Role::Inspector, PROVINCE), CaseCommand::Comment { text: "x".into() }),
         DomainError::RoleNotAllowed { .. }
     ));
 }
 
 #[test]
 fn satisfaction_is_rated_once_after_return() {
-    let rate = |score| CaseCommand::RateSatisfaction {
-        score,
-        comment: None,
-    };
-    let returned = Case::in_progress()
-        .appraised()
-        .submitted_for_approval()
-        .approved()
-        .result_recorded()
-        .returned();
-    assert!(matches!(
-        refused(&Case::in_progress(), &reception(), rate(5)),
-        DomainError::InvalidState { .. }
-    ));
-    assert!(matches!(
-        refused(&returned, &reception(), rate(6)),
-        DomainError::InvalidField { .. }
-    ));
+    let rate = |score| CaseCommand::RateSatisfaction { score, comment: None };
+    let returned = Case::in_progress().appraised().submitted_for_approval().approved().result_recorded().returned();
+    assert!(matches!(refused(&Case::in_progress(), &reception(), rate(5)), DomainError::InvalidState { .. }));
+    assert!(matches!(refused(&returned, &reception(), rate(6)), DomainError::InvalidField { .. }));
     let rated = returned.then_as(&reception(), rate(5));
     assert_eq!(rated.state().satisfaction, Some(5));
-    assert_eq!(
-        refused(&rated, &reception(), rate(4)),
-        DomainError::AlreadyRated
-    );
+    assert_eq!(refused(&rated, &reception(), rate(4)), DomainError::AlreadyRated);
 }
 
 #[test]
 fn documents_are_attached_by_reference_until_the_case_closes() {
-    let case = Case::in_progress().then_as(
-        &specialist(),
-        CaseCommand::AttachDocument {
-            document: document("bien-ban.pdf"),
-        },
-    );
+    let case =
+        Case::in_progress().then_as(&specialist(), CaseCommand::AttachDocument { document: document("bien-ban.pdf") });
     assert_eq!(case.state().documents.len(), 1);
     let mut bad = document("x.pdf");
     bad.storage_ref = String::new();
     assert!(matches!(
-        refused(
-            &case,
-            &specialist(),
-            CaseCommand::AttachDocument { document: bad }
-        ),
+        refused(&case, &specialist(), CaseCommand::AttachDocument { document: bad }),
         DomainError::InvalidField { .. }
     ));
-    let returned = Case::in_progress()
-        .appraised()
-        .submitted_for_approval()
-        .approved()
-        .result_recorded()
-        .returned();
+    let returned = Case::in_progress().appraised().submitted_for_approval().approved().result_recorded().returned();
     assert!(matches!(
-        refused(
-            &returned,
-            &reception(),
-            CaseCommand::AttachDocument {
-                document: document("y.pdf")
-            }
-        ),
+        refused(&returned, &reception(), CaseCommand::AttachDocument { document: document("y.pdf") }),
         DomainError::InvalidState { .. }
     ));
 }
@@ -1017,27 +598,17 @@ fn a_case_decided_under_another_procedure_version_is_refused() {
     let mut case = Case::in_progress();
     case.procedure.version = 2;
     assert!(matches!(
-        refused(
-            &case,
-            &specialist(),
-            CaseCommand::Comment { text: "x".into() }
-        ),
+        refused(&case, &specialist(), CaseCommand::Comment { text: "x".into() }),
         DomainError::ProcedureMismatch { .. }
     ));
 }
 
 #[test]
 fn events_round_trip_through_their_stored_form() {
-    let case = Case::in_progress()
-        .appraised()
-        .submitted_for_approval()
-        .approved()
-        .result_recorded()
-        .returned();
+    let case = Case::in_progress().appraised().submitted_for_approval().approved().result_recorded().returned();
     for event in &case.history {
         let stored = event.payload().to_string();
-        let decoded =
-            CaseEvent::decode(event.event_type(), CaseEvent::SCHEMA_VERSION, &stored).unwrap();
+        let decoded = CaseEvent::decode(event.event_type(), CaseEvent::SCHEMA_VERSION, &stored).unwrap();
         assert_eq!(&decoded, event);
     }
     assert!(CaseEvent::decode("Nope", 1, "{}").is_err());
@@ -1048,18 +619,9 @@ fn events_round_trip_through_their_stored_form() {
 #[test]
 fn every_other_refusal_names_its_rule() {
     let long = "x".repeat(4001);
-    let approved = || {
-        Case::in_progress()
-            .appraised()
-            .submitted_for_approval()
-            .approved()
-    };
+    let approved = || Case::in_progress().appraised().submitted_for_approval().approved();
     let waiting_approval = || Case::in_progress().appraised().submitted_for_approval();
-    let transfer_to = |u: &str| CaseCommand::Transfer {
-        to_unit: unit(u),
-        assignee: None,
-        note: None,
-    };
+    let transfer_to = |u: &str| CaseCommand::Transfer { to_unit: unit(u), assignee: None, note: None };
     let rows: Vec<(&str, Case, onestop_domain::access::Actor, CaseCommand, &str)> = vec![
         (
             "submit at a unit out of scope",
@@ -1086,11 +648,7 @@ fn every_other_refusal_names_its_rule() {
             "transfer with an over-long note",
             Case::received(),
             reception(),
-            CaseCommand::Transfer {
-                to_unit: unit(DEPARTMENT),
-                assignee: None,
-                note: Some(long.clone()),
-            },
+            CaseCommand::Transfer { to_unit: unit(DEPARTMENT), assignee: None, note: Some(long.clone()) },
             "cannot transfer: note is longer than 4000 characters",
         ),
         (
@@ -1104,50 +662,35 @@ fn every_other_refusal_names_its_rule() {
             "appraise at the desk",
             Case::received(),
             actor(Role::Specialist, CENTRE),
-            CaseCommand::RecordAppraisal {
-                opinion: "x".into(),
-                proposal: Proposal::Grant,
-            },
+            CaseCommand::RecordAppraisal { opinion: "x".into(), proposal: Proposal::Grant },
             "cannot record an appraisal: case is at the reception desk",
         ),
         (
             "appraise again once submitted",
             waiting_approval(),
             specialist(),
-            CaseCommand::RecordAppraisal {
-                opinion: "x".into(),
-                proposal: Proposal::Refuse,
-            },
+            CaseCommand::RecordAppraisal { opinion: "x".into(), proposal: Proposal::Refuse },
             "cannot record an appraisal: case is already submitted for approval",
         ),
         (
             "request a supplement once approved",
             approved(),
             specialist(),
-            CaseCommand::RequestSupplement {
-                reason: "x".into(),
-                documents: vec![],
-            },
+            CaseCommand::RequestSupplement { reason: "x".into(), documents: vec![] },
             "cannot request a supplement: case is approved",
         ),
         (
             "request a supplement without a reason",
             Case::in_progress(),
             specialist(),
-            CaseCommand::RequestSupplement {
-                reason: String::new(),
-                documents: vec![],
-            },
+            CaseCommand::RequestSupplement { reason: String::new(), documents: vec![] },
             "cannot request a supplement: reason must not be empty",
         ),
         (
             "request payment of a finished case",
             approved().result_recorded(),
             reception(),
-            CaseCommand::RequestPayment {
-                amount_vnd: 1,
-                description: "x".into(),
-            },
+            CaseCommand::RequestPayment { amount_vnd: 1, description: "x".into() },
             "cannot request payment: case is finished, waiting to return the result",
         ),
         (
@@ -1186,29 +729,21 @@ fn every_other_refusal_names_its_rule() {
             "record a result before approval is given",
             waiting_approval(),
             approver(),
-            CaseCommand::RecordResult {
-                summary: "x".into(),
-                document: None,
-            },
+            CaseCommand::RecordResult { summary: "x".into(), document: None },
             "cannot record the result: it has not been approved",
         ),
         (
             "record a result on a returned case",
             approved().result_recorded().returned(),
             actor(Role::Approver, CENTRE),
-            CaseCommand::RecordResult {
-                summary: "x".into(),
-                document: None,
-            },
+            CaseCommand::RecordResult { summary: "x".into(), document: None },
             "cannot record the result: case is returned",
         ),
         (
             "attach to a case that does not exist",
             Case::new(),
             reception(),
-            CaseCommand::AttachDocument {
-                document: document("x.pdf"),
-            },
+            CaseCommand::AttachDocument { document: document("x.pdf") },
             "cannot attach a document: the case does not exist",
         ),
         (
@@ -1227,9 +762,7 @@ fn every_other_refusal_names_its_rule() {
         ),
     ];
     for (what, case, who, command, expected) in rows {
-        let error = case
-            .try_as(&who, command)
-            .expect_err(&format!("{what}: should be refused"));
+        let error = case.try_as(&who, command).expect_err(&format!("{what}: should be refused"));
         assert_eq!(error.to_string(), expected, "{what}");
     }
 }

@@ -26,20 +26,12 @@ fn three_working_days_received_after_the_cutoff_before_tet_2026() {
     let received = at(2026, 2, 12, 16, 0);
     let start = schedule.counting_start(received, Some(time(15, 0, 0, 0)));
     assert_eq!(show(start), "Fri 2026-02-13 07:30");
-    let due = schedule.due_date(
-        received,
-        ProcessingTime::working_days(3),
-        Some(time(15, 0, 0, 0)),
-    );
+    let due = schedule.due_date(received, ProcessingTime::working_days(3), Some(time(15, 0, 0, 0)));
     assert_eq!(show(due), "Wed 2026-02-25 07:30");
 
     // Before the cutoff, counting starts at receipt: Thu 14:00 → Fri 13, Mon 23,
     // Tue 24 at 14:00.
-    let due = schedule.due_date(
-        at(2026, 2, 12, 14, 0),
-        ProcessingTime::working_days(3),
-        Some(time(15, 0, 0, 0)),
-    );
+    let due = schedule.due_date(at(2026, 2, 12, 14, 0), ProcessingTime::working_days(3), Some(time(15, 0, 0, 0)));
     assert_eq!(show(due), "Tue 2026-02-24 14:00");
 }
 
@@ -79,11 +71,7 @@ fn saturdays_worked_by_swap_count_and_swapped_days_off_do_not() {
     // Fri 2 Jan 2026 is off (swapped with Sat 10 Jan, which is worked). After
     // hours on 31 Dec the file counts as received on Mon 5 Jan: one working
     // day after it is Tue 6 Jan.
-    let due = schedule.due_date(
-        at(2025, 12, 31, 17, 30),
-        ProcessingTime::working_days(1),
-        None,
-    );
+    let due = schedule.due_date(at(2025, 12, 31, 17, 30), ProcessingTime::working_days(1), None);
     assert_eq!(show(due), "Tue 2026-01-06 07:30");
     let due = schedule.due_date(at(2026, 1, 9, 8, 0), ProcessingTime::working_days(1), None);
     assert_eq!(show(due), "Sat 2026-01-10 08:00");
@@ -96,17 +84,10 @@ fn working_hours_skip_lunch_and_nights() {
     let schedule = Schedule::new(&calendar, &hours);
     // 11:00 Monday + 8 working hours: 0.5 h before lunch, 3.5 h afternoon, then
     // 4 h on Tuesday morning.
-    let due = schedule.due_date(
-        at(2026, 3, 2, 11, 0),
-        ProcessingTime::working_hours(8),
-        None,
-    );
+    let due = schedule.due_date(at(2026, 3, 2, 11, 0), ProcessingTime::working_hours(8), None);
     assert_eq!(show(due), "Tue 2026-03-03 11:30");
     // Received during lunch: counting starts at 13:30.
-    assert_eq!(
-        show(schedule.counting_start(at(2026, 3, 2, 12, 15), None)),
-        "Mon 2026-03-02 13:30"
-    );
+    assert_eq!(show(schedule.counting_start(at(2026, 3, 2, 12, 15), None)), "Mon 2026-03-02 13:30");
 }
 
 #[test]
@@ -116,39 +97,20 @@ fn calendar_days_end_on_a_working_day() {
     let schedule = Schedule::new(&calendar, &hours);
     // 10 calendar days from Mon 9 Feb 2026 end on Thu 19 Feb, in Tết: the period
     // ends with the next working day, Mon 23 Feb.
-    let due = schedule.due_date(
-        at(2026, 2, 9, 9, 0),
-        ProcessingTime::calendar_days(10),
-        None,
-    );
+    let due = schedule.due_date(at(2026, 2, 9, 9, 0), ProcessingTime::calendar_days(10), None);
     assert_eq!(show(due), "Mon 2026-02-23 17:00");
 }
 
 #[test]
 fn finished_work_is_early_on_time_or_late_by_day() {
     let due = at(2026, 2, 24, 17, 0);
-    assert_eq!(
-        Punctuality::of(at(2026, 2, 23, 16, 0), due),
-        Punctuality::Early
-    );
-    assert_eq!(
-        Punctuality::of(at(2026, 2, 24, 8, 0), due),
-        Punctuality::OnTime
-    );
-    assert_eq!(
-        Punctuality::of(at(2026, 2, 25, 8, 0), due),
-        Punctuality::Late
-    );
+    assert_eq!(Punctuality::of(at(2026, 2, 23, 16, 0), due), Punctuality::Early);
+    assert_eq!(Punctuality::of(at(2026, 2, 24, 8, 0), due), Punctuality::OnTime);
+    assert_eq!(Punctuality::of(at(2026, 2, 25, 8, 0), due), Punctuality::Late);
     // In progress, by day too: within the deadline to the end of its day, as
     // finishing then would be on time.
-    assert_eq!(
-        Progress::at(at(2026, 2, 24, 16, 59), due),
-        Progress::WithinDeadline
-    );
-    assert_eq!(
-        Progress::at(at(2026, 2, 24, 23, 59), due),
-        Progress::WithinDeadline
-    );
+    assert_eq!(Progress::at(at(2026, 2, 24, 16, 59), due), Progress::WithinDeadline);
+    assert_eq!(Progress::at(at(2026, 2, 24, 23, 59), due), Progress::WithinDeadline);
     assert_eq!(Progress::at(at(2026, 2, 25, 0, 0), due), Progress::Overdue);
 }
 
@@ -162,13 +124,7 @@ fn a_due_date_at_an_opening_keeps_its_day_when_shifted_and_working_hours_do_not_
     let due = at(2026, 3, 4, 7, 30);
     assert_eq!(show(schedule.shift_due(due, 450)), "Thu 2026-03-05 07:30");
     assert_eq!(show(schedule.shift_due(due, 420)), "Wed 2026-03-04 16:30");
-    assert_eq!(
-        show(schedule.shift_due(at(2026, 3, 4, 14, 0), 450)),
-        "Thu 2026-03-05 14:00"
-    );
+    assert_eq!(show(schedule.shift_due(at(2026, 3, 4, 14, 0), 450)), "Thu 2026-03-05 14:00");
     // 7.5 working hours from an opening end at that day's close.
-    assert_eq!(
-        show(schedule.add_working_minutes(due, 450)),
-        "Wed 2026-03-04 17:00"
-    );
+    assert_eq!(show(schedule.add_working_minutes(due, 450)), "Wed 2026-03-04 17:00");
 }

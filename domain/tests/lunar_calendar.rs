@@ -3,9 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failure
 
 use jiff::civil::{Date, date};
-use onestop_domain::calendar::lunar::{
-    LunarDate, LunarPeriod, civil_date, day_number_of, from_lunar, tet, to_lunar,
-};
+use onestop_domain::calendar::lunar::{LunarDate, LunarPeriod, civil_date, day_number_of, from_lunar, tet, to_lunar};
 
 #[test]
 fn every_day_from_1900_to_2100_round_trips() {
@@ -53,10 +51,7 @@ fn the_one_date_functions_agree_with_the_periods() {
 fn tet_always_falls_between_21_january_and_20_february() {
     for year in 1901..=2100 {
         let tet = tet(year).unwrap();
-        assert!(
-            (date(year, 1, 21)..=date(year, 2, 20)).contains(&tet),
-            "Tết {year} on {tet}"
-        );
+        assert!((date(year, 1, 21)..=date(year, 2, 20)).contains(&tet), "Tết {year} on {tet}");
         assert_eq!(to_lunar(tet), LunarDate::new(i32::from(year), 1, 1));
     }
 }
@@ -73,21 +68,11 @@ fn published_leap_months_come_out_right() {
         (2025, 6, date(2025, 7, 25)),
     ];
     for (year, month, first_day) in published {
-        let leap = LunarDate {
-            year,
-            month,
-            day: 1,
-            leap: true,
-        };
+        let leap = LunarDate { year, month, day: 1, leap: true };
         assert_eq!(from_lunar(leap), Some(first_day), "leap {month}/{year}");
         assert_eq!(to_lunar(first_day), leap);
     }
     // Seven leap months in every nineteen years (the Metonic cycle), give or take one.
-    let leaps = (1900..1995)
-        .filter(|&y| LunarPeriod::starting_in(y).leap_month().is_some())
-        .count();
-    assert!(
-        (34..=36).contains(&leaps),
-        "{leaps} leap months in 95 years"
-    );
+    let leaps = (1900..1995).filter(|&y| LunarPeriod::starting_in(y).leap_month().is_some()).count();
+    assert!((34..=36).contains(&leaps), "{leaps} leap months in 95 years");
 }

@@ -18,12 +18,7 @@ fn show(t: Timestamp) -> String {
 }
 
 fn receive() -> CaseCommand {
-    CaseCommand::Receive {
-        unit: unit(CENTRE),
-        channel: Channel::InPerson,
-        applicant: applicant(),
-        documents: vec![],
-    }
+    CaseCommand::Receive { unit: unit(CENTRE), channel: Channel::InPerson, applicant: applicant(), documents: vec![] }
 }
 
 fn request_supplement() -> CaseCommand {
@@ -34,9 +29,7 @@ fn request_supplement() -> CaseCommand {
 }
 
 fn supplement() -> CaseCommand {
-    CaseCommand::ReceiveSupplement {
-        documents: vec!["Giấy chứng nhận".into()],
-    }
+    CaseCommand::ReceiveSupplement { documents: vec!["Giấy chứng nhận".into()] }
 }
 
 /// The land procedure with `days` working days and the 15:00 cutoff.
@@ -65,12 +58,7 @@ fn pause(
     let Some(CaseEvent::SupplementReceived(e)) = case.history.last() else {
         panic!("no supplement event");
     };
-    (
-        before,
-        e.clock.due_at,
-        e.clock.paused_minutes,
-        counting_from,
-    )
+    (before, e.clock.due_at, e.clock.paused_minutes, counting_from)
 }
 
 #[test]
@@ -79,23 +67,14 @@ fn a_supplement_asked_for_before_counting_began_costs_only_time_after_it() {
     // Mon 23 Feb 07:30 (Tết and a weekend between). The supplement asked for at
     // once and brought Tue 24 Feb 09:00 stopped 7.5 h on Monday and 1.5 h on
     // Tuesday: 540 minutes, not the 630 that would count Friday's last 1.5 h.
-    let (_, _, paused, start) = pause(
-        3,
-        at(2026, 2, 13, 15, 30),
-        at(2026, 2, 13, 15, 30),
-        at(2026, 2, 24, 9, 0),
-    );
+    let (_, _, paused, start) = pause(3, at(2026, 2, 13, 15, 30), at(2026, 2, 13, 15, 30), at(2026, 2, 24, 9, 0));
     assert_eq!(show(start), "Mon 2026-02-23 07:30");
     assert_eq!(paused, 540);
 
     // Brought Mon 23 Feb 16:30: 7 working hours lost; three days from Monday's
     // opening fell due Thu 26 07:30, now Thu 26 16:30.
-    let (before, after, paused, _) = pause(
-        3,
-        at(2026, 2, 13, 15, 30),
-        at(2026, 2, 13, 15, 30),
-        at(2026, 2, 23, 16, 30),
-    );
+    let (before, after, paused, _) =
+        pause(3, at(2026, 2, 13, 15, 30), at(2026, 2, 13, 15, 30), at(2026, 2, 23, 16, 30));
     assert_eq!(paused, 420);
     assert_eq!(show(before), "Thu 2026-02-26 07:30");
     assert_eq!(show(after), "Thu 2026-02-26 16:30");
@@ -157,9 +136,7 @@ fn a_same_day_file_before_and_after_the_cutoff() {
     let mut p = land_procedure(PauseMode::Shift);
     p.processing_time = ProcessingTime::same_day();
     let due = |received| {
-        let case = Case::with_procedure(p.clone())
-            .at(received)
-            .then_as(&reception(), receive());
+        let case = Case::with_procedure(p.clone()).at(received).then_as(&reception(), receive());
         show(case.state().due_at.unwrap())
     };
     assert_eq!(due(at(2026, 3, 2, 9, 0)), "Mon 2026-03-02 17:00");

@@ -20,41 +20,23 @@ type Step = (u8, u32, u8);
 /// The command numbered `which`, and an officer likely (not certain) to be allowed it.
 fn command_for(which: u8, variety: u8, state: &CaseState, now: Timestamp) -> (Actor, CaseCommand) {
     let text = |s: &str| s.to_owned();
-    let current_actor = || {
-        state
-            .current_step()
-            .map(|s| actor(s.role, s.unit.as_str()))
-            .unwrap_or_else(reception)
-    };
+    let current_actor = || state.current_step().map(|s| actor(s.role, s.unit.as_str())).unwrap_or_else(reception);
     let (natural, command) = match which % 26 {
         0 => (
             reception(),
             CaseCommand::Receive {
                 unit: unit(CENTRE),
-                channel: if variety.is_multiple_of(2) {
-                    Channel::InPerson
-                } else {
-                    Channel::Post
-                },
+                channel: if variety.is_multiple_of(2) { Channel::InPerson } else { Channel::Post },
                 applicant: applicant(),
                 documents: vec![],
             },
         ),
         1 => (
             reception(),
-            CaseCommand::SubmitOnline {
-                unit: unit(CENTRE),
-                channel: Channel::OnlineFull,
-                applicant: applicant(),
-            },
+            CaseCommand::SubmitOnline { unit: unit(CENTRE), channel: Channel::OnlineFull, applicant: applicant() },
         ),
         2 => (reception(), CaseCommand::AcceptOnline),
-        3 => (
-            reception(),
-            CaseCommand::RefuseAtReception {
-                reason: text("Thiếu giấy tờ"),
-            },
-        ),
+        3 => (reception(), CaseCommand::RefuseAtReception { reason: text("Thiếu giấy tờ") }),
         4 | 5 => (
             current_actor(),
             CaseCommand::Transfer {
@@ -68,120 +50,42 @@ fn command_for(which: u8, variety: u8, state: &CaseState, now: Timestamp) -> (Ac
             specialist(),
             CaseCommand::RecordAppraisal {
                 opinion: text("Đủ điều kiện"),
-                proposal: if variety.is_multiple_of(3) {
-                    Proposal::Refuse
-                } else {
-                    Proposal::Grant
-                },
+                proposal: if variety.is_multiple_of(3) { Proposal::Refuse } else { Proposal::Grant },
             },
         ),
-        8 => (
-            specialist(),
-            CaseCommand::RequestSupplement {
-                reason: text("Thiếu"),
-                documents: vec![],
-            },
-        ),
-        9 => (
-            reception(),
-            CaseCommand::ReceiveSupplement { documents: vec![] },
-        ),
+        8 => (specialist(), CaseCommand::RequestSupplement { reason: text("Thiếu"), documents: vec![] }),
+        9 => (reception(), CaseCommand::ReceiveSupplement { documents: vec![] }),
         10 => (
             specialist(),
-            CaseCommand::RequestPayment {
-                amount_vnd: u64::from(variety) * 1000,
-                description: text("Lệ phí"),
-            },
+            CaseCommand::RequestPayment { amount_vnd: u64::from(variety) * 1000, description: text("Lệ phí") },
         ),
-        11 => (
-            reception(),
-            CaseCommand::RecordPayment {
-                amount_vnd: u64::from(variety) * 1000,
-                receipt: text("BL"),
-            },
-        ),
+        11 => (reception(), CaseCommand::RecordPayment { amount_vnd: u64::from(variety) * 1000, receipt: text("BL") }),
         12 => (specialist(), CaseCommand::SubmitForApproval { note: None }),
         13 => (approver(), CaseCommand::Approve { note: None }),
-        14 => (
-            approver(),
-            CaseCommand::SendBackForRework {
-                reason: text("Làm lại"),
-            },
-        ),
+        14 => (approver(), CaseCommand::SendBackForRework { reason: text("Làm lại") }),
         15 => (
             leader(),
             CaseCommand::Extend {
-                new_due_at: state.due_at.unwrap_or(now)
-                    + SignedDuration::from_hours(i64::from(variety) - 20),
+                new_due_at: state.due_at.unwrap_or(now) + SignedDuration::from_hours(i64::from(variety) - 20),
                 reason: text("Xác minh"),
                 apology_letter: document("xin-loi.pdf"),
             },
         ),
-        16 => (
-            specialist(),
-            CaseCommand::Pause {
-                reason: text("Chờ"),
-            },
-        ),
+        16 => (specialist(), CaseCommand::Pause { reason: text("Chờ") }),
         17 => (specialist(), CaseCommand::Resume),
-        18 => (
-            approver(),
-            CaseCommand::RefuseAsIneligible {
-                reason: text("Không đủ"),
-            },
-        ),
-        19 => (
-            reception(),
-            CaseCommand::Withdraw {
-                reason: text("Rút"),
-            },
-        ),
-        20 => (
-            leader(),
-            CaseCommand::Stop {
-                reason: text("Dừng"),
-            },
-        ),
-        21 => (
-            approver(),
-            CaseCommand::RecordResult {
-                summary: text("Xong"),
-                document: None,
-            },
-        ),
-        22 => (
-            reception(),
-            CaseCommand::ReturnResult {
-                method: ReturnMethod::AtDesk,
-            },
-        ),
-        23 => (
-            leader(),
-            CaseCommand::Comment {
-                text: text("Ghi chú"),
-            },
-        ),
-        24 => (
-            reception(),
-            CaseCommand::RateSatisfaction {
-                score: variety % 7,
-                comment: None,
-            },
-        ),
-        _ => (
-            specialist(),
-            CaseCommand::AttachDocument {
-                document: document("a.pdf"),
-            },
-        ),
+        18 => (approver(), CaseCommand::RefuseAsIneligible { reason: text("Không đủ") }),
+        19 => (reception(), CaseCommand::Withdraw { reason: text("Rút") }),
+        20 => (leader(), CaseCommand::Stop { reason: text("Dừng") }),
+        21 => (approver(), CaseCommand::RecordResult { summary: text("Xong"), document: None }),
+        22 => (reception(), CaseCommand::ReturnResult { method: ReturnMethod::AtDesk }),
+        23 => (leader(), CaseCommand::Comment { text: text("Ghi chú") }),
+        24 => (reception(), CaseCommand::RateSatisfaction { score: variety % 7, comment: None }),
+        _ => (specialist(), CaseCommand::AttachDocument { document: document("a.pdf") }),
     };
     // Now and then, someone else tries: the rules must refuse or allow, never break.
     let actor = if variety.is_multiple_of(9) {
         let role = Role::ALL[usize::from(variety / 9) % Role::ALL.len()];
-        actor(
-            role,
-            [CENTRE, DEPARTMENT, OTHER_DEPARTMENT, PROVINCE][usize::from(variety) % 4],
-        )
+        actor(role, [CENTRE, DEPARTMENT, OTHER_DEPARTMENT, PROVINCE][usize::from(variety) % 4])
     } else {
         natural
     };
@@ -290,8 +194,5 @@ fn random_histories_reach_every_status() {
             }
         }
     }
-    assert_eq!(
-        seen.into_iter().collect::<Vec<_>>(),
-        (1..=10).collect::<Vec<u8>>()
-    );
+    assert_eq!(seen.into_iter().collect::<Vec<_>>(), (1..=10).collect::<Vec<u8>>());
 }

@@ -25,9 +25,7 @@ use onestop_domain::calendar::{
 };
 use onestop_domain::case::CaseEvent;
 use onestop_domain::case::event::*;
-use onestop_domain::catalog::{
-    Channel, Fee, PauseMode, Procedure, RequiredDocument, StepUnit, Unit, WorkflowStep,
-};
+use onestop_domain::catalog::{Channel, Fee, PauseMode, Procedure, RequiredDocument, StepUnit, Unit, WorkflowStep};
 use onestop_domain::deadline::ProcessingTime;
 use onestop_domain::ids::{ApplicantId, CaseCode, UnitCode, UserId};
 use onestop_domain::registry::{CalendarEvent, ProcedureEvent, UnitEvent, UserEvent};
@@ -48,14 +46,7 @@ enum Kind {
 }
 
 impl Kind {
-    const ALL: [Kind; 6] = [
-        Kind::Case,
-        Kind::Unit,
-        Kind::Procedure,
-        Kind::Calendar,
-        Kind::User,
-        Kind::SignIn,
-    ];
+    const ALL: [Kind; 6] = [Kind::Case, Kind::Unit, Kind::Procedure, Kind::Calendar, Kind::User, Kind::SignIn];
 
     fn folder(self) -> &'static str {
         match self {
@@ -91,30 +82,18 @@ impl Kind {
     fn round_trip(self, event_type: &str, version: i32, payload: &str) -> Result<Value, String> {
         let fail = |e: &dyn std::fmt::Display| e.to_string();
         match self {
-            Kind::Case => CaseEvent::decode(event_type, version, payload)
-                .map(|e| e.payload())
-                .map_err(|e| fail(&e)),
-            Kind::Unit => UnitEvent::decode(event_type, payload)
-                .map(|e| e.payload())
-                .map_err(|e| fail(&e)),
-            Kind::Procedure => ProcedureEvent::decode(event_type, payload)
-                .map(|e| e.payload())
-                .map_err(|e| fail(&e)),
-            Kind::Calendar => CalendarEvent::decode(event_type, payload)
-                .map(|e| e.payload())
-                .map_err(|e| fail(&e)),
-            Kind::User => UserEvent::decode(event_type, payload)
-                .map(|e| e.payload())
-                .map_err(|e| fail(&e)),
-            Kind::SignIn => serde_json::from_str::<SignInEvent>(payload)
-                .map_err(|e| fail(&e))
-                .and_then(|e| {
-                    if e.event_type() == event_type {
-                        serde_json::to_value(&e).map_err(|e| fail(&e))
-                    } else {
-                        Err(format!("the payload is a {}", e.event_type()))
-                    }
-                }),
+            Kind::Case => CaseEvent::decode(event_type, version, payload).map(|e| e.payload()).map_err(|e| fail(&e)),
+            Kind::Unit => UnitEvent::decode(event_type, payload).map(|e| e.payload()).map_err(|e| fail(&e)),
+            Kind::Procedure => ProcedureEvent::decode(event_type, payload).map(|e| e.payload()).map_err(|e| fail(&e)),
+            Kind::Calendar => CalendarEvent::decode(event_type, payload).map(|e| e.payload()).map_err(|e| fail(&e)),
+            Kind::User => UserEvent::decode(event_type, payload).map(|e| e.payload()).map_err(|e| fail(&e)),
+            Kind::SignIn => serde_json::from_str::<SignInEvent>(payload).map_err(|e| fail(&e)).and_then(|e| {
+                if e.event_type() == event_type {
+                    serde_json::to_value(&e).map_err(|e| fail(&e))
+                } else {
+                    Err(format!("the payload is a {}", e.event_type()))
+                }
+            }),
         }
     }
 }
@@ -124,9 +103,7 @@ fn folder() -> PathBuf {
 }
 
 fn fixture_path(kind: Kind, event_type: &str, version: i32) -> PathBuf {
-    folder()
-        .join(kind.folder())
-        .join(format!("{event_type}.v{version}.json"))
+    folder().join(kind.folder()).join(format!("{event_type}.v{version}.json"))
 }
 
 fn canonical(value: &Value) -> String {
@@ -173,10 +150,9 @@ fn every_stored_payload_decodes_and_encodes_to_the_same_bytes() {
                 kind.folder(),
                 canonical(&again)
             )),
-            Err(error) => failures.push(format!(
-                "{}/{event_type} v{version} no longer decodes: {error}",
-                kind.folder()
-            )),
+            Err(error) => {
+                failures.push(format!("{}/{event_type} v{version} no longer decodes: {error}", kind.folder()))
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -194,10 +170,7 @@ fn every_event_type_has_a_fixture_of_its_current_version() {
                 .map(move |t| format!("{}/{t}.v{}", kind.folder(), kind.current_version()))
         })
         .collect();
-    assert!(
-        missing.is_empty(),
-        "no golden fixture for {missing:?}: run with UPDATE_GOLDEN=1 once the schema is final"
-    );
+    assert!(missing.is_empty(), "no golden fixture for {missing:?}: run with UPDATE_GOLDEN=1 once the schema is final");
 }
 
 #[test]
@@ -208,12 +181,7 @@ fn what_is_written_today_is_what_the_fixtures_hold() {
     for (kind, event_type, payload) in samples() {
         let path = fixture_path(kind, event_type, kind.current_version());
         let stored = std::fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(
-            canonical(&payload),
-            stored.trim_end(),
-            "{}/{event_type}",
-            kind.folder()
-        );
+        assert_eq!(canonical(&payload), stored.trim_end(), "{}/{event_type}", kind.folder());
     }
 }
 
@@ -241,11 +209,7 @@ fn write_missing_fixtures() {
 // One sample of every event type, every optional field filled in.
 
 fn at(minute: i8) -> Timestamp {
-    date(2026, 3, 2)
-        .at(9, minute, 0, 0)
-        .in_tz("Asia/Ho_Chi_Minh")
-        .unwrap()
-        .timestamp()
+    date(2026, 3, 2).at(9, minute, 0, 0).in_tz("Asia/Ho_Chi_Minh").unwrap().timestamp()
 }
 
 fn unit_code(code: &str) -> UnitCode {
@@ -268,11 +232,7 @@ fn step(index: usize, role: Role) -> StepStart {
 }
 
 fn clock() -> ClockRestarted {
-    ClockRestarted {
-        paused_minutes: 95,
-        due_at: at(40),
-        step_due_at: at(45),
-    }
+    ClockRestarted { paused_minutes: 95, due_at: at(40), step_due_at: at(45) }
 }
 
 fn document() -> DocumentRef {
@@ -286,10 +246,7 @@ fn document() -> DocumentRef {
 }
 
 fn procedure_ref() -> ProcedureRef {
-    ProcedureRef {
-        code: "1.004227".parse().unwrap(),
-        version: 3,
-    }
+    ProcedureRef { code: "1.004227".parse().unwrap(), version: 3 }
 }
 
 fn case_events() -> Vec<CaseEvent> {
@@ -308,8 +265,7 @@ fn case_events() -> Vec<CaseEvent> {
         CaseReceived {
             at: at(1),
             code: CaseCode::new(desk.clone(), date(2026, 3, 2), 17).unwrap(),
-            lookup_secret_hash: "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"
-                .into(),
+            lookup_secret_hash: "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8".into(),
             procedure: procedure_ref(),
             field_code: "DD".into(),
             unit: desk.clone(),
@@ -323,11 +279,7 @@ fn case_events() -> Vec<CaseEvent> {
             step: step(0, Role::Reception),
         }
         .into(),
-        CaseRefusedAtReception {
-            at: at(2),
-            reason: "Hồ sơ không thuộc thẩm quyền".into(),
-        }
-        .into(),
+        CaseRefusedAtReception { at: at(2), reason: "Hồ sơ không thuộc thẩm quyền".into() }.into(),
         CaseTransferred {
             at: at(3),
             from_unit: desk.clone(),
@@ -336,97 +288,35 @@ fn case_events() -> Vec<CaseEvent> {
             step: step(1, Role::Specialist),
         }
         .into(),
-        HandoverAcknowledged {
-            at: at(4),
-            unit: unit_code("000.00.12.H22"),
-            by: officer(),
-        }
-        .into(),
-        AppraisalRecorded {
-            at: at(5),
-            opinion: "Đủ điều kiện".into(),
-            proposal: Proposal::Grant,
-        }
-        .into(),
-        SupplementRequested {
-            at: at(6),
-            reason: "Thiếu bản sao".into(),
-            documents: vec!["Bản sao CCCD".into()],
-        }
-        .into(),
-        SupplementReceived {
-            at: at(7),
-            documents: vec!["Bản sao CCCD".into()],
-            clock: clock(),
-        }
-        .into(),
+        HandoverAcknowledged { at: at(4), unit: unit_code("000.00.12.H22"), by: officer() }.into(),
+        AppraisalRecorded { at: at(5), opinion: "Đủ điều kiện".into(), proposal: Proposal::Grant }.into(),
+        SupplementRequested { at: at(6), reason: "Thiếu bản sao".into(), documents: vec!["Bản sao CCCD".into()] }
+            .into(),
+        SupplementReceived { at: at(7), documents: vec!["Bản sao CCCD".into()], clock: clock() }.into(),
         PaymentRequested {
-            at: at(8),
-            amount_vnd: 150_000,
-            description: "Lệ phí cấp giấy chứng nhận".into(),
+            at: at(8), amount_vnd: 150_000, description: "Lệ phí cấp giấy chứng nhận".into()
         }
         .into(),
-        PaymentRecorded {
-            at: at(9),
-            amount_vnd: 150_000,
-            receipt: "BL-2026-000417".into(),
-            clock: clock(),
-        }
-        .into(),
-        SubmittedForApproval {
-            at: at(10),
-            note: Some("Trình ký".into()),
-            step: Some(step(2, Role::Approver)),
-        }
-        .into(),
-        CaseApproved {
-            at: at(11),
-            note: Some("Đồng ý".into()),
-        }
-        .into(),
+        PaymentRecorded { at: at(9), amount_vnd: 150_000, receipt: "BL-2026-000417".into(), clock: clock() }.into(),
+        SubmittedForApproval { at: at(10), note: Some("Trình ký".into()), step: Some(step(2, Role::Approver)) }.into(),
+        CaseApproved { at: at(11), note: Some("Đồng ý".into()) }.into(),
         SentBackForRework {
-            at: at(12),
-            reason: "Bổ sung ý kiến thẩm định".into(),
-            step: step(1, Role::Specialist),
+            at: at(12), reason: "Bổ sung ý kiến thẩm định".into(), step: step(1, Role::Specialist)
         }
         .into(),
         DeadlineExtended {
             at: at(13),
             previous_due_at: at(59),
-            due_at: date(2026, 3, 20)
-                .to_datetime(time(17, 0, 0, 0))
-                .in_tz("Asia/Ho_Chi_Minh")
-                .unwrap()
-                .timestamp(),
+            due_at: date(2026, 3, 20).to_datetime(time(17, 0, 0, 0)).in_tz("Asia/Ho_Chi_Minh").unwrap().timestamp(),
             reason: "Cần xác minh thực địa".into(),
             apology_letter: document(),
         }
         .into(),
-        CasePaused {
-            at: at(14),
-            reason: "Chờ ý kiến liên ngành".into(),
-        }
-        .into(),
-        CaseResumed {
-            at: at(15),
-            clock: clock(),
-        }
-        .into(),
-        CaseRefusedAsIneligible {
-            at: at(16),
-            reason: "Không đủ điều kiện".into(),
-        }
-        .into(),
-        CaseWithdrawn {
-            at: at(17),
-            reason: "Công dân rút hồ sơ".into(),
-        }
-        .into(),
-        CaseStopped {
-            at: at(18),
-            reason: "Có tranh chấp".into(),
-        }
-        .into(),
+        CasePaused { at: at(14), reason: "Chờ ý kiến liên ngành".into() }.into(),
+        CaseResumed { at: at(15), clock: clock() }.into(),
+        CaseRefusedAsIneligible { at: at(16), reason: "Không đủ điều kiện".into() }.into(),
+        CaseWithdrawn { at: at(17), reason: "Công dân rút hồ sơ".into() }.into(),
+        CaseStopped { at: at(18), reason: "Có tranh chấp".into() }.into(),
         ResultRecorded {
             at: at(19),
             summary: "Cấp giấy chứng nhận".into(),
@@ -434,27 +324,10 @@ fn case_events() -> Vec<CaseEvent> {
             step: Some(step(3, Role::Reception)),
         }
         .into(),
-        ResultReturned {
-            at: at(20),
-            method: ReturnMethod::ByPost,
-        }
-        .into(),
-        CommentAdded {
-            at: at(21),
-            text: "Đã gọi điện cho công dân".into(),
-        }
-        .into(),
-        SatisfactionRated {
-            at: at(22),
-            score: 4,
-            comment: Some("Nhanh".into()),
-        }
-        .into(),
-        DocumentAttached {
-            at: at(23),
-            document: document(),
-        }
-        .into(),
+        ResultReturned { at: at(20), method: ReturnMethod::ByPost }.into(),
+        CommentAdded { at: at(21), text: "Đã gọi điện cho công dân".into() }.into(),
+        SatisfactionRated { at: at(22), score: 4, comment: Some("Nhanh".into()) }.into(),
+        DocumentAttached { at: at(23), document: document() }.into(),
     ]
 }
 
@@ -464,14 +337,8 @@ fn sample_unit() -> Unit {
         name: "Sở Tài nguyên và Môi trường".into(),
         parent: Some(unit_code("000.00.00.H22")),
         office_hours: OfficeHours::new(vec![
-            Session {
-                start: time(7, 0, 0, 0),
-                end: time(11, 30, 0, 0),
-            },
-            Session {
-                start: time(13, 0, 0, 0),
-                end: time(16, 30, 0, 0),
-            },
+            Session { start: time(7, 0, 0, 0), end: time(11, 30, 0, 0) },
+            Session { start: time(13, 0, 0, 0), end: time(16, 30, 0, 0) },
         ])
         .unwrap(),
         active: true,
@@ -482,15 +349,8 @@ fn sample_procedure() -> Procedure {
     let mut procedure = Procedure {
         version: 3,
         channels: vec![Channel::InPerson, Channel::OnlinePartial, Channel::Post],
-        fees: vec![Fee {
-            name: "Lệ phí".into(),
-            amount_vnd: 50_000,
-        }],
-        documents: vec![RequiredDocument {
-            name: "Đơn đăng ký".into(),
-            copies: 1,
-            original_required: true,
-        }],
+        fees: vec![Fee { name: "Lệ phí".into(), amount_vnd: 50_000 }],
+        documents: vec![RequiredDocument { name: "Đơn đăng ký".into(), copies: 1, original_required: true }],
         ..common::land_procedure(PauseMode::Shift)
     };
     // A handover to another agency (liên thông), stored with its unit.
@@ -517,29 +377,19 @@ fn sample_user() -> User {
     }
 }
 
-const PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2fBZg3mKjUQbNUAnrwcl2yiDTsPCYrRJA9Nua2Unh8U";
+const PASSWORD_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2fBZg3mKjUQbNUAnrwcl2yiDTsPCYrRJA9Nua2Unh8U";
 
 fn samples() -> Vec<(Kind, &'static str, Value)> {
-    let mut out: Vec<(Kind, &'static str, Value)> = case_events()
-        .into_iter()
-        .map(|e| (Kind::Case, e.event_type(), e.payload()))
-        .collect();
+    let mut out: Vec<(Kind, &'static str, Value)> =
+        case_events().into_iter().map(|e| (Kind::Case, e.event_type(), e.payload())).collect();
     for e in [
-        UnitEvent::UnitRegistered {
-            unit: sample_unit(),
-        },
-        UnitEvent::UnitUpdated {
-            unit: Unit {
-                active: false,
-                ..sample_unit()
-            },
-        },
+        UnitEvent::UnitRegistered { unit: sample_unit() },
+        UnitEvent::UnitUpdated { unit: Unit { active: false, ..sample_unit() } },
     ] {
         out.push((Kind::Unit, e.event_type(), e.payload()));
     }
-    let published = ProcedureEvent::ProcedurePublished {
-        procedure: sample_procedure(),
-    };
+    let published = ProcedureEvent::ProcedurePublished { procedure: sample_procedure() };
     out.push((Kind::Procedure, published.event_type(), published.payload()));
     for e in [
         CalendarEvent::CalendarArranged {
@@ -547,10 +397,7 @@ fn samples() -> Vec<(Kind, &'static str, Value)> {
                 year: 2026,
                 tet_days_off: Some(vec![date(2026, 2, 16), date(2026, 2, 20)]),
                 national_day_extra: Some(date(2026, 9, 1)),
-                swaps: vec![DaySwap {
-                    day_off: date(2026, 1, 2),
-                    saturday_worked: date(2026, 1, 10),
-                }],
+                swaps: vec![DaySwap { day_off: date(2026, 1, 2), saturday_worked: date(2026, 1, 10) }],
                 extra_days_off: vec![date(2026, 11, 24)],
                 extra_working_days: vec![date(2026, 8, 22)],
             },
@@ -569,58 +416,28 @@ fn samples() -> Vec<(Kind, &'static str, Value)> {
                 source: "Bộ luật Lao động 2019, Điều 112".into(),
             },
         },
-        CalendarEvent::HolidayRuleEnded {
-            holiday: "tet_nguyen_dan".into(),
-            first_year: 1995,
-            last_year: 2012,
-        },
+        CalendarEvent::HolidayRuleEnded { holiday: "tet_nguyen_dan".into(), first_year: 1995, last_year: 2012 },
     ] {
         out.push((Kind::Calendar, e.event_type(), e.payload()));
     }
     for e in [
-        UserEvent::UserRegistered {
-            user: sample_user(),
-            password_hash: PASSWORD_HASH.into(),
-        },
-        UserEvent::UserUpdated {
-            user: User {
-                role: Role::Approver,
-                ..sample_user()
-            },
-        },
-        UserEvent::PasswordChanged {
-            password_hash: PASSWORD_HASH.into(),
-        },
+        UserEvent::UserRegistered { user: sample_user(), password_hash: PASSWORD_HASH.into() },
+        UserEvent::UserUpdated { user: User { role: Role::Approver, ..sample_user() } },
+        UserEvent::PasswordChanged { password_hash: PASSWORD_HASH.into() },
     ] {
         out.push((Kind::User, e.event_type(), e.payload()));
     }
     for e in [
-        SignInEvent::SignInSucceeded {
-            at: at(30),
-            username: "chuyenvien.tnmt".into(),
-        },
+        SignInEvent::SignInSucceeded { at: at(30), username: "chuyenvien.tnmt".into() },
         SignInEvent::SignInFailed {
             at: at(31),
             username: "chuyenvien.tnmt".into(),
             reason: FailureReason::WrongPassword,
         },
-        SignInEvent::AccountLocked {
-            at: at(32),
-            username: "chuyenvien.tnmt".into(),
-            until: at(59),
-            failures: 10,
-        },
-        SignInEvent::AccountUnlocked {
-            at: at(33),
-            username: "chuyenvien.tnmt".into(),
-            by: officer(),
-        },
+        SignInEvent::AccountLocked { at: at(32), username: "chuyenvien.tnmt".into(), until: at(59), failures: 10 },
+        SignInEvent::AccountUnlocked { at: at(33), username: "chuyenvien.tnmt".into(), by: officer() },
     ] {
-        out.push((
-            Kind::SignIn,
-            e.event_type(),
-            serde_json::to_value(&e).unwrap(),
-        ));
+        out.push((Kind::SignIn, e.event_type(), serde_json::to_value(&e).unwrap()));
     }
     out
 }

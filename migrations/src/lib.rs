@@ -60,17 +60,11 @@ pub async fn ensure_database(config: &Config) -> Result<(), MigrationError> {
     let mut maintenance = config.clone();
     maintenance.dbname("postgres");
     let client = connect(&maintenance).await?;
-    let exists = client
-        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
-        .await?
-        .is_some();
+    let exists = client.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]).await?.is_some();
     if exists {
         return Ok(());
     }
-    match client
-        .batch_execute(&format!("CREATE DATABASE {}", quote_identifier(name)))
-        .await
-    {
+    match client.batch_execute(&format!("CREATE DATABASE {}", quote_identifier(name))).await {
         Ok(()) => {
             tracing::info!(database = name, "created database");
             Ok(())
@@ -85,20 +79,12 @@ pub async fn ensure_database(config: &Config) -> Result<(), MigrationError> {
 /// Returns the names of the migrations this call applied (empty when the schema
 /// was already current).
 pub async fn migrate(client: &mut Client) -> Result<Vec<String>, MigrationError> {
-    client
-        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK_KEY])
-        .await?;
+    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK_KEY]).await?;
     let outcome = embedded::migrations::runner().run_async(client).await;
     // Unlock even when the run failed, so a retry in this session can take the lock.
-    client
-        .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK_KEY])
-        .await?;
+    client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK_KEY]).await?;
     let report = outcome?;
-    let applied: Vec<String> = report
-        .applied_migrations()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let applied: Vec<String> = report.applied_migrations().iter().map(ToString::to_string).collect();
     for name in &applied {
         tracing::info!(migration = %name, "applied migration");
     }
@@ -114,19 +100,13 @@ pub async fn prepare_database(config: &Config) -> Result<Vec<String>, MigrationE
 
 /// The versions of the embedded migrations: `/readyz` checks they were all applied.
 pub fn expected_versions() -> Vec<i64> {
-    embedded::migrations::runner()
-        .get_migrations()
-        .iter()
-        .map(|m| i64::from(m.version()))
-        .collect()
+    embedded::migrations::runner().get_migrations().iter().map(|m| i64::from(m.version())).collect()
 }
 
 /// Whether every embedded migration has been applied to the database behind
 /// `client` (`/readyz`).
 pub async fn all_applied(client: &Client) -> Result<bool, tokio_postgres::Error> {
-    let row = client
-        .query_one("SELECT count(*) FROM refinery_schema_history", &[])
-        .await?;
+    let row = client.query_one("SELECT count(*) FROM refinery_schema_history", &[]).await?;
     Ok(row.get::<_, i64>(0) >= expected_versions().len() as i64)
 }
 

@@ -52,16 +52,9 @@ impl TestDatabase {
         let mut maintenance = server.clone();
         maintenance.dbname("postgres");
 
-        let template = if migrated {
-            ensure_template(&maintenance).await?
-        } else {
-            "template0".to_owned()
-        };
+        let template = if migrated { ensure_template(&maintenance).await? } else { "template0".to_owned() };
 
-        let created = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
+        let created = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
         let unique = uuid::Uuid::new_v4().simple().to_string();
         let name = format!("{TEST_PREFIX}{created}_{}", &unique[..12]);
         let admin = connect(&maintenance).await?;
@@ -75,12 +68,7 @@ impl TestDatabase {
 
         let mut config = server;
         config.dbname(&name);
-        Ok(Self {
-            name,
-            config,
-            maintenance,
-            keep: std::env::var_os("ONESTOP_KEEP_TEST_DB").is_some_and(|v| v == "1"),
-        })
+        Ok(Self { name, config, maintenance, keep: std::env::var_os("ONESTOP_KEEP_TEST_DB").is_some_and(|v| v == "1") })
     }
 
     /// The database's name.
@@ -107,11 +95,8 @@ impl TestDatabase {
             .unwrap_or_else(|| "127.0.0.1".into());
         let port = self.config.get_ports().first().copied().unwrap_or(5432);
         let user = self.config.get_user().unwrap_or("postgres");
-        let password = self
-            .config
-            .get_password()
-            .map(|p| format!(":{}", String::from_utf8_lossy(p)))
-            .unwrap_or_default();
+        let password =
+            self.config.get_password().map(|p| format!(":{}", String::from_utf8_lossy(p))).unwrap_or_default();
         format!("postgres://{user}{password}@{host}:{port}/{}", self.name)
     }
 
@@ -137,19 +122,13 @@ impl Drop for TestDatabase {
         let name = self.name.clone();
         let maintenance = self.maintenance.clone();
         let dropper = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                 return;
             };
             runtime.block_on(async move {
                 if let Ok(client) = connect(&maintenance).await {
                     let _ = client
-                        .batch_execute(&format!(
-                            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                            quote_identifier(&name)
-                        ))
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_identifier(&name)))
                         .await;
                 }
             });
@@ -168,9 +147,7 @@ async fn ensure_template(maintenance: &Config) -> Result<String, MigrationError>
         return Ok(template);
     }
 
-    admin
-        .execute("SELECT pg_advisory_lock($1)", &[&TEMPLATE_LOCK_KEY])
-        .await?;
+    admin.execute("SELECT pg_advisory_lock($1)", &[&TEMPLATE_LOCK_KEY]).await?;
     let built = async {
         if database_exists(&admin, &template).await? {
             return Ok(());
@@ -180,15 +157,8 @@ async fn ensure_template(maintenance: &Config) -> Result<String, MigrationError>
         // half-way never leaves a half-migrated template behind.
         let building = format!("{template}_building");
         // Two statements, two calls: neither may run inside a transaction block.
-        admin
-            .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                quote_identifier(&building)
-            ))
-            .await?;
-        admin
-            .batch_execute(&format!("CREATE DATABASE {}", quote_identifier(&building)))
-            .await?;
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_identifier(&building))).await?;
+        admin.batch_execute(&format!("CREATE DATABASE {}", quote_identifier(&building))).await?;
         {
             let mut config = maintenance.clone();
             config.dbname(&building);
@@ -198,10 +168,7 @@ async fn ensure_template(maintenance: &Config) -> Result<String, MigrationError>
         // The migration connection closes in the background; wait until it has.
         for _ in 0..100 {
             let others = admin
-                .query_one(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
-                    &[&building],
-                )
+                .query_one("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", &[&building])
                 .await?
                 .get::<_, i64>(0);
             if others == 0 {
@@ -219,35 +186,20 @@ async fn ensure_template(maintenance: &Config) -> Result<String, MigrationError>
         Ok::<_, MigrationError>(())
     }
     .await;
-    admin
-        .execute("SELECT pg_advisory_unlock($1)", &[&TEMPLATE_LOCK_KEY])
-        .await?;
+    admin.execute("SELECT pg_advisory_unlock($1)", &[&TEMPLATE_LOCK_KEY]).await?;
     built?;
     Ok(template)
 }
 
-async fn database_exists(
-    admin: &tokio_postgres::Client,
-    name: &str,
-) -> Result<bool, tokio_postgres::Error> {
-    Ok(admin
-        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
-        .await?
-        .is_some())
+async fn database_exists(admin: &tokio_postgres::Client, name: &str) -> Result<bool, tokio_postgres::Error> {
+    Ok(admin.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]).await?.is_some())
 }
 
 /// Drops test databases left behind by runs that were killed before cleaning up.
 async fn sweep_stale(admin: &tokio_postgres::Client) -> Result<(), MigrationError> {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
-    let rows = admin
-        .query(
-            "SELECT datname FROM pg_database WHERE datname LIKE $1",
-            &[&format!("{TEST_PREFIX}%")],
-        )
-        .await?;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+    let rows =
+        admin.query("SELECT datname FROM pg_database WHERE datname LIKE $1", &[&format!("{TEST_PREFIX}%")]).await?;
     for row in rows {
         let name: String = row.get(0);
         let created = name
@@ -255,12 +207,7 @@ async fn sweep_stale(admin: &tokio_postgres::Client) -> Result<(), MigrationErro
             .and_then(|rest| rest.split('_').next())
             .and_then(|secs| secs.parse::<u64>().ok());
         if created.is_some_and(|c| now.saturating_sub(c) > STALE_AFTER.as_secs()) {
-            admin
-                .batch_execute(&format!(
-                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                    quote_identifier(&name)
-                ))
-                .await?;
+            admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_identifier(&name))).await?;
         }
     }
     Ok(())

@@ -12,9 +12,9 @@ async fn processes_migrating_together_apply_each_migration_once() {
     for _ in 0..4 {
         clients.push(connect(database.config()).await.unwrap());
     }
-    let runs = clients.into_iter().map(|mut client| {
-        tokio::spawn(async move { migrate(&mut client).await.map(|applied| applied.len()) })
-    });
+    let runs = clients
+        .into_iter()
+        .map(|mut client| tokio::spawn(async move { migrate(&mut client).await.map(|applied| applied.len()) }));
     let mut applied_counts = Vec::new();
     for run in runs {
         applied_counts.push(run.await.unwrap().unwrap());
@@ -26,17 +26,10 @@ async fn processes_migrating_together_apply_each_migration_once() {
     assert_eq!(applied_counts[..3], [0, 0, 0]);
 
     let client = database.superuser().await.unwrap();
-    let history: i64 = client
-        .query_one("SELECT count(*) FROM refinery_schema_history", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let history: i64 = client.query_one("SELECT count(*) FROM refinery_schema_history", &[]).await.unwrap().get(0);
     assert_eq!(history as usize, total);
-    let events_table: Option<String> = client
-        .query_one("SELECT to_regclass('events')::text", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let events_table: Option<String> =
+        client.query_one("SELECT to_regclass('events')::text", &[]).await.unwrap().get(0);
     assert_eq!(events_table.as_deref(), Some("events"));
 }
 
@@ -49,20 +42,12 @@ async fn a_missing_database_is_created_then_migrated() {
     connect(&maintenance)
         .await
         .unwrap()
-        .batch_execute(&format!(
-            "DROP DATABASE {} WITH (FORCE)",
-            quote_identifier(database.name())
-        ))
+        .batch_execute(&format!("DROP DATABASE {} WITH (FORCE)", quote_identifier(database.name())))
         .await
         .unwrap();
 
     let applied = prepare_database(database.config()).await.unwrap();
     assert!(!applied.is_empty());
     // Running it again changes nothing.
-    assert!(
-        prepare_database(database.config())
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(prepare_database(database.config()).await.unwrap().is_empty());
 }

@@ -19,9 +19,7 @@ use onestop_domain::access::Actor;
 use onestop_domain::calendar::{WorkingCalendar, instant};
 use onestop_domain::case::event::{Proposal, ReturnMethod};
 use onestop_domain::case::{CaseCommand, CaseState, Context, IssuedCode, decide, evolve};
-use onestop_domain::catalog::{
-    Channel, Field, PauseMode, Procedure, StepUnit, Unit, UnitTree, WorkflowStep,
-};
+use onestop_domain::catalog::{Channel, Field, PauseMode, Procedure, StepUnit, Unit, UnitTree, WorkflowStep};
 use onestop_domain::deadline::ProcessingTime;
 use onestop_domain::ids::{ApplicantId, CaseCode, UnitCode, UserId};
 use onestop_domain::role::Role;
@@ -30,9 +28,7 @@ use onestop_migrations::testing::TestDatabase;
 use onestop_projections::runner::CATCH_UP_BATCH;
 use onestop_projections::stats::{GroupBy, report};
 use onestop_projections::{Runner, StatsProjection, StatusProjection};
-use onestop_store::{
-    EventStore, ExpectedVersion, NewEvent, PoolSettings, StreamBatch, StreamId, build_pool,
-};
+use onestop_store::{EventStore, ExpectedVersion, NewEvent, PoolSettings, StreamBatch, StreamId, build_pool};
 use uuid::Uuid;
 
 #[global_allocator]
@@ -43,10 +39,7 @@ const ACTIVE: usize = 5_000;
 const STEPS: usize = 8;
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 fn unit_code(i: usize) -> UnitCode {
@@ -77,12 +70,7 @@ fn world() -> World {
             active: true,
         });
     }
-    let step = |name: &str, role, unit, budget| WorkflowStep {
-        name: name.into(),
-        role,
-        unit,
-        budget,
-    };
+    let step = |name: &str, role, unit, budget| WorkflowStep { name: name.into(), role, unit, budget };
     World {
         units: UnitTree::new(units),
         calendar: WorkingCalendar::vietnam(),
@@ -90,10 +78,7 @@ fn world() -> World {
             code: "1.001193".parse().unwrap(),
             version: 1,
             name: "Đăng ký khai sinh".into(),
-            field: Field {
-                code: "HT".into(),
-                name: "Hộ tịch".into(),
-            },
+            field: Field { code: "HT".into(), name: "Hộ tịch".into() },
             handling_units: (0..UNITS).map(unit_code).collect(),
             processing_time: ProcessingTime::working_days(5),
             cutoff: Some(time(15, 0, 0, 0)),
@@ -101,30 +86,10 @@ fn world() -> World {
             fees: vec![],
             documents: vec![],
             workflow: vec![
-                step(
-                    "Tiếp nhận",
-                    Role::Reception,
-                    StepUnit::Receiving,
-                    ProcessingTime::working_hours(4),
-                ),
-                step(
-                    "Thẩm định",
-                    Role::Specialist,
-                    StepUnit::Handling,
-                    ProcessingTime::working_days(3),
-                ),
-                step(
-                    "Phê duyệt",
-                    Role::Approver,
-                    StepUnit::Handling,
-                    ProcessingTime::working_days(1),
-                ),
-                step(
-                    "Trả kết quả",
-                    Role::Reception,
-                    StepUnit::Receiving,
-                    ProcessingTime::working_hours(4),
-                ),
+                step("Tiếp nhận", Role::Reception, StepUnit::Receiving, ProcessingTime::working_hours(4)),
+                step("Thẩm định", Role::Specialist, StepUnit::Handling, ProcessingTime::working_days(3)),
+                step("Phê duyệt", Role::Approver, StepUnit::Handling, ProcessingTime::working_days(1)),
+                step("Trả kết quả", Role::Reception, StepUnit::Receiving, ProcessingTime::working_hours(4)),
             ],
             pause_mode: PauseMode::Shift,
         },
@@ -150,40 +115,13 @@ fn command(case: &Case) -> (Role, CaseCommand) {
                 documents: vec!["Tờ khai".into()],
             },
         ),
-        1 => (
-            Role::Reception,
-            CaseCommand::Transfer {
-                to_unit: unit,
-                assignee: None,
-                note: None,
-            },
-        ),
+        1 => (Role::Reception, CaseCommand::Transfer { to_unit: unit, assignee: None, note: None }),
         2 => (Role::Specialist, CaseCommand::AcknowledgeHandover),
-        3 => (
-            Role::Specialist,
-            CaseCommand::RecordAppraisal {
-                opinion: "Hợp lệ".into(),
-                proposal: Proposal::Grant,
-            },
-        ),
-        4 => (
-            Role::Specialist,
-            CaseCommand::SubmitForApproval { note: None },
-        ),
+        3 => (Role::Specialist, CaseCommand::RecordAppraisal { opinion: "Hợp lệ".into(), proposal: Proposal::Grant }),
+        4 => (Role::Specialist, CaseCommand::SubmitForApproval { note: None }),
         5 => (Role::Approver, CaseCommand::Approve { note: None }),
-        6 => (
-            Role::Approver,
-            CaseCommand::RecordResult {
-                summary: "Đã cấp".into(),
-                document: None,
-            },
-        ),
-        _ => (
-            Role::Reception,
-            CaseCommand::ReturnResult {
-                method: ReturnMethod::AtDesk,
-            },
-        ),
+        6 => (Role::Approver, CaseCommand::RecordResult { summary: "Đã cấp".into(), document: None }),
+        _ => (Role::Reception, CaseCommand::ReturnResult { method: ReturnMethod::AtDesk }),
     }
 }
 
@@ -197,9 +135,7 @@ async fn generate(store: &EventStore, total: usize) -> Duration {
     let mut written = 0;
     let mut tick = 0_i64;
     while written < total {
-        let day = date(2026, 1, 1)
-            .checked_add(jiff::Span::new().days(tick))
-            .unwrap();
+        let day = date(2026, 1, 1).checked_add(jiff::Span::new().days(tick)).unwrap();
         let now = instant(day.at(9, 0, 0, 0));
         sequence.iter_mut().for_each(|s| *s = 0);
         while cases.len() < ACTIVE {
@@ -236,8 +172,8 @@ async fn generate(store: &EventStore, total: usize) -> Duration {
                 procedure: &world.procedure,
                 issued: Some(&issued),
             };
-            let events = decide(&case.state, command.clone(), &ctx)
-                .unwrap_or_else(|e| panic!("{}: {e}", command.action()));
+            let events =
+                decide(&case.state, command.clone(), &ctx).unwrap_or_else(|e| panic!("{}: {e}", command.action()));
             let metadata = serde_json::json!({
                 "actor": { "user_id": actor.user_id, "name": actor.name, "role": actor.role, "units": actor.units },
                 "command": command.action(), "command_id": Uuid::now_v7(), "request_id": "bench",
@@ -368,10 +304,7 @@ async fn fill_report_tables(database: &TestDatabase, cases: usize, years: usize)
         .unwrap();
     // One statement per call: VACUUM may not run inside a transaction block.
     for table in ["case_facts", "stats_daily", "stats_monthly"] {
-        client
-            .batch_execute(&format!("VACUUM ANALYZE {table}"))
-            .await
-            .unwrap();
+        client.batch_execute(&format!("VACUUM ANALYZE {table}")).await.unwrap();
     }
 }
 
@@ -389,11 +322,7 @@ async fn main() {
     let database = TestDatabase::create().await.unwrap();
     let pool = build_pool(
         database.config(),
-        &PoolSettings {
-            max_size: 8,
-            role: Some(APPLICATION_ROLE.into()),
-            ..PoolSettings::default()
-        },
+        &PoolSettings { max_size: 8, role: Some(APPLICATION_ROLE.into()), ..PoolSettings::default() },
     )
     .unwrap();
     let store = EventStore::new(pool.clone(), database.config().clone());
@@ -403,13 +332,7 @@ async fn main() {
         generated.as_secs_f64(),
         total as f64 / generated.as_secs_f64()
     );
-    database
-        .superuser()
-        .await
-        .unwrap()
-        .batch_execute("VACUUM ANALYZE events")
-        .await
-        .unwrap();
+    database.superuser().await.unwrap().batch_execute("VACUUM ANALYZE events").await.unwrap();
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let (both, status, stats) = catch_up_all(&store, &only).await;
     let rate = |d: Duration| total as f64 / d.as_secs_f64();

@@ -140,16 +140,12 @@ impl BinaryCopy {
         let sink = transaction.copy_in::<_, Bytes>(statement).await?;
         let mut buffer = BytesMut::with_capacity(SEND_AT + ROW_ROOM);
         buffer.put_slice(HEADER);
-        Ok(Self {
-            sink: Box::pin(sink),
-            buffer,
-        })
+        Ok(Self { sink: Box::pin(sink), buffer })
     }
 
     /// Adds a row of `values`, in the statement's column order.
     pub(crate) fn row(&mut self, values: &[&dyn CopyValue]) {
-        self.buffer
-            .put_i16(i16::try_from(values.len()).unwrap_or(i16::MAX));
+        self.buffer.put_i16(i16::try_from(values.len()).unwrap_or(i16::MAX));
         for value in values {
             value.put(&mut self.buffer);
         }
@@ -199,10 +195,7 @@ mod tests {
         assert_eq!(encoded(&"ab"), [0, 0, 0, 2, b'a', b'b']);
         assert_eq!(encoded(&None::<i32>), [0xff, 0xff, 0xff, 0xff]);
         let epoch: Timestamp = "2000-01-01T00:00:01Z".parse().unwrap();
-        assert_eq!(
-            encoded(&epoch),
-            [0, 0, 0, 8, 0, 0, 0, 0, 0, 0x0f, 0x42, 0x40]
-        );
+        assert_eq!(encoded(&epoch), [0, 0, 0, 8, 0, 0, 0, 0, 0, 0x0f, 0x42, 0x40]);
     }
 
     #[tokio::test]
@@ -222,24 +215,13 @@ mod tests {
         let text = "Tiếp nhận hồ sơ, hẹn trả ".repeat(4);
         // Enough rows to be sent in several pieces.
         let rows: i64 = 20_000;
-        let mut copy = BinaryCopy::start(
-            &transaction,
-            "COPY copied (n, i, s, b, id, at, t, raw) FROM STDIN (FORMAT binary)",
-        )
-        .await
-        .unwrap();
+        let mut copy =
+            BinaryCopy::start(&transaction, "COPY copied (n, i, s, b, id, at, t, raw) FROM STDIN (FORMAT binary)")
+                .await
+                .unwrap();
         for n in 0..rows {
             if n % 2 == 0 {
-                copy.row(&[
-                    &n,
-                    &-7_i32,
-                    &3_i16,
-                    &true,
-                    &id,
-                    &at,
-                    &text,
-                    &vec![0_u8, 255],
-                ]);
+                copy.row(&[&n, &-7_i32, &3_i16, &true, &id, &at, &text, &vec![0_u8, 255]]);
             } else {
                 let none: [&dyn CopyValue; 7] = [
                     &None::<i32>,
@@ -258,10 +240,7 @@ mod tests {
         }
         assert_eq!(copy.finish().await.unwrap(), rows.unsigned_abs());
 
-        let full = transaction
-            .query_one("SELECT * FROM copied WHERE n = 0", &[])
-            .await
-            .unwrap();
+        let full = transaction.query_one("SELECT * FROM copied WHERE n = 0", &[]).await.unwrap();
         assert_eq!(full.get::<_, i32>(1), -7);
         assert_eq!(full.get::<_, i16>(2), 3);
         assert!(full.get::<_, bool>(3));
@@ -270,17 +249,11 @@ mod tests {
         assert_eq!(full.get::<_, String>(6), text);
         assert_eq!(full.get::<_, Vec<u8>>(7), vec![0, 255]);
         let empty = transaction
-            .query_one(
-                "SELECT num_nulls(i, s, b, id, at, t, raw) FROM copied WHERE n = 1",
-                &[],
-            )
+            .query_one("SELECT num_nulls(i, s, b, id, at, t, raw) FROM copied WHERE n = 1", &[])
             .await
             .unwrap();
         assert_eq!(empty.get::<_, i32>(0), 7);
-        let counted = transaction
-            .query_one("SELECT count(*) FROM copied", &[])
-            .await
-            .unwrap();
+        let counted = transaction.query_one("SELECT count(*) FROM copied", &[]).await.unwrap();
         assert_eq!(counted.get::<_, i64>(0), rows);
     }
 }

@@ -11,10 +11,7 @@ pub fn action_vi(event: &CaseEvent) -> String {
         CaseEvent::CaseReceived(e) => format!("Tiếp nhận hồ sơ, hẹn trả {}", date_vi(e.due_at)),
         CaseEvent::CaseRefusedAtReception(_) => "Từ chối tiếp nhận hồ sơ".into(),
         CaseEvent::CaseTransferred(e) => {
-            format!(
-                "Chuyển hồ sơ từ {} đến {} ({})",
-                e.from_unit, e.step.unit, e.step.name
-            )
+            format!("Chuyển hồ sơ từ {} đến {} ({})", e.from_unit, e.step.unit, e.step.name)
         }
         CaseEvent::HandoverAcknowledged(e) => format!("Nhận bàn giao hồ sơ tại {}", e.unit),
         CaseEvent::AppraisalRecorded(e) => match e.proposal {
@@ -26,10 +23,7 @@ pub fn action_vi(event: &CaseEvent) -> String {
             format!("Nhận hồ sơ bổ sung, hẹn trả {}", date_vi(e.clock.due_at))
         }
         CaseEvent::PaymentRequested(e) => {
-            format!(
-                "Yêu cầu thực hiện nghĩa vụ tài chính: {} đồng",
-                e.amount_vnd
-            )
+            format!("Yêu cầu thực hiện nghĩa vụ tài chính: {} đồng", e.amount_vnd)
         }
         CaseEvent::PaymentRecorded(e) => {
             format!("Đã thực hiện nghĩa vụ tài chính: {} đồng", e.amount_vnd)
@@ -37,10 +31,9 @@ pub fn action_vi(event: &CaseEvent) -> String {
         CaseEvent::SubmittedForApproval(_) => "Trình lãnh đạo phê duyệt".into(),
         CaseEvent::CaseApproved(_) => "Lãnh đạo phê duyệt".into(),
         CaseEvent::SentBackForRework(_) => "Trả lại để xử lý lại".into(),
-        CaseEvent::DeadlineExtended(e) => format!(
-            "Gia hạn, hẹn lại ngày trả {} (Phiếu xin lỗi và hẹn lại ngày trả kết quả)",
-            date_vi(e.due_at)
-        ),
+        CaseEvent::DeadlineExtended(e) => {
+            format!("Gia hạn, hẹn lại ngày trả {} (Phiếu xin lỗi và hẹn lại ngày trả kết quả)", date_vi(e.due_at))
+        }
         CaseEvent::CasePaused(_) => "Tạm dừng xử lý".into(),
         CaseEvent::CaseResumed(e) => format!("Tiếp tục xử lý, hẹn trả {}", date_vi(e.clock.due_at)),
         CaseEvent::CaseRefusedAsIneligible(_) => "Trả lại hồ sơ: không đủ điều kiện".into(),
@@ -83,9 +76,7 @@ pub fn reason(event: &CaseEvent) -> Option<String> {
 
 /// `dd/MM/yyyy HH:mm` in Vietnam's time.
 pub fn date_vi(at: jiff::Timestamp) -> String {
-    onestop_domain::calendar::local(at)
-        .strftime("%d/%m/%Y %H:%M")
-        .to_string()
+    onestop_domain::calendar::local(at).strftime("%d/%m/%Y %H:%M").to_string()
 }
 
 #[derive(serde::Deserialize)]
@@ -107,10 +98,7 @@ pub struct RecordedActor {
 
 /// The actor recorded in an event's metadata, with their grants.
 pub fn recorded_actor(metadata: &str) -> RecordedActor {
-    serde_json::from_str::<Metadata>(metadata)
-        .ok()
-        .and_then(|m| m.actor)
-        .unwrap_or_default()
+    serde_json::from_str::<Metadata>(metadata).ok().and_then(|m| m.actor).unwrap_or_default()
 }
 
 /// The actor recorded in an event's metadata: (user id, role, name).

@@ -16,9 +16,7 @@ use crate::runner::ProjectionError;
 
 /// DVCQG's timestamp form: `yyyyMMddHHmmss` in Vietnam's time.
 pub fn dvc_time(at: Timestamp) -> String {
-    onestop_domain::calendar::local(at)
-        .strftime("%Y%m%d%H%M%S")
-        .to_string()
+    onestop_domain::calendar::local(at).strftime("%Y%m%d%H%M%S").to_string()
 }
 
 /// KenhThucHien: 1 in person, 2 online, 3 by post.
@@ -61,10 +59,7 @@ const RECORDS: &str = "case_changes c LEFT JOIN case_status s ON s.case_id = c.c
 fn from_row(row: &tokio_postgres::Row) -> FeedRecord {
     let time = |i: usize| row.get::<_, Option<Timestamp>>(i).map(dvc_time);
     let role: Option<String> = row.get(14);
-    let title = role
-        .as_deref()
-        .and_then(|r| Role::ALL.into_iter().find(|x| x.as_str() == r))
-        .map(Role::title_vi);
+    let title = role.as_deref().and_then(|r| Role::ALL.into_iter().find(|x| x.as_str() == r)).map(Role::title_vi);
     let at: Timestamp = row.get(15);
     let action: String = row.get(16);
     let record = json!({
@@ -104,16 +99,9 @@ fn from_row(row: &tokio_postgres::Row) -> FeedRecord {
 pub async fn read(pool: &Pool, after: i64, limit: i64) -> Result<Vec<FeedRecord>, ProjectionError> {
     let client = pool.get().await?;
     let statement = client
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM {RECORDS} WHERE c.seq > $1 ORDER BY c.seq LIMIT $2"
-        ))
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM {RECORDS} WHERE c.seq > $1 ORDER BY c.seq LIMIT $2"))
         .await?;
-    Ok(client
-        .query(&statement, &[&after, &limit])
-        .await?
-        .iter()
-        .map(from_row)
-        .collect())
+    Ok(client.query(&statement, &[&after, &limit]).await?.iter().map(from_row).collect())
 }
 
 /// The oldest records not yet delivered, in order.
@@ -125,12 +113,7 @@ pub async fn undelivered(pool: &Pool, limit: i64) -> Result<Vec<FeedRecord>, Pro
              WHERE c.seq > (SELECT delivered_through FROM feed_delivery) ORDER BY c.seq LIMIT $1"
         ))
         .await?;
-    Ok(client
-        .query(&statement, &[&limit])
-        .await?
-        .iter()
-        .map(from_row)
-        .collect())
+    Ok(client.query(&statement, &[&limit]).await?.iter().map(from_row).collect())
 }
 
 /// Records an attempt to deliver the records `first`..=`last`; a delivery moves
@@ -151,10 +134,7 @@ pub async fn record_attempt(
         .await?;
     if outcome.is_ok() {
         transaction
-            .execute(
-                "UPDATE feed_delivery SET delivered_through = $1 WHERE delivered_through < $1",
-                &[&last],
-            )
+            .execute("UPDATE feed_delivery SET delivered_through = $1 WHERE delivered_through < $1", &[&last])
             .await?;
     }
     transaction.commit().await?;
@@ -164,8 +144,5 @@ pub async fn record_attempt(
 /// Everything up to this record has been delivered.
 pub async fn delivered_through(pool: &Pool) -> Result<i64, ProjectionError> {
     let client = pool.get().await?;
-    Ok(client
-        .query_one("SELECT delivered_through FROM feed_delivery", &[])
-        .await?
-        .get(0))
+    Ok(client.query_one("SELECT delivered_through FROM feed_delivery", &[]).await?.get(0))
 }

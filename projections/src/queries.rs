@@ -41,11 +41,7 @@ impl Cursor {
 
     /// Opaque to clients: `<microseconds>.<uuid>`.
     pub fn encode(&self) -> String {
-        format!(
-            "{}.{}",
-            self.filed_at.as_microsecond(),
-            self.case_id.simple()
-        )
+        format!("{}.{}", self.filed_at.as_microsecond(), self.case_id.simple())
     }
 
     pub fn decode(text: &str) -> Option<Self> {
@@ -54,16 +50,11 @@ impl Cursor {
         let well_formed = (1..=16).contains(&digits.len())
             && digits.bytes().all(|b| b.is_ascii_digit())
             && id.len() == 32
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if !well_formed {
             return None;
         }
-        Some(Self {
-            filed_at: Timestamp::from_microsecond(micros.parse().ok()?).ok()?,
-            case_id: id.parse().ok()?,
-        })
+        Some(Self { filed_at: Timestamp::from_microsecond(micros.parse().ok()?).ok()?, case_id: id.parse().ok()? })
     }
 }
 
@@ -75,10 +66,7 @@ pub struct Page {
 }
 
 fn like_pattern(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }
 
@@ -114,8 +102,7 @@ pub async fn list_cases(
     // Overdue as the case view judges it (`Progress::at`, by day in Vietnam's
     // time; a stopped clock as it stood when it stopped): open past the end of
     // its due date's day, i.e. due before today began.
-    let today_began =
-        onestop_domain::calendar::instant(onestop_domain::calendar::local(now).date().into());
+    let today_began = onestop_domain::calendar::instant(onestop_domain::calendar::local(now).date().into());
     let rows = client
         .query(
             &statement,
@@ -140,41 +127,26 @@ pub async fn list_cases(
     let mut last = None;
     for row in rows.iter().take(usize::try_from(limit).unwrap_or(0)) {
         let id: Uuid = row.get(0);
-        let state =
-            crate::status::decode_state(row.get(1)).map_err(|e| ProjectionError::Event {
-                position: 0,
-                reason: format!("stored state of case {id} is unreadable: {e}"),
-            })?;
-        last = Some(Cursor {
-            filed_at: row.get(2),
-            case_id: id,
-        });
+        let state = crate::status::decode_state(row.get(1)).map_err(|e| ProjectionError::Event {
+            position: 0,
+            reason: format!("stored state of case {id} is unreadable: {e}"),
+        })?;
+        last = Some(Cursor { filed_at: row.get(2), case_id: id });
         cases.push((id, state));
     }
-    let next = if rows.len() as i64 > limit {
-        last
-    } else {
-        None
-    };
+    let next = if rows.len() as i64 > limit { last } else { None };
     Ok(Page { cases, next })
 }
 
 /// The case with this code, if the status view has it.
-pub async fn case_by_code(
-    pool: &Pool,
-    code: &str,
-) -> Result<Option<(Uuid, CaseState)>, ProjectionError> {
+pub async fn case_by_code(pool: &Pool, code: &str) -> Result<Option<(Uuid, CaseState)>, ProjectionError> {
     let client = pool.get().await?;
-    let statement = client
-        .prepare_cached("SELECT case_id, state FROM case_status WHERE code = $1")
-        .await?;
+    let statement = client.prepare_cached("SELECT case_id, state FROM case_status WHERE code = $1").await?;
     let Some(row) = client.query_opt(&statement, &[&code]).await? else {
         return Ok(None);
     };
     let id: Uuid = row.get(0);
-    Ok(crate::status::decode_state(row.get(1))
-        .ok()
-        .map(|state| (id, state)))
+    Ok(crate::status::decode_state(row.get(1)).ok().map(|state| (id, state)))
 }
 
 /// What an inspector's query across cases asks for.
@@ -204,10 +176,7 @@ pub struct AuditChange {
 }
 
 /// The case changes made in `filter.units` in the period, by `seq`.
-pub async fn audit_changes(
-    pool: &Pool,
-    filter: &AuditFilter<'_>,
-) -> Result<Vec<AuditChange>, ProjectionError> {
+pub async fn audit_changes(pool: &Pool, filter: &AuditFilter<'_>) -> Result<Vec<AuditChange>, ProjectionError> {
     let client = pool.get().await?;
     let rows = client
         .query(
@@ -216,14 +185,7 @@ pub async fn audit_changes(
              WHERE acting_unit = ANY($1) AND ($2::uuid IS NULL OR actor_id = $2) \
                AND at >= $3 AND at < $4 AND seq > $5 \
              ORDER BY seq LIMIT $6",
-            &[
-                &filter.units,
-                &filter.actor,
-                &filter.from,
-                &filter.to,
-                &filter.after,
-                &filter.limit,
-            ],
+            &[&filter.units, &filter.actor, &filter.from, &filter.to, &filter.after, &filter.limit],
         )
         .await?;
     Ok(rows

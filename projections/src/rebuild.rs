@@ -145,28 +145,11 @@ pub async fn rebuild(
     // Detached from the pool: if the rebuild is dropped half-way, closing this
     // connection releases the lock (a pooled one would keep it).
     let admin = Object::take(pool.get().await?);
-    let locked: bool = admin
-        .query_one(
-            "SELECT pg_try_advisory_lock(hashtext('onestop rebuild'))",
-            &[],
-        )
-        .await?
-        .get(0);
+    let locked: bool = admin.query_one("SELECT pg_try_advisory_lock(hashtext('onestop rebuild'))", &[]).await?.get(0);
     if !locked {
-        return Err(ProjectionError::Refused(
-            "another rebuild is running".into(),
-        ));
+        return Err(ProjectionError::Refused("another rebuild is running".into()));
     }
-    let outcome = rebuild_locked(
-        pool,
-        &admin,
-        store,
-        &read_models,
-        mode,
-        started,
-        &mut progress,
-    )
-    .await;
+    let outcome = rebuild_locked(pool, &admin, store, &read_models, mode, started, &mut progress).await;
     // Leftovers of a failed attempt go too; the live tables never changed.
     let cleanup = admin
         .batch_execute(&format!(
@@ -201,10 +184,7 @@ async fn rebuild_locked(
                  INCLUDING GENERATED INCLUDING CONSTRAINTS INCLUDING STORAGE);"
             ));
         }
-        ddl.push_str(&format!(
-            "INSERT INTO {shadow}.projection_checkpoints (name) VALUES ('{}');",
-            model.name()
-        ));
+        ddl.push_str(&format!("INSERT INTO {shadow}.projection_checkpoints (name) VALUES ('{}');", model.name()));
     }
     admin.batch_execute(&ddl).await?;
 
@@ -221,18 +201,9 @@ async fn rebuild_locked(
     let replay_time = replay_started.elapsed();
 
     let index_started = Instant::now();
-    progress(Progress {
-        phase: Phase::Indexing,
-        done: replayed,
-        total,
-        elapsed: started.elapsed(),
-    });
-    let rest: Vec<&str> = read_models
-        .iter()
-        .flat_map(|model| model.tables())
-        .copied()
-        .filter(|table| !indexed.contains(table))
-        .collect();
+    progress(Progress { phase: Phase::Indexing, done: replayed, total, elapsed: started.elapsed() });
+    let rest: Vec<&str> =
+        read_models.iter().flat_map(|model| model.tables()).copied().filter(|table| !indexed.contains(table)).collect();
     index_tables(pool, &rest).await?;
     let index_time = index_started.elapsed();
     if mode == Mode::Bulk {
@@ -242,48 +213,27 @@ async fn rebuild_locked(
                     "UPDATE {shadow}.projection_checkpoints SET tx_id = $1, \
                      global_position = $2, events_applied = $3"
                 ),
-                &[
-                    &checkpoint.tx_id,
-                    &checkpoint.global_position,
-                    &i64::try_from(replayed).unwrap_or(i64::MAX),
-                ],
+                &[&checkpoint.tx_id, &checkpoint.global_position, &i64::try_from(replayed).unwrap_or(i64::MAX)],
             )
             .await?;
     }
 
     // Catch up with what was appended meanwhile (everything, incrementally).
     let mut caught_up = catch_up(store, read_models, Until::Committed, |done| {
-        progress(Progress {
-            phase: Phase::CatchingUp,
-            done: replayed + done,
-            total,
-            elapsed: started.elapsed(),
-        });
+        progress(Progress { phase: Phase::CatchingUp, done: replayed + done, total, elapsed: started.elapsed() });
     })
     .await?;
 
-    progress(Progress {
-        phase: Phase::Swapping,
-        done: replayed + caught_up,
-        total,
-        elapsed: started.elapsed(),
-    });
+    progress(Progress { phase: Phase::Swapping, done: replayed + caught_up, total, elapsed: started.elapsed() });
     let mut swap = pool.get().await?;
     let transaction = swap.transaction().await?;
     let names: Vec<&str> = read_models.iter().map(|m| m.name()).collect();
     // Live runners find their checkpoints taken and wait; one in the middle of
     // a batch finishes it first.
-    transaction
-        .query(
-            "SELECT name FROM projection_checkpoints WHERE name = ANY($1) FOR UPDATE",
-            &[&names],
-        )
-        .await?;
+    transaction.query("SELECT name FROM projection_checkpoints WHERE name = ANY($1) FOR UPDATE", &[&names]).await?;
     caught_up += catch_up(store, read_models, Until::Readable, |_| {}).await?;
     // Readers hold the tables briefly; do not queue behind a stuck one forever.
-    transaction
-        .batch_execute("SET LOCAL lock_timeout = '30s'")
-        .await?;
+    transaction.batch_execute("SET LOCAL lock_timeout = '30s'").await?;
     let mut swap_sql = String::new();
     for model in read_models {
         for table in model.tables() {
@@ -316,10 +266,7 @@ async fn rebuild_locked(
 
 /// A batch of the log, with the status view's decoding of it when the status
 /// view is being rebuilt.
-type Read = (
-    Vec<RecordedEvent>,
-    Option<<StatusProjection as Projection>::Prepared>,
-);
+type Read = (Vec<RecordedEvent>, Option<<StatusProjection as Projection>::Prepared>);
 
 /// Reads the whole log once and folds it into every bulk projection; returns
 /// how many events, where the last one stands and the tables whose indexes are
@@ -347,16 +294,9 @@ async fn replay_in_bulk(
         }
         let mut after = Checkpoint::START;
         loop {
-            let batch = reader_store
-                .read_all(after, BULK_BATCH)
-                .await
-                .map_err(ProjectionError::from)
-                .and_then(|events| {
-                    let decoded = if with_status {
-                        Some(StatusProjection.prepare(&events)?)
-                    } else {
-                        None
-                    };
+            let batch =
+                reader_store.read_all(after, BULK_BATCH).await.map_err(ProjectionError::from).and_then(|events| {
+                    let decoded = if with_status { Some(StatusProjection.prepare(&events)?) } else { None };
                     Ok((events, decoded))
                 });
             let last = match &batch {
@@ -397,29 +337,17 @@ async fn replay_in_bulk(
             transaction.commit().await?;
         }
         replayed += events.len() as u64;
-        progress(Progress {
-            phase: Phase::Replaying,
-            done: replayed,
-            total,
-            elapsed: started.elapsed(),
-        });
+        progress(Progress { phase: Phase::Replaying, done: replayed, total, elapsed: started.elapsed() });
     }
     // The reader has returned (the log ended); a panic in it must not pass
     // for the log's end.
-    reader
-        .await
-        .map_err(|e| ProjectionError::Refused(format!("reading the log failed: {e}")))?;
+    reader.await.map_err(|e| ProjectionError::Refused(format!("reading the log failed: {e}")))?;
     drop(writer);
     // The change rows are complete: their indexes are built while the case rows
     // (in two shares, on two connections) and the statistics are written.
     let mut finals = Vec::new();
     if with_status {
-        finals.extend(
-            status_bulk
-                .into_shares(2)
-                .into_iter()
-                .map(FinalWrite::Cases),
-        );
+        finals.extend(status_bulk.into_shares(2).into_iter().map(FinalWrite::Cases));
     }
     if with_stats {
         finals.push(FinalWrite::Statistics(stats_bulk));
@@ -461,9 +389,7 @@ impl FinalWrite {
 }
 
 /// A transaction whose unqualified table names are the copies'.
-async fn shadow_transaction(
-    client: &mut Object,
-) -> Result<deadpool_postgres::Transaction<'_>, ProjectionError> {
+async fn shadow_transaction(client: &mut Object) -> Result<deadpool_postgres::Transaction<'_>, ProjectionError> {
     let transaction = client.transaction().await?;
     transaction
         .batch_execute(&format!(
@@ -496,19 +422,11 @@ async fn index_tables(pool: &Pool, tables: &[&str]) -> Result<(), ProjectionErro
     for table in tables {
         let relation = format!("public.{table}");
         let size: i64 = catalog
-            .query_one(
-                "SELECT pg_relation_size($1::text::regclass)",
-                &[&format!("{shadow}.{table}")],
-            )
+            .query_one("SELECT pg_relation_size($1::text::regclass)", &[&format!("{shadow}.{table}")])
             .await?
             .get(0);
-        let on_copy = |definition: &str| {
-            definition.replacen(
-                &format!(" ON {relation} "),
-                &format!(" ON {shadow}.{table} "),
-                1,
-            )
-        };
+        let on_copy =
+            |definition: &str| definition.replacen(&format!(" ON {relation} "), &format!(" ON {shadow}.{table} "), 1);
         for row in catalog
             .query(
                 "SELECT c.conname, c.contype::text, pg_get_constraintdef(c.oid), \
@@ -531,12 +449,7 @@ async fn index_tables(pool: &Pool, tables: &[&str]) -> Result<(), ProjectionErro
                 // An exclusion constraint cannot adopt an index, and an
                 // adopted one would lose being deferrable: added whole.
                 _ => {
-                    builds.push((
-                        size,
-                        format!(
-                            "ALTER TABLE {shadow}.{table} ADD CONSTRAINT \"{name}\" {definition}"
-                        ),
-                    ));
+                    builds.push((size, format!("ALTER TABLE {shadow}.{table} ADD CONSTRAINT \"{name}\" {definition}")));
                     continue;
                 }
             };
@@ -597,9 +510,7 @@ async fn run_maintenance(pool: &Pool, statements: Vec<String>) -> Result<(), Pro
     let client = Object::take(pool.get().await?);
     // A province's largest index takes longer than the pool's statement
     // timeout allows an ordinary query.
-    client
-        .batch_execute("SET maintenance_work_mem = '256MB'; SET statement_timeout = 0")
-        .await?;
+    client.batch_execute("SET maintenance_work_mem = '256MB'; SET statement_timeout = 0").await?;
     for statement in statements {
         client.batch_execute(&statement).await?;
     }
@@ -628,12 +539,8 @@ async fn catch_up(
     for model in read_models {
         let report = |n| progress(applied + n);
         applied += match model {
-            ReadModel::Status => {
-                catch_up_one(shadow_runner(StatusProjection, store), until, report).await?
-            }
-            ReadModel::Stats => {
-                catch_up_one(shadow_runner(StatsProjection, store), until, report).await?
-            }
+            ReadModel::Status => catch_up_one(shadow_runner(StatusProjection, store), until, report).await?,
+            ReadModel::Stats => catch_up_one(shadow_runner(StatsProjection, store), until, report).await?,
         };
     }
     Ok(applied)

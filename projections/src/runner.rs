@@ -116,9 +116,7 @@ struct Remembered<M> {
 
 impl<M> std::fmt::Debug for Remembered<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Remembered")
-            .field("at", &self.at)
-            .finish_non_exhaustive()
+        f.debug_struct("Remembered").field("at", &self.at).finish_non_exhaustive()
     }
 }
 
@@ -145,10 +143,7 @@ struct ReadAhead<T> {
 
 impl<T> std::fmt::Debug for ReadAhead<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReadAhead")
-            .field("from", &self.from)
-            .field("limit", &self.limit)
-            .finish_non_exhaustive()
+        f.debug_struct("ReadAhead").field("from", &self.from).field("limit", &self.limit).finish_non_exhaustive()
     }
 }
 
@@ -227,10 +222,7 @@ impl<P: Projection> Runner<P> {
         let client = self.pool.get().await?;
         client
             .execute(
-                &format!(
-                    "INSERT INTO {} (name) VALUES ($1) ON CONFLICT DO NOTHING",
-                    self.checkpoints()
-                ),
+                &format!("INSERT INTO {} (name) VALUES ($1) ON CONFLICT DO NOTHING", self.checkpoints()),
                 &[&self.projection.name()],
             )
             .await?;
@@ -247,16 +239,9 @@ impl<P: Projection> Runner<P> {
         let transaction = client.transaction().await?;
         // A read model can be rebuilt from the log, so its commits need not wait
         // for the disk: a crash loses at most the last batches, checkpoint and all.
-        transaction
-            .batch_execute("SET LOCAL synchronous_commit = off")
-            .await?;
+        transaction.batch_execute("SET LOCAL synchronous_commit = off").await?;
         if let Some(schema) = &self.schema {
-            transaction
-                .batch_execute(&format!(
-                    "SET LOCAL search_path TO {}, public",
-                    quoted(schema)
-                ))
-                .await?;
+            transaction.batch_execute(&format!("SET LOCAL search_path TO {}, public", quoted(schema))).await?;
         }
         let row = transaction
             .query_opt(
@@ -271,10 +256,7 @@ impl<P: Projection> Runner<P> {
         let Some(row) = row else {
             return Ok(Step::Busy);
         };
-        let checkpoint = Checkpoint {
-            tx_id: row.get(0),
-            global_position: row.get(1),
-        };
+        let checkpoint = Checkpoint { tx_id: row.get(0), global_position: row.get(1) };
         // A projection reading only some types still moves past the others: when
         // it has read everything relevant, its checkpoint goes to the horizon
         // (taken before the read, so nothing relevant below it was missed).
@@ -293,13 +275,7 @@ impl<P: Projection> Runner<P> {
         let ((events, horizon), prepared) = match usable {
             Some((_, _, ready)) => ready,
             None => {
-                let batch = read_batch(
-                    &self.store,
-                    self.projection.event_types(),
-                    checkpoint,
-                    limit,
-                )
-                .await?;
+                let batch = read_batch(&self.store, self.projection.event_types(), checkpoint, limit).await?;
                 let prepared = self.projection.prepare(&batch.0);
                 (batch, prepared)
             }
@@ -322,14 +298,9 @@ impl<P: Projection> Runner<P> {
         }
         // Taken out for the step: it comes back only with this step's commit.
         let remembered = self.memory.lock().ok().and_then(|mut m| m.take());
-        let mut memory = remembered
-            .filter(|r| r.at == checkpoint)
-            .map(|r| r.memory)
-            .unwrap_or_default();
+        let mut memory = remembered.filter(|r| r.at == checkpoint).map(|r| r.memory).unwrap_or_default();
         if !events.is_empty() {
-            self.projection
-                .apply(&transaction, &events, prepared, &mut memory)
-                .await?;
+            self.projection.apply(&transaction, &events, prepared, &mut memory).await?;
         }
         let applied = events.len() as i64;
         transaction
@@ -339,12 +310,7 @@ impl<P: Projection> Runner<P> {
                      events_applied = events_applied + $4, updated_at = now() WHERE name = $1",
                     self.checkpoints()
                 ),
-                &[
-                    &self.projection.name(),
-                    &next.tx_id,
-                    &next.global_position,
-                    &applied,
-                ],
+                &[&self.projection.name(), &next.tx_id, &next.global_position, &applied],
             )
             .await?;
         transaction.commit().await?;
@@ -374,26 +340,18 @@ impl<P: Projection> Runner<P> {
         }
         let last = self.store.last_committed().await?;
         let behind = last.map_or(0, |last| last.global_position - checkpoint.global_position);
-        Ok(
-            if usize::try_from(behind).unwrap_or(0) >= self.catch_up_batch {
-                self.catch_up_batch
-            } else {
-                self.batch_size
-            },
-        )
+        Ok(if usize::try_from(behind).unwrap_or(0) >= self.catch_up_batch {
+            self.catch_up_batch
+        } else {
+            self.batch_size
+        })
     }
 
     /// The batch read ahead, if one was started and could be read: where it
     /// starts, how many events were asked for, and what came back. The step
     /// uses it only when it starts at the checkpoint and is a full batch (a
     /// shorter one may have missed events committed since: it is read again).
-    async fn finish_read_ahead(
-        &self,
-    ) -> Option<(
-        Checkpoint,
-        usize,
-        (Batch, Result<P::Prepared, ProjectionError>),
-    )> {
+    async fn finish_read_ahead(&self) -> Option<(Checkpoint, usize, (Batch, Result<P::Prepared, ProjectionError>))> {
         let mut ahead = self.read_ahead.lock().ok()?.take()?;
         match (&mut ahead.task).await {
             Ok(Some(ready)) => Some((ahead.from, ahead.limit, ready)),
@@ -407,9 +365,7 @@ impl<P: Projection> Runner<P> {
         let store = self.store.clone();
         let projection = Arc::clone(&self.projection);
         let task = tokio::spawn(async move {
-            let batch = read_batch(&store, projection.event_types(), from, limit)
-                .await
-                .ok()?;
+            let batch = read_batch(&store, projection.event_types(), from, limit).await.ok()?;
             // Preparing is CPU work: off the runtime's threads.
             tokio::task::spawn_blocking(move || {
                 let prepared = projection.prepare(&batch.0);
@@ -453,8 +409,7 @@ impl<P: Projection> Runner<P> {
                     tokio::time::sleep(poll).await;
                 }
                 Err(error) => {
-                    metrics::counter!("projection_failures_total", "projection" => self.projection.name())
-                        .increment(1);
+                    metrics::counter!("projection_failures_total", "projection" => self.projection.name()).increment(1);
                     tracing::error!(
                         projection = self.projection.name(),
                         error = %onestop_store::error_chain(&error),
@@ -488,10 +443,7 @@ impl<P: Projection> Runner<P> {
     /// with an id itself (a rebuild's swap, holding the checkpoints), which
     /// keeps later commits out of sight until it ends; those are left to the
     /// live runners.
-    pub async fn catch_up_readable_with(
-        &self,
-        progress: impl FnMut(u64),
-    ) -> Result<u64, ProjectionError> {
+    pub async fn catch_up_readable_with(&self, progress: impl FnMut(u64)) -> Result<u64, ProjectionError> {
         self.register().await?;
         let target = self.store.horizon().await?;
         self.catch_up_until(target, progress).await
@@ -526,17 +478,11 @@ impl<P: Projection> Runner<P> {
         let client = self.pool.get().await?;
         let row = client
             .query_opt(
-                &format!(
-                    "SELECT tx_id, global_position FROM {} WHERE name = $1",
-                    self.checkpoints()
-                ),
+                &format!("SELECT tx_id, global_position FROM {} WHERE name = $1", self.checkpoints()),
                 &[&self.projection.name()],
             )
             .await?;
-        Ok(row.map_or(Checkpoint::START, |row| Checkpoint {
-            tx_id: row.get(0),
-            global_position: row.get(1),
-        }))
+        Ok(row.map_or(Checkpoint::START, |row| Checkpoint { tx_id: row.get(0), global_position: row.get(1) }))
     }
 }
 
@@ -568,10 +514,7 @@ pub async fn lags(pool: &Pool) -> Result<Vec<Lag>, ProjectionError> {
         .iter()
         .map(|row| Lag {
             name: row.get(0),
-            checkpoint: Checkpoint {
-                tx_id: row.get(1),
-                global_position: row.get(2),
-            },
+            checkpoint: Checkpoint { tx_id: row.get(1), global_position: row.get(2) },
             events_applied: row.get(3),
             behind: row.get(4),
         })
@@ -580,28 +523,17 @@ pub async fn lags(pool: &Pool) -> Result<Vec<Lag>, ProjectionError> {
 
 /// Waits until `name` has applied everything up to `target`, at most `timeout`.
 /// True when it has.
-pub async fn wait_for(
-    pool: &Pool,
-    name: &str,
-    target: Checkpoint,
-    timeout: Duration,
-) -> Result<bool, ProjectionError> {
+pub async fn wait_for(pool: &Pool, name: &str, target: Checkpoint, timeout: Duration) -> Result<bool, ProjectionError> {
     let deadline = tokio::time::Instant::now() + timeout;
     let mut pause = Duration::from_millis(2);
     loop {
         let client = pool.get().await?;
         let row = client
-            .query_opt(
-                "SELECT tx_id, global_position FROM projection_checkpoints WHERE name = $1",
-                &[&name],
-            )
+            .query_opt("SELECT tx_id, global_position FROM projection_checkpoints WHERE name = $1", &[&name])
             .await?;
         drop(client);
         if let Some(row) = row {
-            let at = Checkpoint {
-                tx_id: row.get(0),
-                global_position: row.get(1),
-            };
+            let at = Checkpoint { tx_id: row.get(0), global_position: row.get(1) };
             if at >= target {
                 return Ok(true);
             }

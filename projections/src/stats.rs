@@ -243,12 +243,7 @@ fn key(facts: &Facts, at: Timestamp) -> CountKey {
 
 /// The counters of `facts`' group on `day`.
 fn key_on(facts: &Facts, day: Date) -> CountKey {
-    (
-        day,
-        facts.unit.clone(),
-        facts.procedure.clone(),
-        facts.field.clone(),
-    )
+    (day, facts.unit.clone(), facts.procedure.clone(), facts.field.clone())
 }
 
 /// Moves a case's overdue +1, for the days from `from` on, to where its facts
@@ -256,13 +251,7 @@ fn key_on(facts: &Facts, day: Date) -> CountKey {
 fn retail(counts: &mut HashMap<CountKey, Counts>, f: &mut Facts, from: Date) {
     // The old +1 as it counts from `from` on: one on a due date's day still to
     // come stays where it is; any other counts already and is taken back at once.
-    let old = f.overdue_from.map(|m| {
-        if !f.overdue_at_once && m >= from {
-            (m, false)
-        } else {
-            (from, true)
-        }
-    });
+    let old = f.overdue_from.map(|m| if !f.overdue_at_once && m >= from { (m, false) } else { (from, true) });
     let new = f.overdue_tail(from);
     if old == new {
         return;
@@ -330,9 +319,9 @@ fn fold_batch<'e>(
         }
         let at = decoded.at();
         match decoded {
-            CaseEvent::SupplementRequested(_)
-            | CaseEvent::PaymentRequested(_)
-            | CaseEvent::CasePaused(_) => f.paused_since = Some(at),
+            CaseEvent::SupplementRequested(_) | CaseEvent::PaymentRequested(_) | CaseEvent::CasePaused(_) => {
+                f.paused_since = Some(at)
+            }
             CaseEvent::SupplementReceived(e) => {
                 f.paused_since = None;
                 f.due_at = e.clock.due_at;
@@ -474,10 +463,7 @@ async fn write_facts(
     facts: &HashMap<Uuid, Facts>,
     upsert: bool,
 ) -> Result<(), ProjectionError> {
-    let rows: Vec<(&Uuid, &Facts)> = ids
-        .iter()
-        .filter_map(|id| facts.get(id).map(|f| (id, f)))
-        .collect();
+    let rows: Vec<(&Uuid, &Facts)> = ids.iter().filter_map(|id| facts.get(id).map(|f| (id, f))).collect();
     let insert = "INSERT INTO case_facts (case_id, unit, procedure_code, field_code, online, \
          received_at, due_at, finished_at, outcome, punctuality, paused_since, overdue_from, \
          overdue_at_once) \
@@ -512,10 +498,7 @@ async fn write_facts(
                 &rows.iter().map(|(_, f)| f.punctuality).collect::<Vec<_>>(),
                 &rows.iter().map(|(_, f)| f.paused_since).collect::<Vec<_>>(),
                 &rows.iter().map(|(_, f)| f.overdue_from).collect::<Vec<_>>(),
-                &rows
-                    .iter()
-                    .map(|(_, f)| f.overdue_at_once)
-                    .collect::<Vec<_>>(),
+                &rows.iter().map(|(_, f)| f.overdue_at_once).collect::<Vec<_>>(),
             ],
         )
         .await?;
@@ -535,9 +518,7 @@ async fn write_counts(
     let mut monthly: HashMap<CountKey, Counts> = HashMap::new();
     for ((d, unit, procedure, field), c) in &counts {
         let month = d.first_of_month();
-        let m = monthly
-            .entry((month, unit.clone(), procedure.clone(), field.clone()))
-            .or_default();
+        let m = monthly.entry((month, unit.clone(), procedure.clone(), field.clone())).or_default();
         m.add(c);
     }
     add_counts(transaction, "stats_daily", "day", counts, upsert).await?;
@@ -566,18 +547,10 @@ async fn add_counts(
         }
     }
     let names = COUNTERS.join(", ");
-    let arrays: Vec<String> = (5..5 + COUNTERS.len())
-        .map(|n| format!("${n}::int4[]"))
-        .collect();
+    let arrays: Vec<String> = (5..5 + COUNTERS.len()).map(|n| format!("${n}::int4[]")).collect();
     let on_conflict = if upsert {
-        let sums: Vec<String> = COUNTERS
-            .iter()
-            .map(|c| format!("{c} = s.{c} + EXCLUDED.{c}"))
-            .collect();
-        format!(
-            "ON CONFLICT ({period}, unit, procedure_code, field_code) DO UPDATE SET {}",
-            sums.join(", ")
-        )
+        let sums: Vec<String> = COUNTERS.iter().map(|c| format!("{c} = s.{c} + EXCLUDED.{c}")).collect();
+        format!("ON CONFLICT ({period}, unit, procedure_code, field_code) DO UPDATE SET {}", sums.join(", "))
     } else {
         String::new()
     };
@@ -589,13 +562,8 @@ async fn add_counts(
         ))
         .await?;
     let (units, procedures, fields) = (as_strs(&units), as_strs(&procedures), as_strs(&fields));
-    let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-        vec![&days, &units, &procedures, &fields];
-    params.extend(
-        columns
-            .iter()
-            .map(|c| c as &(dyn tokio_postgres::types::ToSql + Sync)),
-    );
+    let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&days, &units, &procedures, &fields];
+    params.extend(columns.iter().map(|c| c as &(dyn tokio_postgres::types::ToSql + Sync)));
     transaction.execute(&statement, &params).await?;
     Ok(())
 }
@@ -715,30 +683,18 @@ pub async fn report_at(
                 &[&units, &today.first_of_month(), &today],
             )
             .await?;
-        overdue_now = Some(
-            rows.iter()
-                .map(|r| (r.get(0), r.get::<_, Option<i64>>(1).unwrap_or(0)))
-                .collect(),
-        );
+        overdue_now = Some(rows.iter().map(|r| (r.get(0), r.get::<_, Option<i64>>(1).unwrap_or(0))).collect());
     }
     let mut rows: HashMap<String, ReportRow> = HashMap::new();
 
     // Whole months come from the monthly counters, the days around them from
     // the daily ones.
-    let first_full = if from.day() == 1 {
-        from
-    } else {
-        from.last_of_month().tomorrow().unwrap_or(from)
-    };
+    let first_full = if from.day() == 1 { from } else { from.last_of_month().tomorrow().unwrap_or(from) };
     let after_full = match to.tomorrow() {
         Ok(next) if next.day() == 1 => next,
         _ => to.first_of_month(),
     };
-    let (first_full, after_full) = if first_full < after_full {
-        (first_full, after_full)
-    } else {
-        (from, from)
-    };
+    let (first_full, after_full) = if first_full < after_full { (first_full, after_full) } else { (from, from) };
     // Before the period: whole months, then the days of the period's first
     // month that precede it. Everything up to the last day counts towards what
     // is open at the end.
@@ -819,10 +775,7 @@ pub async fn report_at(
         })
         .collect();
     result.sort_by(|a, b| a.key.cmp(&b.key));
-    let mut total = ReportRow {
-        key: "TOTAL".into(),
-        ..ReportRow::default()
-    };
+    let mut total = ReportRow { key: "TOTAL".into(), ..ReportRow::default() };
     for row in &result {
         total.carried_over += row.carried_over;
         total.received_online += row.received_online;

@@ -71,9 +71,7 @@ pub fn instant_or_day(text: &str, edge: DayEdge) -> Result<Timestamp, String> {
     if let Ok(at) = text.parse::<Timestamp>() {
         return Ok(at);
     }
-    let day: Date = text
-        .parse()
-        .map_err(|_| format!("{text:?} is neither an RFC 3339 instant nor a date"))?;
+    let day: Date = text.parse().map_err(|_| format!("{text:?} is neither an RFC 3339 instant nor a date"))?;
     let day = match edge {
         DayEdge::Start => day,
         DayEdge::End => day.tomorrow().map_err(|e| e.to_string())?,
@@ -99,9 +97,7 @@ pub enum AsOfError {
 /// the day's end); a log position judges at each period's end.
 fn judged_at(moment: Moment) -> Timestamp {
     match moment {
-        Moment::Instant(at) => at
-            .checked_add(jiff::SignedDuration::from_micros(1))
-            .unwrap_or(Timestamp::MAX),
+        Moment::Instant(at) => at.checked_add(jiff::SignedDuration::from_micros(1)).unwrap_or(Timestamp::MAX),
         Moment::Position(_) => Timestamp::MAX,
     }
 }
@@ -115,15 +111,9 @@ fn happened(event: &RecordedEvent, decoded: &CaseEvent, moment: Moment) -> bool 
 }
 
 /// The case as it stood at `moment`; `None` if it did not exist yet.
-pub async fn case_as_of(
-    store: &EventStore,
-    case_id: Uuid,
-    moment: Moment,
-) -> Result<Option<CaseState>, AsOfError> {
-    let stream = StreamId::new(format!("case-{case_id}")).map_err(|e| AsOfError::Event {
-        position: 0,
-        reason: e.to_string(),
-    })?;
+pub async fn case_as_of(store: &EventStore, case_id: Uuid, moment: Moment) -> Result<Option<CaseState>, AsOfError> {
+    let stream = StreamId::new(format!("case-{case_id}"))
+        .map_err(|e| AsOfError::Event { position: 0, reason: e.to_string() })?;
     let mut state: Option<CaseState> = None;
     for event in store.read_stream_all(&stream).await? {
         let decoded = decode(&event)?;
@@ -148,10 +138,7 @@ pub struct ReportQuestion {
 
 /// Biểu 06 as the statistics stood at the question's moment. `owner_store`
 /// must connect as a role that may create a schema.
-pub async fn report_as_of(
-    owner_store: &EventStore,
-    question: &ReportQuestion,
-) -> Result<Vec<ReportRow>, AsOfError> {
+pub async fn report_as_of(owner_store: &EventStore, question: &ReportQuestion) -> Result<Vec<ReportRow>, AsOfError> {
     let mut bulk = StatsBulk::default();
     let pages = owner_store.pages(PAGE);
     futures_util::pin_mut!(pages);
@@ -168,35 +155,17 @@ pub async fn report_as_of(
         bulk.absorb(&kept)?;
     }
     let schema = format!("\"{SCRATCH_SCHEMA}_{}\"", std::process::id());
-    let client = owner_store
-        .pool()
-        .get()
-        .await
-        .map_err(ProjectionError::from)?;
+    let client = owner_store.pool().get().await.map_err(ProjectionError::from)?;
     let mut ddl = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};");
     for table in ReadModel::Stats.tables() {
-        ddl.push_str(&format!(
-            "CREATE TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL);"
-        ));
+        ddl.push_str(&format!("CREATE TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL);"));
     }
-    client
-        .batch_execute(&ddl)
-        .await
-        .map_err(ProjectionError::from)?;
+    client.batch_execute(&ddl).await.map_err(ProjectionError::from)?;
     let outcome = async {
         let mut config = owner_store.config().clone();
-        config.options(format!(
-            "-c search_path={},public",
-            schema.trim_matches('"')
-        ));
-        let pool = build_pool(
-            &config,
-            &PoolSettings {
-                max_size: 2,
-                ..PoolSettings::default()
-            },
-        )
-        .map_err(|e| AsOfError::Pool(e.to_string()))?;
+        config.options(format!("-c search_path={},public", schema.trim_matches('"')));
+        let pool = build_pool(&config, &PoolSettings { max_size: 2, ..PoolSettings::default() })
+            .map_err(|e| AsOfError::Pool(e.to_string()))?;
         {
             let mut writer = pool.get().await.map_err(ProjectionError::from)?;
             let transaction = writer.transaction().await.map_err(ProjectionError::from)?;
@@ -216,9 +185,6 @@ pub async fn report_as_of(
         )
     }
     .await;
-    client
-        .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        .await
-        .map_err(ProjectionError::from)?;
+    client.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await.map_err(ProjectionError::from)?;
     outcome
 }

@@ -19,9 +19,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use arrow_array::builder::{
-    BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
-};
+use arrow_array::builder::{BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use onestop_commands::personal::{APPLICANT_RECORDED, PersonalDataVault};
@@ -68,18 +66,14 @@ pub async fn personal_data_for(
 ) -> Result<PersonalData, ExportError> {
     let catalog = onestop_commands::catalog::CatalogCache::load(store.clone()).await?;
     let snapshot = catalog.snapshot();
-    let allowed = snapshot
-        .account_by_username(username)
-        .is_some_and(|account| {
-            onestop_domain::access::may_export_personal_data(&account.user)
-                && onestop_commands::passwords::verify_password(password, &account.password_hash)
-        });
+    let allowed = snapshot.account_by_username(username).is_some_and(|account| {
+        onestop_domain::access::may_export_personal_data(&account.user)
+            && onestop_commands::passwords::verify_password(password, &account.password_hash)
+    });
     if !allowed {
         return Err(ExportError::NotAllowed);
     }
-    Ok(PersonalData::Included(Box::new(PersonalDataVault::new(
-        store.clone(),
-    ))))
+    Ok(PersonalData::Included(Box::new(PersonalDataVault::new(store.clone()))))
 }
 
 /// One exported row.
@@ -115,14 +109,8 @@ async fn row(event: RecordedEvent, personal: &PersonalData) -> Result<Row, Expor
         (_, false) => (Some(event.payload.as_str().to_owned()), false),
         (PersonalData::Withheld, true) => (None, true),
         (PersonalData::Included(vault), true) => {
-            let opened = match event
-                .stream_id
-                .strip_prefix("applicant-")
-                .and_then(|id| id.parse().ok())
-            {
-                Some(id) if event.event_type == APPLICANT_RECORDED => {
-                    vault.open(ApplicantId(id)).await?
-                }
+            let opened = match event.stream_id.strip_prefix("applicant-").and_then(|id| id.parse().ok()) {
+                Some(id) if event.event_type == APPLICANT_RECORDED => vault.open(ApplicantId(id)).await?,
                 _ => None,
             };
             let text = match opened {
@@ -136,8 +124,7 @@ async fn row(event: RecordedEvent, personal: &PersonalData) -> Result<Row, Expor
     let metadata = match personal {
         PersonalData::Included(_) => event.metadata.as_str().to_owned(),
         PersonalData::Withheld => {
-            let mut value: Value =
-                serde_json::from_str(event.metadata.as_str()).unwrap_or(Value::Null);
+            let mut value: Value = serde_json::from_str(event.metadata.as_str()).unwrap_or(Value::Null);
             if let Some(object) = value.as_object_mut() {
                 object.remove("client_ip");
             }
@@ -211,11 +198,7 @@ fn schema() -> Arc<Schema> {
         Field::new("event_id", DataType::Utf8, false),
         Field::new("event_type", DataType::Utf8, false),
         Field::new("schema_version", DataType::Int32, false),
-        Field::new(
-            "recorded_at",
-            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
-            false,
-        ),
+        Field::new("recorded_at", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false),
         Field::new("payload", DataType::Utf8, true),
         Field::new("metadata", DataType::Utf8, false),
         Field::new("personal_data_withheld", DataType::Boolean, false),
@@ -232,11 +215,7 @@ impl<W: Write + Send> Sink<W> {
                 let properties = parquet::file::properties::WriterProperties::builder()
                     .set_compression(parquet::basic::Compression::SNAPPY)
                     .build();
-                Self::Parquet(parquet::arrow::ArrowWriter::try_new(
-                    out,
-                    schema(),
-                    Some(properties),
-                )?)
+                Self::Parquet(parquet::arrow::ArrowWriter::try_new(out, schema(), Some(properties))?)
             }
         })
     }

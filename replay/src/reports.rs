@@ -68,24 +68,15 @@ pub struct Column {
 
 impl Column {
     pub const fn text(name: &'static str) -> Self {
-        Self {
-            name,
-            kind: Kind::Text,
-        }
+        Self { name, kind: Kind::Text }
     }
 
     pub const fn integer(name: &'static str) -> Self {
-        Self {
-            name,
-            kind: Kind::Integer,
-        }
+        Self { name, kind: Kind::Integer }
     }
 
     pub const fn number(name: &'static str) -> Self {
-        Self {
-            name,
-            kind: Kind::Number,
-        }
+        Self { name, kind: Kind::Number }
     }
 }
 
@@ -142,10 +133,7 @@ pub trait Report: Send {
 
 /// Every report the tool knows, fresh.
 pub fn catalogue() -> Vec<Box<dyn Report>> {
-    vec![
-        Box::new(MedianProcessingTime::default()),
-        Box::new(SupplementRate::default()),
-    ]
+    vec![Box::new(MedianProcessingTime::default()), Box::new(SupplementRate::default())]
 }
 
 /// Why a report could not be built.
@@ -162,10 +150,7 @@ pub enum ReportError {
 }
 
 /// Replays the whole log into `reports`; returns how many case events they saw.
-pub async fn replay(
-    store: &EventStore,
-    reports: &mut [Box<dyn Report>],
-) -> Result<u64, ReportError> {
+pub async fn replay(store: &EventStore, reports: &mut [Box<dyn Report>]) -> Result<u64, ReportError> {
     let mut cases: HashMap<Uuid, CaseState> = HashMap::new();
     let mut seen = 0;
     let pages = store.pages(PAGE);
@@ -220,34 +205,25 @@ pub async fn write_table(store: &EventStore, report: &dyn Report) -> Result<usiz
         .await?;
     let rows = report.rows();
     let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
-    let insert = transaction
-        .prepare(&format!(
-            "INSERT INTO {table} VALUES ({})",
-            placeholders.join(", ")
-        ))
-        .await?;
+    let insert = transaction.prepare(&format!("INSERT INTO {table} VALUES ({})", placeholders.join(", "))).await?;
     for row in &rows {
         let values: Vec<Box<dyn tokio_postgres::types::ToSql + Sync + Send>> = row
             .iter()
             .zip(&columns)
-            .map(
-                |(cell, column)| -> Box<dyn tokio_postgres::types::ToSql + Sync + Send> {
-                    match (cell, column.kind) {
-                        (Cell::Text(t), _) => Box::new(t.clone()),
-                        (Cell::Integer(v), Kind::Number) => Box::new(*v as f64),
-                        (Cell::Integer(v), _) => Box::new(*v),
-                        (Cell::Number(v), _) => Box::new(*v),
-                        (Cell::Empty, Kind::Text) => Box::new(None::<String>),
-                        (Cell::Empty, Kind::Integer) => Box::new(None::<i64>),
-                        (Cell::Empty, Kind::Number) => Box::new(None::<f64>),
-                    }
-                },
-            )
+            .map(|(cell, column)| -> Box<dyn tokio_postgres::types::ToSql + Sync + Send> {
+                match (cell, column.kind) {
+                    (Cell::Text(t), _) => Box::new(t.clone()),
+                    (Cell::Integer(v), Kind::Number) => Box::new(*v as f64),
+                    (Cell::Integer(v), _) => Box::new(*v),
+                    (Cell::Number(v), _) => Box::new(*v),
+                    (Cell::Empty, Kind::Text) => Box::new(None::<String>),
+                    (Cell::Empty, Kind::Integer) => Box::new(None::<i64>),
+                    (Cell::Empty, Kind::Number) => Box::new(None::<f64>),
+                }
+            })
             .collect();
-        let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = values
-            .iter()
-            .map(|v| v.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync))
-            .collect();
+        let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+            values.iter().map(|v| v.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
         transaction.execute(&insert, &params).await?;
     }
     transaction.commit().await?;
@@ -272,11 +248,7 @@ fn median(values: &mut [f64]) -> Option<f64> {
     }
     values.sort_by(f64::total_cmp);
     let middle = values.len() / 2;
-    Some(if values.len().is_multiple_of(2) {
-        (values[middle - 1] + values[middle]) / 2.0
-    } else {
-        values[middle]
-    })
+    Some(if values.len().is_multiple_of(2) { (values[middle - 1] + values[middle]) / 2.0 } else { values[middle] })
 }
 
 /// Rounds to two decimals for the table.
@@ -298,11 +270,7 @@ pub struct MedianProcessingTime {
 
 impl Default for MedianProcessingTime {
     fn default() -> Self {
-        Self {
-            calendar: WorkingCalendar::vietnam(),
-            hours: OfficeHours::default(),
-            times: BTreeMap::new(),
-        }
+        Self { calendar: WorkingCalendar::vietnam(), hours: OfficeHours::default(), times: BTreeMap::new() }
     }
 }
 
@@ -330,23 +298,17 @@ impl Report for MedianProcessingTime {
             return;
         }
         let after = change.after;
-        let (Some(procedure), Some(received), Some(finished), Some(Outcome::Resolved)) = (
-            after.procedure.as_ref(),
-            after.received_at,
-            after.finished_at,
-            after.outcome,
-        ) else {
+        let (Some(procedure), Some(received), Some(finished), Some(Outcome::Resolved)) =
+            (after.procedure.as_ref(), after.received_at, after.finished_at, after.outcome)
+        else {
             return;
         };
         let schedule = Schedule::new(&self.calendar, &self.hours);
-        let working_days = schedule.working_minutes_between(received, finished) as f64
-            / self.hours.minutes_per_day() as f64;
+        let working_days =
+            schedule.working_minutes_between(received, finished) as f64 / self.hours.minutes_per_day() as f64;
         let calendar_days = finished.duration_since(received).as_secs_f64() / 86_400.0;
         let month = local(finished).date().strftime("%Y-%m").to_string();
-        let entry = self
-            .times
-            .entry((procedure.code.to_string(), month))
-            .or_default();
+        let entry = self.times.entry((procedure.code.to_string(), month)).or_default();
         entry.0.push(working_days);
         entry.1.push(calendar_days);
     }
@@ -425,13 +387,7 @@ impl Report for SupplementRate {
                 } else {
                     Cell::Empty
                 };
-                vec![
-                    Cell::from(unit.as_str()),
-                    Cell::from(*received),
-                    Cell::from(*asked),
-                    Cell::from(*requests),
-                    rate,
-                ]
+                vec![Cell::from(unit.as_str()), Cell::from(*received), Cell::from(*asked), Cell::from(*requests), rate]
             })
             .collect()
     }

@@ -78,13 +78,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self {
-            cases: 10_000,
-            seed: 1,
-            year: 2025,
-            communes: 20,
-            batch: 2_000,
-        }
+        Self { cases: 10_000, seed: 1, year: 2025, communes: 20, batch: 2_000 }
     }
 }
 
@@ -102,10 +96,7 @@ pub struct GroundTruth {
 
 fn unit_code(text: &str) -> Result<UnitCode, CommandError> {
     text.parse()
-        .map_err(|e: onestop_domain::ids::InvalidId| CommandError::Invalid {
-            field: "unit",
-            reason: e.to_string(),
-        })
+        .map_err(|e: onestop_domain::ids::InvalidId| CommandError::Invalid { field: "unit", reason: e.to_string() })
 }
 
 fn commune(i: usize) -> Result<UnitCode, CommandError> {
@@ -125,11 +116,7 @@ fn units(communes: usize) -> Result<Vec<Unit>, CommandError> {
     };
     let mut all = vec![
         unit(PROVINCE, "Ủy ban nhân dân tỉnh (mô phỏng)".into(), None)?,
-        unit(
-            LAND_OFFICE,
-            "Văn phòng đăng ký đất đai (mô phỏng)".into(),
-            Some(PROVINCE),
-        )?,
+        unit(LAND_OFFICE, "Văn phòng đăng ký đất đai (mô phỏng)".into(), Some(PROVINCE))?,
         unit(TAX_OFFICE, "Thuế cơ sở (mô phỏng)".into(), Some(PROVINCE))?,
     ];
     for i in 0..communes {
@@ -152,23 +139,13 @@ struct Kind {
 
 fn kinds(communes: usize) -> Result<Vec<Kind>, CommandError> {
     let all_communes = (0..communes).map(commune).collect::<Result<Vec<_>, _>>()?;
-    let step = |name: &str, role, unit, budget| WorkflowStep {
-        name: name.into(),
-        role,
-        unit,
-        budget,
-    };
+    let step = |name: &str, role, unit, budget| WorkflowStep { name: name.into(), role, unit, budget };
     let hours = ProcessingTime::working_hours;
     let days = ProcessingTime::working_days;
     // Appraisal and approval both at the handling unit.
     let handled = |appraisal, approval| {
         vec![
-            step(
-                "Thẩm định hồ sơ",
-                Role::Specialist,
-                StepUnit::Handling,
-                appraisal,
-            ),
+            step("Thẩm định hồ sơ", Role::Specialist, StepUnit::Handling, appraisal),
             step("Phê duyệt", Role::Approver, StepUnit::Handling, approval),
         ]
     };
@@ -179,41 +156,21 @@ fn kinds(communes: usize) -> Result<Vec<Kind>, CommandError> {
                      total: ProcessingTime,
                      middle: Vec<WorkflowStep>|
      -> Result<Procedure, CommandError> {
-        let mut workflow = vec![step(
-            "Tiếp nhận hồ sơ",
-            Role::Reception,
-            StepUnit::Receiving,
-            hours(4),
-        )];
+        let mut workflow = vec![step("Tiếp nhận hồ sơ", Role::Reception, StepUnit::Receiving, hours(4))];
         workflow.extend(middle);
-        workflow.push(step(
-            "Trả kết quả",
-            Role::Reception,
-            StepUnit::Receiving,
-            hours(4),
-        ));
+        workflow.push(step("Trả kết quả", Role::Reception, StepUnit::Receiving, hours(4)));
         Ok(Procedure {
-            code: code.parse().map_err(|e: onestop_domain::ids::InvalidId| {
-                CommandError::Invalid {
-                    field: "procedure",
-                    reason: e.to_string(),
-                }
+            code: code.parse().map_err(|e: onestop_domain::ids::InvalidId| CommandError::Invalid {
+                field: "procedure",
+                reason: e.to_string(),
             })?,
             version: 1,
             name: name.into(),
-            field: Field {
-                code: field.0.into(),
-                name: field.1.into(),
-            },
+            field: Field { code: field.0.into(), name: field.1.into() },
             handling_units: handling,
             processing_time: total,
             cutoff: None,
-            channels: vec![
-                Channel::InPerson,
-                Channel::Post,
-                Channel::OnlineFull,
-                Channel::OnlinePartial,
-            ],
+            channels: vec![Channel::InPerson, Channel::Post, Channel::OnlineFull, Channel::OnlinePartial],
             fees: vec![],
             documents: vec![],
             workflow,
@@ -232,12 +189,7 @@ fn kinds(communes: usize) -> Result<Vec<Kind>, CommandError> {
                 land_office.clone(),
                 days(10),
                 vec![
-                    step(
-                        "Thẩm định hồ sơ",
-                        Role::Specialist,
-                        StepUnit::Handling,
-                        days(5),
-                    ),
+                    step("Thẩm định hồ sơ", Role::Specialist, StepUnit::Handling, days(5)),
                     // Liên thông: the tax office works out what is owed.
                     step(
                         "Xác định nghĩa vụ tài chính",
@@ -245,12 +197,7 @@ fn kinds(communes: usize) -> Result<Vec<Kind>, CommandError> {
                         StepUnit::Fixed(unit_code(TAX_OFFICE)?),
                         days(3),
                     ),
-                    step(
-                        "Phê duyệt",
-                        Role::Approver,
-                        StepUnit::Fixed(unit_code(LAND_OFFICE)?),
-                        hours(8),
-                    ),
+                    step("Phê duyệt", Role::Approver, StepUnit::Fixed(unit_code(LAND_OFFICE)?), hours(8)),
                 ],
             )?,
         },
@@ -342,10 +289,7 @@ fn system_actor() -> Result<Actor, CommandError> {
 }
 
 fn system_meta() -> RequestMeta {
-    RequestMeta {
-        request_id: Some("simulate".into()),
-        ..RequestMeta::default()
-    }
+    RequestMeta { request_id: Some("simulate".into()), ..RequestMeta::default() }
 }
 
 /// The suffix of the simulated province's procedure codes (mô phỏng): the
@@ -363,31 +307,20 @@ pub async fn load_province(
     let (system, meta) = (system_actor()?, system_meta());
     for unit in units(communes)? {
         if catalog.snapshot().unit(&unit.code).is_none() {
-            registry
-                .save_unit(
-                    &system,
-                    unit,
-                    onestop_domain::registry::UnitWrite::RegisterOrUpdate,
-                    &meta,
-                )
-                .await?;
+            registry.save_unit(&system, unit, onestop_domain::registry::UnitWrite::RegisterOrUpdate, &meta).await?;
         }
     }
     let mut loaded = Vec::new();
     for mut kind in kinds(communes)? {
         let code = format!("{}{SIMULATED}", kind.procedure.code);
-        kind.procedure.code =
-            code.parse()
-                .map_err(|e: onestop_domain::ids::InvalidId| CommandError::Invalid {
-                    field: "procedure",
-                    reason: e.to_string(),
-                })?;
+        kind.procedure.code = code.parse().map_err(|e: onestop_domain::ids::InvalidId| CommandError::Invalid {
+            field: "procedure",
+            reason: e.to_string(),
+        })?;
         match catalog.snapshot().procedure(&kind.procedure.code) {
             Some(current) => kind.procedure = current.clone(),
             None => {
-                kind.procedure = registry
-                    .publish_procedure(&system, kind.procedure, &meta)
-                    .await?;
+                kind.procedure = registry.publish_procedure(&system, kind.procedure, &meta).await?;
             }
         }
         loaded.push((kind.procedure, kind.share));
@@ -404,9 +337,8 @@ async fn publish_with_field(
     procedures: &mut [(Procedure, u32)],
     field: (&str, &str),
 ) -> Result<(), CommandError> {
-    let Some((procedure, _)) = procedures
-        .iter_mut()
-        .find(|(p, _)| p.code.as_str().trim_end_matches(SIMULATED) == REPUBLISHED)
+    let Some((procedure, _)) =
+        procedures.iter_mut().find(|(p, _)| p.code.as_str().trim_end_matches(SIMULATED) == REPUBLISHED)
     else {
         return Ok(());
     };
@@ -416,13 +348,8 @@ async fn publish_with_field(
         return Ok(());
     }
     let mut next = procedure.clone();
-    next.field = Field {
-        code: field.0.into(),
-        name: field.1.into(),
-    };
-    *procedure = registry
-        .publish_procedure(&system_actor()?, next, &system_meta())
-        .await?;
+    next.field = Field { code: field.0.into(), name: field.1.into() };
+    *procedure = registry.publish_procedure(&system_actor()?, next, &system_meta()).await?;
     Ok(())
 }
 
@@ -432,18 +359,12 @@ pub async fn ensure_statistician(
     registry: &RegistryService,
     catalog: &CatalogCache,
 ) -> Result<Option<String>, CommandError> {
-    if catalog
-        .snapshot()
-        .account_by_username(STATISTICIAN)
-        .is_some()
-    {
+    if catalog.snapshot().account_by_username(STATISTICIAN).is_some() {
         return Ok(None);
     }
     let mut rng = rand::rng();
     const LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let password: String = (0..14)
-        .map(|_| char::from(LETTERS[rng.random_range(0..LETTERS.len())]))
-        .collect();
+    let password: String = (0..14).map(|_| char::from(LETTERS[rng.random_range(0..LETTERS.len())])).collect();
     registry
         .register_user(
             &system_actor()?,
@@ -468,12 +389,7 @@ pub fn province_unit() -> &'static str {
 /// The officer of `role` at `unit`: one per role and unit, with a stable id.
 fn officer(role: Role, unit: &UnitCode) -> Actor {
     let id = Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("{unit}/{role}").as_bytes());
-    Actor {
-        user_id: UserId(id),
-        name: format!("{} {}", role_title(role), unit),
-        role,
-        units: vec![unit.clone()],
-    }
+    Actor { user_id: UserId(id), name: format!("{} {}", role_title(role), unit), role, units: vec![unit.clone()] }
 }
 
 fn role_title(role: Role) -> &'static str {
@@ -485,13 +401,11 @@ fn role_title(role: Role) -> &'static str {
     }
 }
 
-const SURNAMES: &[&str] = &[
-    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương",
-];
+const SURNAMES: &[&str] = &["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương"];
 const MIDDLE: &[&str] = &["Văn", "Thị", "Hữu", "Đức", "Minh", "Ngọc", "Thanh", "Quốc"];
 const GIVEN: &[&str] = &[
-    "An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hoa", "Hùng", "Lan", "Linh",
-    "Long", "Mai", "Nam", "Nga", "Phúc", "Quang", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Yến",
+    "An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hoa", "Hùng", "Lan", "Linh", "Long", "Mai", "Nam",
+    "Nga", "Phúc", "Quang", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Yến",
 ];
 
 fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
@@ -500,17 +414,8 @@ fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
 
 fn applicant(rng: &mut ChaCha8Rng) -> Applicant {
     Applicant {
-        full_name: format!(
-            "{} {} {}",
-            pick(rng, SURNAMES),
-            pick(rng, MIDDLE),
-            pick(rng, GIVEN)
-        ),
-        id_number: format!(
-            "0{:02}{:09}",
-            rng.random_range(1..97),
-            rng.random_range(0..1_000_000_000_u32)
-        ),
+        full_name: format!("{} {} {}", pick(rng, SURNAMES), pick(rng, MIDDLE), pick(rng, GIVEN)),
+        id_number: format!("0{:02}{:09}", rng.random_range(1..97), rng.random_range(0..1_000_000_000_u32)),
         phone: Some(format!("09{:08}", rng.random_range(0..100_000_000_u32))),
         address: None,
         email: None,
@@ -554,11 +459,7 @@ impl Scripter<'_> {
             self.closed = true;
             return false;
         }
-        self.steps.push(ScriptedStep {
-            at: self.now,
-            actor,
-            command,
-        });
+        self.steps.push(ScriptedStep { at: self.now, actor, command });
         true
     }
 }
@@ -575,55 +476,28 @@ fn script(
     let case_id = CaseId(uuid::Builder::from_random_bytes(rng.random()).into_uuid());
     let applicant_id = ApplicantId(Uuid::new_v5(&case_id.0, b"applicant"));
     let person = applicant(rng);
-    let mut s = Scripter {
-        calendar,
-        hours: OfficeHours::default(),
-        end,
-        steps: Vec::new(),
-        now: arrival,
-        closed: false,
-    };
+    let mut s =
+        Scripter { calendar, hours: OfficeHours::default(), end, steps: Vec::new(), now: arrival, closed: false };
     let reception = officer(Role::Reception, desk);
     let draw: f64 = rng.random();
     let online = draw < 0.33;
     if online {
-        let portal = Actor {
-            role: Role::Feed,
-            ..officer(Role::Feed, desk)
-        };
-        let channel = if rng.random_bool(0.6) {
-            Channel::OnlineFull
-        } else {
-            Channel::OnlinePartial
-        };
-        s.act(
-            portal,
-            CaseCommand::SubmitOnline {
-                unit: desk.clone(),
-                channel,
-                applicant: applicant_id,
-            },
-        );
-        s.spend(
-            ProcessingTime::working_hours(4),
-            rng.random_range(0.05..0.9),
-        );
+        let portal = Actor { role: Role::Feed, ..officer(Role::Feed, desk) };
+        let channel = if rng.random_bool(0.6) { Channel::OnlineFull } else { Channel::OnlinePartial };
+        s.act(portal, CaseCommand::SubmitOnline { unit: desk.clone(), channel, applicant: applicant_id });
+        s.spend(ProcessingTime::working_hours(4), rng.random_range(0.05..0.9));
         if rng.random_bool(0.01) {
             s.act(
                 reception,
                 CaseCommand::RefuseAtReception {
-                    reason: "Hồ sơ nộp trực tuyến chưa đúng thành phần".into(),
+                    reason: "Hồ sơ nộp trực tuyến chưa đúng thành phần".into()
                 },
             );
             return Ok(finish(case_id, procedure, person, s));
         }
         s.act(reception.clone(), CaseCommand::AcceptOnline);
     } else {
-        let channel = if draw < 0.38 {
-            Channel::Post
-        } else {
-            Channel::InPerson
-        };
+        let channel = if draw < 0.38 { Channel::Post } else { Channel::InPerson };
         s.act(
             reception.clone(),
             CaseCommand::Receive {
@@ -658,40 +532,22 @@ fn script(
         let officer_here = officer(step.role, &unit);
         if step.role == Role::Approver {
             // The specialist hands the file up for signature.
-            s.act(
-                holder.clone(),
-                CaseCommand::SubmitForApproval { note: None },
-            );
+            s.act(holder.clone(), CaseCommand::SubmitForApproval { note: None });
             s.spend(step.budget, rng.random_range(0.1..0.8));
             if refuse {
                 s.act(
                     officer_here,
-                    CaseCommand::RefuseAsIneligible {
-                        reason: "Không đủ điều kiện theo quy định".into(),
-                    },
+                    CaseCommand::RefuseAsIneligible { reason: "Không đủ điều kiện theo quy định".into() },
                 );
                 return Ok(finish(case_id, procedure, person, s));
             }
             s.act(officer_here.clone(), CaseCommand::Approve { note: None });
             s.wait(rng.random_range(5..60));
-            s.act(
-                officer_here.clone(),
-                CaseCommand::RecordResult {
-                    summary: "Đã ký kết quả".into(),
-                    document: None,
-                },
-            );
+            s.act(officer_here.clone(), CaseCommand::RecordResult { summary: "Đã ký kết quả".into(), document: None });
             holder = officer_here;
             continue;
         }
-        s.act(
-            holder.clone(),
-            CaseCommand::Transfer {
-                to_unit: unit.clone(),
-                assignee: None,
-                note: None,
-            },
-        );
+        s.act(holder.clone(), CaseCommand::Transfer { to_unit: unit.clone(), assignee: None, note: None });
         s.wait(rng.random_range(5..90));
         s.act(officer_here.clone(), CaseCommand::AcknowledgeHandover);
         if supplement && index == 1 {
@@ -703,85 +559,41 @@ fn script(
                     documents: vec!["Bản sao giấy tờ".into()],
                 },
             );
-            s.spend(
-                ProcessingTime::working_days(10),
-                rng.random_range(0.05..1.0),
-            );
-            s.act(
-                officer_here.clone(),
-                CaseCommand::ReceiveSupplement {
-                    documents: vec!["Bản sao giấy tờ".into()],
-                },
-            );
+            s.spend(ProcessingTime::working_days(10), rng.random_range(0.05..1.0));
+            s.act(officer_here.clone(), CaseCommand::ReceiveSupplement { documents: vec!["Bản sao giấy tờ".into()] });
         }
         if stop && index == 1 {
             // Stopped by the unit's leader (dừng xử lý), e.g. at the applicant's
             // death or on a court's order.
             s.spend(step.budget, rng.random_range(0.1..0.6));
-            s.act(
-                officer(Role::Approver, &unit),
-                CaseCommand::Stop {
-                    reason: "Dừng giải quyết theo quy định".into(),
-                },
-            );
+            s.act(officer(Role::Approver, &unit), CaseCommand::Stop { reason: "Dừng giải quyết theo quy định".into() });
             return Ok(finish(case_id, procedure, person, s));
         }
         if withdraw && index == 1 {
             s.spend(step.budget, rng.random_range(0.1..0.5));
-            s.act(
-                reception,
-                CaseCommand::Withdraw {
-                    reason: "Người nộp xin rút hồ sơ".into(),
-                },
-            );
+            s.act(reception, CaseCommand::Withdraw { reason: "Người nộp xin rút hồ sơ".into() });
             return Ok(finish(case_id, procedure, person, s));
         }
-        let share = if late && index == 1 {
-            rng.random_range(1.3..2.2)
-        } else {
-            rng.random_range(0.2..0.85)
-        };
+        let share = if late && index == 1 { rng.random_range(1.3..2.2) } else { rng.random_range(0.2..0.85) };
         s.spend(step.budget, share);
         s.act(
             officer_here.clone(),
-            CaseCommand::RecordAppraisal {
-                opinion: "Hồ sơ hợp lệ".into(),
-                proposal: Proposal::Grant,
-            },
+            CaseCommand::RecordAppraisal { opinion: "Hồ sơ hợp lệ".into(), proposal: Proposal::Grant },
         );
         holder = officer_here;
     }
     s.spend(procedure.workflow[last].budget, rng.random_range(0.05..0.9));
-    let method = if online {
-        ReturnMethod::Online
-    } else {
-        ReturnMethod::AtDesk
-    };
+    let method = if online { ReturnMethod::Online } else { ReturnMethod::AtDesk };
     s.act(reception, CaseCommand::ReturnResult { method });
     Ok(finish(case_id, procedure, person, s))
 }
 
-fn finish(
-    case_id: CaseId,
-    procedure: &Procedure,
-    applicant: Applicant,
-    s: Scripter<'_>,
-) -> ScriptedCase {
-    ScriptedCase {
-        case_id,
-        procedure: procedure.code.clone(),
-        applicant,
-        steps: s.steps,
-    }
+fn finish(case_id: CaseId, procedure: &Procedure, applicant: Applicant, s: Scripter<'_>) -> ScriptedCase {
+    ScriptedCase { case_id, procedure: procedure.code.clone(), applicant, steps: s.steps }
 }
 
 /// Arrival instants: working days of the year, office hours, in time order.
-fn arrivals(
-    rng: &mut ChaCha8Rng,
-    calendar: &WorkingCalendar,
-    year: i16,
-    count: usize,
-) -> Vec<Timestamp> {
+fn arrivals(rng: &mut ChaCha8Rng, calendar: &WorkingCalendar, year: i16, count: usize) -> Vec<Timestamp> {
     let mut days = Vec::new();
     let mut day = date(year, 1, 1);
     while day.year() == year {
@@ -820,9 +632,7 @@ pub async fn run(
     let mut procedures = load_province(registry, cases.catalog(), options.communes).await?;
     let catalog = cases.catalog().snapshot();
     let calendar = catalog.calendar.clone();
-    let communes = (0..options.communes)
-        .map(commune)
-        .collect::<Result<Vec<_>, _>>()?;
+    let communes = (0..options.communes).map(commune).collect::<Result<Vec<_>, _>>()?;
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let from = date(options.year, 1, 1);
     let to = date(options.year, 12, 31);
@@ -837,12 +647,7 @@ pub async fn run(
     let chunks = first_half
         .chunks(options.batch.max(1))
         .map(|c| (c, false))
-        .chain(
-            second_half
-                .chunks(options.batch.max(1))
-                .enumerate()
-                .map(|(i, c)| (c, i == 0)),
-        );
+        .chain(second_half.chunks(options.batch.max(1)).enumerate().map(|(i, c)| (c, i == 0)));
     publish_with_field(registry, cases.catalog(), &mut procedures, OLD_FIELD).await?;
     for (chunk, republish) in chunks {
         if republish {
@@ -879,14 +684,7 @@ pub async fn run(
         done += chunk.len();
         progress(done, options.cases);
     }
-    Ok(GroundTruth {
-        seed: options.seed,
-        from,
-        to,
-        cases: done,
-        events,
-        by_unit: truth.rows(),
-    })
+    Ok(GroundTruth { seed: options.seed, from, to, cases: done, events, by_unit: truth.rows() })
 }
 
 /// Biểu 06 counted case by case.
@@ -899,11 +697,8 @@ impl Tally {
     /// Counts one case into the period `[start, end)`.
     fn count(&mut self, case: &ImportedCase, start: Timestamp, end: Timestamp) {
         let state = &case.state;
-        let (Some(received), Some(due), Some(unit)) = (
-            state.received_at,
-            state.due_at,
-            state.receiving_unit.as_ref(),
-        ) else {
+        let (Some(received), Some(due), Some(unit)) = (state.received_at, state.due_at, state.receiving_unit.as_ref())
+        else {
             return; // never received: not in the statistics
         };
         let c = self.by_unit.entry(unit.to_string()).or_default();

@@ -18,10 +18,7 @@ fn verify(database: &TestDatabase) -> (Option<i32>, String) {
         .args(["--database-url", &database.url(), "verify"])
         .output()
         .unwrap();
-    (
-        output.status.code(),
-        String::from_utf8(output.stdout).unwrap(),
-    )
+    (output.status.code(), String::from_utf8(output.stdout).unwrap())
 }
 
 #[tokio::test]
@@ -32,14 +29,8 @@ async fn verify_passes_on_a_clean_log_and_names_the_row_a_superuser_altered() {
     let catalog = CatalogCache::load(store.clone()).await.unwrap();
     let registry = RegistryService::new(store.clone(), catalog.clone());
     let cases = CaseService::new(store.clone(), catalog, Arc::new(SystemClock));
-    let options = simulate::Options {
-        cases: 80,
-        communes: 3,
-        ..simulate::Options::default()
-    };
-    simulate::run(&cases, &registry, &options, |_, _| {})
-        .await
-        .unwrap();
+    let options = simulate::Options { cases: 80, communes: 3, ..simulate::Options::default() };
+    simulate::run(&cases, &registry, &options, |_, _| {}).await.unwrap();
 
     let (code, out) = verify(&database);
     assert_eq!(code, Some(0), "{out}");
@@ -57,20 +48,11 @@ async fn verify_passes_on_a_clean_log_and_names_the_row_a_superuser_altered() {
         .unwrap()
         .get(0);
     let version: i64 = superuser
-        .query_one(
-            "SELECT stream_version FROM events WHERE stream_id = $1 AND event_type = 'CaseApproved'",
-            &[&stream],
-        )
+        .query_one("SELECT stream_version FROM events WHERE stream_id = $1 AND event_type = 'CaseApproved'", &[&stream])
         .await
         .unwrap()
         .get(0);
-    superuser
-        .execute(
-            "SELECT set_config('session_replication_role', 'replica', false)",
-            &[],
-        )
-        .await
-        .unwrap();
+    superuser.execute("SELECT set_config('session_replication_role', 'replica', false)", &[]).await.unwrap();
     superuser
         .execute(
             "UPDATE events SET payload = json_build_object('at', '2025-01-01T00:00:00Z', 'note', 'altered') \
@@ -84,9 +66,5 @@ async fn verify_passes_on_a_clean_log_and_names_the_row_a_superuser_altered() {
     assert_eq!(code, Some(1), "{out}");
     let broken: Vec<&str> = out.lines().filter(|l| l.starts_with("BROKEN")).collect();
     assert_eq!(broken.len(), 1, "{out}");
-    assert!(
-        broken[0].contains(&stream) && broken[0].contains(&format!("version {version}")),
-        "{}",
-        broken[0]
-    );
+    assert!(broken[0].contains(&stream) && broken[0].contains(&format!("version {version}")), "{}", broken[0]);
 }

@@ -11,9 +11,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use onestop_migrations::APPLICATION_ROLE;
 use onestop_migrations::testing::TestDatabase;
-use onestop_store::{
-    Checkpoint, EventStore, ExpectedVersion, NewEvent, PoolSettings, StreamId, build_pool,
-};
+use onestop_store::{Checkpoint, EventStore, ExpectedVersion, NewEvent, PoolSettings, StreamId, build_pool};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -53,20 +51,13 @@ fn report(name: &str, events: usize, elapsed: Duration) {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let scale: f64 = std::env::var("BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0);
+    let scale: f64 = std::env::var("BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
     let n = |base: usize| ((base as f64 * scale) as usize).max(1);
 
     let database = TestDatabase::create().await?;
     let pool = build_pool(
         database.config(),
-        &PoolSettings {
-            max_size: 16,
-            role: Some(APPLICATION_ROLE.into()),
-            ..PoolSettings::default()
-        },
+        &PoolSettings { max_size: 16, role: Some(APPLICATION_ROLE.into()), ..PoolSettings::default() },
     )?;
     let store = EventStore::new(pool, database.config().clone());
     println!("event store benchmark (database {})", database.name());
@@ -75,13 +66,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let count = n(5_000);
     let start = Instant::now();
     for i in 0..count {
-        store
-            .append(
-                &stream("single", i),
-                ExpectedVersion::NoStream,
-                &[case_event(i)],
-            )
-            .await?;
+        store.append(&stream("single", i), ExpectedVersion::NoStream, &[case_event(i)]).await?;
     }
     report("append, 1 event per call, 1 writer", count, start.elapsed());
 
@@ -90,15 +75,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     for b in 0..batches {
         let batch: Vec<_> = (0..100).map(|i| case_event(b * 100 + i)).collect();
-        store
-            .append(&stream("batch", b), ExpectedVersion::NoStream, &batch)
-            .await?;
+        store.append(&stream("batch", b), ExpectedVersion::NoStream, &batch).await?;
     }
-    report(
-        "append, 100-event batches, 1 writer",
-        batches * 100,
-        start.elapsed(),
-    );
+    report("append, 100-event batches, 1 writer", batches * 100, start.elapsed());
 
     // 3. Sixteen concurrent writers, single-event appends to their own streams.
     let per_writer = n(1_500);
@@ -109,13 +88,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         writers.push(tokio::spawn(async move {
             for i in 0..per_writer {
                 let id = w * 1_000_000 + i;
-                store
-                    .append(
-                        &stream("conc", id),
-                        ExpectedVersion::NoStream,
-                        &[case_event(id)],
-                    )
-                    .await?;
+                store.append(&stream("conc", id), ExpectedVersion::NoStream, &[case_event(id)]).await?;
             }
             Ok::<_, onestop_store::StoreError>(())
         }));
@@ -123,11 +96,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for writer in writers {
         writer.await??;
     }
-    report(
-        "append, 1 event per call, 16 writers",
-        16 * per_writer,
-        start.elapsed(),
-    );
+    report("append, 1 event per call, 16 writers", 16 * per_writer, start.elapsed());
 
     // 4. Sixteen writers contending for one stream with exact expected versions.
     let per_writer = n(100);
@@ -142,14 +111,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let event = case_event(w * 1_000_000 + i);
                 loop {
                     let version = store.stream_version(&hot).await?;
-                    match store
-                        .append(
-                            &hot,
-                            ExpectedVersion::Exact(version),
-                            std::slice::from_ref(&event),
-                        )
-                        .await
-                    {
+                    match store.append(&hot, ExpectedVersion::Exact(version), std::slice::from_ref(&event)).await {
                         Ok(_) => break,
                         Err(e) if e.is_conflict() => {
                             conflicts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -164,33 +126,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for writer in writers {
         writer.await??;
     }
-    report(
-        "append, 16 writers on one stream",
-        16 * per_writer,
-        start.elapsed(),
-    );
-    println!(
-        "{:<42} {:>9} conflicts retried",
-        "",
-        conflicts.load(std::sync::atomic::Ordering::Relaxed)
-    );
+    report("append, 16 writers on one stream", 16 * per_writer, start.elapsed());
+    println!("{:<42} {:>9} conflicts retried", "", conflicts.load(std::sync::atomic::Ordering::Relaxed));
 
     // 5. Read the whole log in global order, in batches. A bulk reader (the replay
     // tool, a projection catching up) runs on a runtime of its own thread: no
     // cross-thread wake-up per network read.
     let total = store.read_all(Checkpoint::START, usize::MAX).await?.len();
     if std::env::var_os("BENCH_VACUUM").is_some() {
-        database
-            .superuser()
-            .await?
-            .batch_execute("VACUUM ANALYZE events")
-            .await?;
+        database.superuser().await?.batch_execute("VACUUM ANALYZE events").await?;
     }
     let config = database.config().clone();
     let reader = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         runtime.block_on(async move {
             let pool = build_pool(&config, &PoolSettings::default())?;
             let store = EventStore::new(pool, config);
@@ -204,50 +152,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     let Some(last) = batch.last() else { break };
                     checkpoint = last.checkpoint();
                     read += batch.len();
-                    payload_bytes += batch
-                        .iter()
-                        .map(|e| e.payload.as_str().len())
-                        .sum::<usize>();
+                    payload_bytes += batch.iter().map(|e| e.payload.as_str().len()).sum::<usize>();
                 }
                 assert_eq!(read, total);
-                report(
-                    &format!("read all, batches of {batch_size}"),
-                    read,
-                    start.elapsed(),
-                );
+                report(&format!("read all, batches of {batch_size}"), read, start.elapsed());
                 if batch_size == 5_000 {
-                    println!(
-                        "{:<42} {:>9} bytes of payload on average",
-                        "",
-                        payload_bytes / read
-                    );
+                    println!("{:<42} {:>9} bytes of payload on average", "", payload_bytes / read);
                 }
             }
             Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
         })
     });
-    reader
-        .join()
-        .map_err(|_| "the reader thread panicked")?
-        .map_err(|e| e.to_string())?;
+    reader.join().map_err(|_| "the reader thread panicked")?.map_err(|e| e.to_string())?;
 
     // 6. Seal the log: every stream's head, one digest.
     let start = Instant::now();
     let seal = store.seal().await?;
-    report(
-        &format!("seal ({} streams)", seal.streams),
-        seal.events as usize,
-        start.elapsed(),
-    );
+    report(&format!("seal ({} streams)", seal.streams), seal.events as usize, start.elapsed());
 
     // 7. Verify every hash chain and the seal.
     let start = Instant::now();
     let verified = store.verify().await?;
     assert!(verified.is_intact());
-    report(
-        "verify all hash chains and the seal",
-        verified.events as usize,
-        start.elapsed(),
-    );
+    report("verify all hash chains and the seal", verified.events as usize, start.elapsed());
     Ok(())
 }

@@ -146,9 +146,7 @@ mod tests {
 
     #[test]
     fn keys_are_sorted_and_spacing_removed() {
-        let text =
-            canonical_json(&json!({"b": 1, "a": [true, null, "x"], "ab": {"z": 0, "y": -1}}))
-                .unwrap();
+        let text = canonical_json(&json!({"b": 1, "a": [true, null, "x"], "ab": {"z": 0, "y": -1}})).unwrap();
         assert_eq!(text, r#"{"a":[true,null,"x"],"ab":{"y":-1,"z":0},"b":1}"#);
     }
 
@@ -163,14 +161,8 @@ mod tests {
 
     #[test]
     fn nul_characters_are_refused() {
-        assert_eq!(
-            canonical_json(&json!({"a": "x\u{0}y"})),
-            Err(CanonicalJsonError::NulCharacter)
-        );
-        assert_eq!(
-            canonical_json(&json!({"\u{0}": 1})),
-            Err(CanonicalJsonError::NulCharacter)
-        );
+        assert_eq!(canonical_json(&json!({"a": "x\u{0}y"})), Err(CanonicalJsonError::NulCharacter));
+        assert_eq!(canonical_json(&json!({"\u{0}": 1})), Err(CanonicalJsonError::NulCharacter));
     }
 
     #[test]
@@ -187,15 +179,9 @@ mod tests {
         };
         let first = event_hash(None, &fields);
         assert_ne!(first, event_hash(Some(&[0; 32]), &fields));
-        let changed = HashedFields {
-            payload: r#"{"a":1}"#,
-            ..fields
-        };
+        let changed = HashedFields { payload: r#"{"a":1}"#, ..fields };
         assert_ne!(first, event_hash(None, &changed));
-        let moved = HashedFields {
-            stream_version: 2,
-            ..fields
-        };
+        let moved = HashedFields { stream_version: 2, ..fields };
         assert_ne!(first, event_hash(None, &moved));
     }
 }

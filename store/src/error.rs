@@ -39,10 +39,7 @@ pub fn is_unavailable(error: &tokio_postgres::Error) -> bool {
 /// Whether a pool could hand out no connection in time, or could not open one
 /// (whatever the server said: refusing connections is being unavailable).
 pub fn pool_unavailable(error: &deadpool_postgres::PoolError) -> bool {
-    matches!(
-        error,
-        deadpool_postgres::PoolError::Timeout(_) | deadpool_postgres::PoolError::Backend(_)
-    )
+    matches!(error, deadpool_postgres::PoolError::Timeout(_) | deadpool_postgres::PoolError::Backend(_))
 }
 
 impl DatabaseError {
@@ -63,50 +60,29 @@ pub enum StoreError {
 
     /// Someone else appended first (or the stream is not where the writer thought).
     #[error("wrong expected version for stream {stream_id}: expected {expected}, actual {actual}")]
-    WrongExpectedVersion {
-        stream_id: String,
-        expected: ExpectedVersion,
-        actual: u64,
-    },
+    WrongExpectedVersion { stream_id: String, expected: ExpectedVersion, actual: u64 },
 
     /// A retry whose batch was only partly written before: not the same append.
     #[error(
         "stream {stream_id}: {already_written} of the {batch_size} events of this batch are \
          already in the log, so it is neither a new append nor a retry of one"
     )]
-    PartialRetry {
-        stream_id: String,
-        already_written: usize,
-        batch_size: usize,
-    },
+    PartialRetry { stream_id: String, already_written: usize, batch_size: usize },
 
     /// An event id is taken by an event of another stream or another position.
     #[error("event id {event_id} is already used by event {stream_version} of stream {stream_id}")]
-    DuplicateEventId {
-        event_id: Uuid,
-        stream_id: String,
-        stream_version: u64,
-    },
+    DuplicateEventId { event_id: Uuid, stream_id: String, stream_version: u64 },
 
     /// An old schema version could not be lifted to the current one.
     #[error("cannot upcast {event_type} from schema version {schema_version}: {reason}")]
-    Upcast {
-        event_type: String,
-        schema_version: i32,
-        reason: String,
-    },
+    Upcast { event_type: String, schema_version: i32, reason: String },
 
     /// A stored row does not have the shape the store writes.
     #[error("malformed stored event at global position {global_position}: {reason}")]
-    Malformed {
-        global_position: i64,
-        reason: String,
-    },
+    Malformed { global_position: i64, reason: String },
 
     /// Another writer appended to one of the streams of a multi-stream append.
-    #[error(
-        "another writer appended to one of these {streams} streams meanwhile; nothing was written"
-    )]
+    #[error("another writer appended to one of these {streams} streams meanwhile; nothing was written")]
     ConcurrentAppend { streams: usize },
 
     /// A seal needs at least one event every reader can see.
@@ -120,12 +96,7 @@ pub enum StoreError {
 impl StoreError {
     /// True for the concurrency conflicts a writer may resolve by re-reading and retrying.
     pub fn is_conflict(&self) -> bool {
-        matches!(
-            self,
-            Self::WrongExpectedVersion { .. }
-                | Self::PartialRetry { .. }
-                | Self::ConcurrentAppend { .. }
-        )
+        matches!(self, Self::WrongExpectedVersion { .. } | Self::PartialRetry { .. } | Self::ConcurrentAppend { .. })
     }
 }
 

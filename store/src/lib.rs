@@ -33,8 +33,8 @@ pub use seal::{LogSeal, SEAL_EVENT_TYPE, SEAL_STREAM};
 pub use store::EventStore;
 pub use subscribe::{Subscription, SubscriptionOptions, Wakeups};
 pub use types::{
-    AppendOutcome, Checkpoint, EventFilter, ExpectedVersion, InvalidInput, MAX_EVENT_TYPE_BYTES,
-    MAX_STREAM_ID_BYTES, NewEvent, RawJson, RecordedEvent, StreamBatch, StreamId,
+    AppendOutcome, Checkpoint, EventFilter, ExpectedVersion, InvalidInput, MAX_EVENT_TYPE_BYTES, MAX_STREAM_ID_BYTES,
+    NewEvent, RawJson, RecordedEvent, StreamBatch, StreamId,
 };
 pub use upcast::Upcasters;
 pub use verify::{ChainBreak, ChainProblem, VerifyReport};

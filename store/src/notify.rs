@@ -24,10 +24,7 @@ pub(crate) struct AppendSignal {
 
 impl AppendSignal {
     pub(crate) fn new() -> Arc<Self> {
-        Arc::new(Self {
-            local: watch::channel(0).0,
-            remote: OnceLock::new(),
-        })
+        Arc::new(Self { local: watch::channel(0).0, remote: OnceLock::new() })
     }
 
     /// Called after an append committed.
@@ -52,10 +49,7 @@ async fn send_notifications(pool: Pool, mut due: mpsc::Receiver<()>) {
     let statement = format!("NOTIFY {NOTIFY_CHANNEL}");
     while due.recv().await.is_some() {
         let sent = match pool.get().await {
-            Ok(client) => client
-                .batch_execute(&statement)
-                .await
-                .map_err(|e| e.to_string()),
+            Ok(client) => client.batch_execute(&statement).await.map_err(|e| e.to_string()),
             Err(error) => Err(error.to_string()),
         };
         if let Err(error) = sent {

@@ -41,11 +41,7 @@ pub fn build_pool(config: &Config, settings: &PoolSettings) -> Result<Pool, Pool
     let mut config = config.clone();
     // Startup options apply before the first statement, so no connection is ever
     // handed out with the wrong role; a later RESET ROLE returns to this one.
-    let mut options: Vec<String> = config
-        .get_options()
-        .map(str::to_owned)
-        .into_iter()
-        .collect();
+    let mut options: Vec<String> = config.get_options().map(str::to_owned).into_iter().collect();
     if let Some(role) = &settings.role {
         options.push(format!("-c role={role}"));
     }
@@ -62,13 +58,7 @@ pub fn build_pool(config: &Config, settings: &PoolSettings) -> Result<Pool, Pool
     if config.get_application_name().is_none() {
         config.application_name("onestop");
     }
-    let manager = Manager::from_config(
-        config,
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
+    let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
     Pool::builder(manager)
         .max_size(settings.max_size)
         .wait_timeout(settings.wait_timeout)

@@ -47,17 +47,10 @@ impl EventStore {
         let client = self.pool().get().await?;
         let seal = compute_seal(&client, up_to).await?;
         drop(client);
-        let payload = serde_json::to_value(&seal).map_err(|e| StoreError::Malformed {
-            global_position: up_to.global_position,
-            reason: e.to_string(),
-        })?;
+        let payload = serde_json::to_value(&seal)
+            .map_err(|e| StoreError::Malformed { global_position: up_to.global_position, reason: e.to_string() })?;
         let stream = StreamId::new(SEAL_STREAM)?;
-        self.append(
-            &stream,
-            ExpectedVersion::Any,
-            &[NewEvent::new(SEAL_EVENT_TYPE, payload)],
-        )
-        .await?;
+        self.append(&stream, ExpectedVersion::Any, &[NewEvent::new(SEAL_EVENT_TYPE, payload)]).await?;
         Ok(seal)
     }
 
@@ -85,21 +78,15 @@ impl EventStore {
     }
 }
 
-async fn compute_seal(
-    client: &impl GenericClient,
-    up_to: Checkpoint,
-) -> Result<LogSeal, StoreError> {
-    let rows = client
-        .query(SELECT_HEADS, &[&up_to.tx_id, &up_to.global_position])
-        .await?;
+async fn compute_seal(client: &impl GenericClient, up_to: Checkpoint) -> Result<LogSeal, StoreError> {
+    let rows = client.query(SELECT_HEADS, &[&up_to.tx_id, &up_to.global_position]).await?;
     let mut heads: Vec<(String, i64)> = Vec::with_capacity(rows.len());
     let mut events = 0_u64;
     for row in &rows {
         heads.push((row.try_get(0)?, row.try_get(1)?));
         events += u64::try_from(row.try_get::<_, i64>(2)?).unwrap_or(0);
     }
-    let (ids, versions): (Vec<&str>, Vec<i64>) =
-        heads.iter().map(|(s, v)| (s.as_str(), *v)).unzip();
+    let (ids, versions): (Vec<&str>, Vec<i64>) = heads.iter().map(|(s, v)| (s.as_str(), *v)).unzip();
     let hash_rows = client.query(SELECT_HEAD_HASHES, &[&ids, &versions]).await?;
     let mut hashes: Vec<(String, Vec<u8>)> = hash_rows
         .iter()
@@ -107,8 +94,7 @@ async fn compute_seal(
         .collect::<Result<_, tokio_postgres::Error>>()?;
     // Byte order, independent of the database's collation.
     hashes.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let versions: std::collections::HashMap<&str, i64> =
-        heads.iter().map(|(s, v)| (s.as_str(), *v)).collect();
+    let versions: std::collections::HashMap<&str, i64> = heads.iter().map(|(s, v)| (s.as_str(), *v)).collect();
 
     let mut digest = Sha256::new();
     for (stream_id, hash) in &hashes {
@@ -118,10 +104,5 @@ async fn compute_seal(
         digest.update(version.to_be_bytes());
         digest.update(hash);
     }
-    Ok(LogSeal {
-        up_to,
-        streams: hashes.len() as u64,
-        events,
-        heads_digest: hex::encode(digest.finalize()),
-    })
+    Ok(LogSeal { up_to, streams: hashes.len() as u64, events, heads_digest: hex::encode(digest.finalize()) })
 }

@@ -31,10 +31,7 @@ pub struct SubscriptionOptions {
 
 impl Default for SubscriptionOptions {
     fn default() -> Self {
-        Self {
-            batch_size: 1000,
-            poll_interval: Duration::from_millis(500),
-        }
+        Self { batch_size: 1000, poll_interval: Duration::from_millis(500) }
     }
 }
 
@@ -86,21 +83,12 @@ impl EventStore {
     pub fn wakeups(&self) -> Wakeups {
         let (sender, remote) = watch::channel(0);
         let listener = tokio::spawn(listen(self.config().clone(), sender));
-        Wakeups {
-            remote,
-            local: self.signal().local_wakeups(),
-            listener,
-        }
+        Wakeups { remote, local: self.signal().local_wakeups(), listener }
     }
 
     /// Follows the log from `from` (exclusive).
     pub fn subscribe(&self, from: Checkpoint, options: SubscriptionOptions) -> Subscription {
-        Subscription {
-            store: self.clone(),
-            checkpoint: from,
-            options,
-            wakeups: self.wakeups(),
-        }
+        Subscription { store: self.clone(), checkpoint: from, options, wakeups: self.wakeups() }
     }
 }
 
@@ -119,20 +107,14 @@ impl Subscription {
         let mut wait = self.options.poll_interval;
         loop {
             self.wakeups.mark_seen();
-            let batch = self
-                .store
-                .read_all(self.checkpoint, self.options.batch_size)
-                .await?;
+            let batch = self.store.read_all(self.checkpoint, self.options.batch_size).await?;
             if let Some(last) = batch.last() {
                 self.checkpoint = last.checkpoint();
                 return Ok(batch);
             }
             // Woken: read again at once, then back off from AFTER_WAKE_UP.
-            wait = if self.wakeups.wait(wait).await {
-                AFTER_WAKE_UP
-            } else {
-                (wait * 2).min(self.options.poll_interval)
-            };
+            wait =
+                if self.wakeups.wait(wait).await { AFTER_WAKE_UP } else { (wait * 2).min(self.options.poll_interval) };
         }
     }
 }
@@ -152,10 +134,7 @@ async fn listen(config: Config, sender: watch::Sender<u64>) {
     }
 }
 
-async fn listen_once(
-    config: &Config,
-    sender: &watch::Sender<u64>,
-) -> Result<(), tokio_postgres::Error> {
+async fn listen_once(config: &Config, sender: &watch::Sender<u64>) -> Result<(), tokio_postgres::Error> {
     let (client, mut connection) = config.connect(NoTls).await?;
     let (messages_tx, mut messages) = tokio::sync::mpsc::unbounded_channel();
     let driver = tokio::spawn(async move {
@@ -167,9 +146,7 @@ async fn listen_once(
             }
         }
     });
-    client
-        .batch_execute(&format!("LISTEN {NOTIFY_CHANNEL}"))
-        .await?;
+    client.batch_execute(&format!("LISTEN {NOTIFY_CHANNEL}")).await?;
     // Anything appended while (re)connecting is found by the reader's next read.
     sender.send_modify(|n| *n = n.wrapping_add(1));
     let outcome = loop {

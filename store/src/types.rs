@@ -33,22 +33,15 @@ impl StreamId {
     pub fn new(id: impl Into<String>) -> Result<Self, InvalidInput> {
         let id = id.into();
         if id.is_empty() {
-            return Err(InvalidInput::StreamId {
-                reason: "is empty".into(),
-            });
+            return Err(InvalidInput::StreamId { reason: "is empty".into() });
         }
         if id.len() > MAX_STREAM_ID_BYTES {
             return Err(InvalidInput::StreamId {
-                reason: format!(
-                    "is {} bytes long; at most {MAX_STREAM_ID_BYTES} are allowed",
-                    id.len()
-                ),
+                reason: format!("is {} bytes long; at most {MAX_STREAM_ID_BYTES} are allowed", id.len()),
             });
         }
         if id.chars().any(char::is_control) {
-            return Err(InvalidInput::StreamId {
-                reason: "contains a control character".into(),
-            });
+            return Err(InvalidInput::StreamId { reason: "contains a control character".into() });
         }
         Ok(Self(id))
     }
@@ -147,9 +140,7 @@ impl NewEvent {
 
 /// A position in the global order of the log: events are read ordered by the
 /// writing transaction's id, then by `global_position`.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Checkpoint {
     pub tx_id: i64,
     pub global_position: i64,
@@ -157,10 +148,7 @@ pub struct Checkpoint {
 
 impl Checkpoint {
     /// Before the first event.
-    pub const START: Self = Self {
-        tx_id: 0,
-        global_position: 0,
-    };
+    pub const START: Self = Self { tx_id: 0, global_position: 0 };
 }
 
 /// JSON exactly as stored, parsed only when asked: bulk readers (projections,
@@ -218,10 +206,7 @@ pub struct EventFilter {
 impl RecordedEvent {
     /// Where a reader that has handled this event resumes from.
     pub fn checkpoint(&self) -> Checkpoint {
-        Checkpoint {
-            tx_id: self.tx_id,
-            global_position: self.global_position,
-        }
+        Checkpoint { tx_id: self.tx_id, global_position: self.global_position }
     }
 }
 

@@ -36,8 +36,7 @@ impl Upcasters {
         from_version: i32,
         step: impl Fn(Value) -> Result<Value, String> + Send + Sync + 'static,
     ) -> Self {
-        self.steps
-            .insert((event_type.into(), from_version), Arc::new(step));
+        self.steps.insert((event_type.into(), from_version), Arc::new(step));
         self
     }
 
@@ -47,10 +46,7 @@ impl Upcasters {
 
     /// Whether an event of this type and version needs lifting.
     pub fn applies_to(&self, event_type: &str, schema_version: i32) -> bool {
-        !self.steps.is_empty()
-            && self
-                .steps
-                .contains_key(&(event_type.to_owned(), schema_version))
+        !self.steps.is_empty() && self.steps.contains_key(&(event_type.to_owned(), schema_version))
     }
 
     /// Lifts `payload` as far as the registered steps go; returns the final version.

@@ -43,10 +43,7 @@ impl std::fmt::Display for ChainProblem {
             Self::ContentAltered => f.write_str("content does not match its hash"),
             Self::LinkBroken => f.write_str("does not link to the previous event's hash"),
             Self::VersionsMissing { expected_version } => {
-                write!(
-                    f,
-                    "versions missing: expected version {expected_version} here"
-                )
+                write!(f, "versions missing: expected version {expected_version} here")
             }
             Self::SealMismatch { recomputed_digest } => write!(
                 f,
@@ -100,9 +97,7 @@ struct ChainWalker {
 impl ChainWalker {
     fn check(&mut self, event: &RecordedEvent) {
         let (expected_version, expected_prev) = match &self.current {
-            Some((stream, version, hash)) if *stream == event.stream_id => {
-                (version + 1, Some(*hash))
-            }
+            Some((stream, version, hash)) if *stream == event.stream_id => (version + 1, Some(*hash)),
             _ => {
                 self.report.streams += 1;
                 (1, None)
@@ -152,12 +147,8 @@ impl EventStore {
     pub async fn verify(&self) -> Result<VerifyReport, StoreError> {
         let mut report = self.verify_chains().await?;
         let seal_stream = StreamId::new(SEAL_STREAM)?;
-        let latest = self
-            .read_stream_all(&seal_stream)
-            .await?
-            .into_iter()
-            .rev()
-            .find(|e| e.event_type == SEAL_EVENT_TYPE);
+        let latest =
+            self.read_stream_all(&seal_stream).await?.into_iter().rev().find(|e| e.event_type == SEAL_EVENT_TYPE);
         if let Some(event) = latest {
             let seal: LogSeal = event.payload.decode().map_err(|e| StoreError::Malformed {
                 global_position: event.global_position,
@@ -169,9 +160,7 @@ impl EventStore {
                     stream_id: event.stream_id,
                     stream_version: event.stream_version,
                     global_position: event.global_position,
-                    problem: ChainProblem::SealMismatch {
-                        recomputed_digest: now.heads_digest,
-                    },
+                    problem: ChainProblem::SealMismatch { recomputed_digest: now.heads_digest },
                 });
             }
         }
@@ -184,16 +173,11 @@ impl EventStore {
         let mut walker = ChainWalker::default();
         let mut after = (String::new(), 0_i64);
         loop {
-            let rows = client
-                .query(&statement, &[&after.0, &after.1, &VERIFY_BATCH])
-                .await?;
+            let rows = client.query(&statement, &[&after.0, &after.1, &VERIFY_BATCH]).await?;
             for row in &rows {
                 let event = event_from_row(row)?;
                 walker.check(&event);
-                after = (
-                    event.stream_id,
-                    i64::try_from(event.stream_version).unwrap_or(i64::MAX),
-                );
+                after = (event.stream_id, i64::try_from(event.stream_version).unwrap_or(i64::MAX));
             }
             if (rows.len() as i64) < VERIFY_BATCH {
                 return Ok(walker.report);
@@ -208,9 +192,7 @@ impl EventStore {
         let mut walker = ChainWalker::default();
         let mut after = 0_i64;
         loop {
-            let rows = client
-                .query(&statement, &[&stream_id.as_str(), &after, &VERIFY_BATCH])
-                .await?;
+            let rows = client.query(&statement, &[&stream_id.as_str(), &after, &VERIFY_BATCH]).await?;
             for row in &rows {
                 let event = event_from_row(row)?;
                 walker.check(&event);

@@ -26,9 +26,7 @@ async fn sixteen_concurrent_writers_write_every_version_exactly_once() {
         let (store, case, barrier) = (store.clone(), case.clone(), barrier.clone());
         first_round.push(tokio::spawn(async move {
             barrier.wait().await;
-            store
-                .append(&case, ExpectedVersion::NoStream, &[event(writer as u64)])
-                .await
+            store.append(&case, ExpectedVersion::NoStream, &[event(writer as u64)]).await
         }));
     }
     let mut winners = 0;
@@ -38,11 +36,7 @@ async fn sixteen_concurrent_writers_write_every_version_exactly_once() {
                 assert_eq!(outcome.stream_version, 1);
                 winners += 1;
             }
-            Err(StoreError::WrongExpectedVersion {
-                stream_id,
-                expected,
-                actual,
-            }) => {
+            Err(StoreError::WrongExpectedVersion { stream_id, expected, actual }) => {
                 assert_eq!(stream_id, "case-concurrency");
                 assert_eq!(expected, ExpectedVersion::NoStream);
                 assert_eq!(actual, 1);
@@ -65,21 +59,14 @@ async fn sixteen_concurrent_writers_write_every_version_exactly_once() {
                 let new = event((writer * 1000 + n) as u64);
                 loop {
                     let version = store.stream_version(&case).await.unwrap();
-                    match store
-                        .append(
-                            &case,
-                            ExpectedVersion::Exact(version),
-                            std::slice::from_ref(&new),
-                        )
-                        .await
-                    {
+                    match store.append(&case, ExpectedVersion::Exact(version), std::slice::from_ref(&new)).await {
                         Ok(outcome) => {
                             written.push((new.event_id, outcome.stream_version));
                             break;
                         }
-                        Err(StoreError::WrongExpectedVersion {
-                            expected, actual, ..
-                        }) => conflicts.push((expected, actual)),
+                        Err(StoreError::WrongExpectedVersion { expected, actual, .. }) => {
+                            conflicts.push((expected, actual))
+                        }
                         Err(other) => panic!("unexpected error: {other}"),
                     }
                 }
@@ -117,48 +104,27 @@ async fn retrying_the_same_append_writes_nothing_and_succeeds() {
     let case = stream("case-retry");
     let batch = vec![event(1), event(2), event(3)];
 
-    let first = store
-        .append(&case, ExpectedVersion::NoStream, &batch)
-        .await
-        .unwrap();
+    let first = store.append(&case, ExpectedVersion::NoStream, &batch).await.unwrap();
     assert!(!first.already_written);
     assert_eq!(first.stream_version, 3);
 
-    let retry = store
-        .append(&case, ExpectedVersion::NoStream, &batch)
-        .await
-        .unwrap();
+    let retry = store.append(&case, ExpectedVersion::NoStream, &batch).await.unwrap();
     assert!(retry.already_written);
     assert_eq!(retry.stream_version, 3);
     assert_eq!(retry.global_positions, first.global_positions);
 
-    let retry_any = store
-        .append(&case, ExpectedVersion::Any, &batch)
-        .await
-        .unwrap();
+    let retry_any = store.append(&case, ExpectedVersion::Any, &batch).await.unwrap();
     assert!(retry_any.already_written);
     assert_eq!(count_events(&db).await, 3);
 
     // The tail of the batch alone, at the version it was written after, is a retry too.
-    let tail = store
-        .append(&case, ExpectedVersion::Exact(1), &batch[1..])
-        .await
-        .unwrap();
+    let tail = store.append(&case, ExpectedVersion::Exact(1), &batch[1..]).await.unwrap();
     assert!(tail.already_written);
     assert_eq!(tail.stream_version, 3);
 
     // The same events claimed at another expected version are a conflict.
-    let elsewhere = store
-        .append(&case, ExpectedVersion::Exact(3), &batch)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            elsewhere,
-            StoreError::WrongExpectedVersion { actual: 3, .. }
-        ),
-        "{elsewhere}"
-    );
+    let elsewhere = store.append(&case, ExpectedVersion::Exact(3), &batch).await.unwrap_err();
+    assert!(matches!(elsewhere, StoreError::WrongExpectedVersion { actual: 3, .. }), "{elsewhere}");
     assert_eq!(count_events(&db).await, 3);
 }
 
@@ -167,33 +133,14 @@ async fn a_partly_overlapping_retry_is_a_conflict_and_writes_nothing() {
     let (db, store) = fresh_store().await;
     let case = stream("case-partial");
     let batch = vec![event(1), event(2)];
-    store
-        .append(&case, ExpectedVersion::NoStream, &batch)
-        .await
-        .unwrap();
+    store.append(&case, ExpectedVersion::NoStream, &batch).await.unwrap();
 
     let overlapping = vec![batch[1].clone(), event(3)];
-    let error = store
-        .append(&case, ExpectedVersion::Exact(1), &overlapping)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            StoreError::PartialRetry {
-                already_written: 1,
-                batch_size: 2,
-                ..
-            }
-        ),
-        "{error}"
-    );
+    let error = store.append(&case, ExpectedVersion::Exact(1), &overlapping).await.unwrap_err();
+    assert!(matches!(error, StoreError::PartialRetry { already_written: 1, batch_size: 2, .. }), "{error}");
     assert!(error.is_conflict());
 
-    let error = store
-        .append(&case, ExpectedVersion::Any, &overlapping)
-        .await
-        .unwrap_err();
+    let error = store.append(&case, ExpectedVersion::Any, &overlapping).await.unwrap_err();
     assert!(matches!(error, StoreError::PartialRetry { .. }), "{error}");
     assert_eq!(count_events(&db).await, 2);
 }
@@ -202,22 +149,9 @@ async fn a_partly_overlapping_retry_is_a_conflict_and_writes_nothing() {
 async fn an_event_id_taken_by_another_stream_is_refused() {
     let (db, store) = fresh_store().await;
     let taken = event(1);
-    store
-        .append(
-            &stream("case-a"),
-            ExpectedVersion::NoStream,
-            std::slice::from_ref(&taken),
-        )
-        .await
-        .unwrap();
-    let error = store
-        .append(
-            &stream("case-b"),
-            ExpectedVersion::NoStream,
-            std::slice::from_ref(&taken),
-        )
-        .await
-        .unwrap_err();
+    store.append(&stream("case-a"), ExpectedVersion::NoStream, std::slice::from_ref(&taken)).await.unwrap();
+    let error =
+        store.append(&stream("case-b"), ExpectedVersion::NoStream, std::slice::from_ref(&taken)).await.unwrap_err();
     assert!(
         matches!(&error, StoreError::DuplicateEventId { event_id, stream_id, stream_version: 1 }
             if *event_id == taken.event_id && stream_id == "case-a"),
@@ -234,9 +168,7 @@ async fn appends_with_any_version_all_land() {
     for n in 0..8 {
         let (store, case) = (store.clone(), case.clone());
         tasks.push(tokio::spawn(async move {
-            store
-                .append(&case, ExpectedVersion::Any, &[event(n), event(n + 100)])
-                .await
+            store.append(&case, ExpectedVersion::Any, &[event(n), event(n + 100)]).await
         }));
     }
     for task in tasks {
@@ -252,23 +184,11 @@ async fn bad_input_is_refused_with_a_typed_error_and_writes_nothing() {
     let (db, store) = fresh_store().await;
     let case = stream("case-input");
 
-    let empty = store
-        .append(&case, ExpectedVersion::Any, &[])
-        .await
-        .unwrap_err();
-    assert!(matches!(
-        empty,
-        StoreError::Invalid(InvalidInput::EmptyBatch)
-    ));
+    let empty = store.append(&case, ExpectedVersion::Any, &[]).await.unwrap_err();
+    assert!(matches!(empty, StoreError::Invalid(InvalidInput::EmptyBatch)));
 
-    assert!(matches!(
-        StreamId::new(""),
-        Err(InvalidInput::StreamId { .. })
-    ));
-    assert!(matches!(
-        StreamId::new("x".repeat(201)),
-        Err(InvalidInput::StreamId { .. })
-    ));
+    assert!(matches!(StreamId::new(""), Err(InvalidInput::StreamId { .. })));
+    assert!(matches!(StreamId::new("x".repeat(201)), Err(InvalidInput::StreamId { .. })));
     assert!(StreamId::new("x".repeat(200)).is_ok());
     // 67 three-byte letters: 201 bytes, over the limit though only 67 characters.
     assert!(StreamId::new("ệ".repeat(67)).is_err());
@@ -277,11 +197,7 @@ async fn bad_input_is_refused_with_a_typed_error_and_writes_nothing() {
     let not_objects = [json!([1, 2]), json!("text"), json!(42), json!(null)];
     for payload in not_objects {
         let error = store
-            .append(
-                &case,
-                ExpectedVersion::Any,
-                &[event(1), NewEvent::new("Bad", payload.clone())],
-            )
+            .append(&case, ExpectedVersion::Any, &[event(1), NewEvent::new("Bad", payload.clone())])
             .await
             .unwrap_err();
         assert!(
@@ -297,21 +213,9 @@ async fn bad_input_is_refused_with_a_typed_error_and_writes_nothing() {
     let zero_schema = NewEvent::new("Bad", json!({})).with_schema_version(0);
     let first = event(1);
     let twice = [first.clone(), first];
-    for batch in [
-        vec![bad_metadata],
-        vec![nul],
-        vec![no_type],
-        vec![zero_schema],
-        twice.to_vec(),
-    ] {
-        let error = store
-            .append(&case, ExpectedVersion::Any, &batch)
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(error, StoreError::Invalid(InvalidInput::Event { .. })),
-            "{error}"
-        );
+    for batch in [vec![bad_metadata], vec![nul], vec![no_type], vec![zero_schema], twice.to_vec()] {
+        let error = store.append(&case, ExpectedVersion::Any, &batch).await.unwrap_err();
+        assert!(matches!(error, StoreError::Invalid(InvalidInput::Event { .. })), "{error}");
     }
     assert_eq!(count_events(&db).await, 0);
 }
@@ -320,57 +224,30 @@ async fn bad_input_is_refused_with_a_typed_error_and_writes_nothing() {
 async fn a_multi_stream_append_is_all_or_nothing_and_keeps_every_chain() {
     use onestop_store::StreamBatch;
     let (db, store) = fresh_store().await;
-    store
-        .append(&stream("case-old"), ExpectedVersion::NoStream, &[event(1)])
-        .await
-        .unwrap();
+    store.append(&stream("case-old"), ExpectedVersion::NoStream, &[event(1)]).await.unwrap();
     let batches = vec![
         StreamBatch {
             stream_id: stream("case-old"),
             expected: ExpectedVersion::Exact(1),
             events: vec![event(2), event(3)],
         },
-        StreamBatch {
-            stream_id: stream("case-new"),
-            expected: ExpectedVersion::NoStream,
-            events: vec![event(4)],
-        },
+        StreamBatch { stream_id: stream("case-new"), expected: ExpectedVersion::NoStream, events: vec![event(4)] },
     ];
     let outcomes = store.append_many(&batches).await.unwrap();
-    assert_eq!(
-        outcomes
-            .iter()
-            .map(|o| o.stream_version)
-            .collect::<Vec<_>>(),
-        [3, 1]
-    );
+    assert_eq!(outcomes.iter().map(|o| o.stream_version).collect::<Vec<_>>(), [3, 1]);
     assert_eq!(outcomes[0].global_positions.len(), 2);
     assert!(store.verify().await.unwrap().is_intact());
 
     // One stale expectation: nothing of the call is written.
     let stale = vec![
-        StreamBatch {
-            stream_id: stream("case-other"),
-            expected: ExpectedVersion::NoStream,
-            events: vec![event(5)],
-        },
-        StreamBatch {
-            stream_id: stream("case-new"),
-            expected: ExpectedVersion::NoStream,
-            events: vec![event(6)],
-        },
+        StreamBatch { stream_id: stream("case-other"), expected: ExpectedVersion::NoStream, events: vec![event(5)] },
+        StreamBatch { stream_id: stream("case-new"), expected: ExpectedVersion::NoStream, events: vec![event(6)] },
     ];
     let error = store.append_many(&stale).await.unwrap_err();
-    assert!(
-        matches!(error, StoreError::WrongExpectedVersion { actual: 1, .. }),
-        "{error}"
-    );
+    assert!(matches!(error, StoreError::WrongExpectedVersion { actual: 1, .. }), "{error}");
     assert_eq!(count_events(&db).await, 4);
 
     // The same stream twice in one call is refused.
     let twice = vec![batches[1].clone(), batches[1].clone()];
-    assert!(matches!(
-        store.append_many(&twice).await,
-        Err(StoreError::Invalid(InvalidInput::StreamId { .. }))
-    ));
+    assert!(matches!(store.append_many(&twice).await, Err(StoreError::Invalid(InvalidInput::StreamId { .. }))));
 }

@@ -18,9 +18,7 @@ fn json_value() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
         any::<u64>().prop_map(Value::from),
-        any::<f64>()
-            .prop_filter("JSON has no NaN or infinity", |f| f.is_finite())
-            .prop_map(Value::from),
+        any::<f64>().prop_filter("JSON has no NaN or infinity", |f| f.is_finite()).prop_map(Value::from),
         (-1e6..1e6_f64).prop_map(Value::from),
         "[^\u{0}]{0,12}".prop_map(Value::String),
     ];
@@ -43,20 +41,13 @@ async fn random_documents_read_back_to_the_same_canonical_text() {
     let (_db, store) = fresh_store().await;
     let mut runner = TestRunner::deterministic();
     let strategy = json_object();
-    let documents: Vec<Value> = (0..400)
-        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
-        .collect();
+    let documents: Vec<Value> = (0..400).map(|_| strategy.new_tree(&mut runner).unwrap().current()).collect();
 
     let case = stream("case-roundtrip");
     for chunk in documents.chunks(50) {
-        let batch: Vec<NewEvent> = chunk
-            .iter()
-            .map(|doc| NewEvent::new("Random", doc.clone()).with_metadata(doc.clone()))
-            .collect();
-        store
-            .append(&case, ExpectedVersion::Any, &batch)
-            .await
-            .unwrap();
+        let batch: Vec<NewEvent> =
+            chunk.iter().map(|doc| NewEvent::new("Random", doc.clone()).with_metadata(doc.clone())).collect();
+        store.append(&case, ExpectedVersion::Any, &batch).await.unwrap();
     }
 
     let stored = store.read_stream_all(&case).await.unwrap();

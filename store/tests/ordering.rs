@@ -51,47 +51,26 @@ async fn a_late_commit_with_an_earlier_position_is_not_skipped() {
     let (late, late_id) = begin_late_writer(&db).await;
     // … while another append takes position 2 and commits at once.
     let early = event(2);
-    let outcome = store
-        .append(
-            &stream("case-early"),
-            ExpectedVersion::NoStream,
-            std::slice::from_ref(&early),
-        )
-        .await
-        .unwrap();
-    let late_position: i64 = late
-        .query_one(
-            "SELECT global_position FROM events WHERE event_id = $1",
-            &[&late_id],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let outcome =
+        store.append(&stream("case-early"), ExpectedVersion::NoStream, std::slice::from_ref(&early)).await.unwrap();
+    let late_position: i64 =
+        late.query_one("SELECT global_position FROM events WHERE event_id = $1", &[&late_id]).await.unwrap().get(0);
     assert!(late_position < outcome.global_positions[0]);
 
     // A naive reader by global position sees position 2 and moves past 1.
-    let naive_checkpoint: i64 = observer
-        .query_one("SELECT coalesce(max(global_position), 0) FROM events", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let naive_checkpoint: i64 =
+        observer.query_one("SELECT coalesce(max(global_position), 0) FROM events", &[]).await.unwrap().get(0);
     assert_eq!(naive_checkpoint, outcome.global_positions[0]);
 
     // The store's reader waits for the open transaction instead.
     let before_commit = store.read_all(Checkpoint::START, 1000).await.unwrap();
-    assert!(
-        before_commit.is_empty(),
-        "read past a transaction still in progress: {before_commit:?}"
-    );
+    assert!(before_commit.is_empty(), "read past a transaction still in progress: {before_commit:?}");
 
     late.batch_execute("COMMIT").await.unwrap();
 
     // The naive reader never sees the late event: it is behind its checkpoint.
     let naive_after: Vec<i64> = observer
-        .query(
-            "SELECT global_position FROM events WHERE global_position > $1",
-            &[&naive_checkpoint],
-        )
+        .query("SELECT global_position FROM events WHERE global_position > $1", &[&naive_checkpoint])
         .await
         .unwrap()
         .iter()
@@ -109,10 +88,7 @@ async fn a_live_subscription_waits_for_the_late_commit() {
     let (db, store) = fresh_store().await;
     let mut subscription = store.subscribe(
         Checkpoint::START,
-        SubscriptionOptions {
-            batch_size: 100,
-            poll_interval: Duration::from_millis(50),
-        },
+        SubscriptionOptions { batch_size: 100, poll_interval: Duration::from_millis(50) },
     );
     let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel();
     let follower = tokio::spawn(async move {
@@ -128,31 +104,15 @@ async fn a_live_subscription_waits_for_the_late_commit() {
 
     let (late, late_id) = begin_late_writer(&db).await;
     let early = event(2);
-    store
-        .append(
-            &stream("case-early"),
-            ExpectedVersion::NoStream,
-            std::slice::from_ref(&early),
-        )
-        .await
-        .unwrap();
+    store.append(&stream("case-early"), ExpectedVersion::NoStream, std::slice::from_ref(&early)).await.unwrap();
 
     // However long the late transaction stays open, nothing overtakes it.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(
-        seen_rx.try_recv().is_err(),
-        "delivered past an open transaction"
-    );
+    assert!(seen_rx.try_recv().is_err(), "delivered past an open transaction");
 
     late.batch_execute("COMMIT").await.unwrap();
-    let first = tokio::time::timeout(Duration::from_secs(10), seen_rx.recv())
-        .await
-        .unwrap()
-        .unwrap();
-    let second = tokio::time::timeout(Duration::from_secs(10), seen_rx.recv())
-        .await
-        .unwrap()
-        .unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(10), seen_rx.recv()).await.unwrap().unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(10), seen_rx.recv()).await.unwrap().unwrap();
     assert_eq!((first, second), (late_id, early.event_id));
     follower.abort();
 }
@@ -162,14 +122,9 @@ async fn an_append_wakes_subscribers_long_before_their_poll() {
     let (db, writer) = fresh_store().await;
     // A reader with its own pool stands for another process: only the NOTIFY
     // reaches it. A subscription on the writer's own store is woken in-process.
-    let other_process = EventStore::new(
-        onestop_store::build_pool(db.config(), &Default::default()).unwrap(),
-        db.config().clone(),
-    );
-    let hourly = SubscriptionOptions {
-        batch_size: 100,
-        poll_interval: Duration::from_secs(3600),
-    };
+    let other_process =
+        EventStore::new(onestop_store::build_pool(db.config(), &Default::default()).unwrap(), db.config().clone());
+    let hourly = SubscriptionOptions { batch_size: 100, poll_interval: Duration::from_secs(3600) };
     let mut remote = other_process.subscribe(Checkpoint::START, hourly);
     let mut local = writer.subscribe(Checkpoint::START, hourly);
     // Each reads at once (nothing there), then waits.
@@ -178,14 +133,7 @@ async fn an_append_wakes_subscribers_long_before_their_poll() {
     // Give the listener time to LISTEN before appending.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let appended = event(1);
-    writer
-        .append(
-            &stream("case-wake"),
-            ExpectedVersion::NoStream,
-            std::slice::from_ref(&appended),
-        )
-        .await
-        .unwrap();
+    writer.append(&stream("case-wake"), ExpectedVersion::NoStream, std::slice::from_ref(&appended)).await.unwrap();
     for follower in [remote, local] {
         let batch = tokio::time::timeout(Duration::from_secs(20), follower)
             .await
@@ -204,14 +152,7 @@ async fn read_all_pages_through_the_log_in_order() {
     for s in 0..5 {
         let batch: Vec<_> = (0..7).map(event).collect();
         expected.extend(batch.iter().map(|e| e.event_id));
-        store
-            .append(
-                &stream(&format!("case-{s}")),
-                ExpectedVersion::NoStream,
-                &batch,
-            )
-            .await
-            .unwrap();
+        store.append(&stream(&format!("case-{s}")), ExpectedVersion::NoStream, &batch).await.unwrap();
     }
     let mut checkpoint = Checkpoint::START;
     let mut seen = Vec::new();
@@ -234,48 +175,21 @@ async fn reading_the_whole_log_waits_for_what_an_open_transaction_hides() {
     use futures_util::TryStreamExt;
     let (db, store) = fresh_store().await;
     let first = event(1);
-    store
-        .append(
-            &stream("case-first"),
-            ExpectedVersion::NoStream,
-            std::slice::from_ref(&first),
-        )
-        .await
-        .unwrap();
+    store.append(&stream("case-first"), ExpectedVersion::NoStream, std::slice::from_ref(&first)).await.unwrap();
     // A transaction with an id, open anywhere, keeps later commits from readers.
     let long = db.superuser().await.unwrap();
-    long.batch_execute("BEGIN; SELECT pg_current_xact_id()")
-        .await
-        .unwrap();
+    long.batch_execute("BEGIN; SELECT pg_current_xact_id()").await.unwrap();
     let second = event(2);
-    store
-        .append(
-            &stream("case-second"),
-            ExpectedVersion::NoStream,
-            std::slice::from_ref(&second),
-        )
-        .await
-        .unwrap();
+    store.append(&stream("case-second"), ExpectedVersion::NoStream, std::slice::from_ref(&second)).await.unwrap();
 
     let reader = store.clone();
     let reading = tokio::spawn(async move {
-        let pages: Vec<Vec<onestop_store::RecordedEvent>> =
-            reader.pages(100).try_collect().await.unwrap();
-        pages
-            .concat()
-            .iter()
-            .map(|e| e.event_id)
-            .collect::<Vec<_>>()
+        let pages: Vec<Vec<onestop_store::RecordedEvent>> = reader.pages(100).try_collect().await.unwrap();
+        pages.concat().iter().map(|e| e.event_id).collect::<Vec<_>>()
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(
-        !reading.is_finished(),
-        "read the log without its last commit"
-    );
+    assert!(!reading.is_finished(), "read the log without its last commit");
     long.batch_execute("COMMIT").await.unwrap();
-    let seen = tokio::time::timeout(Duration::from_secs(30), reading)
-        .await
-        .unwrap()
-        .unwrap();
+    let seen = tokio::time::timeout(Duration::from_secs(30), reading).await.unwrap().unwrap();
     assert_eq!(seen, vec![first.event_id, second.event_id]);
 }

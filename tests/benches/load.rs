@@ -26,10 +26,7 @@ use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 struct Tokens {
@@ -41,29 +38,13 @@ struct Tokens {
 /// The commands a case goes through after receipt, and who sends each.
 fn lifecycle(tokens: &Tokens, step: usize) -> (&str, &'static str, Value) {
     match step {
-        0 => (
-            &tokens.reception,
-            "transfer",
-            json!({ "to_unit": LAND_REGISTRY }),
-        ),
+        0 => (&tokens.reception, "transfer", json!({ "to_unit": LAND_REGISTRY })),
         1 => (&tokens.specialist, "acknowledge-handover", json!({})),
-        2 => (
-            &tokens.specialist,
-            "appraisal",
-            json!({ "opinion": "Hợp lệ", "proposal": "grant" }),
-        ),
-        3 => (
-            &tokens.specialist,
-            "comments",
-            json!({ "text": "Đã kiểm tra thực địa" }),
-        ),
+        2 => (&tokens.specialist, "appraisal", json!({ "opinion": "Hợp lệ", "proposal": "grant" })),
+        3 => (&tokens.specialist, "comments", json!({ "text": "Đã kiểm tra thực địa" })),
         4 => (&tokens.specialist, "submit-for-approval", json!({})),
         5 => (&tokens.approver, "approve", json!({})),
-        6 => (
-            &tokens.approver,
-            "result",
-            json!({ "summary": "Đã cập nhật biến động" }),
-        ),
+        6 => (&tokens.approver, "result", json!({ "summary": "Đã cập nhật biến động" })),
         _ => (&tokens.reception, "return", json!({ "method": "at_desk" })),
     }
 }
@@ -118,10 +99,7 @@ async fn main() {
     let app = Application::build(&settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(lanes)
-        .build()
-        .unwrap();
+    let http = reqwest::Client::builder().pool_max_idle_per_host(lanes).build().unwrap();
     let tokens = Arc::new(Tokens {
         reception: login(&http, &base, "reception").await,
         specialist: login(&http, &base, "specialist").await,
@@ -139,13 +117,8 @@ async fn main() {
     let mut receivers = Vec::new();
     let receipt_latency = Arc::new(std::sync::Mutex::new(Histogram::<u64>::new(3).unwrap()));
     for worker in 0..16 {
-        let (http, base, tokens, cases, latency) = (
-            http.clone(),
-            base.clone(),
-            tokens.clone(),
-            cases.clone(),
-            receipt_latency.clone(),
-        );
+        let (http, base, tokens, cases, latency) =
+            (http.clone(), base.clone(), tokens.clone(), cases.clone(), receipt_latency.clone());
         receivers.push(tokio::spawn(async move {
             for _ in (worker..cases_needed).step_by(16) {
                 let sent = Instant::now();
@@ -158,15 +131,8 @@ async fn main() {
                     .unwrap();
                 assert_eq!(response.status(), 201);
                 let body: Value = response.json().await.unwrap();
-                latency
-                    .lock()
-                    .unwrap()
-                    .record(sent.elapsed().as_micros() as u64)
-                    .unwrap();
-                cases
-                    .lock()
-                    .await
-                    .push(body["id"].as_str().unwrap().to_owned());
+                latency.lock().unwrap().record(sent.elapsed().as_micros() as u64).unwrap();
+                cases.lock().await.push(body["id"].as_str().unwrap().to_owned());
             }
         }));
     }
@@ -174,13 +140,7 @@ async fn main() {
         receiver.await.unwrap();
     }
     let receipts = receipt_latency.lock().unwrap().clone();
-    report(
-        "receipts (16 concurrent clients, closed loop)",
-        &receipts,
-        cases_needed as u64,
-        0,
-        started.elapsed(),
-    );
+    report("receipts (16 concurrent clients, closed loop)", &receipts, cases_needed as u64, 0, started.elapsed());
 
     // Then the commands, at the offered rate.
     let next = Arc::new(AtomicU64::new(0));
@@ -219,15 +179,8 @@ async fn main() {
         })
     });
     for _ in 0..lanes {
-        let (http, base, tokens, cases, next, errors, latency) = (
-            http.clone(),
-            base.clone(),
-            tokens.clone(),
-            cases.clone(),
-            next.clone(),
-            errors.clone(),
-            latency.clone(),
-        );
+        let (http, base, tokens, cases, next, errors, latency) =
+            (http.clone(), base.clone(), tokens.clone(), cases.clone(), next.clone(), errors.clone(), latency.clone());
         workers.push(tokio::spawn(async move {
             let mut case: Option<String> = None;
             let mut step = 0;
@@ -244,12 +197,8 @@ async fn main() {
                 }
                 let Some(id) = case.clone() else { return };
                 let (token, action, body) = lifecycle(&tokens, step);
-                let response = http
-                    .post(format!("{base}/api/v1/cases/{id}/{action}"))
-                    .bearer_auth(token)
-                    .json(&body)
-                    .send()
-                    .await;
+                let response =
+                    http.post(format!("{base}/api/v1/cases/{id}/{action}")).bearer_auth(token).json(&body).send().await;
                 let done = Instant::now();
                 match response {
                     Ok(r) if r.status().is_success() => {
@@ -258,11 +207,7 @@ async fn main() {
                     }
                     Ok(r) => {
                         errors.fetch_add(1, Ordering::Relaxed);
-                        eprintln!(
-                            "{action}: {} {}",
-                            r.status(),
-                            r.text().await.unwrap_or_default()
-                        );
+                        eprintln!("{action}: {} {}", r.status(), r.text().await.unwrap_or_default());
                         step = STEPS; // take a fresh case
                     }
                     Err(e) => {
@@ -270,11 +215,7 @@ async fn main() {
                         eprintln!("{action}: {e}");
                     }
                 }
-                latency
-                    .lock()
-                    .unwrap()
-                    .record(done.saturating_duration_since(scheduled).as_micros() as u64)
-                    .unwrap();
+                latency.lock().unwrap().record(done.saturating_duration_since(scheduled).as_micros() as u64).unwrap();
             }
         }));
     }

@@ -12,9 +12,7 @@ use onestop_commands::clock::ManualClock;
 use onestop_migrations::testing::TestDatabase;
 use serde_json::{Value, json};
 
-pub use onestop_api::demo::{
-    AGRICULTURE_ENVIRONMENT, COMMUNE_AN_BINH, LAND_REGISTRY, PROVINCE, SERVICE_CENTRE,
-};
+pub use onestop_api::demo::{AGRICULTURE_ENVIRONMENT, COMMUNE_AN_BINH, LAND_REGISTRY, PROVINCE, SERVICE_CENTRE};
 
 /// Land-change registration: 10 working days, shift mode, handled by the land registry.
 pub const LAND_CHANGE: &str = "1.004227";
@@ -82,13 +80,7 @@ impl TestApp {
         let app = Application::build(&settings).await.unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
         let server = tokio::spawn(app.run_until_stopped());
-        Self {
-            address,
-            database,
-            clock,
-            http: reqwest::Client::new(),
-            server,
-        }
+        Self { address, database, clock, http: reqwest::Client::new(), server }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -100,31 +92,16 @@ impl TestApp {
         self.login(username, "demo").await.unwrap()
     }
 
-    pub async fn login(
-        &self,
-        username: &str,
-        password: &str,
-    ) -> Result<String, reqwest::StatusCode> {
+    pub async fn login(&self, username: &str, password: &str) -> Result<String, reqwest::StatusCode> {
         login_at(&self.http, &self.address, username, password).await
     }
 
     pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {
-        self.http
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
+        self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap()
     }
 
     pub async fn post(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
-        self.http
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        self.http.post(self.url(path)).bearer_auth(token).json(body).send().await.unwrap()
     }
 
     /// GETs `path`, requires a success, and returns the JSON body.
@@ -170,10 +147,7 @@ impl TestApp {
     pub async fn count_case_events(&self, case_id: &str) -> i64 {
         let client = self.database.superuser().await.unwrap();
         client
-            .query_one(
-                "SELECT count(*) FROM events WHERE stream_id = $1",
-                &[&format!("case-{case_id}")],
-            )
+            .query_one("SELECT count(*) FROM events WHERE stream_id = $1", &[&format!("case-{case_id}")])
             .await
             .unwrap()
             .get(0)
@@ -207,22 +181,13 @@ impl TestApp {
 
     /// Asks for an applicant's personal data to be erased.
     pub async fn erase_applicant(&self, token: &str, applicant: &str) -> reqwest::Response {
-        self.post(
-            token,
-            &format!("/api/v1/applicants/{applicant}/erase"),
-            &json!({}),
-        )
-        .await
+        self.post(token, &format!("/api/v1/applicants/{applicant}/erase"), &json!({})).await
     }
 
     /// Every event in the log.
     pub async fn count_all_events(&self) -> i64 {
         let client = self.database.superuser().await.unwrap();
-        client
-            .query_one("SELECT count(*) FROM events", &[])
-            .await
-            .unwrap()
-            .get(0)
+        client.query_one("SELECT count(*) FROM events", &[]).await.unwrap().get(0)
     }
 }
 
@@ -246,11 +211,8 @@ pub fn land_case() -> Value {
 /// A problem-details response: its status and body (and it must be one).
 pub async fn problem(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
+    let content_type =
+        response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
     assert_eq!(content_type, "application/problem+json", "status {status}");
     (status, response.json().await.unwrap())
 }

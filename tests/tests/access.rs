@@ -34,16 +34,8 @@ impl Scope {
     }
 }
 
-const ROLES: [&str; 8] = [
-    "reception",
-    "specialist",
-    "approver",
-    "leader",
-    "inspector",
-    "statistician",
-    "admin",
-    "feed",
-];
+const ROLES: [&str; 8] =
+    ["reception", "specialist", "approver", "leader", "inspector", "statistician", "admin", "feed"];
 
 /// Roles that may read a case: every one but the feed client (the last).
 const READERS: &[&str] = ROLES.split_at(7).0;
@@ -119,11 +111,7 @@ fn endpoint(
 }
 
 /// A GET answering 200 when allowed.
-fn read(
-    path: impl Into<String>,
-    allowed: impl Fn(&str, Scope) -> bool + 'static,
-    refusal: Refusal,
-) -> Endpoint {
+fn read(path: impl Into<String>, allowed: impl Fn(&str, Scope) -> bool + 'static, refusal: Refusal) -> Endpoint {
     endpoint("GET", path, None, allowed, 200, refusal)
 }
 
@@ -142,41 +130,13 @@ fn case_commands(case: &str) -> Vec<Endpoint> {
     let commands: [(&str, Value, &'static [&'static str]); 23] = [
         ("accept", json!({}), &["reception"]),
         ("refuse-at-reception", reason.clone(), &["reception"]),
-        (
-            "transfer",
-            json!({ "to_unit": LAND_REGISTRY }),
-            &["reception", "specialist", "approver"],
-        ),
-        (
-            "acknowledge-handover",
-            json!({}),
-            &["reception", "specialist", "approver"],
-        ),
-        (
-            "appraisal",
-            json!({ "opinion": "Đủ điều kiện", "proposal": "grant" }),
-            &["specialist"],
-        ),
-        (
-            "request-supplement",
-            reason.clone(),
-            &["reception", "specialist"],
-        ),
-        (
-            "receive-supplement",
-            json!({ "documents": ["Bản sao"] }),
-            &["reception", "specialist"],
-        ),
-        (
-            "request-payment",
-            json!({ "amount_vnd": 50000, "description": "Lệ phí" }),
-            &["reception", "specialist"],
-        ),
-        (
-            "record-payment",
-            json!({ "amount_vnd": 50000, "receipt": "BL-1" }),
-            &["reception", "specialist"],
-        ),
+        ("transfer", json!({ "to_unit": LAND_REGISTRY }), &["reception", "specialist", "approver"]),
+        ("acknowledge-handover", json!({}), &["reception", "specialist", "approver"]),
+        ("appraisal", json!({ "opinion": "Đủ điều kiện", "proposal": "grant" }), &["specialist"]),
+        ("request-supplement", reason.clone(), &["reception", "specialist"]),
+        ("receive-supplement", json!({ "documents": ["Bản sao"] }), &["reception", "specialist"]),
+        ("request-payment", json!({ "amount_vnd": 50000, "description": "Lệ phí" }), &["reception", "specialist"]),
+        ("record-payment", json!({ "amount_vnd": 50000, "receipt": "BL-1" }), &["reception", "specialist"]),
         ("submit-for-approval", json!({}), &["specialist"]),
         ("approve", json!({}), &["approver"]),
         ("send-back", reason.clone(), &["approver"]),
@@ -191,23 +151,11 @@ fn case_commands(case: &str) -> Vec<Endpoint> {
         ("refuse", reason.clone(), &["approver"]),
         ("withdraw", reason.clone(), &["reception"]),
         ("stop", reason.clone(), &["approver", "leader"]),
-        (
-            "result",
-            json!({ "summary": "Đã cấp" }),
-            &["specialist", "approver"],
-        ),
+        ("result", json!({ "summary": "Đã cấp" }), &["specialist", "approver"]),
         ("return", json!({ "method": "at_desk" }), &["reception"]),
-        (
-            "comments",
-            json!({ "text": "Ghi chú" }),
-            &["reception", "specialist", "approver", "leader"],
-        ),
+        ("comments", json!({ "text": "Ghi chú" }), &["reception", "specialist", "approver", "leader"]),
         ("rating", json!({ "score": 5 }), &["reception", "feed"]),
-        (
-            "documents",
-            json!({ "document": document() }),
-            &["reception", "specialist", "approver"],
-        ),
+        ("documents", json!({ "document": document() }), &["reception", "specialist", "approver"]),
     ];
     commands
         .into_iter()
@@ -242,28 +190,14 @@ async fn world(app: &TestApp) -> World {
     let reception = app.token("reception").await;
     let admin = app.token("admin").await;
     let case = app.receive_land_case(&reception).await;
-    app.post_json(
-        &reception,
-        &format!("/api/v1/cases/{case}/withdraw"),
-        &json!({ "reason": "Công dân rút hồ sơ" }),
-    )
-    .await;
-    let view = app
-        .get_json(&reception, &format!("/api/v1/cases/{case}"))
+    app.post_json(&reception, &format!("/api/v1/cases/{case}/withdraw"), &json!({ "reason": "Công dân rút hồ sơ" }))
         .await;
+    let view = app.get_json(&reception, &format!("/api/v1/cases/{case}")).await;
     let other = app.receive_land_case(&reception).await;
     let applicant = app.applicant_of(&other).await;
     let account = app.create_user("target.account", "specialist", OWN).await;
-    let procedure = app
-        .get_json(&admin, &format!("/api/v1/procedures/{LAND_CHANGE}"))
-        .await;
-    World {
-        case,
-        code: view["code"].as_str().unwrap().to_owned(),
-        applicant,
-        account,
-        procedure,
-    }
+    let procedure = app.get_json(&admin, &format!("/api/v1/procedures/{LAND_CHANGE}")).await;
+    World { case, code: view["code"].as_str().unwrap().to_owned(), applicant, account, procedure }
 }
 
 fn endpoints(world: &World) -> Vec<Endpoint> {
@@ -271,76 +205,42 @@ fn endpoints(world: &World) -> Vec<Endpoint> {
     let auditors: &'static [&'static str] = &["inspector", "leader", "admin"];
     let readers = READERS;
     let mut all = vec![
-        read(
-            format!("/api/v1/cases/{case}"),
-            scoped(readers),
-            Refusal::Hidden,
-        ),
-        read(
-            format!("/api/v1/cases/by-code/{}", world.code),
-            scoped(readers),
-            Refusal::Hidden,
-        ),
+        read(format!("/api/v1/cases/{case}"), scoped(readers), Refusal::Hidden),
+        read(format!("/api/v1/cases/by-code/{}", world.code), scoped(readers), Refusal::Hidden),
         read(
             "/api/v1/stats/report?from=2026-03-01&to=2026-03-31&unit=".to_owned() + OWN,
             scoped(&["statistician", "leader", "inspector", "admin"]),
             Refusal::Forbidden,
         ),
-        read(
-            "/api/v1/feed",
-            |role: &str, scope| role == "feed" || province_admin(role, scope),
-            Refusal::Forbidden,
-        ),
+        read("/api/v1/feed", |role: &str, scope| role == "feed" || province_admin(role, scope), Refusal::Forbidden),
         read("/api/v1/units", anyone, Refusal::Forbidden),
         read(format!("/api/v1/units/{OWN}"), anyone, Refusal::Forbidden),
         read("/api/v1/procedures", anyone, Refusal::Forbidden),
-        read(
-            format!("/api/v1/procedures/{LAND_CHANGE}"),
-            anyone,
-            Refusal::Forbidden,
-        ),
+        read(format!("/api/v1/procedures/{LAND_CHANGE}"), anyone, Refusal::Forbidden),
         read("/api/v1/calendar/2026", anyone, Refusal::Forbidden),
-        read(
-            "/api/v1/users",
-            |role: &str, _| role == "admin",
-            Refusal::Forbidden,
-        ),
+        read("/api/v1/users", |role: &str, _| role == "admin", Refusal::Forbidden),
         endpoint(
             "PUT",
             format!("/api/v1/units/{OWN}"),
-            Some(
-                json!({ "code": OWN, "name": "Trung tâm Phục vụ hành chính công tỉnh",
-                         "parent": PROVINCE }),
-            ),
+            Some(json!({ "code": OWN, "name": "Trung tâm Phục vụ hành chính công tỉnh",
+                         "parent": PROVINCE })),
             scoped(&["admin"]),
             200,
             Refusal::Forbidden,
         ),
-        endpoint(
-            "PUT",
-            "/api/v1/calendar/2027",
-            Some(json!({})),
-            province_admin,
-            200,
-            Refusal::Forbidden,
-        ),
+        endpoint("PUT", "/api/v1/calendar/2027", Some(json!({})), province_admin, 200, Refusal::Forbidden),
         endpoint(
             "PUT",
             format!("/api/v1/users/{}", world.account["id"].as_str().unwrap()),
-            Some(
-                json!({ "username": "target.account", "full_name": "Trần Thị Bích",
-                         "role": "specialist", "units": [OWN], "active": true }),
-            ),
+            Some(json!({ "username": "target.account", "full_name": "Trần Thị Bích",
+                         "role": "specialist", "units": [OWN], "active": true })),
             scoped(&["admin"]),
             200,
             Refusal::Forbidden,
         ),
         endpoint(
             "POST",
-            format!(
-                "/api/v1/users/{}/password",
-                world.account["id"].as_str().unwrap()
-            ),
+            format!("/api/v1/users/{}/password", world.account["id"].as_str().unwrap()),
             Some(json!({ "password": "demo" })),
             scoped(&["admin"]),
             204,
@@ -405,25 +305,12 @@ fn endpoints(world: &World) -> Vec<Endpoint> {
         ok: 201,
         refusal: Refusal::Forbidden,
     });
-    all.push(endpoint(
-        "POST",
-        "/api/v1/cases",
-        Some(land_case()),
-        scoped(&["reception"]),
-        201,
-        Refusal::Forbidden,
-    ));
+    all.push(endpoint("POST", "/api/v1/cases", Some(land_case()), scoped(&["reception"]), 201, Refusal::Forbidden));
     all.extend(case_commands(case));
     all
 }
 
-async fn send(
-    app: &TestApp,
-    token: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> reqwest::Response {
+async fn send(app: &TestApp, token: &str, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
     let request = match method {
         "GET" => app.http.get(app.url(path)),
         "PUT" => app.http.put(app.url(path)),
@@ -486,48 +373,22 @@ async fn every_role_in_every_scope_reaches_exactly_what_the_policy_allows() {
             }
         }
     }
-    assert!(
-        wrong.is_empty(),
-        "{} of {calls} calls:\n{}",
-        wrong.len(),
-        wrong.join("\n")
-    );
+    assert!(wrong.is_empty(), "{} of {calls} calls:\n{}", wrong.len(), wrong.join("\n"));
     assert_eq!(calls, endpoints.len() * ROLES.len() * Scope::ALL.len());
 
     // Lists never refuse; they show what the grant reaches.
     for (role, scope, token) in &officers {
-        let page = app
-            .get_json(token, &format!("/api/v1/cases?unit={OWN}&limit=200"))
-            .await;
-        let listed = page["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["id"] == world.case.as_str());
+        let page = app.get_json(token, &format!("/api/v1/cases?unit={OWN}&limit=200")).await;
+        let listed = page["items"].as_array().unwrap().iter().any(|c| c["id"] == world.case.as_str());
         let readers = scoped(READERS);
-        assert_eq!(
-            listed,
-            readers(role, *scope),
-            "GET /cases as {role} ({scope:?})"
-        );
+        assert_eq!(listed, readers(role, *scope), "GET /cases as {role} ({scope:?})");
 
-        let audit = send(
-            &app,
-            token,
-            "GET",
-            &format!("/api/v1/audit?unit={OWN}"),
-            None,
-        )
-        .await;
+        let audit = send(&app, token, "GET", &format!("/api/v1/audit?unit={OWN}"), None).await;
         let auditor = ["inspector", "leader", "admin"].contains(role);
         if auditor {
             let body: Value = audit.json().await.unwrap();
             let seen = !body["entries"].as_array().unwrap().is_empty();
-            assert_eq!(
-                seen,
-                *scope != Scope::Other,
-                "GET /audit as {role} ({scope:?})"
-            );
+            assert_eq!(seen, *scope != Scope::Other, "GET /audit as {role} ({scope:?})");
         } else {
             assert_eq!(audit.status(), 403, "GET /audit as {role} ({scope:?})");
         }
@@ -541,12 +402,7 @@ fn forged(user: &Value, secret: &[u8], exp: i64) -> String {
     let now = jiff::Timestamp::now().as_second();
     let claims = json!({ "sub": user["id"], "name": user["username"], "role": user["role"],
                          "iss": "onestop", "iat": now - 60, "exp": exp });
-    encode(
-        &Header::default(),
-        &claims,
-        &EncodingKey::from_secret(secret),
-    )
-    .unwrap()
+    encode(&Header::default(), &claims, &EncodingKey::from_secret(secret)).unwrap()
 }
 
 #[tokio::test]
@@ -583,12 +439,7 @@ async fn bad_tokens_are_refused_by_every_endpoint_and_change_nothing() {
         let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let mut claims: Value = serde_json::from_slice(&engine.decode(parts[1]).unwrap()).unwrap();
         claims["name"] = json!("someone.else");
-        format!(
-            "{}.{}.{}",
-            parts[0],
-            engine.encode(claims.to_string()),
-            parts[2]
-        )
+        format!("{}.{}.{}", parts[0], engine.encode(claims.to_string()), parts[2])
     };
     let unsigned = {
         let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -598,10 +449,7 @@ async fn bad_tokens_are_refused_by_every_endpoint_and_change_nothing() {
     };
     let bad = [
         ("disabled account", disabled),
-        (
-            "wrong signature",
-            forged(&active, b"another secret, not the server's", now + 600),
-        ),
+        ("wrong signature", forged(&active, b"another secret, not the server's", now + 600)),
         ("expired", forged(&active, secret, now - 1)),
         ("tampered claims", tampered),
         ("unsigned (alg none)", unsigned),
@@ -615,14 +463,7 @@ async fn bad_tokens_are_refused_by_every_endpoint_and_change_nothing() {
     let mut wrong = Vec::new();
     for endpoint in &endpoints {
         for (label, token) in &bad {
-            let response = send(
-                &app,
-                token,
-                endpoint.method,
-                &endpoint.path,
-                (endpoint.body)(0),
-            )
-            .await;
+            let response = send(&app, token, endpoint.method, &endpoint.path, (endpoint.body)(0)).await;
             let (status, body) = problem(response).await;
             // Refused for what is wrong with the token, not for something else.
             let why: &[&str] = match *label {
@@ -633,10 +474,7 @@ async fn bad_tokens_are_refused_by_every_endpoint_and_change_nothing() {
             };
             let detail = body["detail"].as_str().unwrap_or_default();
             if status != 401 || !why.iter().any(|w| detail.contains(w)) {
-                wrong.push(format!(
-                    "{} {} with {label}: {status} {detail}",
-                    endpoint.method, endpoint.path
-                ));
+                wrong.push(format!("{} {} with {label}: {status} {detail}", endpoint.method, endpoint.path));
             }
         }
         let anonymous = match endpoint.method {
@@ -646,18 +484,11 @@ async fn bad_tokens_are_refused_by_every_endpoint_and_change_nothing() {
         };
         let (status, _) = problem(anonymous.send().await.unwrap()).await;
         if status != 401 {
-            wrong.push(format!(
-                "{} {} without a token: {status}",
-                endpoint.method, endpoint.path
-            ));
+            wrong.push(format!("{} {} without a token: {status}", endpoint.method, endpoint.path));
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    assert_eq!(
-        app.count_all_events().await,
-        before,
-        "a refused request wrote something"
-    );
+    assert_eq!(app.count_all_events().await, before, "a refused request wrote something");
     // The same forgery with the server's key, unexpired and untouched, is
     // accepted: each bad token above differs from a good one in one thing.
     assert_eq!(app.get(&valid, "/api/v1/units").await.status(), 200);
@@ -674,12 +505,7 @@ async fn administrators_cannot_reach_further_by_moving_units_or_taking_over_proc
         send(&app, token, "PUT", &path, Some(unit)).await.status()
     };
     let child = json!({ "code": "000.01.50.H22", "name": "Quầy số 5", "parent": OWN });
-    assert_eq!(
-        send(&app, &centre, "POST", "/api/v1/units", Some(child.clone()))
-            .await
-            .status(),
-        201
-    );
+    assert_eq!(send(&app, &centre, "POST", "/api/v1/units", Some(child.clone())).await.status(), 201);
     // Renamed where it is: allowed. Moved out of reach, or out of the tree
     // (which would make its administrators overseers of "everything"): not.
     let mut renamed = child.clone();
@@ -694,18 +520,7 @@ async fn administrators_cannot_reach_further_by_moving_units_or_taking_over_proc
                                "parent": Value::Null });
     assert_eq!(put(&centre, detached.clone()).await, 403);
     // Still not an administrator of the whole province.
-    assert_eq!(
-        send(
-            &app,
-            &centre,
-            "PUT",
-            "/api/v1/calendar/2027",
-            Some(json!({}))
-        )
-        .await
-        .status(),
-        403
-    );
+    assert_eq!(send(&app, &centre, "PUT", "/api/v1/calendar/2027", Some(json!({}))).await.status(), 403);
     // The province's administrator may move it anywhere, even out of the tree.
     detached["code"] = json!("000.01.50.H22");
     detached["name"] = json!("Quầy số 5");
@@ -713,26 +528,8 @@ async fn administrators_cannot_reach_further_by_moving_units_or_taking_over_proc
 
     // A procedure handled by the land registry cannot be republished by the
     // centre's administrator with the centre as its handler.
-    let mut land = app
-        .get_json(&province, &format!("/api/v1/procedures/{LAND_CHANGE}"))
-        .await;
+    let mut land = app.get_json(&province, &format!("/api/v1/procedures/{LAND_CHANGE}")).await;
     land["handling_units"] = json!([OWN]);
-    assert_eq!(
-        send(
-            &app,
-            &centre,
-            "POST",
-            "/api/v1/procedures",
-            Some(land.clone())
-        )
-        .await
-        .status(),
-        403
-    );
-    assert_eq!(
-        send(&app, &province, "POST", "/api/v1/procedures", Some(land))
-            .await
-            .status(),
-        201
-    );
+    assert_eq!(send(&app, &centre, "POST", "/api/v1/procedures", Some(land.clone())).await.status(), 403);
+    assert_eq!(send(&app, &province, "POST", "/api/v1/procedures", Some(land)).await.status(), 201);
 }

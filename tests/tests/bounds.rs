@@ -31,14 +31,9 @@ async fn a_body_over_the_limit_is_413_and_writes_nothing() {
 async fn page_sizes_are_bounded_on_every_list() {
     let app = TestApp::spawn().await;
     let admin = app.token("admin").await;
-    for (path, largest) in [
-        ("/api/v1/cases", 200),
-        ("/api/v1/feed", 1000),
-        ("/api/v1/audit", 500),
-    ] {
+    for (path, largest) in [("/api/v1/cases", 200), ("/api/v1/feed", 1000), ("/api/v1/audit", 500)] {
         for limit in [0, largest + 1, 1_000_000] {
-            let (status, body) =
-                problem(app.get(&admin, &format!("{path}?limit={limit}")).await).await;
+            let (status, body) = problem(app.get(&admin, &format!("{path}?limit={limit}")).await).await;
             assert_eq!(status, 422, "{path}?limit={limit}");
             assert_eq!(body["errors"][0]["field"], "limit");
         }
@@ -74,10 +69,7 @@ async fn a_statement_past_its_timeout_is_503_and_frees_its_connection() {
         let read = app.get(&leader, "/api/v1/cases").await;
         assert_eq!(read.headers()["retry-after"], "1");
         let (status, body) = problem(read).await;
-        assert_eq!(
-            (status, body["type"].as_str()),
-            (503, Some("urn:onestop:problem:service-unavailable"))
-        );
+        assert_eq!((status, body["type"].as_str()), (503, Some("urn:onestop:problem:service-unavailable")));
         let write = app.post(&reception, "/api/v1/cases", &land_case()).await;
         assert_eq!(write.headers()["retry-after"], "1");
         assert_eq!(problem(write).await.0, 503);

@@ -26,10 +26,7 @@ async fn a_preflight_from_an_allowed_origin_succeeds_and_another_origin_gets_no_
             .request(reqwest::Method::OPTIONS, app.url("/api/v1/cases"))
             .header("Origin", origin)
             .header("Access-Control-Request-Method", "POST")
-            .header(
-                "Access-Control-Request-Headers",
-                "authorization, content-type, idempotency-key",
-            )
+            .header("Access-Control-Request-Headers", "authorization, content-type, idempotency-key")
             .send()
     };
     let allowed = preflight(ALLOWED).await.unwrap();
@@ -37,50 +34,24 @@ async fn a_preflight_from_an_allowed_origin_succeeds_and_another_origin_gets_no_
     let headers = allowed.headers();
     assert_eq!(headers["access-control-allow-origin"], ALLOWED);
     let methods = headers["access-control-allow-methods"].to_str().unwrap();
-    assert!(
-        methods.contains("POST") && methods.contains("GET"),
-        "{methods}"
-    );
+    assert!(methods.contains("POST") && methods.contains("GET"), "{methods}");
     let asked = headers["access-control-allow-headers"].to_str().unwrap();
-    for header in [
-        "authorization",
-        "content-type",
-        "idempotency-key",
-        "if-match",
-    ] {
+    for header in ["authorization", "content-type", "idempotency-key", "if-match"] {
         assert!(asked.contains(header), "{header} in {asked}");
     }
     assert!(headers.contains_key("access-control-max-age"));
 
     let other = preflight("https://evil.example.com").await.unwrap();
-    assert!(
-        !other
-            .headers()
-            .keys()
-            .any(|name| name.as_str().starts_with("access-control-")),
-        "{:?}",
-        other.headers()
-    );
+    assert!(!other.headers().keys().any(|name| name.as_str().starts_with("access-control-")), "{:?}", other.headers());
     assert!(!other.status().is_success());
 
     // The actual request: the allowed origin may read the answer and its tags.
     let token = app.token("reception").await;
-    let answer = app
-        .http
-        .get(app.url("/api/v1/units"))
-        .bearer_auth(&token)
-        .header("Origin", ALLOWED)
-        .send()
-        .await
-        .unwrap();
+    let answer =
+        app.http.get(app.url("/api/v1/units")).bearer_auth(&token).header("Origin", ALLOWED).send().await.unwrap();
     assert_eq!(answer.status(), 200);
     assert_eq!(answer.headers()["access-control-allow-origin"], ALLOWED);
-    assert!(
-        answer.headers()["access-control-expose-headers"]
-            .to_str()
-            .unwrap()
-            .contains("etag")
-    );
+    assert!(answer.headers()["access-control-expose-headers"].to_str().unwrap().contains("etag"));
     let foreign = app
         .http
         .get(app.url("/api/v1/units"))
@@ -91,11 +62,7 @@ async fn a_preflight_from_an_allowed_origin_succeeds_and_another_origin_gets_no_
         .unwrap();
     // Served (a same-origin page sends Origin too), but not to a foreign page.
     assert_eq!(foreign.status(), 200);
-    assert!(
-        !foreign
-            .headers()
-            .contains_key("access-control-allow-origin")
-    );
+    assert!(!foreign.headers().contains_key("access-control-allow-origin"));
 }
 
 #[tokio::test]
@@ -105,11 +72,7 @@ async fn with_origins_configured_every_answer_varies_by_origin() {
     let token = app.token("reception").await;
     let plain = app.get(&token, "/api/v1/units").await;
     assert!(
-        plain
-            .headers()
-            .get_all("vary")
-            .iter()
-            .any(|v| v.to_str().unwrap().contains("Origin")),
+        plain.headers().get_all("vary").iter().any(|v| v.to_str().unwrap().contains("Origin")),
         "{:?}",
         plain.headers()
     );
@@ -126,11 +89,7 @@ async fn without_configured_origins_no_answer_carries_cors_headers() {
         .send()
         .await
         .unwrap();
-    assert!(
-        !preflight
-            .headers()
-            .contains_key("access-control-allow-origin")
-    );
+    assert!(!preflight.headers().contains_key("access-control-allow-origin"));
 }
 
 #[tokio::test]
@@ -139,11 +98,7 @@ async fn answers_are_compressed_as_asked_and_decode_to_the_plain_answer() {
     let token = app.token("reception").await;
     // reqwest here decodes nothing itself: the bytes are as the server sent them.
     let fetch = |encoding: &'static str| {
-        app.http
-            .get(app.url("/api/v1/procedures"))
-            .bearer_auth(&token)
-            .header("Accept-Encoding", encoding)
-            .send()
+        app.http.get(app.url("/api/v1/procedures")).bearer_auth(&token).header("Accept-Encoding", encoding).send()
     };
     let plain = fetch("identity").await.unwrap();
     assert!(!plain.headers().contains_key("content-encoding"));
@@ -153,25 +108,16 @@ async fn answers_are_compressed_as_asked_and_decode_to_the_plain_answer() {
     let gzip = fetch("gzip").await.unwrap();
     assert_eq!(gzip.headers()["content-encoding"], "gzip");
     let gzip = gzip.bytes().await.unwrap();
-    assert!(
-        gzip.len() * 3 < plain.len(),
-        "{} of {}",
-        gzip.len(),
-        plain.len()
-    );
+    assert!(gzip.len() * 3 < plain.len(), "{} of {}", gzip.len(), plain.len());
     let mut decoded = Vec::new();
-    flate2::read::GzDecoder::new(&gzip[..])
-        .read_to_end(&mut decoded)
-        .unwrap();
+    flate2::read::GzDecoder::new(&gzip[..]).read_to_end(&mut decoded).unwrap();
     assert_eq!(decoded, plain);
 
     let br = fetch("br").await.unwrap();
     assert_eq!(br.headers()["content-encoding"], "br");
     let br = br.bytes().await.unwrap();
     let mut decoded = Vec::new();
-    brotli::Decompressor::new(&br[..], 4096)
-        .read_to_end(&mut decoded)
-        .unwrap();
+    brotli::Decompressor::new(&br[..], 4096).read_to_end(&mut decoded).unwrap();
     assert_eq!(decoded, plain);
 }
 
@@ -192,34 +138,19 @@ async fn catalog_reads_carry_entity_tags_and_answer_304_until_the_catalog_change
         assert_eq!(first.status(), 200, "{path}");
         let tag = first.headers()["etag"].to_str().unwrap().to_owned();
         assert!(tag.starts_with("W/\""), "{path}: {tag}");
-        let again = app
-            .http
-            .get(app.url(path))
-            .bearer_auth(&admin)
-            .header("If-None-Match", &tag)
-            .send()
-            .await
-            .unwrap();
+        let again = app.http.get(app.url(path)).bearer_auth(&admin).header("If-None-Match", &tag).send().await.unwrap();
         assert_eq!(again.status(), 304, "{path}");
         assert_eq!(again.headers()["etag"].to_str().unwrap(), tag);
         assert!(again.bytes().await.unwrap().is_empty());
-        let stale = app
-            .http
-            .get(app.url(path))
-            .bearer_auth(&admin)
-            .header("If-None-Match", "W/\"00\"")
-            .send()
-            .await
-            .unwrap();
+        let stale =
+            app.http.get(app.url(path)).bearer_auth(&admin).header("If-None-Match", "W/\"00\"").send().await.unwrap();
         assert_eq!(stale.status(), 200, "{path}");
     }
 
     // A change to the catalog changes the tag.
     let before = app.get(&admin, "/api/v1/units").await;
     let tag = before.headers()["etag"].to_str().unwrap().to_owned();
-    let mut unit = app
-        .get_json(&admin, &format!("/api/v1/units/{COMMUNE_AN_BINH}"))
-        .await;
+    let mut unit = app.get_json(&admin, &format!("/api/v1/units/{COMMUNE_AN_BINH}")).await;
     unit["name"] = json!("UBND xã An Bình (mới)");
     let changed = app
         .http
@@ -255,50 +186,23 @@ async fn head_answers_every_get_with_its_headers_and_no_body() {
     let app = TestApp::spawn().await;
     let reception = app.token("reception").await;
     let id = app.receive_land_case(&reception).await;
-    for path in [
-        "/healthz".to_owned(),
-        "/api/v1/units".to_owned(),
-        format!("/api/v1/cases/{id}"),
-        "/api/v1/cases".to_owned(),
-    ] {
+    for path in
+        ["/healthz".to_owned(), "/api/v1/units".to_owned(), format!("/api/v1/cases/{id}"), "/api/v1/cases".to_owned()]
+    {
         let get = app.get(&reception, &path).await;
         assert_eq!(get.status(), 200, "{path}");
         let get_headers = get.headers().clone();
         let body = get.bytes().await.unwrap();
-        let head = app
-            .http
-            .head(app.url(&path))
-            .bearer_auth(&reception)
-            .send()
-            .await
-            .unwrap();
+        let head = app.http.head(app.url(&path)).bearer_auth(&reception).send().await.unwrap();
         assert_eq!(head.status(), 200, "{path}");
-        assert_eq!(
-            head.headers().get("content-type"),
-            get_headers.get("content-type"),
-            "{path}"
-        );
+        assert_eq!(head.headers().get("content-type"), get_headers.get("content-type"), "{path}");
         let length = head.headers().get("content-length");
-        assert_eq!(
-            length.map(|l| l.to_str().unwrap().to_owned()),
-            Some(body.len().to_string()),
-            "{path}"
-        );
-        assert_eq!(
-            head.headers().get("etag"),
-            get_headers.get("etag"),
-            "{path}"
-        );
+        assert_eq!(length.map(|l| l.to_str().unwrap().to_owned()), Some(body.len().to_string()), "{path}");
+        assert_eq!(head.headers().get("etag"), get_headers.get("etag"), "{path}");
         assert!(head.bytes().await.unwrap().is_empty(), "{path}");
     }
     // A path that takes no GET lists HEAD only where GET is.
-    let wrong = app
-        .http
-        .delete(app.url("/api/v1/units"))
-        .bearer_auth(&reception)
-        .send()
-        .await
-        .unwrap();
+    let wrong = app.http.delete(app.url("/api/v1/units")).bearer_auth(&reception).send().await.unwrap();
     assert_eq!(wrong.status(), 405);
     let allow = wrong.headers()["allow"].to_str().unwrap();
     assert!(allow.contains("HEAD") && allow.contains("GET"), "{allow}");
@@ -339,10 +243,7 @@ async fn the_public_lookup_limit_keys_on_the_forwarded_client_only_behind_a_trus
     assert_eq!(lookups_until_refused(&proxied, "203.0.113.2").await, 20);
     // A client cannot dodge it by prepending addresses: the proxy appends the
     // one it saw, and that is the one counted.
-    assert_eq!(
-        lookups_until_refused(&proxied, "198.51.100.9, 203.0.113.1").await,
-        0
-    );
+    assert_eq!(lookups_until_refused(&proxied, "198.51.100.9, 203.0.113.1").await, 0);
 
     // Without trusted proxies the header is anyone's to forge and changes nothing.
     let direct = TestApp::spawn().await;

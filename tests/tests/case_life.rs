@@ -11,20 +11,11 @@ fn at(text: &str) -> Timestamp {
 
 fn local(value: &Value) -> String {
     let t: Timestamp = value.as_str().unwrap().parse().unwrap();
-    t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(7)))
-        .strftime("%a %Y-%m-%d %H:%M")
-        .to_string()
+    t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(7))).strftime("%a %Y-%m-%d %H:%M").to_string()
 }
 
 /// Sends a command with `If-Match`; returns the new ETag and the body.
-async fn act(
-    app: &TestApp,
-    token: &str,
-    case: &str,
-    action: &str,
-    etag: &str,
-    body: Value,
-) -> (String, Value) {
+async fn act(app: &TestApp, token: &str, case: &str, action: &str, etag: &str, body: Value) -> (String, Value) {
     let response = app
         .http
         .post(app.url(&format!("/api/v1/cases/{case}/{action}")))
@@ -35,11 +26,7 @@ async fn act(
         .await
         .unwrap();
     let status = response.status();
-    let etag = response
-        .headers()
-        .get("etag")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
+    let etag = response.headers().get("etag").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
     let body: Value = response.json().await.unwrap();
     assert_eq!(status, 200, "{action}: {body}");
     (etag, body)
@@ -82,15 +69,7 @@ async fn a_land_case_from_receipt_to_return_with_a_supplement_shifting_the_due_d
     assert_eq!((etag.as_str(), body["status"].as_i64()), ("\"2\"", Some(4)));
     assert_eq!(body["handover_pending"], true);
 
-    let (etag, _) = act(
-        &app,
-        &specialist,
-        &id,
-        "acknowledge-handover",
-        &etag,
-        json!({}),
-    )
-    .await;
+    let (etag, _) = act(&app, &specialist, &id, "acknowledge-handover", &etag, json!({})).await;
 
     // Supplement requested Tuesday 10:00, received Thursday 10:00: the clock stood
     // for 15 working hours, so the due date moves two working days.
@@ -106,15 +85,8 @@ async fn a_land_case_from_receipt_to_return_with_a_supplement_shifting_the_due_d
     .await;
     assert_eq!(body["status"], 5);
     app.clock.set(at("2026-03-05T10:00:00+07:00"));
-    let (etag, body) = act(
-        &app,
-        &reception,
-        &id,
-        "receive-supplement",
-        &etag,
-        json!({ "documents": ["Bản đồ địa chính"] }),
-    )
-    .await;
+    let (etag, body) =
+        act(&app, &reception, &id, "receive-supplement", &etag, json!({ "documents": ["Bản đồ địa chính"] })).await;
     assert_eq!(body["status"], 4);
     assert_eq!(body["paused_minutes"], 15 * 60);
     assert_eq!(local(&body["due_at"]), "Wed 2026-03-18 09:00");
@@ -129,51 +101,18 @@ async fn a_land_case_from_receipt_to_return_with_a_supplement_shifting_the_due_d
         json!({ "opinion": "Hồ sơ đủ điều kiện", "proposal": "grant" }),
     )
     .await;
-    let (etag, body) = act(
-        &app,
-        &specialist,
-        &id,
-        "submit-for-approval",
-        &etag,
-        json!({}),
-    )
-    .await;
+    let (etag, body) = act(&app, &specialist, &id, "submit-for-approval", &etag, json!({})).await;
     assert_eq!(body["awaiting_approval"], true);
     app.clock.set(at("2026-03-10T14:00:00+07:00"));
-    let (etag, body) = act(
-        &app,
-        &approver,
-        &id,
-        "approve",
-        &etag,
-        json!({ "note": "Đồng ý" }),
-    )
-    .await;
+    let (etag, body) = act(&app, &approver, &id, "approve", &etag, json!({ "note": "Đồng ý" })).await;
     assert_eq!(body["approved"], true);
-    let (etag, body) = act(
-        &app,
-        &approver,
-        &id,
-        "result",
-        &etag,
-        json!({ "summary": "Đã chỉnh lý biến động trên Giấy chứng nhận" }),
-    )
-    .await;
+    let (etag, body) =
+        act(&app, &approver, &id, "result", &etag, json!({ "summary": "Đã chỉnh lý biến động trên Giấy chứng nhận" }))
+            .await;
     assert_eq!(body["status"], 9);
-    assert_eq!(
-        body["timeliness"],
-        json!({ "state": "finished", "class": "early" })
-    );
+    assert_eq!(body["timeliness"], json!({ "state": "finished", "class": "early" }));
     app.clock.set(at("2026-03-11T09:00:00+07:00"));
-    let (etag, body) = act(
-        &app,
-        &reception,
-        &id,
-        "return",
-        &etag,
-        json!({ "method": "at_desk" }),
-    )
-    .await;
+    let (etag, body) = act(&app, &reception, &id, "return", &etag, json!({ "method": "at_desk" })).await;
     assert_eq!(body["status"], 10);
     assert_eq!(etag, "\"10\"");
     assert_eq!(app.count_case_events(&id).await, 10);
@@ -181,15 +120,7 @@ async fn a_land_case_from_receipt_to_return_with_a_supplement_shifting_the_due_d
     // Every step kept its own deadline: reception, appraisal, approval, return.
     let steps = body["steps"].as_array().unwrap();
     let names: Vec<&str> = steps.iter().map(|s| s["name"].as_str().unwrap()).collect();
-    assert_eq!(
-        names,
-        [
-            "Tiếp nhận hồ sơ",
-            "Thẩm định hồ sơ",
-            "Phê duyệt, ký kết quả",
-            "Trả kết quả"
-        ]
-    );
+    assert_eq!(names, ["Tiếp nhận hồ sơ", "Thẩm định hồ sơ", "Phê duyệt, ký kết quả", "Trả kết quả"]);
     assert!(steps.iter().all(|s| s["finished_at"].is_string()));
     assert_eq!(steps[0]["punctuality"], "on_time");
 }
@@ -199,9 +130,7 @@ async fn in_restart_mode_the_whole_processing_time_starts_again() {
     let app = TestApp::spawn().await;
     let admin = app.token("admin").await;
     // A land procedure whose clock restarts when the complete file arrives.
-    let procedure = app
-        .get(&admin, &format!("/api/v1/procedures/{LAND_CHANGE}"))
-        .await;
+    let procedure = app.get(&admin, &format!("/api/v1/procedures/{LAND_CHANGE}")).await;
     let mut procedure: Value = procedure.json().await.unwrap();
     procedure["code"] = json!("1.999001");
     procedure["pause_mode"] = json!("restart");
@@ -212,53 +141,17 @@ async fn in_restart_mode_the_whole_processing_time_starts_again() {
     let specialist = app.token("specialist").await;
     let mut case = land_case();
     case["procedure_code"] = json!("1.999001");
-    let created: Value = app
-        .post(&reception, "/api/v1/cases", &case)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let created: Value = app.post(&reception, "/api/v1/cases", &case).await.json().await.unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
     assert_eq!(local(&created["due_at"]), "Mon 2026-03-16 09:00");
 
-    let (etag, _) = act(
-        &app,
-        &reception,
-        &id,
-        "transfer",
-        "\"1\"",
-        json!({ "to_unit": LAND_REGISTRY }),
-    )
-    .await;
-    let (etag, _) = act(
-        &app,
-        &specialist,
-        &id,
-        "acknowledge-handover",
-        &etag,
-        json!({}),
-    )
-    .await;
+    let (etag, _) = act(&app, &reception, &id, "transfer", "\"1\"", json!({ "to_unit": LAND_REGISTRY })).await;
+    let (etag, _) = act(&app, &specialist, &id, "acknowledge-handover", &etag, json!({})).await;
     app.clock.set(at("2026-03-03T10:00:00+07:00"));
-    let (etag, _) = act(
-        &app,
-        &specialist,
-        &id,
-        "request-supplement",
-        &etag,
-        json!({ "reason": "Thiếu giấy tờ" }),
-    )
-    .await;
+    let (etag, _) =
+        act(&app, &specialist, &id, "request-supplement", &etag, json!({ "reason": "Thiếu giấy tờ" })).await;
     // The complete file arrives Monday 9 March at 14:00: ten working days from then.
     app.clock.set(at("2026-03-09T14:00:00+07:00"));
-    let (_, body) = act(
-        &app,
-        &reception,
-        &id,
-        "receive-supplement",
-        &etag,
-        json!({}),
-    )
-    .await;
+    let (_, body) = act(&app, &reception, &id, "receive-supplement", &etag, json!({})).await;
     assert_eq!(local(&body["due_at"]), "Mon 2026-03-23 14:00");
 }

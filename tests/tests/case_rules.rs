@@ -16,115 +16,37 @@ async fn each_refusal_is_a_409_naming_its_rule() {
     let path = |action: &str| format!("/api/v1/cases/{id}/{action}");
 
     // Appraisal while the file is still at the reception desk.
-    let (status, body) = problem(
-        app.post(
-            &specialist,
-            &path("appraisal"),
-            &json!({ "opinion": "x", "proposal": "grant" }),
-        )
-        .await,
-    )
-    .await;
+    let (status, body) =
+        problem(app.post(&specialist, &path("appraisal"), &json!({ "opinion": "x", "proposal": "grant" })).await).await;
     // The specialist's unit does not hold the file yet: that is a scope refusal.
-    assert_eq!(
-        (status, body["rule"].as_str()),
-        (403, Some("outside_scope"))
-    );
+    assert_eq!((status, body["rule"].as_str()), (403, Some("outside_scope")));
 
-    app.post(
-        &reception,
-        &path("transfer"),
-        &json!({ "to_unit": LAND_REGISTRY }),
-    )
-    .await;
-    let (status, body) = problem(
-        app.post(
-            &specialist,
-            &path("appraisal"),
-            &json!({ "opinion": "x", "proposal": "grant" }),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(
-        (status, body["rule"].as_str()),
-        (409, Some("handover_pending"))
-    );
-    assert_eq!(
-        body["detail"],
-        "cannot record an appraisal: the previous handover has not been acknowledged"
-    );
+    app.post(&reception, &path("transfer"), &json!({ "to_unit": LAND_REGISTRY })).await;
+    let (status, body) =
+        problem(app.post(&specialist, &path("appraisal"), &json!({ "opinion": "x", "proposal": "grant" })).await).await;
+    assert_eq!((status, body["rule"].as_str()), (409, Some("handover_pending")));
+    assert_eq!(body["detail"], "cannot record an appraisal: the previous handover has not been acknowledged");
     assert_eq!(body["type"], "urn:onestop:problem:rule-violation");
 
-    app.post(&specialist, &path("acknowledge-handover"), &json!({}))
-        .await;
-    let (status, body) = problem(
-        app.post(&specialist, &path("submit-for-approval"), &json!({}))
-            .await,
-    )
-    .await;
-    assert_eq!(
-        (status, body["rule"].as_str()),
-        (409, Some("appraisal_missing"))
-    );
+    app.post(&specialist, &path("acknowledge-handover"), &json!({})).await;
+    let (status, body) = problem(app.post(&specialist, &path("submit-for-approval"), &json!({})).await).await;
+    assert_eq!((status, body["rule"].as_str()), (409, Some("appraisal_missing")));
     let (status, body) = problem(app.post(&approver, &path("approve"), &json!({})).await).await;
-    assert_eq!(
-        (status, body["rule"].as_str()),
-        (409, Some("not_submitted_for_approval"))
-    );
-    let (status, body) = problem(
-        app.post(&approver, &path("result"), &json!({ "summary": "x" }))
-            .await,
-    )
-    .await;
+    assert_eq!((status, body["rule"].as_str()), (409, Some("not_submitted_for_approval")));
+    let (status, body) = problem(app.post(&approver, &path("result"), &json!({ "summary": "x" })).await).await;
     assert_eq!((status, body["rule"].as_str()), (409, Some("not_approved")));
 
-    app.post(
-        &specialist,
-        &path("request-supplement"),
-        &json!({ "reason": "Thiếu giấy tờ" }),
-    )
-    .await;
-    let (status, body) = problem(
-        app.post(
-            &specialist,
-            &path("transfer"),
-            &json!({ "to_unit": LAND_REGISTRY }),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(
-        (status, body["rule"].as_str()),
-        (409, Some("invalid_state"))
-    );
-    assert_eq!(
-        body["detail"],
-        "cannot transfer: case is waiting for supplement"
-    );
+    app.post(&specialist, &path("request-supplement"), &json!({ "reason": "Thiếu giấy tờ" })).await;
+    let (status, body) =
+        problem(app.post(&specialist, &path("transfer"), &json!({ "to_unit": LAND_REGISTRY })).await).await;
+    assert_eq!((status, body["rule"].as_str()), (409, Some("invalid_state")));
+    assert_eq!(body["detail"], "cannot transfer: case is waiting for supplement");
     let (status, body) = problem(app.post(&specialist, &path("resume"), &json!({})).await).await;
-    assert_eq!(
-        (status, body["rule"].as_str()),
-        (409, Some("invalid_state"))
-    );
-    let (status, body) = problem(
-        app.post(&reception, &path("return"), &json!({ "method": "at_desk" }))
-            .await,
-    )
-    .await;
-    assert_eq!(
-        (status, body["rule"].as_str()),
-        (409, Some("invalid_state"))
-    );
-    let (status, body) = problem(
-        app.post(&reception, &path("rating"), &json!({ "score": 5 }))
-            .await,
-    )
-    .await;
-    assert_eq!(
-        (status, body["rule"].as_str()),
-        (409, Some("invalid_state"))
-    );
+    assert_eq!((status, body["rule"].as_str()), (409, Some("invalid_state")));
+    let (status, body) = problem(app.post(&reception, &path("return"), &json!({ "method": "at_desk" })).await).await;
+    assert_eq!((status, body["rule"].as_str()), (409, Some("invalid_state")));
+    let (status, body) = problem(app.post(&reception, &path("rating"), &json!({ "score": 5 })).await).await;
+    assert_eq!((status, body["rule"].as_str()), (409, Some("invalid_state")));
     // Nothing refused was written: receipt, transfer, acknowledgement, supplement request.
     assert_eq!(app.count_case_events(&id).await, 4);
 }
@@ -156,24 +78,15 @@ async fn a_retried_idempotency_key_returns_the_first_response_and_appends_once()
     let app = TestApp::spawn().await;
     let reception = app.token("reception").await;
     let keyed = |path: String, key: &'static str, body: Value| {
-        app.http
-            .post(app.url(&path))
-            .bearer_auth(&reception)
-            .header("Idempotency-Key", key)
-            .json(&body)
-            .send()
+        app.http.post(app.url(&path)).bearer_auth(&reception).header("Idempotency-Key", key).json(&body).send()
     };
 
     // Filing: the retry gets the same case, code and secret, and no second case.
-    let first = keyed("/api/v1/cases".into(), "file-1", land_case())
-        .await
-        .unwrap();
+    let first = keyed("/api/v1/cases".into(), "file-1", land_case()).await.unwrap();
     assert_eq!(first.status(), 201);
     let first_location = first.headers()["location"].clone();
     let first: Value = first.json().await.unwrap();
-    let retry = keyed("/api/v1/cases".into(), "file-1", land_case())
-        .await
-        .unwrap();
+    let retry = keyed("/api/v1/cases".into(), "file-1", land_case()).await.unwrap();
     assert_eq!(retry.status(), 201);
     assert_eq!(retry.headers()["location"], first_location);
     assert_eq!(retry.headers()["idempotent-replayed"], "true");
@@ -193,28 +106,13 @@ async fn a_retried_idempotency_key_returns_the_first_response_and_appends_once()
 
     // A command: same body back, one event.
     let path = format!("/api/v1/cases/{id}/comments");
-    let first: Value = keyed(path.clone(), "note-1", json!({ "text": "Ghi chú" }))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let again: Value = keyed(path.clone(), "note-1", json!({ "text": "Ghi chú" }))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let first: Value = keyed(path.clone(), "note-1", json!({ "text": "Ghi chú" })).await.unwrap().json().await.unwrap();
+    let again: Value = keyed(path.clone(), "note-1", json!({ "text": "Ghi chú" })).await.unwrap().json().await.unwrap();
     assert_eq!(first, again);
     assert_eq!(app.count_case_events(&id).await, 2);
 
     // The same key for a different request is refused.
-    let (status, body) = problem(
-        keyed(path, "note-1", json!({ "text": "Khác" }))
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = problem(keyed(path, "note-1", json!({ "text": "Khác" })).await.unwrap()).await;
     assert_eq!(status, 422);
     assert_eq!(body["type"], "urn:onestop:problem:idempotency-key-reused");
     assert_eq!(app.count_case_events(&id).await, 2);
@@ -226,12 +124,7 @@ async fn fifty_concurrent_receipts_get_fifty_consecutive_codes() {
     let reception = app.token("reception").await;
     let mut tasks = Vec::new();
     for _ in 0..50 {
-        let request = app
-            .http
-            .post(app.url("/api/v1/cases"))
-            .bearer_auth(&reception)
-            .json(&land_case())
-            .send();
+        let request = app.http.post(app.url("/api/v1/cases")).bearer_auth(&reception).json(&land_case()).send();
         tasks.push(tokio::spawn(request));
     }
     let mut codes = BTreeSet::new();
@@ -241,9 +134,7 @@ async fn fifty_concurrent_receipts_get_fifty_consecutive_codes() {
         let body: Value = response.json().await.unwrap();
         codes.insert(body["code"].as_str().unwrap().to_owned());
     }
-    let expected: BTreeSet<String> = (1..=50)
-        .map(|n| format!("000.00.01.H22-260302-{n:04}"))
-        .collect();
+    let expected: BTreeSet<String> = (1..=50).map(|n| format!("000.00.01.H22-260302-{n:04}")).collect();
     assert_eq!(codes, expected);
 }
 
@@ -271,63 +162,27 @@ async fn officers_act_only_on_their_units_cases_and_tokens_are_required() {
     let reception = app.token("reception").await;
     let id = app.receive_land_case(&reception).await;
     let path = format!("/api/v1/cases/{id}/transfer");
-    let (status, body) = problem(
-        app.post(
-            &commune_reception,
-            &path,
-            &json!({ "to_unit": LAND_REGISTRY }),
-        )
-        .await,
-    )
-    .await;
+    let (status, body) = problem(app.post(&commune_reception, &path, &json!({ "to_unit": LAND_REGISTRY })).await).await;
     assert_eq!(status, 403);
     assert_eq!(body["rule"], "outside_scope");
     // Nor may they read it: to them it does not exist.
-    let (status, _) = problem(
-        app.get(&commune_reception, &format!("/api/v1/cases/{id}"))
-            .await,
-    )
-    .await;
+    let (status, _) = problem(app.get(&commune_reception, &format!("/api/v1/cases/{id}")).await).await;
     assert_eq!(status, 404);
     // Filing at the centre is not theirs either.
-    let (status, _) = problem(
-        app.post(&commune_reception, "/api/v1/cases", &land_case())
-            .await,
-    )
-    .await;
+    let (status, _) = problem(app.post(&commune_reception, "/api/v1/cases", &land_case()).await).await;
     assert_eq!(status, 403);
 
     // No token, a forged token, a wrong password.
-    let (status, _) = problem(
-        app.http
-            .post(app.url(&path))
-            .json(&json!({ "to_unit": LAND_REGISTRY }))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) =
+        problem(app.http.post(app.url(&path)).json(&json!({ "to_unit": LAND_REGISTRY })).send().await.unwrap()).await;
     assert_eq!(status, 401);
-    let (status, _) = problem(
-        app.post("not.a.token", &path, &json!({ "to_unit": LAND_REGISTRY }))
-            .await,
-    )
-    .await;
+    let (status, _) = problem(app.post("not.a.token", &path, &json!({ "to_unit": LAND_REGISTRY })).await).await;
     assert_eq!(status, 401);
-    assert_eq!(
-        app.login("reception", "wrong").await,
-        Err(reqwest::StatusCode::UNAUTHORIZED)
-    );
+    assert_eq!(app.login("reception", "wrong").await, Err(reqwest::StatusCode::UNAUTHORIZED));
 
     // A disabled account's token stops working at once.
     let users: Value = app.get(&admin, "/api/v1/users").await.json().await.unwrap();
-    let user = users
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == "reception.anbinh")
-        .unwrap()
-        .clone();
+    let user = users.as_array().unwrap().iter().find(|u| u["username"] == "reception.anbinh").unwrap().clone();
     let mut disabled = user.clone();
     disabled["active"] = json!(false);
     let response = app
@@ -341,10 +196,7 @@ async fn officers_act_only_on_their_units_cases_and_tokens_are_required() {
     assert_eq!(response.status(), 200);
     let (status, _) = problem(app.get(&commune_reception, "/api/v1/units").await).await;
     assert_eq!(status, 401);
-    assert_eq!(
-        app.login("reception.anbinh", "secret-1").await,
-        Err(reqwest::StatusCode::UNAUTHORIZED)
-    );
+    assert_eq!(app.login("reception.anbinh", "secret-1").await, Err(reqwest::StatusCode::UNAUTHORIZED));
     assert_eq!(app.count_case_events(&id).await, 1);
 }
 
@@ -370,25 +222,12 @@ async fn malformed_json_is_400_and_invalid_fields_are_422_naming_them() {
     bad["unit"] = json!("");
     let (status, body) = problem(app.post(&reception, "/api/v1/cases", &bad).await).await;
     assert_eq!(status, 422);
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["applicant.email", "applicant.full_name", "unit"]);
 
     // A missing field, a wrong type, an unknown enum value.
-    let (status, body) = problem(
-        raw("/api/v1/cases", r#"{"procedure_code": "1.004227"}"#)
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(
-        (status, body["errors"][0]["field"].as_str()),
-        (422, Some("unit"))
-    );
+    let (status, body) = problem(raw("/api/v1/cases", r#"{"procedure_code": "1.004227"}"#).await.unwrap()).await;
+    assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("unit")));
     let mut wrong = land_case();
     wrong["channel"] = json!("pigeon");
     let (status, _) = problem(app.post(&reception, "/api/v1/cases", &wrong).await).await;
@@ -397,10 +236,7 @@ async fn malformed_json_is_400_and_invalid_fields_are_422_naming_them() {
     let mut unknown = land_case();
     unknown["unit"] = json!("000.00.01");
     let (status, body) = problem(app.post(&reception, "/api/v1/cases", &unknown).await).await;
-    assert_eq!(
-        (status, body["errors"][0]["field"].as_str()),
-        (422, Some("unit"))
-    );
+    assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("unit")));
     let mut unknown = land_case();
     unknown["procedure_code"] = json!("9.999999");
     let (status, _) = problem(app.post(&reception, "/api/v1/cases", &unknown).await).await;
@@ -410,25 +246,10 @@ async fn malformed_json_is_400_and_invalid_fields_are_422_naming_them() {
 
     // Command bodies are checked too.
     let id = app.receive_land_case(&reception).await;
-    let (status, body) = problem(
-        app.post(
-            &reception,
-            &format!("/api/v1/cases/{id}/comments"),
-            &json!({ "text": "" }),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(
-        (status, body["errors"][0]["field"].as_str()),
-        (422, Some("text"))
-    );
-    let (status, _) = problem(
-        raw(&format!("/api/v1/cases/{id}/transfer"), r#"{"to_unit": "#)
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) =
+        problem(app.post(&reception, &format!("/api/v1/cases/{id}/comments"), &json!({ "text": "" })).await).await;
+    assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("text")));
+    let (status, _) = problem(raw(&format!("/api/v1/cases/{id}/transfer"), r#"{"to_unit": "#).await.unwrap()).await;
     assert_eq!(status, 400);
     assert_eq!(app.count_case_events(&id).await, 1);
 }
@@ -449,22 +270,12 @@ async fn erasing_an_applicant_destroys_their_data_and_keeps_history_verifiable()
         .get(0);
     assert_eq!(plain, 0);
 
-    let (status, _) = problem(
-        app.erase_applicant(&reception, &applicant.to_string())
-            .await,
-    )
-    .await;
+    let (status, _) = problem(app.erase_applicant(&reception, &applicant.to_string()).await).await;
     assert_eq!(status, 403);
     let erased = app.erase_applicant(&admin, &applicant.to_string()).await;
     assert_eq!(erased.status(), 204);
-    let key: Option<Vec<u8>> = client
-        .query_one(
-            "SELECT key FROM applicant_keys WHERE applicant_id = $1",
-            &[&applicant],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let key: Option<Vec<u8>> =
+        client.query_one("SELECT key FROM applicant_keys WHERE applicant_id = $1", &[&applicant]).await.unwrap().get(0);
     assert!(key.is_none());
     let (status, _) = problem(app.erase_applicant(&admin, &applicant.to_string()).await).await;
     assert_eq!(status, 404);

@@ -20,18 +20,13 @@ fn clients_dir() -> PathBuf {
 }
 
 fn venv() -> PathBuf {
-    std::env::var_os("ONESTOP_CLIENTS_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/onestop-clients-venv")
-        })
+    std::env::var_os("ONESTOP_CLIENTS_VENV").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/onestop-clients-venv")
+    })
 }
 
 fn run(command: &mut Command) -> Output {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    let output = command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"));
     assert!(
         output.status.success(),
         "{command:?} failed:\n{}\n{}",
@@ -64,14 +59,7 @@ async fn the_generated_python_client_walks_a_case_to_its_returned_result() {
     let generated = out.clone();
     tokio::task::spawn_blocking(move || {
         run(Command::new(&generator)
-            .args([
-                "generate",
-                "--url",
-                &url,
-                "--config",
-                "config.yaml",
-                "--fail-on-warning",
-            ])
+            .args(["generate", "--url", &url, "--config", "config.yaml", "--fail-on-warning"])
             .args(["--output-path", "client"])
             .current_dir(&generated));
     })
@@ -94,10 +82,7 @@ async fn the_generated_python_client_walks_a_case_to_its_returned_result() {
         .unwrap()
     };
     let said = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        said.contains("walked case 000.00.01.H22-260302-0001"),
-        "{said}"
-    );
+    assert!(said.contains("walked case 000.00.01.H22-260302-0001"), "{said}");
     let _ = std::fs::remove_dir_all(out);
 }
 
@@ -116,9 +101,7 @@ async fn the_generated_typescript_types_compile_strictly_with_a_feed_reader() {
         run(Command::new(bin.join("openapi-typescript"))
             .args([&url, "--output", "generated/schema.d.ts"])
             .current_dir(&folder));
-        run(Command::new(bin.join("tsc"))
-            .args(["-p", "tsconfig.json", "--strict"])
-            .current_dir(&folder));
+        run(Command::new(bin.join("tsc")).args(["-p", "tsconfig.json", "--strict"]).current_dir(&folder));
     })
     .await
     .unwrap();

@@ -28,28 +28,14 @@ async fn a_new_holiday_counts_for_new_files_and_leaves_issued_due_dates_standing
     let reception = app.token("reception").await;
 
     let before = app.receive_land_case(&reception).await;
-    let first: Value = app
-        .get_json(&reception, &format!("/api/v1/cases/{before}"))
-        .await;
+    let first: Value = app.get_json(&reception, &format!("/api/v1/cases/{before}")).await;
 
-    assert_eq!(
-        app.post(&reception, "/api/v1/holiday-rules", &new_holiday())
-            .await
-            .status(),
-        403
-    );
-    let created = app
-        .post(&admin, "/api/v1/holiday-rules", &new_holiday())
-        .await;
+    assert_eq!(app.post(&reception, "/api/v1/holiday-rules", &new_holiday()).await.status(), 403);
+    let created = app.post(&admin, "/api/v1/holiday-rules", &new_holiday()).await;
     assert_eq!(created.status(), 201);
 
     let year: Value = app.get_json(&reception, "/api/v1/calendar/2026").await;
-    assert!(
-        year["days_off"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("2026-03-05"))
-    );
+    assert!(year["days_off"].as_array().unwrap().contains(&json!("2026-03-05")));
     assert!(
         year["holidays"]
             .as_array()
@@ -60,48 +46,23 @@ async fn a_new_holiday_counts_for_new_files_and_leaves_issued_due_dates_standing
 
     // The receipt already printed keeps its date; a file received now gets a
     // day more.
-    let again: Value = app
-        .get_json(&reception, &format!("/api/v1/cases/{before}"))
-        .await;
+    let again: Value = app.get_json(&reception, &format!("/api/v1/cases/{before}")).await;
     assert_eq!(again["due_at"], first["due_at"]);
     let after = app.receive_land_case(&reception).await;
-    let later: Value = app
-        .get_json(&reception, &format!("/api/v1/cases/{after}"))
-        .await;
-    let due = |v: &Value| {
-        v["due_at"]
-            .as_str()
-            .unwrap()
-            .parse::<jiff::Timestamp>()
-            .unwrap()
-    };
+    let later: Value = app.get_json(&reception, &format!("/api/v1/cases/{after}")).await;
+    let due = |v: &Value| v["due_at"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap();
     assert!(due(&later) > due(&first), "{later} vs {first}");
 
     // Ended after 2026: no longer a day off in 2027.
-    let ended = app
-        .post(
-            &admin,
-            "/api/v1/holiday-rules/ngay_thu_nghiem/2026/end",
-            &json!({ "last_year": 2026 }),
-        )
-        .await;
+    let ended = app.post(&admin, "/api/v1/holiday-rules/ngay_thu_nghiem/2026/end", &json!({ "last_year": 2026 })).await;
     assert_eq!(ended.status(), 200);
     let ended: Value = ended.json().await.unwrap();
     assert_eq!(ended["last_year"], 2026);
     let year: Value = app.get_json(&reception, "/api/v1/calendar/2027").await;
-    assert!(
-        !year["days_off"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("2027-03-05"))
-    );
+    assert!(!year["days_off"].as_array().unwrap().contains(&json!("2027-03-05")));
     let rules: Value = app.get_json(&reception, "/api/v1/holiday-rules").await;
     assert!(
-        rules
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["holiday"] == "ngay_van_hoa_viet_nam" && r["first_year"] == 2026)
+        rules.as_array().unwrap().iter().any(|r| r["holiday"] == "ngay_van_hoa_viet_nam" && r["first_year"] == 2026)
     );
 }
 
@@ -122,39 +83,19 @@ async fn impossible_or_overlapping_holiday_rules_are_refused_naming_the_field() 
         (json!({ "month": 2, "day": 30 }), "date"),
         (json!({ "month": 2, "day": 29 }), "date"),
         // Month 12 of the lunar year has 29 days in some years (2024 among them).
-        (
-            json!({ "calendar": "lunar", "month": 12, "day": 30, "first_year": 2024 }),
-            "date",
-        ),
-        (
-            json!({ "holiday": "ngay_van_hoa_viet_nam", "first_year": 2030 }),
-            "first_year",
-        ),
-        (
-            json!({ "first_year": 2030, "last_year": 2029 }),
-            "last_year",
-        ),
+        (json!({ "calendar": "lunar", "month": 12, "day": 30, "first_year": 2024 }), "date"),
+        (json!({ "holiday": "ngay_van_hoa_viet_nam", "first_year": 2030 }), "first_year"),
+        (json!({ "first_year": 2030, "last_year": 2029 }), "last_year"),
         (json!({ "month": 13 }), "month"),
         (json!({ "holiday": "Có dấu" }), "holiday"),
     ];
     for (changes, field) in cases {
-        let (status, body) = problem(
-            app.post(&admin, "/api/v1/holiday-rules", &with(changes.clone()))
-                .await,
-        )
-        .await;
+        let (status, body) = problem(app.post(&admin, "/api/v1/holiday-rules", &with(changes.clone())).await).await;
         assert_eq!(status, 422, "{changes}: {body}");
         assert_eq!(body["errors"][0]["field"], field, "{changes}: {body}");
     }
-    let (status, _) = problem(
-        app.post(
-            &admin,
-            "/api/v1/holiday-rules/khong_co/2026/end",
-            &json!({ "last_year": 2027 }),
-        )
-        .await,
-    )
-    .await;
+    let (status, _) =
+        problem(app.post(&admin, "/api/v1/holiday-rules/khong_co/2026/end", &json!({ "last_year": 2027 })).await).await;
     assert_eq!(status, 404);
     assert_eq!(app.count_all_events().await, events, "nothing written");
 }
@@ -162,8 +103,7 @@ async fn impossible_or_overlapping_holiday_rules_are_refused_naming_the_field() 
 #[tokio::test]
 async fn a_birth_registration_is_due_the_day_it_counts_as_received() {
     let app = TestApp::spawn().await;
-    app.create_user("reception.anbinh", "reception", COMMUNE_AN_BINH)
-        .await;
+    app.create_user("reception.anbinh", "reception", COMMUNE_AN_BINH).await;
     let desk = app.token("reception.anbinh").await;
     let mut birth = land_case();
     birth["procedure_code"] = json!("1.001193");
@@ -181,20 +121,11 @@ async fn a_birth_registration_is_due_the_day_it_counts_as_received() {
         }
     };
     // Monday 2 March 2026 at 09:00: due at the close of that day.
-    assert_eq!(
-        due_of("2026-03-02T09:00:00+07:00").await,
-        "2026-03-02T17:00:00"
-    );
+    assert_eq!(due_of("2026-03-02T09:00:00+07:00").await, "2026-03-02T17:00:00");
     // At 15:30, after the cutoff: the close of Tuesday.
-    assert_eq!(
-        due_of("2026-03-02T15:30:00+07:00").await,
-        "2026-03-03T17:00:00"
-    );
+    assert_eq!(due_of("2026-03-02T15:30:00+07:00").await, "2026-03-03T17:00:00");
     // Friday after the cutoff: Monday.
-    assert_eq!(
-        due_of("2026-03-06T15:30:00+07:00").await,
-        "2026-03-09T17:00:00"
-    );
+    assert_eq!(due_of("2026-03-06T15:30:00+07:00").await, "2026-03-09T17:00:00");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -209,23 +140,14 @@ async fn of_two_overlapping_rules_sent_at_once_one_is_recorded() {
             rule
         };
         let (a, b) = (rule(2030), rule(2031));
-        let (first, second) = tokio::join!(
-            app.post(&admin, "/api/v1/holiday-rules", &a),
-            app.post(&admin, "/api/v1/holiday-rules", &b)
-        );
+        let (first, second) =
+            tokio::join!(app.post(&admin, "/api/v1/holiday-rules", &a), app.post(&admin, "/api/v1/holiday-rules", &b));
         let mut statuses = [first.status().as_u16(), second.status().as_u16()];
         statuses.sort_unstable();
-        assert!(
-            statuses == [201, 409] || statuses == [201, 422],
-            "round {round}: {statuses:?}"
-        );
+        assert!(statuses == [201, 409] || statuses == [201, 422], "round {round}: {statuses:?}");
         let rules: Value = app.get_json(&admin, "/api/v1/holiday-rules").await;
-        let recorded = rules
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|r| r["holiday"] == format!("ngay_dong_thoi_{round}"))
-            .count();
+        let recorded =
+            rules.as_array().unwrap().iter().filter(|r| r["holiday"] == format!("ngay_dong_thoi_{round}")).count();
         assert_eq!(recorded, 1, "round {round}");
     }
 }

@@ -24,23 +24,12 @@ fn the_committed_document_matches_the_code() {
 async fn the_server_serves_the_document_and_swagger_ui() {
     let app = TestApp::spawn_with(false).await;
     let client = reqwest::Client::new();
-    let served: serde_json::Value = client
-        .get(format!("{}/api-docs/openapi.json", app.address))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let committed: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(COMMITTED).unwrap()).unwrap();
+    let served: serde_json::Value =
+        client.get(format!("{}/api-docs/openapi.json", app.address)).send().await.unwrap().json().await.unwrap();
+    let committed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(COMMITTED).unwrap()).unwrap();
     assert_eq!(served, committed);
 
-    let ui = client
-        .get(format!("{}/swagger-ui/", app.address))
-        .send()
-        .await
-        .unwrap();
+    let ui = client.get(format!("{}/swagger-ui/", app.address)).send().await.unwrap();
     assert_eq!(ui.status(), 200);
     assert!(ui.text().await.unwrap().contains("swagger"));
 }
@@ -92,9 +81,6 @@ fn the_document_is_complete_for_client_generators() {
     patterns(&document, &mut found);
     assert!(found.len() > 50);
     for pattern in found {
-        assert!(
-            pattern.starts_with('^') && pattern.ends_with('$'),
-            "{pattern}"
-        );
+        assert!(pattern.starts_with('^') && pattern.ends_with('$'), "{pattern}");
     }
 }

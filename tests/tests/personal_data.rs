@@ -34,10 +34,7 @@ async fn served(app: &TestApp, id: &str, code: &str, secret: &str) -> Vec<(Strin
         (&inspector, format!("/api/v1/cases/{id}/verify")),
         (&inspector, "/api/v1/audit?limit=500".to_owned()),
         (&feed, "/api/v1/feed?limit=1000".to_owned()),
-        (
-            &statistician,
-            "/api/v1/stats/report?from=2026-03-01&to=2026-03-31&group_by=unit".to_owned(),
-        ),
+        (&statistician, "/api/v1/stats/report?from=2026-03-01&to=2026-03-31&group_by=unit".to_owned()),
     ] {
         let response = app.get(token, &path).await;
         assert_eq!(response.status(), 200, "GET {path}");
@@ -54,23 +51,12 @@ async fn served(app: &TestApp, id: &str, code: &str, secret: &str) -> Vec<(Strin
 /// in the three formats, as text.
 async fn exported(app: &TestApp) -> Vec<(String, String)> {
     let store = app.store().await;
-    let personal = personal_data_for(&store, "admin", DEMO_PASSWORD)
-        .await
-        .unwrap();
+    let personal = personal_data_for(&store, "admin", DEMO_PASSWORD).await.unwrap();
     assert!(matches!(personal, PersonalData::Included(_)));
     let mut outputs = Vec::new();
     for format in [Format::Ndjson, Format::Csv, Format::Parquet] {
         let mut out = Vec::new();
-        export(
-            &store,
-            &EventFilter::default(),
-            format,
-            &personal,
-            &mut out,
-            |_| {},
-        )
-        .await
-        .unwrap();
+        export(&store, &EventFilter::default(), format, &personal, &mut out, |_| {}).await.unwrap();
         let text = match format {
             Format::Parquet => parquet_text(out),
             _ => String::from_utf8(out).unwrap(),
@@ -84,12 +70,10 @@ async fn exported(app: &TestApp) -> Vec<(String, String)> {
 /// themselves would hide a name).
 fn parquet_text(file: Vec<u8>) -> String {
     use arrow_array::{Array, StringArray};
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
-        bytes::Bytes::from(file),
-    )
-    .unwrap()
-    .build()
-    .unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(file))
+        .unwrap()
+        .build()
+        .unwrap();
     let mut text = String::new();
     for batch in reader {
         let batch = batch.unwrap();
@@ -134,16 +118,9 @@ async fn an_erased_applicant_is_in_no_output_and_every_chain_still_verifies() {
     let code = filed["code"].as_str().unwrap().to_owned();
     let secret = filed["lookup_secret"].as_str().unwrap().to_owned();
     let path = |action: &str| format!("/api/v1/cases/{id}/{action}");
-    app.post_json(
-        &reception,
-        &path("transfer"),
-        &json!({ "to_unit": LAND_REGISTRY }),
-    )
-    .await;
-    app.post_json(&specialist, &path("acknowledge-handover"), &json!({}))
-        .await;
-    app.post_json(&specialist, &path("comments"), &json!({ "text": "Đã xem" }))
-        .await;
+    app.post_json(&reception, &path("transfer"), &json!({ "to_unit": LAND_REGISTRY })).await;
+    app.post_json(&specialist, &path("acknowledge-handover"), &json!({})).await;
+    app.post_json(&specialist, &path("comments"), &json!({ "text": "Đã xem" })).await;
 
     // Before: the feed shows the masked name and the administrator's export
     // the whole record — so the search below does find what is there.
@@ -161,10 +138,7 @@ async fn an_erased_applicant_is_in_no_output_and_every_chain_still_verifies() {
     before.extend(exported(&app).await);
     let shown = leaks(&before, &masked);
     for secret in [NAME, ID_NUMBER, PHONE, ADDRESS, EMAIL] {
-        assert!(
-            shown.iter().any(|l| l.contains(secret)),
-            "{secret} not found before erasure: {shown:?}"
-        );
+        assert!(shown.iter().any(|l| l.contains(secret)), "{secret} not found before erasure: {shown:?}");
     }
 
     let applicant = app.applicant_of(&id).await;
@@ -176,14 +150,7 @@ async fn an_erased_applicant_is_in_no_output_and_every_chain_still_verifies() {
     after.extend(exported(&app).await);
     let store = app.store().await;
     let last = store.last_committed().await.unwrap().unwrap();
-    let as_of = case_as_of(
-        &store,
-        id.parse().unwrap(),
-        Moment::Position(last.global_position),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let as_of = case_as_of(&store, id.parse().unwrap(), Moment::Position(last.global_position)).await.unwrap().unwrap();
     after.push(("as-of".into(), serde_json::to_string(&as_of).unwrap()));
     let shown = leaks(&after, &masked);
     assert!(shown.is_empty(), "{shown:#?}");
@@ -205,11 +172,6 @@ async fn an_erased_applicant_is_in_no_output_and_every_chain_still_verifies() {
     // Every chain verifies, erasure and all.
     let report = store.verify().await.unwrap();
     assert!(report.is_intact(), "{:?}", report.breaks);
-    let verified: Value = app
-        .get_json(
-            &app.token("inspector").await,
-            &format!("/api/v1/cases/{id}/verify"),
-        )
-        .await;
+    let verified: Value = app.get_json(&app.token("inspector").await, &format!("/api/v1/cases/{id}/verify")).await;
     assert_eq!(verified["intact"], true, "{verified}");
 }

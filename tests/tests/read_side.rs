@@ -21,18 +21,11 @@ async fn some_history(app: &TestApp, count: usize) -> Vec<String> {
         let id = app.receive_land_case(&reception).await;
         let path = |a: &str| format!("/api/v1/cases/{id}/{a}");
         if n % 2 == 0 {
-            app.post(
-                &reception,
-                &path("transfer"),
-                &json!({ "to_unit": LAND_REGISTRY }),
-            )
-            .await;
-            app.post(&specialist, &path("acknowledge-handover"), &json!({}))
-                .await;
+            app.post(&reception, &path("transfer"), &json!({ "to_unit": LAND_REGISTRY })).await;
+            app.post(&specialist, &path("acknowledge-handover"), &json!({})).await;
         }
         if n % 3 == 0 {
-            app.post(&reception, &path("comments"), &json!({ "text": "Ghi chú" }))
-                .await;
+            app.post(&reception, &path("comments"), &json!({ "text": "Ghi chú" })).await;
         }
         ids.push(id);
     }
@@ -41,66 +34,39 @@ async fn some_history(app: &TestApp, count: usize) -> Vec<String> {
 
 /// The whole status view, row by row, as text.
 async fn dump(app: &TestApp) -> Vec<String> {
-    rows_as_text(
-        app,
-        "SELECT row_to_json(s)::text FROM case_status s ORDER BY case_id",
-    )
-    .await
+    rows_as_text(app, "SELECT row_to_json(s)::text FROM case_status s ORDER BY case_id").await
 }
 
 /// The change rows (audit entries and feed records), in their order, as text.
 async fn dump_changes(app: &TestApp) -> Vec<String> {
-    rows_as_text(
-        app,
-        "SELECT row_to_json(c)::text FROM case_changes c ORDER BY seq",
-    )
-    .await
+    rows_as_text(app, "SELECT row_to_json(c)::text FROM case_changes c ORDER BY seq").await
 }
 
 async fn rows_as_text(app: &TestApp, query: &str) -> Vec<String> {
     let client = app.database.superuser().await.unwrap();
-    client
-        .query(query, &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect()
+    client.query(query, &[]).await.unwrap().iter().map(|row| row.get(0)).collect()
 }
 
 async fn reset(app: &TestApp) {
     let client = app.database.superuser().await.unwrap();
-    client
-        .batch_execute("DELETE FROM case_status; DELETE FROM projection_checkpoints;")
-        .await
-        .unwrap();
+    client.batch_execute("DELETE FROM case_status; DELETE FROM projection_checkpoints;").await.unwrap();
 }
 
 /// [`reset`], and the change rows go too.
 async fn reset_with_changes(app: &TestApp) {
     reset(app).await;
     let client = app.database.superuser().await.unwrap();
-    client
-        .batch_execute("DELETE FROM case_changes")
-        .await
-        .unwrap();
+    client.batch_execute("DELETE FROM case_changes").await.unwrap();
 }
 
 async fn events_applied(app: &TestApp) -> (i64, i64) {
     let client = app.database.superuser().await.unwrap();
     let applied: i64 = client
-        .query_one(
-            "SELECT events_applied FROM projection_checkpoints WHERE name = 'case_status'",
-            &[],
-        )
+        .query_one("SELECT events_applied FROM projection_checkpoints WHERE name = 'case_status'", &[])
         .await
         .unwrap()
         .get(0);
-    let total: i64 = client
-        .query_one("SELECT count(*) FROM events", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let total: i64 = client.query_one("SELECT count(*) FROM events", &[]).await.unwrap().get(0);
     (applied, total)
 }
 
@@ -138,8 +104,7 @@ impl Projection for Crashing {
         let of_cases = prepared.iter().any(Option::is_some);
         self.inner.apply(tx, events, prepared, memory).await?;
         if of_cases && self.batches.fetch_add(1, Ordering::SeqCst) + 1 == self.crash_at {
-            tx.batch_execute("SELECT pg_terminate_backend(pg_backend_pid())")
-                .await?;
+            tx.batch_execute("SELECT pg_terminate_backend(pg_backend_pid())").await?;
         }
         Ok(())
     }
@@ -151,15 +116,8 @@ async fn a_runner_killed_mid_batch_leaves_what_a_fresh_rebuild_gives() {
     some_history(&app, 12).await;
     let store = app.store().await;
 
-    let crashing = Runner::new(
-        Crashing {
-            inner: StatusProjection,
-            batches: AtomicUsize::new(0),
-            crash_at: 3,
-        },
-        store.clone(),
-        7,
-    );
+    let crashing =
+        Runner::new(Crashing { inner: StatusProjection, batches: AtomicUsize::new(0), crash_at: 3 }, store.clone(), 7);
     let mut crashed = false;
     crashing.register().await.unwrap();
     loop {
@@ -172,24 +130,15 @@ async fn a_runner_killed_mid_batch_leaves_what_a_fresh_rebuild_gives() {
             }
         }
     }
-    assert!(
-        crashed,
-        "the third batch should have died with its connection"
-    );
+    assert!(crashed, "the third batch should have died with its connection");
     // A new runner takes over from the last committed checkpoint.
-    Runner::new(StatusProjection, store.clone(), 7)
-        .catch_up()
-        .await
-        .unwrap();
+    Runner::new(StatusProjection, store.clone(), 7).catch_up().await.unwrap();
     let after_crash = (dump(&app).await, dump_changes(&app).await);
     let (applied, total) = events_applied(&app).await;
     assert_eq!(applied, total, "every event applied exactly once");
 
     reset_with_changes(&app).await;
-    Runner::new(StatusProjection, store, 1000)
-        .catch_up()
-        .await
-        .unwrap();
+    Runner::new(StatusProjection, store, 1000).catch_up().await.unwrap();
     assert_eq!((dump(&app).await, dump_changes(&app).await), after_crash);
 }
 
@@ -207,10 +156,7 @@ async fn two_runners_at_once_give_what_one_gives() {
     let both = dump(&app).await;
 
     reset(&app).await;
-    Runner::new(StatusProjection, app.store().await, 1000)
-        .catch_up()
-        .await
-        .unwrap();
+    Runner::new(StatusProjection, app.store().await, 1000).catch_up().await.unwrap();
     assert_eq!(dump(&app).await, both);
 }
 
@@ -232,24 +178,14 @@ async fn growing_batches_read_ahead_give_what_small_batches_give() {
     assert_eq!(changes.len() as i64, count_case_events(&app).await);
 
     reset_with_changes(&app).await;
-    Runner::new(StatusProjection, app.store().await, 1)
-        .catch_up()
-        .await
-        .unwrap();
+    Runner::new(StatusProjection, app.store().await, 1).catch_up().await.unwrap();
     assert_eq!(dump(&app).await, rows);
     assert_eq!(dump_changes(&app).await, changes);
 }
 
 async fn count_case_events(app: &TestApp) -> i64 {
     let client = app.database.superuser().await.unwrap();
-    client
-        .query_one(
-            "SELECT count(*) FROM events WHERE stream_id LIKE 'case-%'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0)
+    client.query_one("SELECT count(*) FROM events WHERE stream_id LIKE 'case-%'", &[]).await.unwrap().get(0)
 }
 
 #[tokio::test]
@@ -260,162 +196,69 @@ async fn lists_show_a_clients_own_writes_at_once_and_filter_work_queues() {
     let ids = some_history(&app, 4).await;
 
     // Just written, already listed.
-    let listed: Value = app
-        .get(&reception, "/api/v1/cases?limit=10")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let listed_ids: Vec<&str> = listed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
+    let listed: Value = app.get(&reception, "/api/v1/cases?limit=10").await.json().await.unwrap();
+    let listed_ids: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(listed_ids.len(), 4);
     for id in &ids {
         assert!(listed_ids.contains(&id.as_str()));
     }
     // Cursor pagination walks the same list.
-    let first: Value = app
-        .get(&reception, "/api/v1/cases?limit=3")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let first: Value = app.get(&reception, "/api/v1/cases?limit=3").await.json().await.unwrap();
     let cursor = first["next_cursor"].as_str().unwrap();
-    let second: Value = app
-        .get(
-            &reception,
-            &format!("/api/v1/cases?limit=3&cursor={cursor}"),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        first["items"].as_array().unwrap().len() + second["items"].as_array().unwrap().len(),
-        4
-    );
+    let second: Value =
+        app.get(&reception, &format!("/api/v1/cases?limit=3&cursor={cursor}")).await.json().await.unwrap();
+    assert_eq!(first["items"].as_array().unwrap().len() + second["items"].as_array().unwrap().len(), 4);
     assert!(second["next_cursor"].is_null());
 
     // The specialist's unit holds the transferred ones (cases 0 and 2).
-    let queue: Value = app
-        .get(
-            &specialist,
-            &format!("/api/v1/cases?unit={LAND_REGISTRY}&status=4"),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let queue: Value =
+        app.get(&specialist, &format!("/api/v1/cases?unit={LAND_REGISTRY}&status=4")).await.json().await.unwrap();
     assert_eq!(queue["items"].as_array().unwrap().len(), 2);
 
     // Nothing is overdue on day one; after the due date, the open ones are.
-    let overdue: Value = app
-        .get(&reception, "/api/v1/cases?overdue=true")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let overdue: Value = app.get(&reception, "/api/v1/cases?overdue=true").await.json().await.unwrap();
     assert_eq!(overdue["items"].as_array().unwrap().len(), 0);
     app.clock.advance(jiff::SignedDuration::from_hours(24 * 30));
-    let overdue: Value = app
-        .get(&reception, "/api/v1/cases?overdue=true")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let overdue: Value = app.get(&reception, "/api/v1/cases?overdue=true").await.json().await.unwrap();
     assert_eq!(overdue["items"].as_array().unwrap().len(), 4);
 
     // By code.
-    let case: Value = app
-        .get(&reception, &format!("/api/v1/cases/{}", ids[1]))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let case: Value = app.get(&reception, &format!("/api/v1/cases/{}", ids[1])).await.json().await.unwrap();
     let code = case["code"].as_str().unwrap();
-    let by_code: Value = app
-        .get(&reception, &format!("/api/v1/cases/by-code/{code}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let by_code: Value = app.get(&reception, &format!("/api/v1/cases/by-code/{code}")).await.json().await.unwrap();
     assert_eq!(by_code["id"], case["id"]);
-    assert_eq!(
-        app.get(
-            &reception,
-            "/api/v1/cases/by-code/000.00.01.H22-260302-9999"
-        )
-        .await
-        .status(),
-        404
-    );
+    assert_eq!(app.get(&reception, "/api/v1/cases/by-code/000.00.01.H22-260302-9999").await.status(), 404);
 
     // Bad filters are 422.
-    assert_eq!(
-        app.get(&reception, "/api/v1/cases?limit=0").await.status(),
-        422
-    );
-    assert_eq!(
-        app.get(&reception, "/api/v1/cases?cursor=nonsense")
-            .await
-            .status(),
-        422
-    );
+    assert_eq!(app.get(&reception, "/api/v1/cases?limit=0").await.status(), 422);
+    assert_eq!(app.get(&reception, "/api/v1/cases?cursor=nonsense").await.status(), 422);
 }
 
 #[tokio::test]
 async fn the_public_lookup_shows_little_and_cannot_tell_a_wrong_code_from_a_wrong_secret() {
     let app = TestApp::spawn().await;
     let reception = app.token("reception").await;
-    let created: Value = app
-        .post(&reception, "/api/v1/cases", &land_case())
-        .await
-        .json()
-        .await
-        .unwrap();
+    let created: Value = app.post(&reception, "/api/v1/cases", &land_case()).await.json().await.unwrap();
     let code = created["code"].as_str().unwrap();
     let secret = created["lookup_secret"].as_str().unwrap();
     // Let the status view catch up through an authenticated read.
     app.get(&reception, "/api/v1/cases").await;
 
     let lookup = |code: &str, secret: &str| {
-        app.http
-            .get(app.url("/api/v1/public/lookup"))
-            .query(&[("code", code), ("secret", secret)])
-            .send()
+        app.http.get(app.url("/api/v1/public/lookup")).query(&[("code", code), ("secret", secret)]).send()
     };
     let found = lookup(code, &secret.to_lowercase()).await.unwrap();
     assert_eq!(found.status(), 200);
     let body: Value = found.json().await.unwrap();
     let mut fields: Vec<&String> = body.as_object().unwrap().keys().collect();
     fields.sort();
-    assert_eq!(
-        fields,
-        [
-            "code",
-            "due_at",
-            "procedure_name",
-            "received_at",
-            "returned_at",
-            "status",
-            "status_name"
-        ]
-    );
+    assert_eq!(fields, ["code", "due_at", "procedure_name", "received_at", "returned_at", "status", "status_name"]);
     assert!(!body.to_string().contains("Nguyễn"));
 
     let wrong_secret = lookup(code, "AAAAAAAA").await.unwrap();
     let wrong_code = lookup("000.00.01.H22-260302-0999", secret).await.unwrap();
-    assert_eq!(
-        (wrong_secret.status().as_u16(), wrong_code.status().as_u16()),
-        (404, 404)
-    );
-    assert_eq!(
-        wrong_secret.text().await.unwrap(),
-        wrong_code.text().await.unwrap()
-    );
+    assert_eq!((wrong_secret.status().as_u16(), wrong_code.status().as_u16()), (404, 404));
+    assert_eq!(wrong_secret.text().await.unwrap(), wrong_code.text().await.unwrap());
 
     // Twenty a minute per address; then 429 with Retry-After.
     let mut limited = None;
@@ -428,10 +271,7 @@ async fn the_public_lookup_shows_little_and_cannot_tell_a_wrong_code_from_a_wron
     }
     let limited = limited.expect("the lookup should be rate-limited");
     assert!(limited.headers().contains_key("retry-after"));
-    assert_eq!(
-        limited.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(limited.headers()["content-type"], "application/problem+json");
 }
 
 #[tokio::test]
@@ -441,12 +281,7 @@ async fn a_projection_reading_some_types_still_moves_past_the_others() {
     let id = app.receive_land_case(&reception).await;
     // Comments do not count in statistics.
     for _ in 0..3 {
-        app.post(
-            &reception,
-            &format!("/api/v1/cases/{id}/comments"),
-            &json!({ "text": "Ghi chú" }),
-        )
-        .await;
+        app.post(&reception, &format!("/api/v1/cases/{id}/comments"), &json!({ "text": "Ghi chú" })).await;
     }
     let store = app.store().await;
     let stats = Runner::new(onestop_projections::StatsProjection, store.clone(), 100);
@@ -463,10 +298,7 @@ async fn a_projection_reading_some_types_still_moves_past_the_others() {
     assert_eq!((tx, position), (horizon.tx_id, horizon.global_position));
     // It read only the receipt.
     let applied: i64 = client
-        .query_one(
-            "SELECT events_applied FROM projection_checkpoints WHERE name = 'case_stats'",
-            &[],
-        )
+        .query_one("SELECT events_applied FROM projection_checkpoints WHERE name = 'case_stats'", &[])
         .await
         .unwrap()
         .get(0);
@@ -496,11 +328,7 @@ async fn statistics_in_small_batches_equal_statistics_in_one() {
     let small = Runner::new(onestop_projections::StatsProjection, store.clone(), 2);
     let applied = small.catch_up().await.unwrap();
     let in_small_batches = dump_statistics(&app).await;
-    assert!(
-        in_small_batches
-            .iter()
-            .any(|r| r.starts_with("stats_daily"))
-    );
+    assert!(in_small_batches.iter().any(|r| r.starts_with("stats_daily")));
 
     let client = app.database.superuser().await.unwrap();
     client
@@ -526,39 +354,20 @@ async fn the_overdue_list_judges_as_the_case_view_by_day_and_a_stopped_clock_whe
     let paused_early = app.receive_land_case(&reception).await;
     let paused_late = app.receive_land_case(&reception).await;
     for id in [&paused_early, &paused_late] {
-        app.post_json(
-            &reception,
-            &format!("/api/v1/cases/{id}/transfer"),
-            &json!({ "to_unit": LAND_REGISTRY }),
-        )
-        .await;
-        app.post_json(
-            &specialist,
-            &format!("/api/v1/cases/{id}/acknowledge-handover"),
-            &json!({}),
-        )
-        .await;
+        app.post_json(&reception, &format!("/api/v1/cases/{id}/transfer"), &json!({ "to_unit": LAND_REGISTRY })).await;
+        app.post_json(&specialist, &format!("/api/v1/cases/{id}/acknowledge-handover"), &json!({})).await;
     }
     let supplement = json!({ "reason": "Thiếu giấy tờ", "documents": ["Bản sao"] });
     app.clock.set(at("2026-03-03T10:00:00+07:00"));
-    app.post_json(
-        &specialist,
-        &format!("/api/v1/cases/{paused_early}/request-supplement"),
-        &supplement,
-    )
-    .await;
+    app.post_json(&specialist, &format!("/api/v1/cases/{paused_early}/request-supplement"), &supplement).await;
 
     let listed = |when: &'static str| {
         let (app, reception) = (&app, reception.clone());
         async move {
             app.clock.set(when.parse().unwrap());
             let page: Value = app.get_json(&reception, "/api/v1/cases?overdue=true").await;
-            let mut ids: Vec<String> = page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c["id"].as_str().unwrap().to_owned())
-                .collect();
+            let mut ids: Vec<String> =
+                page["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
             ids.sort();
             ids
         }
@@ -573,24 +382,13 @@ async fn the_overdue_list_judges_as_the_case_view_by_day_and_a_stopped_clock_whe
     };
 
     // On the due date's afternoon: within the deadline, in the list and the view.
-    assert_eq!(
-        listed("2026-03-16T15:00:00+07:00").await,
-        Vec::<String>::new()
-    );
+    assert_eq!(listed("2026-03-16T15:00:00+07:00").await, Vec::<String>::new());
     assert_eq!(class(&on_time).await, "within_deadline");
     app.clock.set(at("2026-03-17T10:00:00+07:00"));
-    app.post_json(
-        &specialist,
-        &format!("/api/v1/cases/{paused_late}/request-supplement"),
-        &supplement,
-    )
-    .await;
+    app.post_json(&specialist, &format!("/api/v1/cases/{paused_late}/request-supplement"), &supplement).await;
     // Later: the running case is overdue, and so is the one whose clock
     // stopped after its due date; the one stopped long before is not.
-    assert_eq!(
-        listed("2026-03-20T09:00:00+07:00").await,
-        sorted(vec![on_time.clone(), paused_late.clone()])
-    );
+    assert_eq!(listed("2026-03-20T09:00:00+07:00").await, sorted(vec![on_time.clone(), paused_late.clone()]));
     assert_eq!(class(&on_time).await, "overdue");
     assert_eq!(class(&paused_late).await, "overdue");
     assert_eq!(class(&paused_early).await, "within_deadline");

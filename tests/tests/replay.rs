@@ -31,43 +31,24 @@ struct Simulated {
 async fn simulated(cases: usize, seed: u64) -> Simulated {
     let database = TestDatabase::create().await.unwrap();
     let (store, truth) = simulate_into(&database, cases, seed).await;
-    Simulated {
-        _database: database,
-        store,
-        truth,
-    }
+    Simulated { _database: database, store, truth }
 }
 
 /// Simulates `cases` files into `database`; the store connects as its owner.
-async fn simulate_into(
-    database: &TestDatabase,
-    cases: usize,
-    seed: u64,
-) -> (EventStore, GroundTruth) {
+async fn simulate_into(database: &TestDatabase, cases: usize, seed: u64) -> (EventStore, GroundTruth) {
     let pool = build_pool(database.config(), &PoolSettings::default()).unwrap();
     let store = EventStore::new(pool, database.config().clone());
     let catalog = CatalogCache::load(store.clone()).await.unwrap();
     let registry = RegistryService::new(store.clone(), catalog.clone());
     let service = CaseService::new(store.clone(), catalog, Arc::new(SystemClock));
-    let options = simulate::Options {
-        cases,
-        seed,
-        communes: 6,
-        batch: 250,
-        ..simulate::Options::default()
-    };
-    let truth = simulate::run(&service, &registry, &options, |_, _| {})
-        .await
-        .unwrap();
+    let options = simulate::Options { cases, seed, communes: 6, batch: 250, ..simulate::Options::default() };
+    let truth = simulate::run(&service, &registry, &options, |_, _| {}).await.unwrap();
     (store, truth)
 }
 
 /// Every table of every read model.
 fn read_model_tables() -> Vec<&'static str> {
-    ReadModel::ALL
-        .iter()
-        .flat_map(|m| m.tables().iter().copied())
-        .collect()
+    ReadModel::ALL.iter().flat_map(|m| m.tables().iter().copied()).collect()
 }
 
 /// Copies the read models' tables (indexes included) into `schema`, empty or
@@ -79,13 +60,9 @@ async fn copy_tables(store: &EventStore, schema: &str, with_rows: bool) {
          (LIKE public.projection_checkpoints INCLUDING ALL);"
     );
     for table in read_model_tables() {
-        sql.push_str(&format!(
-            "CREATE TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL);"
-        ));
+        sql.push_str(&format!("CREATE TABLE {schema}.{table} (LIKE public.{table} INCLUDING ALL);"));
         if with_rows {
-            sql.push_str(&format!(
-                "INSERT INTO {schema}.{table} SELECT * FROM public.{table};"
-            ));
+            sql.push_str(&format!("INSERT INTO {schema}.{table} SELECT * FROM public.{table};"));
         }
     }
     if with_rows {
@@ -118,11 +95,7 @@ async fn differences(store: &EventStore, left: &str, right: &str, table: &str) -
 async fn assert_same_read_models(store: &EventStore, left: &str, right: &str) {
     for table in read_model_tables() {
         let (only_left, only_right, rows) = differences(store, left, right, table).await;
-        assert_eq!(
-            (only_left, only_right),
-            (0, 0),
-            "{table}: rows only in {left} / only in {right} (of {rows})"
-        );
+        assert_eq!((only_left, only_right), (0, 0), "{table}: rows only in {left} / only in {right} (of {rows})");
         assert!(rows > 0 || table == "stats_monthly", "{table} is empty");
     }
 }
@@ -146,11 +119,7 @@ async fn checkpoints(store: &EventStore, schema: &str) -> Vec<(String, i64, i64)
 
 /// The read models' indexes and constraints, by name and definition.
 async fn shapes(store: &EventStore) -> Vec<String> {
-    let tables: Vec<&str> = ReadModel::ALL
-        .iter()
-        .flat_map(|model| model.tables())
-        .copied()
-        .collect();
+    let tables: Vec<&str> = ReadModel::ALL.iter().flat_map(|model| model.tables()).copied().collect();
     let client = store.pool().get().await.unwrap();
     client
         .query(
@@ -174,14 +143,9 @@ async fn settle(store: &EventStore) {
     let horizon = store.horizon().await.unwrap().unwrap();
     for model in ReadModel::ALL {
         assert!(
-            onestop_projections::wait_for(
-                store.pool(),
-                model.name(),
-                horizon,
-                std::time::Duration::from_secs(60)
-            )
-            .await
-            .unwrap(),
+            onestop_projections::wait_for(store.pool(), model.name(), horizon, std::time::Duration::from_secs(60))
+                .await
+                .unwrap(),
             "{} did not catch up",
             model.name()
         );
@@ -199,28 +163,13 @@ async fn the_statistics_of_a_simulated_year_equal_its_ground_truth() {
     assert!(total.resolved_early > 0 && total.resolved_late > 0);
     assert!(total.returned > 0 && total.withdrawn > 0);
     assert!(total.in_progress_within + total.in_progress_overdue > 0);
-    let on_time =
-        (total.resolved_early + total.resolved_on_time) as f64 / total.resolved_total as f64;
+    let on_time = (total.resolved_early + total.resolved_on_time) as f64 / total.resolved_total as f64;
     assert!(on_time > 0.95, "on time {on_time}");
 
-    Runner::new(StatusProjection, sim.store.clone(), 1000)
-        .catch_up()
-        .await
-        .unwrap();
-    Runner::new(StatsProjection, sim.store.clone(), 1000)
-        .catch_up()
-        .await
-        .unwrap();
+    Runner::new(StatusProjection, sim.store.clone(), 1000).catch_up().await.unwrap();
+    Runner::new(StatsProjection, sim.store.clone(), 1000).catch_up().await.unwrap();
     let units: Vec<String> = truth.by_unit.iter().map(|r| r.key.clone()).collect();
-    let rows = report(
-        sim.store.pool(),
-        truth.from,
-        truth.to,
-        &units,
-        GroupBy::Unit,
-    )
-    .await
-    .unwrap();
+    let rows = report(sim.store.pool(), truth.from, truth.to, &units, GroupBy::Unit).await.unwrap();
     assert_eq!(rows.len(), truth.by_unit.len());
     for (row, expected) in rows.iter().zip(&truth.by_unit) {
         assert_eq!(row, expected, "unit {}", expected.key);
@@ -238,13 +187,7 @@ async fn the_same_seed_simulates_the_same_year() {
 }
 
 /// Registers an officer of the simulated province and logs them in.
-async fn officer(
-    app: &TestApp,
-    store: &EventStore,
-    username: &str,
-    role: Role,
-    unit: &str,
-) -> String {
+async fn officer(app: &TestApp, store: &EventStore, username: &str, role: Role, unit: &str) -> String {
     let catalog = CatalogCache::load(store.clone()).await.unwrap();
     let registry = RegistryService::new(store.clone(), catalog);
     let admin = Actor {
@@ -310,17 +253,11 @@ async fn a_rebuild_equals_a_replay_from_scratch_while_the_api_keeps_answering() 
                     .await
                     .unwrap();
                 answered.push(("POST /cases", filed.status().as_u16()));
-                let listed = http
-                    .get(format!("{base}/api/v1/cases?limit=20"))
-                    .bearer_auth(&reception)
-                    .send()
-                    .await
-                    .unwrap();
+                let listed =
+                    http.get(format!("{base}/api/v1/cases?limit=20")).bearer_auth(&reception).send().await.unwrap();
                 answered.push(("GET /cases", listed.status().as_u16()));
                 let reported = http
-                    .get(format!(
-                        "{base}/api/v1/stats/report?from=2025-01-01&to=2026-12-31&unit=000.00.00.H27"
-                    ))
+                    .get(format!("{base}/api/v1/stats/report?from=2025-01-01&to=2026-12-31&unit=000.00.00.H27"))
                     .bearer_auth(&statistician)
                     .send()
                     .await
@@ -347,34 +284,20 @@ async fn a_rebuild_equals_a_replay_from_scratch_while_the_api_keeps_answering() 
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let answered = traffic.await.unwrap();
     assert!(answered.len() >= 3, "the API was not exercised");
-    assert!(
-        rebuilt.caught_up > 0,
-        "nothing was appended during the replay"
-    );
-    let failed: Vec<_> = answered
-        .iter()
-        .filter(|(_, status)| *status >= 300)
-        .collect();
-    assert!(
-        failed.is_empty(),
-        "requests failed during the rebuild: {failed:?}"
-    );
+    assert!(rebuilt.caught_up > 0, "nothing was appended during the replay");
+    let failed: Vec<_> = answered.iter().filter(|(_, status)| *status >= 300).collect();
+    assert!(failed.is_empty(), "requests failed during the rebuild: {failed:?}");
     assert!(rebuilt.replayed >= truth.events as u64);
     // The copies got every index and constraint of the tables they replaced.
     assert!(shapes_before.len() > 10, "{shapes_before:?}");
     assert_eq!(shapes(&store).await, shapes_before);
     assert_eq!(
         phases,
-        [
-            rebuild::Phase::Replaying,
-            rebuild::Phase::Indexing,
-            rebuild::Phase::CatchingUp,
-            rebuild::Phase::Swapping
-        ]
-        .iter()
-        .copied()
-        .filter(|p| phases.contains(p))
-        .collect::<Vec<_>>()
+        [rebuild::Phase::Replaying, rebuild::Phase::Indexing, rebuild::Phase::CatchingUp, rebuild::Phase::Swapping]
+            .iter()
+            .copied()
+            .filter(|p| phases.contains(p))
+            .collect::<Vec<_>>()
     );
 
     // The swapped-in read models, brought up to date by the live runners, equal
@@ -401,10 +324,7 @@ async fn a_rebuild_equals_a_replay_from_scratch_while_the_api_keeps_answering() 
     // Nothing of the rebuild is left behind.
     let client = store.pool().get().await.unwrap();
     let leftovers: i64 = client
-        .query_one(
-            "SELECT count(*) FROM pg_namespace WHERE nspname = $1",
-            &[&rebuild::SHADOW_SCHEMA],
-        )
+        .query_one("SELECT count(*) FROM pg_namespace WHERE nspname = $1", &[&rebuild::SHADOW_SCHEMA])
         .await
         .unwrap()
         .get(0);
@@ -415,46 +335,28 @@ async fn a_rebuild_equals_a_replay_from_scratch_while_the_api_keeps_answering() 
 async fn a_cancelled_rebuild_leaves_the_live_read_models_untouched() {
     let database = TestDatabase::create().await.unwrap();
     let (store, _) = simulate_into(&database, 400, 5).await;
-    Runner::new(StatusProjection, store.clone(), 1000)
-        .catch_up()
-        .await
-        .unwrap();
-    Runner::new(StatsProjection, store.clone(), 1000)
-        .catch_up()
-        .await
-        .unwrap();
+    Runner::new(StatusProjection, store.clone(), 1000).catch_up().await.unwrap();
+    Runner::new(StatsProjection, store.clone(), 1000).catch_up().await.unwrap();
     copy_tables(&store, "before", true).await;
 
     // Cancelled as soon as it reports progress, in whichever phase.
     for _ in 0..2 {
         let (cancel, cancelled) = tokio::sync::oneshot::channel::<()>();
         let mut cancel = Some(cancel);
-        let rebuilding =
-            rebuild::rebuild(store.pool(), &store, &ReadModel::ALL, Mode::Bulk, |_| {
-                if let Some(cancel) = cancel.take() {
-                    let _ = cancel.send(());
-                }
-            });
+        let rebuilding = rebuild::rebuild(store.pool(), &store, &ReadModel::ALL, Mode::Bulk, |_| {
+            if let Some(cancel) = cancel.take() {
+                let _ = cancel.send(());
+            }
+        });
         tokio::select! {
             outcome = rebuilding => panic!("the rebuild finished before it could be cancelled: {outcome:?}"),
             _ = cancelled => {}
         }
         assert_same_read_models(&store, "public", "before").await;
-        assert_eq!(
-            checkpoints(&store, "public").await,
-            checkpoints(&store, "before").await
-        );
+        assert_eq!(checkpoints(&store, "public").await, checkpoints(&store, "before").await);
     }
     // The next rebuild clears the leftovers and succeeds.
-    rebuild::rebuild(
-        store.pool(),
-        &store,
-        &ReadModel::ALL,
-        Mode::Incremental,
-        |_| {},
-    )
-    .await
-    .unwrap();
+    rebuild::rebuild(store.pool(), &store, &ReadModel::ALL, Mode::Incremental, |_| {}).await.unwrap();
     assert_same_read_models(&store, "public", "before").await;
 }
 
@@ -477,71 +379,34 @@ async fn a_case_as_of_a_past_moment_equals_what_the_write_side_folded_then() {
     // write side folded it then.
     let mut seen = Vec::new();
     let note = async |app: &TestApp| {
-        let loaded = write_side
-            .load(onestop_domain::ids::CaseId(case_id))
-            .await
-            .unwrap()
-            .unwrap();
+        let loaded = write_side.load(onestop_domain::ids::CaseId(case_id)).await.unwrap().unwrap();
         let position = loaded.events.last().unwrap().0.global_position;
         (app.clock.now(), position, loaded.state)
     };
     seen.push(note(&app).await);
     let steps: [(&str, &str, serde_json::Value); 4] = [
-        (
-            "transfer",
-            &reception,
-            json!({ "to_unit": onestop_tests::LAND_REGISTRY }),
-        ),
+        ("transfer", &reception, json!({ "to_unit": onestop_tests::LAND_REGISTRY })),
         ("acknowledge-handover", &specialist, json!({})),
-        (
-            "request-supplement",
-            &specialist,
-            json!({ "reason": "Thiếu bản đồ", "documents": ["Bản đồ"] }),
-        ),
-        (
-            "receive-supplement",
-            &reception,
-            json!({ "documents": ["Bản đồ"] }),
-        ),
+        ("request-supplement", &specialist, json!({ "reason": "Thiếu bản đồ", "documents": ["Bản đồ"] })),
+        ("receive-supplement", &reception, json!({ "documents": ["Bản đồ"] })),
     ];
     for (action, token, body) in steps {
         app.clock.advance(SignedDuration::from_hours(5));
-        let response = app
-            .post(token, &format!("/api/v1/cases/{id}/{action}"), &body)
-            .await;
+        let response = app.post(token, &format!("/api/v1/cases/{id}/{action}"), &body).await;
         assert_eq!(response.status(), 200, "{action}");
         seen.push(note(&app).await);
     }
     // Other cases move on meanwhile; they change nothing of this one.
     app.receive_land_case(&reception).await;
 
-    assert_eq!(
-        case_as_of(&store, case_id, Moment::Instant(before_receipt))
-            .await
-            .unwrap(),
-        None
-    );
+    assert_eq!(case_as_of(&store, case_id, Moment::Instant(before_receipt)).await.unwrap(), None);
     for (at, position, state) in &seen {
-        let by_time = case_as_of(&store, case_id, Moment::Instant(*at))
-            .await
-            .unwrap();
+        let by_time = case_as_of(&store, case_id, Moment::Instant(*at)).await.unwrap();
         assert_eq!(by_time.as_ref(), Some(state), "as of {at}");
-        let by_position = case_as_of(&store, case_id, Moment::Position(*position))
-            .await
-            .unwrap();
-        assert_eq!(
-            by_position.as_ref(),
-            Some(state),
-            "as of position {position}"
-        );
+        let by_position = case_as_of(&store, case_id, Moment::Position(*position)).await.unwrap();
+        assert_eq!(by_position.as_ref(), Some(state), "as of position {position}");
         // Just before, it was the state before.
-        let earlier = case_as_of(
-            &store,
-            case_id,
-            Moment::Instant(*at - SignedDuration::from_mins(1)),
-        )
-        .await
-        .unwrap();
+        let earlier = case_as_of(&store, case_id, Moment::Instant(*at - SignedDuration::from_mins(1))).await.unwrap();
         assert_ne!(earlier.as_ref(), Some(state));
     }
 }
@@ -559,14 +424,10 @@ async fn a_report_as_of_the_years_end_equals_the_ground_truth_and_earlier_counts
         group_by: GroupBy::Unit,
     };
     let year_end = "2025-12-31T23:59:59+07:00".parse().unwrap();
-    let at_end = report_as_of(&sim.store, &question(Moment::Instant(year_end)))
-        .await
-        .unwrap();
+    let at_end = report_as_of(&sim.store, &question(Moment::Instant(year_end))).await.unwrap();
     assert_eq!(at_end, sim.truth.by_unit);
     let midyear = "2025-06-30T23:59:59+07:00".parse().unwrap();
-    let at_midyear = report_as_of(&sim.store, &question(Moment::Instant(midyear)))
-        .await
-        .unwrap();
+    let at_midyear = report_as_of(&sim.store, &question(Moment::Instant(midyear))).await.unwrap();
     let (end, mid) = (at_end.last().unwrap(), at_midyear.last().unwrap());
     assert!(mid.received_total > 0 && mid.received_total < end.received_total);
     assert!(mid.resolved_total < end.resolved_total);
@@ -581,17 +442,11 @@ async fn exports_withhold_personal_data_unless_an_administrator_asks() {
     let received = sim.truth.by_unit.last().unwrap().received_total;
     let run = async |filter: &EventFilter, format, personal: &PersonalData| {
         let mut out = Vec::new();
-        let rows = export(&sim.store, filter, format, personal, &mut out, |_| {})
-            .await
-            .unwrap();
+        let rows = export(&sim.store, filter, format, personal, &mut out, |_| {}).await.unwrap();
         (rows, out)
     };
     let ndjson = |out: &[u8]| -> Vec<serde_json::Value> {
-        std::str::from_utf8(out)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        std::str::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
     };
 
     // The whole log, three ways, the same rows.
@@ -602,23 +457,18 @@ async fn exports_withhold_personal_data_unless_an_administrator_asks() {
     let (csv_rows, csv_out) = run(&everything, Format::Csv, &PersonalData::Withheld).await;
     let mut reader = csv::Reader::from_reader(csv_out.as_slice());
     assert_eq!((csv_rows, reader.records().count() as u64), (rows, rows));
-    let (parquet_rows, parquet_out) =
-        run(&everything, Format::Parquet, &PersonalData::Withheld).await;
-    let parquet = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
-        bytes::Bytes::from(parquet_out),
-    )
-    .unwrap()
-    .build()
-    .unwrap();
+    let (parquet_rows, parquet_out) = run(&everything, Format::Parquet, &PersonalData::Withheld).await;
+    let parquet =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(parquet_out))
+            .unwrap()
+            .build()
+            .unwrap();
     let read_back: usize = parquet.map(|batch| batch.unwrap().num_rows()).sum();
     assert_eq!((parquet_rows, read_back as u64), (rows, rows));
 
     // Without an administrator: applicants' records withheld, no client addresses.
     for line in &lines {
-        let applicant = line["stream_id"]
-            .as_str()
-            .unwrap()
-            .starts_with("applicant-");
+        let applicant = line["stream_id"].as_str().unwrap().starts_with("applicant-");
         assert_eq!(line["personal_data_withheld"], applicant);
         assert_eq!(line["payload"].is_null(), applicant);
         assert!(!line["metadata"].as_str().unwrap().contains("client_ip"));
@@ -626,10 +476,7 @@ async fn exports_withhold_personal_data_unless_an_administrator_asks() {
     assert!(!String::from_utf8_lossy(&out).contains("full_name"));
 
     // Filters: one event type.
-    let receipts = EventFilter {
-        event_types: Some(vec!["CaseReceived".into()]),
-        ..EventFilter::default()
-    };
+    let receipts = EventFilter { event_types: Some(vec!["CaseReceived".into()]), ..EventFilter::default() };
     let (count, _) = run(&receipts, Format::Ndjson, &PersonalData::Withheld).await;
     assert_eq!(count as i64, received);
 
@@ -658,14 +505,8 @@ async fn exports_withhold_personal_data_unless_an_administrator_asks() {
             .await
             .unwrap();
     }
-    for (username, password) in [
-        ("chief", "wrong password"),
-        ("clerk", "a long enough password"),
-    ] {
-        assert!(matches!(
-            personal_data_for(&sim.store, username, password).await,
-            Err(ExportError::NotAllowed)
-        ));
+    for (username, password) in [("chief", "wrong password"), ("clerk", "a long enough password")] {
+        assert!(matches!(personal_data_for(&sim.store, username, password).await, Err(ExportError::NotAllowed)));
     }
     // The new account is read from the log, below its read horizon: a long
     // transaction elsewhere on the server may delay it a little.
@@ -678,43 +519,28 @@ async fn exports_withhold_personal_data_unless_an_administrator_asks() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let personal = personal.expect("the administrator may export personal data");
-    let applicants = EventFilter {
-        stream_prefix: Some("applicant-".into()),
-        ..EventFilter::default()
-    };
+    let applicants = EventFilter { stream_prefix: Some("applicant-".into()), ..EventFilter::default() };
     // One applicant asks to be forgotten first: their key is destroyed.
     let forgotten: uuid::Uuid = {
         let client = sim.store.pool().get().await.unwrap();
         client
-            .query_one(
-                "SELECT applicant_id FROM applicant_keys ORDER BY applicant_id LIMIT 1",
-                &[],
-            )
+            .query_one("SELECT applicant_id FROM applicant_keys ORDER BY applicant_id LIMIT 1", &[])
             .await
             .unwrap()
             .get(0)
     };
     let vault = onestop_commands::personal::PersonalDataVault::new(sim.store.clone());
-    assert!(
-        vault
-            .erase(onestop_domain::ids::ApplicantId(forgotten), json!({}))
-            .await
-            .unwrap()
-    );
+    assert!(vault.erase(onestop_domain::ids::ApplicantId(forgotten), json!({})).await.unwrap());
     let (count, out) = run(&applicants, Format::Ndjson, &personal).await;
     assert_eq!(count, 121, "120 records and one erasure");
     let mut decrypted = 0;
     for line in ndjson(&out) {
         let stream = line["stream_id"].as_str().unwrap();
         if stream.ends_with(&forgotten.to_string()) {
-            assert!(
-                line["payload"].is_null() || line["event_type"] == "ApplicantErased",
-                "{line}"
-            );
+            assert!(line["payload"].is_null() || line["event_type"] == "ApplicantErased", "{line}");
             continue;
         }
-        let payload: serde_json::Value =
-            serde_json::from_str(line["payload"].as_str().unwrap()).unwrap();
+        let payload: serde_json::Value = serde_json::from_str(line["payload"].as_str().unwrap()).unwrap();
         assert!(payload["full_name"].as_str().unwrap().contains(' '));
         assert_eq!(line["personal_data_withheld"], false);
         decrypted += 1;
@@ -730,10 +556,8 @@ async fn reports_defined_as_documented_give_the_expected_numbers_on_a_simulated_
     use std::collections::{BTreeMap, HashMap};
 
     let sim = simulated(600, 21).await;
-    let mut chosen: Vec<Box<dyn Report>> = vec![
-        Box::new(MedianProcessingTime::default()),
-        Box::new(SupplementRate::default()),
-    ];
+    let mut chosen: Vec<Box<dyn Report>> =
+        vec![Box::new(MedianProcessingTime::default()), Box::new(SupplementRate::default())];
     let seen = reports::replay(&sim.store, &mut chosen).await.unwrap();
     assert!(seen as usize >= sim.truth.events - sim.truth.cases);
 
@@ -746,8 +570,7 @@ async fn reports_defined_as_documented_give_the_expected_numbers_on_a_simulated_
         let Some(last) = events.last() else { break };
         after = last.checkpoint();
         for e in events.iter().filter(|e| e.stream_id.starts_with("case-")) {
-            let decoded =
-                CaseEvent::decode(&e.event_type, e.schema_version, e.payload.as_str()).unwrap();
+            let decoded = CaseEvent::decode(&e.event_type, e.schema_version, e.payload.as_str()).unwrap();
             let entry = cases.entry(e.stream_id.clone()).or_default();
             entry.0 = evolve(std::mem::take(&mut entry.0), &decoded);
             entry.1 += i64::from(e.event_type == "SupplementRequested");
@@ -757,11 +580,7 @@ async fn reports_defined_as_documented_give_the_expected_numbers_on_a_simulated_
     let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
         let m = v.len() / 2;
-        if v.len().is_multiple_of(2) {
-            (v[m - 1] + v[m]) / 2.0
-        } else {
-            v[m]
-        }
+        if v.len().is_multiple_of(2) { (v[m - 1] + v[m]) / 2.0 } else { v[m] }
     };
     let mut supplements: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
     let mut times: BTreeMap<(String, String), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
@@ -783,10 +602,7 @@ async fn reports_defined_as_documented_give_the_expected_numbers_on_a_simulated_
                     local(finished).date().strftime("%Y-%m").to_string(),
                 ))
                 .or_default();
-            t.0.push(
-                schedule.working_minutes_between(received, finished) as f64
-                    / hours.minutes_per_day() as f64,
-            );
+            t.0.push(schedule.working_minutes_between(received, finished) as f64 / hours.minutes_per_day() as f64);
             t.1.push(finished.duration_since(received).as_secs_f64() / 86_400.0);
         }
     }
@@ -822,17 +638,11 @@ async fn reports_defined_as_documented_give_the_expected_numbers_on_a_simulated_
 
     // Written as a table and as CSV.
     for report in &chosen {
-        let written = reports::write_table(&sim.store, report.as_ref())
-            .await
-            .unwrap();
+        let written = reports::write_table(&sim.store, report.as_ref()).await.unwrap();
         let client = sim.store.pool().get().await.unwrap();
         let counted: i64 = client
             .query_one(
-                &format!(
-                    "SELECT count(*) FROM {}.{}",
-                    reports::REPORT_SCHEMA,
-                    reports::table_name(report.as_ref())
-                ),
+                &format!("SELECT count(*) FROM {}.{}", reports::REPORT_SCHEMA, reports::table_name(report.as_ref())),
                 &[],
             )
             .await
@@ -890,8 +700,7 @@ async fn case_histories(
 type ByGroup = std::collections::BTreeMap<String, (i64, i64)>;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_simulated_year_beside_the_demo_balances_agrees_with_the_case_view_and_with_itself_as_of()
-{
+async fn a_simulated_year_beside_the_demo_balances_agrees_with_the_case_view_and_with_itself_as_of() {
     use onestop_domain::case::{CaseState, Timeliness, evolve};
     use onestop_domain::deadline::Progress;
     use onestop_replay::as_of::{Moment, ReportQuestion, report_as_of};
@@ -906,16 +715,8 @@ async fn a_simulated_year_beside_the_demo_balances_agrees_with_the_case_view_and
     // The simulated province's statistician logs in with the printed password.
     let catalog = CatalogCache::load(store.clone()).await.unwrap();
     let registry = RegistryService::new(store.clone(), catalog.clone());
-    let password = simulate::ensure_statistician(&registry, &catalog)
-        .await
-        .unwrap()
-        .expect("a new account");
-    assert_eq!(
-        simulate::ensure_statistician(&registry, &catalog)
-            .await
-            .unwrap(),
-        None
-    );
+    let password = simulate::ensure_statistician(&registry, &catalog).await.unwrap().expect("a new account");
+    assert_eq!(simulate::ensure_statistician(&registry, &catalog).await.unwrap(), None);
     let mut statistician = None;
     for _ in 0..100 {
         if let Ok(token) = app.login(simulate::STATISTICIAN, &password).await {
@@ -961,12 +762,7 @@ async fn a_simulated_year_beside_the_demo_balances_agrees_with_the_case_view_and
                 continue;
             };
             let open = received < end && state.finished_at.is_none_or(|f| f >= end);
-            if !open
-                || !state
-                    .receiving_unit
-                    .as_ref()
-                    .is_some_and(|u| u.as_str().ends_with(".H27"))
-            {
+            if !open || !state.receiving_unit.as_ref().is_some_and(|u| u.as_str().ends_with(".H27")) {
                 continue;
             }
             let overdue = match state.timeliness(end) {
@@ -977,10 +773,8 @@ async fn a_simulated_year_beside_the_demo_balances_agrees_with_the_case_view_and
             if state.paused_since.is_some() && state.due_at.is_some_and(|due| due < end) {
                 paused_past_due += 1;
             }
-            for (groups, key) in [
-                (&mut by_field[i], field.clone()),
-                (&mut by_procedure[i], procedure.code.to_string()),
-            ] {
+            for (groups, key) in [(&mut by_field[i], field.clone()), (&mut by_procedure[i], procedure.code.to_string())]
+            {
                 let entry = groups.entry(key).or_default();
                 if overdue {
                     entry.1 += 1;
@@ -990,20 +784,13 @@ async fn a_simulated_year_beside_the_demo_balances_agrees_with_the_case_view_and
             }
         }
     }
-    assert!(
-        paused_past_due > 0,
-        "no supplement was still awaited past its due date at a period's end"
-    );
+    assert!(paused_past_due > 0, "no supplement was still awaited past its due date at a period's end");
 
     for (i, (from, to)) in periods.iter().enumerate() {
-        for (group_by, expected) in [
-            (GroupBy::Field, &by_field[i]),
-            (GroupBy::Procedure, &by_procedure[i]),
-            (GroupBy::Unit, &ByGroup::new()),
-        ] {
-            let rows = report(store.pool(), *from, *to, &units, group_by)
-                .await
-                .unwrap();
+        for (group_by, expected) in
+            [(GroupBy::Field, &by_field[i]), (GroupBy::Procedure, &by_procedure[i]), (GroupBy::Unit, &ByGroup::new())]
+        {
+            let rows = report(store.pool(), *from, *to, &units, group_by).await.unwrap();
             for row in &rows {
                 assert_eq!(
                     row.carried_over + row.received_total,
@@ -1025,107 +812,51 @@ async fn a_simulated_year_beside_the_demo_balances_agrees_with_the_case_view_and
                 .filter(|r| r.in_progress_within + r.in_progress_overdue > 0)
                 .map(|r| (r.key.clone(), (r.in_progress_within, r.in_progress_overdue)))
                 .collect();
-            assert_eq!(
-                &reported, expected,
-                "{from}–{to} by {group_by:?}: in progress at the end"
-            );
+            assert_eq!(&reported, expected, "{from}–{to} by {group_by:?}: in progress at the end");
         }
     }
 
     // The household-business procedure counts under its old field until July
     // and its new one after.
-    let year = report(store.pool(), truth.from, truth.to, &units, GroupBy::Field)
-        .await
-        .unwrap();
-    let field = |key: &str| {
-        year.iter()
-            .find(|r| r.key == key)
-            .cloned()
-            .unwrap_or_default()
-    };
-    assert!(
-        field("KD").received_total > 0 && field("HKD").received_total > 0,
-        "{year:?}"
-    );
-    let first_half = report(
-        store.pool(),
-        jiff::civil::date(2025, 1, 1),
-        jiff::civil::date(2025, 6, 30),
-        &units,
-        GroupBy::Field,
-    )
-    .await
-    .unwrap();
-    assert!(
-        first_half
-            .iter()
-            .all(|r| r.key != "HKD" || r.received_total == 0)
-    );
+    let year = report(store.pool(), truth.from, truth.to, &units, GroupBy::Field).await.unwrap();
+    let field = |key: &str| year.iter().find(|r| r.key == key).cloned().unwrap_or_default();
+    assert!(field("KD").received_total > 0 && field("HKD").received_total > 0, "{year:?}");
+    let first_half =
+        report(store.pool(), jiff::civil::date(2025, 1, 1), jiff::civil::date(2025, 6, 30), &units, GroupBy::Field)
+            .await
+            .unwrap();
+    assert!(first_half.iter().all(|r| r.key != "HKD" || r.received_total == 0));
 
     // As of a closed period's end, the log gives the same report as the live
     // statistics serve for it.
     for (from, to) in [
-        (
-            jiff::civil::date(2025, 1, 1),
-            jiff::civil::date(2025, 3, 31),
-        ),
-        (
-            jiff::civil::date(2025, 5, 15),
-            jiff::civil::date(2025, 6, 14),
-        ),
-        (
-            jiff::civil::date(2025, 7, 1),
-            jiff::civil::date(2025, 9, 30),
-        ),
+        (jiff::civil::date(2025, 1, 1), jiff::civil::date(2025, 3, 31)),
+        (jiff::civil::date(2025, 5, 15), jiff::civil::date(2025, 6, 14)),
+        (jiff::civil::date(2025, 7, 1), jiff::civil::date(2025, 9, 30)),
     ] {
         let moment = Moment::Instant(
             onestop_domain::calendar::instant(to.tomorrow().unwrap().at(0, 0, 0, 0))
                 - jiff::SignedDuration::from_micros(1),
         );
-        let as_of = report_as_of(
-            &store,
-            &ReportQuestion {
-                moment,
-                from,
-                to,
-                units: units.clone(),
-                group_by: GroupBy::Field,
-            },
-        )
-        .await
-        .unwrap();
+        let as_of =
+            report_as_of(&store, &ReportQuestion { moment, from, to, units: units.clone(), group_by: GroupBy::Field })
+                .await
+                .unwrap();
         let served: serde_json::Value = app
-            .get(
-                &statistician,
-                &format!("/api/v1/stats/report?from={from}&to={to}&unit={province}&group_by=field"),
-            )
+            .get(&statistician, &format!("/api/v1/stats/report?from={from}&to={to}&unit={province}&group_by=field"))
             .await
             .json()
             .await
             .unwrap();
-        assert_eq!(
-            serde_json::to_value(&as_of).unwrap(),
-            served["rows"],
-            "as of {to} against the served report"
-        );
+        assert_eq!(serde_json::to_value(&as_of).unwrap(), served["rows"], "as of {to} against the served report");
     }
 
     // A bulk rebuild of every read model succeeds on this log and equals the
     // projections applied batch by batch from position 0.
-    rebuild::rebuild(store.pool(), &store, &ReadModel::ALL, Mode::Bulk, |_| {})
-        .await
-        .unwrap();
+    rebuild::rebuild(store.pool(), &store, &ReadModel::ALL, Mode::Bulk, |_| {}).await.unwrap();
     settle(&store).await;
     copy_tables(&store, "reference", false).await;
-    Runner::new(StatusProjection, store.clone(), 2_000)
-        .in_schema("reference")
-        .catch_up()
-        .await
-        .unwrap();
-    Runner::new(StatsProjection, store.clone(), 2_000)
-        .in_schema("reference")
-        .catch_up()
-        .await
-        .unwrap();
+    Runner::new(StatusProjection, store.clone(), 2_000).in_schema("reference").catch_up().await.unwrap();
+    Runner::new(StatsProjection, store.clone(), 2_000).in_schema("reference").catch_up().await.unwrap();
     assert_same_read_models(&store, "public", "reference").await;
 }

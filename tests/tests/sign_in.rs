@@ -15,11 +15,7 @@ async fn attempt(app: &TestApp, username: &str, password: &str) -> reqwest::Resp
 }
 
 fn retry_after(response: &reqwest::Response) -> u64 {
-    response.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap()
+    response.headers()["retry-after"].to_str().unwrap().parse().unwrap()
 }
 
 #[tokio::test]
@@ -28,12 +24,7 @@ async fn twenty_wrong_passwords_lock_the_account_until_an_administrator_unlocks_
     let admin = app.token("admin").await;
     let inspector = app.token("inspector").await;
     let users = app.get_json(&admin, "/api/v1/users").await;
-    let specialist = users
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == "specialist")
-        .unwrap()["id"]
+    let specialist = users.as_array().unwrap().iter().find(|u| u["username"] == "specialist").unwrap()["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -61,41 +52,19 @@ async fn twenty_wrong_passwords_lock_the_account_until_an_administrator_unlocks_
     assert!((29 * 60..=30 * 60).contains(&wait), "{wait}");
 
     // Only an administrator reaching the account's units may unlock it.
-    let not_allowed = app
-        .post(
-            &inspector,
-            &format!("/api/v1/users/{specialist}/unlock"),
-            &json!({}),
-        )
-        .await;
+    let not_allowed = app.post(&inspector, &format!("/api/v1/users/{specialist}/unlock"), &json!({})).await;
     assert_eq!(not_allowed.status(), 403);
-    let unlocked = app
-        .post(
-            &admin,
-            &format!("/api/v1/users/{specialist}/unlock"),
-            &json!({}),
-        )
-        .await;
+    let unlocked = app.post(&admin, &format!("/api/v1/users/{specialist}/unlock"), &json!({})).await;
     assert_eq!(unlocked.status(), 204);
     let signed_in = attempt(&app, "specialist", "demo").await;
     assert_eq!(signed_in.status(), 200);
 
     // Every attempt, the lock and the unlock, oldest first, with where from.
-    let page = app
-        .get_json(
-            &inspector,
-            &format!("/api/v1/audit/sign-ins?user={specialist}"),
-        )
-        .await;
+    let page = app.get_json(&inspector, &format!("/api/v1/audit/sign-ins?user={specialist}")).await;
     let items = page["items"].as_array().unwrap();
     let kinds: Vec<(String, Option<String>)> = items
         .iter()
-        .map(|item| {
-            (
-                item["event_type"].as_str().unwrap().to_owned(),
-                item["reason"].as_str().map(str::to_owned),
-            )
-        })
+        .map(|item| (item["event_type"].as_str().unwrap().to_owned(), item["reason"].as_str().map(str::to_owned)))
         .collect();
     let failed = |reason: &str| ("SignInFailed".to_owned(), Some(reason.to_owned()));
     let mut expected = vec![failed("wrong_password"); 4];
@@ -128,20 +97,14 @@ async fn twenty_wrong_passwords_lock_the_account_until_an_administrator_unlocks_
     );
     // Officers other than auditors read none of it.
     let reception = app.token("reception").await;
-    assert_eq!(
-        app.get(&reception, "/api/v1/audit/sign-ins").await.status(),
-        403
-    );
+    assert_eq!(app.get(&reception, "/api/v1/audit/sign-ins").await.status(), 403);
 }
 
 #[tokio::test]
 async fn a_lock_runs_out_by_itself_and_delays_pass_with_time() {
     let app = TestApp::spawn().await;
     for n in 0..4 {
-        assert_eq!(
-            attempt(&app, "approver", &format!("x{n}")).await.status(),
-            401
-        );
+        assert_eq!(attempt(&app, "approver", &format!("x{n}")).await.status(), 401);
     }
     let early = attempt(&app, "approver", "demo").await;
     assert_eq!(early.status(), 429);
@@ -176,9 +139,7 @@ async fn one_address_may_fail_thirty_times_at_once_whatever_the_names() {
     };
     let mut refused_at = None;
     for n in 0..45 {
-        let answer = from("203.0.113.5", format!("nobody-{n}"), "guess")
-            .await
-            .unwrap();
+        let answer = from("203.0.113.5", format!("nobody-{n}"), "guess").await.unwrap();
         if answer.status() == 429 {
             assert!(retry_after(&answer) >= 1);
             refused_at = Some(n);
@@ -240,18 +201,8 @@ async fn a_name_no_account_has_is_answered_as_a_real_one_would_be() {
     let mut real = Vec::new();
     let mut unknown = Vec::new();
     for n in 0..12 {
-        real.push(
-            attempt(&app, "statistician", &format!("g{n}"))
-                .await
-                .status()
-                .as_u16(),
-        );
-        unknown.push(
-            attempt(&app, "statisticain", &format!("g{n}"))
-                .await
-                .status()
-                .as_u16(),
-        );
+        real.push(attempt(&app, "statistician", &format!("g{n}")).await.status().as_u16());
+        unknown.push(attempt(&app, "statisticain", &format!("g{n}")).await.status().as_u16());
     }
     assert_eq!(real, unknown);
     let locked_real = attempt(&app, "statistician", "x").await;

@@ -66,8 +66,7 @@ fn expected(truths: &[&Truth], start: Timestamp, end: Timestamp) -> Vec<i64> {
         Ending::Resolved(at) | Ending::Refused(at) | Ending::Withdrawn(at) => Some(at),
         Ending::Open => None,
     };
-    let open_at =
-        |t: &Truth, at: Timestamp| t.received_at < at && finished_at(t).is_none_or(|f| f >= at);
+    let open_at = |t: &Truth, at: Timestamp| t.received_at < at && finished_at(t).is_none_or(|f| f >= at);
     let mut c = vec![0_i64; 12];
     for t in truths {
         if open_at(t, start) {
@@ -184,11 +183,7 @@ async fn the_report_matches_two_hundred_scripted_cases_column_by_column() {
         // One case in five waits two days for a supplement: its due date moves
         // (the statistics count open and overdue cases by the current one).
         let supplemented = i % 5 == 2;
-        let shift = if supplemented {
-            SignedDuration::from_hours(48)
-        } else {
-            SignedDuration::ZERO
-        };
+        let shift = if supplemented { SignedDuration::from_hours(48) } else { SignedDuration::ZERO };
         let step = |minutes: i64| {
             let at = received_at + SignedDuration::from_mins(minutes);
             app.clock.set(if minutes > 25 { at + shift } else { at })
@@ -199,20 +194,10 @@ async fn the_report_matches_two_hundred_scripted_cases_column_by_column() {
         act("specialist", "acknowledge-handover", json!({})).await;
         if supplemented {
             step(25);
-            act(
-                "specialist",
-                "request-supplement",
-                json!({ "reason": "Thiếu giấy tờ", "documents": ["Bản sao"] }),
-            )
-            .await;
-            app.clock
-                .set(received_at + SignedDuration::from_mins(25) + shift);
-            let case = act(
-                "reception",
-                "receive-supplement",
-                json!({ "documents": ["Bản sao"] }),
-            )
-            .await;
+            act("specialist", "request-supplement", json!({ "reason": "Thiếu giấy tờ", "documents": ["Bản sao"] }))
+                .await;
+            app.clock.set(received_at + SignedDuration::from_mins(25) + shift);
+            let case = act("reception", "receive-supplement", json!({ "documents": ["Bản sao"] })).await;
             if ts(&case["due_at"]) != due_at {
                 moved_due_dates += 1;
             }
@@ -230,12 +215,7 @@ async fn the_report_matches_two_hundred_scripted_cases_column_by_column() {
                     _ => due_at + SignedDuration::from_hours(50),
                 };
                 step(30);
-                act(
-                    "specialist",
-                    "appraisal",
-                    json!({ "opinion": "Hợp lệ", "proposal": "grant" }),
-                )
-                .await;
+                act("specialist", "appraisal", json!({ "opinion": "Hợp lệ", "proposal": "grant" })).await;
                 step(40);
                 act("specialist", "submit-for-approval", json!({})).await;
                 step(50);
@@ -251,24 +231,12 @@ async fn the_report_matches_two_hundred_scripted_cases_column_by_column() {
             }
             4 => {
                 step(180);
-                act(
-                    "approver",
-                    "refuse",
-                    json!({ "reason": "Không đủ điều kiện" }),
-                )
-                .await;
+                act("approver", "refuse", json!({ "reason": "Không đủ điều kiện" })).await;
                 Ending::Refused(received_at + shift + SignedDuration::from_mins(180))
             }
             _ => Ending::Open,
         };
-        truths.push(Truth {
-            unit,
-            field,
-            online,
-            received_at,
-            due_at,
-            ending,
-        });
+        truths.push(Truth { unit, field, online, received_at, due_at, ending });
     }
 
     assert!(moved_due_dates > 0, "no supplement moved a due date");
@@ -276,12 +244,14 @@ async fn the_report_matches_two_hundred_scripted_cases_column_by_column() {
     let statistician = app.token("statistician").await;
     let start = midnight(2026, 3, 1) - SignedDuration::from_micros(1);
     let end = midnight(2026, 4, 1) - SignedDuration::from_micros(1);
-    for (group_by, key_of) in [
-        ("unit", (|t: &Truth| t.unit) as fn(&Truth) -> &'static str),
-        ("field", |t: &Truth| t.field),
-    ] {
+    for (group_by, key_of) in
+        [("unit", (|t: &Truth| t.unit) as fn(&Truth) -> &'static str), ("field", |t: &Truth| t.field)]
+    {
         let report: Value = app
-            .get(&statistician, &format!("/api/v1/stats/report?from=2026-03-01&to=2026-03-31&unit={PROVINCE}&group_by={group_by}"))
+            .get(
+                &statistician,
+                &format!("/api/v1/stats/report?from=2026-03-01&to=2026-03-31&unit={PROVINCE}&group_by={group_by}"),
+            )
             .await
             .json()
             .await
@@ -291,29 +261,19 @@ async fn the_report_matches_two_hundred_scripted_cases_column_by_column() {
         keys.sort_unstable();
         keys.dedup();
         for key in &keys {
-            let row = rows
-                .iter()
-                .find(|r| r["key"] == *key)
-                .unwrap_or_else(|| panic!("no row for {key}"));
+            let row = rows.iter().find(|r| r["key"] == *key).unwrap_or_else(|| panic!("no row for {key}"));
             let mine: Vec<&Truth> = truths.iter().filter(|t| key_of(t) == *key).collect();
             assert_eq!(
                 columns(row),
-                expected(
-                    &mine,
-                    start + SignedDuration::from_micros(1),
-                    end + SignedDuration::from_micros(1)
-                ),
+                expected(&mine, start + SignedDuration::from_micros(1), end + SignedDuration::from_micros(1)),
                 "{group_by} {key}"
             );
         }
         let total = rows.last().unwrap();
         assert_eq!(total["key"], "TOTAL");
         let all: Vec<&Truth> = truths.iter().collect();
-        let expected_total = expected(
-            &all,
-            start + SignedDuration::from_micros(1),
-            end + SignedDuration::from_micros(1),
-        );
+        let expected_total =
+            expected(&all, start + SignedDuration::from_micros(1), end + SignedDuration::from_micros(1));
         assert_eq!(columns(total), expected_total);
         // The script does produce every kind of count.
         assert!(expected_total.iter().all(|c| *c > 0), "{expected_total:?}");
@@ -322,34 +282,19 @@ async fn the_report_matches_two_hundred_scripted_cases_column_by_column() {
     // CSV carries the same numbers.
     let csv = app
         .http
-        .get(app.url(&format!(
-            "/api/v1/stats/report?from=2026-03-01&to=2026-03-31&unit={PROVINCE}"
-        )))
+        .get(app.url(&format!("/api/v1/stats/report?from=2026-03-01&to=2026-03-31&unit={PROVINCE}")))
         .bearer_auth(&statistician)
         .header("accept", "text/csv")
         .send()
         .await
         .unwrap();
-    assert!(
-        csv.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/csv")
-    );
+    assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let text = csv.text().await.unwrap();
     assert!(text.starts_with("key,carried_over,received_online"));
     assert_eq!(text.lines().count(), 1 + 3);
 
     // Reports are not for every role.
-    assert_eq!(
-        app.get(
-            &tokens["reception"],
-            "/api/v1/stats/report?from=2026-03-01&to=2026-03-31"
-        )
-        .await
-        .status(),
-        403
-    );
+    assert_eq!(app.get(&tokens["reception"], "/api/v1/stats/report?from=2026-03-01&to=2026-03-31").await.status(), 403);
 }
 
 #[tokio::test]
@@ -365,18 +310,9 @@ async fn a_period_not_yet_ended_is_judged_now_as_the_case_view_judges_it() {
         app.receive_land_case(&reception).await,
         app.receive_land_case(&reception).await,
     ];
-    app.post_json(
-        &reception,
-        &format!("/api/v1/cases/{}/transfer", ids[2]),
-        &json!({ "to_unit": LAND_REGISTRY }),
-    )
-    .await;
-    app.post_json(
-        &specialist,
-        &format!("/api/v1/cases/{}/acknowledge-handover", ids[2]),
-        &json!({}),
-    )
-    .await;
+    app.post_json(&reception, &format!("/api/v1/cases/{}/transfer", ids[2]), &json!({ "to_unit": LAND_REGISTRY }))
+        .await;
+    app.post_json(&specialist, &format!("/api/v1/cases/{}/acknowledge-handover", ids[2]), &json!({})).await;
     app.clock.set("2026-03-03T10:00:00+07:00".parse().unwrap());
     app.post_json(
         &specialist,
@@ -390,10 +326,7 @@ async fn a_period_not_yet_ended_is_judged_now_as_the_case_view_judges_it() {
         async move {
             app.clock.set(when.parse().unwrap());
             let report: Value = app
-                .get_json(
-                    &statistician,
-                    &format!("/api/v1/stats/report?from=2026-03-01&to=2026-03-31&unit={PROVINCE}"),
-                )
+                .get_json(&statistician, &format!("/api/v1/stats/report?from=2026-03-01&to=2026-03-31&unit={PROVINCE}"))
                 .await;
             let total = report["rows"].as_array().unwrap().last().unwrap().clone();
             assert_eq!(total["key"], "TOTAL");
@@ -406,19 +339,12 @@ async fn a_period_not_yet_ended_is_judged_now_as_the_case_view_judges_it() {
     };
     // The afternoon of the due date: nothing is late yet.
     assert_eq!(march("2026-03-16T15:00:00+07:00").await, (3, 0, 0));
-    let view: Value = app
-        .get_json(&reception, &format!("/api/v1/cases/{}", ids[0]))
-        .await;
+    let view: Value = app.get_json(&reception, &format!("/api/v1/cases/{}", ids[0])).await;
     assert_eq!(view["timeliness"]["class"], "within_deadline");
     // The next morning: the two running files are; the paused one is not.
     assert_eq!(march("2026-03-17T10:00:00+07:00").await, (1, 2, 0));
     // One is withdrawn that morning: it leaves the overdue at once.
-    app.post_json(
-        &reception,
-        &format!("/api/v1/cases/{}/withdraw", ids[0]),
-        &json!({ "reason": "Rút" }),
-    )
-    .await;
+    app.post_json(&reception, &format!("/api/v1/cases/{}/withdraw", ids[0]), &json!({ "reason": "Rút" })).await;
     assert_eq!(march("2026-03-17T12:00:00+07:00").await, (1, 1, 1));
     // Asked after March, the period's end judges the same files.
     assert_eq!(march("2026-04-02T09:00:00+07:00").await, (1, 1, 1));

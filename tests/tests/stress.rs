@@ -19,8 +19,7 @@ use onestop_migrations::testing::TestDatabase;
 use onestop_projections::runner::CATCH_UP_BATCH;
 use onestop_projections::{Projection, ProjectionError, Runner, StatusProjection, wait_for};
 use onestop_store::{
-    EventStore, ExpectedVersion, NewEvent, PoolSettings, RecordedEvent, StreamBatch, StreamId,
-    build_pool,
+    EventStore, ExpectedVersion, NewEvent, PoolSettings, RecordedEvent, StreamBatch, StreamId, build_pool,
 };
 use rand::{Rng, SeedableRng};
 use serde_json::json;
@@ -56,12 +55,7 @@ impl Projection for Witness {
         (): &mut (),
     ) -> Result<(), ProjectionError> {
         let positions: Vec<i64> = events.iter().map(|e| e.global_position).collect();
-        transaction
-            .execute(
-                "INSERT INTO stress_witness SELECT unnest($1::bigint[])",
-                &[&positions],
-            )
-            .await?;
+        transaction.execute("INSERT INTO stress_witness SELECT unnest($1::bigint[])", &[&positions]).await?;
         Ok(())
     }
 }
@@ -84,8 +78,7 @@ async fn writer(store: EventStore, index: usize, quota: u64, written: Arc<Atomic
             let count = random.random_range(1..=8).min(left);
             mine += count;
             batches.push(StreamBatch {
-                stream_id: StreamId::new(format!("stress-{index}-{transaction_no}-{stream_no}"))
-                    .unwrap(),
+                stream_id: StreamId::new(format!("stress-{index}-{transaction_no}-{stream_no}")).unwrap(),
                 expected: ExpectedVersion::NoStream,
                 events: (0..count)
                     .map(|n| NewEvent {
@@ -112,10 +105,7 @@ async fn writer(store: EventStore, index: usize, quota: u64, written: Arc<Atomic
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_late_commits_are_each_projected_exactly_once() {
-    let total: u64 = std::env::var("ONESTOP_STRESS_EVENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
+    let total: u64 = std::env::var("ONESTOP_STRESS_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
     let database = TestDatabase::create().await.unwrap();
     database
         .superuser()
@@ -129,11 +119,7 @@ async fn concurrent_late_commits_are_each_projected_exactly_once() {
         .unwrap();
     let pool = build_pool(
         database.config(),
-        &PoolSettings {
-            max_size: WRITERS + 12,
-            role: Some(APPLICATION_ROLE.into()),
-            ..PoolSettings::default()
-        },
+        &PoolSettings { max_size: WRITERS + 12, role: Some(APPLICATION_ROLE.into()), ..PoolSettings::default() },
     )
     .unwrap();
     let store = EventStore::new(pool.clone(), database.config().clone());
@@ -143,21 +129,9 @@ async fn concurrent_late_commits_are_each_projected_exactly_once() {
     // batches read ahead while the writers go on, then follow live.
     let live = |store: &EventStore| {
         [
-            tokio::spawn(
-                Runner::new(Witness, store.clone(), 1_000)
-                    .catch_up_batches(CATCH_UP_BATCH)
-                    .run(),
-            ),
-            tokio::spawn(
-                Runner::new(Witness, store.clone(), 1_000)
-                    .catch_up_batches(CATCH_UP_BATCH)
-                    .run(),
-            ),
-            tokio::spawn(
-                Runner::new(StatusProjection, store.clone(), 1_000)
-                    .catch_up_batches(CATCH_UP_BATCH)
-                    .run(),
-            ),
+            tokio::spawn(Runner::new(Witness, store.clone(), 1_000).catch_up_batches(CATCH_UP_BATCH).run()),
+            tokio::spawn(Runner::new(Witness, store.clone(), 1_000).catch_up_batches(CATCH_UP_BATCH).run()),
+            tokio::spawn(Runner::new(StatusProjection, store.clone(), 1_000).catch_up_batches(CATCH_UP_BATCH).run()),
         ]
     };
     let started = Instant::now();
@@ -165,11 +139,7 @@ async fn concurrent_late_commits_are_each_projected_exactly_once() {
     let quota = total / WRITERS as u64;
     let writers: Vec<_> = (0..WRITERS)
         .map(|i| {
-            let quota = if i == 0 {
-                total - quota * (WRITERS as u64 - 1)
-            } else {
-                quota
-            };
+            let quota = if i == 0 { total - quota * (WRITERS as u64 - 1) } else { quota };
             tokio::spawn(writer(store.clone(), i, quota, written.clone()))
         })
         .collect();
@@ -187,12 +157,7 @@ async fn concurrent_late_commits_are_each_projected_exactly_once() {
 
     let end = store.last_committed().await.unwrap().unwrap();
     for name in ["stress_witness", onestop_projections::status::NAME] {
-        assert!(
-            wait_for(&pool, name, end, Duration::from_secs(600))
-                .await
-                .unwrap(),
-            "{name} did not catch up"
-        );
+        assert!(wait_for(&pool, name, end, Duration::from_secs(600)).await.unwrap(), "{name} did not catch up");
     }
     let following = started.elapsed();
     for runner in runners {
@@ -218,17 +183,13 @@ async fn concurrent_late_commits_are_each_projected_exactly_once() {
         )
         .await
         .unwrap();
-    let (events, seen, distinct, missing): (i64, i64, i64, i64) =
-        (row.get(0), row.get(1), row.get(2), row.get(3));
+    let (events, seen, distinct, missing): (i64, i64, i64, i64) = (row.get(0), row.get(1), row.get(2), row.get(3));
     assert_eq!(events, total as i64);
     assert_eq!(missing, 0, "events the witness never saw");
     assert_eq!(seen, distinct, "events the witness saw twice");
     assert_eq!(seen, events);
     let applied: Vec<(String, i64)> = client
-        .query(
-            "SELECT name, events_applied FROM projection_checkpoints ORDER BY name",
-            &[],
-        )
+        .query("SELECT name, events_applied FROM projection_checkpoints ORDER BY name", &[])
         .await
         .unwrap()
         .iter()

@@ -20,22 +20,10 @@ async fn a_nul_in_any_text_query_parameter_or_the_path_is_refused_naming_it() {
         (&reception, "/api/v1/cases?unit=000.00.01.H22%00", "unit"),
         (&reception, "/api/v1/cases?assignee=me%00", "assignee"),
         (&reception, "/api/v1/cases?cursor=a%00b", "cursor"),
-        (
-            &reception,
-            "/api/v1/cases?received_from=2026-01-01%00",
-            "received_from",
-        ),
+        (&reception, "/api/v1/cases?received_from=2026-01-01%00", "received_from"),
         (&inspector, "/api/v1/audit?unit=%00", "unit"),
-        (
-            &statistician,
-            "/api/v1/stats/report?from=2026-01-01&to=2026-01-31&unit=%00",
-            "unit",
-        ),
-        (
-            &statistician,
-            "/api/v1/stats/report?from=2026-01-01&to=2026-01-31&group_by=%00",
-            "group_by",
-        ),
+        (&statistician, "/api/v1/stats/report?from=2026-01-01&to=2026-01-31&unit=%00", "unit"),
+        (&statistician, "/api/v1/stats/report?from=2026-01-01&to=2026-01-31&group_by=%00", "group_by"),
         (&feed, "/api/v1/feed?after=%00", "after"),
         ("", "/api/v1/public/lookup?code=%00&secret=x", "code"),
         ("", "/api/v1/public/lookup?code=x&secret=%00", "secret"),
@@ -73,12 +61,7 @@ async fn a_nul_in_a_json_body_is_refused_naming_the_field() {
     let id = app.receive_land_case(&reception).await;
     let events = app.count_all_events().await;
     let bodies: &[(&str, String, &str, serde_json::Value)] = &[
-        (
-            &reception,
-            format!("/api/v1/cases/{id}/comments"),
-            "text",
-            serde_json::json!({ "text": "a\u{0}b" }),
-        ),
+        (&reception, format!("/api/v1/cases/{id}/comments"), "text", serde_json::json!({ "text": "a\u{0}b" })),
         (
             &admin,
             "/api/v1/units".into(),
@@ -105,15 +88,8 @@ async fn a_nul_in_a_json_body_is_refused_naming_the_field() {
 async fn every_query_parameter_in_the_document_refuses_a_nul() {
     let app = TestApp::spawn().await;
     let admin = app.token("admin").await;
-    let document: serde_json::Value = app
-        .http
-        .get(app.url("/api-docs/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document: serde_json::Value =
+        app.http.get(app.url("/api-docs/openapi.json")).send().await.unwrap().json().await.unwrap();
     let events = app.count_all_events().await;
     let mut checked = 0;
     for (template, item) in document["paths"].as_object().unwrap() {
@@ -125,10 +101,7 @@ async fn every_query_parameter_in_the_document_refuses_a_nul() {
             .replace("{holiday}", "tet")
             .replace("{first_year}", "2014");
         for (method, operation) in item.as_object().unwrap() {
-            let parameters = operation["parameters"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
+            let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
             for parameter in parameters.iter().filter(|p| p["in"] == "query") {
                 let name = parameter["name"].as_str().unwrap();
                 let url = app.url(&format!("{path}?{name}=a%00b"));
@@ -138,21 +111,14 @@ async fn every_query_parameter_in_the_document_refuses_a_nul() {
                     "put" => app.http.put(url).json(&serde_json::json!({})),
                     other => panic!("{other} {template}"),
                 };
-                let (status, body) =
-                    problem(request.bearer_auth(&admin).send().await.unwrap()).await;
+                let (status, body) = problem(request.bearer_auth(&admin).send().await.unwrap()).await;
                 assert_eq!(status, 422, "{method} {template} {name}: {body}");
-                assert_eq!(
-                    body["errors"][0]["field"], name,
-                    "{method} {template}: {body}"
-                );
+                assert_eq!(body["errors"][0]["field"], name, "{method} {template}: {body}");
                 checked += 1;
             }
         }
     }
-    assert!(
-        checked >= 20,
-        "only {checked} query parameters in the document"
-    );
+    assert!(checked >= 20, "only {checked} query parameters in the document");
     assert_eq!(app.count_all_events().await, events, "nothing written");
 }
 
@@ -162,10 +128,7 @@ async fn a_lone_surrogate_in_a_json_body_is_refused_naming_the_field() {
     let reception = app.token("reception").await;
     let id = app.receive_land_case(&reception).await;
     let events = app.count_all_events().await;
-    for (text, field) in [
-        (r#"{"text": "ab\ud800"}"#, "text"),
-        (r#"{"text": "\udc00 đơn"}"#, "text"),
-    ] {
+    for (text, field) in [(r#"{"text": "ab\ud800"}"#, "text"), (r#"{"text": "\udc00 đơn"}"#, "text")] {
         let answer = app
             .http
             .post(app.url(&format!("/api/v1/cases/{id}/comments")))
@@ -200,12 +163,8 @@ async fn text_longer_than_declared_is_refused_naming_the_field() {
     let id = app.receive_land_case(&reception).await;
     let events = app.count_all_events().await;
     let (status, body) = problem(
-        app.post(
-            &reception,
-            &format!("/api/v1/cases/{id}/comments"),
-            &serde_json::json!({ "text": "ư".repeat(4001) }),
-        )
-        .await,
+        app.post(&reception, &format!("/api/v1/cases/{id}/comments"), &serde_json::json!({ "text": "ư".repeat(4001) }))
+            .await,
     )
     .await;
     assert_eq!(status, 422, "{body}");

@@ -6,6 +6,7 @@ use onestop_domain::ids::ApplicantId;
 use uuid::Uuid;
 
 use crate::auth::Authenticated;
+use crate::openapi::answers;
 use crate::problem::Problem;
 use crate::request::meta;
 use crate::state::AppState;
@@ -13,7 +14,7 @@ use crate::state::AppState;
 /// Erase an applicant's personal data (crypto-shredding: the key is destroyed;
 /// history stays intact and verifiable).
 #[utoipa::path(tag = "users", params(("id" = Uuid, Path, description = "The applicant's id")),
-    responses((status = 204, description = "Erased"), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
+    responses((status = 204, description = "Erased"), answers::Forbidden,
         (status = 404, description = "Nothing to erase", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/applicants/{id}/erase")]
@@ -24,25 +25,14 @@ pub async fn erase_applicant(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     access::is_administrator(&auth.0).map_err(Problem::forbidden)?;
-    access::province_wide(
-        &auth.0,
-        &state.catalog.snapshot().units,
-        "erase personal data",
-    )
-    .map_err(Problem::forbidden)?;
+    access::province_wide(&auth.0, &state.catalog.snapshot().units, "erase personal data")
+        .map_err(Problem::forbidden)?;
     let id = ApplicantId(id.into_inner());
     let meta = meta(&req)?;
-    let metadata = meta.to_metadata(
-        &auth.0,
-        "erase personal data",
-        meta.command_id(&auth.0, "erase"),
-    );
+    let metadata = meta.to_metadata(&auth.0, "erase personal data", meta.command_id(&auth.0, "erase"));
     if state.cases.vault().erase(id, metadata).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
-        Err(Problem::not_found(format!(
-            "applicant {} has no personal data to erase",
-            id.0
-        )))
+        Err(Problem::not_found(format!("applicant {} has no personal data to erase", id.0)))
     }
 }

@@ -68,11 +68,7 @@ pub async fn issue_token(
     match outcome {
         SignInOutcome::Accepted(user) => {
             let (access_token, expires_in) = state.tokens.issue(&user)?;
-            Ok(HttpResponse::Ok().json(TokenResponse {
-                access_token,
-                token_type: "Bearer",
-                expires_in,
-            }))
+            Ok(HttpResponse::Ok().json(TokenResponse { access_token, token_type: "Bearer", expires_in }))
         }
         SignInOutcome::Refused => Err(Problem::unauthorized("wrong user name or password")),
         SignInOutcome::Throttled(wait) => Err(Problem::too_many_requests(

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::auth::Authenticated;
+use crate::openapi::answers;
 use crate::problem::{Problem, from_validation};
 use crate::request::meta;
 use crate::state::AppState;
@@ -65,14 +66,7 @@ fn arrangement_dto(a: &YearArrangement) -> ArrangementDto {
     ArrangementDto {
         tet_days_off: a.tet_days_off.clone(),
         national_day_extra: a.national_day_extra,
-        swaps: a
-            .swaps
-            .iter()
-            .map(|s| SwapDto {
-                day_off: s.day_off,
-                saturday_worked: s.saturday_worked,
-            })
-            .collect(),
+        swaps: a.swaps.iter().map(|s| SwapDto { day_off: s.day_off, saturday_worked: s.saturday_worked }).collect(),
         extra_days_off: a.extra_days_off.clone(),
         extra_working_days: a.extra_working_days.clone(),
     }
@@ -84,11 +78,7 @@ fn calendar_year(year: &YearCalendar, arrangement: Option<&YearArrangement>) -> 
         holidays: year
             .holidays
             .iter()
-            .map(|h| HolidayDto {
-                date: h.date,
-                kind: h.holiday.clone(),
-                name: h.name.clone(),
-            })
+            .map(|h| HolidayDto { date: h.date, kind: h.holiday.clone(), name: h.name.clone() })
             .collect(),
         days_off: year.days_off.iter().copied().collect(),
         weekend_days_worked: year.weekend_days_worked.iter().copied().collect(),
@@ -98,7 +88,7 @@ fn calendar_year(year: &YearCalendar, arrangement: Option<&YearArrangement>) -> 
 
 /// A year's holidays, days off and weekend days worked.
 #[utoipa::path(tag = "catalog", params(("year" = i16, Path)),
-    responses((status = 200, description = "The year's days off and make-up working days", body = CalendarYearDto), (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The year's days off and make-up working days", body = CalendarYearDto), answers::NotFound),
     security(("bearer" = [])))]
 #[get("/calendar/{year}")]
 pub async fn get_calendar(
@@ -108,18 +98,16 @@ pub async fn get_calendar(
 ) -> Result<HttpResponse, Problem> {
     let catalog = state.catalog.snapshot();
     let year = year.into_inner();
-    let computed = catalog.calendar.year(year).ok_or_else(|| {
-        Problem::not_found(format!(
-            "the calendar covers {FIRST_YEAR}–{LAST_YEAR}, not {year}"
-        ))
-    })?;
+    let computed = catalog
+        .calendar
+        .year(year)
+        .ok_or_else(|| Problem::not_found(format!("the calendar covers {FIRST_YEAR}–{LAST_YEAR}, not {year}")))?;
     Ok(HttpResponse::Ok().json(calendar_year(computed, catalog.arrangement(year))))
 }
 
 /// Record a year's published arrangement (days off for Tết, swaps, extra days).
 #[utoipa::path(tag = "catalog", params(("year" = i16, Path)), request_body = ArrangementDto,
-    responses((status = 200, description = "The year's days off and make-up working days", body = CalendarYearDto), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The year's days off and make-up working days", body = CalendarYearDto), answers::Forbidden, answers::OutOfBounds),
     security(("bearer" = [])))]
 #[put("/calendar/{year}")]
 pub async fn arrange_calendar(
@@ -132,9 +120,7 @@ pub async fn arrange_calendar(
     body.validate().map_err(from_validation)?;
     let year = year.into_inner();
     if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
-        return Err(Problem::not_found(format!(
-            "the calendar covers {FIRST_YEAR}–{LAST_YEAR}, not {year}"
-        )));
+        return Err(Problem::not_found(format!("the calendar covers {FIRST_YEAR}–{LAST_YEAR}, not {year}")));
     }
     let body = body.into_inner();
     let arrangement = YearArrangement {
@@ -144,18 +130,12 @@ pub async fn arrange_calendar(
         swaps: body
             .swaps
             .into_iter()
-            .map(|s| DaySwap {
-                day_off: s.day_off,
-                saturday_worked: s.saturday_worked,
-            })
+            .map(|s| DaySwap { day_off: s.day_off, saturday_worked: s.saturday_worked })
             .collect(),
         extra_days_off: body.extra_days_off,
         extra_working_days: body.extra_working_days,
     };
-    let saved = state
-        .registry
-        .arrange_calendar(&auth.0, arrangement, &meta(&req)?)
-        .await?;
+    let saved = state.registry.arrange_calendar(&auth.0, arrangement, &meta(&req)?).await?;
     let rules = state.catalog.snapshot().calendar.rules().to_vec();
     let computed = YearCalendar::compute(year, &rules, Some(&saved));
     Ok(HttpResponse::Ok().json(calendar_year(&computed, Some(&saved))))

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Authenticated;
+use crate::openapi::answers;
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -120,8 +121,7 @@ pub async fn served(state: &AppState, record: &FeedRecord) -> serde_json::Value 
 
 /// Records after a cursor, oldest first (the feed role and administrators).
 #[utoipa::path(tag = "feed", params(FeedQuery),
-    responses((status = 200, description = "One page of feed records after the cursor", body = FeedPage), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "One page of feed records after the cursor", body = FeedPage), answers::Forbidden, answers::OutOfBounds),
     security(("bearer" = [])))]
 #[get("/feed")]
 pub async fn feed(

@@ -32,13 +32,8 @@ async fn projection_lags(pool: &Pool) -> Vec<ProjectionLag> {
         Ok(lags) => lags
             .into_iter()
             .map(|lag| {
-                ::metrics::gauge!("projection_lag_events", "projection" => lag.name.clone())
-                    .set(lag.behind as f64);
-                ProjectionLag {
-                    name: lag.name,
-                    behind: lag.behind,
-                    events_applied: lag.events_applied,
-                }
+                ::metrics::gauge!("projection_lag_events", "projection" => lag.name.clone()).set(lag.behind as f64);
+                ProjectionLag { name: lag.name, behind: lag.behind, events_applied: lag.events_applied }
             })
             .collect(),
         Err(error) => {
@@ -52,11 +47,7 @@ async fn projection_lags(pool: &Pool) -> Vec<ProjectionLag> {
 #[utoipa::path(tag = "ops", responses((status = 200, description = "Alive", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health {
-        status: "ok",
-        database: None,
-        projections: Vec::new(),
-    })
+    HttpResponse::Ok().json(Health { status: "ok", database: None, projections: Vec::new() })
 }
 
 /// The database answers and every migration is applied; until then, traffic
@@ -99,10 +90,6 @@ pub async fn readyz(pool: web::Data<Pool>) -> HttpResponse {
 pub async fn metrics(pool: web::Data<Pool>) -> HttpResponse {
     // Sets the lag gauges as a side effect.
     let _ = projection_lags(&pool).await;
-    let body = crate::metrics::handle()
-        .map(|h| h.render())
-        .unwrap_or_default();
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(body)
+    let body = crate::metrics::handle().map(|h| h.render()).unwrap_or_default();
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
 }

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::auth::Authenticated;
+use crate::openapi::answers;
 use crate::problem::{Problem, from_validation};
 use crate::request::meta;
 use crate::state::AppState;
@@ -39,12 +40,7 @@ pub struct HolidayRuleDto {
     /// The holiday, the same across the laws that changed it; rules of one
     /// holiday must not overlap in years.
     #[validate(length(min = 1, max = 40))]
-    #[schema(
-        min_length = 1,
-        max_length = 40,
-        pattern = "^[a-z0-9_]+$",
-        example = "ngay_van_hoa_viet_nam"
-    )]
+    #[schema(min_length = 1, max_length = 40, pattern = "^[a-z0-9_]+$", example = "ngay_van_hoa_viet_nam")]
     pub holiday: String,
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200, example = "Ngày Văn hóa Việt Nam")]
@@ -145,17 +141,9 @@ pub struct EndHolidayRuleDto {
     responses((status = 200, description = "Every rule, ended ones included", body = Vec<HolidayRuleDto>)),
     security(("bearer" = [])))]
 #[get("/holiday-rules")]
-pub async fn list_holiday_rules(
-    state: web::Data<AppState>,
-    _auth: Authenticated,
-) -> Result<HttpResponse, Problem> {
+pub async fn list_holiday_rules(state: web::Data<AppState>, _auth: Authenticated) -> Result<HttpResponse, Problem> {
     let catalog = state.catalog.snapshot();
-    let mut rules: Vec<HolidayRuleDto> = catalog
-        .calendar
-        .rules()
-        .iter()
-        .map(HolidayRuleDto::of)
-        .collect();
+    let mut rules: Vec<HolidayRuleDto> = catalog.calendar.rules().iter().map(HolidayRuleDto::of).collect();
     rules.sort_by(|a, b| (&a.holiday, a.first_year).cmp(&(&b.holiday, b.first_year)));
     Ok(HttpResponse::Ok().json(rules))
 }
@@ -163,10 +151,8 @@ pub async fn list_holiday_rules(
 /// Add a holiday rule: a new law's holiday, or a holiday changed from a year on
 /// (end the old rule first). Due dates already issued stand.
 #[utoipa::path(tag = "catalog", request_body = HolidayRuleDto,
-    responses((status = 201, description = "The rule as recorded", body = HolidayRuleDto),
-        (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Another change to the holiday rules came first; retry", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "The rule as recorded", body = HolidayRuleDto), answers::Forbidden,
+        (status = 409, description = "Another change to the holiday rules came first; retry", body = Problem, content_type = "application/problem+json"), answers::OutOfBounds),
     security(("bearer" = [])))]
 #[post("/holiday-rules")]
 pub async fn add_holiday_rule(
@@ -176,10 +162,7 @@ pub async fn add_holiday_rule(
     body: web::Json<HolidayRuleDto>,
 ) -> Result<HttpResponse, Problem> {
     body.validate().map_err(from_validation)?;
-    let saved = state
-        .registry
-        .add_holiday_rule(&auth.0, body.to_domain(), &meta(&req)?)
-        .await?;
+    let saved = state.registry.add_holiday_rule(&auth.0, body.to_domain(), &meta(&req)?).await?;
     Ok(HttpResponse::Created().json(HolidayRuleDto::of(&saved)))
 }
 
@@ -187,11 +170,8 @@ pub async fn add_holiday_rule(
 #[utoipa::path(tag = "catalog",
     params(("holiday" = String, Path), ("first_year" = i16, Path)),
     request_body = EndHolidayRuleDto,
-    responses((status = 200, description = "The rule as it now stands", body = HolidayRuleDto),
-        (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Another change to the holiday rules came first; retry", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The rule as it now stands", body = HolidayRuleDto), answers::Forbidden, answers::NotFound,
+        (status = 409, description = "Another change to the holiday rules came first; retry", body = Problem, content_type = "application/problem+json"), answers::OutOfBounds),
     security(("bearer" = [])))]
 #[post("/holiday-rules/{holiday}/{first_year}/end")]
 pub async fn end_holiday_rule(
@@ -203,9 +183,6 @@ pub async fn end_holiday_rule(
 ) -> Result<HttpResponse, Problem> {
     body.validate().map_err(from_validation)?;
     let (holiday, first_year) = path.into_inner();
-    let ended = state
-        .registry
-        .end_holiday_rule(&auth.0, &holiday, first_year, body.last_year, &meta(&req)?)
-        .await?;
+    let ended = state.registry.end_holiday_rule(&auth.0, &holiday, first_year, body.last_year, &meta(&req)?).await?;
     Ok(HttpResponse::Ok().json(HolidayRuleDto::of(&ended)))
 }

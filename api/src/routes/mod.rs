@@ -21,45 +21,41 @@ pub mod users;
 
 /// Registers every handler: operations at the root, the API under `/api/v1`.
 pub fn configure(config: &mut ServiceConfig) {
-    config
-        .service(health::healthz)
-        .service(health::readyz)
-        .service(health::metrics)
-        .service(
-            utoipa_actix_web::scope("/api/v1")
-                .service(auth::issue_token)
-                // Before `/cases/{id}`, so `by-code` is not taken for an id.
-                .service(cases::lists::list)
-                .service(cases::lists::by_code)
-                .service(public::public_lookup)
-                .service(audit::trail::history)
-                .service(audit::trail::events)
-                .service(audit::trail::control_slip)
-                .service(audit::trail::verify)
-                .service(audit::queries::query)
-                .service(audit::sign_ins::sign_ins)
-                .service(stats::stats_report)
-                .service(feed::feed)
-                .configure(cases::configure)
-                .service(units::list_units)
-                .service(units::get_unit)
-                .service(units::create_unit)
-                .service(units::update_unit)
-                .service(procedures::list_procedures)
-                .service(procedures::get_procedure)
-                .service(procedures::publish_procedure)
-                .service(calendar::get_calendar)
-                .service(calendar::arrange_calendar)
-                .service(holiday_rules::list_holiday_rules)
-                .service(holiday_rules::add_holiday_rule)
-                .service(holiday_rules::end_holiday_rule)
-                .service(users::list_users)
-                .service(users::create_user)
-                .service(users::update_user)
-                .service(users::change_password)
-                .service(users::unlock_user)
-                .service(applicants::erase_applicant),
-        );
+    config.service(health::healthz).service(health::readyz).service(health::metrics).service(
+        utoipa_actix_web::scope("/api/v1")
+            .service(auth::issue_token)
+            // Before `/cases/{id}`, so `by-code` is not taken for an id.
+            .service(cases::lists::list)
+            .service(cases::lists::by_code)
+            .service(public::public_lookup)
+            .service(audit::trail::history)
+            .service(audit::trail::events)
+            .service(audit::trail::control_slip)
+            .service(audit::trail::verify)
+            .service(audit::queries::query)
+            .service(audit::sign_ins::sign_ins)
+            .service(stats::stats_report)
+            .service(feed::feed)
+            .configure(cases::configure)
+            .service(units::list_units)
+            .service(units::get_unit)
+            .service(units::create_unit)
+            .service(units::update_unit)
+            .service(procedures::list_procedures)
+            .service(procedures::get_procedure)
+            .service(procedures::publish_procedure)
+            .service(calendar::get_calendar)
+            .service(calendar::arrange_calendar)
+            .service(holiday_rules::list_holiday_rules)
+            .service(holiday_rules::add_holiday_rule)
+            .service(holiday_rules::end_holiday_rule)
+            .service(users::list_users)
+            .service(users::create_user)
+            .service(users::update_user)
+            .service(users::change_password)
+            .service(users::unlock_user)
+            .service(applicants::erase_applicant),
+    );
 }
 
 /// A unit's code as the document describes it, for lists of codes (a single
@@ -72,9 +68,7 @@ impl utoipa::PartialSchema for UnitCodeText {
         use utoipa::openapi::{ObjectBuilder, Type};
         ObjectBuilder::new()
             .schema_type(Type::String)
-            .description(Some(
-                "A unit's code as in QĐ 20/2020/QĐ-TTg, e.g. `000.00.01.H22`",
-            ))
+            .description(Some("A unit's code as in QĐ 20/2020/QĐ-TTg, e.g. `000.00.01.H22`"))
             .pattern(Some(onestop_domain::ids::UnitCode::PATTERN))
             .into()
     }

@@ -2,9 +2,7 @@
 //! version, and a case keeps the version it was received under.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use onestop_domain::catalog::{
-    Channel, Fee, Field, PauseMode, Procedure, RequiredDocument, StepUnit, WorkflowStep,
-};
+use onestop_domain::catalog::{Channel, Fee, Field, PauseMode, Procedure, RequiredDocument, StepUnit, WorkflowStep};
 use onestop_domain::deadline::{ProcessingTime, TimeUnit};
 use onestop_domain::role::Role;
 use serde::{Deserialize, Serialize};
@@ -12,6 +10,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::auth::Authenticated;
+use crate::openapi::answers;
 use crate::problem::{Problem, from_validation};
 use crate::request::meta;
 use crate::routes::cases::ChannelDto;
@@ -204,14 +203,7 @@ impl ProcedureDto {
             processing_time: p.processing_time.into(),
             cutoff: p.cutoff.map(|c| c.strftime("%H:%M").to_string()),
             channels: p.channels.iter().map(|c| (*c).into()).collect(),
-            fees: p
-                .fees
-                .iter()
-                .map(|f| FeeDto {
-                    name: f.name.clone(),
-                    amount_vnd: f.amount_vnd,
-                })
-                .collect(),
+            fees: p.fees.iter().map(|f| FeeDto { name: f.name.clone(), amount_vnd: f.amount_vnd }).collect(),
             documents: p
                 .documents
                 .iter()
@@ -244,36 +236,19 @@ impl ProcedureDto {
 
     fn to_domain(&self) -> Result<Procedure, Problem> {
         Ok(Procedure {
-            code: self
-                .code
-                .parse()
-                .map_err(|e: onestop_domain::ids::InvalidId| Problem::invalid_field("code", e))?,
+            code: self.code.parse().map_err(|e: onestop_domain::ids::InvalidId| Problem::invalid_field("code", e))?,
             version: self.version,
             name: self.name.trim().to_owned(),
-            field: Field {
-                code: self.field_code.clone(),
-                name: self.field_name.clone(),
-            },
+            field: Field { code: self.field_code.clone(), name: self.field_name.clone() },
             handling_units: self
                 .handling_units
                 .iter()
                 .map(|u| unit_code("handling_units", u))
                 .collect::<Result<_, _>>()?,
             processing_time: self.processing_time.into(),
-            cutoff: self
-                .cutoff
-                .as_deref()
-                .map(|c| clock("cutoff", c))
-                .transpose()?,
+            cutoff: self.cutoff.as_deref().map(|c| clock("cutoff", c)).transpose()?,
             channels: self.channels.iter().map(|c| Channel::from(*c)).collect(),
-            fees: self
-                .fees
-                .iter()
-                .map(|f| Fee {
-                    name: f.name.clone(),
-                    amount_vnd: f.amount_vnd,
-                })
-                .collect(),
+            fees: self.fees.iter().map(|f| Fee { name: f.name.clone(), amount_vnd: f.amount_vnd }).collect(),
             documents: self
                 .documents
                 .iter()
@@ -325,7 +300,7 @@ pub struct VersionQuery {
 
 /// One procedure, current or at a given version.
 #[utoipa::path(tag = "catalog", params(("code" = String, Path), VersionQuery),
-    responses((status = 200, description = "The procedure", body = ProcedureDto), (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The procedure", body = ProcedureDto), answers::NotFound),
     security(("bearer" = [])))]
 #[get("/procedures/{code}")]
 pub async fn get_procedure(
@@ -339,15 +314,13 @@ pub async fn get_procedure(
         Some(v) => catalog.procedure_version(&c, v).cloned(),
         None => catalog.procedure(&c).cloned(),
     });
-    let procedure =
-        procedure.ok_or_else(|| Problem::not_found(format!("procedure {code} does not exist")))?;
+    let procedure = procedure.ok_or_else(|| Problem::not_found(format!("procedure {code} does not exist")))?;
     Ok(HttpResponse::Ok().json(ProcedureDto::of(&procedure)))
 }
 
 /// Publish a procedure's next version; cases received from now on follow it.
 #[utoipa::path(tag = "catalog", request_body = ProcedureDto,
-    responses((status = 201, description = "The procedure, as created", body = ProcedureDto), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "The procedure, as created", body = ProcedureDto), answers::Forbidden, answers::OutOfBounds),
     security(("bearer" = [])))]
 #[post("/procedures")]
 pub async fn publish_procedure(
@@ -358,9 +331,6 @@ pub async fn publish_procedure(
 ) -> Result<HttpResponse, Problem> {
     body.validate().map_err(from_validation)?;
     let procedure = body.to_domain()?;
-    let published = state
-        .registry
-        .publish_procedure(&auth.0, procedure, &meta(&req)?)
-        .await?;
+    let published = state.registry.publish_procedure(&auth.0, procedure, &meta(&req)?).await?;
     Ok(HttpResponse::Created().json(ProcedureDto::of(&published)))
 }

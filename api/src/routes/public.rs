@@ -33,11 +33,7 @@ pub struct PublicStatus {
 
 /// Equal-time comparison, so timing does not reveal how much of a secret matched.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0_u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0_u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A citizen looks their case up with the code and secret from the receipt.
@@ -56,13 +52,8 @@ pub async fn public_lookup(
     // forge them to dodge the limit.
     let client = crate::edge::rate_key(crate::edge::client_address(&req));
     if let Err(not_until) = state.lookup_limiter.check_key(&client) {
-        let wait = not_until.wait_time_from(governor::clock::Clock::now(
-            &governor::clock::DefaultClock::default(),
-        ));
-        return Err(Problem::too_many_requests(
-            wait,
-            "too many lookups from this address",
-        ));
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+        return Err(Problem::too_many_requests(wait, "too many lookups from this address"));
     }
     let not_found = || Problem::not_found("no case matches this code and secret");
     let Ok(code) = query.code.trim().parse::<CaseCode>() else {
@@ -72,11 +63,7 @@ pub async fn public_lookup(
         return Err(not_found());
     };
     let expected = onestop_commands::codes::secret_hash(&code, &query.secret);
-    if !case
-        .lookup_secret_hash
-        .as_deref()
-        .is_some_and(|stored| same(stored, &expected))
-    {
+    if !case.lookup_secret_hash.as_deref().is_some_and(|stored| same(stored, &expected)) {
         return Err(not_found());
     }
     let catalog = state.catalog.snapshot();

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Authenticated;
+use crate::openapi::answers;
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -93,11 +94,7 @@ resolved_early,resolved_on_time,resolved_late,resolved_total,in_progress_within,
 in_progress_overdue,returned,withdrawn,stopped,progress_score";
 
 fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
+    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
 }
 
 /// Biểu 06 (Tổng hợp tình hình, kết quả giải quyết TTHC): carried over, received
@@ -106,9 +103,7 @@ fn csv_field(text: &str) -> String {
 /// progress score. `Accept: text/csv` for CSV.
 #[utoipa::path(tag = "statistics", params(ReportQuery),
     responses((status = 200, description = "The report; CSV with `Accept: text/csv` (a header row, then one row per group)",
-            content((Report = "application/json"), (String = "text/csv"))),
-        (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
+            content((Report = "application/json"), (String = "text/csv"))), answers::Forbidden, answers::OutOfBounds),
     security(("bearer" = [])))]
 #[get("/stats/report")]
 pub async fn stats_report(
@@ -123,23 +118,14 @@ pub async fn stats_report(
     }
     let catalog = state.catalog.snapshot();
     let root: UnitCode = match &query.unit {
-        Some(code) => code.parse().map_err(|e: onestop_domain::ids::InvalidId| {
-            Problem::invalid_field("unit", e.to_string())
-        })?,
-        None => auth
-            .0
-            .units
-            .first()
-            .cloned()
-            .ok_or_else(|| Problem::forbidden("the user has no unit"))?,
+        Some(code) => {
+            code.parse().map_err(|e: onestop_domain::ids::InvalidId| Problem::invalid_field("unit", e.to_string()))?
+        }
+        None => auth.0.units.first().cloned().ok_or_else(|| Problem::forbidden("the user has no unit"))?,
     };
     access::reports(&auth.0, &root, &catalog.units)?;
-    let units: Vec<String> = catalog
-        .units
-        .units()
-        .filter(|u| catalog.units.is_within(&u.code, &root))
-        .map(|u| u.code.to_string())
-        .collect();
+    let units: Vec<String> =
+        catalog.units.units().filter(|u| catalog.units.is_within(&u.code, &root)).map(|u| u.code.to_string()).collect();
     let (group_by, group_name) = match query.group_by.unwrap_or(GroupByDto::Field) {
         GroupByDto::Field => (GroupBy::Field, "field"),
         GroupByDto::Procedure => (GroupBy::Procedure, "procedure"),
@@ -149,11 +135,8 @@ pub async fn stats_report(
     // A period not yet over is judged now, as the case view judges it now.
     let now = state.clock.now();
     let rows = report_at(&state.pool, query.from, query.to, &units, group_by, now).await?;
-    let wants_csv = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/csv"));
+    let wants_csv =
+        req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/csv"));
     if wants_csv {
         let mut body = String::from(CSV_HEADER);
         body.push('\n');
@@ -177,9 +160,7 @@ pub async fn stats_report(
                 r.progress_score
             ));
         }
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .body(body));
+        return Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").body(body));
     }
     Ok(HttpResponse::Ok().json(Report {
         from: query.from,

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::auth::Authenticated;
+use crate::openapi::answers;
 use crate::problem::{Problem, from_validation};
 use crate::request::meta;
 use crate::routes::fields::{clock, unit_code};
@@ -91,11 +92,7 @@ impl UnitDto {
         Ok(Unit {
             code: unit_code("code", &self.code)?,
             name: self.name.trim().to_owned(),
-            parent: self
-                .parent
-                .as_deref()
-                .map(|p| unit_code("parent", p))
-                .transpose()?,
+            parent: self.parent.as_deref().map(|p| unit_code("parent", p)).transpose()?,
             office_hours,
             active: self.active,
         })
@@ -114,7 +111,7 @@ pub async fn list_units(state: web::Data<AppState>, _auth: Authenticated) -> Htt
 
 /// One unit.
 #[utoipa::path(tag = "catalog", params(("code" = String, Path)),
-    responses((status = 200, description = "The unit", body = UnitDto), (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The unit", body = UnitDto), answers::NotFound),
     security(("bearer" = [])))]
 #[get("/units/{code}")]
 pub async fn get_unit(
@@ -133,8 +130,7 @@ pub async fn get_unit(
 
 /// Register a unit (administrators of its parent).
 #[utoipa::path(tag = "catalog", request_body = UnitDto,
-    responses((status = 201, description = "The unit, as created", body = UnitDto), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "It conflicts with what is already recorded", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "The unit, as created", body = UnitDto), answers::Forbidden, answers::Conflicts, answers::OutOfBounds),
     security(("bearer" = [])))]
 #[post("/units")]
 pub async fn create_unit(
@@ -145,17 +141,13 @@ pub async fn create_unit(
 ) -> Result<HttpResponse, Problem> {
     body.validate().map_err(from_validation)?;
     let unit = body.to_domain()?;
-    let saved = state
-        .registry
-        .save_unit(&auth.0, unit, UnitWrite::Register, &meta(&req)?)
-        .await?;
+    let saved = state.registry.save_unit(&auth.0, unit, UnitWrite::Register, &meta(&req)?).await?;
     Ok(HttpResponse::Created().json(UnitDto::of(&saved)))
 }
 
 /// Change a unit (its name, parent, office hours, whether it is active).
 #[utoipa::path(tag = "catalog", params(("code" = String, Path)), request_body = UnitDto,
-    responses((status = 200, description = "The unit", body = UnitDto), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The unit", body = UnitDto), answers::Forbidden, answers::NotFound, answers::OutOfBounds),
     security(("bearer" = [])))]
 #[put("/units/{code}")]
 pub async fn update_unit(
@@ -168,17 +160,11 @@ pub async fn update_unit(
     body.validate().map_err(from_validation)?;
     let unit = body.to_domain()?;
     if unit.code.as_str() != code.as_str() {
-        return Err(Problem::invalid_field(
-            "code",
-            "must match the unit in the path",
-        ));
+        return Err(Problem::invalid_field("code", "must match the unit in the path"));
     }
     if state.catalog.snapshot().unit(&unit.code).is_none() {
         return Err(Problem::not_found(format!("unit {code} does not exist")));
     }
-    let saved = state
-        .registry
-        .save_unit(&auth.0, unit, UnitWrite::RegisterOrUpdate, &meta(&req)?)
-        .await?;
+    let saved = state.registry.save_unit(&auth.0, unit, UnitWrite::RegisterOrUpdate, &meta(&req)?).await?;
     Ok(HttpResponse::Ok().json(UnitDto::of(&saved)))
 }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Authenticated;
+use crate::openapi::answers;
 use crate::problem::{Problem, from_validation};
 use crate::request::meta;
 use crate::routes::fields::unit_code;
@@ -98,13 +99,10 @@ pub struct PasswordDto {
 }
 
 /// The accounts the administrator's grants reach.
-#[utoipa::path(tag = "users", responses((status = 200, description = "The accounts the caller may see", body = Vec<UserDto>), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json")),
+#[utoipa::path(tag = "users", responses((status = 200, description = "The accounts the caller may see", body = Vec<UserDto>), answers::Forbidden),
     security(("bearer" = [])))]
 #[get("/users")]
-pub async fn list_users(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-) -> Result<HttpResponse, Problem> {
+pub async fn list_users(state: web::Data<AppState>, auth: Authenticated) -> Result<HttpResponse, Problem> {
     access::is_administrator(&auth.0).map_err(Problem::forbidden)?;
     let catalog = state.catalog.snapshot();
     let mut users: Vec<UserDto> = catalog
@@ -118,8 +116,7 @@ pub async fn list_users(
 
 /// Create an account.
 #[utoipa::path(tag = "users", request_body = NewUserDto,
-    responses((status = 201, description = "The account, as created", body = UserDto), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "It conflicts with what is already recorded", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "The account, as created", body = UserDto), answers::Forbidden, answers::Conflicts, answers::OutOfBounds),
     security(("bearer" = [])))]
 #[post("/users")]
 pub async fn create_user(
@@ -137,19 +134,14 @@ pub async fn create_user(
         units: user_units(&body.units)?,
         password: body.password,
     };
-    let user = state
-        .registry
-        .register_user(&auth.0, new, &meta(&req)?)
-        .await?;
+    let user = state.registry.register_user(&auth.0, new, &meta(&req)?).await?;
     Ok(HttpResponse::Created().json(UserDto::of(&user)))
 }
 
 /// Change an account: name, role, units, or whether it may log in.
 #[utoipa::path(tag = "users", params(("id" = Uuid, Path)), request_body = UpdateUserDto,
-    responses((status = 200, description = "The account, as changed", body = UserDto), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The new user name is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The account, as changed", body = UserDto), answers::Forbidden, answers::NotFound,
+        (status = 409, description = "The new user name is taken", body = Problem, content_type = "application/problem+json"), answers::OutOfBounds),
     security(("bearer" = [])))]
 #[put("/users/{id}")]
 pub async fn update_user(
@@ -169,17 +161,13 @@ pub async fn update_user(
         units: user_units(&body.units)?,
         active: body.active,
     };
-    let user = state
-        .registry
-        .update_user(&auth.0, user, &meta(&req)?)
-        .await?;
+    let user = state.registry.update_user(&auth.0, user, &meta(&req)?).await?;
     Ok(HttpResponse::Ok().json(UserDto::of(&user)))
 }
 
 /// Set a new password (the user themself, or an administrator).
 #[utoipa::path(tag = "users", params(("id" = Uuid, Path)), request_body = PasswordDto,
-    responses((status = 204, description = "Changed"), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Changed"), answers::Forbidden, answers::NotFound, answers::OutOfBounds),
     security(("bearer" = [])))]
 #[post("/users/{id}/password")]
 pub async fn change_password(
@@ -190,23 +178,13 @@ pub async fn change_password(
     body: web::Json<PasswordDto>,
 ) -> Result<HttpResponse, Problem> {
     body.validate().map_err(from_validation)?;
-    state
-        .registry
-        .change_password(
-            &auth.0,
-            UserId(id.into_inner()),
-            &body.password,
-            &meta(&req)?,
-        )
-        .await?;
+    state.registry.change_password(&auth.0, UserId(id.into_inner()), &body.password, &meta(&req)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// Lift a sign-in lock (an administrator of every unit of the account).
 #[utoipa::path(tag = "users", params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Unlocked: the account's failures count from zero again"),
-        (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Unlocked: the account's failures count from zero again"), answers::Forbidden, answers::NotFound),
     security(("bearer" = [])))]
 #[post("/users/{id}/unlock")]
 pub async fn unlock_user(
@@ -215,14 +193,6 @@ pub async fn unlock_user(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    state
-        .sign_in
-        .unlock(
-            &auth.0,
-            &UserId(id.into_inner()),
-            state.clock.now(),
-            &meta(&req)?,
-        )
-        .await?;
+    state.sign_in.unlock(&auth.0, &UserId(id.into_inner()), state.clock.now(), &meta(&req)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }

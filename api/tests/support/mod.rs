@@ -23,11 +23,7 @@ pub struct Server {
 impl Server {
     /// On a free port, over `database`; not started yet.
     pub fn new(database: &TestDatabase) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         Self {
             url: format!("http://127.0.0.1:{port}"),
             port,
@@ -38,11 +34,7 @@ impl Server {
     }
 
     fn log_file(&self) -> std::fs::File {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .unwrap()
+        std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap()
     }
 
     /// A token for a demo user (password `demo`).
@@ -61,12 +53,7 @@ impl Server {
 
     pub fn start(&mut self) {
         let child = Command::new(env!("CARGO_BIN_EXE_onestop"))
-            .args([
-                "serve",
-                "--demo",
-                "--bind",
-                &format!("127.0.0.1:{}", self.port),
-            ])
+            .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{}", self.port)])
             .env("DATABASE_URL", &self.database_url)
             .env("ONESTOP_JWT_SECRET", SECRET)
             .env("RUST_LOG", "error")
@@ -88,12 +75,7 @@ impl Server {
     }
 
     pub async fn readiness(&self, http: &reqwest::Client) -> Option<(u16, Value)> {
-        let response = http
-            .get(format!("{}/readyz", self.url))
-            .timeout(Duration::from_secs(5))
-            .send()
-            .await
-            .ok()?;
+        let response = http.get(format!("{}/readyz", self.url)).timeout(Duration::from_secs(5)).send().await.ok()?;
         let status = response.status().as_u16();
         Some((status, response.json().await.ok()?))
     }

@@ -10,10 +10,7 @@ fn days(year: i16, month: i8, range: std::ops::RangeInclusive<i8>) -> Vec<Date> 
 }
 
 fn swap(day_off: Date, saturday_worked: Date) -> DaySwap {
-    DaySwap {
-        day_off,
-        saturday_worked,
-    }
+    DaySwap { day_off, saturday_worked }
 }
 
 /// Every arrangement shipped, oldest first: 2010–2026, each year the
@@ -58,26 +55,18 @@ fn swap(day_off: Date, saturday_worked: Date) -> DaySwap {
 ///
 /// The 2024–2026 entries are the ones DESIGN.md lists.
 pub fn published_arrangements() -> Vec<YearArrangement> {
-    let tet = |year: i16, dates: &[(i8, i8)]| {
-        Some(dates.iter().map(|&(m, d)| date(year, m, d)).collect())
-    };
+    let tet = |year: i16, dates: &[(i8, i8)]| Some(dates.iter().map(|&(m, d)| date(year, m, d)).collect());
     vec![
         YearArrangement {
             year: 2010,
             tet_days_off: tet(2010, &[(2, 15), (2, 16), (2, 17), (2, 18)]),
-            swaps: vec![
-                swap(date(2010, 2, 19), date(2010, 2, 27)),
-                swap(date(2010, 9, 3), date(2010, 9, 11)),
-            ],
+            swaps: vec![swap(date(2010, 2, 19), date(2010, 2, 27)), swap(date(2010, 9, 3), date(2010, 9, 11))],
             ..YearArrangement::default()
         },
         YearArrangement {
             year: 2011,
             tet_days_off: tet(2011, &[(2, 2), (2, 3), (2, 4), (2, 7)]),
-            swaps: vec![
-                swap(date(2011, 1, 31), date(2011, 1, 29)),
-                swap(date(2011, 4, 11), date(2011, 4, 9)),
-            ],
+            swaps: vec![swap(date(2011, 1, 31), date(2011, 1, 29)), swap(date(2011, 4, 11), date(2011, 4, 9))],
             // 1 February off for Sunday 30 January worked.
             extra_days_off: vec![date(2011, 2, 1)],
             extra_working_days: vec![date(2011, 1, 30)],
@@ -93,10 +82,7 @@ pub fn published_arrangements() -> Vec<YearArrangement> {
         YearArrangement {
             year: 2013,
             tet_days_off: tet(2013, &[(2, 11), (2, 12), (2, 13), (2, 14)]),
-            swaps: vec![
-                swap(date(2013, 2, 15), date(2013, 2, 23)),
-                swap(date(2013, 4, 29), date(2013, 5, 4)),
-            ],
+            swaps: vec![swap(date(2013, 2, 15), date(2013, 2, 23)), swap(date(2013, 4, 29), date(2013, 5, 4))],
             extra_working_days: vec![date(2013, 1, 5)],
             ..YearArrangement::default()
         },
@@ -115,10 +101,7 @@ pub fn published_arrangements() -> Vec<YearArrangement> {
         YearArrangement {
             year: 2015,
             tet_days_off: tet(2015, &[(2, 17), (2, 18), (2, 19), (2, 20), (2, 23)]),
-            swaps: vec![
-                swap(date(2015, 2, 16), date(2015, 2, 14)),
-                swap(date(2015, 4, 29), date(2015, 4, 25)),
-            ],
+            swaps: vec![swap(date(2015, 2, 16), date(2015, 2, 14)), swap(date(2015, 4, 29), date(2015, 4, 25))],
             extra_days_off: vec![date(2015, 1, 2)],
             ..YearArrangement::default()
         },
@@ -186,10 +169,7 @@ pub fn published_arrangements() -> Vec<YearArrangement> {
             year: 2026,
             tet_days_off: Some(days(2026, 2, 16..=20)),
             national_day_extra: Some(date(2026, 9, 1)),
-            swaps: vec![
-                swap(date(2026, 1, 2), date(2026, 1, 10)),
-                swap(date(2026, 8, 31), date(2026, 8, 22)),
-            ],
+            swaps: vec![swap(date(2026, 1, 2), date(2026, 1, 10)), swap(date(2026, 8, 31), date(2026, 8, 22))],
             ..YearArrangement::default()
         },
     ]

@@ -46,14 +46,12 @@ fn delta_t_seconds(year: f64) -> f64 {
     match year {
         y if y < 1900.0 => {
             let t = y - 1860.0;
-            7.62 + 0.5737 * t - 0.251_754 * t.powi(2) + 0.016_806_68 * t.powi(3)
-                - 0.000_447_362_4 * t.powi(4)
+            7.62 + 0.5737 * t - 0.251_754 * t.powi(2) + 0.016_806_68 * t.powi(3) - 0.000_447_362_4 * t.powi(4)
                 + t.powi(5) / 233_174.0
         }
         y if y < 1920.0 => {
             let t = y - 1900.0;
-            -2.79 + 1.494_119 * t - 0.059_893_9 * t.powi(2) + 0.006_196_6 * t.powi(3)
-                - 0.000_197 * t.powi(4)
+            -2.79 + 1.494_119 * t - 0.059_893_9 * t.powi(2) + 0.006_196_6 * t.powi(3) - 0.000_197 * t.powi(4)
         }
         y if y < 1941.0 => {
             let t = y - 1920.0;
@@ -102,16 +100,13 @@ pub fn new_moon(k: i64) -> f64 {
     let t = k / 1236.85;
     let (t2, t3, t4) = (t * t, t * t * t, t * t * t * t);
 
-    let mean = EPOCH_NEW_MOON + SYNODIC_MONTH * k + 0.000_154_37 * t2 - 0.000_000_150 * t3
-        + 0.000_000_000_73 * t4;
+    let mean = EPOCH_NEW_MOON + SYNODIC_MONTH * k + 0.000_154_37 * t2 - 0.000_000_150 * t3 + 0.000_000_000_73 * t4;
     // Eccentricity of the Earth's orbit, and the Sun's and Moon's anomalies,
     // the Moon's argument of latitude and the longitude of its ascending node.
     let e = 1.0 - 0.002_516 * t - 0.000_007_4 * t2;
     let m = 2.5534 + 29.105_356_70 * k - 0.000_001_4 * t2 - 0.000_000_11 * t3;
-    let mp =
-        201.5643 + 385.816_935_28 * k + 0.010_758_2 * t2 + 0.000_012_38 * t3 - 0.000_000_058 * t4;
-    let f =
-        160.7108 + 390.670_502_84 * k - 0.001_611_8 * t2 - 0.000_002_27 * t3 + 0.000_000_011 * t4;
+    let mp = 201.5643 + 385.816_935_28 * k + 0.010_758_2 * t2 + 0.000_012_38 * t3 - 0.000_000_058 * t4;
+    let f = 160.7108 + 390.670_502_84 * k - 0.001_611_8 * t2 - 0.000_002_27 * t3 + 0.000_000_011 * t4;
     let omega = 124.7746 - 1.563_755_88 * k + 0.002_067_2 * t2 + 0.000_002_15 * t3;
 
     let periodic = -0.407_20 * sin_deg(mp)
@@ -158,10 +153,7 @@ pub fn new_moon(k: i64) -> f64 {
     ];
     let a1 = 299.77 + 0.107_408 * k - 0.009_173 * t2;
     let planetary = 0.000_325 * sin_deg(a1)
-        + PLANETARY
-            .iter()
-            .map(|(base, rate, coefficient)| coefficient * sin_deg(base + rate * k))
-            .sum::<f64>();
+        + PLANETARY.iter().map(|(base, rate, coefficient)| coefficient * sin_deg(base + rate * k)).sum::<f64>();
 
     let dynamical = mean + periodic + planetary;
     dynamical - delta_t_days(dynamical)
@@ -200,10 +192,7 @@ mod tests {
         // Meeus example 49.a: the new moon of February 1977 (k = -283) is at
         // JDE 2443192.65118; ΔT was about 48 s.
         let ut = new_moon(-283);
-        assert!(
-            (ut + 48.0 / 86_400.0 - 2_443_192.651_18).abs() < 0.000_1,
-            "{ut}"
-        );
+        assert!((ut + 48.0 / 86_400.0 - 2_443_192.651_18).abs() < 0.000_1, "{ut}");
     }
 
     #[test]

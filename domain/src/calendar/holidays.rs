@@ -134,11 +134,7 @@ pub enum HolidayRuleError {
     #[error("first_year must be {FIRST_YEAR}–{LAST_YEAR} and last_year not before it")]
     Years,
     #[error("{holiday} already has a rule for {first}–{last}")]
-    Overlapping {
-        holiday: String,
-        first: i16,
-        last: String,
-    },
+    Overlapping { holiday: String, first: i16, last: String },
     #[error("source must not be empty")]
     Source,
     #[error("no rule of {holiday} begins in {first_year}")]
@@ -157,9 +153,7 @@ impl HolidayRuleError {
             Self::Name => "name",
             Self::ImpossibleDate { .. } | Self::LeapDay | Self::LunarDateMissing { .. } => "date",
             Self::Days | Self::CrossesYear { .. } => "days",
-            Self::Years | Self::CannotExtend { .. } | Self::EndsBeforeItBegins { .. } => {
-                "last_year"
-            }
+            Self::Years | Self::CannotExtend { .. } | Self::EndsBeforeItBegins { .. } => "last_year",
             Self::Overlapping { .. } => "first_year",
             Self::Source => "source",
         }
@@ -184,10 +178,7 @@ impl HolidayRule {
     /// Checks the rule alone and against the rules already in force.
     pub fn validate(&self, others: &[HolidayRule]) -> Result<(), HolidayRuleError> {
         let key_ok = (1..=40).contains(&self.holiday.len())
-            && self
-                .holiday
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            && self.holiday.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !key_ok {
             return Err(HolidayRuleError::Key);
         }
@@ -229,9 +220,9 @@ impl HolidayRule {
         // A block runs within one Gregorian year: one that crossed 1 January
         // would belong to two years' calendars.
         for year in self.years() {
-            let crosses = self.block_of(i32::from(year)).is_some_and(|block| {
-                block.first().map(|d| d.year()) != block.last().map(|d| d.year())
-            });
+            let crosses = self
+                .block_of(i32::from(year))
+                .is_some_and(|block| block.first().map(|d| d.year()) != block.last().map(|d| d.year()));
             if crosses {
                 return Err(HolidayRuleError::CrossesYear { year });
             }
@@ -243,9 +234,7 @@ impl HolidayRule {
                 return Err(HolidayRuleError::Overlapping {
                     holiday: other.holiday.clone(),
                     first: other.first_year,
-                    last: other
-                        .last_year
-                        .map_or_else(|| "nay".to_owned(), |l| l.to_string()),
+                    last: other.last_year.map_or_else(|| "nay".to_owned(), |l| l.to_string()),
                 });
             }
         }
@@ -274,14 +263,8 @@ impl HolidayRule {
     /// The days of the occurrence in solar or lunar year `year`.
     fn block_of(&self, year: i32) -> Option<Vec<Date>> {
         let anchor = self.date.in_year(year)?;
-        let first = anchor
-            .checked_sub(i64::from(self.days_before).days())
-            .ok()?;
-        Some(
-            std::iter::successors(Some(first), |d| d.tomorrow().ok())
-                .take(self.days.into())
-                .collect(),
-        )
+        let first = anchor.checked_sub(i64::from(self.days_before).days()).ok()?;
+        Some(std::iter::successors(Some(first), |d| d.tomorrow().ok()).take(self.days.into()).collect())
     }
 }
 
@@ -296,10 +279,7 @@ pub fn end_rule(
         .iter()
         .find(|r| r.holiday == holiday && r.first_year == first_year)
         .cloned()
-        .ok_or_else(|| HolidayRuleError::Missing {
-            holiday: holiday.to_owned(),
-            first_year,
-        })?;
+        .ok_or_else(|| HolidayRuleError::Missing { holiday: holiday.to_owned(), first_year })?;
     if last_year < first_year {
         return Err(HolidayRuleError::EndsBeforeItBegins { first_year });
     }
@@ -329,15 +309,7 @@ pub fn shipped_rules() -> Vec<HolidayRule> {
     const LC2012: &str = "Bộ luật Lao động 1994, Điều 73; Bộ luật Lao động 2012, Điều 115";
     const LC2019: &str = "Bộ luật Lao động 2019, Điều 112";
     vec![
-        rule(
-            "tet_duong_lich",
-            "Tết Dương lịch",
-            solar(1, 1),
-            1,
-            FIRST_YEAR,
-            None,
-            LC2019,
-        ),
+        rule("tet_duong_lich", "Tết Dương lịch", solar(1, 1), 1, FIRST_YEAR, None, LC2019),
         // Four days, the last of the old year and three of the new, until the
         // Labour Code 2012 came into force on 1 May 2013: Tết 2013 (10 February)
         // was still the old law's (DESIGN.md dates the change from 2013; the
@@ -381,45 +353,10 @@ pub fn shipped_rules() -> Vec<HolidayRule> {
             None,
             "Luật sửa đổi, bổ sung Điều 73 Bộ luật Lao động 2007",
         ),
-        rule(
-            "ngay_chien_thang",
-            "Ngày Chiến thắng",
-            solar(4, 30),
-            1,
-            FIRST_YEAR,
-            None,
-            LC2019,
-        ),
-        rule(
-            "quoc_te_lao_dong",
-            "Ngày Quốc tế Lao động",
-            solar(5, 1),
-            1,
-            FIRST_YEAR,
-            None,
-            LC2019,
-        ),
-        rule(
-            "quoc_khanh",
-            "Quốc khánh",
-            solar(9, 2),
-            1,
-            FIRST_YEAR,
-            Some(2020),
-            LC2012,
-        ),
-        HolidayRule {
-            adjacent_day: true,
-            ..rule(
-                "quoc_khanh",
-                "Quốc khánh",
-                solar(9, 2),
-                1,
-                2021,
-                None,
-                LC2019,
-            )
-        },
+        rule("ngay_chien_thang", "Ngày Chiến thắng", solar(4, 30), 1, FIRST_YEAR, None, LC2019),
+        rule("quoc_te_lao_dong", "Ngày Quốc tế Lao động", solar(5, 1), 1, FIRST_YEAR, None, LC2019),
+        rule("quoc_khanh", "Quốc khánh", solar(9, 2), 1, FIRST_YEAR, Some(2020), LC2012),
+        HolidayRule { adjacent_day: true, ..rule("quoc_khanh", "Quốc khánh", solar(9, 2), 1, 2021, None, LC2019) },
         rule(
             "ngay_van_hoa_viet_nam",
             "Ngày Văn hóa Việt Nam",
@@ -483,14 +420,7 @@ impl YearArrangement {
     /// Checks that every date belongs to the year and is of the right kind.
     pub fn validate(&self) -> Result<(), ArrangementError> {
         let in_year = |d: Date| {
-            if d.year() == self.year {
-                Ok(())
-            } else {
-                Err(ArrangementError::OutsideYear {
-                    date: d,
-                    year: self.year,
-                })
-            }
+            if d.year() == self.year { Ok(()) } else { Err(ArrangementError::OutsideYear { date: d, year: self.year }) }
         };
         for &d in self.tet_days_off.iter().flatten() {
             in_year(d)?;
@@ -508,9 +438,7 @@ impl YearArrangement {
                 return Err(ArrangementError::SwapDayOffNotWeekday(swap.day_off));
             }
             if swap.saturday_worked.weekday() != Weekday::Saturday {
-                return Err(ArrangementError::SwapWorkedNotSaturday(
-                    swap.saturday_worked,
-                ));
+                return Err(ArrangementError::SwapWorkedNotSaturday(swap.saturday_worked));
             }
         }
         for &d in &self.extra_days_off {
@@ -568,11 +496,7 @@ const NATIONAL_DAY: &str = "quoc_khanh";
 
 impl YearCalendar {
     /// Applies the rules in force in `year`, corrected by its published arrangement.
-    pub fn compute(
-        year: i16,
-        rules: &[HolidayRule],
-        arrangement: Option<&YearArrangement>,
-    ) -> Self {
+    pub fn compute(year: i16, rules: &[HolidayRule], arrangement: Option<&YearArrangement>) -> Self {
         let published_tet = arrangement.and_then(|a| a.tet_days_off.as_ref());
         // Each holiday's blocks of days, in rule order.
         let mut blocks: Vec<(&HolidayRule, Vec<Date>)> = Vec::new();
@@ -589,10 +513,7 @@ impl YearCalendar {
                 blocks.push((rule, days));
             }
         }
-        let holiday_dates: BTreeSet<Date> = blocks
-            .iter()
-            .flat_map(|(_, days)| days.iter().copied())
-            .collect();
+        let holiday_dates: BTreeSet<Date> = blocks.iter().flat_map(|(_, days)| days.iter().copied()).collect();
 
         // The arrangement's own days off and worked days first, so that no
         // make-up day lands on a day already off.
@@ -629,14 +550,9 @@ impl YearCalendar {
             !is_rest_day(d) && !holiday_dates.contains(&d) && !days_off.contains(&d)
         };
         for (d, rule, first, last) in to_make_up {
-            let before = rule.weekend_make_up == WeekendMakeUp::BeforeForSaturday
-                && d.weekday() == Weekday::Saturday;
+            let before = rule.weekend_make_up == WeekendMakeUp::BeforeForSaturday && d.weekday() == Weekday::Saturday;
             let step = |c: Date| if before { previous_day(c) } else { next_day(c) };
-            let start = if before {
-                previous_day(first)
-            } else {
-                next_day(last.max(d))
-            };
+            let start = if before { previous_day(first) } else { next_day(last.max(d)) };
             // A few weeks at most; bounded so a strange rule set cannot loop. A
             // make-up day that would fall in another year is not given: no law
             // puts a holiday that close to the turn of the year.
@@ -652,21 +568,12 @@ impl YearCalendar {
         let mut holidays: Vec<Holiday> = blocks
             .iter()
             .flat_map(|(rule, days)| {
-                days.iter().map(|&d| Holiday {
-                    date: d,
-                    holiday: rule.holiday.clone(),
-                    name: rule.name.clone(),
-                })
+                days.iter().map(|&d| Holiday { date: d, holiday: rule.holiday.clone(), name: rule.name.clone() })
             })
             .collect();
         holidays.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.holiday.cmp(&b.holiday)));
 
-        Self {
-            year,
-            holidays,
-            days_off,
-            weekend_days_worked,
-        }
+        Self { year, holidays, days_off, weekend_days_worked }
     }
 
     /// Whether civil servants work on `d` (a date of this year).
@@ -717,47 +624,26 @@ mod tests {
 
     #[test]
     fn holiday_rules_with_impossible_dates_are_refused() {
-        let mut rule = shipped_rules()
-            .into_iter()
-            .find(|r| r.holiday == "ngay_van_hoa_viet_nam")
-            .unwrap();
+        let mut rule = shipped_rules().into_iter().find(|r| r.holiday == "ngay_van_hoa_viet_nam").unwrap();
         rule.holiday = "new_day".into();
         rule.date = HolidayDate::Solar { month: 2, day: 30 };
-        assert_eq!(
-            rule.validate(&[]),
-            Err(HolidayRuleError::ImpossibleDate { month: 2, day: 30 })
-        );
+        assert_eq!(rule.validate(&[]), Err(HolidayRuleError::ImpossibleDate { month: 2, day: 30 }));
         rule.date = HolidayDate::Lunar { month: 12, day: 30 };
         rule.first_year = 2024;
-        assert!(matches!(
-            rule.validate(&[]),
-            Err(HolidayRuleError::LunarDateMissing { .. })
-        ));
+        assert!(matches!(rule.validate(&[]), Err(HolidayRuleError::LunarDateMissing { .. })));
         rule.date = HolidayDate::Solar { month: 11, day: 24 };
         rule.holiday = "ngay_van_hoa_viet_nam".into();
-        assert!(matches!(
-            rule.validate(&shipped_rules()),
-            Err(HolidayRuleError::Overlapping { .. })
-        ));
-        assert_eq!(
-            rule.validate(&shipped_rules()).unwrap_err().field(),
-            "first_year"
-        );
+        assert!(matches!(rule.validate(&shipped_rules()), Err(HolidayRuleError::Overlapping { .. })));
+        assert_eq!(rule.validate(&shipped_rules()).unwrap_err().field(), "first_year");
     }
 
     #[test]
     fn a_rule_whose_days_cross_new_year_is_refused_and_a_late_lunar_one_counts_twice() {
-        let mut rule = shipped_rules()
-            .into_iter()
-            .find(|r| r.holiday == "ngay_van_hoa_viet_nam")
-            .unwrap();
+        let mut rule = shipped_rules().into_iter().find(|r| r.holiday == "ngay_van_hoa_viet_nam").unwrap();
         rule.holiday = "cuoi_nam".into();
         rule.date = HolidayDate::Solar { month: 12, day: 31 };
         rule.days = 2;
-        assert_eq!(
-            rule.validate(&[]),
-            Err(HolidayRuleError::CrossesYear { year: 2026 })
-        );
+        assert_eq!(rule.validate(&[]), Err(HolidayRuleError::CrossesYear { year: 2026 }));
         assert_eq!(rule.validate(&[]).unwrap_err().field(), "days");
         // Lunar 1/12 falls in January of one year and December of another; in
         // 2027 it falls both on 8 January (of Bính Ngọ) and on 28 December (of
@@ -772,12 +658,8 @@ mod tests {
     fn the_shipped_rules_are_valid_and_do_not_overlap() {
         let rules = shipped_rules();
         for (i, rule) in rules.iter().enumerate() {
-            let others: Vec<HolidayRule> = rules
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, r)| r.clone())
-                .collect();
+            let others: Vec<HolidayRule> =
+                rules.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, r)| r.clone()).collect();
             assert_eq!(rule.validate(&others), Ok(()), "{}", rule.id());
         }
     }

@@ -33,12 +33,7 @@ pub struct LunarDate {
 
 impl LunarDate {
     pub fn new(year: i32, month: u8, day: u8) -> Self {
-        Self {
-            year,
-            month,
-            day,
-            leap: false,
-        }
+        Self { year, month, day, leap: false }
     }
 }
 
@@ -72,11 +67,7 @@ fn month_eleven(year: i32) -> i64 {
     let k = lunation_on_or_before(day_number(year, 12, 31));
     // The solstice (longitude 270°, sector 9) may come before the last new moon
     // of December; month 11 is then the one before.
-    if sun_sector(new_moon_day(k)) >= 9 {
-        k - 1
-    } else {
-        k
-    }
+    if sun_sector(new_moon_day(k)) >= 9 { k - 1 } else { k }
 }
 
 /// The months from one month 11 (inclusive) to the next (exclusive), with their
@@ -100,22 +91,14 @@ impl LunarPeriod {
         let leap_index = (starts.len() == 14)
             .then(|| (1..13).find(|&i| sun_sector(starts[i]) == sun_sector(starts[i + 1])))
             .flatten();
-        Self {
-            first_year: year,
-            starts,
-            leap_index,
-        }
+        Self { first_year: year, starts, leap_index }
     }
 
     /// The period containing the day number `day`.
     pub fn containing(day: i64) -> Self {
         let (year, _, _) = date_of_day_number(day);
         let period = Self::starting_in(year);
-        if day >= period.starts[0] {
-            period
-        } else {
-            Self::starting_in(year - 1)
-        }
+        if day >= period.starts[0] { period } else { Self::starting_in(year - 1) }
     }
 
     /// First and last+1 day numbers covered.
@@ -143,11 +126,7 @@ impl LunarPeriod {
     }
 
     fn year_of(&self, month: u8) -> i32 {
-        if month >= 11 {
-            self.first_year
-        } else {
-            self.first_year + 1
-        }
+        if month >= 11 { self.first_year } else { self.first_year + 1 }
     }
 
     /// The lunar date of a day number inside this period.
@@ -157,12 +136,7 @@ impl LunarPeriod {
         }
         let index = self.starts.partition_point(|&start| start <= day) - 1;
         let (month, leap) = self.month_at(index);
-        Some(LunarDate {
-            year: self.year_of(month),
-            month,
-            day: (day - self.starts[index] + 1) as u8,
-            leap,
-        })
+        Some(LunarDate { year: self.year_of(month), month, day: (day - self.starts[index] + 1) as u8, leap })
     }
 
     /// The day number of a lunar date that falls in this period.
@@ -175,23 +149,15 @@ impl LunarPeriod {
             .and_then(|i| {
                 let length = self.starts[i + 1] - self.starts[i];
                 let day = i64::from(date.day);
-                (1..=length)
-                    .contains(&day)
-                    .then(|| self.starts[i] + day - 1)
+                (1..=length).contains(&day).then(|| self.starts[i] + day - 1)
             })
     }
 }
 
 /// The lunar date of a civil date.
 pub fn to_lunar(date: jiff::civil::Date) -> LunarDate {
-    let day = day_number(
-        i32::from(date.year()),
-        i32::from(date.month()),
-        i32::from(date.day()),
-    );
-    LunarPeriod::containing(day)
-        .lunar_date(day)
-        .unwrap_or(LunarDate::new(0, 1, 1)) // unreachable: the period contains the day
+    let day = day_number(i32::from(date.year()), i32::from(date.month()), i32::from(date.day()));
+    LunarPeriod::containing(day).lunar_date(day).unwrap_or(LunarDate::new(0, 1, 1)) // unreachable: the period contains the day
 }
 
 /// The civil date of a lunar date; `None` when there is no such day (a 30th of a
@@ -200,11 +166,7 @@ pub fn from_lunar(date: LunarDate) -> Option<jiff::civil::Date> {
     if !(1..=12).contains(&date.month) || !(1..=30).contains(&date.day) {
         return None;
     }
-    let period_year = if date.month >= 11 {
-        date.year
-    } else {
-        date.year - 1
-    };
+    let period_year = if date.month >= 11 { date.year } else { date.year - 1 };
     let day = LunarPeriod::starting_in(period_year).day_number(date)?;
     civil_date(day)
 }
@@ -217,11 +179,7 @@ pub fn civil_date(day: i64) -> Option<jiff::civil::Date> {
 
 /// The day number of a civil date.
 pub fn day_number_of(date: jiff::civil::Date) -> i64 {
-    day_number(
-        i32::from(date.year()),
-        i32::from(date.month()),
-        i32::from(date.day()),
-    )
+    day_number(i32::from(date.year()), i32::from(date.month()), i32::from(date.day()))
 }
 
 /// The civil date of Tết (1/1 of the lunar year beginning in Gregorian `year`).
@@ -252,18 +210,10 @@ mod tests {
         let period = LunarPeriod::starting_in(2024);
         assert_eq!(period.leap_month(), Some((2025, 6)));
         // Leap 6th month of Ất Tỵ begins 25 July 2025.
-        let leap_first = LunarDate {
-            year: 2025,
-            month: 6,
-            day: 1,
-            leap: true,
-        };
+        let leap_first = LunarDate { year: 2025, month: 6, day: 1, leap: true };
         assert_eq!(from_lunar(leap_first), Some(date(2025, 7, 25)));
         assert_eq!(to_lunar(date(2025, 7, 25)), leap_first);
-        assert_eq!(
-            from_lunar(LunarDate::new(2025, 6, 1)),
-            Some(date(2025, 6, 25))
-        );
+        assert_eq!(from_lunar(LunarDate::new(2025, 6, 1)), Some(date(2025, 6, 25)));
         // 2024 and 2026 have no leap month.
         assert_eq!(LunarPeriod::starting_in(2023).leap_month(), None);
         assert_eq!(LunarPeriod::starting_in(2025).leap_month(), None);
@@ -279,22 +229,11 @@ mod tests {
 
     #[test]
     fn impossible_lunar_dates_have_no_civil_date() {
-        assert_eq!(
-            from_lunar(LunarDate {
-                year: 2024,
-                month: 6,
-                day: 1,
-                leap: true
-            }),
-            None
-        );
+        assert_eq!(from_lunar(LunarDate { year: 2024, month: 6, day: 1, leap: true }), None);
         assert_eq!(from_lunar(LunarDate::new(2025, 13, 1)), None);
         assert_eq!(from_lunar(LunarDate::new(2025, 1, 0)), None);
         // Month 12 of Giáp Thìn (2024) has 29 days: Tết 2025 is the next day.
         assert_eq!(from_lunar(LunarDate::new(2024, 12, 30)), None);
-        assert_eq!(
-            from_lunar(LunarDate::new(2024, 12, 29)),
-            Some(date(2025, 1, 28))
-        );
+        assert_eq!(from_lunar(LunarDate::new(2024, 12, 29)), Some(date(2025, 1, 28)));
     }
 }

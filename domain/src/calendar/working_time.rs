@@ -12,9 +12,7 @@ use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 
 use super::arrangements::published_arrangements;
-use super::holidays::{
-    FIRST_YEAR, HolidayRule, LAST_YEAR, YearArrangement, YearCalendar, is_rest_day, shipped_rules,
-};
+use super::holidays::{FIRST_YEAR, HolidayRule, LAST_YEAR, YearArrangement, YearCalendar, is_rest_day, shipped_rules};
 
 /// Vietnam's civil time, UTC+7.
 pub const VIETNAM: Offset = Offset::constant(7);
@@ -58,14 +56,8 @@ impl Default for OfficeHours {
     fn default() -> Self {
         Self {
             sessions: vec![
-                Session {
-                    start: time(7, 30, 0, 0),
-                    end: time(11, 30, 0, 0),
-                },
-                Session {
-                    start: time(13, 30, 0, 0),
-                    end: time(17, 0, 0, 0),
-                },
+                Session { start: time(7, 30, 0, 0), end: time(11, 30, 0, 0) },
+                Session { start: time(13, 30, 0, 0), end: time(17, 0, 0, 0) },
             ],
         }
     }
@@ -78,10 +70,7 @@ impl OfficeHours {
         }
         for s in &sessions {
             if s.end <= s.start {
-                return Err(OfficeHoursError::EmptySession {
-                    start: s.start,
-                    end: s.end,
-                });
+                return Err(OfficeHoursError::EmptySession { start: s.start, end: s.end });
             }
         }
         if sessions.windows(2).any(|w| w[1].start < w[0].end) {
@@ -96,10 +85,7 @@ impl OfficeHours {
 
     /// Working minutes in one day.
     pub fn minutes_per_day(&self) -> i64 {
-        self.sessions
-            .iter()
-            .map(|s| minutes_of(s.end) - minutes_of(s.start))
-            .sum()
+        self.sessions.iter().map(|s| minutes_of(s.end) - minutes_of(s.start)).sum()
     }
 
     fn first_start(&self) -> Time {
@@ -131,25 +117,14 @@ impl WorkingCalendar {
         arrangements: impl IntoIterator<Item = YearArrangement>,
         years: RangeInclusive<i16>,
     ) -> Self {
-        let arrangements: BTreeMap<i16, YearArrangement> =
-            arrangements.into_iter().map(|a| (a.year, a)).collect();
-        let years = years
-            .map(|y| (y, YearCalendar::compute(y, &rules, arrangements.get(&y))))
-            .collect();
-        Self {
-            rules,
-            arrangements,
-            years,
-        }
+        let arrangements: BTreeMap<i16, YearArrangement> = arrangements.into_iter().map(|a| (a.year, a)).collect();
+        let years = years.map(|y| (y, YearCalendar::compute(y, &rules, arrangements.get(&y)))).collect();
+        Self { rules, arrangements, years }
     }
 
     /// 1990–2100 by the shipped rules and the arrangements published so far.
     pub fn vietnam() -> Self {
-        Self::new(
-            shipped_rules(),
-            published_arrangements(),
-            FIRST_YEAR..=LAST_YEAR,
-        )
+        Self::new(shipped_rules(), published_arrangements(), FIRST_YEAR..=LAST_YEAR)
     }
 
     /// The computed year, if in range.
@@ -172,8 +147,7 @@ impl WorkingCalendar {
         if let Some(year) = self.years.get_mut(&arrangement.year) {
             *year = YearCalendar::compute(arrangement.year, &self.rules, Some(arrangement));
         }
-        self.arrangements
-            .insert(arrangement.year, arrangement.clone());
+        self.arrangements.insert(arrangement.year, arrangement.clone());
         self
     }
 
@@ -286,9 +260,7 @@ impl<'a> Schedule<'a> {
                 .unwrap_or(self.hours.sessions[0]);
             let left_in_session = minutes_of(session.end) - minutes_of(at.time());
             if remaining <= left_in_session {
-                let end = at
-                    .checked_add(remaining.minutes())
-                    .unwrap_or(at.date().to_datetime(session.end));
+                let end = at.checked_add(remaining.minutes()).unwrap_or(at.date().to_datetime(session.end));
                 return instant(end);
             }
             remaining -= left_in_session;
@@ -306,12 +278,9 @@ impl<'a> Schedule<'a> {
     pub fn shift_due(&self, due: Timestamp, minutes: i64) -> Timestamp {
         let shifted = self.add_working_minutes(due, minutes);
         let (asked, landed) = (local(due), local(shifted));
-        let at_opening =
-            asked.time() == self.hours.first_start() && self.calendar.is_working_day(asked.date());
+        let at_opening = asked.time() == self.hours.first_start() && self.calendar.is_working_day(asked.date());
         if at_opening && minutes > 0 && landed.time() == self.hours.last_end() {
-            let next = self
-                .calendar
-                .working_day_on_or_after(next_date(landed.date()));
+            let next = self.calendar.working_day_on_or_after(next_date(landed.date()));
             return instant(next.to_datetime(self.hours.first_start()));
         }
         shifted
@@ -366,16 +335,8 @@ impl<'a> Schedule<'a> {
         while day <= to.date() {
             if self.calendar.is_working_day(day) {
                 for s in self.hours.sessions() {
-                    let start = if day == from.date() {
-                        s.start.max(from.time())
-                    } else {
-                        s.start
-                    };
-                    let end = if day == to.date() {
-                        s.end.min(to.time())
-                    } else {
-                        s.end
-                    };
+                    let start = if day == from.date() { s.start.max(from.time()) } else { s.start };
+                    let end = if day == to.date() { s.end.min(to.time()) } else { s.end };
                     if end > start {
                         total += minutes_of(end) - minutes_of(start);
                     }

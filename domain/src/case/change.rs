@@ -23,11 +23,7 @@ impl<'a> CaseChange<'a> {
     pub fn apply(state: &'a mut CaseState, event: &'a CaseEvent) -> Self {
         let unit_before = state.current_unit().cloned();
         *state = evolve(std::mem::take(state), event);
-        Self {
-            event,
-            unit_before,
-            after: state,
-        }
+        Self { event, unit_before, after: state }
     }
 
     /// The unit holding the file after the event.

@@ -14,44 +14,25 @@ use crate::ids::{ApplicantId, UnitCode, UserId};
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum CaseCommand {
     /// Nộp trực tuyến: a file arrives from the portal (status 1).
-    SubmitOnline {
-        unit: UnitCode,
-        channel: Channel,
-        applicant: ApplicantId,
-    },
+    SubmitOnline { unit: UnitCode, channel: Channel, applicant: ApplicantId },
     /// Tiếp nhận tại quầy / bưu chính: a file received at the desk (status 2).
-    Receive {
-        unit: UnitCode,
-        channel: Channel,
-        applicant: ApplicantId,
-        documents: Vec<String>,
-    },
+    Receive { unit: UnitCode, channel: Channel, applicant: ApplicantId, documents: Vec<String> },
     /// Tiếp nhận hồ sơ trực tuyến: accept an online submission (status 2).
     AcceptOnline,
     /// Từ chối tiếp nhận (status 3).
     RefuseAtReception { reason: String },
     /// Chuyển hồ sơ to the next workflow step.
-    Transfer {
-        to_unit: UnitCode,
-        assignee: Option<UserId>,
-        note: Option<String>,
-    },
+    Transfer { to_unit: UnitCode, assignee: Option<UserId>, note: Option<String> },
     /// Nhận bàn giao: the receiving side confirms the handover.
     AcknowledgeHandover,
     /// Ghi nhận kết quả thẩm định.
     RecordAppraisal { opinion: String, proposal: Proposal },
     /// Yêu cầu bổ sung hồ sơ (status 5): the clock stops.
-    RequestSupplement {
-        reason: String,
-        documents: Vec<String>,
-    },
+    RequestSupplement { reason: String, documents: Vec<String> },
     /// Nhận hồ sơ bổ sung: the clock starts again.
     ReceiveSupplement { documents: Vec<String> },
     /// Yêu cầu thực hiện nghĩa vụ tài chính (status 6): the clock stops.
-    RequestPayment {
-        amount_vnd: u64,
-        description: String,
-    },
+    RequestPayment { amount_vnd: u64, description: String },
     /// The fee or tax was paid: the clock starts again.
     RecordPayment { amount_vnd: u64, receipt: String },
     /// Trình ký.
@@ -61,11 +42,7 @@ pub enum CaseCommand {
     /// Trả lại để xử lý lại.
     SendBackForRework { reason: String },
     /// Gia hạn, once, with an apology letter.
-    Extend {
-        new_due_at: Timestamp,
-        reason: String,
-        apology_letter: DocumentRef,
-    },
+    Extend { new_due_at: Timestamp, reason: String, apology_letter: DocumentRef },
     /// Tạm dừng: the clock stops.
     Pause { reason: String },
     /// Tiếp tục xử lý.
@@ -77,10 +54,7 @@ pub enum CaseCommand {
     /// Dừng xử lý (status 8).
     Stop { reason: String },
     /// Có kết quả (status 9).
-    RecordResult {
-        summary: String,
-        document: Option<DocumentRef>,
-    },
+    RecordResult { summary: String, document: Option<DocumentRef> },
     /// Trả kết quả (status 10).
     ReturnResult { method: ReturnMethod },
     /// An internal note between the officers on the case.

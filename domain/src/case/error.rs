@@ -12,17 +12,11 @@ pub enum DomainError {
     #[error("cannot {action}: the case already exists")]
     CaseAlreadyExists { action: &'static str },
     #[error("cannot {action}: case is {state}")]
-    InvalidState {
-        action: &'static str,
-        state: &'static str,
-    },
+    InvalidState { action: &'static str, state: &'static str },
     #[error("cannot {action}: the role {role} may not do that")]
     RoleNotAllowed { action: &'static str, role: Role },
     #[error("cannot {action}: the user has no grant for unit {unit}")]
-    OutsideScope {
-        action: &'static str,
-        unit: UnitCode,
-    },
+    OutsideScope { action: &'static str, unit: UnitCode },
     #[error("cannot {action}: the previous handover has not been acknowledged")]
     HandoverPending { action: &'static str },
     #[error("cannot acknowledge: no handover is waiting")]
@@ -42,15 +36,9 @@ pub enum DomainError {
     #[error("cannot transfer: step {step} is not done at unit {unit}")]
     WrongUnitForStep { step: String, unit: UnitCode },
     #[error("cannot {action}: unit {unit} is unknown")]
-    UnknownUnit {
-        action: &'static str,
-        unit: UnitCode,
-    },
+    UnknownUnit { action: &'static str, unit: UnitCode },
     #[error("cannot {action}: the procedure does not accept files by {channel}")]
-    ChannelNotOffered {
-        action: &'static str,
-        channel: &'static str,
-    },
+    ChannelNotOffered { action: &'static str, channel: &'static str },
     #[error("cannot {action}: the procedure version does not match the case's")]
     ProcedureMismatch { action: &'static str },
     #[error("cannot {action}: no case code was issued")]
@@ -58,9 +46,5 @@ pub enum DomainError {
     #[error("cannot rate: satisfaction was already rated")]
     AlreadyRated,
     #[error("cannot {action}: {field} {problem}")]
-    InvalidField {
-        action: &'static str,
-        field: &'static str,
-        problem: &'static str,
-    },
+    InvalidField { action: &'static str, field: &'static str, problem: &'static str },
 }

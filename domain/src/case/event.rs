@@ -263,10 +263,7 @@ pub enum DecodeError {
     #[error("unknown case event type {0:?}")]
     UnknownType(String),
     #[error("case event {event_type} schema version {schema_version} is not supported")]
-    UnsupportedVersion {
-        event_type: String,
-        schema_version: i32,
-    },
+    UnsupportedVersion { event_type: String, schema_version: i32 },
     #[error("malformed {event_type} payload")]
     Payload {
         event_type: String,

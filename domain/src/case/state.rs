@@ -207,9 +207,7 @@ impl CaseState {
 
     /// The unit holding the file now.
     pub fn current_unit(&self) -> Option<&UnitCode> {
-        self.current_step()
-            .map(|s| &s.unit)
-            .or(self.receiving_unit.as_ref())
+        self.current_step().map(|s| &s.unit).or(self.receiving_unit.as_ref())
     }
 
     /// Where the file is and has been, for the access policy.
@@ -218,11 +216,7 @@ impl CaseState {
             filing: None,
             receiving: self.receiving_unit.as_ref(),
             current: self.current_unit(),
-            visited: self
-                .receiving_unit
-                .iter()
-                .chain(self.steps.iter().map(|s| &s.unit))
-                .collect(),
+            visited: self.receiving_unit.iter().chain(self.steps.iter().map(|s| &s.unit)).collect(),
         }
     }
 
@@ -232,10 +226,7 @@ impl CaseState {
 
     /// Whether the case is done with (nothing but notes and ratings may follow).
     pub fn is_closed(&self) -> bool {
-        matches!(
-            self.phase,
-            Phase::RefusedAtReception | Phase::Withdrawn | Phase::Stopped | Phase::Returned
-        )
+        matches!(self.phase, Phase::RefusedAtReception | Phase::Withdrawn | Phase::Stopped | Phase::Returned)
     }
 
     /// On-time class at `now`. Finished cases compare their finish with the due

@@ -173,16 +173,11 @@ macro_rules! optional {
                 }
             }
 
-            pub fn serialize<S: Serializer>(
-                value: &Option<$domain>,
-                serializer: S,
-            ) -> Result<S::Ok, S::Error> {
+            pub fn serialize<S: Serializer>(value: &Option<$domain>, serializer: S) -> Result<S::Ok, S::Error> {
                 value.as_ref().map(Borrowed).serialize(serializer)
             }
 
-            pub fn deserialize<'de, D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Option<$domain>, D::Error> {
+            pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<$domain>, D::Error> {
                 Ok(Option::<Owned>::deserialize(deserializer)?.map(|Owned(value)| value))
             }
         }
@@ -514,11 +509,7 @@ impl CaseEvent {
     }
 
     /// Decodes a stored event of any schema version this build reads.
-    pub fn decode(
-        event_type: &str,
-        schema_version: i32,
-        payload: &str,
-    ) -> Result<Self, DecodeError> {
+    pub fn decode(event_type: &str, schema_version: i32, payload: &str) -> Result<Self, DecodeError> {
         decode(event_type, schema_version, payload)
     }
 }

@@ -6,12 +6,8 @@ use jiff::Timestamp;
 use jiff::civil::{date, time};
 use onestop_domain::access::Actor;
 use onestop_domain::calendar::{WorkingCalendar, instant};
-use onestop_domain::case::{
-    CaseCommand, CaseEvent, CaseState, Context, DomainError, IssuedCode, decide, fold,
-};
-use onestop_domain::catalog::{
-    Channel, Field, PauseMode, Procedure, StepUnit, Unit, UnitTree, WorkflowStep,
-};
+use onestop_domain::case::{CaseCommand, CaseEvent, CaseState, Context, DomainError, IssuedCode, decide, fold};
+use onestop_domain::catalog::{Channel, Field, PauseMode, Procedure, StepUnit, Unit, UnitTree, WorkflowStep};
 use onestop_domain::deadline::ProcessingTime;
 use onestop_domain::ids::{ApplicantId, CaseCode, UnitCode, UserId};
 use onestop_domain::role::Role;
@@ -47,20 +43,12 @@ pub fn units() -> UnitTree {
 
 /// Đăng ký biến động đất đai: 10 working days, 15:00 cutoff.
 pub fn land_procedure(pause_mode: PauseMode) -> Procedure {
-    let step = |name: &str, role, unit, budget| WorkflowStep {
-        name: name.into(),
-        role,
-        unit,
-        budget,
-    };
+    let step = |name: &str, role, unit, budget| WorkflowStep { name: name.into(), role, unit, budget };
     Procedure {
         code: "1.004227".parse().unwrap(),
         version: 1,
         name: "Đăng ký biến động quyền sử dụng đất".into(),
-        field: Field {
-            code: "DD".into(),
-            name: "Đất đai".into(),
-        },
+        field: Field { code: "DD".into(), name: "Đất đai".into() },
         handling_units: vec![unit(DEPARTMENT)],
         processing_time: ProcessingTime::working_days(10),
         cutoff: Some(time(15, 0, 0, 0)),
@@ -68,30 +56,10 @@ pub fn land_procedure(pause_mode: PauseMode) -> Procedure {
         fees: vec![],
         documents: vec![],
         workflow: vec![
-            step(
-                "Tiếp nhận",
-                Role::Reception,
-                StepUnit::Receiving,
-                ProcessingTime::working_hours(4),
-            ),
-            step(
-                "Thẩm định",
-                Role::Specialist,
-                StepUnit::Handling,
-                ProcessingTime::working_days(7),
-            ),
-            step(
-                "Phê duyệt",
-                Role::Approver,
-                StepUnit::Handling,
-                ProcessingTime::working_days(2),
-            ),
-            step(
-                "Trả kết quả",
-                Role::Reception,
-                StepUnit::Receiving,
-                ProcessingTime::working_hours(4),
-            ),
+            step("Tiếp nhận", Role::Reception, StepUnit::Receiving, ProcessingTime::working_hours(4)),
+            step("Thẩm định", Role::Specialist, StepUnit::Handling, ProcessingTime::working_days(7)),
+            step("Phê duyệt", Role::Approver, StepUnit::Handling, ProcessingTime::working_days(2)),
+            step("Trả kết quả", Role::Reception, StepUnit::Receiving, ProcessingTime::working_hours(4)),
         ],
         pause_mode,
     }
@@ -124,10 +92,7 @@ pub fn at(y: i16, m: i8, d: i8, h: i8, min: i8) -> Timestamp {
 }
 
 pub fn issued() -> IssuedCode {
-    IssuedCode {
-        code: CaseCode::new(unit(CENTRE), date(2026, 3, 2), 1).unwrap(),
-        secret_hash: "0".repeat(64),
-    }
+    IssuedCode { code: CaseCode::new(unit(CENTRE), date(2026, 3, 2), 1).unwrap(), secret_hash: "0".repeat(64) }
 }
 
 pub fn applicant() -> ApplicantId {
@@ -172,11 +137,7 @@ impl Case {
     }
 
     /// Decides without recording.
-    pub fn try_as(
-        &self,
-        actor: &Actor,
-        command: CaseCommand,
-    ) -> Result<Vec<CaseEvent>, DomainError> {
+    pub fn try_as(&self, actor: &Actor, command: CaseCommand) -> Result<Vec<CaseEvent>, DomainError> {
         let ctx = Context {
             now: self.now,
             actor,
@@ -216,11 +177,7 @@ impl Case {
         let now = self.now;
         self.at(now + jiff::SignedDuration::from_hours(1)).then_as(
             &reception(),
-            CaseCommand::Transfer {
-                to_unit: unit(DEPARTMENT),
-                assignee: Some(specialist().user_id),
-                note: None,
-            },
+            CaseCommand::Transfer { to_unit: unit(DEPARTMENT), assignee: Some(specialist().user_id), note: None },
         )
     }
 
@@ -247,21 +204,13 @@ impl Case {
     }
 
     pub fn result_recorded(self) -> Self {
-        self.then_as(
-            &approver(),
-            CaseCommand::RecordResult {
-                summary: "Đã cập nhật biến động".into(),
-                document: None,
-            },
-        )
+        self.then_as(&approver(), CaseCommand::RecordResult { summary: "Đã cập nhật biến động".into(), document: None })
     }
 
     pub fn returned(self) -> Self {
         self.then_as(
             &reception(),
-            CaseCommand::ReturnResult {
-                method: onestop_domain::case::event::ReturnMethod::AtDesk,
-            },
+            CaseCommand::ReturnResult { method: onestop_domain::case::event::ReturnMethod::AtDesk },
         )
     }
 

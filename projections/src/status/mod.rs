@@ -27,28 +27,17 @@ pub const CHANGES: &str = "case_changes";
 
 /// The case id of a case stream, `None` for other streams.
 pub fn case_id_of(stream_id: &str) -> Option<Uuid> {
-    stream_id
-        .strip_prefix("case-")
-        .and_then(|id| id.parse().ok())
+    stream_id.strip_prefix("case-").and_then(|id| id.parse().ok())
 }
 
 /// Decodes a stored case event.
 pub fn decode(event: &RecordedEvent) -> Result<CaseEvent, ProjectionError> {
-    CaseEvent::decode(
-        &event.event_type,
-        event.schema_version,
-        event.payload.as_str(),
-    )
-    .map_err(|error| ProjectionError::Event {
-        position: event.global_position,
-        reason: error.to_string(),
-    })
+    CaseEvent::decode(&event.event_type, event.schema_version, event.payload.as_str())
+        .map_err(|error| ProjectionError::Event { position: event.global_position, reason: error.to_string() })
 }
 
 fn snake<T: Serialize>(value: &T) -> Option<String> {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned))
 }
 
 /// Keeps `case_status` current.
@@ -131,15 +120,9 @@ impl Projection for StatusProjection {
             None => true,
         });
         let statement = transaction
-            .prepare_cached(
-                "SELECT case_id, state, last_event_at FROM case_status WHERE case_id = ANY($1)",
-            )
+            .prepare_cached("SELECT case_id, state, last_event_at FROM case_status WHERE case_id = ANY($1)")
             .await?;
-        let stored = if ids.is_empty() {
-            Vec::new()
-        } else {
-            transaction.query(&statement, &[&ids]).await?
-        };
+        let stored = if ids.is_empty() { Vec::new() } else { transaction.query(&statement, &[&ids]).await? };
         for row in stored {
             let id: Uuid = row.get(0);
             let bytes: &[u8] = row.get(1);
@@ -150,17 +133,14 @@ impl Projection for StatusProjection {
             cases.insert(id, Box::new((state, row.get(2))));
         }
         let known: std::collections::HashSet<Uuid> = cases.keys().copied().collect();
-        let first_seq: i64 = transaction
-            .query_one("SELECT coalesce(max(seq), 0) + 1 FROM case_changes", &[])
-            .await?
-            .get(0);
+        let first_seq: i64 =
+            transaction.query_one("SELECT coalesce(max(seq), 0) + 1 FROM case_changes", &[]).await?.get(0);
         let mut copy = ChangeCopy::open(transaction, first_seq).await?;
         let touched = fold_and_copy(&mut cases, events, decoded, &mut copy).await?;
         copy.finish().await?;
         // Cases seen before are updated; new ones are copied in (faster). The
         // new rows are built while the server runs the update.
-        let (known_ids, fresh_ids): (Vec<Uuid>, Vec<Uuid>) =
-            touched.into_iter().partition(|id| known.contains(id));
+        let (known_ids, fresh_ids): (Vec<Uuid>, Vec<Uuid>) = touched.into_iter().partition(|id| known.contains(id));
         let rows_of = |ids: &[Uuid]| {
             let mut rows = Rows::default();
             for id in ids {
@@ -177,9 +157,7 @@ impl Projection for StatusProjection {
         } else {
             let statement = transaction.prepare_cached(&UPDATE).await?;
             let params = updated.params();
-            let (done, fresh) = tokio::join!(transaction.execute(&statement, &params), async {
-                rows_of(&fresh_ids)
-            });
+            let (done, fresh) = tokio::join!(transaction.execute(&statement, &params), async { rows_of(&fresh_ids) });
             done?;
             fresh
         };
@@ -266,16 +244,10 @@ async fn fold_and_copy(
 /// Folds one case event and writes its change row: who did what where, and
 /// the case as it left it. What a case keeps from receipt on (code, procedure,
 /// field, channel, applicant) is on its case row, not repeated here.
-fn fold_one(
-    cases: &mut HashMap<Uuid, Folded>,
-    event: &RecordedEvent,
-    decoded: Decoded,
-    copy: &mut ChangeCopy,
-) {
+fn fold_one(cases: &mut HashMap<Uuid, Folded>, event: &RecordedEvent, decoded: Decoded, copy: &mut ChangeCopy) {
     let id = decoded.case_id;
-    let (state, last_event_at) = &mut **cases
-        .entry(id)
-        .or_insert_with(|| Box::new((CaseState::default(), Timestamp::UNIX_EPOCH)));
+    let (state, last_event_at) =
+        &mut **cases.entry(id).or_insert_with(|| Box::new((CaseState::default(), Timestamp::UNIX_EPOCH)));
     *last_event_at = decoded.event.at();
     let change = CaseChange::apply(state, &decoded.event);
     let acting_unit = change.acting_unit(&decoded.actor_units).unwrap_or("");
@@ -310,10 +282,7 @@ pub struct StatusBulk {
 
 impl Default for StatusBulk {
     fn default() -> Self {
-        Self {
-            cases: HashMap::new(),
-            next_seq: 1,
-        }
+        Self { cases: HashMap::new(), next_seq: 1 }
     }
 }
 
@@ -341,9 +310,8 @@ impl StatusBulk {
     /// on as many connections at once.
     pub fn into_shares(self, parts: usize) -> Vec<CaseRows> {
         let parts = parts.max(1);
-        let mut shares: Vec<Vec<(Uuid, Folded)>> = (0..parts)
-            .map(|_| Vec::with_capacity(self.cases.len() / parts + 1))
-            .collect();
+        let mut shares: Vec<Vec<(Uuid, Folded)>> =
+            (0..parts).map(|_| Vec::with_capacity(self.cases.len() / parts + 1)).collect();
         for (i, case) in self.cases.into_iter().enumerate() {
             shares[i % parts].push(case);
         }

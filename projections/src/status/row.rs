@@ -104,11 +104,7 @@ impl Rows {
 pub(super) static UPDATE: LazyLock<String> = LazyLock::new(|| {
     let (key, rest) = (COLUMNS[0], &COLUMNS[1..]);
     let set: Vec<String> = rest.iter().map(|c| format!("{c} = u.{c}")).collect();
-    let arrays: Vec<String> = SQL_TYPES
-        .iter()
-        .enumerate()
-        .map(|(i, sql)| format!("${}::{sql}[]", i + 1))
-        .collect();
+    let arrays: Vec<String> = SQL_TYPES.iter().enumerate().map(|(i, sql)| format!("${}::{sql}[]", i + 1)).collect();
     format!(
         "UPDATE case_status c SET {} FROM unnest({}) AS u({}) WHERE c.{key} = u.{key}",
         set.join(", "),
@@ -119,10 +115,7 @@ pub(super) static UPDATE: LazyLock<String> = LazyLock::new(|| {
 
 /// Starts a binary COPY of case rows.
 pub(super) fn copy_statement() -> String {
-    format!(
-        "COPY case_status ({}) FROM STDIN (FORMAT binary)",
-        COLUMNS.join(", ")
-    )
+    format!("COPY case_status ({}) FROM STDIN (FORMAT binary)", COLUMNS.join(", "))
 }
 
 #[cfg(test)]
@@ -133,12 +126,10 @@ mod tests {
     fn the_update_sets_every_column_but_the_key_from_its_own_typed_array() {
         assert_eq!(COLUMNS.len(), SQL_TYPES.len());
         assert_eq!(COLUMNS[0], "case_id");
-        assert!(UPDATE.starts_with(
-            "UPDATE case_status c SET code = u.code, lookup_secret_hash = u.lookup_secret_hash,"
-        ));
         assert!(
-            UPDATE.contains("unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[]")
+            UPDATE.starts_with("UPDATE case_status c SET code = u.code, lookup_secret_hash = u.lookup_secret_hash,")
         );
+        assert!(UPDATE.contains("unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int4[]"));
         assert!(UPDATE.contains("$28::bytea[]) AS u(case_id, code,"));
         assert!(UPDATE.ends_with("last_event_at, state) WHERE c.case_id = u.case_id"));
         assert!(!UPDATE.contains("SET case_id"));

@@ -80,11 +80,7 @@ async fn case_as_of(url: &str, case: &str, moment: as_of::Moment) -> Result<(), 
         "state": state,
     });
     use std::io::Write as _;
-    writeln!(
-        std::io::stdout(),
-        "{}",
-        serde_json::to_string_pretty(&view)?
-    )?;
+    writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&view)?)?;
     Ok(())
 }
 
@@ -99,22 +95,11 @@ async fn report_as_of(
     let store = open_store(url)?;
     let units = if units.is_empty() {
         let catalog = CatalogCache::load(store.clone()).await?;
-        catalog
-            .snapshot()
-            .units
-            .units()
-            .map(|u| u.code.to_string())
-            .collect()
+        catalog.snapshot().units.units().map(|u| u.code.to_string()).collect()
     } else {
         units
     };
-    let question = as_of::ReportQuestion {
-        moment,
-        from,
-        to,
-        units,
-        group_by,
-    };
+    let question = as_of::ReportQuestion { moment, from, to, units, group_by };
     let rows = as_of::report_as_of(&store, &question).await?;
     let mut out = csv::Writer::from_writer(std::io::stdout());
     for row in rows {

@@ -96,22 +96,9 @@ async fn export(
             let file = std::fs::File::create(&path)?;
             export(&store, filter, format, &personal, file, progress).await?
         }
-        None => {
-            export(
-                &store,
-                filter,
-                format,
-                &personal,
-                std::io::stdout(),
-                progress,
-            )
-            .await?
-        }
+        None => export(&store, filter, format, &personal, std::io::stdout(), progress).await?,
     };
     let seconds = started.elapsed().as_secs_f64();
-    eprintln!(
-        "\rexported {rows} events in {seconds:.1} s ({:.0} rows/s)",
-        rows as f64 / seconds.max(1e-9)
-    );
+    eprintln!("\rexported {rows} events in {seconds:.1} s ({:.0} rows/s)", rows as f64 / seconds.max(1e-9));
     Ok(())
 }

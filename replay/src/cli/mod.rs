@@ -17,17 +17,10 @@ mod verify;
 
 /// The command line.
 #[derive(Debug, Parser)]
-#[command(
-    version,
-    about = "Replay, verify and export the one-stop shop's event log"
-)]
+#[command(version, about = "Replay, verify and export the one-stop shop's event log")]
 pub struct Cli {
     /// The database (default postgres://postgres@127.0.0.1:5432/onestop).
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/onestop"
-    )]
+    #[arg(long, env = "DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/onestop")]
     database_url: String,
     #[command(subcommand)]
     command: Command,
@@ -94,10 +87,7 @@ fn exit_status(outcome: Result<(), Failure>) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!(
-                "onestop-replay: {}",
-                onestop_store::error_chain(error.as_ref())
-            );
+            eprintln!("onestop-replay: {}", onestop_store::error_chain(error.as_ref()));
             ExitCode::from(2)
         }
     }

@@ -32,16 +32,8 @@ fn parse_read_model(text: &str) -> Result<ReadModel, String> {
 impl Args {
     /// Rebuilds; Ctrl-C stops it (exit 130) and leaves the live models as they were.
     pub async fn run(self, url: &str) -> ExitCode {
-        let models = if self.all {
-            ReadModel::ALL.to_vec()
-        } else {
-            self.read_models
-        };
-        let mode = if self.incremental {
-            Mode::Incremental
-        } else {
-            Mode::Bulk
-        };
+        let models = if self.all { ReadModel::ALL.to_vec() } else { self.read_models };
+        let mode = if self.incremental { Mode::Incremental } else { Mode::Bulk };
         tokio::select! {
             outcome = rebuild(url, &models, mode, self.json) => exit_status(outcome),
             _ = tokio::signal::ctrl_c() => {
@@ -101,12 +93,7 @@ async fn rebuild(url: &str, models: &[ReadModel], mode: Mode, json: bool) -> Res
     } else {
         println!(
             "rebuilt {}: {events} events in {:.1} s ({:.0} events/s; replay {:.1} s, indexes {:.1} s), swapped in",
-            rebuilt
-                .read_models
-                .iter()
-                .map(|m| m.name())
-                .collect::<Vec<_>>()
-                .join(", "),
+            rebuilt.read_models.iter().map(|m| m.name()).collect::<Vec<_>>().join(", "),
             rebuilt.total_time.as_secs_f64(),
             summary["events_per_second"].as_f64().unwrap_or(0.0),
             rebuilt.replay_time.as_secs_f64(),

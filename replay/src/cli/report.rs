@@ -28,15 +28,8 @@ impl Args {
     }
 }
 
-async fn run_report(
-    url: &str,
-    name: &str,
-    output: Option<std::path::PathBuf>,
-) -> Result<(), Failure> {
-    let mut chosen: Vec<_> = reports::catalogue()
-        .into_iter()
-        .filter(|r| r.name() == name)
-        .collect();
+async fn run_report(url: &str, name: &str, output: Option<std::path::PathBuf>) -> Result<(), Failure> {
+    let mut chosen: Vec<_> = reports::catalogue().into_iter().filter(|r| r.name() == name).collect();
     if chosen.is_empty() {
         return Err(format!("no report is called {name:?}; see --list").into());
     }

@@ -43,11 +43,7 @@ impl Args {
     }
 }
 
-async fn simulate(
-    url: &str,
-    options: &simulate::Options,
-    truth_path: &std::path::Path,
-) -> Result<(), Failure> {
+async fn simulate(url: &str, options: &simulate::Options, truth_path: &std::path::Path) -> Result<(), Failure> {
     let store = prepare_store(url).await?;
     let catalog = CatalogCache::load(store.clone()).await?;
     let registry = RegistryService::new(store.clone(), catalog.clone());
@@ -76,9 +72,7 @@ async fn simulate(
             truth.from,
             truth.to
         ),
-        None => println!(
-            "the simulated province's statistician {user} exists already; its password is unchanged"
-        ),
+        None => println!("the simulated province's statistician {user} exists already; its password is unchanged"),
     }
     Ok(())
 }

@@ -13,15 +13,6 @@ pub async fn run(url: &str) -> ExitCode {
     for broken in &report.breaks {
         println!("BROKEN {broken}");
     }
-    println!(
-        "{} streams, {} events, {} broken",
-        report.streams,
-        report.events,
-        report.breaks.len()
-    );
-    if report.is_intact() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
+    println!("{} streams, {} events, {} broken", report.streams, report.events, report.breaks.len());
+    if report.is_intact() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }

@@ -10,9 +10,7 @@ use uuid::Uuid;
 use crate::chain::{HashedFields, canonical_json, event_hash};
 use crate::error::StoreError;
 use crate::types::InvalidInput;
-use crate::types::{
-    AppendOutcome, Checkpoint, ExpectedVersion, MAX_EVENT_TYPE_BYTES, NewEvent, StreamId,
-};
+use crate::types::{AppendOutcome, Checkpoint, ExpectedVersion, MAX_EVENT_TYPE_BYTES, NewEvent, StreamId};
 
 use super::EventStore;
 use super::sql::*;
@@ -68,8 +66,7 @@ impl<'a> Columns<'a> {
                 },
             );
             self.streams.push(stream_id);
-            self.versions
-                .push(i64::try_from(stream_version).unwrap_or(i64::MAX));
+            self.versions.push(i64::try_from(stream_version).unwrap_or(i64::MAX));
             self.ids.push(event.source.event_id);
             self.types.push(event.source.event_type.as_str());
             self.schemas.push(event.source.schema_version);
@@ -84,10 +81,7 @@ impl<'a> Columns<'a> {
     /// The hashes as the driver takes them.
     fn hash_params(&self) -> (Vec<Option<&[u8]>>, Vec<&[u8]>) {
         (
-            self.prev_hashes
-                .iter()
-                .map(|h| h.as_ref().map(<[u8; 32]>::as_slice))
-                .collect(),
+            self.prev_hashes.iter().map(|h| h.as_ref().map(<[u8; 32]>::as_slice)).collect(),
             self.hashes.iter().map(<[u8; 32]>::as_slice).collect(),
         )
     }
@@ -97,10 +91,7 @@ impl<'a> Columns<'a> {
 fn recording_instant() -> (jiff::Timestamp, i64) {
     let now = jiff::Timestamp::now();
     let micros = now.as_microsecond();
-    (
-        jiff::Timestamp::from_microsecond(micros).unwrap_or(now),
-        micros,
-    )
+    (jiff::Timestamp::from_microsecond(micros).unwrap_or(now), micros)
 }
 
 impl EventStore {
@@ -165,10 +156,7 @@ impl EventStore {
     /// [`StoreError::ConcurrentAppend`] (retry it). Meant for bulk work — imports,
     /// simulations — where one round trip per stream would dominate; unlike
     /// [`EventStore::append`] it does not recognise retries of earlier appends.
-    pub async fn append_many(
-        &self,
-        batches: &[crate::types::StreamBatch],
-    ) -> Result<Vec<AppendOutcome>, StoreError> {
+    pub async fn append_many(&self, batches: &[crate::types::StreamBatch]) -> Result<Vec<AppendOutcome>, StoreError> {
         let client = self.pool.get().await?;
         let outcomes = self.append_many_in(&client, batches).await?;
         self.signal.appended(&self.pool);
@@ -183,17 +171,12 @@ impl EventStore {
         client: &impl GenericClient,
         batches: &[crate::types::StreamBatch],
     ) -> Result<Vec<AppendOutcome>, StoreError> {
-        let prepared: Vec<Vec<PreparedEvent<'_>>> = batches
-            .iter()
-            .map(|b| prepare_batch(&b.events))
-            .collect::<Result<_, _>>()?;
+        let prepared: Vec<Vec<PreparedEvent<'_>>> =
+            batches.iter().map(|b| prepare_batch(&b.events)).collect::<Result<_, _>>()?;
         let mut seen = std::collections::HashSet::with_capacity(batches.len());
         if let Some(twice) = batches.iter().find(|b| !seen.insert(b.stream_id.as_str())) {
             return Err(InvalidInput::StreamId {
-                reason: format!(
-                    "{} appears twice in one multi-stream append",
-                    twice.stream_id
-                ),
+                reason: format!("{} appears twice in one multi-stream append", twice.stream_id),
             }
             .into());
         }
@@ -215,10 +198,7 @@ impl EventStore {
         let mut columns = Columns::default();
         let mut last_versions = Vec::with_capacity(batches.len());
         for (batch, events) in batches.iter().zip(&prepared) {
-            let (version, head_hash) = heads
-                .get(batch.stream_id.as_str())
-                .copied()
-                .unwrap_or((0, None));
+            let (version, head_hash) = heads.get(batch.stream_id.as_str()).copied().unwrap_or((0, None));
             if let Some(required) = batch.expected.required()
                 && version != required
             {
@@ -228,13 +208,7 @@ impl EventStore {
                     actual: version,
                 });
             }
-            columns.push_stream(
-                batch.stream_id.as_str(),
-                version,
-                head_hash,
-                events,
-                recorded_at_micros,
-            );
+            columns.push_stream(batch.stream_id.as_str(), version, head_hash, events, recorded_at_micros);
             last_versions.push(version + events.len() as u64);
         }
         let (prev_hashes, hashes) = columns.hash_params();
@@ -259,18 +233,14 @@ impl EventStore {
         {
             Ok(rows) => rows,
             Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
-                return Err(StoreError::ConcurrentAppend {
-                    streams: batches.len(),
-                });
+                return Err(StoreError::ConcurrentAppend { streams: batches.len() });
             }
             Err(error) => return Err(error.into()),
         };
         // RETURNING follows the insert's order, which the ORDER BY fixed.
         let mut positions = rows
             .iter()
-            .map(|row| -> Result<(i64, i64), tokio_postgres::Error> {
-                Ok((row.try_get(0)?, row.try_get(1)?))
-            });
+            .map(|row| -> Result<(i64, i64), tokio_postgres::Error> { Ok((row.try_get(0)?, row.try_get(1)?)) });
         let mut outcomes = Vec::with_capacity(batches.len());
         for (events, stream_version) in prepared.iter().zip(last_versions) {
             let mut global_positions = Vec::with_capacity(events.len());
@@ -279,18 +249,10 @@ impl EventStore {
                 if let Some(position) = positions.next() {
                     let (position, tx_id) = position?;
                     global_positions.push(position);
-                    checkpoint = Checkpoint {
-                        tx_id,
-                        global_position: position,
-                    };
+                    checkpoint = Checkpoint { tx_id, global_position: position };
                 }
             }
-            outcomes.push(AppendOutcome {
-                stream_version,
-                global_positions,
-                checkpoint,
-                already_written: false,
-            });
+            outcomes.push(AppendOutcome { stream_version, global_positions, checkpoint, already_written: false });
         }
         Ok(outcomes)
     }
@@ -307,15 +269,10 @@ fn prepare_batch(events: &[NewEvent]) -> Result<Vec<PreparedEvent<'_>>, InvalidI
         .map(|(index, event)| {
             let invalid = |reason: String| InvalidInput::Event { index, reason };
             if !seen.insert(event.event_id) {
-                return Err(invalid(format!(
-                    "event id {} appears twice in the batch",
-                    event.event_id
-                )));
+                return Err(invalid(format!("event id {} appears twice in the batch", event.event_id)));
             }
             if event.event_type.is_empty() || event.event_type.len() > MAX_EVENT_TYPE_BYTES {
-                return Err(invalid(format!(
-                    "event type must be 1 to {MAX_EVENT_TYPE_BYTES} bytes"
-                )));
+                return Err(invalid(format!("event type must be 1 to {MAX_EVENT_TYPE_BYTES} bytes")));
             }
             if event.event_type.chars().any(char::is_control) {
                 return Err(invalid("event type contains a control character".into()));
@@ -329,15 +286,9 @@ fn prepare_batch(events: &[NewEvent]) -> Result<Vec<PreparedEvent<'_>>, InvalidI
             if !event.metadata.is_object() {
                 return Err(invalid("metadata must be a JSON object".into()));
             }
-            let payload =
-                canonical_json(&event.payload).map_err(|e| invalid(format!("payload: {e}")))?;
-            let metadata =
-                canonical_json(&event.metadata).map_err(|e| invalid(format!("metadata: {e}")))?;
-            Ok(PreparedEvent {
-                source: event,
-                payload,
-                metadata,
-            })
+            let payload = canonical_json(&event.payload).map_err(|e| invalid(format!("payload: {e}")))?;
+            let metadata = canonical_json(&event.metadata).map_err(|e| invalid(format!("metadata: {e}")))?;
+            Ok(PreparedEvent { source: event, payload, metadata })
         })
         .collect()
 }
@@ -358,10 +309,7 @@ async fn append_prepared(
     match insert_batch(client, stream_id, version, head_hash, prepared).await {
         Ok((global_positions, tx_id)) => Ok(AppendOutcome {
             stream_version: version + prepared.len() as u64,
-            checkpoint: Checkpoint {
-                tx_id,
-                global_position: global_positions.last().copied().unwrap_or(0),
-            },
+            checkpoint: Checkpoint { tx_id, global_position: global_positions.last().copied().unwrap_or(0) },
             global_positions,
             already_written: false,
         }),
@@ -369,9 +317,7 @@ async fn append_prepared(
             // Lost a race to another writer, or the events are already there.
             // Inside a transaction nothing more can be asked: it is aborted.
             match head(client, stream_id).await {
-                Ok((actual, _)) => {
-                    resolve_conflict(client, stream_id, expected, prepared, actual).await
-                }
+                Ok((actual, _)) => resolve_conflict(client, stream_id, expected, prepared, actual).await,
                 Err(_) => Err(StoreError::WrongExpectedVersion {
                     stream_id: stream_id.to_string(),
                     expected,
@@ -394,14 +340,9 @@ pub(super) async fn head(
     };
     let version: i64 = row.try_get(0)?;
     let hash: &[u8] = row.try_get(1)?;
-    let malformed = || StoreError::Malformed {
-        global_position: 0,
-        reason: format!("head of stream {stream_id} is malformed"),
-    };
-    Ok((
-        u64::try_from(version).map_err(|_| malformed())?,
-        Some(<[u8; 32]>::try_from(hash).map_err(|_| malformed())?),
-    ))
+    let malformed =
+        || StoreError::Malformed { global_position: 0, reason: format!("head of stream {stream_id} is malformed") };
+    Ok((u64::try_from(version).map_err(|_| malformed())?, Some(<[u8; 32]>::try_from(hash).map_err(|_| malformed())?)))
 }
 
 /// Inserts the batch after `version`, chaining hashes from `head_hash`.
@@ -414,13 +355,7 @@ async fn insert_batch(
 ) -> Result<(Vec<i64>, i64), tokio_postgres::Error> {
     let (recorded_at, recorded_at_micros) = recording_instant();
     let mut columns = Columns::default();
-    columns.push_stream(
-        stream_id.as_str(),
-        version,
-        head_hash,
-        events,
-        recorded_at_micros,
-    );
+    columns.push_stream(stream_id.as_str(), version, head_hash, events, recorded_at_micros);
     let (prev_hashes, hashes) = columns.hash_params();
 
     let statement = client.prepare_cached(INSERT_BATCH).await?;
@@ -441,23 +376,15 @@ async fn insert_batch(
             ],
         )
         .await?;
-    let mut positions: Vec<(i64, i64)> = rows
-        .iter()
-        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-        .collect::<Result<_, tokio_postgres::Error>>()?;
+    let mut positions: Vec<(i64, i64)> =
+        rows.iter().map(|row| Ok((row.try_get(0)?, row.try_get(1)?))).collect::<Result<_, tokio_postgres::Error>>()?;
     positions.sort_unstable();
     // One statement, one transaction: every row has the same tx_id.
     let tx_id = match rows.first() {
         Some(row) => row.try_get(2)?,
         None => 0,
     };
-    Ok((
-        positions
-            .into_iter()
-            .map(|(_, position)| position)
-            .collect(),
-        tx_id,
-    ))
+    Ok((positions.into_iter().map(|(_, position)| position).collect(), tx_id))
 }
 
 /// Decides, after the stream was not at the expected version or the insert hit a
@@ -472,11 +399,7 @@ async fn resolve_conflict(
     let ids: Vec<Uuid> = events.iter().map(|e| e.source.event_id).collect();
     let statement = client.prepare_cached(SELECT_BY_IDS).await?;
     let rows = client.query(&statement, &[&ids]).await?;
-    let wrong_version = || StoreError::WrongExpectedVersion {
-        stream_id: stream_id.to_string(),
-        expected,
-        actual,
-    };
+    let wrong_version = || StoreError::WrongExpectedVersion { stream_id: stream_id.to_string(), expected, actual };
     if rows.is_empty() {
         return Err(wrong_version());
     }
@@ -485,12 +408,7 @@ async fn resolve_conflict(
         let version: i64 = row.try_get(2)?;
         found.insert(
             row.try_get(0)?,
-            (
-                row.try_get(1)?,
-                u64::try_from(version).unwrap_or(0),
-                row.try_get(3)?,
-                row.try_get(4)?,
-            ),
+            (row.try_get(1)?, u64::try_from(version).unwrap_or(0), row.try_get(3)?, row.try_get(4)?),
         );
     }
     // An id used in another stream can never be a retry of this append.
@@ -521,10 +439,7 @@ async fn resolve_conflict(
         let Some((_, version, position, tx_id)) = found.get(id) else {
             return Err(wrong_version());
         };
-        checkpoint = checkpoint.max(Checkpoint {
-            tx_id: *tx_id,
-            global_position: *position,
-        });
+        checkpoint = checkpoint.max(Checkpoint { tx_id: *tx_id, global_position: *position });
         if *version != first_version + offset as u64 {
             return Err(StoreError::DuplicateEventId {
                 event_id: *id,

@@ -33,12 +33,7 @@ impl EventStore {
     /// A store over `pool`; `config` is used for the subscriptions' LISTEN connection
     /// and must reach the same database.
     pub fn new(pool: Pool, config: Config) -> Self {
-        Self {
-            pool,
-            config,
-            upcasters: Arc::new(Upcasters::default()),
-            signal: AppendSignal::new(),
-        }
+        Self { pool, config, upcasters: Arc::new(Upcasters::default()), signal: AppendSignal::new() }
     }
 
     /// Lifts old schema versions on every read.

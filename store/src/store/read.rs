@@ -46,33 +46,23 @@ impl EventStore {
         let statement = client.prepare_cached(SELECT_STREAM).await?;
         let after = i64::try_from(after_version).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = client
-            .query(&statement, &[&stream_id.as_str(), &after, &limit])
-            .await?;
+        let rows = client.query(&statement, &[&stream_id.as_str(), &after, &limit]).await?;
         self.events_from_rows(&rows)
     }
 
     /// Every event of one stream, in order.
-    pub async fn read_stream_all(
-        &self,
-        stream_id: &StreamId,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
+    pub async fn read_stream_all(&self, stream_id: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
         self.read_stream(stream_id, 0, usize::MAX).await
     }
 
     /// Up to `limit` events after `after` in the log's global order, `(tx_id,
     /// global_position)`, stopping before any transaction still in progress.
-    pub async fn read_all(
-        &self,
-        after: Checkpoint,
-        limit: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
+    pub async fn read_all(&self, after: Checkpoint, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
         let mut client = self.pool.get().await?;
         let transaction = walk_in_commit_order(&mut client).await?;
         let statement = transaction.prepare_cached(SELECT_ALL).await?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
-            [&after.tx_id, &after.global_position, &limit];
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&after.tx_id, &after.global_position, &limit];
         let rows = transaction.query_raw(&statement, params).await?;
         let events = self.events_from_stream(rows, limit).await?;
         transaction.commit().await?;
@@ -92,10 +82,7 @@ impl EventStore {
         let Some(row) = client.query_opt(&statement, &[]).await? else {
             return Ok(None);
         };
-        Ok(Some(Checkpoint {
-            tx_id: row.try_get(0)?,
-            global_position: row.try_get(1)?,
-        }))
+        Ok(Some(Checkpoint { tx_id: row.try_get(0)?, global_position: row.try_get(1)? }))
     }
 
     /// Like [`EventStore::read_all`], but only the events `filter` selects (the
@@ -150,10 +137,7 @@ impl EventStore {
     /// everything committed before the first page is asked for (see
     /// [`EventStore::wait_until_readable`]). Ends at the first page that is
     /// not full.
-    pub fn pages(
-        &self,
-        page: usize,
-    ) -> impl futures_util::Stream<Item = Result<Vec<RecordedEvent>, StoreError>> + '_ {
+    pub fn pages(&self, page: usize) -> impl futures_util::Stream<Item = Result<Vec<RecordedEvent>, StoreError>> + '_ {
         futures_util::stream::try_unfold(Some(Checkpoint::START), move |after| async move {
             let Some(after) = after else {
                 return Ok(None);
@@ -166,11 +150,7 @@ impl EventStore {
                 Some(last) if events.len() == page => Some(last.checkpoint()),
                 _ => None,
             };
-            Ok(if events.is_empty() {
-                None
-            } else {
-                Some((events, next))
-            })
+            Ok(if events.is_empty() { None } else { Some((events, next)) })
         })
     }
 
@@ -190,8 +170,7 @@ impl EventStore {
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let client = self.pool.get().await?;
-        self.query_types(&client, SELECT_TYPES, event_types, after, limit)
-            .await
+        self.query_types(&client, SELECT_TYPES, event_types, after, limit).await
     }
 
     /// Up to `limit` events of `event_types` that happened in `[from, to)`, of
@@ -210,12 +189,7 @@ impl EventStore {
         let statement = client.prepare_cached(SELECT_TYPES_BETWEEN).await?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let stream = stream.map(StreamId::as_str);
-        let rows = client
-            .query(
-                &statement,
-                &[&event_types, &after_position, &from, &to, &stream, &limit],
-            )
-            .await?;
+        let rows = client.query(&statement, &[&event_types, &after_position, &from, &to, &stream, &limit]).await?;
         self.events_from_rows(&rows)
     }
 
@@ -265,9 +239,7 @@ impl EventStore {
         let mut client = self.pool.get().await?;
         // The planner would otherwise take the type index and sort.
         let transaction = walk_in_commit_order(&mut client).await?;
-        let events = self
-            .query_types(&transaction, SCAN_TYPES, event_types, after, limit)
-            .await?;
+        let events = self.query_types(&transaction, SCAN_TYPES, event_types, after, limit).await?;
         transaction.commit().await?;
         Ok(events)
     }

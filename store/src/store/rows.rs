@@ -21,19 +21,13 @@ impl EventStore {
 
     pub(super) fn event_from_row(&self, row: &Row) -> Result<RecordedEvent, StoreError> {
         let mut event = event_from_row(row)?;
-        if self
-            .upcasters
-            .applies_to(&event.event_type, event.schema_version)
-        {
+        if self.upcasters.applies_to(&event.event_type, event.schema_version) {
             let upcast_error = |schema_version, reason| StoreError::Upcast {
                 event_type: event.event_type.clone(),
                 schema_version,
                 reason,
             };
-            let payload = event
-                .payload
-                .to_value()
-                .map_err(|e| upcast_error(event.schema_version, e.to_string()))?;
+            let payload = event.payload.to_value().map_err(|e| upcast_error(event.schema_version, e.to_string()))?;
             let (version, payload) = self
                 .upcasters
                 .upcast(&event.event_type, event.schema_version, payload)
@@ -48,10 +42,7 @@ impl EventStore {
 /// Reads a row selected with [`event_columns!`], exactly as stored (no upcasting).
 pub(crate) fn event_from_row(row: &Row) -> Result<RecordedEvent, StoreError> {
     let global_position: i64 = row.try_get(0)?;
-    let malformed = |reason: &str| StoreError::Malformed {
-        global_position,
-        reason: reason.to_owned(),
-    };
+    let malformed = |reason: &str| StoreError::Malformed { global_position, reason: reason.to_owned() };
     let stream_version: i64 = row.try_get(3)?;
     let prev_hash: Option<&[u8]> = row.try_get(10)?;
     let hash: &[u8] = row.try_get(11)?;
@@ -59,8 +50,7 @@ pub(crate) fn event_from_row(row: &Row) -> Result<RecordedEvent, StoreError> {
         global_position,
         tx_id: row.try_get::<_, TxId>(1)?.0,
         stream_id: row.try_get(2)?,
-        stream_version: u64::try_from(stream_version)
-            .map_err(|_| malformed("negative stream version"))?,
+        stream_version: u64::try_from(stream_version).map_err(|_| malformed("negative stream version"))?,
         event_id: row.try_get(4)?,
         event_type: row.try_get(5)?,
         schema_version: row.try_get(6)?,
@@ -99,9 +89,7 @@ const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
 impl<'a> FromSql<'a> for PgTimestamp {
     fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
         let micros = i64::from_be_bytes(raw.try_into()?);
-        let unix = micros
-            .checked_add(PG_EPOCH_MICROS)
-            .ok_or("timestamp out of range")?;
+        let unix = micros.checked_add(PG_EPOCH_MICROS).ok_or("timestamp out of range")?;
         Ok(PgTimestamp(jiff::Timestamp::from_microsecond(unix)?))
     }
 
@@ -112,10 +100,7 @@ impl<'a> FromSql<'a> for PgTimestamp {
 
 /// `json` arrives as the stored text; `jsonb` as a version byte and the text.
 impl<'a> FromSql<'a> for RawJson {
-    fn from_sql(
-        ty: &Type,
-        raw: &'a [u8],
-    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
         let text = if *ty == Type::JSONB {
             match raw.split_first() {
                 Some((1, text)) => text,

@@ -136,10 +136,7 @@ mod plans {
     async fn position_reads_walk_the_commit_order_index() {
         let database = TestDatabase::create().await.expect("test database");
         let client = database.superuser().await.expect("superuser");
-        client
-            .batch_execute("SET enable_sort = off; SET max_parallel_workers_per_gather = 0")
-            .await
-            .expect("settings");
+        client.batch_execute("SET enable_sort = off; SET max_parallel_workers_per_gather = 0").await.expect("settings");
         let checkpoint = "0::bigint, 0::bigint";
         let types = "ARRAY['CaseReceived']";
         for (sql, arguments) in [
@@ -149,19 +146,10 @@ mod plans {
             (SCAN_TYPES, format!("{types}, {checkpoint}, 100::bigint")),
             (SELECT_TYPES, format!("{types}, {checkpoint}, 100::bigint")),
         ] {
-            client
-                .batch_execute("DEALLOCATE ALL")
-                .await
-                .expect("deallocate");
-            client
-                .batch_execute(&format!("PREPARE read AS {sql}"))
-                .await
-                .expect("prepare");
-            let execute = if arguments.is_empty() {
-                "EXECUTE read".to_owned()
-            } else {
-                format!("EXECUTE read({arguments})")
-            };
+            client.batch_execute("DEALLOCATE ALL").await.expect("deallocate");
+            client.batch_execute(&format!("PREPARE read AS {sql}")).await.expect("prepare");
+            let execute =
+                if arguments.is_empty() { "EXECUTE read".to_owned() } else { format!("EXECUTE read({arguments})") };
             let plan: String = client
                 .query(&format!("EXPLAIN {execute}"), &[])
                 .await

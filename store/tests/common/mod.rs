@@ -11,11 +11,7 @@ pub async fn fresh_store() -> (TestDatabase, EventStore) {
     let database = TestDatabase::create().await.expect("test database");
     let pool = build_pool(
         database.config(),
-        &PoolSettings {
-            max_size: 20,
-            role: Some(APPLICATION_ROLE.into()),
-            ..PoolSettings::default()
-        },
+        &PoolSettings { max_size: 20, role: Some(APPLICATION_ROLE.into()), ..PoolSettings::default() },
     )
     .expect("pool");
     let store = EventStore::new(pool, database.config().clone());
@@ -32,9 +28,5 @@ pub fn event(n: u64) -> NewEvent {
 
 pub async fn count_events(database: &TestDatabase) -> i64 {
     let client = database.superuser().await.expect("superuser connection");
-    client
-        .query_one("SELECT count(*) FROM events", &[])
-        .await
-        .expect("count")
-        .get(0)
+    client.query_one("SELECT count(*) FROM events", &[]).await.expect("count").get(0)
 }

@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Authenticated;
+use crate::openapi::answers;
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -56,8 +57,7 @@ pub struct AuditPage {
 
 /// Actions across cases by officer, unit and period, in log order.
 #[utoipa::path(tag = "audit", params(AuditQuery),
-    responses((status = 200, description = "One page of audit entries", body = AuditPage), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "One page of audit entries", body = AuditPage), answers::Forbidden, answers::OutOfBounds),
     security(("bearer" = [])))]
 #[get("/audit")]
 pub async fn query(
@@ -69,31 +69,19 @@ pub async fn query(
     let limit = page_size(query.limit)?;
     let root = match &query.unit {
         None => None,
-        Some(code) => Some(
-            code.parse::<UnitCode>()
-                .map_err(|e| Problem::invalid_field("unit", e.to_string()))?,
-        ),
+        Some(code) => Some(code.parse::<UnitCode>().map_err(|e| Problem::invalid_field("unit", e.to_string()))?),
     };
     let catalog = state.catalog.snapshot();
     let reachable: Vec<String> = access::visible_units(&auth.0, &catalog.units)
         .into_iter()
-        .filter(|u| {
-            root.as_ref()
-                .is_none_or(|root| catalog.units.is_within(&u.code, root))
-        })
+        .filter(|u| root.as_ref().is_none_or(|root| catalog.units.is_within(&u.code, root)))
         .map(|u| u.code.to_string())
         .collect();
     // Queries are bounded in time: the change rows are indexed by time alone.
     let (from, to) = period(query.from, query.to, state.clock.now())?;
     crate::routes::fresh::caught_up_with(&state, onestop_projections::status::NAME).await?;
-    let filter = AuditFilter {
-        units: &reachable,
-        actor: query.actor,
-        from,
-        to,
-        after: query.after.unwrap_or(0),
-        limit,
-    };
+    let filter =
+        AuditFilter { units: &reachable, actor: query.actor, from, to, after: query.after.unwrap_or(0), limit };
     let entries: Vec<AuditEntry> = audit_changes(&state.pool, &filter)
         .await?
         .into_iter()
@@ -107,11 +95,6 @@ pub async fn query(
             at: c.at,
         })
         .collect();
-    let next_after = (entries.len() as i64 == limit)
-        .then(|| entries.last().map(|e| e.seq))
-        .flatten();
-    Ok(HttpResponse::Ok().json(AuditPage {
-        entries,
-        next_after,
-    }))
+    let next_after = (entries.len() as i64 == limit).then(|| entries.last().map(|e| e.seq)).flatten();
+    Ok(HttpResponse::Ok().json(AuditPage { entries, next_after }))
 }

@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Authenticated;
+use crate::openapi::answers;
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -64,9 +65,7 @@ pub struct SignInPage {
 /// administrators: accounts of the units they reach; names no account has only
 /// for those overseeing the whole province).
 #[utoipa::path(tag = "audit", params(SignInQuery),
-    responses((status = 200, description = "One page of sign-in records, oldest first", body = SignInPage),
-        (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "One page of sign-in records, oldest first", body = SignInPage), answers::Forbidden, answers::OutOfBounds),
     security(("bearer" = [])))]
 #[get("/audit/sign-ins")]
 pub async fn sign_ins(
@@ -105,51 +104,29 @@ pub async fn sign_ins(
         let Ok(event) = recorded.payload.decode::<SignInEvent>() else {
             continue;
         };
-        let user_id = recorded
-            .stream_id
-            .as_str()
-            .strip_prefix("sign-in-")
-            .and_then(|id| id.parse::<Uuid>().ok());
+        let user_id = recorded.stream_id.as_str().strip_prefix("sign-in-").and_then(|id| id.parse::<Uuid>().ok());
         let visible = match &user_id {
             None => access::may_see_unknown_name_sign_ins(&auth.0, &catalog.units),
-            Some(id) => catalog.account(&UserId(*id)).is_some_and(|account| {
-                access::may_see_sign_ins_of(&auth.0, &account.user, &catalog.units)
-            }),
+            Some(id) => catalog
+                .account(&UserId(*id))
+                .is_some_and(|account| access::may_see_sign_ins_of(&auth.0, &account.user, &catalog.units)),
         };
         if !visible {
             continue;
         }
         let metadata = recorded.metadata.to_value().unwrap_or_default();
-        let text = |key: &str| {
-            metadata
-                .get(key)
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        };
+        let text = |key: &str| metadata.get(key).and_then(|v| v.as_str()).map(str::to_owned);
         let (at, username, reason, locked_until, unlocked_by) = match event {
             SignInEvent::SignInSucceeded { at, username } => (at, username, None, None, None),
-            SignInEvent::SignInFailed {
+            SignInEvent::SignInFailed { at, username, reason } => (
                 at,
                 username,
-                reason,
-            } => (
-                at,
-                username,
-                serde_json::to_value(reason)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned)),
+                serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(str::to_owned)),
                 None,
                 None,
             ),
-            SignInEvent::AccountLocked {
-                at,
-                username,
-                until,
-                ..
-            } => (at, username, None, Some(until), None),
-            SignInEvent::AccountUnlocked { at, username, by } => {
-                (at, username, None, None, Some(by.0))
-            }
+            SignInEvent::AccountLocked { at, username, until, .. } => (at, username, None, Some(until), None),
+            SignInEvent::AccountUnlocked { at, username, by } => (at, username, None, None, Some(by.0)),
         };
         items.push(SignInEntry {
             position: recorded.global_position,

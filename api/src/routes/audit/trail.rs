@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::Authenticated;
+use crate::openapi::answers;
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -39,8 +40,7 @@ pub struct HistoryEntry {
 
 /// Every event of a case in human terms: who, role, unit, when, what, why.
 #[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The case's history, oldest first", body = Vec<HistoryEntry>), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The case's history, oldest first", body = Vec<HistoryEntry>), answers::Forbidden, answers::NotFound),
     security(("bearer" = [])))]
 #[get("/cases/{id}/history")]
 pub async fn history(
@@ -150,8 +150,7 @@ pub struct EventActor {
 
 /// A case's events exactly as stored.
 #[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The case's stored events, in stream order", body = Vec<RawEvent>), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The case's stored events, in stream order", body = Vec<RawEvent>), answers::Forbidden, answers::NotFound),
     security(("bearer" = [])))]
 #[get("/cases/{id}/events")]
 pub async fn events(
@@ -214,8 +213,7 @@ pub struct ControlSlip {
 /// The control slip: every handover with giver, receiver, time, step deadline
 /// and whether the step was early, on time or late.
 #[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The control slip (phiếu kiểm soát quá trình giải quyết)", body = ControlSlip), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The control slip (phiếu kiểm soát quá trình giải quyết)", body = ControlSlip), answers::Forbidden, answers::NotFound),
     security(("bearer" = [])))]
 #[get("/cases/{id}/control-slip")]
 pub async fn control_slip(
@@ -225,9 +223,7 @@ pub async fn control_slip(
 ) -> Result<HttpResponse, Problem> {
     let loaded = audited(&state, &auth, id.into_inner()).await?;
     let catalog = state.catalog.snapshot();
-    let name_of = |user: Option<UserId>| {
-        user.and_then(|u| catalog.account(&u).map(|a| a.user.full_name.clone()))
-    };
+    let name_of = |user: Option<UserId>| user.and_then(|u| catalog.account(&u).map(|a| a.user.full_name.clone()));
     let case = &loaded.state;
     let lines = case
         .steps
@@ -265,8 +261,7 @@ pub struct Verification {
 
 /// Recomputes the case's hash chain.
 #[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The result of checking the case's hash chain", body = Verification), (status = 403, description = "The caller's role or unit does not allow this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The result of checking the case's hash chain", body = Verification), answers::Forbidden, answers::NotFound),
     security(("bearer" = [])))]
 #[get("/cases/{id}/verify")]
 pub async fn verify(
@@ -277,11 +272,7 @@ pub async fn verify(
     let id = id.into_inner();
     audited(&state, &auth, id).await?;
     let stream = onestop_commands::cases::case_stream(CaseId(id))?;
-    let report = state
-        .store
-        .verify_stream(&stream)
-        .await
-        .map_err(onestop_commands::CommandError::from)?;
+    let report = state.store.verify_stream(&stream).await.map_err(onestop_commands::CommandError::from)?;
     Ok(HttpResponse::Ok().json(Verification {
         intact: report.is_intact(),
         events: report.events,

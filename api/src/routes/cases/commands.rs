@@ -22,9 +22,9 @@ use crate::routes::fields::unit_code;
 use crate::state::AppState;
 
 use super::requests::{
-    AppraisalRequest, AttachRequest, CommentRequest, DocumentsRequest, ExtendRequest, NoFields,
-    NoteRequest, PaymentRecord, PaymentRequest, ProposalDto, RatingRequest, ReasonRequest,
-    ResultRequest, ReturnMethodDto, ReturnRequest, SupplementRequest, TransferRequest,
+    AppraisalRequest, AttachRequest, CommentRequest, DocumentsRequest, ExtendRequest, NoFields, NoteRequest,
+    PaymentRecord, PaymentRequest, ProposalDto, RatingRequest, ReasonRequest, ResultRequest, ReturnMethodDto,
+    ReturnRequest, SupplementRequest, TransferRequest,
 };
 use super::view::CaseView;
 
@@ -39,25 +39,12 @@ async fn run(
 ) -> Result<HttpResponse, Problem> {
     let expected = if_match(req)?;
     let meta = meta(req)?;
-    let hash = request_hash(
-        "POST",
-        req.path(),
-        &serde_json::to_vec(body).unwrap_or_default(),
-    );
-    if let Some(response) = replayed(state, &auth.0, meta.idempotency_key.as_deref(), &hash).await?
-    {
+    let hash = request_hash("POST", req.path(), &serde_json::to_vec(body).unwrap_or_default());
+    if let Some(response) = replayed(state, &auth.0, meta.idempotency_key.as_deref(), &hash).await? {
         return Ok(response);
     }
-    let Executed {
-        case_id,
-        state: case,
-        version,
-        checkpoint,
-        ..
-    } = state
-        .cases
-        .execute(&auth.0, case_id, command, expected, &meta)
-        .await?;
+    let Executed { case_id, state: case, version, checkpoint, .. } =
+        state.cases.execute(&auth.0, case_id, command, expected, &meta).await?;
     state.note_written(checkpoint);
     let view = CaseView::of(case_id, &case, state.clock.now());
     let body = serde_json::to_value(&view).map_err(|_| Problem::internal())?;
@@ -67,17 +54,10 @@ async fn run(
         &auth.0,
         meta.idempotency_key.as_deref(),
         &hash,
-        &StoredResponse {
-            status: 200,
-            body: body.clone(),
-            etag: Some(tag.clone()),
-            location: None,
-        },
+        &StoredResponse { status: 200, body: body.clone(), etag: Some(tag.clone()), location: None },
     )
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, tag))
-        .json(body))
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, tag)).json(body))
 }
 
 /// Headers every command endpoint takes.
@@ -135,13 +115,9 @@ fn ok(command: CaseCommand) -> Result<CaseCommand, Problem> {
     Ok(command)
 }
 
-case_command!(
-    accept,
-    "/cases/{id}/accept",
-    "Accept an online submission (status 2).",
-    NoFields,
-    |_b| ok(CaseCommand::AcceptOnline)
-);
+case_command!(accept, "/cases/{id}/accept", "Accept an online submission (status 2).", NoFields, |_b| ok(
+    CaseCommand::AcceptOnline
+));
 
 case_command!(
     refuse_at_reception,
@@ -190,10 +166,7 @@ case_command!(
     "/cases/{id}/request-supplement",
     "Ask the applicant for more documents (status 5); the clock stops.",
     SupplementRequest,
-    |b| ok(CaseCommand::RequestSupplement {
-        reason: b.reason,
-        documents: b.documents
-    })
+    |b| ok(CaseCommand::RequestSupplement { reason: b.reason, documents: b.documents })
 );
 
 case_command!(
@@ -201,9 +174,7 @@ case_command!(
     "/cases/{id}/receive-supplement",
     "Record the supplement; the clock starts again.",
     DocumentsRequest,
-    |b| ok(CaseCommand::ReceiveSupplement {
-        documents: b.documents
-    })
+    |b| ok(CaseCommand::ReceiveSupplement { documents: b.documents })
 );
 
 case_command!(
@@ -211,10 +182,7 @@ case_command!(
     "/cases/{id}/request-payment",
     "Ask for a fee or tax payment (status 6); the clock stops.",
     PaymentRequest,
-    |b| ok(CaseCommand::RequestPayment {
-        amount_vnd: b.amount_vnd,
-        description: b.description
-    })
+    |b| ok(CaseCommand::RequestPayment { amount_vnd: b.amount_vnd, description: b.description })
 );
 
 case_command!(
@@ -222,10 +190,7 @@ case_command!(
     "/cases/{id}/record-payment",
     "Record the payment; the clock starts again.",
     PaymentRecord,
-    |b| ok(CaseCommand::RecordPayment {
-        amount_vnd: b.amount_vnd,
-        receipt: b.receipt
-    })
+    |b| ok(CaseCommand::RecordPayment { amount_vnd: b.amount_vnd, receipt: b.receipt })
 );
 
 case_command!(
@@ -236,49 +201,29 @@ case_command!(
     |b| ok(CaseCommand::SubmitForApproval { note: b.note })
 );
 
-case_command!(
-    approve,
-    "/cases/{id}/approve",
-    "Approve the submitted file.",
-    NoteRequest,
-    |b| ok(CaseCommand::Approve { note: b.note })
-);
+case_command!(approve, "/cases/{id}/approve", "Approve the submitted file.", NoteRequest, |b| ok(
+    CaseCommand::Approve { note: b.note }
+));
 
-case_command!(
-    send_back,
-    "/cases/{id}/send-back",
-    "Send the submitted file back for rework.",
-    ReasonRequest,
-    |b| ok(CaseCommand::SendBackForRework { reason: b.reason })
-);
+case_command!(send_back, "/cases/{id}/send-back", "Send the submitted file back for rework.", ReasonRequest, |b| ok(
+    CaseCommand::SendBackForRework { reason: b.reason }
+));
 
 case_command!(
     extend,
     "/cases/{id}/extend",
     "Extend the due date once, with an apology letter.",
     ExtendRequest,
-    |b| ok(CaseCommand::Extend {
-        new_due_at: b.new_due_at,
-        reason: b.reason,
-        apology_letter: b.apology_letter.into(),
-    })
+    |b| ok(CaseCommand::Extend { new_due_at: b.new_due_at, reason: b.reason, apology_letter: b.apology_letter.into() })
 );
 
-case_command!(
-    pause,
-    "/cases/{id}/pause",
-    "Pause processing; the clock stops.",
-    ReasonRequest,
-    |b| ok(CaseCommand::Pause { reason: b.reason })
-);
+case_command!(pause, "/cases/{id}/pause", "Pause processing; the clock stops.", ReasonRequest, |b| ok(
+    CaseCommand::Pause { reason: b.reason }
+));
 
-case_command!(
-    resume,
-    "/cases/{id}/resume",
-    "Resume processing; the clock starts again.",
-    NoFields,
-    |_b| ok(CaseCommand::Resume)
-);
+case_command!(resume, "/cases/{id}/resume", "Resume processing; the clock starts again.", NoFields, |_b| ok(
+    CaseCommand::Resume
+));
 
 case_command!(
     refuse,
@@ -296,38 +241,23 @@ case_command!(
     |b| ok(CaseCommand::Withdraw { reason: b.reason })
 );
 
-case_command!(
-    stop,
-    "/cases/{id}/stop",
-    "Stop processing (status 8).",
-    ReasonRequest,
-    |b| ok(CaseCommand::Stop { reason: b.reason })
-);
+case_command!(stop, "/cases/{id}/stop", "Stop processing (status 8).", ReasonRequest, |b| ok(CaseCommand::Stop {
+    reason: b.reason
+}));
 
-case_command!(
-    record_result,
-    "/cases/{id}/result",
-    "Record the result (status 9).",
-    ResultRequest,
-    |b| ok(CaseCommand::RecordResult {
-        summary: b.summary,
-        document: b.document.map(Into::into)
-    })
-);
+case_command!(record_result, "/cases/{id}/result", "Record the result (status 9).", ResultRequest, |b| ok(
+    CaseCommand::RecordResult { summary: b.summary, document: b.document.map(Into::into) }
+));
 
-case_command!(
-    return_result,
-    "/cases/{id}/return",
-    "Return the result (status 10).",
-    ReturnRequest,
-    |b| ok(CaseCommand::ReturnResult {
+case_command!(return_result, "/cases/{id}/return", "Return the result (status 10).", ReturnRequest, |b| ok(
+    CaseCommand::ReturnResult {
         method: match b.method {
             ReturnMethodDto::AtDesk => ReturnMethod::AtDesk,
             ReturnMethodDto::ByPost => ReturnMethod::ByPost,
             ReturnMethodDto::Online => ReturnMethod::Online,
         },
-    })
-);
+    }
+));
 
 case_command!(
     add_comment,
@@ -337,23 +267,10 @@ case_command!(
     |b| ok(CaseCommand::Comment { text: b.text })
 );
 
-case_command!(
-    rate,
-    "/cases/{id}/rating",
-    "Record the applicant's satisfaction (1–5).",
-    RatingRequest,
-    |b| ok(CaseCommand::RateSatisfaction {
-        score: b.score,
-        comment: b.comment
-    })
-);
+case_command!(rate, "/cases/{id}/rating", "Record the applicant's satisfaction (1–5).", RatingRequest, |b| ok(
+    CaseCommand::RateSatisfaction { score: b.score, comment: b.comment }
+));
 
-case_command!(
-    attach_document,
-    "/cases/{id}/documents",
-    "Attach a document by reference.",
-    AttachRequest,
-    |b| ok(CaseCommand::AttachDocument {
-        document: b.document.into()
-    })
-);
+case_command!(attach_document, "/cases/{id}/documents", "Attach a document by reference.", AttachRequest, |b| ok(
+    CaseCommand::AttachDocument { document: b.document.into() }
+));

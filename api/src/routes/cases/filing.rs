@@ -49,23 +49,15 @@ pub async fn create_case(
     let body = body.into_inner();
     body.validate().map_err(from_validation)?;
     let meta = meta(&req)?;
-    let hash = request_hash(
-        "POST",
-        req.path(),
-        &serde_json::to_vec(&body).unwrap_or_default(),
-    );
-    if let Some(response) =
-        replayed(&state, &auth.0, meta.idempotency_key.as_deref(), &hash).await?
-    {
+    let hash = request_hash("POST", req.path(), &serde_json::to_vec(&body).unwrap_or_default());
+    if let Some(response) = replayed(&state, &auth.0, meta.idempotency_key.as_deref(), &hash).await? {
         return Ok(response);
     }
     let new = NewCase {
         procedure: body
             .procedure_code
             .parse()
-            .map_err(|e: onestop_domain::ids::InvalidId| {
-                Problem::invalid_field("procedure_code", e.to_string())
-            })?,
+            .map_err(|e: onestop_domain::ids::InvalidId| Problem::invalid_field("procedure_code", e.to_string()))?,
         unit: unit_code("unit", &body.unit)?,
         channel: body.channel.into(),
         applicant: Applicant {
@@ -91,12 +83,7 @@ pub async fn create_case(
         &auth.0,
         meta.idempotency_key.as_deref(),
         &hash,
-        &StoredResponse {
-            status: 201,
-            body: body.clone(),
-            etag: Some(tag.clone()),
-            location: Some(location.clone()),
-        },
+        &StoredResponse { status: 201, body: body.clone(), etag: Some(tag.clone()), location: Some(location.clone()) },
     )
     .await?;
     Ok(HttpResponse::Created()

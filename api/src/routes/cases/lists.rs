@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Authenticated;
+use crate::openapi::answers;
 use crate::problem::Problem;
 use crate::routes::cases::CaseView;
 use crate::routes::fresh::caught_up;
@@ -55,8 +56,7 @@ pub struct CaseList {
 /// Cases the user may see, newest first, with filters: work queues per unit
 /// and officer, overdue lists.
 #[utoipa::path(tag = "cases", params(CaseListQuery),
-    responses((status = 200, description = "One page of cases, newest first", body = CaseList), (status = 401, description = "No valid bearer token, or the account is disabled", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields out of bounds", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "One page of cases, newest first", body = CaseList), (status = 401, description = "No valid bearer token, or the account is disabled", body = Problem, content_type = "application/problem+json"), answers::OutOfBounds),
     security(("bearer" = [])))]
 #[get("/cases")]
 pub async fn list(
@@ -75,16 +75,13 @@ pub async fn list(
         return Err(Problem::invalid_field("status", "must be from 1 to 10"));
     }
     let catalog = state.catalog.snapshot();
-    let visible: Vec<String> = access::visible_units(&auth.0, &catalog.units)
-        .into_iter()
-        .map(|u| u.code.to_string())
-        .collect();
+    let visible: Vec<String> =
+        access::visible_units(&auth.0, &catalog.units).into_iter().map(|u| u.code.to_string()).collect();
     let units = match &query.unit {
         None => None,
         Some(code) => {
-            let root: UnitCode = code
-                .parse()
-                .map_err(|e: onestop_domain::ids::InvalidId| Problem::invalid_field("unit", e))?;
+            let root: UnitCode =
+                code.parse().map_err(|e: onestop_domain::ids::InvalidId| Problem::invalid_field("unit", e))?;
             Some(
                 catalog
                     .units
@@ -108,9 +105,10 @@ pub async fn list(
     };
     let after = match &query.cursor {
         None => None,
-        Some(text) => Some(Cursor::decode(text).ok_or_else(|| {
-            Problem::invalid_field("cursor", "is not a cursor this API gave out")
-        })?),
+        Some(text) => Some(
+            Cursor::decode(text)
+                .ok_or_else(|| Problem::invalid_field("cursor", "is not a cursor this API gave out"))?,
+        ),
     };
     let filter = CaseFilter {
         units,
@@ -121,27 +119,20 @@ pub async fn list(
         overdue: query.overdue,
         received_from: query.received_from,
         received_to: query.received_to,
-        code_contains: query
-            .q
-            .filter(|q| !q.trim().is_empty())
-            .map(|q| q.trim().to_owned()),
+        code_contains: query.q.filter(|q| !q.trim().is_empty()).map(|q| q.trim().to_owned()),
     };
     caught_up(&state).await?;
     let now = state.clock.now();
     let page = list_cases(&state.pool, &filter, now, after, limit).await?;
     Ok(HttpResponse::Ok().json(CaseList {
-        items: page
-            .cases
-            .iter()
-            .map(|(id, case)| CaseView::of(CaseId(*id), case, now))
-            .collect(),
+        items: page.cases.iter().map(|(id, case)| CaseView::of(CaseId(*id), case, now)).collect(),
         next_cursor: page.next.map(|c| c.encode()),
     }))
 }
 
 /// The case with this code (mã hồ sơ).
 #[utoipa::path(tag = "cases", params(("code" = String, Path, description = "e.g. 000.00.01.H22-260302-0001")),
-    responses((status = 200, description = "The case", body = CaseView), (status = 404, description = "No such resource", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The case", body = CaseView), answers::NotFound),
     security(("bearer" = [])))]
 #[get("/cases/by-code/{code}")]
 pub async fn by_code(
@@ -152,14 +143,14 @@ pub async fn by_code(
     let not_found = || Problem::not_found(format!("no case has the code {code}"));
     let parsed: CaseCode = code.parse().map_err(|_| not_found())?;
     caught_up(&state).await?;
-    let (id, case) = case_by_code(&state.pool, &parsed.to_string())
-        .await?
-        .ok_or_else(not_found)?;
+    let (id, case) = case_by_code(&state.pool, &parsed.to_string()).await?.ok_or_else(not_found)?;
     let catalog = state.catalog.snapshot();
     if !access::may_read_case(&auth.0, &case.places(), &catalog.units) {
         return Err(not_found());
     }
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, crate::request::etag(case.version)))
-        .json(CaseView::of(CaseId(id), &case, state.clock.now())))
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, crate::request::etag(case.version))).json(CaseView::of(
+        CaseId(id),
+        &case,
+        state.clock.now(),
+    )))
 }

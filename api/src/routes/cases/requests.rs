@@ -68,8 +68,7 @@ fn plain_email(email: &str) -> Result<(), validator::ValidationError> {
     if email.chars().count() <= 254 && onestop_domain::personal::is_email(email) {
         Ok(())
     } else {
-        Err(validator::ValidationError::new("email")
-            .with_message("must be a plain address: local@domain.tld".into()))
+        Err(validator::ValidationError::new("email").with_message("must be a plain address: local@domain.tld".into()))
     }
 }
 

@@ -114,23 +114,14 @@ pub struct CreatedCase {
 }
 
 fn snake<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 impl CaseView {
     pub fn of(id: CaseId, state: &CaseState, now: Timestamp) -> Self {
         let timeliness = state.timeliness(now).map(|t| match t {
-            Timeliness::Finished(p) => TimelinessView {
-                state: "finished".into(),
-                class: snake(&p),
-            },
-            Timeliness::InProgress(p) => TimelinessView {
-                state: "in_progress".into(),
-                class: snake(&p),
-            },
+            Timeliness::Finished(p) => TimelinessView { state: "finished".into(), class: snake(&p) },
+            Timeliness::InProgress(p) => TimelinessView { state: "in_progress".into(), class: snake(&p) },
         });
         CaseView {
             id: id.0,
@@ -198,11 +189,11 @@ pub async fn get_case(
     }
     let tag = etag(loaded.version);
     if crate::edge::if_none_match_names(req.headers(), &tag) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, tag))
-            .finish());
+        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish());
     }
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, tag))
-        .json(CaseView::of(case_id, &loaded.state, state.clock.now())))
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, tag)).json(CaseView::of(
+        case_id,
+        &loaded.state,
+        state.clock.now(),
+    )))
 }

@@ -7,8 +7,8 @@ use crate::case::state::{CaseState, Phase};
 use crate::role::Role;
 
 use super::checks::{
-    OPEN, invalid_state, invalid_state_named, optional_text, require_no_pending_handover,
-    require_not_approved, require_phase, text,
+    OPEN, invalid_state, invalid_state_named, optional_text, require_no_pending_handover, require_not_approved,
+    require_phase, text,
 };
 use super::context::Context;
 
@@ -21,10 +21,7 @@ pub(super) fn submit_for_approval(
     require_phase(state, action, &[Phase::InProgress])?;
     require_no_pending_handover(state, action)?;
     if state.awaiting_approval || state.approved {
-        return Err(invalid_state_named(
-            action,
-            "already submitted for approval",
-        ));
+        return Err(invalid_state_named(action, "already submitted for approval"));
     }
     if state.appraisal.is_none() {
         return Err(DomainError::AppraisalMissing);
@@ -47,11 +44,7 @@ pub(super) fn approve(
     if !state.awaiting_approval {
         return Err(DomainError::NotSubmittedForApproval { action });
     }
-    Ok(CaseApproved {
-        at: ctx.now,
-        note: optional_text(action, "note", note)?,
-    }
-    .into())
+    Ok(CaseApproved { at: ctx.now, note: optional_text(action, "note", note)? }.into())
 }
 
 pub(super) fn send_back_for_rework(
@@ -74,12 +67,7 @@ pub(super) fn send_back_for_rework(
         .find(|s| s.index > 0)
         .or_else(|| state.current_step())
         .ok_or_else(|| invalid_state(state, action))?;
-    let budget = ctx
-        .procedure
-        .workflow
-        .get(previous.index)
-        .map(|s| s.budget)
-        .ok_or(DomainError::NoFurtherStep)?;
+    let budget = ctx.procedure.workflow.get(previous.index).map(|s| s.budget).ok_or(DomainError::NoFurtherStep)?;
     let hours = ctx.schedule_hours(&previous.unit);
     let schedule = Schedule::new(ctx.calendar, &hours);
     Ok(SentBackForRework {
@@ -105,11 +93,7 @@ pub(super) fn refuse_as_ineligible(
 ) -> Result<CaseEvent, DomainError> {
     require_phase(state, action, OPEN)?;
     require_not_approved(state, action)?;
-    Ok(CaseRefusedAsIneligible {
-        at: ctx.now,
-        reason: text(action, "reason", reason)?,
-    }
-    .into())
+    Ok(CaseRefusedAsIneligible { at: ctx.now, reason: text(action, "reason", reason)? }.into())
 }
 
 /// The workflow step after the current one, if it is `role`'s: approval after
@@ -118,11 +102,7 @@ pub(super) fn refuse_as_ineligible(
 pub(super) fn next_step(state: &CaseState, ctx: &Context<'_>, role: Role) -> Option<StepStart> {
     let current = state.current_step()?;
     let index = current.index + 1;
-    let step = ctx
-        .procedure
-        .workflow
-        .get(index)
-        .filter(|s| s.role == role)?;
+    let step = ctx.procedure.workflow.get(index).filter(|s| s.role == role)?;
     let receiving = state.receiving_unit.clone()?;
     let unit = match &step.unit {
         crate::catalog::StepUnit::Receiving => receiving,

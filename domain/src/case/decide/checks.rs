@@ -35,25 +35,14 @@ pub(super) const PENDING: &[Phase] = &[
 pub(super) const MAX_TEXT: usize = 4000;
 
 pub(super) fn procedure_ref(procedure: &Procedure) -> ProcedureRef {
-    ProcedureRef {
-        code: procedure.code.clone(),
-        version: procedure.version,
-    }
+    ProcedureRef { code: procedure.code.clone(), version: procedure.version }
 }
 
 pub(super) fn require_new(state: &CaseState, action: &'static str) -> Result<(), DomainError> {
-    if state.phase == Phase::New {
-        Ok(())
-    } else {
-        Err(DomainError::CaseAlreadyExists { action })
-    }
+    if state.phase == Phase::New { Ok(()) } else { Err(DomainError::CaseAlreadyExists { action }) }
 }
 
-pub(super) fn require_phase(
-    state: &CaseState,
-    action: &'static str,
-    allowed: &[Phase],
-) -> Result<(), DomainError> {
+pub(super) fn require_phase(state: &CaseState, action: &'static str, allowed: &[Phase]) -> Result<(), DomainError> {
     if allowed.contains(&state.phase) {
         Ok(())
     } else if state.phase == Phase::New {
@@ -63,63 +52,31 @@ pub(super) fn require_phase(
     }
 }
 
-pub(super) fn require_no_pending_handover(
-    state: &CaseState,
-    action: &'static str,
-) -> Result<(), DomainError> {
-    if state.handover_pending {
-        Err(DomainError::HandoverPending { action })
-    } else {
-        Ok(())
-    }
+pub(super) fn require_no_pending_handover(state: &CaseState, action: &'static str) -> Result<(), DomainError> {
+    if state.handover_pending { Err(DomainError::HandoverPending { action }) } else { Ok(()) }
 }
 
-pub(super) fn require_not_approved(
-    state: &CaseState,
-    action: &'static str,
-) -> Result<(), DomainError> {
-    if state.approved {
-        Err(invalid_state_named(action, "approved"))
-    } else {
-        Ok(())
-    }
+pub(super) fn require_not_approved(state: &CaseState, action: &'static str) -> Result<(), DomainError> {
+    if state.approved { Err(invalid_state_named(action, "approved")) } else { Ok(()) }
 }
 
-pub(super) fn require_known_unit(
-    unit: &UnitCode,
-    action: &'static str,
-    ctx: &Context<'_>,
-) -> Result<(), DomainError> {
+pub(super) fn require_known_unit(unit: &UnitCode, action: &'static str, ctx: &Context<'_>) -> Result<(), DomainError> {
     match ctx.units.get(unit) {
         Some(u) if u.active => Ok(()),
-        _ => Err(DomainError::UnknownUnit {
-            action,
-            unit: unit.clone(),
-        }),
+        _ => Err(DomainError::UnknownUnit { action, unit: unit.clone() }),
     }
 }
 
 pub(super) fn invalid_state(state: &CaseState, action: &'static str) -> DomainError {
-    DomainError::InvalidState {
-        action,
-        state: state.phase.describe(),
-    }
+    DomainError::InvalidState { action, state: state.phase.describe() }
 }
 
 pub(super) fn invalid_state_named(action: &'static str, state: &'static str) -> DomainError {
     DomainError::InvalidState { action, state }
 }
 
-pub(super) fn invalid_field(
-    action: &'static str,
-    field: &'static str,
-    problem: &'static str,
-) -> DomainError {
-    DomainError::InvalidField {
-        action,
-        field,
-        problem,
-    }
+pub(super) fn invalid_field(action: &'static str, field: &'static str, problem: &'static str) -> DomainError {
+    DomainError::InvalidField { action, field, problem }
 }
 
 pub(super) fn channel_not_offered(action: &'static str, channel: Channel) -> DomainError {
@@ -147,21 +104,13 @@ pub(super) fn reason_in(
 }
 
 /// A required free text: trimmed, not empty, not too long.
-pub(super) fn text(
-    action: &'static str,
-    field: &'static str,
-    value: String,
-) -> Result<String, DomainError> {
+pub(super) fn text(action: &'static str, field: &'static str, value: String) -> Result<String, DomainError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(invalid_field(action, field, "must not be empty"));
     }
     if trimmed.chars().count() > MAX_TEXT {
-        return Err(invalid_field(
-            action,
-            field,
-            "is longer than 4000 characters",
-        ));
+        return Err(invalid_field(action, field, "is longer than 4000 characters"));
     }
     Ok(trimmed.to_owned())
 }
@@ -177,31 +126,17 @@ pub(super) fn optional_text(
     }
 }
 
-pub(super) fn document(
-    action: &'static str,
-    document: DocumentRef,
-) -> Result<DocumentRef, DomainError> {
+pub(super) fn document(action: &'static str, document: DocumentRef) -> Result<DocumentRef, DomainError> {
     if document.name.trim().is_empty() {
         return Err(invalid_field(action, "document name", "must not be empty"));
     }
     let is_sha256 = document.sha256.len() == 64
-        && document
-            .sha256
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        && document.sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     if !is_sha256 {
-        return Err(invalid_field(
-            action,
-            "document sha256",
-            "must be 64 lowercase hexadecimal digits",
-        ));
+        return Err(invalid_field(action, "document sha256", "must be 64 lowercase hexadecimal digits"));
     }
     if document.storage_ref.trim().is_empty() {
-        return Err(invalid_field(
-            action,
-            "document storage_ref",
-            "must not be empty",
-        ));
+        return Err(invalid_field(action, "document storage_ref", "must not be empty"));
     }
     Ok(document)
 }

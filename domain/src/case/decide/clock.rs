@@ -43,24 +43,12 @@ pub(super) fn pause(
     action: &'static str,
     reason: String,
 ) -> Result<CaseEvent, DomainError> {
-    Ok(CasePaused {
-        at: ctx.now,
-        reason: reason_in(state, action, OPEN, reason)?,
-    }
-    .into())
+    Ok(CasePaused { at: ctx.now, reason: reason_in(state, action, OPEN, reason)? }.into())
 }
 
-pub(super) fn resume(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn resume(state: &CaseState, ctx: &Context<'_>, action: &'static str) -> Result<CaseEvent, DomainError> {
     require_phase(state, action, &[Phase::Paused(PauseKind::Suspension)])?;
-    Ok(CaseResumed {
-        at: ctx.now,
-        clock: restart_clock(state, ctx),
-    }
-    .into())
+    Ok(CaseResumed { at: ctx.now, clock: restart_clock(state, ctx) }.into())
 }
 
 /// The deadlines once a pause ends, per the procedure's pause mode: shifted by the
@@ -70,15 +58,9 @@ pub(super) fn resume(
 /// the counting start on.
 pub(super) fn restart_clock(state: &CaseState, ctx: &Context<'_>) -> ClockRestarted {
     let paused = state.paused_since.unwrap_or(ctx.now);
-    let since = state
-        .counting_from
-        .map_or(paused, |start| paused.max(start))
-        .min(ctx.now);
+    let since = state.counting_from.map_or(paused, |start| paused.max(start)).min(ctx.now);
     let case_unit = state.receiving_unit.clone();
-    let case_hours = case_unit
-        .as_ref()
-        .map(|u| ctx.schedule_hours(u))
-        .unwrap_or_default();
+    let case_hours = case_unit.as_ref().map(|u| ctx.schedule_hours(u)).unwrap_or_default();
     let case_schedule = Schedule::new(ctx.calendar, &case_hours);
     let paused_minutes = case_schedule.working_minutes_between(since, ctx.now);
     let due = state.due_at.unwrap_or(ctx.now);
@@ -87,9 +69,7 @@ pub(super) fn restart_clock(state: &CaseState, ctx: &Context<'_>) -> ClockRestar
         PauseMode::Restart => {
             let restarted = case_schedule.due_date(
                 ctx.now,
-                state
-                    .processing_time
-                    .unwrap_or(ctx.procedure.processing_time),
+                state.processing_time.unwrap_or(ctx.procedure.processing_time),
                 ctx.procedure.cutoff,
             );
             // A restart never brings the date forward.
@@ -105,9 +85,5 @@ pub(super) fn restart_clock(state: &CaseState, ctx: &Context<'_>) -> ClockRestar
         }
         None => due_at,
     };
-    ClockRestarted {
-        paused_minutes,
-        due_at,
-        step_due_at,
-    }
+    ClockRestarted { paused_minutes, due_at, step_due_at }
 }

@@ -6,9 +6,7 @@ use crate::case::state::{CaseState, Phase};
 use crate::role::Role;
 
 use super::approval::next_step;
-use super::checks::{
-    PENDING, UNDER_WAY, document, invalid_field, optional_text, reason_in, require_phase, text,
-};
+use super::checks::{PENDING, UNDER_WAY, document, invalid_field, optional_text, reason_in, require_phase, text};
 use super::context::Context;
 
 pub(super) fn withdraw(
@@ -17,11 +15,7 @@ pub(super) fn withdraw(
     action: &'static str,
     reason: String,
 ) -> Result<CaseEvent, DomainError> {
-    Ok(CaseWithdrawn {
-        at: ctx.now,
-        reason: reason_in(state, action, PENDING, reason)?,
-    }
-    .into())
+    Ok(CaseWithdrawn { at: ctx.now, reason: reason_in(state, action, PENDING, reason)? }.into())
 }
 
 pub(super) fn stop(
@@ -30,11 +24,7 @@ pub(super) fn stop(
     action: &'static str,
     reason: String,
 ) -> Result<CaseEvent, DomainError> {
-    Ok(CaseStopped {
-        at: ctx.now,
-        reason: reason_in(state, action, UNDER_WAY, reason)?,
-    }
-    .into())
+    Ok(CaseStopped { at: ctx.now, reason: reason_in(state, action, UNDER_WAY, reason)? }.into())
 }
 
 pub(super) fn record_result(
@@ -64,11 +54,7 @@ pub(super) fn return_result(
     method: ReturnMethod,
 ) -> Result<CaseEvent, DomainError> {
     require_phase(state, action, &[Phase::ResultReady])?;
-    Ok(ResultReturned {
-        at: ctx.now,
-        method,
-    }
-    .into())
+    Ok(ResultReturned { at: ctx.now, method }.into())
 }
 
 pub(super) fn rate_satisfaction(
@@ -85,10 +71,5 @@ pub(super) fn rate_satisfaction(
     if !(1..=5).contains(&score) {
         return Err(invalid_field(action, "score", "must be from 1 to 5"));
     }
-    Ok(SatisfactionRated {
-        at: ctx.now,
-        score,
-        comment: optional_text(action, "comment", comment)?,
-    }
-    .into())
+    Ok(SatisfactionRated { at: ctx.now, score, comment: optional_text(action, "comment", comment)? }.into())
 }

@@ -7,8 +7,8 @@ use crate::case::state::{CaseState, PauseKind, Phase};
 use crate::ids::{UnitCode, UserId};
 
 use super::checks::{
-    OPEN, document, invalid_field, invalid_state, invalid_state_named, optional_text,
-    require_known_unit, require_no_pending_handover, require_not_approved, require_phase, text,
+    OPEN, document, invalid_field, invalid_state, invalid_state_named, optional_text, require_known_unit,
+    require_no_pending_handover, require_not_approved, require_phase, text,
 };
 use super::clock::restart_clock;
 use super::context::Context;
@@ -30,10 +30,7 @@ pub(super) fn transfer(
     };
     let receiving = state.receiving_unit.clone().unwrap_or(to_unit.clone());
     if !ctx.procedure.step_accepts(index, &to_unit, &receiving) {
-        return Err(DomainError::WrongUnitForStep {
-            step: step.name.clone(),
-            unit: to_unit,
-        });
+        return Err(DomainError::WrongUnitForStep { step: step.name.clone(), unit: to_unit });
     }
     let hours = ctx.schedule_hours(&to_unit);
     let schedule = Schedule::new(ctx.calendar, &hours);
@@ -65,10 +62,7 @@ pub(super) fn acknowledge_handover(
     }
     Ok(HandoverAcknowledged {
         at: ctx.now,
-        unit: state
-            .current_unit()
-            .cloned()
-            .ok_or_else(|| invalid_state(state, action))?,
+        unit: state.current_unit().cloned().ok_or_else(|| invalid_state(state, action))?,
         by: ctx.actor.user_id,
     }
     .into())
@@ -84,17 +78,9 @@ pub(super) fn record_appraisal(
     require_phase(state, action, &[Phase::InProgress])?;
     require_no_pending_handover(state, action)?;
     if state.awaiting_approval || state.approved {
-        return Err(invalid_state_named(
-            action,
-            "already submitted for approval",
-        ));
+        return Err(invalid_state_named(action, "already submitted for approval"));
     }
-    Ok(AppraisalRecorded {
-        at: ctx.now,
-        opinion: text(action, "opinion", opinion)?,
-        proposal,
-    }
-    .into())
+    Ok(AppraisalRecorded { at: ctx.now, opinion: text(action, "opinion", opinion)?, proposal }.into())
 }
 
 pub(super) fn request_supplement(
@@ -106,12 +92,7 @@ pub(super) fn request_supplement(
 ) -> Result<CaseEvent, DomainError> {
     require_phase(state, action, OPEN)?;
     require_not_approved(state, action)?;
-    Ok(SupplementRequested {
-        at: ctx.now,
-        reason: text(action, "reason", reason)?,
-        documents,
-    }
-    .into())
+    Ok(SupplementRequested { at: ctx.now, reason: text(action, "reason", reason)?, documents }.into())
 }
 
 pub(super) fn receive_supplement(
@@ -121,12 +102,7 @@ pub(super) fn receive_supplement(
     documents: Vec<String>,
 ) -> Result<CaseEvent, DomainError> {
     require_phase(state, action, &[Phase::Paused(PauseKind::Supplement)])?;
-    Ok(SupplementReceived {
-        at: ctx.now,
-        documents,
-        clock: restart_clock(state, ctx),
-    }
-    .into())
+    Ok(SupplementReceived { at: ctx.now, documents, clock: restart_clock(state, ctx) }.into())
 }
 
 pub(super) fn request_payment(
@@ -138,18 +114,9 @@ pub(super) fn request_payment(
 ) -> Result<CaseEvent, DomainError> {
     require_phase(state, action, OPEN)?;
     if amount_vnd == 0 {
-        return Err(invalid_field(
-            action,
-            "amount_vnd",
-            "must be more than zero",
-        ));
+        return Err(invalid_field(action, "amount_vnd", "must be more than zero"));
     }
-    Ok(PaymentRequested {
-        at: ctx.now,
-        amount_vnd,
-        description: text(action, "description", description)?,
-    }
-    .into())
+    Ok(PaymentRequested { at: ctx.now, amount_vnd, description: text(action, "description", description)? }.into())
 }
 
 pub(super) fn record_payment(
@@ -161,11 +128,7 @@ pub(super) fn record_payment(
 ) -> Result<CaseEvent, DomainError> {
     require_phase(state, action, &[Phase::Paused(PauseKind::Payment)])?;
     if amount_vnd == 0 {
-        return Err(invalid_field(
-            action,
-            "amount_vnd",
-            "must be more than zero",
-        ));
+        return Err(invalid_field(action, "amount_vnd", "must be more than zero"));
     }
     Ok(PaymentRecorded {
         at: ctx.now,
@@ -185,11 +148,7 @@ pub(super) fn comment(
     if state.phase == Phase::New {
         return Err(DomainError::CaseNotFound { action });
     }
-    Ok(CommentAdded {
-        at: ctx.now,
-        text: text(action, "text", body)?,
-    }
-    .into())
+    Ok(CommentAdded { at: ctx.now, text: text(action, "text", body)? }.into())
 }
 
 pub(super) fn attach_document(
@@ -204,9 +163,5 @@ pub(super) fn attach_document(
     if state.is_closed() {
         return Err(invalid_state(state, action));
     }
-    Ok(DocumentAttached {
-        at: ctx.now,
-        document: document(action, attached)?,
-    }
-    .into())
+    Ok(DocumentAttached { at: ctx.now, document: document(action, attached)? }.into())
 }

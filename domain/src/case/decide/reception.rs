@@ -8,8 +8,7 @@ use crate::catalog::Channel;
 use crate::ids::{ApplicantId, UnitCode};
 
 use super::checks::{
-    channel_not_offered, invalid_state, procedure_ref, require_known_unit, require_new,
-    require_phase, text,
+    channel_not_offered, invalid_state, procedure_ref, require_known_unit, require_new, require_phase, text,
 };
 use super::context::Context;
 
@@ -60,8 +59,7 @@ pub(super) fn accept_online(
     action: &'static str,
 ) -> Result<CaseEvent, DomainError> {
     require_phase(state, action, &[Phase::Submitted])?;
-    let (Some(unit), Some(channel), Some(applicant)) =
-        (state.receiving_unit.clone(), state.channel, state.applicant)
+    let (Some(unit), Some(channel), Some(applicant)) = (state.receiving_unit.clone(), state.channel, state.applicant)
     else {
         return Err(invalid_state(state, action));
     };
@@ -75,11 +73,7 @@ pub(super) fn refuse_at_reception(
     reason: String,
 ) -> Result<CaseEvent, DomainError> {
     require_phase(state, action, &[Phase::Submitted])?;
-    Ok(CaseRefusedAtReception {
-        at: ctx.now,
-        reason: text(action, "reason", reason)?,
-    }
-    .into())
+    Ok(CaseRefusedAtReception { at: ctx.now, reason: text(action, "reason", reason)? }.into())
 }
 
 pub(super) fn case_received(
@@ -91,11 +85,7 @@ pub(super) fn case_received(
     documents: Vec<String>,
 ) -> Result<CaseReceived, DomainError> {
     let issued = ctx.issued.ok_or(DomainError::CodeNotIssued { action })?;
-    let reception = ctx
-        .procedure
-        .workflow
-        .first()
-        .ok_or(DomainError::NoFurtherStep)?;
+    let reception = ctx.procedure.workflow.first().ok_or(DomainError::NoFurtherStep)?;
     let hours = ctx.schedule_hours(&unit);
     let schedule = Schedule::new(ctx.calendar, &hours);
     let counting_from = schedule.counting_start(ctx.now, ctx.procedure.cutoff);
