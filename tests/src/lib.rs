@@ -92,6 +92,15 @@ impl TestApp {
         self.login(username, "demo").await.unwrap()
     }
 
+    /// Tokens of several demo accounts, in the order named.
+    pub async fn tokens<const N: usize>(&self, usernames: [&str; N]) -> [String; N] {
+        let mut tokens = [const { String::new() }; N];
+        for (token, username) in tokens.iter_mut().zip(usernames) {
+            *token = self.token(username).await;
+        }
+        tokens
+    }
+
     pub async fn login(&self, username: &str, password: &str) -> Result<String, reqwest::StatusCode> {
         login_at(&self.http, &self.address, username, password).await
     }

@@ -187,8 +187,7 @@ struct World {
 }
 
 async fn world(app: &TestApp) -> World {
-    let reception = app.token("reception").await;
-    let admin = app.token("admin").await;
+    let [reception, admin] = app.tokens(["reception", "admin"]).await;
     let case = app.receive_land_case(&reception).await;
     app.post_json(&reception, &format!("/api/v1/cases/{case}/withdraw"), &json!({ "reason": "Công dân rút hồ sơ" }))
         .await;

@@ -53,8 +53,7 @@ async fn a_statement_past_its_timeout_is_503_and_frees_its_connection() {
         s.run_projections = false;
     })
     .await;
-    let reception = app.token("reception").await;
-    let leader = app.token("leader").await;
+    let [reception, leader] = app.tokens(["reception", "leader"]).await;
 
     // Reads and writes wait on locks a long transaction holds.
     let blocker = app.database.superuser().await.unwrap();

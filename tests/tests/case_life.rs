@@ -35,9 +35,7 @@ async fn act(app: &TestApp, token: &str, case: &str, action: &str, etag: &str, b
 #[tokio::test]
 async fn a_land_case_from_receipt_to_return_with_a_supplement_shifting_the_due_date() {
     let app = TestApp::spawn().await;
-    let reception = app.token("reception").await;
-    let specialist = app.token("specialist").await;
-    let approver = app.token("approver").await;
+    let [reception, specialist, approver] = app.tokens(["reception", "specialist", "approver"]).await;
 
     // Received Monday 2 March 2026, 09:00: ten working days → Monday 16 March 09:00.
     let created = app.post(&reception, "/api/v1/cases", &land_case()).await;
@@ -137,8 +135,7 @@ async fn in_restart_mode_the_whole_processing_time_starts_again() {
     let published = app.post(&admin, "/api/v1/procedures", &procedure).await;
     assert_eq!(published.status(), 201, "{:?}", published.text().await);
 
-    let reception = app.token("reception").await;
-    let specialist = app.token("specialist").await;
+    let [reception, specialist] = app.tokens(["reception", "specialist"]).await;
     let mut case = land_case();
     case["procedure_code"] = json!("1.999001");
     let created: Value = app.post(&reception, "/api/v1/cases", &case).await.json().await.unwrap();

@@ -9,9 +9,7 @@ use serde_json::{Value, json};
 #[tokio::test]
 async fn each_refusal_is_a_409_naming_its_rule() {
     let app = TestApp::spawn().await;
-    let reception = app.token("reception").await;
-    let specialist = app.token("specialist").await;
-    let approver = app.token("approver").await;
+    let [reception, specialist, approver] = app.tokens(["reception", "specialist", "approver"]).await;
     let id = app.receive_land_case(&reception).await;
     let path = |action: &str| format!("/api/v1/cases/{id}/{action}");
 
@@ -257,8 +255,7 @@ async fn malformed_json_is_400_and_invalid_fields_are_422_naming_them() {
 #[tokio::test]
 async fn erasing_an_applicant_destroys_their_data_and_keeps_history_verifiable() {
     let app = TestApp::spawn().await;
-    let reception = app.token("reception").await;
-    let admin = app.token("admin").await;
+    let [reception, admin] = app.tokens(["reception", "admin"]).await;
     let id = app.receive_land_case(&reception).await;
     let applicant: uuid::Uuid = app.applicant_of(&id).await.parse().unwrap();
     // The applicant's name is nowhere in plain text in the log.

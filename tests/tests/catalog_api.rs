@@ -7,8 +7,7 @@ use serde_json::{Value, json};
 #[tokio::test]
 async fn administrators_register_units_under_units_they_reach() {
     let app = TestApp::spawn().await;
-    let admin = app.token("admin").await;
-    let reception = app.token("reception").await;
+    let [admin, reception] = app.tokens(["admin", "reception"]).await;
     let commune = json!({ "code": "000.26.09.H22", "name": "Ủy ban nhân dân xã Hòa Bình", "parent": PROVINCE });
 
     assert_eq!(app.post(&reception, "/api/v1/units", &commune).await.status(), 403);
@@ -35,8 +34,7 @@ async fn administrators_register_units_under_units_they_reach() {
 #[tokio::test]
 async fn the_calendar_shows_the_rules_and_takes_a_years_arrangement() {
     let app = TestApp::spawn().await;
-    let admin = app.token("admin").await;
-    let reception = app.token("reception").await;
+    let [admin, reception] = app.tokens(["admin", "reception"]).await;
 
     let year: Value = app.get_json(&reception, "/api/v1/calendar/2026").await;
     let days_off: Vec<&str> = year["days_off"].as_array().unwrap().iter().map(|d| d.as_str().unwrap()).collect();
@@ -63,8 +61,7 @@ async fn the_calendar_shows_the_rules_and_takes_a_years_arrangement() {
 #[tokio::test]
 async fn procedures_are_versioned_and_cases_keep_theirs() {
     let app = TestApp::spawn().await;
-    let admin = app.token("admin").await;
-    let reception = app.token("reception").await;
+    let [admin, reception] = app.tokens(["admin", "reception"]).await;
     let id = app.receive_land_case(&reception).await;
 
     let mut procedure: Value = app.get_json(&admin, &format!("/api/v1/procedures/{LAND_CHANGE}")).await;

@@ -117,9 +117,7 @@ async fn every_feed_record_is_delivered_through_failures_and_retries_keep_their_
 #[tokio::test]
 async fn the_audit_trail_tells_who_did_what_and_only_to_auditors() {
     let app = TestApp::spawn().await;
-    let reception = app.token("reception").await;
-    let specialist = app.token("specialist").await;
-    let inspector = app.token("inspector").await;
+    let [reception, specialist, inspector] = app.tokens(["reception", "specialist", "inspector"]).await;
     let id = app.receive_land_case(&reception).await;
     app.post(
         &reception,
@@ -180,9 +178,7 @@ async fn the_audit_trail_tells_who_did_what_and_only_to_auditors() {
 #[tokio::test]
 async fn the_feed_names_the_acting_officers_unit_for_transfers_results_and_withdrawals() {
     let app = TestApp::spawn().await;
-    let reception = app.token("reception").await;
-    let specialist = app.token("specialist").await;
-    let approver = app.token("approver").await;
+    let [reception, specialist, approver] = app.tokens(["reception", "specialist", "approver"]).await;
     let act = |token: &str, id: &str, action: &str, body: Value| {
         let (token, path) = (token.to_owned(), format!("/api/v1/cases/{id}/{action}"));
         let app = &app;

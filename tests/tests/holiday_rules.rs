@@ -24,8 +24,7 @@ fn new_holiday() -> Value {
 #[tokio::test]
 async fn a_new_holiday_counts_for_new_files_and_leaves_issued_due_dates_standing() {
     let app = TestApp::spawn().await;
-    let admin = app.token("admin").await;
-    let reception = app.token("reception").await;
+    let [admin, reception] = app.tokens(["admin", "reception"]).await;
 
     let before = app.receive_land_case(&reception).await;
     let first: Value = app.get_json(&reception, &format!("/api/v1/cases/{before}")).await;

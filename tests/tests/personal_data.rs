@@ -18,10 +18,8 @@ const EMAIL: &str = "bao.ngoc.trinh@example.vn";
 /// Everything an officer, inspector, statistician, feed client or the public
 /// can be served about the file, as text.
 async fn served(app: &TestApp, id: &str, code: &str, secret: &str) -> Vec<(String, String)> {
-    let reception = app.token("reception").await;
-    let inspector = app.token("inspector").await;
-    let feed = app.token("feed").await;
-    let statistician = app.token("statistician").await;
+    let [reception, inspector, feed, statistician] =
+        app.tokens(["reception", "inspector", "feed", "statistician"]).await;
     let mut pages = Vec::new();
     for (token, path) in [
         (&reception, format!("/api/v1/cases/{id}")),
@@ -107,9 +105,7 @@ fn leaks(outputs: &[(String, String)], masked: &str) -> Vec<String> {
 #[tokio::test]
 async fn an_erased_applicant_is_in_no_output_and_every_chain_still_verifies() {
     let app = TestApp::spawn().await;
-    let reception = app.token("reception").await;
-    let specialist = app.token("specialist").await;
-    let admin = app.token("admin").await;
+    let [reception, specialist, admin] = app.tokens(["reception", "specialist", "admin"]).await;
     let mut case = land_case();
     case["applicant"] = json!({ "full_name": NAME, "id_number": ID_NUMBER, "phone": PHONE,
                                 "address": ADDRESS, "email": EMAIL });

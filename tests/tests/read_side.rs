@@ -14,8 +14,7 @@ use serde_json::{Value, json};
 /// Files `count` land cases and walks some of them further, so the log holds a
 /// mix of lifecycles.
 async fn some_history(app: &TestApp, count: usize) -> Vec<String> {
-    let reception = app.token("reception").await;
-    let specialist = app.token("specialist").await;
+    let [reception, specialist] = app.tokens(["reception", "specialist"]).await;
     let mut ids = Vec::new();
     for n in 0..count {
         let id = app.receive_land_case(&reception).await;
@@ -191,8 +190,7 @@ async fn count_case_events(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn lists_show_a_clients_own_writes_at_once_and_filter_work_queues() {
     let app = TestApp::spawn().await;
-    let reception = app.token("reception").await;
-    let specialist = app.token("specialist").await;
+    let [reception, specialist] = app.tokens(["reception", "specialist"]).await;
     let ids = some_history(&app, 4).await;
 
     // Just written, already listed.
@@ -346,8 +344,7 @@ async fn statistics_in_small_batches_equal_statistics_in_one() {
 #[tokio::test]
 async fn the_overdue_list_judges_as_the_case_view_by_day_and_a_stopped_clock_when_it_stopped() {
     let app = TestApp::spawn().await;
-    let reception = app.token("reception").await;
-    let specialist = app.token("specialist").await;
+    let [reception, specialist] = app.tokens(["reception", "specialist"]).await;
     let at = |text: &str| text.parse::<jiff::Timestamp>().unwrap();
     // Three land cases received Mon 2 March 2026 09:00, due Mon 16 March 09:00.
     let on_time = app.receive_land_case(&reception).await;

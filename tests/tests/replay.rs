@@ -366,8 +366,7 @@ async fn a_case_as_of_a_past_moment_equals_what_the_write_side_folded_then() {
     use onestop_replay::as_of::{Moment, case_as_of};
 
     let app = TestApp::spawn().await;
-    let reception = app.token("reception").await;
-    let specialist = app.token("specialist").await;
+    let [reception, specialist] = app.tokens(["reception", "specialist"]).await;
     let store = app.store().await;
     let catalog = CatalogCache::load(store.clone()).await.unwrap();
     let write_side = CaseService::new(store.clone(), catalog, Arc::new(app.clock.clone()));

@@ -21,8 +21,7 @@ fn retry_after(response: &reqwest::Response) -> u64 {
 #[tokio::test]
 async fn twenty_wrong_passwords_lock_the_account_until_an_administrator_unlocks_it() {
     let app = TestApp::spawn().await;
-    let admin = app.token("admin").await;
-    let inspector = app.token("inspector").await;
+    let [admin, inspector] = app.tokens(["admin", "inspector"]).await;
     let users = app.get_json(&admin, "/api/v1/users").await;
     let specialist = users.as_array().unwrap().iter().find(|u| u["username"] == "specialist").unwrap()["id"]
         .as_str()

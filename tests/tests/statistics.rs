@@ -300,9 +300,7 @@ async fn the_report_matches_two_hundred_scripted_cases_column_by_column() {
 #[tokio::test]
 async fn a_period_not_yet_ended_is_judged_now_as_the_case_view_judges_it() {
     let app = TestApp::spawn().await;
-    let reception = app.token("reception").await;
-    let specialist = app.token("specialist").await;
-    let statistician = app.token("statistician").await;
+    let [reception, specialist, statistician] = app.tokens(["reception", "specialist", "statistician"]).await;
     // Three land cases received Mon 2 March 2026 09:00, due Mon 16 March 09:00;
     // one waits for a supplement from 3 March.
     let ids = [

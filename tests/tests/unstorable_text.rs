@@ -7,10 +7,8 @@ use onestop_tests::*;
 #[tokio::test]
 async fn a_nul_in_any_text_query_parameter_or_the_path_is_refused_naming_it() {
     let app = TestApp::spawn().await;
-    let reception = app.token("reception").await;
-    let inspector = app.token("inspector").await;
-    let statistician = app.token("statistician").await;
-    let feed = app.token("feed").await;
+    let [reception, inspector, statistician, feed] =
+        app.tokens(["reception", "inspector", "statistician", "feed"]).await;
     let id = app.receive_land_case(&reception).await;
     let events = app.count_all_events().await;
 
@@ -56,8 +54,7 @@ async fn a_nul_in_any_text_query_parameter_or_the_path_is_refused_naming_it() {
 #[tokio::test]
 async fn a_nul_in_a_json_body_is_refused_naming_the_field() {
     let app = TestApp::spawn().await;
-    let reception = app.token("reception").await;
-    let admin = app.token("admin").await;
+    let [reception, admin] = app.tokens(["reception", "admin"]).await;
     let id = app.receive_land_case(&reception).await;
     let events = app.count_all_events().await;
     let bodies: &[(&str, String, &str, serde_json::Value)] = &[

@@ -10,14 +10,10 @@ use super::checks::{
     OPEN, invalid_state, invalid_state_named, optional_text, require_no_pending_handover, require_not_approved,
     require_phase, text,
 };
-use super::context::Context;
+use super::context::{Ask, Context, Decision};
 
-pub(super) fn submit_for_approval(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    note: Option<String>,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn submit_for_approval(ask: Ask<'_>, note: Option<String>) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_phase(state, action, &[Phase::InProgress])?;
     require_no_pending_handover(state, action)?;
     if state.awaiting_approval || state.approved {
@@ -34,12 +30,8 @@ pub(super) fn submit_for_approval(
     .into())
 }
 
-pub(super) fn approve(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    note: Option<String>,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn approve(ask: Ask<'_>, note: Option<String>) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_phase(state, action, &[Phase::InProgress])?;
     if !state.awaiting_approval {
         return Err(DomainError::NotSubmittedForApproval { action });
@@ -47,12 +39,8 @@ pub(super) fn approve(
     Ok(CaseApproved { at: ctx.now, note: optional_text(action, "note", note)? }.into())
 }
 
-pub(super) fn send_back_for_rework(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    reason: String,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn send_back_for_rework(ask: Ask<'_>, reason: String) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_phase(state, action, &[Phase::InProgress])?;
     if !state.awaiting_approval {
         return Err(DomainError::NotSubmittedForApproval { action });
@@ -85,12 +73,8 @@ pub(super) fn send_back_for_rework(
     .into())
 }
 
-pub(super) fn refuse_as_ineligible(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    reason: String,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn refuse_as_ineligible(ask: Ask<'_>, reason: String) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_phase(state, action, OPEN)?;
     require_not_approved(state, action)?;
     Ok(CaseRefusedAsIneligible { at: ctx.now, reason: text(action, "reason", reason)? }.into())

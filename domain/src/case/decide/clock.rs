@@ -9,16 +9,10 @@ use crate::case::state::{CaseState, PauseKind, Phase};
 use crate::catalog::PauseMode;
 
 use super::checks::{OPEN, UNDER_WAY, document, invalid_state, reason_in, require_phase, text};
-use super::context::Context;
+use super::context::{Ask, Context, Decision};
 
-pub(super) fn extend(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    new_due_at: Timestamp,
-    reason: String,
-    apology_letter: DocumentRef,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn extend(ask: Ask<'_>, new_due_at: Timestamp, reason: String, apology_letter: DocumentRef) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_phase(state, action, UNDER_WAY)?;
     if state.extended {
         return Err(DomainError::AlreadyExtended);
@@ -37,16 +31,13 @@ pub(super) fn extend(
     .into())
 }
 
-pub(super) fn pause(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    reason: String,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn pause(ask: Ask<'_>, reason: String) -> Decision {
+    let Ask { state, ctx, action } = ask;
     Ok(CasePaused { at: ctx.now, reason: reason_in(state, action, OPEN, reason)? }.into())
 }
 
-pub(super) fn resume(state: &CaseState, ctx: &Context<'_>, action: &'static str) -> Result<CaseEvent, DomainError> {
+pub(super) fn resume(ask: Ask<'_>) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_phase(state, action, &[Phase::Paused(PauseKind::Suspension)])?;
     Ok(CaseResumed { at: ctx.now, clock: restart_clock(state, ctx) }.into())
 }

@@ -2,38 +2,25 @@
 
 use crate::case::error::DomainError;
 use crate::case::event::*;
-use crate::case::state::{CaseState, Phase};
+use crate::case::state::Phase;
 use crate::role::Role;
 
 use super::approval::next_step;
 use super::checks::{PENDING, UNDER_WAY, document, invalid_field, optional_text, reason_in, require_phase, text};
-use super::context::Context;
+use super::context::{Ask, Decision};
 
-pub(super) fn withdraw(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    reason: String,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn withdraw(ask: Ask<'_>, reason: String) -> Decision {
+    let Ask { state, ctx, action } = ask;
     Ok(CaseWithdrawn { at: ctx.now, reason: reason_in(state, action, PENDING, reason)? }.into())
 }
 
-pub(super) fn stop(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    reason: String,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn stop(ask: Ask<'_>, reason: String) -> Decision {
+    let Ask { state, ctx, action } = ask;
     Ok(CaseStopped { at: ctx.now, reason: reason_in(state, action, UNDER_WAY, reason)? }.into())
 }
 
-pub(super) fn record_result(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    summary: String,
-    result: Option<DocumentRef>,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn record_result(ask: Ask<'_>, summary: String, result: Option<DocumentRef>) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_phase(state, action, &[Phase::InProgress])?;
     if !state.approved {
         return Err(DomainError::NotApproved);
@@ -47,23 +34,14 @@ pub(super) fn record_result(
     .into())
 }
 
-pub(super) fn return_result(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    method: ReturnMethod,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn return_result(ask: Ask<'_>, method: ReturnMethod) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_phase(state, action, &[Phase::ResultReady])?;
     Ok(ResultReturned { at: ctx.now, method }.into())
 }
 
-pub(super) fn rate_satisfaction(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    score: u8,
-    comment: Option<String>,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn rate_satisfaction(ask: Ask<'_>, score: u8, comment: Option<String>) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_phase(state, action, &[Phase::Returned])?;
     if state.satisfaction.is_some() {
         return Err(DomainError::AlreadyRated);

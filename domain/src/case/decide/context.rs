@@ -4,6 +4,9 @@ use jiff::Timestamp;
 
 use crate::access::Actor;
 use crate::calendar::WorkingCalendar;
+use crate::case::error::DomainError;
+use crate::case::event::CaseEvent;
+use crate::case::state::CaseState;
 use crate::catalog::{Procedure, UnitTree};
 use crate::ids::{CaseCode, UnitCode};
 
@@ -21,6 +24,18 @@ pub struct Context<'a> {
     /// lookup secret printed on the receipt.
     pub issued: Option<&'a IssuedCode>,
 }
+
+/// What one decision is asked: the case as it stands, the world around it,
+/// and the action's name (for the errors it may give).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Ask<'a> {
+    pub state: &'a CaseState,
+    pub ctx: &'a Context<'a>,
+    pub action: &'static str,
+}
+
+/// What a decision gives: the one event the command makes, or why not.
+pub(super) type Decision = Result<CaseEvent, DomainError>;
 
 /// A case code with its lookup secret's hash.
 #[derive(Debug, Clone, PartialEq, Eq)]

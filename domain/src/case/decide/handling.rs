@@ -3,7 +3,7 @@
 use crate::calendar::Schedule;
 use crate::case::error::DomainError;
 use crate::case::event::*;
-use crate::case::state::{CaseState, PauseKind, Phase};
+use crate::case::state::{PauseKind, Phase};
 use crate::ids::{UnitCode, UserId};
 
 use super::checks::{
@@ -11,16 +11,10 @@ use super::checks::{
     require_no_pending_handover, require_not_approved, require_phase, text,
 };
 use super::clock::restart_clock;
-use super::context::Context;
+use super::context::{Ask, Decision};
 
-pub(super) fn transfer(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    to_unit: UnitCode,
-    assignee: Option<UserId>,
-    note: Option<String>,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn transfer(ask: Ask<'_>, to_unit: UnitCode, assignee: Option<UserId>, note: Option<String>) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_phase(state, action, OPEN)?;
     require_no_pending_handover(state, action)?;
     require_known_unit(&to_unit, action, ctx)?;
@@ -51,11 +45,8 @@ pub(super) fn transfer(
     .into())
 }
 
-pub(super) fn acknowledge_handover(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn acknowledge_handover(ask: Ask<'_>) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_phase(state, action, &[Phase::InProgress])?;
     if !state.handover_pending {
         return Err(DomainError::NoHandoverPending);
@@ -68,13 +59,8 @@ pub(super) fn acknowledge_handover(
     .into())
 }
 
-pub(super) fn record_appraisal(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    opinion: String,
-    proposal: Proposal,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn record_appraisal(ask: Ask<'_>, opinion: String, proposal: Proposal) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_phase(state, action, &[Phase::InProgress])?;
     require_no_pending_handover(state, action)?;
     if state.awaiting_approval || state.approved {
@@ -83,35 +69,21 @@ pub(super) fn record_appraisal(
     Ok(AppraisalRecorded { at: ctx.now, opinion: text(action, "opinion", opinion)?, proposal }.into())
 }
 
-pub(super) fn request_supplement(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    reason: String,
-    documents: Vec<String>,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn request_supplement(ask: Ask<'_>, reason: String, documents: Vec<String>) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_phase(state, action, OPEN)?;
     require_not_approved(state, action)?;
     Ok(SupplementRequested { at: ctx.now, reason: text(action, "reason", reason)?, documents }.into())
 }
 
-pub(super) fn receive_supplement(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    documents: Vec<String>,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn receive_supplement(ask: Ask<'_>, documents: Vec<String>) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_phase(state, action, &[Phase::Paused(PauseKind::Supplement)])?;
     Ok(SupplementReceived { at: ctx.now, documents, clock: restart_clock(state, ctx) }.into())
 }
 
-pub(super) fn request_payment(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    amount_vnd: u64,
-    description: String,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn request_payment(ask: Ask<'_>, amount_vnd: u64, description: String) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_phase(state, action, OPEN)?;
     if amount_vnd == 0 {
         return Err(invalid_field(action, "amount_vnd", "must be more than zero"));
@@ -119,13 +91,8 @@ pub(super) fn request_payment(
     Ok(PaymentRequested { at: ctx.now, amount_vnd, description: text(action, "description", description)? }.into())
 }
 
-pub(super) fn record_payment(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    amount_vnd: u64,
-    receipt: String,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn record_payment(ask: Ask<'_>, amount_vnd: u64, receipt: String) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_phase(state, action, &[Phase::Paused(PauseKind::Payment)])?;
     if amount_vnd == 0 {
         return Err(invalid_field(action, "amount_vnd", "must be more than zero"));
@@ -139,24 +106,16 @@ pub(super) fn record_payment(
     .into())
 }
 
-pub(super) fn comment(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    body: String,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn comment(ask: Ask<'_>, body: String) -> Decision {
+    let Ask { state, ctx, action } = ask;
     if state.phase == Phase::New {
         return Err(DomainError::CaseNotFound { action });
     }
     Ok(CommentAdded { at: ctx.now, text: text(action, "text", body)? }.into())
 }
 
-pub(super) fn attach_document(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    attached: DocumentRef,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn attach_document(ask: Ask<'_>, attached: DocumentRef) -> Decision {
+    let Ask { state, ctx, action } = ask;
     if state.phase == Phase::New {
         return Err(DomainError::CaseNotFound { action });
     }

@@ -13,6 +13,7 @@ mod context;
 mod handling;
 mod reception;
 
+use context::Ask;
 pub use context::{Context, IssuedCode};
 
 use super::command::CaseCommand;
@@ -26,52 +27,41 @@ pub fn decide(state: &CaseState, command: CaseCommand, ctx: &Context<'_>) -> Res
     let action = command.action();
     authorize(state, &command, ctx)?;
     check_procedure(state, action, ctx)?;
+    let ask = Ask { state, ctx, action };
     let event = match command {
         CaseCommand::SubmitOnline { unit, channel, applicant } => {
-            reception::submit_online(state, ctx, action, unit, channel, applicant)
+            reception::submit_online(ask, unit, channel, applicant)
         }
         CaseCommand::Receive { unit, channel, applicant, documents } => {
-            reception::receive_at_desk(state, ctx, action, unit, channel, applicant, documents)
+            reception::receive_at_desk(ask, unit, channel, applicant, documents)
         }
-        CaseCommand::AcceptOnline => reception::accept_online(state, ctx, action),
-        CaseCommand::RefuseAtReception { reason } => reception::refuse_at_reception(state, ctx, action, reason),
-        CaseCommand::Transfer { to_unit, assignee, note } => {
-            handling::transfer(state, ctx, action, to_unit, assignee, note)
-        }
-        CaseCommand::AcknowledgeHandover => handling::acknowledge_handover(state, ctx, action),
-        CaseCommand::RecordAppraisal { opinion, proposal } => {
-            handling::record_appraisal(state, ctx, action, opinion, proposal)
-        }
-        CaseCommand::RequestSupplement { reason, documents } => {
-            handling::request_supplement(state, ctx, action, reason, documents)
-        }
-        CaseCommand::ReceiveSupplement { documents } => handling::receive_supplement(state, ctx, action, documents),
+        CaseCommand::AcceptOnline => reception::accept_online(ask),
+        CaseCommand::RefuseAtReception { reason } => reception::refuse_at_reception(ask, reason),
+        CaseCommand::Transfer { to_unit, assignee, note } => handling::transfer(ask, to_unit, assignee, note),
+        CaseCommand::AcknowledgeHandover => handling::acknowledge_handover(ask),
+        CaseCommand::RecordAppraisal { opinion, proposal } => handling::record_appraisal(ask, opinion, proposal),
+        CaseCommand::RequestSupplement { reason, documents } => handling::request_supplement(ask, reason, documents),
+        CaseCommand::ReceiveSupplement { documents } => handling::receive_supplement(ask, documents),
         CaseCommand::RequestPayment { amount_vnd, description } => {
-            handling::request_payment(state, ctx, action, amount_vnd, description)
+            handling::request_payment(ask, amount_vnd, description)
         }
-        CaseCommand::RecordPayment { amount_vnd, receipt } => {
-            handling::record_payment(state, ctx, action, amount_vnd, receipt)
-        }
-        CaseCommand::Comment { text: body } => handling::comment(state, ctx, action, body),
-        CaseCommand::AttachDocument { document: attached } => handling::attach_document(state, ctx, action, attached),
-        CaseCommand::SubmitForApproval { note } => approval::submit_for_approval(state, ctx, action, note),
-        CaseCommand::Approve { note } => approval::approve(state, ctx, action, note),
-        CaseCommand::SendBackForRework { reason } => approval::send_back_for_rework(state, ctx, action, reason),
-        CaseCommand::RefuseAsIneligible { reason } => approval::refuse_as_ineligible(state, ctx, action, reason),
+        CaseCommand::RecordPayment { amount_vnd, receipt } => handling::record_payment(ask, amount_vnd, receipt),
+        CaseCommand::Comment { text: body } => handling::comment(ask, body),
+        CaseCommand::AttachDocument { document: attached } => handling::attach_document(ask, attached),
+        CaseCommand::SubmitForApproval { note } => approval::submit_for_approval(ask, note),
+        CaseCommand::Approve { note } => approval::approve(ask, note),
+        CaseCommand::SendBackForRework { reason } => approval::send_back_for_rework(ask, reason),
+        CaseCommand::RefuseAsIneligible { reason } => approval::refuse_as_ineligible(ask, reason),
         CaseCommand::Extend { new_due_at, reason, apology_letter } => {
-            clock::extend(state, ctx, action, new_due_at, reason, apology_letter)
+            clock::extend(ask, new_due_at, reason, apology_letter)
         }
-        CaseCommand::Pause { reason } => clock::pause(state, ctx, action, reason),
-        CaseCommand::Resume => clock::resume(state, ctx, action),
-        CaseCommand::Withdraw { reason } => closing::withdraw(state, ctx, action, reason),
-        CaseCommand::Stop { reason } => closing::stop(state, ctx, action, reason),
-        CaseCommand::RecordResult { summary, document: result } => {
-            closing::record_result(state, ctx, action, summary, result)
-        }
-        CaseCommand::ReturnResult { method } => closing::return_result(state, ctx, action, method),
-        CaseCommand::RateSatisfaction { score, comment } => {
-            closing::rate_satisfaction(state, ctx, action, score, comment)
-        }
+        CaseCommand::Pause { reason } => clock::pause(ask, reason),
+        CaseCommand::Resume => clock::resume(ask),
+        CaseCommand::Withdraw { reason } => closing::withdraw(ask, reason),
+        CaseCommand::Stop { reason } => closing::stop(ask, reason),
+        CaseCommand::RecordResult { summary, document: result } => closing::record_result(ask, summary, result),
+        CaseCommand::ReturnResult { method } => closing::return_result(ask, method),
+        CaseCommand::RateSatisfaction { score, comment } => closing::rate_satisfaction(ask, score, comment),
     }?;
     Ok(vec![event])
 }

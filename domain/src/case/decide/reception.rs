@@ -3,23 +3,17 @@
 use crate::calendar::Schedule;
 use crate::case::error::DomainError;
 use crate::case::event::*;
-use crate::case::state::{CaseState, Phase};
+use crate::case::state::Phase;
 use crate::catalog::Channel;
 use crate::ids::{ApplicantId, UnitCode};
 
 use super::checks::{
     channel_not_offered, invalid_state, procedure_ref, require_known_unit, require_new, require_phase, text,
 };
-use super::context::Context;
+use super::context::{Ask, Context, Decision};
 
-pub(super) fn submit_online(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    unit: UnitCode,
-    channel: Channel,
-    applicant: ApplicantId,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn submit_online(ask: Ask<'_>, unit: UnitCode, channel: Channel, applicant: ApplicantId) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_new(state, action)?;
     require_known_unit(&unit, action, ctx)?;
     if !channel.is_online() || !ctx.procedure.channels.contains(&channel) {
@@ -37,14 +31,13 @@ pub(super) fn submit_online(
 }
 
 pub(super) fn receive_at_desk(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
+    ask: Ask<'_>,
     unit: UnitCode,
     channel: Channel,
     applicant: ApplicantId,
     documents: Vec<String>,
-) -> Result<CaseEvent, DomainError> {
+) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_new(state, action)?;
     require_known_unit(&unit, action, ctx)?;
     if channel.is_online() || !ctx.procedure.channels.contains(&channel) {
@@ -53,11 +46,8 @@ pub(super) fn receive_at_desk(
     Ok(case_received(ctx, action, unit, channel, applicant, documents)?.into())
 }
 
-pub(super) fn accept_online(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn accept_online(ask: Ask<'_>) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_phase(state, action, &[Phase::Submitted])?;
     let (Some(unit), Some(channel), Some(applicant)) = (state.receiving_unit.clone(), state.channel, state.applicant)
     else {
@@ -66,12 +56,8 @@ pub(super) fn accept_online(
     Ok(case_received(ctx, action, unit, channel, applicant, Vec::new())?.into())
 }
 
-pub(super) fn refuse_at_reception(
-    state: &CaseState,
-    ctx: &Context<'_>,
-    action: &'static str,
-    reason: String,
-) -> Result<CaseEvent, DomainError> {
+pub(super) fn refuse_at_reception(ask: Ask<'_>, reason: String) -> Decision {
+    let Ask { state, ctx, action } = ask;
     require_phase(state, action, &[Phase::Submitted])?;
     Ok(CaseRefusedAtReception { at: ctx.now, reason: text(action, "reason", reason)? }.into())
 }
