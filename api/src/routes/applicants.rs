@@ -9,21 +9,13 @@ use crate::auth::Authenticated;
 use crate::openapi::answers;
 use crate::problem::Problem;
 use crate::request::meta;
-use crate::state::AppState;
+use crate::routes::{Answer, State};
 
 /// Erase an applicant's personal data (crypto-shredding: the key is destroyed;
 /// history stays intact and verifiable).
-#[utoipa::path(tag = "users", params(("id" = Uuid, Path, description = "The applicant's id")),
-    responses((status = 204, description = "Erased"), answers::Forbidden,
-        (status = 404, description = "Nothing to erase", body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "users", params(("id" = Uuid, Path, description = "The applicant's id")), responses((status = 204, description = "Erased"), answers::Forbidden, (status = 404, description = "Nothing to erase", body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 #[post("/applicants/{id}/erase")]
-pub async fn erase_applicant(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, Problem> {
+pub async fn erase_applicant(state: State, auth: Authenticated, req: HttpRequest, id: web::Path<Uuid>) -> Answer {
     access::is_administrator(&auth.0).map_err(Problem::forbidden)?;
     access::province_wide(&auth.0, &state.catalog.snapshot().units, "erase personal data")
         .map_err(Problem::forbidden)?;

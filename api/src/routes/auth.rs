@@ -8,7 +8,7 @@ use validator::Validate;
 
 use crate::problem::{Problem, from_validation};
 use crate::request::meta;
-use crate::state::AppState;
+use crate::routes::{Answer, State};
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -35,24 +35,9 @@ pub struct TokenResponse {
 /// 10 failures lock it for 30 minutes or until an administrator unlocks it,
 /// and one client address may fail 30 times at once, then once a second. Every
 /// attempt is recorded; inspectors read them at `GET /audit/sign-ins`.
-#[utoipa::path(
-    tag = "auth",
-    request_body = TokenRequest,
-    responses(
-        (status = 200, description = "A bearer token", body = TokenResponse),
-        (status = 401, description = "Wrong user name or password, or a disabled account", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts for this account or from this address, or the account is locked: retry after the given seconds",
-            body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
-    )
-)]
+#[utoipa::path( tag = "auth", request_body = TokenRequest, responses( (status = 200, description = "A bearer token", body = TokenResponse), (status = 401, description = "Wrong user name or password, or a disabled account", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"), (status = 429, description = "Too many attempts for this account or from this address, or the account is locked: retry after the given seconds", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))), ) )]
 #[post("/auth/token")]
-pub async fn issue_token(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Json<TokenRequest>,
-) -> Result<HttpResponse, Problem> {
+pub async fn issue_token(state: State, req: HttpRequest, body: web::Json<TokenRequest>) -> Answer {
     let body = body.into_inner();
     body.validate().map_err(from_validation)?;
     let outcome = state

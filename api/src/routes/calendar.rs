@@ -11,7 +11,7 @@ use crate::auth::Authenticated;
 use crate::openapi::answers;
 use crate::problem::{Problem, from_validation};
 use crate::request::meta;
-use crate::state::AppState;
+use crate::routes::{Answer, State};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -87,15 +87,9 @@ fn calendar_year(year: &YearCalendar, arrangement: Option<&YearArrangement>) -> 
 }
 
 /// A year's holidays, days off and weekend days worked.
-#[utoipa::path(tag = "catalog", params(("year" = i16, Path)),
-    responses((status = 200, description = "The year's days off and make-up working days", body = CalendarYearDto), answers::NotFound),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "catalog", params(("year" = i16, Path)), responses((status = 200, description = "The year's days off and make-up working days", body = CalendarYearDto), answers::NotFound), security(("bearer" = [])))]
 #[get("/calendar/{year}")]
-pub async fn get_calendar(
-    state: web::Data<AppState>,
-    _auth: Authenticated,
-    year: web::Path<i16>,
-) -> Result<HttpResponse, Problem> {
+pub async fn get_calendar(state: State, _auth: Authenticated, year: web::Path<i16>) -> Answer {
     let catalog = state.catalog.snapshot();
     let year = year.into_inner();
     let computed = catalog
@@ -106,17 +100,15 @@ pub async fn get_calendar(
 }
 
 /// Record a year's published arrangement (days off for Tết, swaps, extra days).
-#[utoipa::path(tag = "catalog", params(("year" = i16, Path)), request_body = ArrangementDto,
-    responses((status = 200, description = "The year's days off and make-up working days", body = CalendarYearDto), answers::Forbidden, answers::OutOfBounds),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "catalog", params(("year" = i16, Path)), request_body = ArrangementDto, responses((status = 200, description = "The year's days off and make-up working days", body = CalendarYearDto), answers::Forbidden, answers::OutOfBounds), security(("bearer" = [])))]
 #[put("/calendar/{year}")]
 pub async fn arrange_calendar(
-    state: web::Data<AppState>,
+    state: State,
     auth: Authenticated,
     req: HttpRequest,
     year: web::Path<i16>,
     body: web::Json<ArrangementDto>,
-) -> Result<HttpResponse, Problem> {
+) -> Answer {
     body.validate().map_err(from_validation)?;
     let year = year.into_inner();
     if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {

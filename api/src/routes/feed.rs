@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::Authenticated;
 use crate::openapi::answers;
 use crate::problem::Problem;
+use crate::routes::{Answer, State};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -120,15 +121,9 @@ pub async fn served(state: &AppState, record: &FeedRecord) -> serde_json::Value 
 }
 
 /// Records after a cursor, oldest first (the feed role and administrators).
-#[utoipa::path(tag = "feed", params(FeedQuery),
-    responses((status = 200, description = "One page of feed records after the cursor", body = FeedPage), answers::Forbidden, answers::OutOfBounds),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "feed", params(FeedQuery), responses((status = 200, description = "One page of feed records after the cursor", body = FeedPage), answers::Forbidden, answers::OutOfBounds), security(("bearer" = [])))]
 #[get("/feed")]
-pub async fn feed(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    query: web::Query<FeedQuery>,
-) -> Result<HttpResponse, Problem> {
+pub async fn feed(state: State, auth: Authenticated, query: web::Query<FeedQuery>) -> Answer {
     access::feed(&auth.0, &state.catalog.snapshot().units)?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {

@@ -52,13 +52,7 @@ pub async fn healthz() -> HttpResponse {
 
 /// The database answers and every migration is applied; until then, traffic
 /// should go elsewhere.
-#[utoipa::path(
-    tag = "ops",
-    responses(
-        (status = 200, description = "Ready to serve", body = Health),
-        (status = 503, description = "The database is unreachable or not migrated", body = Health),
-    )
-)]
+#[utoipa::path( tag = "ops", responses( (status = 200, description = "Ready to serve", body = Health), (status = 503, description = "The database is unreachable or not migrated", body = Health), ) )]
 #[get("/readyz")]
 pub async fn readyz(pool: web::Data<Pool>) -> HttpResponse {
     let database = match pool.get().await {

@@ -10,7 +10,7 @@ use crate::auth::Authenticated;
 use crate::openapi::answers;
 use crate::problem::{Problem, from_validation};
 use crate::request::meta;
-use crate::state::AppState;
+use crate::routes::{Answer, State};
 
 /// Which calendar a holiday's date is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -137,11 +137,9 @@ pub struct EndHolidayRuleDto {
 }
 
 /// The holiday rules the calendar applies, by holiday and first year.
-#[utoipa::path(tag = "catalog",
-    responses((status = 200, description = "Every rule, ended ones included", body = Vec<HolidayRuleDto>)),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "catalog", responses((status = 200, description = "Every rule, ended ones included", body = Vec<HolidayRuleDto>)), security(("bearer" = [])))]
 #[get("/holiday-rules")]
-pub async fn list_holiday_rules(state: web::Data<AppState>, _auth: Authenticated) -> Result<HttpResponse, Problem> {
+pub async fn list_holiday_rules(state: State, _auth: Authenticated) -> Answer {
     let catalog = state.catalog.snapshot();
     let mut rules: Vec<HolidayRuleDto> = catalog.calendar.rules().iter().map(HolidayRuleDto::of).collect();
     rules.sort_by(|a, b| (&a.holiday, a.first_year).cmp(&(&b.holiday, b.first_year)));
@@ -150,37 +148,29 @@ pub async fn list_holiday_rules(state: web::Data<AppState>, _auth: Authenticated
 
 /// Add a holiday rule: a new law's holiday, or a holiday changed from a year on
 /// (end the old rule first). Due dates already issued stand.
-#[utoipa::path(tag = "catalog", request_body = HolidayRuleDto,
-    responses((status = 201, description = "The rule as recorded", body = HolidayRuleDto), answers::Forbidden,
-        (status = 409, description = "Another change to the holiday rules came first; retry", body = Problem, content_type = "application/problem+json"), answers::OutOfBounds),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "catalog", request_body = HolidayRuleDto, responses((status = 201, description = "The rule as recorded", body = HolidayRuleDto), answers::Forbidden, (status = 409, description = "Another change to the holiday rules came first; retry", body = Problem, content_type = "application/problem+json"), answers::OutOfBounds), security(("bearer" = [])))]
 #[post("/holiday-rules")]
 pub async fn add_holiday_rule(
-    state: web::Data<AppState>,
+    state: State,
     auth: Authenticated,
     req: HttpRequest,
     body: web::Json<HolidayRuleDto>,
-) -> Result<HttpResponse, Problem> {
+) -> Answer {
     body.validate().map_err(from_validation)?;
     let saved = state.registry.add_holiday_rule(&auth.0, body.to_domain(), &meta(&req)?).await?;
     Ok(HttpResponse::Created().json(HolidayRuleDto::of(&saved)))
 }
 
 /// End a holiday rule: `last_year` is its last year in force.
-#[utoipa::path(tag = "catalog",
-    params(("holiday" = String, Path), ("first_year" = i16, Path)),
-    request_body = EndHolidayRuleDto,
-    responses((status = 200, description = "The rule as it now stands", body = HolidayRuleDto), answers::Forbidden, answers::NotFound,
-        (status = 409, description = "Another change to the holiday rules came first; retry", body = Problem, content_type = "application/problem+json"), answers::OutOfBounds),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "catalog", params(("holiday" = String, Path), ("first_year" = i16, Path)), request_body = EndHolidayRuleDto, responses((status = 200, description = "The rule as it now stands", body = HolidayRuleDto), answers::Forbidden, answers::NotFound, (status = 409, description = "Another change to the holiday rules came first; retry", body = Problem, content_type = "application/problem+json"), answers::OutOfBounds), security(("bearer" = [])))]
 #[post("/holiday-rules/{holiday}/{first_year}/end")]
 pub async fn end_holiday_rule(
-    state: web::Data<AppState>,
+    state: State,
     auth: Authenticated,
     req: HttpRequest,
     path: web::Path<(String, i16)>,
     body: web::Json<EndHolidayRuleDto>,
-) -> Result<HttpResponse, Problem> {
+) -> Answer {
     body.validate().map_err(from_validation)?;
     let (holiday, first_year) = path.into_inner();
     let ended = state.registry.end_holiday_rule(&auth.0, &holiday, first_year, body.last_year, &meta(&req)?).await?;

@@ -1,7 +1,11 @@
 //! HTTP handlers, one module per resource, registered in [`configure`] so that
 //! the server and the OpenAPI document list exactly the same endpoints.
 
+use actix_web::{HttpResponse, web};
 use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::problem::Problem;
+use crate::state::AppState;
 
 pub mod applicants;
 pub mod audit;
@@ -18,6 +22,12 @@ pub mod public;
 pub mod stats;
 pub mod units;
 pub mod users;
+
+/// The application's state as a handler takes it.
+pub type State = web::Data<AppState>;
+
+/// What a handler answers: its response, or a problem (RFC 9457).
+pub type Answer = Result<HttpResponse, Problem>;
 
 /// Registers every handler: operations at the root, the API under `/api/v1`.
 pub fn configure(config: &mut ServiceConfig) {

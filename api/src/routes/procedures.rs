@@ -15,7 +15,7 @@ use crate::problem::{Problem, from_validation};
 use crate::request::meta;
 use crate::routes::cases::ChannelDto;
 use crate::routes::fields::{clock, unit_code};
-use crate::state::AppState;
+use crate::routes::{Answer, State};
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -285,7 +285,7 @@ impl ProcedureDto {
 /// The current version of every procedure.
 #[utoipa::path(tag = "catalog", responses((status = 200, description = "Every procedure of the catalog", body = Vec<ProcedureDto>)), security(("bearer" = [])))]
 #[get("/procedures")]
-pub async fn list_procedures(state: web::Data<AppState>, _auth: Authenticated) -> HttpResponse {
+pub async fn list_procedures(state: State, _auth: Authenticated) -> HttpResponse {
     let catalog = state.catalog.snapshot();
     let mut procedures: Vec<ProcedureDto> = catalog.procedures().map(ProcedureDto::of).collect();
     procedures.sort_by(|a, b| a.code.cmp(&b.code));
@@ -299,16 +299,14 @@ pub struct VersionQuery {
 }
 
 /// One procedure, current or at a given version.
-#[utoipa::path(tag = "catalog", params(("code" = String, Path), VersionQuery),
-    responses((status = 200, description = "The procedure", body = ProcedureDto), answers::NotFound),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "catalog", params(("code" = String, Path), VersionQuery), responses((status = 200, description = "The procedure", body = ProcedureDto), answers::NotFound), security(("bearer" = [])))]
 #[get("/procedures/{code}")]
 pub async fn get_procedure(
-    state: web::Data<AppState>,
+    state: State,
     _auth: Authenticated,
     code: web::Path<String>,
     query: web::Query<VersionQuery>,
-) -> Result<HttpResponse, Problem> {
+) -> Answer {
     let catalog = state.catalog.snapshot();
     let procedure = code.parse().ok().and_then(|c| match query.version {
         Some(v) => catalog.procedure_version(&c, v).cloned(),
@@ -319,16 +317,14 @@ pub async fn get_procedure(
 }
 
 /// Publish a procedure's next version; cases received from now on follow it.
-#[utoipa::path(tag = "catalog", request_body = ProcedureDto,
-    responses((status = 201, description = "The procedure, as created", body = ProcedureDto), answers::Forbidden, answers::OutOfBounds),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "catalog", request_body = ProcedureDto, responses((status = 201, description = "The procedure, as created", body = ProcedureDto), answers::Forbidden, answers::OutOfBounds), security(("bearer" = [])))]
 #[post("/procedures")]
 pub async fn publish_procedure(
-    state: web::Data<AppState>,
+    state: State,
     auth: Authenticated,
     req: HttpRequest,
     body: web::Json<ProcedureDto>,
-) -> Result<HttpResponse, Problem> {
+) -> Answer {
     body.validate().map_err(from_validation)?;
     let procedure = body.to_domain()?;
     let published = state.registry.publish_procedure(&auth.0, procedure, &meta(&req)?).await?;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::problem::Problem;
-use crate::state::AppState;
+use crate::routes::{Answer, State};
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct LookupQuery {
@@ -38,16 +38,9 @@ fn same(a: &str, b: &str) -> bool {
 
 /// A citizen looks their case up with the code and secret from the receipt.
 /// A wrong code and a wrong secret get the same answer. Limited per address.
-#[utoipa::path(tag = "public", params(LookupQuery),
-    responses((status = 200, description = "The case's minimal public status", body = PublicStatus),
-        (status = 404, description = "No case with this code and secret", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many lookups from this address", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "public", params(LookupQuery), responses((status = 200, description = "The case's minimal public status", body = PublicStatus), (status = 404, description = "No case with this code and secret", body = Problem, content_type = "application/problem+json"), (status = 429, description = "Too many lookups from this address", body = Problem, content_type = "application/problem+json")))]
 #[get("/public/lookup")]
-pub async fn public_lookup(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    query: web::Query<LookupQuery>,
-) -> Result<HttpResponse, Problem> {
+pub async fn public_lookup(state: State, req: HttpRequest, query: web::Query<LookupQuery>) -> Answer {
     // Forwarding headers count only from a trusted proxy: anyone else could
     // forge them to dodge the limit.
     let client = crate::edge::rate_key(crate::edge::client_address(&req));

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::Authenticated;
 use crate::openapi::answers;
 use crate::problem::Problem;
-use crate::state::AppState;
+use crate::routes::{Answer, State};
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -101,17 +101,14 @@ fn csv_field(text: &str) -> String {
 /// (online / in person and by post), resolved (early / on time / late), in
 /// progress (within deadline / overdue), returned, withdrawn, stopped, and the QĐ 766
 /// progress score. `Accept: text/csv` for CSV.
-#[utoipa::path(tag = "statistics", params(ReportQuery),
-    responses((status = 200, description = "The report; CSV with `Accept: text/csv` (a header row, then one row per group)",
-            content((Report = "application/json"), (String = "text/csv"))), answers::Forbidden, answers::OutOfBounds),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "statistics", params(ReportQuery), responses((status = 200, description = "The report; CSV with `Accept: text/csv` (a header row, then one row per group)", content((Report = "application/json"), (String = "text/csv"))), answers::Forbidden, answers::OutOfBounds), security(("bearer" = [])))]
 #[get("/stats/report")]
 pub async fn stats_report(
-    state: web::Data<AppState>,
+    state: State,
     auth: Authenticated,
     req: HttpRequest,
     query: web::Query<ReportQuery>,
-) -> Result<HttpResponse, Problem> {
+) -> Answer {
     access::reads_reports(&auth.0)?;
     if query.to < query.from {
         return Err(Problem::invalid_field("to", "must not be before `from`"));

@@ -16,7 +16,7 @@ use crate::openapi::answers;
 use crate::problem::{Problem, from_validation};
 use crate::request::meta;
 use crate::routes::fields::{clock, unit_code};
-use crate::state::AppState;
+use crate::routes::{Answer, State};
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -102,7 +102,7 @@ impl UnitDto {
 /// Every unit.
 #[utoipa::path(tag = "catalog", responses((status = 200, description = "Every unit of the province", body = Vec<UnitDto>)), security(("bearer" = [])))]
 #[get("/units")]
-pub async fn list_units(state: web::Data<AppState>, _auth: Authenticated) -> HttpResponse {
+pub async fn list_units(state: State, _auth: Authenticated) -> HttpResponse {
     let catalog = state.catalog.snapshot();
     let mut units: Vec<UnitDto> = catalog.units.units().map(UnitDto::of).collect();
     units.sort_by(|a, b| a.code.cmp(&b.code));
@@ -110,15 +110,9 @@ pub async fn list_units(state: web::Data<AppState>, _auth: Authenticated) -> Htt
 }
 
 /// One unit.
-#[utoipa::path(tag = "catalog", params(("code" = String, Path)),
-    responses((status = 200, description = "The unit", body = UnitDto), answers::NotFound),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "catalog", params(("code" = String, Path)), responses((status = 200, description = "The unit", body = UnitDto), answers::NotFound), security(("bearer" = [])))]
 #[get("/units/{code}")]
-pub async fn get_unit(
-    state: web::Data<AppState>,
-    _auth: Authenticated,
-    code: web::Path<String>,
-) -> Result<HttpResponse, Problem> {
+pub async fn get_unit(state: State, _auth: Authenticated, code: web::Path<String>) -> Answer {
     let catalog = state.catalog.snapshot();
     let unit = code
         .parse::<UnitCode>()
@@ -129,16 +123,9 @@ pub async fn get_unit(
 }
 
 /// Register a unit (administrators of its parent).
-#[utoipa::path(tag = "catalog", request_body = UnitDto,
-    responses((status = 201, description = "The unit, as created", body = UnitDto), answers::Forbidden, answers::Conflicts, answers::OutOfBounds),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "catalog", request_body = UnitDto, responses((status = 201, description = "The unit, as created", body = UnitDto), answers::Forbidden, answers::Conflicts, answers::OutOfBounds), security(("bearer" = [])))]
 #[post("/units")]
-pub async fn create_unit(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    req: HttpRequest,
-    body: web::Json<UnitDto>,
-) -> Result<HttpResponse, Problem> {
+pub async fn create_unit(state: State, auth: Authenticated, req: HttpRequest, body: web::Json<UnitDto>) -> Answer {
     body.validate().map_err(from_validation)?;
     let unit = body.to_domain()?;
     let saved = state.registry.save_unit(&auth.0, unit, UnitWrite::Register, &meta(&req)?).await?;
@@ -146,17 +133,15 @@ pub async fn create_unit(
 }
 
 /// Change a unit (its name, parent, office hours, whether it is active).
-#[utoipa::path(tag = "catalog", params(("code" = String, Path)), request_body = UnitDto,
-    responses((status = 200, description = "The unit", body = UnitDto), answers::Forbidden, answers::NotFound, answers::OutOfBounds),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "catalog", params(("code" = String, Path)), request_body = UnitDto, responses((status = 200, description = "The unit", body = UnitDto), answers::Forbidden, answers::NotFound, answers::OutOfBounds), security(("bearer" = [])))]
 #[put("/units/{code}")]
 pub async fn update_unit(
-    state: web::Data<AppState>,
+    state: State,
     auth: Authenticated,
     req: HttpRequest,
     code: web::Path<String>,
     body: web::Json<UnitDto>,
-) -> Result<HttpResponse, Problem> {
+) -> Answer {
     body.validate().map_err(from_validation)?;
     let unit = body.to_domain()?;
     if unit.code.as_str() != code.as_str() {

@@ -15,7 +15,7 @@ use crate::problem::{Problem, from_validation};
 use crate::request::meta;
 use crate::routes::fields::unit_code;
 use crate::routes::procedures::RoleDto;
-use crate::state::AppState;
+use crate::routes::{Answer, State};
 
 /// The units an account is granted, as sent.
 fn user_units(units: &[String]) -> Result<Vec<UnitCode>, Problem> {
@@ -99,10 +99,9 @@ pub struct PasswordDto {
 }
 
 /// The accounts the administrator's grants reach.
-#[utoipa::path(tag = "users", responses((status = 200, description = "The accounts the caller may see", body = Vec<UserDto>), answers::Forbidden),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "users", responses((status = 200, description = "The accounts the caller may see", body = Vec<UserDto>), answers::Forbidden), security(("bearer" = [])))]
 #[get("/users")]
-pub async fn list_users(state: web::Data<AppState>, auth: Authenticated) -> Result<HttpResponse, Problem> {
+pub async fn list_users(state: State, auth: Authenticated) -> Answer {
     access::is_administrator(&auth.0).map_err(Problem::forbidden)?;
     let catalog = state.catalog.snapshot();
     let mut users: Vec<UserDto> = catalog
@@ -115,16 +114,9 @@ pub async fn list_users(state: web::Data<AppState>, auth: Authenticated) -> Resu
 }
 
 /// Create an account.
-#[utoipa::path(tag = "users", request_body = NewUserDto,
-    responses((status = 201, description = "The account, as created", body = UserDto), answers::Forbidden, answers::Conflicts, answers::OutOfBounds),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "users", request_body = NewUserDto, responses((status = 201, description = "The account, as created", body = UserDto), answers::Forbidden, answers::Conflicts, answers::OutOfBounds), security(("bearer" = [])))]
 #[post("/users")]
-pub async fn create_user(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    req: HttpRequest,
-    body: web::Json<NewUserDto>,
-) -> Result<HttpResponse, Problem> {
+pub async fn create_user(state: State, auth: Authenticated, req: HttpRequest, body: web::Json<NewUserDto>) -> Answer {
     body.validate().map_err(from_validation)?;
     let body = body.into_inner();
     let new = NewUser {
@@ -139,18 +131,15 @@ pub async fn create_user(
 }
 
 /// Change an account: name, role, units, or whether it may log in.
-#[utoipa::path(tag = "users", params(("id" = Uuid, Path)), request_body = UpdateUserDto,
-    responses((status = 200, description = "The account, as changed", body = UserDto), answers::Forbidden, answers::NotFound,
-        (status = 409, description = "The new user name is taken", body = Problem, content_type = "application/problem+json"), answers::OutOfBounds),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "users", params(("id" = Uuid, Path)), request_body = UpdateUserDto, responses((status = 200, description = "The account, as changed", body = UserDto), answers::Forbidden, answers::NotFound, (status = 409, description = "The new user name is taken", body = Problem, content_type = "application/problem+json"), answers::OutOfBounds), security(("bearer" = [])))]
 #[put("/users/{id}")]
 pub async fn update_user(
-    state: web::Data<AppState>,
+    state: State,
     auth: Authenticated,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: web::Json<UpdateUserDto>,
-) -> Result<HttpResponse, Problem> {
+) -> Answer {
     body.validate().map_err(from_validation)?;
     let body = body.into_inner();
     let user = User {
@@ -166,33 +155,24 @@ pub async fn update_user(
 }
 
 /// Set a new password (the user themself, or an administrator).
-#[utoipa::path(tag = "users", params(("id" = Uuid, Path)), request_body = PasswordDto,
-    responses((status = 204, description = "Changed"), answers::Forbidden, answers::NotFound, answers::OutOfBounds),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "users", params(("id" = Uuid, Path)), request_body = PasswordDto, responses((status = 204, description = "Changed"), answers::Forbidden, answers::NotFound, answers::OutOfBounds), security(("bearer" = [])))]
 #[post("/users/{id}/password")]
 pub async fn change_password(
-    state: web::Data<AppState>,
+    state: State,
     auth: Authenticated,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: web::Json<PasswordDto>,
-) -> Result<HttpResponse, Problem> {
+) -> Answer {
     body.validate().map_err(from_validation)?;
     state.registry.change_password(&auth.0, UserId(id.into_inner()), &body.password, &meta(&req)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// Lift a sign-in lock (an administrator of every unit of the account).
-#[utoipa::path(tag = "users", params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Unlocked: the account's failures count from zero again"), answers::Forbidden, answers::NotFound),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "users", params(("id" = Uuid, Path)), responses((status = 204, description = "Unlocked: the account's failures count from zero again"), answers::Forbidden, answers::NotFound), security(("bearer" = [])))]
 #[post("/users/{id}/unlock")]
-pub async fn unlock_user(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, Problem> {
+pub async fn unlock_user(state: State, auth: Authenticated, req: HttpRequest, id: web::Path<Uuid>) -> Answer {
     state.sign_in.unlock(&auth.0, &UserId(id.into_inner()), state.clock.now(), &meta(&req)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::auth::Authenticated;
 use crate::openapi::answers;
 use crate::problem::Problem;
-use crate::state::AppState;
+use crate::routes::{Answer, State};
 
 use super::{page_size, period};
 
@@ -56,15 +56,9 @@ pub struct AuditPage {
 }
 
 /// Actions across cases by officer, unit and period, in log order.
-#[utoipa::path(tag = "audit", params(AuditQuery),
-    responses((status = 200, description = "One page of audit entries", body = AuditPage), answers::Forbidden, answers::OutOfBounds),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "audit", params(AuditQuery), responses((status = 200, description = "One page of audit entries", body = AuditPage), answers::Forbidden, answers::OutOfBounds), security(("bearer" = [])))]
 #[get("/audit")]
-pub async fn query(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    query: web::Query<AuditQuery>,
-) -> Result<HttpResponse, Problem> {
+pub async fn query(state: State, auth: Authenticated, query: web::Query<AuditQuery>) -> Answer {
     access::audits(&auth.0, "query the audit trail")?;
     let limit = page_size(query.limit)?;
     let root = match &query.unit {

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::auth::Authenticated;
 use crate::openapi::answers;
 use crate::problem::Problem;
-use crate::state::AppState;
+use crate::routes::{Answer, State};
 
 use super::{page_size, period};
 
@@ -64,15 +64,9 @@ pub struct SignInPage {
 /// Sign-in attempts, locks and unlocks in a period (inspectors, leaders and
 /// administrators: accounts of the units they reach; names no account has only
 /// for those overseeing the whole province).
-#[utoipa::path(tag = "audit", params(SignInQuery),
-    responses((status = 200, description = "One page of sign-in records, oldest first", body = SignInPage), answers::Forbidden, answers::OutOfBounds),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "audit", params(SignInQuery), responses((status = 200, description = "One page of sign-in records, oldest first", body = SignInPage), answers::Forbidden, answers::OutOfBounds), security(("bearer" = [])))]
 #[get("/audit/sign-ins")]
-pub async fn sign_ins(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    params: web::Query<SignInQuery>,
-) -> Result<HttpResponse, Problem> {
+pub async fn sign_ins(state: State, auth: Authenticated, params: web::Query<SignInQuery>) -> Answer {
     use onestop_domain::sign_in::SignInEvent;
 
     access::audits(&auth.0, "read sign-in records")?;

@@ -13,8 +13,7 @@ use uuid::Uuid;
 
 use crate::auth::Authenticated;
 use crate::openapi::answers;
-use crate::problem::Problem;
-use crate::state::AppState;
+use crate::routes::{Answer, State};
 
 use super::audited;
 
@@ -39,15 +38,9 @@ pub struct HistoryEntry {
 }
 
 /// Every event of a case in human terms: who, role, unit, when, what, why.
-#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The case's history, oldest first", body = Vec<HistoryEntry>), answers::Forbidden, answers::NotFound),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)), responses((status = 200, description = "The case's history, oldest first", body = Vec<HistoryEntry>), answers::Forbidden, answers::NotFound), security(("bearer" = [])))]
 #[get("/cases/{id}/history")]
-pub async fn history(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, Problem> {
+pub async fn history(state: State, auth: Authenticated, id: web::Path<Uuid>) -> Answer {
     let loaded = audited(&state, &auth, id.into_inner()).await?;
     let mut case = CaseState::default();
     let mut entries = Vec::with_capacity(loaded.events.len());
@@ -149,15 +142,9 @@ pub struct EventActor {
 }
 
 /// A case's events exactly as stored.
-#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The case's stored events, in stream order", body = Vec<RawEvent>), answers::Forbidden, answers::NotFound),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)), responses((status = 200, description = "The case's stored events, in stream order", body = Vec<RawEvent>), answers::Forbidden, answers::NotFound), security(("bearer" = [])))]
 #[get("/cases/{id}/events")]
-pub async fn events(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, Problem> {
+pub async fn events(state: State, auth: Authenticated, id: web::Path<Uuid>) -> Answer {
     let loaded = audited(&state, &auth, id.into_inner()).await?;
     let raw: Vec<RawEvent> = loaded
         .events
@@ -212,15 +199,9 @@ pub struct ControlSlip {
 
 /// The control slip: every handover with giver, receiver, time, step deadline
 /// and whether the step was early, on time or late.
-#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The control slip (phiếu kiểm soát quá trình giải quyết)", body = ControlSlip), answers::Forbidden, answers::NotFound),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)), responses((status = 200, description = "The control slip (phiếu kiểm soát quá trình giải quyết)", body = ControlSlip), answers::Forbidden, answers::NotFound), security(("bearer" = [])))]
 #[get("/cases/{id}/control-slip")]
-pub async fn control_slip(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, Problem> {
+pub async fn control_slip(state: State, auth: Authenticated, id: web::Path<Uuid>) -> Answer {
     let loaded = audited(&state, &auth, id.into_inner()).await?;
     let catalog = state.catalog.snapshot();
     let name_of = |user: Option<UserId>| user.and_then(|u| catalog.account(&u).map(|a| a.user.full_name.clone()));
@@ -260,15 +241,9 @@ pub struct Verification {
 }
 
 /// Recomputes the case's hash chain.
-#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The result of checking the case's hash chain", body = Verification), answers::Forbidden, answers::NotFound),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)), responses((status = 200, description = "The result of checking the case's hash chain", body = Verification), answers::Forbidden, answers::NotFound), security(("bearer" = [])))]
 #[get("/cases/{id}/verify")]
-pub async fn verify(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, Problem> {
+pub async fn verify(state: State, auth: Authenticated, id: web::Path<Uuid>) -> Answer {
     let id = id.into_inner();
     audited(&state, &auth, id).await?;
     let stream = onestop_commands::cases::case_stream(CaseId(id))?;

@@ -19,6 +19,7 @@ use crate::idempotency::{remember, replayed};
 use crate::problem::{Problem, from_validation};
 use crate::request::{etag, if_match, meta};
 use crate::routes::fields::unit_code;
+use crate::routes::{Answer, State};
 use crate::state::AppState;
 
 use super::requests::{
@@ -36,7 +37,7 @@ async fn run(
     case_id: CaseId,
     body: &impl Serialize,
     command: CaseCommand,
-) -> Result<HttpResponse, Problem> {
+) -> Answer {
     let expected = if_match(req)?;
     let meta = meta(req)?;
     let hash = request_hash("POST", req.path(), &serde_json::to_vec(body).unwrap_or_default());
@@ -78,30 +79,15 @@ pub struct CommandHeaders {
 macro_rules! case_command {
     ($name:ident, $path:literal, $summary:literal, $body:ty, |$b:ident| $make:expr) => {
         #[doc = $summary]
-        #[utoipa::path(
-            tag = "cases",
-            request_body = $body,
-            params(("id" = Uuid, Path, description = "The case's id"), CommandHeaders),
-            responses(
-                (status = 200, description = "Done: the case after the command", body = CaseView, headers(("ETag" = String))),
-                (status = 400, description = "Malformed JSON or headers", body = Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-                (status = 403, description = "Not allowed for this role or unit", body = Problem, content_type = "application/problem+json"),
-                (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
-                (status = 409, description = "A rule forbids it now (the rule is named)", body = Problem, content_type = "application/problem+json"),
-                (status = 412, description = "If-Match is not the case's version", body = Problem, content_type = "application/problem+json"),
-                (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-            ),
-            security(("bearer" = []))
-        )]
+        #[utoipa::path( tag = "cases", request_body = $body, params(("id" = Uuid, Path, description = "The case's id"), CommandHeaders), responses( (status = 200, description = "Done: the case after the command", body = CaseView, headers(("ETag" = String))), (status = 400, description = "Malformed JSON or headers", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed for this role or unit", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A rule forbids it now (the rule is named)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match is not the case's version", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"), ), security(("bearer" = [])) )]
         #[post($path)]
         pub async fn $name(
-            state: web::Data<AppState>,
+            state: State,
             auth: Authenticated,
             req: HttpRequest,
             id: web::Path<Uuid>,
             body: web::Json<$body>,
-        ) -> Result<HttpResponse, Problem> {
+        ) -> Answer {
             let body = body.into_inner();
             body.validate().map_err(from_validation)?;
             let $b = body.clone();

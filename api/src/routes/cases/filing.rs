@@ -13,39 +13,21 @@ use crate::idempotency::{remember, replayed};
 use crate::problem::{Problem, from_validation};
 use crate::request::{etag, meta};
 use crate::routes::fields::unit_code;
-use crate::state::AppState;
+use crate::routes::{Answer, State};
 
 use super::requests::CreateCaseRequest;
 use super::view::{CaseView, CreatedCase};
 
 /// File a case: received at the desk or by post (status 2, with a code and a due
 /// date), or submitted online (status 1).
-#[utoipa::path(
-    tag = "cases",
-    request_body = CreateCaseRequest,
-    params(
-        ("Idempotency-Key" = Option<String>, Header, pattern = "IdempotencyKey",
-            description = "A retry with the same key returns the first response"),
-    ),
-    responses(
-        (status = 201, description = "Filed", body = CreatedCase,
-         headers(("Location" = String, description = "The case's URL"), ("ETag" = String, description = "The case's version"))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed for this role or unit", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown procedure", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A rule forbids it", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path( tag = "cases", request_body = CreateCaseRequest, params( ("Idempotency-Key" = Option<String>, Header, pattern = "IdempotencyKey", description = "A retry with the same key returns the first response"), ), responses( (status = 201, description = "Filed", body = CreatedCase, headers(("Location" = String, description = "The case's URL"), ("ETag" = String, description = "The case's version"))), (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed for this role or unit", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Unknown procedure", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A rule forbids it", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"), ), security(("bearer" = [])) )]
 #[post("/cases")]
 pub async fn create_case(
-    state: web::Data<AppState>,
+    state: State,
     auth: Authenticated,
     req: HttpRequest,
     body: web::Json<CreateCaseRequest>,
-) -> Result<HttpResponse, Problem> {
+) -> Answer {
     let body = body.into_inner();
     body.validate().map_err(from_validation)?;
     let meta = meta(&req)?;

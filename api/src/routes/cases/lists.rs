@@ -15,7 +15,7 @@ use crate::openapi::answers;
 use crate::problem::Problem;
 use crate::routes::cases::CaseView;
 use crate::routes::fresh::caught_up;
-use crate::state::AppState;
+use crate::routes::{Answer, State};
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct CaseListQuery {
@@ -55,15 +55,9 @@ pub struct CaseList {
 
 /// Cases the user may see, newest first, with filters: work queues per unit
 /// and officer, overdue lists.
-#[utoipa::path(tag = "cases", params(CaseListQuery),
-    responses((status = 200, description = "One page of cases, newest first", body = CaseList), (status = 401, description = "No valid bearer token, or the account is disabled", body = Problem, content_type = "application/problem+json"), answers::OutOfBounds),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "cases", params(CaseListQuery), responses((status = 200, description = "One page of cases, newest first", body = CaseList), (status = 401, description = "No valid bearer token, or the account is disabled", body = Problem, content_type = "application/problem+json"), answers::OutOfBounds), security(("bearer" = [])))]
 #[get("/cases")]
-pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    query: web::Query<CaseListQuery>,
-) -> Result<HttpResponse, Problem> {
+pub async fn list(state: State, auth: Authenticated, query: web::Query<CaseListQuery>) -> Answer {
     let query = query.into_inner();
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
@@ -131,15 +125,9 @@ pub async fn list(
 }
 
 /// The case with this code (mã hồ sơ).
-#[utoipa::path(tag = "cases", params(("code" = String, Path, description = "e.g. 000.00.01.H22-260302-0001")),
-    responses((status = 200, description = "The case", body = CaseView), answers::NotFound),
-    security(("bearer" = [])))]
+#[utoipa::path(tag = "cases", params(("code" = String, Path, description = "e.g. 000.00.01.H22-260302-0001")), responses((status = 200, description = "The case", body = CaseView), answers::NotFound), security(("bearer" = [])))]
 #[get("/cases/by-code/{code}")]
-pub async fn by_code(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    code: web::Path<String>,
-) -> Result<HttpResponse, Problem> {
+pub async fn by_code(state: State, auth: Authenticated, code: web::Path<String>) -> Answer {
     let not_found = || Problem::not_found(format!("no case has the code {code}"));
     let parsed: CaseCode = code.parse().map_err(|_| not_found())?;
     caught_up(&state).await?;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::auth::Authenticated;
 use crate::problem::Problem;
 use crate::request::etag;
-use crate::state::AppState;
+use crate::routes::{Answer, State};
 
 use super::requests::ChannelDto;
 
@@ -161,24 +161,9 @@ impl CaseView {
 }
 
 /// A case as it stands, with its version in the `ETag`.
-#[utoipa::path(
-    tag = "cases",
-    params(("id" = Uuid, Path, description = "The case's id")),
-    responses(
-        (status = 200, description = "The case", body = CaseView, headers(("ETag" = String))),
-        (status = 304, description = "Unchanged since the If-None-Match version"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case, or not visible to this user", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path( tag = "cases", params(("id" = Uuid, Path, description = "The case's id")), responses( (status = 200, description = "The case", body = CaseView, headers(("ETag" = String))), (status = 304, description = "Unchanged since the If-None-Match version"), (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such case, or not visible to this user", body = Problem, content_type = "application/problem+json"), ), security(("bearer" = [])) )]
 #[get("/cases/{id}")]
-pub async fn get_case(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, Problem> {
+pub async fn get_case(state: State, auth: Authenticated, req: HttpRequest, id: web::Path<Uuid>) -> Answer {
     let case_id = CaseId(id.into_inner());
     let not_found = || Problem::not_found(format!("case {} does not exist", case_id.0));
     let loaded = state.cases.load(case_id).await?.ok_or_else(not_found)?;
