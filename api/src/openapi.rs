@@ -350,3 +350,9 @@ pub mod answers {
         OutOfBounds = "422", "Fields out of bounds";
     }
 }
+
+/// A string schema with its description: the start of the hand-written schemas
+/// whose values come from the domain (type names, code patterns).
+pub(crate) fn text_schema(description: &str) -> utoipa::openapi::ObjectBuilder {
+    utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String).description(Some(description))
+}

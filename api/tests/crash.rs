@@ -167,10 +167,7 @@ async fn wait_unready(server: &Server, http: &reqwest::Client) {
 async fn killed_and_restarted_under_load_it_loses_nothing_and_doubles_nothing() {
     let kills = setting("ONESTOP_CRASH_KILLS", 3);
     let database = TestDatabase::create().await.unwrap();
-    let mut server = Server::new(&database);
-    let http = reqwest::Client::new();
-    server.start();
-    server.wait_ready(&http).await;
+    let (mut server, http) = Server::running(&database).await;
     let token = server.login(&http, "reception").await;
 
     let stop = Arc::new(AtomicBool::new(false));

@@ -77,39 +77,22 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
         "schemathesis is not installed: python3 -m pip install -r scripts/requirements-fuzz.txt"
     );
     let database = TestDatabase::create().await.unwrap();
-    let mut server = Server::new(&database);
-    let http = reqwest::Client::new();
-    server.start();
-    server.wait_ready(&http).await;
+    let (server, http) = Server::running(&database).await;
     let token = server.login(&http, "admin").await;
     // Real records for the paths that name one, so that operations on a case,
     // a unit, a procedure or an account reach their rules and not just a 404.
     let reception = server.login(&http, "reception").await;
-    let filed: serde_json::Value = http
-        .post(format!("{}/api/v1/cases", server.url))
-        .bearer_auth(&reception)
-        .json(&serde_json::json!({
+    let filed = Server::json(http.post(format!("{}/api/v1/cases", server.url)).bearer_auth(&reception).json(
+        &serde_json::json!({
             "procedure_code": "1.004227",
             "unit": onestop_api::demo::SERVICE_CENTRE,
             "channel": "in_person",
             "applicant": { "full_name": "Lê Văn Cường", "id_number": "001099000001" },
             "documents": ["Đơn đăng ký biến động đất đai"]
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let users: serde_json::Value = http
-        .get(format!("{}/api/v1/users", server.url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        }),
+    ))
+    .await;
+    let users = Server::json(http.get(format!("{}/api/v1/users", server.url)).bearer_auth(&token)).await;
     // Not the administrator the run signs in as: fuzzing may disable the account.
     let specialist = users.as_array().unwrap().iter().find(|u| u["username"] == "specialist").unwrap()["id"]
         .as_str()

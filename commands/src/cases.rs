@@ -56,6 +56,21 @@ pub struct Executed {
     pub checkpoint: Option<onestop_store::Checkpoint>,
 }
 
+impl Executed {
+    /// A retry of a command whose events are already stored: the case as it is.
+    fn replayed(loaded: LoadedCase) -> Self {
+        Self {
+            case_id: loaded.case_id,
+            version: loaded.version,
+            state: loaded.state,
+            events: Vec::new(),
+            replayed: true,
+            lookup_secret: None,
+            checkpoint: None,
+        }
+    }
+}
+
 /// A case as loaded from its stream.
 #[derive(Debug, Clone)]
 pub struct LoadedCase {
@@ -172,15 +187,7 @@ impl CaseService {
             if meta.idempotency_key.is_some()
                 && loaded.events.iter().any(|(r, _)| r.event_id == event_id(command_id, 0))
             {
-                return Ok(Executed {
-                    case_id,
-                    version: loaded.version,
-                    state: loaded.state,
-                    events: Vec::new(),
-                    replayed: true,
-                    lookup_secret: None,
-                    checkpoint: None,
-                });
+                return Ok(Executed::replayed(loaded));
             }
             if let Some(expected) = expected
                 && expected != loaded.version
@@ -300,15 +307,7 @@ impl CaseService {
                     .load(case_id)
                     .await?
                     .ok_or_else(|| CommandError::NotFound { what: "case", id: case_id.0.to_string() })?;
-                Ok(Executed {
-                    case_id,
-                    version: loaded.version,
-                    state: loaded.state,
-                    events: Vec::new(),
-                    replayed: true,
-                    lookup_secret: None,
-                    checkpoint: None,
-                })
+                Ok(Executed::replayed(loaded))
             }
             Err(error) => {
                 let _ = transaction.rollback().await;

@@ -113,6 +113,10 @@ impl TestApp {
         self.http.post(self.url(path)).bearer_auth(token).json(body).send().await.unwrap()
     }
 
+    pub async fn put(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.http.put(self.url(path)).bearer_auth(token).json(body).send().await.unwrap()
+    }
+
     /// GETs `path`, requires a success, and returns the JSON body.
     pub async fn get_json(&self, token: &str, path: &str) -> Value {
         let response = self.get(token, path).await;

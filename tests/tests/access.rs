@@ -417,14 +417,7 @@ async fn bad_tokens_are_refused_by_every_endpoint_and_change_nothing() {
     let disabled = app.token("soon.disabled").await;
     let mut update = user.clone();
     update["active"] = json!(false);
-    let response = app
-        .http
-        .put(app.url(&format!("/api/v1/users/{}", user["id"].as_str().unwrap())))
-        .bearer_auth(&admin)
-        .json(&update)
-        .send()
-        .await
-        .unwrap();
+    let response = app.put(&admin, &format!("/api/v1/users/{}", user["id"].as_str().unwrap()), &update).await;
     assert_eq!(response.status(), 200);
     // Nor can the disabled account log in again.
     assert!(app.login("soon.disabled", "demo").await.is_err());

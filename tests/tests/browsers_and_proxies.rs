@@ -152,14 +152,7 @@ async fn catalog_reads_carry_entity_tags_and_answer_304_until_the_catalog_change
     let tag = before.headers()["etag"].to_str().unwrap().to_owned();
     let mut unit = app.get_json(&admin, &format!("/api/v1/units/{COMMUNE_AN_BINH}")).await;
     unit["name"] = json!("UBND xã An Bình (mới)");
-    let changed = app
-        .http
-        .put(app.url(&format!("/api/v1/units/{COMMUNE_AN_BINH}")))
-        .bearer_auth(&admin)
-        .json(&unit)
-        .send()
-        .await
-        .unwrap();
+    let changed = app.put(&admin, &format!("/api/v1/units/{COMMUNE_AN_BINH}"), &unit).await;
     assert_eq!(changed.status(), 200);
     let mut fresh = None;
     for _ in 0..100 {

@@ -183,14 +183,7 @@ async fn officers_act_only_on_their_units_cases_and_tokens_are_required() {
     let user = users.as_array().unwrap().iter().find(|u| u["username"] == "reception.anbinh").unwrap().clone();
     let mut disabled = user.clone();
     disabled["active"] = json!(false);
-    let response = app
-        .http
-        .put(app.url(&format!("/api/v1/users/{}", user["id"].as_str().unwrap())))
-        .bearer_auth(&admin)
-        .json(&disabled)
-        .send()
-        .await
-        .unwrap();
+    let response = app.put(&admin, &format!("/api/v1/users/{}", user["id"].as_str().unwrap()), &disabled).await;
     assert_eq!(response.status(), 200);
     let (status, _) = problem(app.get(&commune_reception, "/api/v1/units").await).await;
     assert_eq!(status, 401);

@@ -1,6 +1,7 @@
 //! Applicants' personal data (Decree 13/2023/NĐ-CP): its erasure.
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::web::Path;
+use actix_web::{HttpRequest, HttpResponse, post};
 use onestop_domain::access::{self};
 use onestop_domain::ids::ApplicantId;
 use uuid::Uuid;
@@ -15,7 +16,7 @@ use crate::routes::{Answer, State};
 /// history stays intact and verifiable).
 #[utoipa::path(tag = "users", params(("id" = Uuid, Path, description = "The applicant's id")), responses((status = 204, description = "Erased"), answers::Forbidden, (status = 404, description = "Nothing to erase", body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 #[post("/applicants/{id}/erase")]
-pub async fn erase_applicant(state: State, auth: Authenticated, req: HttpRequest, id: web::Path<Uuid>) -> Answer {
+pub async fn erase_applicant(state: State, auth: Authenticated, req: HttpRequest, id: Path<Uuid>) -> Answer {
     access::is_administrator(&auth.0).map_err(Problem::forbidden)?;
     access::province_wide(&auth.0, &state.catalog.snapshot().units, "erase personal data")
         .map_err(Problem::forbidden)?;

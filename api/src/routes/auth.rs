@@ -1,6 +1,7 @@
 //! `POST /auth/token`: user name and password for a bearer token.
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::web::Json;
+use actix_web::{HttpRequest, HttpResponse, post};
 use onestop_commands::sign_in::SignInOutcome;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -37,7 +38,7 @@ pub struct TokenResponse {
 /// attempt is recorded; inspectors read them at `GET /audit/sign-ins`.
 #[utoipa::path( tag = "auth", request_body = TokenRequest, responses( (status = 200, description = "A bearer token", body = TokenResponse), (status = 401, description = "Wrong user name or password, or a disabled account", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"), (status = 429, description = "Too many attempts for this account or from this address, or the account is locked: retry after the given seconds", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))), ) )]
 #[post("/auth/token")]
-pub async fn issue_token(state: State, req: HttpRequest, body: web::Json<TokenRequest>) -> Answer {
+pub async fn issue_token(state: State, req: HttpRequest, body: Json<TokenRequest>) -> Answer {
     let body = body.into_inner();
     body.validate().map_err(from_validation)?;
     let outcome = state

@@ -1,6 +1,7 @@
 //! The working calendar of a year: its days off and swaps as published.
 
-use actix_web::{HttpRequest, HttpResponse, get, put, web};
+use actix_web::web::{Json, Path};
+use actix_web::{HttpRequest, HttpResponse, get, put};
 use jiff::civil::Date;
 use onestop_domain::calendar::{DaySwap, FIRST_YEAR, LAST_YEAR, YearArrangement, YearCalendar};
 use serde::{Deserialize, Serialize};
@@ -89,7 +90,7 @@ fn calendar_year(year: &YearCalendar, arrangement: Option<&YearArrangement>) -> 
 /// A year's holidays, days off and weekend days worked.
 #[utoipa::path(tag = "catalog", params(("year" = i16, Path)), responses((status = 200, description = "The year's days off and make-up working days", body = CalendarYearDto), answers::NotFound), security(("bearer" = [])))]
 #[get("/calendar/{year}")]
-pub async fn get_calendar(state: State, _auth: Authenticated, year: web::Path<i16>) -> Answer {
+pub async fn get_calendar(state: State, _auth: Authenticated, year: Path<i16>) -> Answer {
     let catalog = state.catalog.snapshot();
     let year = year.into_inner();
     let computed = catalog
@@ -106,8 +107,8 @@ pub async fn arrange_calendar(
     state: State,
     auth: Authenticated,
     req: HttpRequest,
-    year: web::Path<i16>,
-    body: web::Json<ArrangementDto>,
+    year: Path<i16>,
+    body: Json<ArrangementDto>,
 ) -> Answer {
     body.validate().map_err(from_validation)?;
     let year = year.into_inner();

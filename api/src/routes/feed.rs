@@ -1,6 +1,7 @@
 //! `GET /feed`: the provincial feed by cursor, with each record's delivery state.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::web::Query;
+use actix_web::{HttpResponse, get};
 use jiff::Timestamp;
 use onestop_domain::access;
 use onestop_domain::ids::ApplicantId;
@@ -123,7 +124,7 @@ pub async fn served(state: &AppState, record: &FeedRecord) -> serde_json::Value 
 /// Records after a cursor, oldest first (the feed role and administrators).
 #[utoipa::path(tag = "feed", params(FeedQuery), responses((status = 200, description = "One page of feed records after the cursor", body = FeedPage), answers::Forbidden, answers::OutOfBounds), security(("bearer" = [])))]
 #[get("/feed")]
-pub async fn feed(state: State, auth: Authenticated, query: web::Query<FeedQuery>) -> Answer {
+pub async fn feed(state: State, auth: Authenticated, query: Query<FeedQuery>) -> Answer {
     access::feed(&auth.0, &state.catalog.snapshot().units)?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {

@@ -1,6 +1,7 @@
 //! The public holidays as the laws define them, by the years they are in force.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::web::{Json, Path};
+use actix_web::{HttpRequest, HttpResponse, get, post};
 use onestop_domain::calendar::{HolidayDate, HolidayRule, WeekendMakeUp};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -154,7 +155,7 @@ pub async fn add_holiday_rule(
     state: State,
     auth: Authenticated,
     req: HttpRequest,
-    body: web::Json<HolidayRuleDto>,
+    body: Json<HolidayRuleDto>,
 ) -> Answer {
     body.validate().map_err(from_validation)?;
     let saved = state.registry.add_holiday_rule(&auth.0, body.to_domain(), &meta(&req)?).await?;
@@ -168,8 +169,8 @@ pub async fn end_holiday_rule(
     state: State,
     auth: Authenticated,
     req: HttpRequest,
-    path: web::Path<(String, i16)>,
-    body: web::Json<EndHolidayRuleDto>,
+    path: Path<(String, i16)>,
+    body: Json<EndHolidayRuleDto>,
 ) -> Answer {
     body.validate().map_err(from_validation)?;
     let (holiday, first_year) = path.into_inner();

@@ -75,10 +75,7 @@ pub struct UnitCodeText;
 
 impl utoipa::PartialSchema for UnitCodeText {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::{ObjectBuilder, Type};
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some("A unit's code as in QĐ 20/2020/QĐ-TTg, e.g. `000.00.01.H22`"))
+        crate::openapi::text_schema("A unit's code as in QĐ 20/2020/QĐ-TTg, e.g. `000.00.01.H22`")
             .pattern(Some(onestop_domain::ids::UnitCode::PATTERN))
             .into()
     }

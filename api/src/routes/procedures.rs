@@ -1,7 +1,8 @@
 //! Procedures (thủ tục hành chính), versioned: each publication is a new
 //! version, and a case keeps the version it was received under.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::web::{Json, Path, Query};
+use actix_web::{HttpRequest, HttpResponse, get, post};
 use onestop_domain::catalog::{Channel, Fee, Field, PauseMode, Procedure, RequiredDocument, StepUnit, WorkflowStep};
 use onestop_domain::deadline::{ProcessingTime, TimeUnit};
 use onestop_domain::role::Role;
@@ -304,8 +305,8 @@ pub struct VersionQuery {
 pub async fn get_procedure(
     state: State,
     _auth: Authenticated,
-    code: web::Path<String>,
-    query: web::Query<VersionQuery>,
+    code: Path<String>,
+    query: Query<VersionQuery>,
 ) -> Answer {
     let catalog = state.catalog.snapshot();
     let procedure = code.parse().ok().and_then(|c| match query.version {
@@ -323,7 +324,7 @@ pub async fn publish_procedure(
     state: State,
     auth: Authenticated,
     req: HttpRequest,
-    body: web::Json<ProcedureDto>,
+    body: Json<ProcedureDto>,
 ) -> Answer {
     body.validate().map_err(from_validation)?;
     let procedure = body.to_domain()?;

@@ -1,7 +1,8 @@
 //! What a citizen reads without signing in: their case's status, by the code
 //! and the secret printed on the receipt.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::web::Query;
+use actix_web::{HttpRequest, HttpResponse, get};
 use jiff::Timestamp;
 use onestop_domain::ids::CaseCode;
 use onestop_projections::queries::case_by_code;
@@ -40,7 +41,7 @@ fn same(a: &str, b: &str) -> bool {
 /// A wrong code and a wrong secret get the same answer. Limited per address.
 #[utoipa::path(tag = "public", params(LookupQuery), responses((status = 200, description = "The case's minimal public status", body = PublicStatus), (status = 404, description = "No case with this code and secret", body = Problem, content_type = "application/problem+json"), (status = 429, description = "Too many lookups from this address", body = Problem, content_type = "application/problem+json")))]
 #[get("/public/lookup")]
-pub async fn public_lookup(state: State, req: HttpRequest, query: web::Query<LookupQuery>) -> Answer {
+pub async fn public_lookup(state: State, req: HttpRequest, query: Query<LookupQuery>) -> Answer {
     // Forwarding headers count only from a trusted proxy: anyone else could
     // forge them to dodge the limit.
     let client = crate::edge::rate_key(crate::edge::client_address(&req));

@@ -2,7 +2,8 @@
 //! JSON or CSV.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::web::Query;
+use actix_web::{HttpRequest, HttpResponse, get};
 use jiff::civil::Date;
 use onestop_domain::access;
 use onestop_domain::ids::UnitCode;
@@ -103,12 +104,7 @@ fn csv_field(text: &str) -> String {
 /// progress score. `Accept: text/csv` for CSV.
 #[utoipa::path(tag = "statistics", params(ReportQuery), responses((status = 200, description = "The report; CSV with `Accept: text/csv` (a header row, then one row per group)", content((Report = "application/json"), (String = "text/csv"))), answers::Forbidden, answers::OutOfBounds), security(("bearer" = [])))]
 #[get("/stats/report")]
-pub async fn stats_report(
-    state: State,
-    auth: Authenticated,
-    req: HttpRequest,
-    query: web::Query<ReportQuery>,
-) -> Answer {
+pub async fn stats_report(state: State, auth: Authenticated, req: HttpRequest, query: Query<ReportQuery>) -> Answer {
     access::reads_reports(&auth.0)?;
     if query.to < query.from {
         return Err(Problem::invalid_field("to", "must not be before `from`"));

@@ -2,7 +2,8 @@
 //! Reads are open to every signed-in user; changes to administrators of the
 //! units concerned.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use actix_web::web::{Json, Path};
+use actix_web::{HttpRequest, HttpResponse, get, post, put};
 use onestop_domain::calendar::{OfficeHours, Session};
 use onestop_domain::catalog::Unit;
 use onestop_domain::ids::UnitCode;
@@ -112,7 +113,7 @@ pub async fn list_units(state: State, _auth: Authenticated) -> HttpResponse {
 /// One unit.
 #[utoipa::path(tag = "catalog", params(("code" = String, Path)), responses((status = 200, description = "The unit", body = UnitDto), answers::NotFound), security(("bearer" = [])))]
 #[get("/units/{code}")]
-pub async fn get_unit(state: State, _auth: Authenticated, code: web::Path<String>) -> Answer {
+pub async fn get_unit(state: State, _auth: Authenticated, code: Path<String>) -> Answer {
     let catalog = state.catalog.snapshot();
     let unit = code
         .parse::<UnitCode>()
@@ -125,7 +126,7 @@ pub async fn get_unit(state: State, _auth: Authenticated, code: web::Path<String
 /// Register a unit (administrators of its parent).
 #[utoipa::path(tag = "catalog", request_body = UnitDto, responses((status = 201, description = "The unit, as created", body = UnitDto), answers::Forbidden, answers::Conflicts, answers::OutOfBounds), security(("bearer" = [])))]
 #[post("/units")]
-pub async fn create_unit(state: State, auth: Authenticated, req: HttpRequest, body: web::Json<UnitDto>) -> Answer {
+pub async fn create_unit(state: State, auth: Authenticated, req: HttpRequest, body: Json<UnitDto>) -> Answer {
     body.validate().map_err(from_validation)?;
     let unit = body.to_domain()?;
     let saved = state.registry.save_unit(&auth.0, unit, UnitWrite::Register, &meta(&req)?).await?;
@@ -139,8 +140,8 @@ pub async fn update_unit(
     state: State,
     auth: Authenticated,
     req: HttpRequest,
-    code: web::Path<String>,
-    body: web::Json<UnitDto>,
+    code: Path<String>,
+    body: Json<UnitDto>,
 ) -> Answer {
     body.validate().map_err(from_validation)?;
     let unit = body.to_domain()?;

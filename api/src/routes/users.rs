@@ -1,6 +1,7 @@
 //! Accounts: officers, administrators and machine clients, with their grants.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use actix_web::web::{Json, Path};
+use actix_web::{HttpRequest, HttpResponse, get, post, put};
 use onestop_commands::registry::NewUser;
 use onestop_domain::access::{self, User};
 use onestop_domain::ids::{UnitCode, UserId};
@@ -116,7 +117,7 @@ pub async fn list_users(state: State, auth: Authenticated) -> Answer {
 /// Create an account.
 #[utoipa::path(tag = "users", request_body = NewUserDto, responses((status = 201, description = "The account, as created", body = UserDto), answers::Forbidden, answers::Conflicts, answers::OutOfBounds), security(("bearer" = [])))]
 #[post("/users")]
-pub async fn create_user(state: State, auth: Authenticated, req: HttpRequest, body: web::Json<NewUserDto>) -> Answer {
+pub async fn create_user(state: State, auth: Authenticated, req: HttpRequest, body: Json<NewUserDto>) -> Answer {
     body.validate().map_err(from_validation)?;
     let body = body.into_inner();
     let new = NewUser {
@@ -137,8 +138,8 @@ pub async fn update_user(
     state: State,
     auth: Authenticated,
     req: HttpRequest,
-    id: web::Path<Uuid>,
-    body: web::Json<UpdateUserDto>,
+    id: Path<Uuid>,
+    body: Json<UpdateUserDto>,
 ) -> Answer {
     body.validate().map_err(from_validation)?;
     let body = body.into_inner();
@@ -161,8 +162,8 @@ pub async fn change_password(
     state: State,
     auth: Authenticated,
     req: HttpRequest,
-    id: web::Path<Uuid>,
-    body: web::Json<PasswordDto>,
+    id: Path<Uuid>,
+    body: Json<PasswordDto>,
 ) -> Answer {
     body.validate().map_err(from_validation)?;
     state.registry.change_password(&auth.0, UserId(id.into_inner()), &body.password, &meta(&req)?).await?;
@@ -172,7 +173,7 @@ pub async fn change_password(
 /// Lift a sign-in lock (an administrator of every unit of the account).
 #[utoipa::path(tag = "users", params(("id" = Uuid, Path)), responses((status = 204, description = "Unlocked: the account's failures count from zero again"), answers::Forbidden, answers::NotFound), security(("bearer" = [])))]
 #[post("/users/{id}/unlock")]
-pub async fn unlock_user(state: State, auth: Authenticated, req: HttpRequest, id: web::Path<Uuid>) -> Answer {
+pub async fn unlock_user(state: State, auth: Authenticated, req: HttpRequest, id: Path<Uuid>) -> Answer {
     state.sign_in.unlock(&auth.0, &UserId(id.into_inner()), state.clock.now(), &meta(&req)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }

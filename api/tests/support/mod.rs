@@ -33,21 +33,31 @@ impl Server {
         }
     }
 
+    /// Started over `database` and ready, with a client to call it.
+    pub async fn running(database: &TestDatabase) -> (Self, reqwest::Client) {
+        let mut server = Self::new(database);
+        let http = reqwest::Client::new();
+        server.start();
+        server.wait_ready(&http).await;
+        (server, http)
+    }
+
+    /// Sends `request` and reads the JSON answer, whatever its status.
+    pub async fn json(request: reqwest::RequestBuilder) -> Value {
+        request.send().await.unwrap().json().await.unwrap()
+    }
+
     fn log_file(&self) -> std::fs::File {
         std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap()
     }
 
     /// A token for a demo user (password `demo`).
     pub async fn login(&self, http: &reqwest::Client, username: &str) -> String {
-        let body: Value = http
-            .post(format!("{}/api/v1/auth/token", self.url))
-            .json(&json!({ "username": username, "password": "demo" }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body = Self::json(
+            http.post(format!("{}/api/v1/auth/token", self.url))
+                .json(&json!({ "username": username, "password": "demo" })),
+        )
+        .await;
         body["access_token"].as_str().unwrap().to_owned()
     }
 

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use deadpool_postgres::GenericClient;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use crate::chain::{HashedFields, canonical_json, event_hash};
@@ -79,6 +80,15 @@ impl<'a> Columns<'a> {
     }
 
     /// The hashes as the driver takes them.
+    /// The per-event columns after the stream's, as both inserts take them.
+    fn arrays<'s>(
+        &'s self,
+        prev_hashes: &'s Vec<Option<&[u8]>>,
+        hashes: &'s Vec<&[u8]>,
+    ) -> [&'s (dyn ToSql + Sync); 8] {
+        [&self.versions, &self.ids, &self.types, &self.schemas, &self.payloads, &self.metadata, prev_hashes, hashes]
+    }
+
     fn hash_params(&self) -> (Vec<Option<&[u8]>>, Vec<&[u8]>) {
         (
             self.prev_hashes.iter().map(|h| h.as_ref().map(<[u8; 32]>::as_slice)).collect(),
@@ -216,18 +226,8 @@ impl EventStore {
         let rows = match client
             .query(
                 &statement,
-                &[
-                    &recorded_at,
-                    &columns.streams,
-                    &columns.versions,
-                    &columns.ids,
-                    &columns.types,
-                    &columns.schemas,
-                    &columns.payloads,
-                    &columns.metadata,
-                    &prev_hashes,
-                    &hashes,
-                ],
+                &[&[&recorded_at as &(dyn ToSql + Sync), &columns.streams][..], &columns.arrays(&prev_hashes, &hashes)]
+                    .concat(),
             )
             .await
         {
@@ -362,18 +362,8 @@ async fn insert_batch(
     let rows = client
         .query(
             &statement,
-            &[
-                &stream_id.as_str(),
-                &recorded_at,
-                &columns.versions,
-                &columns.ids,
-                &columns.types,
-                &columns.schemas,
-                &columns.payloads,
-                &columns.metadata,
-                &prev_hashes,
-                &hashes,
-            ],
+            &[&[&stream_id.as_str() as &(dyn ToSql + Sync), &recorded_at][..], &columns.arrays(&prev_hashes, &hashes)]
+                .concat(),
         )
         .await?;
     let mut positions: Vec<(i64, i64)> =

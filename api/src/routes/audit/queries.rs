@@ -1,6 +1,7 @@
 //! Inspectors' queries across cases: by officer, unit and period.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::web::Query;
+use actix_web::{HttpResponse, get};
 use jiff::Timestamp;
 use onestop_domain::access::{self};
 use onestop_domain::ids::UnitCode;
@@ -58,7 +59,7 @@ pub struct AuditPage {
 /// Actions across cases by officer, unit and period, in log order.
 #[utoipa::path(tag = "audit", params(AuditQuery), responses((status = 200, description = "One page of audit entries", body = AuditPage), answers::Forbidden, answers::OutOfBounds), security(("bearer" = [])))]
 #[get("/audit")]
-pub async fn query(state: State, auth: Authenticated, query: web::Query<AuditQuery>) -> Answer {
+pub async fn query(state: State, auth: Authenticated, query: Query<AuditQuery>) -> Answer {
     access::audits(&auth.0, "query the audit trail")?;
     let limit = page_size(query.limit)?;
     let root = match &query.unit {

@@ -1,6 +1,7 @@
 //! The record of sign-in attempts, locks and unlocks.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::web::Query;
+use actix_web::{HttpResponse, get};
 use jiff::Timestamp;
 use onestop_domain::access::{self};
 use onestop_domain::ids::UserId;
@@ -66,7 +67,7 @@ pub struct SignInPage {
 /// for those overseeing the whole province).
 #[utoipa::path(tag = "audit", params(SignInQuery), responses((status = 200, description = "One page of sign-in records, oldest first", body = SignInPage), answers::Forbidden, answers::OutOfBounds), security(("bearer" = [])))]
 #[get("/audit/sign-ins")]
-pub async fn sign_ins(state: State, auth: Authenticated, params: web::Query<SignInQuery>) -> Answer {
+pub async fn sign_ins(state: State, auth: Authenticated, params: Query<SignInQuery>) -> Answer {
     use onestop_domain::sign_in::SignInEvent;
 
     access::audits(&auth.0, "read sign-in records")?;

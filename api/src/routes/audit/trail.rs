@@ -1,7 +1,8 @@
 //! One case's audit trail: its history in words, its events as stored with
 //! their hashes, the control slip, and the verification of its chain.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::web::Path;
+use actix_web::{HttpResponse, get};
 use jiff::Timestamp;
 use onestop_domain::case::CaseState;
 use onestop_domain::ids::{CaseId, UserId};
@@ -40,7 +41,7 @@ pub struct HistoryEntry {
 /// Every event of a case in human terms: who, role, unit, when, what, why.
 #[utoipa::path(tag = "audit", params(("id" = Uuid, Path)), responses((status = 200, description = "The case's history, oldest first", body = Vec<HistoryEntry>), answers::Forbidden, answers::NotFound), security(("bearer" = [])))]
 #[get("/cases/{id}/history")]
-pub async fn history(state: State, auth: Authenticated, id: web::Path<Uuid>) -> Answer {
+pub async fn history(state: State, auth: Authenticated, id: Path<Uuid>) -> Answer {
     let loaded = audited(&state, &auth, id.into_inner()).await?;
     let mut case = CaseState::default();
     let mut entries = Vec::with_capacity(loaded.events.len());
@@ -95,10 +96,7 @@ pub struct CaseEventType;
 
 impl utoipa::PartialSchema for CaseEventType {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::{ObjectBuilder, Type};
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some("The stored event type, in lifecycle order"))
+        crate::openapi::text_schema("The stored event type, in lifecycle order")
             .enum_values(Some(onestop_domain::case::CaseEvent::TYPES.iter().copied()))
             .into()
     }
@@ -144,7 +142,7 @@ pub struct EventActor {
 /// A case's events exactly as stored.
 #[utoipa::path(tag = "audit", params(("id" = Uuid, Path)), responses((status = 200, description = "The case's stored events, in stream order", body = Vec<RawEvent>), answers::Forbidden, answers::NotFound), security(("bearer" = [])))]
 #[get("/cases/{id}/events")]
-pub async fn events(state: State, auth: Authenticated, id: web::Path<Uuid>) -> Answer {
+pub async fn events(state: State, auth: Authenticated, id: Path<Uuid>) -> Answer {
     let loaded = audited(&state, &auth, id.into_inner()).await?;
     let raw: Vec<RawEvent> = loaded
         .events
@@ -201,7 +199,7 @@ pub struct ControlSlip {
 /// and whether the step was early, on time or late.
 #[utoipa::path(tag = "audit", params(("id" = Uuid, Path)), responses((status = 200, description = "The control slip (phiếu kiểm soát quá trình giải quyết)", body = ControlSlip), answers::Forbidden, answers::NotFound), security(("bearer" = [])))]
 #[get("/cases/{id}/control-slip")]
-pub async fn control_slip(state: State, auth: Authenticated, id: web::Path<Uuid>) -> Answer {
+pub async fn control_slip(state: State, auth: Authenticated, id: Path<Uuid>) -> Answer {
     let loaded = audited(&state, &auth, id.into_inner()).await?;
     let catalog = state.catalog.snapshot();
     let name_of = |user: Option<UserId>| user.and_then(|u| catalog.account(&u).map(|a| a.user.full_name.clone()));
@@ -243,7 +241,7 @@ pub struct Verification {
 /// Recomputes the case's hash chain.
 #[utoipa::path(tag = "audit", params(("id" = Uuid, Path)), responses((status = 200, description = "The result of checking the case's hash chain", body = Verification), answers::Forbidden, answers::NotFound), security(("bearer" = [])))]
 #[get("/cases/{id}/verify")]
-pub async fn verify(state: State, auth: Authenticated, id: web::Path<Uuid>) -> Answer {
+pub async fn verify(state: State, auth: Authenticated, id: Path<Uuid>) -> Answer {
     let id = id.into_inner();
     audited(&state, &auth, id).await?;
     let stream = onestop_commands::cases::case_stream(CaseId(id))?;

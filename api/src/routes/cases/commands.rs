@@ -3,7 +3,8 @@
 //! safe retries.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::web::{Json, Path};
+use actix_web::{HttpRequest, HttpResponse, post};
 use onestop_commands::cases::Executed;
 use onestop_commands::idempotency::{StoredResponse, request_hash};
 use onestop_domain::case::CaseCommand;
@@ -85,8 +86,8 @@ macro_rules! case_command {
             state: State,
             auth: Authenticated,
             req: HttpRequest,
-            id: web::Path<Uuid>,
-            body: web::Json<$body>,
+            id: Path<Uuid>,
+            body: Json<$body>,
         ) -> Answer {
             let body = body.into_inner();
             body.validate().map_err(from_validation)?;

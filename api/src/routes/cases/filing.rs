@@ -2,7 +2,8 @@
 //! submitted online; `Idempotency-Key` for safe retries.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::web::Json;
+use actix_web::{HttpRequest, HttpResponse, post};
 use onestop_commands::cases::NewCase;
 use onestop_commands::idempotency::{StoredResponse, request_hash};
 use onestop_domain::personal::Applicant;
@@ -22,12 +23,7 @@ use super::view::{CaseView, CreatedCase};
 /// date), or submitted online (status 1).
 #[utoipa::path( tag = "cases", request_body = CreateCaseRequest, params( ("Idempotency-Key" = Option<String>, Header, pattern = "IdempotencyKey", description = "A retry with the same key returns the first response"), ), responses( (status = 201, description = "Filed", body = CreatedCase, headers(("Location" = String, description = "The case's URL"), ("ETag" = String, description = "The case's version"))), (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed for this role or unit", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Unknown procedure", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A rule forbids it", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"), ), security(("bearer" = [])) )]
 #[post("/cases")]
-pub async fn create_case(
-    state: State,
-    auth: Authenticated,
-    req: HttpRequest,
-    body: web::Json<CreateCaseRequest>,
-) -> Answer {
+pub async fn create_case(state: State, auth: Authenticated, req: HttpRequest, body: Json<CreateCaseRequest>) -> Answer {
     let body = body.into_inner();
     body.validate().map_err(from_validation)?;
     let meta = meta(&req)?;

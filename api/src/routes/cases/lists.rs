@@ -1,7 +1,8 @@
 //! Reads from the status view: case lists and work queues, and lookup by code.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, get, web};
+use actix_web::web::{Path, Query};
+use actix_web::{HttpResponse, get};
 use jiff::Timestamp;
 use onestop_domain::access;
 use onestop_domain::ids::{CaseCode, CaseId, UnitCode};
@@ -57,7 +58,7 @@ pub struct CaseList {
 /// and officer, overdue lists.
 #[utoipa::path(tag = "cases", params(CaseListQuery), responses((status = 200, description = "One page of cases, newest first", body = CaseList), (status = 401, description = "No valid bearer token, or the account is disabled", body = Problem, content_type = "application/problem+json"), answers::OutOfBounds), security(("bearer" = [])))]
 #[get("/cases")]
-pub async fn list(state: State, auth: Authenticated, query: web::Query<CaseListQuery>) -> Answer {
+pub async fn list(state: State, auth: Authenticated, query: Query<CaseListQuery>) -> Answer {
     let query = query.into_inner();
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
@@ -127,7 +128,7 @@ pub async fn list(state: State, auth: Authenticated, query: web::Query<CaseListQ
 /// The case with this code (mã hồ sơ).
 #[utoipa::path(tag = "cases", params(("code" = String, Path, description = "e.g. 000.00.01.H22-260302-0001")), responses((status = 200, description = "The case", body = CaseView), answers::NotFound), security(("bearer" = [])))]
 #[get("/cases/by-code/{code}")]
-pub async fn by_code(state: State, auth: Authenticated, code: web::Path<String>) -> Answer {
+pub async fn by_code(state: State, auth: Authenticated, code: Path<String>) -> Answer {
     let not_found = || Problem::not_found(format!("no case has the code {code}"));
     let parsed: CaseCode = code.parse().map_err(|_| not_found())?;
     caught_up(&state).await?;

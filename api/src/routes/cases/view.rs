@@ -2,7 +2,8 @@
 //! side's fold, so a client always sees its own last command.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::web::Path;
+use actix_web::{HttpRequest, HttpResponse, get};
 use jiff::Timestamp;
 use onestop_domain::access::{self};
 use onestop_domain::case::{CaseState, StepRecord, Timeliness};
@@ -163,7 +164,7 @@ impl CaseView {
 /// A case as it stands, with its version in the `ETag`.
 #[utoipa::path( tag = "cases", params(("id" = Uuid, Path, description = "The case's id")), responses( (status = 200, description = "The case", body = CaseView, headers(("ETag" = String))), (status = 304, description = "Unchanged since the If-None-Match version"), (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such case, or not visible to this user", body = Problem, content_type = "application/problem+json"), ), security(("bearer" = [])) )]
 #[get("/cases/{id}")]
-pub async fn get_case(state: State, auth: Authenticated, req: HttpRequest, id: web::Path<Uuid>) -> Answer {
+pub async fn get_case(state: State, auth: Authenticated, req: HttpRequest, id: Path<Uuid>) -> Answer {
     let case_id = CaseId(id.into_inner());
     let not_found = || Problem::not_found(format!("case {} does not exist", case_id.0));
     let loaded = state.cases.load(case_id).await?.ok_or_else(not_found)?;
