@@ -183,48 +183,38 @@ fn millis(name: &'static str, default: Duration) -> Result<Duration, ConfigError
 /// `ONESTOP_CORS_ORIGINS`: comma-separated origins such as
 /// `https://motcua.example.gov.vn`; none by default.
 fn cors_origins() -> Result<Vec<String>, ConfigError> {
-    let Some(text) = var("ONESTOP_CORS_ORIGINS") else {
+    let expected = "comma-separated origins, each scheme://host[:port] with no path";
+    comma_separated("ONESTOP_CORS_ORIGINS", expected, |origin| {
+        let (scheme, host) = origin.split_once("://").unwrap_or(("", ""));
+        let valid = matches!(scheme, "http" | "https") && !host.is_empty() && !host.contains(['/', '?', '#', ' ']);
+        valid.then(|| origin.to_owned())
+    })
+}
+
+/// A comma-separated list in variable `name`, each item read by `item`
+/// (`None`: not acceptable, and the whole value is refused); empty when unset.
+fn comma_separated<T>(
+    name: &'static str,
+    expected: &'static str,
+    item: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<T>, ConfigError> {
+    let Some(text) = var(name) else {
         return Ok(Vec::new());
     };
     text.split(',')
         .map(str::trim)
-        .filter(|o| !o.is_empty())
-        .map(|origin| {
-            let (scheme, host) = origin.split_once("://").unwrap_or(("", ""));
-            let valid = matches!(scheme, "http" | "https") && !host.is_empty() && !host.contains(['/', '?', '#', ' ']);
-            if valid {
-                Ok(origin.to_owned())
-            } else {
-                Err(ConfigError::Invalid {
-                    name: "ONESTOP_CORS_ORIGINS",
-                    value: text.clone(),
-                    expected: "comma-separated origins, each scheme://host[:port] with no path",
-                })
-            }
-        })
+        .filter(|i| !i.is_empty())
+        .map(|i| item(i).ok_or_else(|| ConfigError::Invalid { name, value: text.clone(), expected }))
         .collect()
 }
 
 /// `ONESTOP_TRUSTED_PROXIES`: comma-separated addresses or CIDR blocks of the
 /// reverse proxies in front of the server; none by default.
 fn trusted_proxies() -> Result<Vec<ipnet::IpNet>, ConfigError> {
-    let Some(text) = var("ONESTOP_TRUSTED_PROXIES") else {
-        return Ok(Vec::new());
-    };
-    text.split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|proxy| {
-            proxy
-                .parse::<ipnet::IpNet>()
-                .or_else(|_| proxy.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| ConfigError::Invalid {
-                    name: "ONESTOP_TRUSTED_PROXIES",
-                    value: text.clone(),
-                    expected: "comma-separated addresses or CIDR blocks, e.g. 10.0.0.0/8, ::1",
-                })
-        })
-        .collect()
+    let expected = "comma-separated addresses or CIDR blocks, e.g. 10.0.0.0/8, ::1";
+    comma_separated("ONESTOP_TRUSTED_PROXIES", expected, |proxy| {
+        proxy.parse::<ipnet::IpNet>().or_else(|_| proxy.parse::<std::net::IpAddr>().map(ipnet::IpNet::from)).ok()
+    })
 }
 
 /// `ONESTOP_FORWARDED_HEADER`: `x-forwarded-for` (default) or `forwarded`.

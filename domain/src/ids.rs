@@ -44,6 +44,31 @@ uuid_id!(
     ApplicantId
 );
 
+/// What a code kept as its checked text has alike: it is built from a
+/// `String` through its [`FromStr`] check, stored as that text, and shown as it.
+macro_rules! text_code {
+    ($code:ident) => {
+        impl TryFrom<String> for $code {
+            type Error = InvalidId;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+
+        impl From<$code> for String {
+            fn from(code: $code) -> Self {
+                code.0
+            }
+        }
+
+        impl fmt::Display for $code {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
 /// An administrative unit's code as in QĐ 20/2020/QĐ-TTg, e.g. `000.00.01.H22`:
 /// three digits, two, two, then a letter and two digits (the province).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -81,24 +106,7 @@ impl FromStr for UnitCode {
     }
 }
 
-impl TryFrom<String> for UnitCode {
-    type Error = InvalidId;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<UnitCode> for String {
-    fn from(code: UnitCode) -> Self {
-        code.0
-    }
-}
-
-impl fmt::Display for UnitCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_code!(UnitCode);
 
 /// A code of the national procedure catalog (mã thủ tục), e.g. `1.004227` or
 /// `2.000894.000.00.00.H22`: digits, dots, letters, at most 50 characters.
@@ -134,24 +142,7 @@ impl FromStr for ProcedureCode {
     }
 }
 
-impl TryFrom<String> for ProcedureCode {
-    type Error = InvalidId;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<ProcedureCode> for String {
-    fn from(code: ProcedureCode) -> Self {
-        code.0
-    }
-}
-
-impl fmt::Display for ProcedureCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_code!(ProcedureCode);
 
 /// A case code (mã hồ sơ): `{unit code}-{yyMMdd}-{4-digit daily sequence per unit}`,
 /// e.g. `000.00.01.H22-260212-0007`. Short enough for a barcode or QR code.

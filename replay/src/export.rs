@@ -19,7 +19,9 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use arrow_array::builder::{BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder};
+use arrow_array::builder::{
+    ArrayBuilder, BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use onestop_commands::personal::{APPLICANT_RECORDED, PersonalDataVault};
@@ -279,19 +281,20 @@ fn batch(rows: &[Row]) -> Result<RecordBatch, ExportError> {
         withheld.append_value(row.personal_data_withheld);
         hash.append_value(&row.hash);
     }
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(position.finish()),
-        Arc::new(tx.finish()),
-        Arc::new(stream.finish()),
-        Arc::new(version.finish()),
-        Arc::new(id.finish()),
-        Arc::new(kind.finish()),
-        Arc::new(schema_version.finish()),
-        Arc::new(recorded.finish()),
-        Arc::new(payload.finish()),
-        Arc::new(metadata.finish()),
-        Arc::new(withheld.finish()),
-        Arc::new(hash.finish()),
+    let builders: [&mut dyn ArrayBuilder; 12] = [
+        &mut position,
+        &mut tx,
+        &mut stream,
+        &mut version,
+        &mut id,
+        &mut kind,
+        &mut schema_version,
+        &mut recorded,
+        &mut payload,
+        &mut metadata,
+        &mut withheld,
+        &mut hash,
     ];
+    let columns: Vec<ArrayRef> = builders.into_iter().map(|builder| builder.finish()).collect();
     Ok(RecordBatch::try_new(schema(), columns)?)
 }

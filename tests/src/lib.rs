@@ -199,8 +199,19 @@ impl TestApp {
 
     /// Every event in the log.
     pub async fn count_all_events(&self) -> i64 {
+        self.number("SELECT count(*) FROM events").await
+    }
+
+    /// The `bigint` a query of no parameters answers, read as the superuser.
+    pub async fn number(&self, sql: &str) -> i64 {
         let client = self.database.superuser().await.unwrap();
-        client.query_one("SELECT count(*) FROM events", &[]).await.unwrap().get(0)
+        client.query_one(sql, &[]).await.unwrap().get(0)
+    }
+
+    /// POSTs `body` as JSON text exactly as given (for bodies a `Value` cannot hold).
+    pub async fn post_text(&self, token: &str, path: &str, body: &'static str) -> reqwest::Response {
+        let request = self.http.post(self.url(path)).bearer_auth(token).header("content-type", "application/json");
+        request.body(body).send().await.unwrap()
     }
 }
 

@@ -59,14 +59,8 @@ async fn reset_with_changes(app: &TestApp) {
 }
 
 async fn events_applied(app: &TestApp) -> (i64, i64) {
-    let client = app.database.superuser().await.unwrap();
-    let applied: i64 = client
-        .query_one("SELECT events_applied FROM projection_checkpoints WHERE name = 'case_status'", &[])
-        .await
-        .unwrap()
-        .get(0);
-    let total: i64 = client.query_one("SELECT count(*) FROM events", &[]).await.unwrap().get(0);
-    (applied, total)
+    let applied = app.number("SELECT events_applied FROM projection_checkpoints WHERE name = 'case_status'").await;
+    (applied, app.count_all_events().await)
 }
 
 /// Fails the `crash_at`-th batch of case events after writing, by killing its
@@ -183,8 +177,7 @@ async fn growing_batches_read_ahead_give_what_small_batches_give() {
 }
 
 async fn count_case_events(app: &TestApp) -> i64 {
-    let client = app.database.superuser().await.unwrap();
-    client.query_one("SELECT count(*) FROM events WHERE stream_id LIKE 'case-%'", &[]).await.unwrap().get(0)
+    app.number("SELECT count(*) FROM events WHERE stream_id LIKE 'case-%'").await
 }
 
 #[tokio::test]

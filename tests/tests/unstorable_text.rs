@@ -126,29 +126,14 @@ async fn a_lone_surrogate_in_a_json_body_is_refused_naming_the_field() {
     let id = app.receive_land_case(&reception).await;
     let events = app.count_all_events().await;
     for (text, field) in [(r#"{"text": "ab\ud800"}"#, "text"), (r#"{"text": "\udc00 đơn"}"#, "text")] {
-        let answer = app
-            .http
-            .post(app.url(&format!("/api/v1/cases/{id}/comments")))
-            .bearer_auth(&reception)
-            .header("content-type", "application/json")
-            .body(text)
-            .send()
-            .await
-            .unwrap();
+        let answer = app.post_text(&reception, &format!("/api/v1/cases/{id}/comments"), text).await;
         let (status, body) = problem(answer).await;
         assert_eq!(status, 422, "{text}: {body}");
         assert_eq!(body["errors"][0]["field"], field, "{body}");
     }
     // A pair is a character (here an emoji) and is stored.
-    let answer = app
-        .http
-        .post(app.url(&format!("/api/v1/cases/{id}/comments")))
-        .bearer_auth(&reception)
-        .header("content-type", "application/json")
-        .body(r#"{"text": "Đã nhận \ud83d\udc4d"}"#)
-        .send()
-        .await
-        .unwrap();
+    let answer =
+        app.post_text(&reception, &format!("/api/v1/cases/{id}/comments"), r#"{"text": "Đã nhận \ud83d\udc4d"}"#).await;
     assert_eq!(answer.status(), 200);
     assert_eq!(app.count_all_events().await, events + 1);
 }
