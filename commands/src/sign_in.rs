@@ -142,6 +142,14 @@ impl std::fmt::Debug for SignInService {
     }
 }
 
+/// One sign-in attempt as it arrived.
+struct Attempt<'a> {
+    username: &'a str,
+    password: String,
+    now: Timestamp,
+    address: IpAddr,
+}
+
 impl SignInService {
     /// `hashers`: how many password hashes may be computed at once; `idle`:
     /// whether their threads take the idle scheduling class (production), or
@@ -208,7 +216,7 @@ impl SignInService {
         address: IpAddr,
         meta: &RequestMeta,
     ) -> Result<SignInOutcome, CommandError> {
-        let outcome = self.attempt(username, password, now, address, meta).await?;
+        let outcome = self.attempt(Attempt { username, password, now, address }, meta).await?;
         if matches!(outcome, SignInOutcome::Refused | SignInOutcome::Throttled(_))
             && let Err(not_until) = self.address_failures.check_key(&address)
         {
@@ -236,14 +244,8 @@ impl SignInService {
         Some(until - now)
     }
 
-    async fn attempt(
-        &self,
-        username: &str,
-        password: String,
-        now: Timestamp,
-        address: IpAddr,
-        meta: &RequestMeta,
-    ) -> Result<SignInOutcome, CommandError> {
+    async fn attempt(&self, attempt: Attempt<'_>, meta: &RequestMeta) -> Result<SignInOutcome, CommandError> {
+        let Attempt { username, password, now, address } = attempt;
         if let Some(wait) = self.address_wait(address) {
             metrics::counter!("sign_in_refused_total", "reason" => "address").increment(1);
             return Ok(SignInOutcome::Throttled(

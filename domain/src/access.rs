@@ -113,6 +113,39 @@ pub enum CaseAction {
     AttachDocument,
 }
 
+impl CaseAction {
+    /// The action's name in rule messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SubmitOnline => "submit online",
+            Self::Receive => "receive",
+            Self::AcceptOnline => "accept the online submission",
+            Self::RefuseAtReception => "refuse at reception",
+            Self::Transfer => "transfer",
+            Self::AcknowledgeHandover => "acknowledge the handover",
+            Self::RecordAppraisal => "record an appraisal",
+            Self::RequestSupplement => "request a supplement",
+            Self::ReceiveSupplement => "receive a supplement",
+            Self::RequestPayment => "request payment",
+            Self::RecordPayment => "record payment",
+            Self::SubmitForApproval => "submit for approval",
+            Self::Approve => "approve",
+            Self::SendBackForRework => "send back for rework",
+            Self::Extend => "extend the deadline",
+            Self::Pause => "pause",
+            Self::Resume => "resume",
+            Self::RefuseAsIneligible => "refuse as not eligible",
+            Self::Withdraw => "withdraw",
+            Self::Stop => "stop",
+            Self::RecordResult => "record the result",
+            Self::ReturnResult => "return the result",
+            Self::Comment => "comment",
+            Self::RateSatisfaction => "rate satisfaction",
+            Self::AttachDocument => "attach a document",
+        }
+    }
+}
+
 /// The roles that may take each action.
 pub fn roles_for(action: CaseAction) -> &'static [Role] {
     use CaseAction::*;

@@ -621,6 +621,46 @@ pub struct ReportRow {
     pub progress_score: f64,
 }
 
+impl ReportRow {
+    /// The counts, in column order (all but the key and the score).
+    fn counts(&self) -> [i64; 13] {
+        [
+            self.carried_over,
+            self.received_online,
+            self.received_offline,
+            self.received_total,
+            self.resolved_early,
+            self.resolved_on_time,
+            self.resolved_late,
+            self.resolved_total,
+            self.in_progress_within,
+            self.in_progress_overdue,
+            self.returned,
+            self.withdrawn,
+            self.stopped,
+        ]
+    }
+
+    /// The counts, in the order of [`ReportRow::counts`], to add to.
+    fn counts_mut(&mut self) -> [&mut i64; 13] {
+        [
+            &mut self.carried_over,
+            &mut self.received_online,
+            &mut self.received_offline,
+            &mut self.received_total,
+            &mut self.resolved_early,
+            &mut self.resolved_on_time,
+            &mut self.resolved_late,
+            &mut self.resolved_total,
+            &mut self.in_progress_within,
+            &mut self.in_progress_overdue,
+            &mut self.returned,
+            &mut self.withdrawn,
+            &mut self.stopped,
+        ]
+    }
+}
+
 /// The QĐ 766/QĐ-TTg processing-progress score, out of 20: the share of files
 /// whose deadline has come that were handled on time — resolved early or on time,
 /// against everything resolved plus what is still open past its due date. A unit
@@ -777,19 +817,9 @@ pub async fn report_at(
     result.sort_by(|a, b| a.key.cmp(&b.key));
     let mut total = ReportRow { key: "TOTAL".into(), ..ReportRow::default() };
     for row in &result {
-        total.carried_over += row.carried_over;
-        total.received_online += row.received_online;
-        total.received_offline += row.received_offline;
-        total.received_total += row.received_total;
-        total.resolved_early += row.resolved_early;
-        total.resolved_on_time += row.resolved_on_time;
-        total.resolved_late += row.resolved_late;
-        total.resolved_total += row.resolved_total;
-        total.in_progress_within += row.in_progress_within;
-        total.in_progress_overdue += row.in_progress_overdue;
-        total.returned += row.returned;
-        total.withdrawn += row.withdrawn;
-        total.stopped += row.stopped;
+        for (sum, count) in total.counts_mut().into_iter().zip(row.counts()) {
+            *sum += count;
+        }
     }
     total.progress_score = progress_score(&total);
     result.push(total);

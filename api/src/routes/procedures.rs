@@ -66,46 +66,32 @@ impl From<ProcessingTime> for ProcessingTimeDto {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RoleDto {
-    Reception,
-    Specialist,
-    Approver,
-    Leader,
-    Inspector,
-    Statistician,
-    Admin,
-    Feed,
+/// A role as the API spells it: the domain's [`Role`], whose names (and
+/// their order) the schema lists from [`Role::ALL`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RoleDto(pub Role);
+
+impl utoipa::PartialSchema for RoleDto {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .enum_values(Some(Role::ALL.map(Role::as_str)))
+            .into()
+    }
 }
 
+impl ToSchema for RoleDto {}
+
 impl From<RoleDto> for Role {
-    fn from(r: RoleDto) -> Self {
-        match r {
-            RoleDto::Reception => Role::Reception,
-            RoleDto::Specialist => Role::Specialist,
-            RoleDto::Approver => Role::Approver,
-            RoleDto::Leader => Role::Leader,
-            RoleDto::Inspector => Role::Inspector,
-            RoleDto::Statistician => Role::Statistician,
-            RoleDto::Admin => Role::Admin,
-            RoleDto::Feed => Role::Feed,
-        }
+    fn from(role: RoleDto) -> Self {
+        role.0
     }
 }
 
 impl From<Role> for RoleDto {
-    fn from(r: Role) -> Self {
-        match r {
-            Role::Reception => RoleDto::Reception,
-            Role::Specialist => RoleDto::Specialist,
-            Role::Approver => RoleDto::Approver,
-            Role::Leader => RoleDto::Leader,
-            Role::Inspector => RoleDto::Inspector,
-            Role::Statistician => RoleDto::Statistician,
-            Role::Admin => RoleDto::Admin,
-            Role::Feed => RoleDto::Feed,
-        }
+    fn from(role: Role) -> Self {
+        Self(role)
     }
 }
 

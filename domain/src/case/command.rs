@@ -107,32 +107,6 @@ impl CaseCommand {
 
     /// The command's name in rule messages and URLs.
     pub fn action(&self) -> &'static str {
-        match self {
-            Self::SubmitOnline { .. } => "submit online",
-            Self::Receive { .. } => "receive",
-            Self::AcceptOnline => "accept the online submission",
-            Self::RefuseAtReception { .. } => "refuse at reception",
-            Self::Transfer { .. } => "transfer",
-            Self::AcknowledgeHandover => "acknowledge the handover",
-            Self::RecordAppraisal { .. } => "record an appraisal",
-            Self::RequestSupplement { .. } => "request a supplement",
-            Self::ReceiveSupplement { .. } => "receive a supplement",
-            Self::RequestPayment { .. } => "request payment",
-            Self::RecordPayment { .. } => "record payment",
-            Self::SubmitForApproval { .. } => "submit for approval",
-            Self::Approve { .. } => "approve",
-            Self::SendBackForRework { .. } => "send back for rework",
-            Self::Extend { .. } => "extend the deadline",
-            Self::Pause { .. } => "pause",
-            Self::Resume => "resume",
-            Self::RefuseAsIneligible { .. } => "refuse as not eligible",
-            Self::Withdraw { .. } => "withdraw",
-            Self::Stop { .. } => "stop",
-            Self::RecordResult { .. } => "record the result",
-            Self::ReturnResult { .. } => "return the result",
-            Self::Comment { .. } => "comment",
-            Self::RateSatisfaction { .. } => "rate satisfaction",
-            Self::AttachDocument { .. } => "attach a document",
-        }
+        self.kind().name()
     }
 }

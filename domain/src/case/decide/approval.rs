@@ -7,7 +7,7 @@ use crate::case::state::{CaseState, Phase};
 use crate::role::Role;
 
 use super::checks::{
-    OPEN, invalid_state, invalid_state_named, optional_text, require_no_pending_handover, require_not_approved,
+    OPEN, ensure, invalid_state, invalid_state_named, optional_text, require_no_pending_handover, require_not_approved,
     require_phase, text,
 };
 use super::context::{Ask, Context, Decision};
@@ -33,18 +33,14 @@ pub(super) fn submit_for_approval(ask: Ask<'_>, note: Option<String>) -> Decisio
 pub(super) fn approve(ask: Ask<'_>, note: Option<String>) -> Decision {
     let Ask { state, ctx, action } = ask;
     require_phase(state, action, &[Phase::InProgress])?;
-    if !state.awaiting_approval {
-        return Err(DomainError::NotSubmittedForApproval { action });
-    }
+    ensure(state.awaiting_approval, DomainError::NotSubmittedForApproval { action })?;
     Ok(CaseApproved { at: ctx.now, note: optional_text(action, "note", note)? }.into())
 }
 
 pub(super) fn send_back_for_rework(ask: Ask<'_>, reason: String) -> Decision {
     let Ask { state, ctx, action } = ask;
     require_phase(state, action, &[Phase::InProgress])?;
-    if !state.awaiting_approval {
-        return Err(DomainError::NotSubmittedForApproval { action });
-    }
+    ensure(state.awaiting_approval, DomainError::NotSubmittedForApproval { action })?;
     let reason = text(action, "reason", reason)?;
     // Back to the last step done before the current one.
     let previous = state

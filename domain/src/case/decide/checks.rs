@@ -38,6 +38,11 @@ pub(super) fn procedure_ref(procedure: &Procedure) -> ProcedureRef {
     ProcedureRef { code: procedure.code.clone(), version: procedure.version }
 }
 
+/// `refusal` unless `holds`.
+pub(super) fn ensure(holds: bool, refusal: DomainError) -> Result<(), DomainError> {
+    if holds { Ok(()) } else { Err(refusal) }
+}
+
 pub(super) fn require_new(state: &CaseState, action: &'static str) -> Result<(), DomainError> {
     if state.phase == Phase::New { Ok(()) } else { Err(DomainError::CaseAlreadyExists { action }) }
 }

@@ -6,7 +6,9 @@ use crate::case::state::Phase;
 use crate::role::Role;
 
 use super::approval::next_step;
-use super::checks::{PENDING, UNDER_WAY, document, invalid_field, optional_text, reason_in, require_phase, text};
+use super::checks::{
+    PENDING, UNDER_WAY, document, ensure, invalid_field, optional_text, reason_in, require_phase, text,
+};
 use super::context::{Ask, Decision};
 
 pub(super) fn withdraw(ask: Ask<'_>, reason: String) -> Decision {
@@ -22,9 +24,7 @@ pub(super) fn stop(ask: Ask<'_>, reason: String) -> Decision {
 pub(super) fn record_result(ask: Ask<'_>, summary: String, result: Option<DocumentRef>) -> Decision {
     let Ask { state, ctx, action } = ask;
     require_phase(state, action, &[Phase::InProgress])?;
-    if !state.approved {
-        return Err(DomainError::NotApproved);
-    }
+    ensure(state.approved, DomainError::NotApproved)?;
     Ok(ResultRecorded {
         at: ctx.now,
         summary: text(action, "summary", summary)?,

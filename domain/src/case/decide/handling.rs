@@ -7,7 +7,7 @@ use crate::case::state::{PauseKind, Phase};
 use crate::ids::{UnitCode, UserId};
 
 use super::checks::{
-    OPEN, document, invalid_field, invalid_state, invalid_state_named, optional_text, require_known_unit,
+    OPEN, document, ensure, invalid_field, invalid_state, invalid_state_named, optional_text, require_known_unit,
     require_no_pending_handover, require_not_approved, require_phase, text,
 };
 use super::clock::restart_clock;
@@ -48,9 +48,7 @@ pub(super) fn transfer(ask: Ask<'_>, to_unit: UnitCode, assignee: Option<UserId>
 pub(super) fn acknowledge_handover(ask: Ask<'_>) -> Decision {
     let Ask { state, ctx, action } = ask;
     require_phase(state, action, &[Phase::InProgress])?;
-    if !state.handover_pending {
-        return Err(DomainError::NoHandoverPending);
-    }
+    ensure(state.handover_pending, DomainError::NoHandoverPending)?;
     Ok(HandoverAcknowledged {
         at: ctx.now,
         unit: state.current_unit().cloned().ok_or_else(|| invalid_state(state, action))?,
