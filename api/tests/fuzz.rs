@@ -98,32 +98,22 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
         .as_str()
         .unwrap()
         .to_owned();
-    let records = format!(
-        r#"
-[[operations]]
-include-path-regex = "^/api/v1/cases/\\{{id\\}}"
-parameters = {{ "path.id" = "{case}" }}
 
-[[operations]]
-include-path-regex = "^/api/v1/cases/by-code/"
-parameters = {{ "path.code" = "{code}" }}
-
-[[operations]]
-include-path-regex = "^/api/v1/users/\\{{id\\}}"
-parameters = {{ "path.id" = "{specialist}" }}
-
-[[operations]]
-include-path-regex = "^/api/v1/units/\\{{code\\}}"
-parameters = {{ "path.code" = "{unit}" }}
-
-[[operations]]
-include-path-regex = "^/api/v1/procedures/\\{{code\\}}"
-parameters = {{ "path.code" = "1.004227" }}
-"#,
-        case = filed["id"].as_str().unwrap(),
-        code = filed["code"].as_str().unwrap(),
-        unit = onestop_api::demo::COMMUNE_AN_BINH,
-    );
+    let case = filed["id"].as_str().unwrap();
+    let code = filed["code"].as_str().unwrap();
+    let unit = onestop_api::demo::COMMUNE_AN_BINH;
+    let records: String = [
+        (r"^/api/v1/cases/\\{id\\}", "path.id", case),
+        ("^/api/v1/cases/by-code/", "path.code", code),
+        (r"^/api/v1/users/\\{id\\}", "path.id", &specialist),
+        (r"^/api/v1/units/\\{code\\}", "path.code", unit),
+        (r"^/api/v1/procedures/\\{code\\}", "path.code", "1.004227"),
+    ]
+    .iter()
+    .map(|(path, parameter, value)| {
+        format!("\n[[operations]]\ninclude-path-regex = \"{path}\"\nparameters = {{ \"{parameter}\" = \"{value}\" }}\n")
+    })
+    .collect();
 
     let report = tempfile_path("schemathesis-report");
     let config = format!("{}.toml", tempfile_path("schemathesis-config"));

@@ -88,6 +88,14 @@ impl TestApp {
     }
 
     /// A bearer token for a demo user (password `demo`).
+    /// A fresh app, a token of `username`, and a land case that account received.
+    pub async fn with_case(username: &str) -> (Self, String, String) {
+        let app = Self::spawn().await;
+        let token = app.token(username).await;
+        let id = app.receive_land_case(&token).await;
+        (app, token, id)
+    }
+
     pub async fn token(&self, username: &str) -> String {
         self.login(username, "demo").await.unwrap()
     }

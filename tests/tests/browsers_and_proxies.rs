@@ -176,9 +176,7 @@ async fn catalog_reads_carry_entity_tags_and_answer_304_until_the_catalog_change
 
 #[tokio::test]
 async fn head_answers_every_get_with_its_headers_and_no_body() {
-    let app = TestApp::spawn().await;
-    let reception = app.token("reception").await;
-    let id = app.receive_land_case(&reception).await;
+    let (app, reception, id) = TestApp::with_case("reception").await;
     for path in
         ["/healthz".to_owned(), "/api/v1/units".to_owned(), format!("/api/v1/cases/{id}"), "/api/v1/cases".to_owned()]
     {

@@ -51,9 +51,7 @@ async fn each_refusal_is_a_409_naming_its_rule() {
 
 #[tokio::test]
 async fn a_stale_if_match_is_412_and_writes_nothing() {
-    let app = TestApp::spawn().await;
-    let reception = app.token("reception").await;
-    let id = app.receive_land_case(&reception).await;
+    let (app, reception, id) = TestApp::with_case("reception").await;
     let comment = |version: &str| {
         app.http
             .post(app.url(&format!("/api/v1/cases/{id}/comments")))

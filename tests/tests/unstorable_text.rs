@@ -121,9 +121,7 @@ async fn every_query_parameter_in_the_document_refuses_a_nul() {
 
 #[tokio::test]
 async fn a_lone_surrogate_in_a_json_body_is_refused_naming_the_field() {
-    let app = TestApp::spawn().await;
-    let reception = app.token("reception").await;
-    let id = app.receive_land_case(&reception).await;
+    let (app, reception, id) = TestApp::with_case("reception").await;
     let events = app.count_all_events().await;
     for (text, field) in [(r#"{"text": "ab\ud800"}"#, "text"), (r#"{"text": "\udc00 đơn"}"#, "text")] {
         let answer = app.post_text(&reception, &format!("/api/v1/cases/{id}/comments"), text).await;
@@ -140,9 +138,7 @@ async fn a_lone_surrogate_in_a_json_body_is_refused_naming_the_field() {
 
 #[tokio::test]
 async fn text_longer_than_declared_is_refused_naming_the_field() {
-    let app = TestApp::spawn().await;
-    let reception = app.token("reception").await;
-    let id = app.receive_land_case(&reception).await;
+    let (app, reception, id) = TestApp::with_case("reception").await;
     let events = app.count_all_events().await;
     let (status, body) = problem(
         app.post(&reception, &format!("/api/v1/cases/{id}/comments"), &serde_json::json!({ "text": "ư".repeat(4001) }))
