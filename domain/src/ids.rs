@@ -44,10 +44,47 @@ uuid_id!(
     ApplicantId
 );
 
-/// What a code kept as its checked text has alike: it is built from a
-/// `String` through its [`FromStr`] check, stored as that text, and shown as it.
+/// `s` as a code when `valid`; else why not.
+fn checked<T>(
+    s: &str,
+    valid: bool,
+    code: fn(String) -> T,
+    kind: &'static str,
+    expected: &'static str,
+) -> Result<T, InvalidId> {
+    if valid { Ok(code(s.to_owned())) } else { Err(InvalidId { kind, value: s.to_owned(), expected }) }
+}
+
+/// What a code kept as its checked text has alike: it is read by its
+/// [`FromStr`] check (`$valid`, refused as a `$kind` that should be
+/// `$expected`), built from a `String` the same way, stored as that text, and
+/// shown as it.
 macro_rules! text_code {
-    ($code:ident) => {
+    ($(#[$doc:meta])* $code:ident, $pattern:literal, $kind:literal, $expected:literal, $valid:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $code(String);
+
+        impl $code {
+            /// The form [`FromStr`] accepts, as an ECMA-262 regular expression
+            /// (for the API's document).
+            pub const PATTERN: &'static str = $pattern;
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $code {
+            type Err = InvalidId;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let valid: fn(&str) -> bool = $valid;
+                checked(s, valid(s), Self, $kind, $expected)
+            }
+        }
+
         impl TryFrom<String> for $code {
             type Error = InvalidId;
             fn try_from(s: String) -> Result<Self, Self::Error> {
@@ -69,80 +106,39 @@ macro_rules! text_code {
     };
 }
 
-/// An administrative unit's code as in QĐ 20/2020/QĐ-TTg, e.g. `000.00.01.H22`:
-/// three digits, two, two, then a letter and two digits (the province).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct UnitCode(String);
-
-impl UnitCode {
-    /// The form [`FromStr`] accepts, as an ECMA-262 regular expression (for the
-    /// API's document).
-    pub const PATTERN: &'static str = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$";
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl FromStr for UnitCode {
-    type Err = InvalidId;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
+text_code!(
+    /// An administrative unit's code as in QĐ 20/2020/QĐ-TTg, e.g. `000.00.01.H22`:
+    /// three digits, two, two, then a letter and two digits (the province).
+    UnitCode,
+    r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$",
+    "unit code",
+    "the form 000.00.01.H22",
+    |s| {
         let parts: Vec<&str> = s.split('.').collect();
         let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
-        let valid = parts.len() == 4
+        parts.len() == 4
             && digits(parts[0], 3)
             && digits(parts[1], 2)
             && digits(parts[2], 2)
             && parts[3].len() == 3
             && parts[3].as_bytes()[0].is_ascii_uppercase()
-            && digits(&parts[3][1..], 2);
-        if valid {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(InvalidId { kind: "unit code", value: s.to_owned(), expected: "the form 000.00.01.H22" })
-        }
+            && digits(&parts[3][1..], 2)
     }
-}
+);
 
-text_code!(UnitCode);
-
-/// A code of the national procedure catalog (mã thủ tục), e.g. `1.004227` or
-/// `2.000894.000.00.00.H22`: digits, dots, letters, at most 50 characters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct ProcedureCode(String);
-
-impl ProcedureCode {
-    /// The form [`FromStr`] accepts, as an ECMA-262 regular expression.
-    pub const PATTERN: &'static str = r"^[A-Za-z0-9._-]{1,50}$";
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl FromStr for ProcedureCode {
-    type Err = InvalidId;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let valid = !s.is_empty()
+text_code!(
+    /// A code of the national procedure catalog (mã thủ tục), e.g. `1.004227` or
+    /// `2.000894.000.00.00.H22`: digits, dots, letters, at most 50 characters.
+    ProcedureCode,
+    r"^[A-Za-z0-9._-]{1,50}$",
+    "procedure code",
+    "1 to 50 letters, digits, dots, dashes or underscores",
+    |s| {
+        !s.is_empty()
             && s.len() <= 50
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
-        if valid {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(InvalidId {
-                kind: "procedure code",
-                value: s.to_owned(),
-                expected: "1 to 50 letters, digits, dots, dashes or underscores",
-            })
-        }
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
     }
-}
-
-text_code!(ProcedureCode);
+);
 
 /// A case code (mã hồ sơ): `{unit code}-{yyMMdd}-{4-digit daily sequence per unit}`,
 /// e.g. `000.00.01.H22-260212-0007`. Short enough for a barcode or QR code.

@@ -6,12 +6,32 @@ mod common;
 use std::sync::Arc;
 
 use common::{count_events, event, fresh_store, stream};
-use onestop_store::{ExpectedVersion, InvalidInput, NewEvent, StoreError, StreamId};
+use onestop_store::{EventStore, ExpectedVersion, InvalidInput, NewEvent, StoreError, StreamId};
 use serde_json::json;
 use tokio::sync::Barrier;
 
 const WRITERS: usize = 16;
 const EVENTS_PER_WRITER: usize = 10;
+
+/// Starts [`WRITERS`] tasks running `write(store, stream, writer)`, released
+/// together so that they race.
+fn at_once<F, Fut>(store: &EventStore, case: &StreamId, write: F) -> Vec<tokio::task::JoinHandle<Fut::Output>>
+where
+    F: Fn(EventStore, StreamId, usize) -> Fut,
+    Fut: std::future::Future + Send + 'static,
+    Fut::Output: Send + 'static,
+{
+    let barrier = Arc::new(Barrier::new(WRITERS));
+    (0..WRITERS)
+        .map(|writer| {
+            let (barrier, task) = (barrier.clone(), write(store.clone(), case.clone(), writer));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                task.await
+            })
+        })
+        .collect()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sixteen_concurrent_writers_write_every_version_exactly_once() {
@@ -20,15 +40,9 @@ async fn sixteen_concurrent_writers_write_every_version_exactly_once() {
 
     // Round one: all sixteen expect the empty stream at the same moment; exactly
     // one wins and every loser is told expected 0, actual 1.
-    let barrier = Arc::new(Barrier::new(WRITERS));
-    let mut first_round = Vec::new();
-    for writer in 0..WRITERS {
-        let (store, case, barrier) = (store.clone(), case.clone(), barrier.clone());
-        first_round.push(tokio::spawn(async move {
-            barrier.wait().await;
-            store.append(&case, ExpectedVersion::NoStream, &[event(writer as u64)]).await
-        }));
-    }
+    let first_round = at_once(&store, &case, |store, case, writer| async move {
+        store.append(&case, ExpectedVersion::NoStream, &[event(writer as u64)]).await
+    });
     let mut winners = 0;
     for task in first_round {
         match task.await.unwrap() {
@@ -47,33 +61,27 @@ async fn sixteen_concurrent_writers_write_every_version_exactly_once() {
     assert_eq!(winners, 1);
 
     // Then each writer appends its events, re-reading the version after each conflict.
-    let barrier = Arc::new(Barrier::new(WRITERS));
-    let mut writers = Vec::new();
-    for writer in 0..WRITERS {
-        let (store, case, barrier) = (store.clone(), case.clone(), barrier.clone());
-        writers.push(tokio::spawn(async move {
-            barrier.wait().await;
-            let mut written = Vec::new();
-            let mut conflicts = Vec::new();
-            for n in 0..EVENTS_PER_WRITER {
-                let new = event((writer * 1000 + n) as u64);
-                loop {
-                    let version = store.stream_version(&case).await.unwrap();
-                    match store.append(&case, ExpectedVersion::Exact(version), std::slice::from_ref(&new)).await {
-                        Ok(outcome) => {
-                            written.push((new.event_id, outcome.stream_version));
-                            break;
-                        }
-                        Err(StoreError::WrongExpectedVersion { expected, actual, .. }) => {
-                            conflicts.push((expected, actual))
-                        }
-                        Err(other) => panic!("unexpected error: {other}"),
+    let writers = at_once(&store, &case, |store, case, writer| async move {
+        let mut written = Vec::new();
+        let mut conflicts = Vec::new();
+        for n in 0..EVENTS_PER_WRITER {
+            let new = event((writer * 1000 + n) as u64);
+            loop {
+                let version = store.stream_version(&case).await.unwrap();
+                match store.append(&case, ExpectedVersion::Exact(version), std::slice::from_ref(&new)).await {
+                    Ok(outcome) => {
+                        written.push((new.event_id, outcome.stream_version));
+                        break;
                     }
+                    Err(StoreError::WrongExpectedVersion { expected, actual, .. }) => {
+                        conflicts.push((expected, actual))
+                    }
+                    Err(other) => panic!("unexpected error: {other}"),
                 }
             }
-            (written, conflicts)
-        }));
-    }
+        }
+        (written, conflicts)
+    });
     let mut written = Vec::new();
     for task in writers {
         let (mine, conflicts) = task.await.unwrap();

@@ -55,13 +55,27 @@ pub(super) const SELECT_STREAM: &str = concat!(
 // Only events of transactions older than every transaction still running are
 // read: one that took an earlier position but commits late is then never skipped,
 // because the reader stops before it until it has committed or aborted.
+//
+// `committed_after!($a, $b)` is that window after the checkpoint in parameters
+// `$a` (transaction) and `$b` (position).
+macro_rules! committed_after {
+    ($tx:literal, $position:literal) => {
+        concat!(
+            " (tx_id, global_position) > ((",
+            $tx,
+            "::bigint)::text::xid8, ",
+            $position,
+            ") AND tx_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())) "
+        )
+    };
+}
+
 pub(super) const SELECT_ALL: &str = concat!(
     "SELECT ",
     event_columns!(),
-    " FROM events \
-     WHERE (tx_id, global_position) > (($1::bigint)::text::xid8, $2) \
-       AND tx_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())) \
-     ORDER BY tx_id, global_position LIMIT $3"
+    " FROM events WHERE",
+    committed_after!("$1", "$2"),
+    "ORDER BY tx_id, global_position LIMIT $3"
 );
 
 // The ORDER BY names the table's columns: a bare `tx_id` would name the cast in
@@ -73,10 +87,9 @@ pub(super) const SELECT_HORIZON: &str = "SELECT tx_id::text::bigint, global_posi
 pub(super) const SELECT_FILTERED: &str = concat!(
     "SELECT ",
     event_columns!(),
-    " FROM events \
-     WHERE (tx_id, global_position) > (($1::bigint)::text::xid8, $2) \
-       AND tx_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())) \
-       AND ($3::text IS NULL OR starts_with(stream_id, $3)) \
+    " FROM events WHERE",
+    committed_after!("$1", "$2"),
+    "AND ($3::text IS NULL OR starts_with(stream_id, $3)) \
        AND ($4::text[] IS NULL OR event_type = ANY($4)) \
        AND ($5::timestamptz IS NULL OR recorded_at >= $5) \
        AND ($6::timestamptz IS NULL OR recorded_at < $6) \
@@ -93,11 +106,9 @@ macro_rules! select_types {
         concat!(
             "SELECT ",
             event_columns!(),
-            " FROM events \
-             WHERE event_type = ANY($1) \
-               AND (tx_id, global_position) > (($2::bigint)::text::xid8, $3) \
-               AND tx_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())) \
-             ORDER BY tx_id, global_position LIMIT $4"
+            " FROM events WHERE event_type = ANY($1) AND",
+            committed_after!("$2", "$3"),
+            "ORDER BY tx_id, global_position LIMIT $4"
             $(, $tail)?
         )
     };
