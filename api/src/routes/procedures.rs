@@ -190,16 +190,8 @@ impl ProcedureDto {
             processing_time: p.processing_time.into(),
             cutoff: p.cutoff.map(|c| c.strftime("%H:%M").to_string()),
             channels: p.channels.iter().map(|c| (*c).into()).collect(),
-            fees: p.fees.iter().map(|f| FeeDto { name: f.name.clone(), amount_vnd: f.amount_vnd }).collect(),
-            documents: p
-                .documents
-                .iter()
-                .map(|d| RequiredDocumentDto {
-                    name: d.name.clone(),
-                    copies: d.copies,
-                    original_required: d.original_required,
-                })
-                .collect(),
+            fees: p.fees.iter().map(FeeDto::from).collect(),
+            documents: p.documents.iter().map(RequiredDocumentDto::from).collect(),
             workflow: p
                 .workflow
                 .iter()
@@ -235,16 +227,8 @@ impl ProcedureDto {
             processing_time: self.processing_time.into(),
             cutoff: self.cutoff.as_deref().map(|c| clock("cutoff", c)).transpose()?,
             channels: self.channels.iter().map(|c| Channel::from(*c)).collect(),
-            fees: self.fees.iter().map(|f| Fee { name: f.name.clone(), amount_vnd: f.amount_vnd }).collect(),
-            documents: self
-                .documents
-                .iter()
-                .map(|d| RequiredDocument {
-                    name: d.name.clone(),
-                    copies: d.copies,
-                    original_required: d.original_required,
-                })
-                .collect(),
+            fees: self.fees.iter().map(Fee::from).collect(),
+            documents: self.documents.iter().map(RequiredDocument::from).collect(),
             workflow: self
                 .workflow
                 .iter()
@@ -316,4 +300,28 @@ pub async fn publish_procedure(
     let procedure = body.to_domain()?;
     let published = state.registry.publish_procedure(&auth.0, procedure, &meta(&req)?).await?;
     Ok(HttpResponse::Created().json(ProcedureDto::of(&published)))
+}
+
+impl From<&Fee> for FeeDto {
+    fn from(fee: &Fee) -> Self {
+        Self { name: fee.name.clone(), amount_vnd: fee.amount_vnd }
+    }
+}
+
+impl From<&FeeDto> for Fee {
+    fn from(fee: &FeeDto) -> Self {
+        Self { name: fee.name.clone(), amount_vnd: fee.amount_vnd }
+    }
+}
+
+impl From<&RequiredDocument> for RequiredDocumentDto {
+    fn from(d: &RequiredDocument) -> Self {
+        Self { name: d.name.clone(), copies: d.copies, original_required: d.original_required }
+    }
+}
+
+impl From<&RequiredDocumentDto> for RequiredDocument {
+    fn from(d: &RequiredDocumentDto) -> Self {
+        Self { name: d.name.clone(), copies: d.copies, original_required: d.original_required }
+    }
 }

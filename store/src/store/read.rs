@@ -42,12 +42,9 @@ impl EventStore {
         after_version: u64,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let client = self.pool.get().await?;
-        let statement = client.prepare_cached(SELECT_STREAM).await?;
         let after = i64::try_from(after_version).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = client.query(&statement, &[&stream_id.as_str(), &after, &limit]).await?;
-        self.events_from_rows(&rows)
+        self.pooled_events(SELECT_STREAM, &[&stream_id.as_str(), &after, &limit]).await
     }
 
     /// Every event of one stream, in order.
@@ -185,12 +182,20 @@ impl EventStore {
         after_position: i64,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let client = self.pool.get().await?;
-        let statement = client.prepare_cached(SELECT_TYPES_BETWEEN).await?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let stream = stream.map(StreamId::as_str);
-        let rows = client.query(&statement, &[&event_types, &after_position, &from, &to, &stream, &limit]).await?;
-        self.events_from_rows(&rows)
+        self.pooled_events(SELECT_TYPES_BETWEEN, &[&event_types, &after_position, &from, &to, &stream, &limit]).await
+    }
+
+    /// The events `sql` selects with `params`, on a connection of the pool.
+    async fn pooled_events(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let client = self.pool.get().await?;
+        let statement = client.prepare_cached(sql).await?;
+        self.events_from_rows(&client.query(&statement, params).await?)
     }
 
     /// Runs one of the typed reads (`sql` takes types, checkpoint and limit).
