@@ -18,6 +18,9 @@ use crate::error::CommandError;
 use crate::metadata::{RequestMeta, event_id};
 use crate::passwords::hash_password;
 
+/// What a registry command gives: its result, or why it was refused.
+type Outcome<T> = Result<T, CommandError>;
+
 /// Shortest password accepted.
 pub const MIN_PASSWORD_LENGTH: usize = 4;
 
@@ -38,7 +41,7 @@ pub struct RegistryService {
     catalog: CatalogCache,
 }
 
-fn stream(id: String) -> Result<StreamId, CommandError> {
+fn stream(id: String) -> Outcome<StreamId> {
     StreamId::new(id).map_err(|e| CommandError::Invalid { field: "id", reason: e.to_string() })
 }
 
@@ -47,7 +50,7 @@ pub(crate) fn require_admin_of(
     actor: &Actor,
     unit: &UnitCode,
     catalog_units: &onestop_domain::catalog::UnitTree,
-) -> Result<(), CommandError> {
+) -> Outcome<()> {
     access::administer(actor, unit, catalog_units).map_err(CommandError::Forbidden)
 }
 
@@ -64,7 +67,7 @@ impl RegistryService {
         payload: serde_json::Value,
         actor: &Actor,
         meta: &RequestMeta,
-    ) -> Result<(), CommandError> {
+    ) -> Outcome<()> {
         let command_id = meta.command_id(actor, stream_id.as_str());
         let event = NewEvent::new(event_type, payload.clone())
             .with_id(event_id(command_id, 0))
@@ -83,7 +86,7 @@ impl RegistryService {
         payload: serde_json::Value,
         actor: &Actor,
         meta: &RequestMeta,
-    ) -> Result<(), CommandError> {
+    ) -> Outcome<()> {
         let stream_id = stream(stream_name)?;
         let expected = match self.store.stream_version(&stream_id).await? {
             0 => ExpectedVersion::NoStream,
@@ -93,13 +96,7 @@ impl RegistryService {
     }
 
     /// Registers a unit, or updates it when `write` allows.
-    pub async fn save_unit(
-        &self,
-        actor: &Actor,
-        unit: Unit,
-        write: UnitWrite,
-        meta: &RequestMeta,
-    ) -> Result<Unit, CommandError> {
+    pub async fn save_unit(&self, actor: &Actor, unit: Unit, write: UnitWrite, meta: &RequestMeta) -> Outcome<Unit> {
         let catalog = self.catalog.snapshot();
         let existing = catalog.unit(&unit.code);
         // A new unit is created under a unit the administrator reaches; a
@@ -133,7 +130,7 @@ impl RegistryService {
         actor: &Actor,
         procedure: Procedure,
         meta: &RequestMeta,
-    ) -> Result<Procedure, CommandError> {
+    ) -> Outcome<Procedure> {
         let catalog = self.catalog.snapshot();
         // The units that handle it now and those that will: an administrator of
         // one unit cannot take over another's procedure. Fixed steps may name
@@ -156,7 +153,7 @@ impl RegistryService {
         actor: &Actor,
         arrangement: YearArrangement,
         meta: &RequestMeta,
-    ) -> Result<YearArrangement, CommandError> {
+    ) -> Outcome<YearArrangement> {
         self.require_calendar_admin(actor)?;
         let year = arrangement.year;
         let event = arrange_calendar(arrangement.clone())?;
@@ -165,12 +162,7 @@ impl RegistryService {
     }
 
     /// Adds a holiday rule (a new law, or a holiday changed from a year on).
-    pub async fn add_holiday_rule(
-        &self,
-        actor: &Actor,
-        rule: HolidayRule,
-        meta: &RequestMeta,
-    ) -> Result<HolidayRule, CommandError> {
+    pub async fn add_holiday_rule(&self, actor: &Actor, rule: HolidayRule, meta: &RequestMeta) -> Outcome<HolidayRule> {
         self.require_calendar_admin(actor)?;
         let (rules, expected) = self.holiday_rules().await?;
         let event = add_holiday_rule(&rules, rule.clone())?;
@@ -186,7 +178,7 @@ impl RegistryService {
         first_year: i16,
         last_year: i16,
         meta: &RequestMeta,
-    ) -> Result<HolidayRule, CommandError> {
+    ) -> Outcome<HolidayRule> {
         self.require_calendar_admin(actor)?;
         let (rules, expected) = self.holiday_rules().await?;
         let (event, ended) = end_holiday_rule(&rules, holiday, first_year, last_year)?;
@@ -198,7 +190,7 @@ impl RegistryService {
     /// stream they were folded at: a change is decided on these and appended
     /// at that version, so of two concurrent changes the second is a conflict
     /// instead of a rule that overlaps the first.
-    async fn holiday_rules(&self) -> Result<(Vec<HolidayRule>, ExpectedVersion), CommandError> {
+    async fn holiday_rules(&self) -> Outcome<(Vec<HolidayRule>, ExpectedVersion)> {
         let stream_id = stream(HOLIDAY_RULES_STREAM.to_owned())?;
         let recorded = self.store.read_stream_all(&stream_id).await?;
         let mut events = Vec::with_capacity(recorded.len());
@@ -223,19 +215,19 @@ impl RegistryService {
         expected: ExpectedVersion,
         actor: &Actor,
         meta: &RequestMeta,
-    ) -> Result<(), CommandError> {
+    ) -> Outcome<()> {
         let stream_id = stream(HOLIDAY_RULES_STREAM.to_owned())?;
         self.append(stream_id, expected, event.event_type(), event.payload(), actor, meta).await
     }
 
     /// The calendar is the whole province's: only its administrators change it.
-    fn require_calendar_admin(&self, actor: &Actor) -> Result<(), CommandError> {
+    fn require_calendar_admin(&self, actor: &Actor) -> Outcome<()> {
         access::province_wide(actor, &self.catalog.snapshot().units, "change the calendar")
             .map_err(CommandError::Forbidden)
     }
 
     /// Creates an account.
-    pub async fn register_user(&self, actor: &Actor, new: NewUser, meta: &RequestMeta) -> Result<User, CommandError> {
+    pub async fn register_user(&self, actor: &Actor, new: NewUser, meta: &RequestMeta) -> Outcome<User> {
         let catalog = self.catalog.snapshot();
         for unit in &new.units {
             require_admin_of(actor, unit, &catalog.units)?;
@@ -268,7 +260,7 @@ impl RegistryService {
     }
 
     /// Changes an account's name, role, units or whether it may log in.
-    pub async fn update_user(&self, actor: &Actor, user: User, meta: &RequestMeta) -> Result<User, CommandError> {
+    pub async fn update_user(&self, actor: &Actor, user: User, meta: &RequestMeta) -> Outcome<User> {
         let catalog = self.catalog.snapshot();
         let Some(existing) = catalog.account(&user.id) else {
             return Err(CommandError::NotFound { what: "user", id: user.id.to_string() });
@@ -294,7 +286,7 @@ impl RegistryService {
         user_id: UserId,
         password: &str,
         meta: &RequestMeta,
-    ) -> Result<(), CommandError> {
+    ) -> Outcome<()> {
         let catalog = self.catalog.snapshot();
         let Some(account) = catalog.account(&user_id) else {
             return Err(CommandError::NotFound { what: "user", id: user_id.to_string() });
