@@ -31,41 +31,7 @@ use support::Server;
 /// not overlapping one in force and ended no later than it was, a year's
 /// arrangement inside the year.
 /// Off: checks that need a second user or resources made outside the run.
-const CONFIG: &str = r#"
-[checks.not_a_server_error]
-enabled = true
-[checks.status_code_conformance]
-enabled = true
-[checks.content_type_conformance]
-enabled = true
-[checks.response_headers_conformance]
-enabled = true
-[checks.response_schema_conformance]
-enabled = true
-[checks.positive_data_acceptance]
-enabled = true
-expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "429", "5xx"]
-[checks.negative_data_rejection]
-enabled = true
-[checks.missing_required_header]
-enabled = true
-[checks.unsupported_method]
-enabled = true
-[checks.use_after_free]
-enabled = false
-[checks.ensure_resource_availability]
-enabled = false
-[checks.ignored_auth]
-enabled = false
-[checks.object_level_authorization]
-enabled = false
-[checks.allow_header_conformance]
-enabled = false
-
-[[operations]]
-include-path-regex = "^/api/v1/(units|units/\\{code\\}|holiday-rules(/.*)?|stats/report|audit|audit/sign-ins|calendar/\\{year\\})$"
-checks.positive_data_acceptance.enabled = false
-"#;
+const CONFIG: &str = include_str!("schemathesis.toml");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {

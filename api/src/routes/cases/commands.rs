@@ -77,9 +77,9 @@ pub struct CommandHeaders {
 
 /// Declares one command endpoint: its body, how the body becomes a command, and
 /// its OpenAPI description.
-macro_rules! case_command {
-    ($name:ident, $path:literal, $summary:literal, $body:ty, |$b:ident| $make:expr) => {
-        #[doc = $summary]
+macro_rules! case_commands {
+    ($($(#[$doc:meta])* $name:ident($path:literal, $body:ty) => |$b:ident| $make:expr;)*) => {$(
+        $(#[$doc])*
         #[utoipa::path( tag = "cases", request_body = $body, params(("id" = Uuid, Path, description = "The case's id"), CommandHeaders), responses( (status = 200, description = "Done: the case after the command", body = CaseView, headers(("ETag" = String))), (status = 400, description = "Malformed JSON or headers", body = Problem, content_type = "application/problem+json"), (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Not allowed for this role or unit", body = Problem, content_type = "application/problem+json"), (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"), (status = 409, description = "A rule forbids it now (the rule is named)", body = Problem, content_type = "application/problem+json"), (status = 412, description = "If-Match is not the case's version", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"), ), security(("bearer" = [])) )]
         #[post($path)]
         pub async fn $name(
@@ -95,169 +95,75 @@ macro_rules! case_command {
             let command: CaseCommand = $make?;
             run(&state, &auth, &req, CaseId(id.into_inner()), &body, command).await
         }
-    };
+    )*};
 }
 
 fn ok(command: CaseCommand) -> Result<CaseCommand, Problem> {
     Ok(command)
 }
 
-case_command!(accept, "/cases/{id}/accept", "Accept an online submission (status 2).", NoFields, |_b| ok(
-    CaseCommand::AcceptOnline
-));
-
-case_command!(
-    refuse_at_reception,
-    "/cases/{id}/refuse-at-reception",
-    "Refuse an online submission at reception (status 3).",
-    ReasonRequest,
-    |b| ok(CaseCommand::RefuseAtReception { reason: b.reason })
-);
-
-case_command!(
-    transfer,
-    "/cases/{id}/transfer",
-    "Hand the file over to the next workflow step.",
-    TransferRequest,
-    |b| unit_code("to_unit", &b.to_unit).map(|to_unit| CaseCommand::Transfer {
-        to_unit,
-        assignee: b.assignee.map(UserId),
-        note: b.note,
-    })
-);
-
-case_command!(
-    acknowledge_handover,
-    "/cases/{id}/acknowledge-handover",
-    "Confirm receiving a handed-over file.",
-    NoFields,
-    |_b| ok(CaseCommand::AcknowledgeHandover)
-);
-
-case_command!(
-    record_appraisal,
-    "/cases/{id}/appraisal",
-    "Record the appraisal and the proposal.",
-    AppraisalRequest,
-    |b| ok(CaseCommand::RecordAppraisal {
+case_commands! {
+    /// Accept an online submission (status 2).
+    accept("/cases/{id}/accept", NoFields) => |_b| ok(CaseCommand::AcceptOnline);
+    /// Refuse an online submission at reception (status 3).
+    refuse_at_reception("/cases/{id}/refuse-at-reception", ReasonRequest) => |b| ok(CaseCommand::RefuseAtReception { reason: b.reason });
+    /// Hand the file over to the next workflow step.
+    transfer("/cases/{id}/transfer", TransferRequest) => |b| unit_code("to_unit", &b.to_unit)
+        .map(|to_unit| CaseCommand::Transfer { to_unit, assignee: b.assignee.map(UserId), note: b.note });
+    /// Confirm receiving a handed-over file.
+    acknowledge_handover("/cases/{id}/acknowledge-handover", NoFields) => |_b| ok(CaseCommand::AcknowledgeHandover);
+    /// Record the appraisal and the proposal.
+    record_appraisal("/cases/{id}/appraisal", AppraisalRequest) => |b| ok(CaseCommand::RecordAppraisal {
         opinion: b.opinion,
         proposal: match b.proposal {
             ProposalDto::Grant => Proposal::Grant,
             ProposalDto::Refuse => Proposal::Refuse,
         },
-    })
-);
-
-case_command!(
-    request_supplement,
-    "/cases/{id}/request-supplement",
-    "Ask the applicant for more documents (status 5); the clock stops.",
-    SupplementRequest,
-    |b| ok(CaseCommand::RequestSupplement { reason: b.reason, documents: b.documents })
-);
-
-case_command!(
-    receive_supplement,
-    "/cases/{id}/receive-supplement",
-    "Record the supplement; the clock starts again.",
-    DocumentsRequest,
-    |b| ok(CaseCommand::ReceiveSupplement { documents: b.documents })
-);
-
-case_command!(
-    request_payment,
-    "/cases/{id}/request-payment",
-    "Ask for a fee or tax payment (status 6); the clock stops.",
-    PaymentRequest,
-    |b| ok(CaseCommand::RequestPayment { amount_vnd: b.amount_vnd, description: b.description })
-);
-
-case_command!(
-    record_payment,
-    "/cases/{id}/record-payment",
-    "Record the payment; the clock starts again.",
-    PaymentRecord,
-    |b| ok(CaseCommand::RecordPayment { amount_vnd: b.amount_vnd, receipt: b.receipt })
-);
-
-case_command!(
-    submit_for_approval,
-    "/cases/{id}/submit-for-approval",
-    "Submit the appraised file for approval.",
-    NoteRequest,
-    |b| ok(CaseCommand::SubmitForApproval { note: b.note })
-);
-
-case_command!(approve, "/cases/{id}/approve", "Approve the submitted file.", NoteRequest, |b| ok(
-    CaseCommand::Approve { note: b.note }
-));
-
-case_command!(send_back, "/cases/{id}/send-back", "Send the submitted file back for rework.", ReasonRequest, |b| ok(
-    CaseCommand::SendBackForRework { reason: b.reason }
-));
-
-case_command!(
-    extend,
-    "/cases/{id}/extend",
-    "Extend the due date once, with an apology letter.",
-    ExtendRequest,
-    |b| ok(CaseCommand::Extend { new_due_at: b.new_due_at, reason: b.reason, apology_letter: b.apology_letter.into() })
-);
-
-case_command!(pause, "/cases/{id}/pause", "Pause processing; the clock stops.", ReasonRequest, |b| ok(
-    CaseCommand::Pause { reason: b.reason }
-));
-
-case_command!(resume, "/cases/{id}/resume", "Resume processing; the clock starts again.", NoFields, |_b| ok(
-    CaseCommand::Resume
-));
-
-case_command!(
-    refuse,
-    "/cases/{id}/refuse",
-    "Refuse as not eligible; the file is returned with the reason.",
-    ReasonRequest,
-    |b| ok(CaseCommand::RefuseAsIneligible { reason: b.reason })
-);
-
-case_command!(
-    withdraw,
-    "/cases/{id}/withdraw",
-    "Record the applicant's withdrawal (status 7).",
-    ReasonRequest,
-    |b| ok(CaseCommand::Withdraw { reason: b.reason })
-);
-
-case_command!(stop, "/cases/{id}/stop", "Stop processing (status 8).", ReasonRequest, |b| ok(CaseCommand::Stop {
-    reason: b.reason
-}));
-
-case_command!(record_result, "/cases/{id}/result", "Record the result (status 9).", ResultRequest, |b| ok(
-    CaseCommand::RecordResult { summary: b.summary, document: b.document.map(Into::into) }
-));
-
-case_command!(return_result, "/cases/{id}/return", "Return the result (status 10).", ReturnRequest, |b| ok(
-    CaseCommand::ReturnResult {
+    });
+    /// Ask the applicant for more documents (status 5); the clock stops.
+    request_supplement("/cases/{id}/request-supplement", SupplementRequest) => |b| ok(CaseCommand::RequestSupplement { reason: b.reason, documents: b.documents });
+    /// Record the supplement; the clock starts again.
+    receive_supplement("/cases/{id}/receive-supplement", DocumentsRequest) => |b| ok(CaseCommand::ReceiveSupplement { documents: b.documents });
+    /// Ask for a fee or tax payment (status 6); the clock stops.
+    request_payment("/cases/{id}/request-payment", PaymentRequest) => |b| ok(CaseCommand::RequestPayment { amount_vnd: b.amount_vnd, description: b.description });
+    /// Record the payment; the clock starts again.
+    record_payment("/cases/{id}/record-payment", PaymentRecord) => |b| ok(CaseCommand::RecordPayment { amount_vnd: b.amount_vnd, receipt: b.receipt });
+    /// Submit the appraised file for approval.
+    submit_for_approval("/cases/{id}/submit-for-approval", NoteRequest) => |b| ok(CaseCommand::SubmitForApproval { note: b.note });
+    /// Approve the submitted file.
+    approve("/cases/{id}/approve", NoteRequest) => |b| ok(CaseCommand::Approve { note: b.note });
+    /// Send the submitted file back for rework.
+    send_back("/cases/{id}/send-back", ReasonRequest) => |b| ok(CaseCommand::SendBackForRework { reason: b.reason });
+    /// Extend the due date once, with an apology letter.
+    extend("/cases/{id}/extend", ExtendRequest) => |b| ok(CaseCommand::Extend {
+        new_due_at: b.new_due_at,
+        reason: b.reason,
+        apology_letter: b.apology_letter.into(),
+    });
+    /// Pause processing; the clock stops.
+    pause("/cases/{id}/pause", ReasonRequest) => |b| ok(CaseCommand::Pause { reason: b.reason });
+    /// Resume processing; the clock starts again.
+    resume("/cases/{id}/resume", NoFields) => |_b| ok(CaseCommand::Resume);
+    /// Refuse as not eligible; the file is returned with the reason.
+    refuse("/cases/{id}/refuse", ReasonRequest) => |b| ok(CaseCommand::RefuseAsIneligible { reason: b.reason });
+    /// Record the applicant's withdrawal (status 7).
+    withdraw("/cases/{id}/withdraw", ReasonRequest) => |b| ok(CaseCommand::Withdraw { reason: b.reason });
+    /// Stop processing (status 8).
+    stop("/cases/{id}/stop", ReasonRequest) => |b| ok(CaseCommand::Stop { reason: b.reason });
+    /// Record the result (status 9).
+    record_result("/cases/{id}/result", ResultRequest) => |b| ok(CaseCommand::RecordResult { summary: b.summary, document: b.document.map(Into::into) });
+    /// Return the result (status 10).
+    return_result("/cases/{id}/return", ReturnRequest) => |b| ok(CaseCommand::ReturnResult {
         method: match b.method {
             ReturnMethodDto::AtDesk => ReturnMethod::AtDesk,
             ReturnMethodDto::ByPost => ReturnMethod::ByPost,
             ReturnMethodDto::Online => ReturnMethod::Online,
         },
-    }
-));
-
-case_command!(
-    add_comment,
-    "/cases/{id}/comments",
-    "Add an internal note for the officers on the case.",
-    CommentRequest,
-    |b| ok(CaseCommand::Comment { text: b.text })
-);
-
-case_command!(rate, "/cases/{id}/rating", "Record the applicant's satisfaction (1–5).", RatingRequest, |b| ok(
-    CaseCommand::RateSatisfaction { score: b.score, comment: b.comment }
-));
-
-case_command!(attach_document, "/cases/{id}/documents", "Attach a document by reference.", AttachRequest, |b| ok(
-    CaseCommand::AttachDocument { document: b.document.into() }
-));
+    });
+    /// Add an internal note for the officers on the case.
+    add_comment("/cases/{id}/comments", CommentRequest) => |b| ok(CaseCommand::Comment { text: b.text });
+    /// Record the applicant's satisfaction (1–5).
+    rate("/cases/{id}/rating", RatingRequest) => |b| ok(CaseCommand::RateSatisfaction { score: b.score, comment: b.comment });
+    /// Attach a document by reference.
+    attach_document("/cases/{id}/documents", AttachRequest) => |b| ok(CaseCommand::AttachDocument { document: b.document.into() });
+}
