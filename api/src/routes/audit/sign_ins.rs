@@ -38,19 +38,23 @@ pub struct SignInEntry {
     pub position: i64,
     pub at: Timestamp,
     /// `SignInSucceeded`, `SignInFailed`, `AccountLocked` or `AccountUnlocked`.
+    #[schema(example = "SignInFailed")]
     pub event_type: String,
     /// The name typed (for unknown names too).
+    #[schema(example = "reception.anbinh")]
     pub username: String,
     /// The account, when the name is one.
     pub user_id: Option<Uuid>,
     /// Why an attempt failed: `wrong_password`, `unknown_user`,
     /// `disabled_account`, `too_soon`, `locked`.
+    #[schema(example = "wrong_password")]
     pub reason: Option<String>,
     /// Until when a lock holds.
     pub locked_until: Option<Timestamp>,
     /// The administrator who unlocked.
     pub unlocked_by: Option<Uuid>,
     /// Where the attempt came from.
+    #[schema(example = "203.0.113.7")]
     pub client_ip: Option<String>,
     pub request_id: Option<String>,
 }

@@ -21,20 +21,28 @@ use super::audited;
 /// One line of a case's history.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryEntry {
+    #[schema(example = 4)]
     pub version: u64,
+    #[schema(example = "2026-03-02T08:30:00Z")]
     pub at: Timestamp,
     /// Who: the officer's name and id.
+    #[schema(example = "Trần Thị Bình")]
     pub actor_name: Option<String>,
     pub actor_id: Option<Uuid>,
     /// Their role, and its Vietnamese title.
+    #[schema(example = "specialist")]
     pub role: Option<String>,
+    #[schema(example = "Chuyên viên xử lý")]
     pub role_title: Option<String>,
     /// The unit holding the file when it was done.
+    #[schema(example = "000.00.12.H22")]
     pub unit: Option<String>,
     /// What was done, in words.
+    #[schema(example = "Nhận bàn giao hồ sơ tại 000.00.12.H22")]
     pub action: String,
     /// The reason or note given.
     pub reason: Option<String>,
+    #[schema(example = "HandoverAcknowledged")]
     pub event_type: String,
 }
 
@@ -170,8 +178,11 @@ fn hex_of(bytes: [u8; 32]) -> String {
 /// One handover on the control slip.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SlipLine {
+    #[schema(example = "Thẩm định")]
     pub step: String,
+    #[schema(example = "000.00.12.H22")]
     pub unit: String,
+    #[schema(example = "Văn phòng Đăng ký đất đai")]
     pub unit_name: Option<String>,
     /// Bên giao: who handed the file over.
     pub giver: Option<String>,
