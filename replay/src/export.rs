@@ -295,6 +295,6 @@ fn batch(rows: &[Row]) -> Result<RecordBatch, ExportError> {
         &mut withheld,
         &mut hash,
     ];
-    let columns: Vec<ArrayRef> = builders.into_iter().map(|builder| builder.finish()).collect();
+    let columns: Vec<ArrayRef> = builders.into_iter().map(ArrayBuilder::finish).collect();
     Ok(RecordBatch::try_new(schema(), columns)?)
 }

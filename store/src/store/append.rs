@@ -81,21 +81,20 @@ impl<'a> Columns<'a> {
 
     /// The hashes as the driver takes them.
     /// The per-event columns after the stream's, as both inserts take them.
-    fn arrays<'s>(
-        &'s self,
-        prev_hashes: &'s Vec<Option<&[u8]>>,
-        hashes: &'s Vec<&[u8]>,
-    ) -> [&'s (dyn ToSql + Sync); 8] {
-        [&self.versions, &self.ids, &self.types, &self.schemas, &self.payloads, &self.metadata, prev_hashes, hashes]
+    fn arrays<'s>(&'s self, hashes: &'s HashParams<'_>) -> [&'s (dyn ToSql + Sync); 8] {
+        [&self.versions, &self.ids, &self.types, &self.schemas, &self.payloads, &self.metadata, &hashes.0, &hashes.1]
     }
 
-    fn hash_params(&self) -> (Vec<Option<&[u8]>>, Vec<&[u8]>) {
-        (
+    fn hash_params(&self) -> HashParams<'_> {
+        HashParams(
             self.prev_hashes.iter().map(|h| h.as_ref().map(<[u8; 32]>::as_slice)).collect(),
             self.hashes.iter().map(<[u8; 32]>::as_slice).collect(),
         )
     }
 }
+
+/// The previous and own hashes of a batch as the driver takes them.
+struct HashParams<'a>(Vec<Option<&'a [u8]>>, Vec<&'a [u8]>);
 
 /// Now, to the microsecond PostgreSQL keeps, so the hashed instant is the stored one.
 fn recording_instant() -> (jiff::Timestamp, i64) {
@@ -221,13 +220,12 @@ impl EventStore {
             columns.push_stream(batch.stream_id.as_str(), version, head_hash, events, recorded_at_micros);
             last_versions.push(version + events.len() as u64);
         }
-        let (prev_hashes, hashes) = columns.hash_params();
+        let hashes = columns.hash_params();
         let statement = client.prepare_cached(INSERT_MANY).await?;
         let rows = match client
             .query(
                 &statement,
-                &[&[&recorded_at as &(dyn ToSql + Sync), &columns.streams][..], &columns.arrays(&prev_hashes, &hashes)]
-                    .concat(),
+                &[&[&recorded_at as &(dyn ToSql + Sync), &columns.streams][..], &columns.arrays(&hashes)].concat(),
             )
             .await
         {
@@ -356,14 +354,13 @@ async fn insert_batch(
     let (recorded_at, recorded_at_micros) = recording_instant();
     let mut columns = Columns::default();
     columns.push_stream(stream_id.as_str(), version, head_hash, events, recorded_at_micros);
-    let (prev_hashes, hashes) = columns.hash_params();
+    let hashes = columns.hash_params();
 
     let statement = client.prepare_cached(INSERT_BATCH).await?;
     let rows = client
         .query(
             &statement,
-            &[&[&stream_id.as_str() as &(dyn ToSql + Sync), &recorded_at][..], &columns.arrays(&prev_hashes, &hashes)]
-                .concat(),
+            &[&[&stream_id.as_str() as &(dyn ToSql + Sync), &recorded_at][..], &columns.arrays(&hashes)].concat(),
         )
         .await?;
     let mut positions: Vec<(i64, i64)> =
