@@ -5,14 +5,9 @@
 //! stream `applicant-<uuid>`. Erasing destroys the key: the ciphertext stays in
 //! the log, hash chains still verify, and nothing can read it any more.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use onestop_domain::ids::ApplicantId;
-use onestop_domain::personal::Applicant;
+use onestop_domain::personal::{Applicant, SealedApplicant};
 use onestop_store::{EventStore, ExpectedVersion, NewEvent, StreamBatch, StreamId};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::CommandError;
@@ -20,13 +15,6 @@ use crate::error::CommandError;
 /// Event types of an applicant stream.
 pub const APPLICANT_RECORDED: &str = "ApplicantRecorded";
 pub const APPLICANT_ERASED: &str = "ApplicantErased";
-
-/// The sealed record as stored.
-#[derive(Debug, Serialize, Deserialize)]
-struct SealedApplicant {
-    nonce: String,
-    ciphertext: String,
-}
 
 /// Reads and writes applicants' personal data.
 #[derive(Debug, Clone)]
@@ -75,6 +63,10 @@ impl PersonalDataVault {
         let Some(key) = stored else {
             return Err(CommandError::Conflict(format!("the personal data of applicant {id} was erased")));
         };
+        let key: [u8; 32] = key
+            .as_slice()
+            .try_into()
+            .map_err(|_| CommandError::Infrastructure("a stored applicant key is not 32 bytes".into()))?;
         let event = seal(id, &key, applicant, metadata)?;
         self.store.append(&applicant_stream(id)?, ExpectedVersion::NoStream, &[event]).await?;
         Ok(())
@@ -128,16 +120,7 @@ impl PersonalDataVault {
             return Ok(None);
         };
         let sealed: SealedApplicant = recorded.payload.decode().map_err(CommandError::infrastructure)?;
-        let corrupt = || CommandError::Infrastructure("unreadable sealed applicant record".into());
-        let nonce = BASE64.decode(&sealed.nonce).map_err(|_| corrupt())?;
-        let ciphertext = BASE64.decode(&sealed.ciphertext).map_err(|_| corrupt())?;
-        if nonce.len() != 12 || key.len() != 32 {
-            return Err(corrupt());
-        }
-        let plaintext = ChaCha20Poly1305::new(Key::from_slice(&key))
-            .decrypt(Nonce::from_slice(&nonce), Payload { msg: &ciphertext, aad: id.0.as_bytes() })
-            .map_err(|_| corrupt())?;
-        serde_json::from_slice(&plaintext).map(Some).map_err(CommandError::infrastructure)
+        sealed.open(id, &key).map(Some).map_err(CommandError::infrastructure)
     }
 
     /// Destroys the applicant's key, then records who erased the data and when.
@@ -167,16 +150,11 @@ impl PersonalDataVault {
 /// that records it.
 fn seal(
     id: ApplicantId,
-    key: &[u8],
+    key: &[u8; 32],
     applicant: &Applicant,
     metadata: serde_json::Value,
 ) -> Result<NewEvent, CommandError> {
-    let nonce: [u8; 12] = random()?;
-    let plaintext = serde_json::to_vec(applicant).map_err(CommandError::infrastructure)?;
-    let ciphertext = ChaCha20Poly1305::new(Key::from_slice(key))
-        .encrypt(Nonce::from_slice(&nonce), Payload { msg: &plaintext, aad: id.0.as_bytes() })
-        .map_err(|_| CommandError::Infrastructure("encryption failed".into()))?;
-    let sealed = SealedApplicant { nonce: BASE64.encode(nonce), ciphertext: BASE64.encode(ciphertext) };
+    let sealed = SealedApplicant::seal(id, key, random()?, applicant).map_err(CommandError::infrastructure)?;
     Ok(NewEvent::new(APPLICANT_RECORDED, serde_json::to_value(&sealed).map_err(CommandError::infrastructure)?)
         .with_id(Uuid::new_v5(&id.0, b"recorded"))
         .with_metadata(metadata))

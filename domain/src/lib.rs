@@ -6,7 +6,8 @@
 //! - [`catalog`]: units and procedures with their workflows.
 //! - [`access`]: roles and unit scopes.
 //! - [`case`]: the case aggregate, `decide` and `evolve`.
-//! - [`personal`]: the applicant's personal data, kept out of events.
+//! - [`personal`]: the applicant's personal data, kept out of events, and its sealed record.
+//! - [`search`]: the blind index that finds an applicant's files without their data.
 //! - [`sign_in`]: throttling and locking password guesses.
 //! - [`stored`]: the stored event schema, apart from the domain's types.
 
@@ -19,5 +20,6 @@ pub mod ids;
 pub mod personal;
 pub mod registry;
 pub mod role;
+pub mod search;
 pub mod sign_in;
 pub mod stored;
