@@ -26,6 +26,10 @@ pub struct Settings {
     /// statement is cancelled gets a 503, and the connection is freed.
     pub statement_timeout: Duration,
     pub jwt_secret: String,
+    /// The blind index's key (`ONESTOP_SEARCH_KEY`, at least 32 characters;
+    /// a public development key when unset). Changing it needs a rebuild of
+    /// the `applicant_search` read model (`onestop-replay rebuild search`).
+    pub search_key: onestop_domain::search::IndexKey,
     pub token_ttl: Duration,
     /// Load the demo province at start-up.
     pub demo: bool,
@@ -145,6 +149,22 @@ impl Settings {
             pool_size,
             pool_wait,
             statement_timeout,
+            search_key: match var("ONESTOP_SEARCH_KEY") {
+                Some(key) => onestop_domain::search::IndexKey::new(key.clone().into_bytes()).map_err(|_| {
+                    ConfigError::Invalid {
+                        name: "ONESTOP_SEARCH_KEY",
+                        value: "*".repeat(key.len()),
+                        expected: "at least 32 characters",
+                    }
+                })?,
+                None => {
+                    tracing::warn!(
+                        "ONESTOP_SEARCH_KEY is not set: the applicants' search index is keyed with a public \
+                         development key. Set it to a long random value before serving real users."
+                    );
+                    onestop_domain::search::IndexKey::development()
+                }
+            },
             jwt_secret,
             token_ttl,
             demo,

@@ -14,7 +14,7 @@ use onestop_commands::catalog::CatalogCache;
 use onestop_commands::idempotency::IdempotencyStore;
 use onestop_commands::registry::RegistryService;
 use onestop_projections::runner::CATCH_UP_BATCH;
-use onestop_projections::{Runner, StatsProjection, StatusProjection};
+use onestop_projections::{Runner, SearchProjection, StatsProjection, StatusProjection};
 use onestop_store::{EventStore, PoolSettings, build_pool};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -99,6 +99,7 @@ impl Application {
             tokens: TokenKeys::new(settings.jwt_secret.as_bytes(), settings.token_ttl),
             catalog: catalog.clone(),
             store,
+            search_key: settings.search_key.clone(),
         };
         let mut background = vec![
             catalog.spawn_refresher(Duration::from_secs(2)),
@@ -110,6 +111,8 @@ impl Application {
             background.push(tokio::spawn(status.run()));
             let stats = Runner::new(StatsProjection, state.store.clone(), 1000).catch_up_batches(CATCH_UP_BATCH);
             background.push(tokio::spawn(stats.run()));
+            let search = Runner::new(SearchProjection::new(settings.search_key.clone()), state.store.clone(), 1000);
+            background.push(tokio::spawn(search.run()));
         }
         if let Some(push) = &settings.feed_push {
             background.push(tokio::spawn(crate::push::run(state.clone(), push.clone())));

@@ -31,6 +31,8 @@ pub struct AppState {
     pub lookup_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     /// The time the rules see (the system clock, but for tests).
     pub clock: Arc<dyn Clock>,
+    /// The key of the applicants' blind index, to turn searches into terms.
+    pub search_key: onestop_domain::search::IndexKey,
 }
 
 impl AppState {

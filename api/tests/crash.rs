@@ -240,7 +240,16 @@ async fn killed_and_restarted_under_load_it_loses_nothing_and_doubles_nothing() 
     // The operator's rebuild: from position 0 into copies, swapped in.
     let owner =
         EventStore::new(build_pool(database.config(), &PoolSettings::default()).unwrap(), database.config().clone());
-    rebuild(owner.pool(), &owner, &ReadModel::ALL, Mode::Bulk, |_| {}).await.unwrap();
+    rebuild(
+        owner.pool(),
+        &owner,
+        &ReadModel::ALL,
+        Mode::Bulk,
+        &onestop_domain::search::IndexKey::development(),
+        |_| {},
+    )
+    .await
+    .unwrap();
     let rebuilt = dump(&database).await;
     for ((table, _), (live, rebuilt)) in READ_MODELS.iter().zip(live.iter().zip(&rebuilt)) {
         assert_eq!(live.len(), rebuilt.len(), "{table}: row counts differ");

@@ -12,9 +12,7 @@ use uuid::Uuid;
 
 use crate::error::CommandError;
 
-/// Event types of an applicant stream.
-pub const APPLICANT_RECORDED: &str = "ApplicantRecorded";
-pub const APPLICANT_ERASED: &str = "ApplicantErased";
+pub use onestop_domain::personal::{APPLICANT_ERASED, APPLICANT_RECORDED};
 
 /// Reads and writes applicants' personal data.
 #[derive(Debug, Clone)]
@@ -126,6 +124,16 @@ impl PersonalDataVault {
     /// Destroys the applicant's key, then records who erased the data and when.
     /// Returns false when there was nothing left to erase.
     pub async fn erase(&self, id: ApplicantId, metadata: serde_json::Value) -> Result<bool, CommandError> {
+        Ok(self.erase_recorded(id, metadata).await?.is_some())
+    }
+
+    /// As [`PersonalDataVault::erase`], giving where the erasure landed in the
+    /// log (for readers to wait for), or `None` when there was nothing to erase.
+    pub async fn erase_recorded(
+        &self,
+        id: ApplicantId,
+        metadata: serde_json::Value,
+    ) -> Result<Option<onestop_store::Checkpoint>, CommandError> {
         let client = self.store.pool().get().await?;
         let destroyed = client
             .execute(
@@ -135,14 +143,14 @@ impl PersonalDataVault {
             )
             .await?;
         if destroyed == 0 {
-            return Ok(false);
+            return Ok(None);
         }
         drop(client);
         let event = NewEvent::new(APPLICANT_ERASED, serde_json::json!({}))
             .with_id(Uuid::new_v5(&id.0, b"erased"))
             .with_metadata(metadata);
-        self.store.append(&applicant_stream(id)?, ExpectedVersion::Any, &[event]).await?;
-        Ok(true)
+        let outcome = self.store.append(&applicant_stream(id)?, ExpectedVersion::Any, &[event]).await?;
+        Ok(Some(outcome.checkpoint))
     }
 }
 

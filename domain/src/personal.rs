@@ -57,6 +57,10 @@ impl Applicant {
     }
 }
 
+/// The event types of an applicant's stream (`applicant-<id>`).
+pub const APPLICANT_RECORDED: &str = "ApplicantRecorded";
+pub const APPLICANT_ERASED: &str = "ApplicantErased";
+
 /// An applicant's record as the log keeps it (the payload of
 /// `ApplicantRecorded`): sealed with ChaCha20-Poly1305 under the applicant's
 /// own key and bound to their id, so that destroying the key erases it. The

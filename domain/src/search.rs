@@ -29,6 +29,10 @@ pub const MIN_PREFIX: usize = 2;
 /// A word beginning longer than this is indexed as this long (names are short).
 pub const MAX_PREFIX: usize = 12;
 
+/// The key used when none is configured: public, for development and
+/// demonstrations only (the server and the replay tool warn when they use it).
+pub const DEVELOPMENT_KEY: &[u8; 32] = b"onestop development search key!!";
+
 /// The key of the blind index (at least 32 bytes).
 #[derive(Clone)]
 pub struct IndexKey(Vec<u8>);
@@ -48,6 +52,16 @@ impl IndexKey {
     pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, ShortKey> {
         let bytes = bytes.into();
         if bytes.len() < 32 { Err(ShortKey(bytes.len())) } else { Ok(Self(bytes)) }
+    }
+
+    /// [`DEVELOPMENT_KEY`].
+    pub fn development() -> Self {
+        Self(DEVELOPMENT_KEY.to_vec())
+    }
+
+    /// `ONESTOP_SEARCH_KEY` as configured, or `None` for the development key.
+    pub fn configured(text: Option<String>) -> Result<Self, ShortKey> {
+        text.map_or_else(|| Ok(Self::development()), |key| Self::new(key.into_bytes()))
     }
 
     /// Every term `applicant` is found under, each once.

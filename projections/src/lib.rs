@@ -7,6 +7,8 @@
 //!   and the provincial feed's records written from the same fold.
 //! - [`feed`]: the DVCQG-shaped feed records and their delivery state.
 //! - [`stats`]: daily counters and per-case facts for the Biểu 06 report.
+//! - [`search`]: the blind index that finds an applicant's files by ID number,
+//!   phone or name without holding them.
 //! - [`rebuild`]: a read model rebuilt from position 0 beside the live one,
 //!   then swapped in.
 //! - [`queries`]: what the API asks of the read models.
@@ -17,9 +19,11 @@ pub mod feed;
 pub mod queries;
 pub mod rebuild;
 pub mod runner;
+pub mod search;
 pub mod stats;
 pub mod status;
 
 pub use runner::{Lag, Projection, ProjectionError, Runner, Step, lags, wait_for};
+pub use search::SearchProjection;
 pub use stats::StatsProjection;
 pub use status::StatusProjection;

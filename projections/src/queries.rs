@@ -23,6 +23,10 @@ pub struct CaseFilter {
     pub received_to: Option<Timestamp>,
     /// Part of the case code.
     pub code_contains: Option<String>,
+    /// Or, with `code_contains`, cases of the applicants a blind-index query
+    /// finds ([`crate::search::applicant_filter`]: its terms, and how many
+    /// of them an applicant must have).
+    pub applicant_terms: Option<(Vec<Vec<u8>>, i64)>,
 }
 
 /// Where a page starts: after this (filed_at, case_id).
@@ -93,12 +97,16 @@ pub async fn list_cases(
                              > (due_at AT TIME ZONE INTERVAL '+07:00')::date END))) \
                AND ($8::timestamptz IS NULL OR received_at >= $8) \
                AND ($9::timestamptz IS NULL OR received_at < $9) \
-               AND ($10::text IS NULL OR code LIKE $10) \
+               AND ($10::text IS NULL OR code LIKE $10 OR applicant_id IN ( \
+                    SELECT applicant_id FROM applicant_terms WHERE term = ANY($14::bytea[]) \
+                    GROUP BY applicant_id HAVING count(*) >= $15)) \
                AND ($11::timestamptz IS NULL OR (filed_at, case_id) < ($11, $12::uuid)) \
              ORDER BY filed_at DESC, case_id DESC LIMIT $13",
         )
         .await?;
     let code = filter.code_contains.as_deref().map(like_pattern);
+    // No terms: the subquery finds nobody.
+    let (terms, needed) = filter.applicant_terms.clone().unwrap_or((Vec::new(), 1));
     // Overdue as the case view judges it (`Progress::at`, by day in Vietnam's
     // time; a stopped clock as it stood when it stopped): open past the end of
     // its due date's day, i.e. due before today began.
@@ -120,6 +128,8 @@ pub async fn list_cases(
                 &after.map(|c| c.filed_at),
                 &after.map(|c| c.case_id),
                 &(limit + 1),
+                &terms,
+                &needed,
             ],
         )
         .await?;

@@ -33,8 +33,10 @@ use deadpool_postgres::{Object, Pool};
 use onestop_store::{Checkpoint, EventStore, RecordedEvent};
 
 use crate::runner::{Projection, ProjectionError, Runner, quoted};
+use crate::search::{self, SearchProjection};
 use crate::stats::{self, StatsBulk, StatsProjection};
 use crate::status::{self, CaseRows, StatusBulk, StatusProjection};
+use onestop_domain::search::IndexKey;
 
 /// Where the copies are built.
 pub const SHADOW_SCHEMA: &str = "onestop_rebuild";
@@ -50,16 +52,20 @@ pub enum ReadModel {
     Status,
     /// `case_stats`: the statistics.
     Stats,
+    /// `applicant_terms`: the applicants' blind index (caught up from
+    /// position 0 in either mode: it reads only applicant streams).
+    Search,
 }
 
 impl ReadModel {
-    pub const ALL: [Self; 2] = [Self::Status, Self::Stats];
+    pub const ALL: [Self; 3] = [Self::Status, Self::Stats, Self::Search];
 
     /// Its checkpoint name.
     pub fn name(self) -> &'static str {
         match self {
             Self::Status => status::NAME,
             Self::Stats => stats::NAME,
+            Self::Search => search::NAME,
         }
     }
 
@@ -68,6 +74,7 @@ impl ReadModel {
         match self {
             Self::Status => StatusProjection.tables(),
             Self::Stats => StatsProjection.tables(),
+            Self::Search => search::TABLES,
         }
     }
 
@@ -76,6 +83,7 @@ impl ReadModel {
         match text {
             "status" | status::NAME => Some(Self::Status),
             "stats" | "statistics" | stats::NAME => Some(Self::Stats),
+            "search" | search::NAME => Some(Self::Search),
             _ => None,
         }
     }
@@ -136,6 +144,7 @@ pub async fn rebuild(
     store: &EventStore,
     read_models: &[ReadModel],
     mode: Mode,
+    search_key: &IndexKey,
     mut progress: impl FnMut(Progress),
 ) -> Result<Rebuilt, ProjectionError> {
     let started = Instant::now();
@@ -149,7 +158,8 @@ pub async fn rebuild(
     if !locked {
         return Err(ProjectionError::Refused("another rebuild is running".into()));
     }
-    let outcome = rebuild_locked(pool, &admin, store, &read_models, mode, started, &mut progress).await;
+    let plan = Plan { read_models: &read_models, mode, search_key };
+    let outcome = rebuild_locked(pool, &admin, store, &plan, started, &mut progress).await;
     // Leftovers of a failed attempt go too; the live tables never changed.
     let cleanup = admin
         .batch_execute(&format!(
@@ -162,15 +172,24 @@ pub async fn rebuild(
     Ok(rebuilt)
 }
 
+/// What a rebuild is asked to do.
+#[derive(Clone, Copy)]
+struct Plan<'a> {
+    read_models: &'a [ReadModel],
+    mode: Mode,
+    /// The blind index's key, for [`ReadModel::Search`].
+    search_key: &'a IndexKey,
+}
+
 async fn rebuild_locked(
     pool: &Pool,
     admin: &deadpool_postgres::ClientWrapper,
     store: &EventStore,
-    read_models: &[ReadModel],
-    mode: Mode,
+    plan: &Plan<'_>,
     started: Instant,
     progress: &mut impl FnMut(Progress),
 ) -> Result<Rebuilt, ProjectionError> {
+    let Plan { read_models, mode, search_key } = *plan;
     let shadow = quoted(SHADOW_SCHEMA);
     let mut ddl = format!(
         "DROP SCHEMA IF EXISTS {shadow} CASCADE; CREATE SCHEMA {shadow}; \
@@ -211,15 +230,20 @@ async fn rebuild_locked(
             .execute(
                 &format!(
                     "UPDATE {shadow}.projection_checkpoints SET tx_id = $1, \
-                     global_position = $2, events_applied = $3"
+                     global_position = $2, events_applied = $3 WHERE name <> $4"
                 ),
-                &[&checkpoint.tx_id, &checkpoint.global_position, &i64::try_from(replayed).unwrap_or(i64::MAX)],
+                &[
+                    &checkpoint.tx_id,
+                    &checkpoint.global_position,
+                    &i64::try_from(replayed).unwrap_or(i64::MAX),
+                    &search::NAME,
+                ],
             )
             .await?;
     }
 
     // Catch up with what was appended meanwhile (everything, incrementally).
-    let mut caught_up = catch_up(store, read_models, Until::Committed, |done| {
+    let mut caught_up = catch_up(store, read_models, search_key, Until::Committed, |done| {
         progress(Progress { phase: Phase::CatchingUp, done: replayed + done, total, elapsed: started.elapsed() });
     })
     .await?;
@@ -231,7 +255,7 @@ async fn rebuild_locked(
     // Live runners find their checkpoints taken and wait; one in the middle of
     // a batch finishes it first.
     transaction.query("SELECT name FROM projection_checkpoints WHERE name = ANY($1) FOR UPDATE", &[&names]).await?;
-    caught_up += catch_up(store, read_models, Until::Readable, |_| {}).await?;
+    caught_up += catch_up(store, read_models, search_key, Until::Readable, |_| {}).await?;
     // Readers hold the tables briefly; do not queue behind a stuck one forever.
     transaction.batch_execute("SET LOCAL lock_timeout = '30s'").await?;
     let mut swap_sql = String::new();
@@ -532,6 +556,7 @@ enum Until {
 async fn catch_up(
     store: &EventStore,
     read_models: &[ReadModel],
+    search_key: &IndexKey,
     until: Until,
     mut progress: impl FnMut(u64),
 ) -> Result<u64, ProjectionError> {
@@ -541,6 +566,9 @@ async fn catch_up(
         applied += match model {
             ReadModel::Status => catch_up_one(shadow_runner(StatusProjection, store), until, report).await?,
             ReadModel::Stats => catch_up_one(shadow_runner(StatsProjection, store), until, report).await?,
+            ReadModel::Search => {
+                catch_up_one(shadow_runner(SearchProjection::new(search_key.clone()), store), until, report).await?
+            }
         };
     }
     Ok(applied)

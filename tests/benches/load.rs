@@ -84,6 +84,7 @@ async fn main() {
         pool_wait: Duration::from_secs(5),
         statement_timeout: Duration::from_secs(30),
         jwt_secret: "a benchmark secret that is long enough to sign tokens".into(),
+        search_key: onestop_domain::search::IndexKey::development(),
         token_ttl: Duration::from_secs(3600),
         demo: true,
         clock: Arc::new(SystemClock),

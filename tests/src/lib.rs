@@ -67,6 +67,7 @@ impl TestApp {
             pool_wait: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(30),
             jwt_secret: "a test secret that is long enough to sign tokens".into(),
+            search_key: search_key(),
             token_ttl: Duration::from_secs(3600),
             demo,
             clock: Arc::new(clock.clone()),
@@ -221,6 +222,11 @@ impl TestApp {
         let request = self.http.post(self.url(path)).bearer_auth(token).header("content-type", "application/json");
         request.body(body).send().await.unwrap()
     }
+}
+
+/// The blind index key the test servers run with.
+pub fn search_key() -> onestop_domain::search::IndexKey {
+    onestop_domain::search::IndexKey::new(*b"the tests' blind index key, 32B!").unwrap()
 }
 
 /// A land-change case received in person at the service centre.

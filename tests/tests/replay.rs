@@ -16,10 +16,10 @@ use onestop_domain::role::Role;
 use onestop_migrations::testing::TestDatabase;
 use onestop_projections::rebuild::{self, Mode, ReadModel};
 use onestop_projections::stats::{GroupBy, report};
-use onestop_projections::{Runner, StatsProjection, StatusProjection};
+use onestop_projections::{Runner, SearchProjection, StatsProjection, StatusProjection};
 use onestop_replay::simulate::{self, GroundTruth};
 use onestop_store::{EventStore, PoolSettings, build_pool};
-use onestop_tests::TestApp;
+use onestop_tests::{TestApp, search_key};
 use serde_json::json;
 
 struct Simulated {
@@ -269,7 +269,7 @@ async fn a_rebuild_equals_a_replay_from_scratch_while_the_api_keeps_answering() 
     };
     let shapes_before = shapes(&store).await;
     let mut phases = Vec::new();
-    let rebuilt = rebuild::rebuild(store.pool(), &store, &ReadModel::ALL, Mode::Bulk, |p| {
+    let rebuilt = rebuild::rebuild(store.pool(), &store, &ReadModel::ALL, Mode::Bulk, &search_key(), |p| {
         if phases.last() != Some(&p.phase) {
             phases.push(p.phase);
             if p.phase == rebuild::Phase::Replaying {
@@ -314,6 +314,11 @@ async fn a_rebuild_equals_a_replay_from_scratch_while_the_api_keeps_answering() 
         .catch_up()
         .await
         .unwrap();
+    onestop_projections::Runner::new(SearchProjection::new(search_key()), store.clone(), 500)
+        .in_schema("reference")
+        .catch_up()
+        .await
+        .unwrap();
     assert_same_read_models(&store, "public", "reference").await;
     let live = checkpoints(&store, "public").await;
     let reference = checkpoints(&store, "reference").await;
@@ -337,13 +342,15 @@ async fn a_cancelled_rebuild_leaves_the_live_read_models_untouched() {
     let (store, _) = simulate_into(&database, 400, 5).await;
     Runner::new(StatusProjection, store.clone(), 1000).catch_up().await.unwrap();
     Runner::new(StatsProjection, store.clone(), 1000).catch_up().await.unwrap();
+    Runner::new(SearchProjection::new(search_key()), store.clone(), 1000).catch_up().await.unwrap();
     copy_tables(&store, "before", true).await;
 
     // Cancelled as soon as it reports progress, in whichever phase.
     for _ in 0..2 {
         let (cancel, cancelled) = tokio::sync::oneshot::channel::<()>();
         let mut cancel = Some(cancel);
-        let rebuilding = rebuild::rebuild(store.pool(), &store, &ReadModel::ALL, Mode::Bulk, |_| {
+        let key = search_key();
+        let rebuilding = rebuild::rebuild(store.pool(), &store, &ReadModel::ALL, Mode::Bulk, &key, |_| {
             if let Some(cancel) = cancel.take() {
                 let _ = cancel.send(());
             }
@@ -356,7 +363,7 @@ async fn a_cancelled_rebuild_leaves_the_live_read_models_untouched() {
         assert_eq!(checkpoints(&store, "public").await, checkpoints(&store, "before").await);
     }
     // The next rebuild clears the leftovers and succeeds.
-    rebuild::rebuild(store.pool(), &store, &ReadModel::ALL, Mode::Incremental, |_| {}).await.unwrap();
+    rebuild::rebuild(store.pool(), &store, &ReadModel::ALL, Mode::Incremental, &search_key(), |_| {}).await.unwrap();
     assert_same_read_models(&store, "public", "before").await;
 }
 
@@ -852,10 +859,15 @@ async fn a_simulated_year_beside_the_demo_balances_agrees_with_the_case_view_and
 
     // A bulk rebuild of every read model succeeds on this log and equals the
     // projections applied batch by batch from position 0.
-    rebuild::rebuild(store.pool(), &store, &ReadModel::ALL, Mode::Bulk, |_| {}).await.unwrap();
+    rebuild::rebuild(store.pool(), &store, &ReadModel::ALL, Mode::Bulk, &search_key(), |_| {}).await.unwrap();
     settle(&store).await;
     copy_tables(&store, "reference", false).await;
     Runner::new(StatusProjection, store.clone(), 2_000).in_schema("reference").catch_up().await.unwrap();
     Runner::new(StatsProjection, store.clone(), 2_000).in_schema("reference").catch_up().await.unwrap();
+    Runner::new(SearchProjection::new(search_key()), store.clone(), 2_000)
+        .in_schema("reference")
+        .catch_up()
+        .await
+        .unwrap();
     assert_same_read_models(&store, "public", "reference").await;
 }

@@ -23,9 +23,10 @@ pub async fn erase_applicant(state: State, auth: Authenticated, req: HttpRequest
     let id = ApplicantId(id.into_inner());
     let meta = meta(&req)?;
     let metadata = meta.to_metadata(&auth.0, "erase personal data", meta.command_id(&auth.0, "erase"));
-    if state.cases.vault().erase(id, metadata).await? {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(Problem::not_found(format!("applicant {} has no personal data to erase", id.0)))
-    }
+    let Some(erased) = state.cases.vault().erase_recorded(id, metadata).await? else {
+        return Err(Problem::not_found(format!("applicant {} has no personal data to erase", id.0)));
+    };
+    // Reads wait for it: a search right after finds the applicant no more.
+    state.note_written(Some(erased));
+    Ok(HttpResponse::NoContent().finish())
 }

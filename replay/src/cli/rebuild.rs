@@ -9,8 +9,9 @@ use super::{Failure, exit_status, prepare_store};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// `status` (case_status: status view, audit trail, feed) or `stats`
-    /// (case_stats); several may be named.
+    /// `status` (case_status: status view, audit trail, feed), `stats`
+    /// (case_stats) or `search` (the applicants' blind index, under
+    /// ONESTOP_SEARCH_KEY); several may be named.
     #[arg(required_unless_present = "all", value_parser = parse_read_model)]
     read_models: Vec<ReadModel>,
     /// Every read model.
@@ -26,7 +27,7 @@ pub struct Args {
 }
 
 fn parse_read_model(text: &str) -> Result<ReadModel, String> {
-    ReadModel::parse(text).ok_or_else(|| format!("unknown read model {text:?}: status or stats"))
+    ReadModel::parse(text).ok_or_else(|| format!("unknown read model {text:?}: status, stats or search"))
 }
 
 impl Args {
@@ -45,6 +46,12 @@ impl Args {
 }
 
 async fn rebuild(url: &str, models: &[ReadModel], mode: Mode, json: bool) -> Result<(), Failure> {
+    // The server's key: the search index is rebuilt under the key it searches with.
+    let configured = std::env::var("ONESTOP_SEARCH_KEY").ok().filter(|key| !key.trim().is_empty());
+    if configured.is_none() && models.contains(&ReadModel::Search) {
+        eprintln!("onestop-replay: ONESTOP_SEARCH_KEY is not set; indexing with the public development key");
+    }
+    let search_key = onestop_domain::search::IndexKey::configured(configured)?;
     let store = prepare_store(url).await?;
     let bar = indicatif::ProgressBar::new(0);
     if json {
@@ -56,7 +63,7 @@ async fn rebuild(url: &str, models: &[ReadModel], mode: Mode, json: bool) -> Res
     }
     let mut last_line = std::time::Instant::now() - std::time::Duration::from_secs(1);
     let mut last_phase = None;
-    let rebuilt = onestop_projections::rebuild::rebuild(store.pool(), &store, models, mode, |p| {
+    let rebuilt = onestop_projections::rebuild::rebuild(store.pool(), &store, models, mode, &search_key, |p| {
         bar.set_length(p.total.max(p.done));
         bar.set_position(p.done);
         bar.set_message(phase_name(p.phase));

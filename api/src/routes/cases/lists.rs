@@ -15,7 +15,7 @@ use crate::auth::Authenticated;
 use crate::openapi::answers;
 use crate::problem::Problem;
 use crate::routes::cases::CaseView;
-use crate::routes::fresh::caught_up;
+use crate::routes::fresh::{caught_up, caught_up_with};
 use crate::routes::{Answer, State};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -37,7 +37,9 @@ pub struct CaseListQuery {
     pub received_from: Option<Timestamp>,
     /// Received before this instant (RFC 3339).
     pub received_to: Option<Timestamp>,
-    /// Part of the case code.
+    /// Part of the case code, or the applicant: their ID number (CCCD) or
+    /// phone, or their name (without regard to case or accents; a word ending
+    /// in `*` matches words that begin with it).
     pub q: Option<String>,
     /// From a previous page's `next_cursor`.
     #[param(pattern = "Cursor")]
@@ -114,9 +116,17 @@ pub async fn list(state: State, auth: Authenticated, query: Query<CaseListQuery>
         overdue: query.overdue,
         received_from: query.received_from,
         received_to: query.received_to,
+        applicant_terms: query
+            .q
+            .as_deref()
+            .and_then(|q| state.search_key.query(q))
+            .map(|found| onestop_projections::search::applicant_filter(&found)),
         code_contains: query.q.filter(|q| !q.trim().is_empty()).map(|q| q.trim().to_owned()),
     };
     caught_up(&state).await?;
+    if filter.applicant_terms.is_some() {
+        caught_up_with(&state, onestop_projections::search::NAME).await?;
+    }
     let now = state.clock.now();
     let page = list_cases(&state.pool, &filter, now, after, limit).await?;
     Ok(HttpResponse::Ok().json(CaseList {
