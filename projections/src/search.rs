@@ -61,28 +61,46 @@ impl Projection for SearchProjection {
         (): (),
         (): &mut (),
     ) -> Result<(), ProjectionError> {
-        let key_of = tx.prepare_cached("SELECT key FROM applicant_keys WHERE applicant_id = $1").await?;
-        let insert = tx
-            .prepare_cached(
-                "INSERT INTO applicant_terms (term, applicant_id) SELECT unnest($1::bytea[]), $2 \
-                 ON CONFLICT DO NOTHING",
-            )
-            .await?;
-        let erase = tx.prepare_cached("DELETE FROM applicant_terms WHERE applicant_id = $1").await?;
+        // One read of the batch's keys, one insert and one delete: an applicant
+        // is recorded before they can be erased, and an erased one's key is
+        // already gone, so the order within the batch does not matter.
+        let (mut recorded, mut erased) = (Vec::new(), Vec::new());
         for event in events {
             let Some(id) = applicant_of(&event.stream_id) else { continue };
-            if event.event_type == APPLICANT_ERASED {
-                tx.execute(&erase, &[&id.0]).await?;
-                continue;
-            }
+            if event.event_type == APPLICANT_ERASED { erased.push(id.0) } else { recorded.push((id, event)) }
+        }
+        let ids: Vec<uuid::Uuid> = recorded.iter().map(|(id, _)| id.0).collect();
+        let keys: std::collections::HashMap<uuid::Uuid, Vec<u8>> = tx
+            .query(
+                "SELECT applicant_id, key FROM applicant_keys WHERE applicant_id = ANY($1) AND key IS NOT NULL",
+                &[&ids],
+            )
+            .await?
+            .iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect();
+        let (mut terms, mut owners) = (Vec::new(), Vec::new());
+        for (id, event) in recorded {
             // A destroyed key (an erasure later in the log) leaves nothing to index.
-            let key: Option<Vec<u8>> = tx.query_opt(&key_of, &[&id.0]).await?.and_then(|row| row.get(0));
-            let Some(key) = key else { continue };
+            let Some(key) = keys.get(&id.0) else { continue };
             let unreadable = |reason: String| ProjectionError::Event { position: event.global_position, reason };
             let sealed: SealedApplicant = event.payload.decode().map_err(|e| unreadable(e.to_string()))?;
-            let applicant = sealed.open(id, &key).map_err(|e| unreadable(e.to_string()))?;
-            let terms: Vec<Vec<u8>> = self.key.terms_of(&applicant).iter().map(|t| t.0.to_vec()).collect();
-            tx.execute(&insert, &[&terms, &id.0]).await?;
+            let applicant = sealed.open(id, key).map_err(|e| unreadable(e.to_string()))?;
+            for term in self.key.terms_of(&applicant) {
+                terms.push(term.0.to_vec());
+                owners.push(id.0);
+            }
+        }
+        if !terms.is_empty() {
+            tx.execute(
+                "INSERT INTO applicant_terms (term, applicant_id) SELECT * FROM unnest($1::bytea[], $2::uuid[]) \
+                 ON CONFLICT DO NOTHING",
+                &[&terms, &owners],
+            )
+            .await?;
+        }
+        if !erased.is_empty() {
+            tx.execute("DELETE FROM applicant_terms WHERE applicant_id = ANY($1)", &[&erased]).await?;
         }
         Ok(())
     }
