@@ -30,6 +30,13 @@ pub struct Settings {
     /// a public development key when unset). Changing it needs a rebuild of
     /// the `applicant_search` read model (`onestop-replay rebuild search`).
     pub search_key: onestop_domain::search::IndexKey,
+    /// The key receipts' lookup secrets are derived with (`ONESTOP_RECEIPT_KEY`,
+    /// at least 32 characters; a public development key when unset).
+    pub receipt_key: onestop_commands::codes::ReceiptKey,
+    /// The public base address printed on receipts (`ONESTOP_PUBLIC_URL`; by
+    /// default `http://` and the address the server is bound to), without a
+    /// trailing `/`.
+    pub public_url: Option<String>,
     pub token_ttl: Duration,
     /// Load the demo province at start-up.
     pub demo: bool,
@@ -149,20 +156,29 @@ impl Settings {
             pool_size,
             pool_wait,
             statement_timeout,
-            search_key: match var("ONESTOP_SEARCH_KEY") {
-                Some(key) => onestop_domain::search::IndexKey::new(key.clone().into_bytes()).map_err(|_| {
-                    ConfigError::Invalid {
-                        name: "ONESTOP_SEARCH_KEY",
-                        value: "*".repeat(key.len()),
-                        expected: "at least 32 characters",
-                    }
-                })?,
-                None => {
-                    tracing::warn!(
-                        "ONESTOP_SEARCH_KEY is not set: the applicants' search index is keyed with a public \
-                         development key. Set it to a long random value before serving real users."
-                    );
-                    onestop_domain::search::IndexKey::development()
+            search_key: server_key(
+                "ONESTOP_SEARCH_KEY",
+                "the applicants' search index",
+                |bytes| onestop_domain::search::IndexKey::new(bytes).ok(),
+                onestop_domain::search::IndexKey::development,
+            )?,
+            receipt_key: server_key(
+                "ONESTOP_RECEIPT_KEY",
+                "receipts' lookup secrets",
+                onestop_commands::codes::ReceiptKey::new,
+                onestop_commands::codes::ReceiptKey::development,
+            )?,
+            public_url: match var("ONESTOP_PUBLIC_URL") {
+                None => None,
+                Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                    Some(url.trim_end_matches('/').to_owned())
+                }
+                Some(url) => {
+                    return Err(ConfigError::Invalid {
+                        name: "ONESTOP_PUBLIC_URL",
+                        value: url,
+                        expected: "an http:// or https:// address, e.g. https://motcua.tinh.gov.vn",
+                    });
                 }
             },
             jwt_secret,
@@ -184,6 +200,33 @@ impl Settings {
                 }),
             },
         })
+    }
+}
+
+/// A server key from the environment variable `name` (at least 32 bytes), or
+/// the public development key with a warning when it is not set.
+fn server_key<K>(
+    name: &'static str,
+    protects: &str,
+    make: impl FnOnce(Vec<u8>) -> Option<K>,
+    development: impl FnOnce() -> K,
+) -> Result<K, ConfigError> {
+    match var(name) {
+        Some(key) => {
+            let length = key.len();
+            make(key.into_bytes()).ok_or(ConfigError::Invalid {
+                name,
+                value: "*".repeat(length),
+                expected: "at least 32 characters",
+            })
+        }
+        None => {
+            tracing::warn!(
+                "{name} is not set: {protects} use a public development key. Set it to a long random value \
+                 before serving real users."
+            );
+            Ok(development())
+        }
     }
 }
 

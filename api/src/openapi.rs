@@ -344,6 +344,10 @@ pub mod answers {
         Forbidden = "403", "The caller's role or unit does not allow this";
         /// 404 of an operation on one resource.
         NotFound = "404", "No such resource";
+        /// 406: none of the formats in `Accept` can be given.
+        NotAcceptable = "406", "None of the media types in Accept can be given";
+        /// 409: a rule of the domain (named in `rule`) refuses it.
+        RuleViolation = "409", "A rule forbids it (the rule is named)";
         /// 409: a registry rule (a taken name or code) refuses it.
         Conflicts = "409", "It conflicts with what is already recorded";
         /// 422: a field out of its bounds.

@@ -94,6 +94,11 @@ impl Problem {
         Self::new(StatusCode::NOT_FOUND, "not-found", "Không tìm thấy").detail(detail)
     }
 
+    /// None of the formats the client accepts can be given.
+    pub fn not_acceptable(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_ACCEPTABLE, "not-acceptable", "Không có định dạng phù hợp").detail(detail)
+    }
+
     pub fn invalid_fields(errors: Vec<FieldError>) -> Self {
         let mut problem = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields", "Dữ liệu không hợp lệ")
             .detail("Một số trường không hợp lệ; xem danh sách errors.");
@@ -182,6 +187,15 @@ impl From<onestop_domain::access::Denied> for Problem {
                 Problem::not_found("no such resource, or not within the caller's units")
             }
         }
+    }
+}
+
+impl From<onestop_domain::case::forms::NotReached> for Problem {
+    fn from(error: onestop_domain::case::forms::NotReached) -> Self {
+        let mut problem =
+            Problem::new(StatusCode::CONFLICT, "rule-violation", "Vi phạm quy tắc nghiệp vụ").detail(error.to_string());
+        problem.rule = Some("form_not_reached");
+        problem
     }
 }
 

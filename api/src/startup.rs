@@ -82,6 +82,11 @@ impl Application {
         let catalog = CatalogCache::load(store.clone()).await?;
         let registry = RegistryService::new(store.clone(), catalog.clone());
         let demo = if settings.demo { Some(demo::load(&registry, &catalog).await?) } else { None };
+        // Bound before the state is made: receipts print the address served.
+        let listener = TcpListener::bind(settings.bind)?;
+        let bound = listener.local_addr()?;
+        let port = bound.port();
+        let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{bound}"));
         let state = AppState {
             pool: pool.clone(),
             clock: settings.clock.clone(),
@@ -93,13 +98,15 @@ impl Application {
                 password_hashers(),
                 settings.idle_password_checks,
             ),
-            cases: CaseService::new(store.clone(), catalog.clone(), settings.clock.clone()),
+            cases: CaseService::new(store.clone(), catalog.clone(), settings.clock.clone())
+                .with_receipt_key(settings.receipt_key.clone()),
             registry,
             idempotency: IdempotencyStore::new(pool.clone()),
             tokens: TokenKeys::new(settings.jwt_secret.as_bytes(), settings.token_ttl),
             catalog: catalog.clone(),
             store,
             search_key: settings.search_key.clone(),
+            public_url,
         };
         let mut background = vec![
             catalog.spawn_refresher(Duration::from_secs(2)),
@@ -119,8 +126,6 @@ impl Application {
         }
         let _ = crate::metrics::handle();
 
-        let listener = TcpListener::bind(settings.bind)?;
-        let port = listener.local_addr()?.port();
         let state = web::Data::new(state);
         let pool = web::Data::new(pool);
         let edge = web::Data::new(settings.edge.clone());

@@ -33,6 +33,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The key of the applicants' blind index, to turn searches into terms.
     pub search_key: onestop_domain::search::IndexKey,
+    /// The public base address printed on receipts, without a trailing `/`.
+    pub public_url: String,
 }
 
 impl AppState {

@@ -27,7 +27,8 @@ use support::Server;
 /// statuses and 412 (a well-formed `If-Match` naming another version), and is
 /// off where a rule ties fields together, which a schema cannot say and the
 /// server answers with a 422 naming the field: office hours in order (units),
-/// a period's start not after its end (reports, audit queries), a holiday rule
+/// a period's start not after its end (reports, audit queries, a unit's
+/// register), a holiday rule
 /// not overlapping one in force and ended no later than it was, a year's
 /// arrangement inside the year.
 /// Off: checks that need a second user or resources made outside the run.

@@ -87,12 +87,23 @@ pub struct CaseService {
     pub(crate) catalog: CatalogCache,
     pub(crate) vault: PersonalDataVault,
     clock: Arc<dyn Clock>,
+    receipt_key: crate::codes::ReceiptKey,
 }
 
 impl CaseService {
     pub fn new(store: EventStore, catalog: CatalogCache, clock: Arc<dyn Clock>) -> Self {
         let vault = PersonalDataVault::new(store.clone());
-        Self { store, catalog, vault, clock }
+        Self { store, catalog, vault, clock, receipt_key: crate::codes::ReceiptKey::development() }
+    }
+
+    /// Derives receipts' lookup secrets with `key` instead of the development key.
+    pub fn with_receipt_key(self, key: crate::codes::ReceiptKey) -> Self {
+        Self { receipt_key: key, ..self }
+    }
+
+    /// The key receipts' lookup secrets are derived with.
+    pub fn receipt_key(&self) -> &crate::codes::ReceiptKey {
+        &self.receipt_key
     }
 
     pub fn vault(&self) -> &PersonalDataVault {
@@ -290,7 +301,7 @@ impl CaseService {
         let mut client = self.store.pool().get().await?;
         let transaction = client.transaction().await?;
         let code = codes::allocate(&transaction, &unit, today).await?;
-        let (issued, secret): (IssuedCode, String) = codes::issue(code)?;
+        let (issued, secret): (IssuedCode, String) = codes::issue(code, &self.receipt_key);
         let ctx = Context { now, ..self.context(actor, &catalog, procedure, Some(&issued)) };
         let events = decide(&state, command, &ctx)?;
         let outcome = self.store.append_in(&transaction, &stream, expected, &to_new(&events)).await;

@@ -91,7 +91,7 @@ impl CaseService {
                     Some(unit) => {
                         let day = onestop_domain::calendar::local(step.at).date();
                         let code = codes::allocate(&transaction, &unit, day).await?;
-                        Some(codes::issue(code)?.0)
+                        Some(codes::issue(code, self.receipt_key()).0)
                     }
                     None => None,
                 };

@@ -111,6 +111,7 @@ pub enum CaseAction {
     Comment,
     RateSatisfaction,
     AttachDocument,
+    IssueForm,
 }
 
 impl CaseAction {
@@ -142,6 +143,7 @@ impl CaseAction {
             Self::Comment => "comment",
             Self::RateSatisfaction => "rate satisfaction",
             Self::AttachDocument => "attach a document",
+            Self::IssueForm => "issue a form",
         }
     }
 }
@@ -159,7 +161,7 @@ pub fn roles_for(action: CaseAction) -> &'static [Role] {
         Approve | SendBackForRework | RefuseAsIneligible => &[Approver],
         Extend | Stop => &[Approver, Leader],
         Pause | Resume | RecordResult => &[Specialist, Approver],
-        Comment => &[Reception, Specialist, Approver, Leader],
+        Comment | IssueForm => &[Reception, Specialist, Approver, Leader],
         RateSatisfaction => &[Reception, Feed],
     }
 }
@@ -209,7 +211,7 @@ pub fn case_action(
         }
         // What the applicant brings may arrive at the desk or at the handling
         // unit; notes and documents come from either.
-        ReceiveSupplement | RecordPayment | Comment | AttachDocument => {
+        ReceiveSupplement | RecordPayment | Comment | AttachDocument | IssueForm => {
             places.current.into_iter().chain(places.receiving).collect()
         }
         _ => places.current.into_iter().collect(),
@@ -287,6 +289,24 @@ pub fn feed(actor: &Actor, tree: &UnitTree) -> Result<(), Denied> {
 /// statisticians, leaders, inspectors and administrators granted it.
 pub fn reports(actor: &Actor, unit: &UnitCode, tree: &UnitTree) -> Result<(), Denied> {
     reads_reports(actor)?;
+    if actor.reaches(unit, tree) {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(format!("the user has no grant for unit {unit}")))
+    }
+}
+
+/// Whether `actor` may read the register (sổ theo dõi hồ sơ, form 07) of
+/// `unit`: its desk keeps it, and those who oversee the unit read it.
+pub fn reads_register(actor: &Actor, unit: &UnitCode, tree: &UnitTree) -> Result<(), Denied> {
+    let role_reads =
+        matches!(actor.role, Role::Reception | Role::Leader | Role::Inspector | Role::Statistician | Role::Admin);
+    if !role_reads {
+        return Err(Denied::Forbidden(
+            "a unit's register is kept by its desk and read by leaders, inspectors, statisticians and administrators"
+                .into(),
+        ));
+    }
     if actor.reaches(unit, tree) {
         Ok(())
     } else {

@@ -53,6 +53,17 @@ impl ProcessingTime {
     pub const fn same_day() -> Self {
         Self { amount: 1, unit: TimeUnit::SameDay }
     }
+
+    /// As the law and the receipt state it: `05 ngày làm việc`, `trong ngày`.
+    pub fn describe_vi(self) -> String {
+        let amount = self.amount;
+        match self.unit {
+            TimeUnit::WorkingDays => format!("{amount:02} ngày làm việc"),
+            TimeUnit::WorkingHours => format!("{amount:02} giờ làm việc"),
+            TimeUnit::CalendarDays => format!("{amount:02} ngày"),
+            TimeUnit::SameDay => "trong ngày".to_owned(),
+        }
+    }
 }
 
 impl Schedule<'_> {

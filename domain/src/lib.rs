@@ -5,7 +5,7 @@
 //! - [`deadline`]: processing times, due dates, on-time classes.
 //! - [`catalog`]: units and procedures with their workflows.
 //! - [`access`]: roles and unit scopes.
-//! - [`case`]: the case aggregate, `decide` and `evolve`.
+//! - [`case`]: the case aggregate, `decide` and `evolve`; the desk's forms (Thông tư 03/2025) and when a case has reached each.
 //! - [`personal`]: the applicant's personal data, kept out of events, and its sealed record.
 //! - [`search`]: the blind index that finds an applicant's files without their data.
 //! - [`sign_in`]: throttling and locking password guesses.

@@ -328,6 +328,14 @@ fn case_events() -> Vec<CaseEvent> {
         CommentAdded { at: at(21), text: "Đã gọi điện cho công dân".into() }.into(),
         SatisfactionRated { at: at(22), score: 4, comment: Some("Nhanh".into()) }.into(),
         DocumentAttached { at: at(23), document: document() }.into(),
+        FormIssued {
+            at: at(24),
+            form: onestop_domain::case::forms::Form::Receipt,
+            format: onestop_domain::case::forms::FormFormat::Pdf,
+            of_version: 2,
+            sha256: "9f2c".repeat(16),
+        }
+        .into(),
     ]
 }
 

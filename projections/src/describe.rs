@@ -48,6 +48,13 @@ pub fn action_vi(event: &CaseEvent) -> String {
         CaseEvent::CommentAdded(_) => "Ghi chú nội bộ".into(),
         CaseEvent::SatisfactionRated(e) => format!("Đánh giá mức độ hài lòng: {}/5", e.score),
         CaseEvent::DocumentAttached(e) => format!("Đính kèm tài liệu: {}", e.document.name),
+        CaseEvent::FormIssued(e) => format!(
+            "Phát hành mẫu số {}: {} ({}, SHA-256 {})",
+            e.form.number(),
+            e.form.title_vi(),
+            e.format.as_str().to_uppercase(),
+            e.sha256
+        ),
     }
 }
 

@@ -9,6 +9,7 @@
 //! - [`stats`]: daily counters and per-case facts for the Biểu 06 report.
 //! - [`search`]: the blind index that finds an applicant's files by ID number,
 //!   phone or name without holding them.
+//! - [`forms`]: the desk's forms 01–07 as PDF and HTML, from a case's events.
 //! - [`rebuild`]: a read model rebuilt from position 0 beside the live one,
 //!   then swapped in.
 //! - [`queries`]: what the API asks of the read models.
@@ -16,6 +17,7 @@
 mod copy;
 pub mod describe;
 pub mod feed;
+pub mod forms;
 pub mod queries;
 pub mod rebuild;
 pub mod runner;

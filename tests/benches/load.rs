@@ -85,6 +85,8 @@ async fn main() {
         statement_timeout: Duration::from_secs(30),
         jwt_secret: "a benchmark secret that is long enough to sign tokens".into(),
         search_key: onestop_domain::search::IndexKey::development(),
+        receipt_key: onestop_commands::codes::ReceiptKey::development(),
+        public_url: None,
         token_ttl: Duration::from_secs(3600),
         demo: true,
         clock: Arc::new(SystemClock),

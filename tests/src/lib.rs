@@ -68,6 +68,8 @@ impl TestApp {
             statement_timeout: Duration::from_secs(30),
             jwt_secret: "a test secret that is long enough to sign tokens".into(),
             search_key: search_key(),
+            receipt_key: onestop_commands::codes::ReceiptKey::development(),
+            public_url: None,
             token_ttl: Duration::from_secs(3600),
             demo,
             clock: Arc::new(clock.clone()),

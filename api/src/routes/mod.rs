@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod cases;
 pub mod feed;
 pub mod fields;
+pub mod forms;
 pub mod fresh;
 pub mod health;
 pub mod holiday_rules;
@@ -42,6 +43,9 @@ pub fn configure(config: &mut ServiceConfig) {
             .service(audit::trail::events)
             .service(audit::trail::control_slip)
             .service(audit::trail::verify)
+            .service(forms::case::print_form)
+            .service(forms::case::issue_form)
+            .service(forms::register::unit_register)
             .service(audit::queries::query)
             .service(audit::sign_ins::sign_ins)
             .service(stats::stats_report)

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::event::{DocumentRef, Proposal, ReturnMethod};
 use crate::access::CaseAction;
+use crate::case::forms::{Form, FormFormat};
 use crate::catalog::Channel;
 use crate::ids::{ApplicantId, UnitCode, UserId};
 
@@ -63,6 +64,9 @@ pub enum CaseCommand {
     RateSatisfaction { score: u8, comment: Option<String> },
     /// Attach a document (metadata, hash and storage reference).
     AttachDocument { document: DocumentRef },
+    /// Phát hành: record that a form printed from version `of_version` was
+    /// handed out, with the SHA-256 of its bytes.
+    IssueForm { form: Form, format: FormFormat, of_version: u64, sha256: String },
 }
 
 impl CaseCommand {
@@ -94,6 +98,7 @@ impl CaseCommand {
             Self::Comment { .. } => CaseAction::Comment,
             Self::RateSatisfaction { .. } => CaseAction::RateSatisfaction,
             Self::AttachDocument { .. } => CaseAction::AttachDocument,
+            Self::IssueForm { .. } => CaseAction::IssueForm,
         }
     }
 

@@ -8,6 +8,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::case::forms::{Form, FormFormat};
 use crate::catalog::{Channel, PauseMode};
 use crate::deadline::ProcessingTime;
 use crate::ids::{ApplicantId, CaseCode, ProcedureCode, UnitCode, UserId};
@@ -257,6 +258,19 @@ pub struct DocumentAttached {
     pub document: DocumentRef,
 }
 
+/// A form printed and handed out (phát hành), with the SHA-256 of its bytes so
+/// that the archived copy can be checked against the case's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormIssued {
+    pub at: Timestamp,
+    pub form: Form,
+    pub format: FormFormat,
+    /// The case version the form was printed from.
+    pub of_version: u64,
+    /// SHA-256 of the document, 64 lowercase hex digits.
+    pub sha256: String,
+}
+
 /// A stored event could not be decoded.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
@@ -322,4 +336,5 @@ case_events! {
     CommentAdded,
     SatisfactionRated,
     DocumentAttached,
+    FormIssued,
 }

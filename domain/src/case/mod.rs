@@ -1,11 +1,13 @@
 //! The case aggregate (hồ sơ): commands, events, the state they fold into, and
-//! the pure `decide`/`evolve` pair.
+//! the pure `decide`/`evolve` pair, and the desk's forms a case reaches
+//! ([`forms`]).
 
 mod change;
 mod command;
 mod decide;
 mod error;
 pub mod event;
+pub mod forms;
 mod state;
 
 pub use change::CaseChange;

@@ -403,6 +403,7 @@ pub fn evolve(mut state: CaseState, event: &CaseEvent) -> CaseState {
         CaseEvent::CommentAdded(_) => state.comments += 1,
         CaseEvent::SatisfactionRated(e) => state.satisfaction = Some(e.score),
         CaseEvent::DocumentAttached(e) => state.documents.push(e.document.clone()),
+        CaseEvent::FormIssued(_) => {}
     }
     state
 }

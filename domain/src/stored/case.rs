@@ -18,6 +18,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::case::event::{self as domain, CaseEvent, DecodeError};
+use crate::case::forms::{Form, FormFormat};
 use crate::catalog::{Channel, PauseMode};
 use crate::deadline::{ProcessingTime, TimeUnit};
 use crate::ids::{ApplicantId, CaseCode, ProcedureCode, UnitCode, UserId};
@@ -410,6 +411,46 @@ struct DocumentAttachedV1 {
     document: domain::DocumentRef,
 }
 
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Form")]
+enum FormV1 {
+    #[serde(rename = "01")]
+    Receipt,
+    #[serde(rename = "02")]
+    SupplementRequest,
+    #[serde(rename = "03")]
+    Refusal,
+    #[serde(rename = "04")]
+    Apology,
+    #[serde(rename = "05")]
+    StopNotice,
+    #[serde(rename = "06")]
+    ControlSlip,
+    #[serde(rename = "07")]
+    Register,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "FormFormat")]
+enum FormFormatV1 {
+    #[serde(rename = "pdf")]
+    Pdf,
+    #[serde(rename = "html")]
+    Html,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "domain::FormIssued")]
+struct FormIssuedV1 {
+    at: Timestamp,
+    #[serde(with = "FormV1")]
+    form: Form,
+    #[serde(with = "FormFormatV1")]
+    format: FormFormat,
+    of_version: u64,
+    sha256: String,
+}
+
 /// The stored event types, each with its name in the log and its version-1
 /// definition.
 macro_rules! stored_case_events {
@@ -487,6 +528,7 @@ stored_case_events! {
     CommentAdded => "CommentAdded" as CommentAddedV1,
     SatisfactionRated => "SatisfactionRated" as SatisfactionRatedV1,
     DocumentAttached => "DocumentAttached" as DocumentAttachedV1,
+    FormIssued => "FormIssued" as FormIssuedV1,
 }
 
 /// The stored form, as this module defines it (written here, not with the

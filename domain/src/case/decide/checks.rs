@@ -131,13 +131,16 @@ pub(super) fn optional_text(
     }
 }
 
+/// Whether `text` is a SHA-256 as the log keeps them: 64 lowercase hex digits.
+pub(super) fn is_sha256(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 pub(super) fn document(action: &'static str, document: DocumentRef) -> Result<DocumentRef, DomainError> {
     if document.name.trim().is_empty() {
         return Err(invalid_field(action, "document name", "must not be empty"));
     }
-    let is_sha256 = document.sha256.len() == 64
-        && document.sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if !is_sha256 {
+    if !is_sha256(&document.sha256) {
         return Err(invalid_field(action, "document sha256", "must be 64 lowercase hexadecimal digits"));
     }
     if document.storage_ref.trim().is_empty() {

@@ -7,8 +7,8 @@ use crate::case::state::{PauseKind, Phase};
 use crate::ids::{UnitCode, UserId};
 
 use super::checks::{
-    OPEN, document, ensure, invalid_field, invalid_state, invalid_state_named, optional_text, require_known_unit,
-    require_no_pending_handover, require_not_approved, require_phase, text,
+    OPEN, document, ensure, invalid_field, invalid_state, invalid_state_named, is_sha256, optional_text,
+    require_known_unit, require_no_pending_handover, require_not_approved, require_phase, text,
 };
 use super::clock::restart_clock;
 use super::context::{Ask, Decision};
@@ -121,4 +121,31 @@ pub(super) fn attach_document(ask: Ask<'_>, attached: DocumentRef) -> Decision {
         return Err(invalid_state(state, action));
     }
     Ok(DocumentAttached { at: ctx.now, document: document(action, attached)? }.into())
+}
+
+/// Whether the form printed from `of_version` has something to report is the
+/// caller's to check against the events up to that version
+/// ([`crate::case::forms::Form::reached`]): the state alone does not keep every
+/// event a form may report.
+pub(super) fn issue_form(
+    ask: Ask<'_>,
+    form: crate::case::forms::Form,
+    format: crate::case::forms::FormFormat,
+    of_version: u64,
+    sha256: String,
+) -> Decision {
+    let Ask { state, ctx, action } = ask;
+    if state.phase == Phase::New {
+        return Err(DomainError::CaseNotFound { action });
+    }
+    ensure(
+        form != crate::case::forms::Form::Register,
+        invalid_field(action, "form", "the register is not a case's form"),
+    )?;
+    ensure(
+        of_version >= 1 && of_version <= state.version,
+        invalid_field(action, "of_version", "is not a version of the case"),
+    )?;
+    ensure(is_sha256(&sha256), invalid_field(action, "sha256", "must be 64 lowercase hexadecimal digits"))?;
+    Ok(FormIssued { at: ctx.now, form, format, of_version, sha256 }.into())
 }

@@ -48,6 +48,9 @@ pub fn decide(state: &CaseState, command: CaseCommand, ctx: &Context<'_>) -> Res
         CaseCommand::RecordPayment { amount_vnd, receipt } => handling::record_payment(ask, amount_vnd, receipt),
         CaseCommand::Comment { text: body } => handling::comment(ask, body),
         CaseCommand::AttachDocument { document: attached } => handling::attach_document(ask, attached),
+        CaseCommand::IssueForm { form, format, of_version, sha256 } => {
+            handling::issue_form(ask, form, format, of_version, sha256)
+        }
         CaseCommand::SubmitForApproval { note } => approval::submit_for_approval(ask, note),
         CaseCommand::Approve { note } => approval::approve(ask, note),
         CaseCommand::SendBackForRework { reason } => approval::send_back_for_rework(ask, reason),
