@@ -135,6 +135,19 @@ impl IndexKey {
     }
 }
 
+/// Whether a search for `text` is for part of a case code
+/// (`000.00.01.H22-260302-0001`) rather than for an applicant: no space, only
+/// the code's characters (ASCII letters and digits, `.`, `-`), at least one
+/// digit, dot or dash, and no run of more than six digits (the code's longest;
+/// an ID number or a phone has nine or more). `260302`, `0017`, `H22-2603`
+/// are code fragments; `0912345678`, `001099012345`, `nguyen van an` are not.
+pub fn is_code_fragment(text: &str) -> bool {
+    let allowed = text.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    let marked = text.chars().any(|c| c.is_ascii_digit() || c == '.' || c == '-');
+    let longest_digits = text.split(|c: char| !c.is_ascii_digit()).map(str::len).max().unwrap_or(0);
+    !text.is_empty() && allowed && marked && longest_digits <= 6
+}
+
 /// A keyed hash under which an applicant is found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Term(pub [u8; 16]);
@@ -215,6 +228,16 @@ fn truncate(word: &str, chars: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_fragments_are_told_from_numbers_and_names() {
+        for code in ["260302", "0017", "H22-2603", "000.00.01.H22-260302-0001", "H22"] {
+            assert!(is_code_fragment(code), "{code}");
+        }
+        for other in ["0912345678", "001099012345", "nguyen van an", "an", "", "+84912345678", "An*"] {
+            assert!(!is_code_fragment(other), "{other}");
+        }
+    }
 
     fn key() -> IndexKey {
         IndexKey::new(*b"a test key of thirty-two bytes!!").unwrap()

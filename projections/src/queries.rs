@@ -3,6 +3,7 @@
 use deadpool_postgres::Pool;
 use jiff::Timestamp;
 use onestop_domain::case::CaseState;
+use tokio_postgres::types::Type;
 use uuid::Uuid;
 
 use crate::runner::ProjectionError;
@@ -23,9 +24,9 @@ pub struct CaseFilter {
     pub received_to: Option<Timestamp>,
     /// Part of the case code.
     pub code_contains: Option<String>,
-    /// Or, with `code_contains`, cases of the applicants a blind-index query
-    /// finds ([`crate::search::applicant_filter`]: its terms, and how many
-    /// of them an applicant must have).
+    /// Cases of the applicants a blind-index query finds
+    /// ([`crate::search::applicant_filter`]: its terms, and how many of them
+    /// an applicant must have); no terms find nothing.
     pub applicant_terms: Option<(Vec<Vec<u8>>, i64)>,
 }
 
@@ -74,6 +75,24 @@ fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// The condition on the applicant: none; one of the terms of a number (a
+/// phone, an ID number); or every term of a name, found by reading each
+/// term's applicants from the index (index-only) and keeping those that have
+/// all. Written without an `OR` beside other conditions, so that the
+/// applicants found lead the plan through `case_status (applicant_id)`.
+fn applicant_matching(terms: Option<&(Vec<Vec<u8>>, i64)>) -> &'static str {
+    match terms {
+        None => "TRUE",
+        Some((_, needed)) if *needed <= 1 => {
+            "applicant_id IN (SELECT applicant_id FROM applicant_terms WHERE term = ANY($14::bytea[]))"
+        }
+        Some(_) => {
+            "applicant_id IN (SELECT applicant_id FROM applicant_terms WHERE term = ANY($14::bytea[]) \
+             GROUP BY applicant_id HAVING count(*) >= $15)"
+        }
+    }
+}
+
 /// Lists cases matching `filter`, newest filed first, `limit` at a time.
 pub async fn list_cases(
     pool: &Pool,
@@ -82,36 +101,65 @@ pub async fn list_cases(
     after: Option<Cursor>,
     limit: i64,
 ) -> Result<Page, ProjectionError> {
-    let client = pool.get().await?;
-    let statement = client
-        .prepare_cached(
-            "SELECT case_id, state, filed_at FROM case_status \
-             WHERE (current_unit = ANY($1) OR receiving_unit = ANY($1)) \
-               AND ($2::text[] IS NULL OR current_unit = ANY($2) OR receiving_unit = ANY($2)) \
-               AND ($3::int2 IS NULL OR status = $3) \
-               AND ($4::text IS NULL OR procedure_code = $4) \
-               AND ($5::uuid IS NULL OR (assignee = $5 AND finished_at IS NULL)) \
-               AND ($6::bool IS NULL OR ($6 = (finished_at IS NULL AND received_at IS NOT NULL \
-                    AND CASE WHEN paused_since IS NULL THEN due_at < $7 \
-                        ELSE (paused_since AT TIME ZONE INTERVAL '+07:00')::date \
-                             > (due_at AT TIME ZONE INTERVAL '+07:00')::date END))) \
-               AND ($8::timestamptz IS NULL OR received_at >= $8) \
-               AND ($9::timestamptz IS NULL OR received_at < $9) \
-               AND ($10::text IS NULL OR code LIKE $10 OR applicant_id IN ( \
-                    SELECT applicant_id FROM applicant_terms WHERE term = ANY($14::bytea[]) \
-                    GROUP BY applicant_id HAVING count(*) >= $15)) \
-               AND ($11::timestamptz IS NULL OR (filed_at, case_id) < ($11, $12::uuid)) \
-             ORDER BY filed_at DESC, case_id DESC LIMIT $13",
-        )
-        .await?;
-    let code = filter.code_contains.as_deref().map(like_pattern);
-    // No terms: the subquery finds nobody.
+    // A search by applicant that no term can match finds nothing.
+    if filter.applicant_terms.as_ref().is_some_and(|(terms, _)| terms.is_empty()) {
+        return Ok(Page { cases: Vec::new(), next: None });
+    }
     let (terms, needed) = filter.applicant_terms.clone().unwrap_or((Vec::new(), 1));
+    let sql = format!(
+        "SELECT case_id, state, filed_at FROM case_status \
+         WHERE (current_unit = ANY($1) OR receiving_unit = ANY($1)) \
+           AND ($2::text[] IS NULL OR current_unit = ANY($2) OR receiving_unit = ANY($2)) \
+           AND ($3::int2 IS NULL OR status = $3) \
+           AND ($4::text IS NULL OR procedure_code = $4) \
+           AND ($5::uuid IS NULL OR (assignee = $5 AND finished_at IS NULL)) \
+           AND ($6::bool IS NULL OR ($6 = (finished_at IS NULL AND received_at IS NOT NULL \
+                AND CASE WHEN paused_since IS NULL THEN due_at < $7 \
+                    ELSE (paused_since AT TIME ZONE INTERVAL '+07:00')::date \
+                         > (due_at AT TIME ZONE INTERVAL '+07:00')::date END))) \
+           AND ($8::timestamptz IS NULL OR received_at >= $8) \
+           AND ($9::timestamptz IS NULL OR received_at < $9) \
+           AND ($10::text IS NULL OR code LIKE $10) \
+           AND {matching} \
+           AND ($11::timestamptz IS NULL OR (filed_at, case_id) < ($11, $12::uuid)) \
+         ORDER BY filed_at DESC, case_id DESC LIMIT $13",
+        matching = applicant_matching(filter.applicant_terms.as_ref())
+    );
+    // Every parameter typed: a statement that does not search by applicant
+    // does not mention $14 and $15.
+    let types = [
+        Type::TEXT_ARRAY,
+        Type::TEXT_ARRAY,
+        Type::INT2,
+        Type::TEXT,
+        Type::UUID,
+        Type::BOOL,
+        Type::TIMESTAMPTZ,
+        Type::TIMESTAMPTZ,
+        Type::TIMESTAMPTZ,
+        Type::TEXT,
+        Type::TIMESTAMPTZ,
+        Type::UUID,
+        Type::INT8,
+        Type::BYTEA_ARRAY,
+        Type::INT8,
+    ];
+    let mut client = pool.get().await?;
+    // A search is planned for its very terms: how many applicants have each
+    // (PostgreSQL's statistics know the common family names) decides whether
+    // to start from the applicants found or from the newest cases; a plan
+    // made once for any terms would pick one way for all.
+    let transaction = client.transaction().await?;
+    if filter.applicant_terms.is_some() {
+        transaction.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan").await?;
+    }
+    let statement = transaction.prepare_typed_cached(&sql, &types).await?;
+    let code = filter.code_contains.as_deref().map(like_pattern);
     // Overdue as the case view judges it (`Progress::at`, by day in Vietnam's
     // time; a stopped clock as it stood when it stopped): open past the end of
     // its due date's day, i.e. due before today began.
     let today_began = onestop_domain::calendar::instant(onestop_domain::calendar::local(now).date().into());
-    let rows = client
+    let rows = transaction
         .query(
             &statement,
             &[
@@ -133,6 +181,7 @@ pub async fn list_cases(
             ],
         )
         .await?;
+    transaction.commit().await?;
     let mut cases = Vec::with_capacity(rows.len());
     let mut last = None;
     for row in rows.iter().take(usize::try_from(limit).unwrap_or(0)) {

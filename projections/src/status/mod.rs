@@ -48,7 +48,8 @@ pub struct StatusProjection;
 /// states were written by another version of this code: rebuild the projection.
 const STATE_FORMAT: u8 = 1;
 
-fn encode_state(state: &CaseState) -> Vec<u8> {
+/// A folded state in the stored form ([`STATE_FORMAT`], then postcard).
+pub fn encode_state(state: &CaseState) -> Vec<u8> {
     let bytes = vec![STATE_FORMAT];
     match postcard::to_extend(state, bytes) {
         Ok(encoded) => encoded,

@@ -37,7 +37,8 @@ pub struct CaseListQuery {
     pub received_from: Option<Timestamp>,
     /// Received before this instant (RFC 3339).
     pub received_to: Option<Timestamp>,
-    /// Part of the case code, or the applicant: their ID number (CCCD) or
+    /// Part of the case code (digits, letters, `.` and `-`, no run of more
+    /// than six digits), or else the applicant: their ID number (CCCD) or
     /// phone, or their name (without regard to case or accents; a word ending
     /// in `*` matches words that begin with it).
     pub q: Option<String>,
@@ -107,6 +108,22 @@ pub async fn list(state: State, auth: Authenticated, query: Query<CaseListQuery>
                 .ok_or_else(|| Problem::invalid_field("cursor", "is not a cursor this API gave out"))?,
         ),
     };
+    // `q` is part of a case code, or else who the applicant is (an ID number,
+    // a phone, name words): `onestop_domain::search::is_code_fragment`.
+    let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let (code_contains, applicant_terms) = match q {
+        None => (None, None),
+        Some(q) if onestop_domain::search::is_code_fragment(q) => (Some(q.to_owned()), None),
+        Some(q) => (
+            None,
+            Some(
+                state
+                    .search_key
+                    .query(q)
+                    .map_or((Vec::new(), 1), |found| onestop_projections::search::applicant_filter(&found)),
+            ),
+        ),
+    };
     let filter = CaseFilter {
         units,
         visible_units: visible,
@@ -116,12 +133,8 @@ pub async fn list(state: State, auth: Authenticated, query: Query<CaseListQuery>
         overdue: query.overdue,
         received_from: query.received_from,
         received_to: query.received_to,
-        applicant_terms: query
-            .q
-            .as_deref()
-            .and_then(|q| state.search_key.query(q))
-            .map(|found| onestop_projections::search::applicant_filter(&found)),
-        code_contains: query.q.filter(|q| !q.trim().is_empty()).map(|q| q.trim().to_owned()),
+        code_contains,
+        applicant_terms,
     };
     caught_up(&state).await?;
     if filter.applicant_terms.is_some() {
