@@ -47,6 +47,8 @@ pub struct Settings {
     pub run_projections: bool,
     /// Push the provincial feed here, if set.
     pub feed_push: Option<crate::push::PushSettings>,
+    /// The notice channels (each off until configured) and the sender's pace.
+    pub notices: crate::notify::NoticeSettings,
     /// CORS origins and trusted proxies.
     pub edge: crate::edge::EdgeSettings,
     /// Password checks in the idle scheduling class (`ONESTOP_PASSWORD_CHECKS`:
@@ -148,7 +150,9 @@ impl Settings {
                 });
             }
         };
+        let notices = notice_settings()?;
         Ok(Self {
+            notices,
             edge,
             idle_password_checks,
             database_url,
@@ -228,6 +232,61 @@ fn server_key<K>(
             Ok(development())
         }
     }
+}
+
+/// The notice channels, each on when its address is set:
+/// - SMS: `ONESTOP_SMS_URL`, with `ONESTOP_SMS_BODY` (the request body's
+///   template, see [`crate::notify::channels::SmsSettings`]; JSON by default),
+///   `ONESTOP_SMS_CONTENT_TYPE` (default `application/json`),
+///   `ONESTOP_SMS_AUTHORIZATION` and `ONESTOP_SMS_SUCCESS_MARKER`;
+/// - e-mail: `ONESTOP_SMTP_URL` and `ONESTOP_SMTP_FROM`;
+/// - Zalo ZNS: `ONESTOP_ZALO_ACCESS_TOKEN`, with `ONESTOP_ZALO_URL`;
+/// - the sender: `ONESTOP_NOTICE_RETRY_BASE_MS` (default 5000),
+///   `ONESTOP_NOTICE_MAX_ATTEMPTS` (default 8), `ONESTOP_NOTICE_LEASE_MS`
+///   (default 60000: how long a notice being sent is kept from other
+///   processes; a process killed mid-send leaves it to others after that).
+fn notice_settings() -> Result<crate::notify::NoticeSettings, ConfigError> {
+    use crate::notify::channels::{
+        ChannelSettings, DEFAULT_SMS_BODY, EmailSettings, SmsSettings, ZALO_URL, ZaloSettings,
+    };
+    let sms = var("ONESTOP_SMS_URL").map(|url| SmsSettings {
+        url,
+        body: var("ONESTOP_SMS_BODY").unwrap_or_else(|| DEFAULT_SMS_BODY.to_owned()),
+        content_type: var("ONESTOP_SMS_CONTENT_TYPE").unwrap_or_else(|| "application/json".to_owned()),
+        authorization: var("ONESTOP_SMS_AUTHORIZATION"),
+        success_marker: var("ONESTOP_SMS_SUCCESS_MARKER"),
+    });
+    let email = match var("ONESTOP_SMTP_URL") {
+        None => None,
+        Some(url) => Some(EmailSettings {
+            url,
+            from: var("ONESTOP_SMTP_FROM").ok_or(ConfigError::Invalid {
+                name: "ONESTOP_SMTP_FROM",
+                value: String::new(),
+                expected: "the sender's address, e.g. Một cửa <motcua@tinh.gov.vn>, whenever ONESTOP_SMTP_URL is set",
+            })?,
+        }),
+    };
+    let zalo = var("ONESTOP_ZALO_ACCESS_TOKEN").map(|access_token| ZaloSettings {
+        url: var("ONESTOP_ZALO_URL").unwrap_or_else(|| ZALO_URL.to_owned()),
+        access_token,
+    });
+    let defaults = crate::notify::NoticeSettings::default();
+    let max_attempts = match var("ONESTOP_NOTICE_MAX_ATTEMPTS") {
+        None => defaults.max_attempts,
+        Some(text) => text.parse::<i32>().ok().filter(|n| (1..=100).contains(n)).ok_or(ConfigError::Invalid {
+            name: "ONESTOP_NOTICE_MAX_ATTEMPTS",
+            value: text,
+            expected: "a number from 1 to 100",
+        })?,
+    };
+    Ok(crate::notify::NoticeSettings {
+        channels: ChannelSettings { sms, email, zalo },
+        retry_base: millis("ONESTOP_NOTICE_RETRY_BASE_MS", defaults.retry_base)?,
+        lease: millis("ONESTOP_NOTICE_LEASE_MS", defaults.lease)?,
+        max_attempts,
+        ..defaults
+    })
 }
 
 /// A positive number of milliseconds from the environment variable `name`.

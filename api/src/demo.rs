@@ -405,6 +405,7 @@ pub async fn load(registry: &RegistryService, catalog: &CatalogCache) -> Result<
                         role,
                         units: vec![code(unit)?],
                         password: DEMO_PASSWORD.into(),
+                        email: None,
                     },
                     &meta,
                 )

@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod methods;
 pub mod metrics;
 pub mod middleware;
+pub mod notify;
 pub mod openapi;
 pub mod problem;
 pub mod push;

@@ -13,6 +13,7 @@ use onestop_commands::cases::CaseService;
 use onestop_commands::catalog::CatalogCache;
 use onestop_commands::idempotency::IdempotencyStore;
 use onestop_commands::registry::RegistryService;
+use onestop_projections::notices::NoticesProjection;
 use onestop_projections::runner::CATCH_UP_BATCH;
 use onestop_projections::{Runner, SearchProjection, StatsProjection, StatusProjection};
 use onestop_store::{EventStore, PoolSettings, build_pool};
@@ -120,7 +121,11 @@ impl Application {
             background.push(tokio::spawn(stats.run()));
             let search = Runner::new(SearchProjection::new(settings.search_key.clone()), state.store.clone(), 1000);
             background.push(tokio::spawn(search.run()));
+            let notices =
+                Runner::new(NoticesProjection::with_horizon(settings.notices.max_age), state.store.clone(), 1000);
+            background.push(tokio::spawn(notices.run()));
         }
+        background.push(tokio::spawn(crate::notify::run(state.clone(), settings.notices.clone())));
         if let Some(push) = &settings.feed_push {
             background.push(tokio::spawn(crate::push::run(state.clone(), push.clone())));
         }

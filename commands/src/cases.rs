@@ -5,6 +5,7 @@ use onestop_domain::access::Actor;
 use onestop_domain::case::{CaseCommand, CaseEvent, CaseState, Context, IssuedCode, decide, evolve};
 use onestop_domain::catalog::Channel;
 use onestop_domain::ids::{ApplicantId, CaseId, ProcedureCode, UnitCode};
+use onestop_domain::notice::NoticeChoice;
 use onestop_domain::personal::Applicant;
 use onestop_store::{EventStore, ExpectedVersion, NewEvent, RecordedEvent, StreamId};
 use std::sync::Arc;
@@ -36,6 +37,9 @@ pub struct NewCase {
     pub channel: Channel,
     pub applicant: Applicant,
     pub documents: Vec<String>,
+    /// How the applicant asked to be told of the case, recorded beside their
+    /// sealed record.
+    pub notices: NoticeChoice,
 }
 
 /// A case after a command.
@@ -157,6 +161,9 @@ impl CaseService {
             }
         };
         // Check the rules before storing anyone's personal data.
+        new.notices
+            .check(&new.applicant)
+            .map_err(|e| CommandError::Invalid { field: "notices", reason: e.to_string() })?;
         let ctx = self.context(actor, &catalog, procedure, None);
         if let Err(rejection) = decide(&CaseState::default(), command.clone(), &ctx)
             && !matches!(rejection, onestop_domain::case::DomainError::CodeNotIssued { .. })
@@ -164,7 +171,7 @@ impl CaseService {
             return Err(rejection.into());
         }
         let metadata = meta.to_metadata(actor, command.action(), command_id);
-        self.vault.record(applicant, &new.applicant, metadata).await?;
+        self.vault.record(applicant, &new.applicant, &new.notices, metadata).await?;
         self.decide_and_append(
             actor,
             case_id,

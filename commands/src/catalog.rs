@@ -1,5 +1,5 @@
 //! The catalog as the write side sees it: units, procedures (every version),
-//! the working calendar and user accounts, folded from their streams and kept in
+//! the working calendar, user accounts and notice templates, folded from their streams and kept in
 //! memory. Refreshed after local catalog changes and every few seconds, so other
 //! processes' changes arrive too.
 
@@ -13,6 +13,7 @@ use onestop_domain::calendar::{
 };
 use onestop_domain::catalog::{Procedure, Unit, UnitTree};
 use onestop_domain::ids::{ProcedureCode, UnitCode, UserId};
+use onestop_domain::notice::{TemplateEvent, Templates};
 use onestop_domain::registry::{CalendarEvent, ProcedureEvent, UnitEvent, UserEvent, apply_holiday_rule_event};
 use onestop_store::{Checkpoint, EventStore, StoreError};
 
@@ -32,6 +33,8 @@ pub struct Catalog {
     pub calendar: Arc<WorkingCalendar>,
     accounts: HashMap<UserId, Account>,
     usernames: HashMap<String, UserId>,
+    /// The words of the notices to applicants and officers.
+    pub notice_templates: Templates,
 }
 
 impl Default for Catalog {
@@ -42,6 +45,7 @@ impl Default for Catalog {
             calendar: Arc::new(WorkingCalendar::new(shipped_rules(), published_arrangements(), FIRST_YEAR..=LAST_YEAR)),
             accounts: HashMap::new(),
             usernames: HashMap::new(),
+            notice_templates: Templates::default(),
         }
     }
 }
@@ -108,6 +112,8 @@ impl Catalog {
                     }
                 };
                 self.calendar = Arc::new(calendar);
+            } else if TemplateEvent::TYPES.contains(&event_type) {
+                self.notice_templates.apply(TemplateEvent::decode(event_type, payload)?);
             } else if UserEvent::TYPES.contains(&event_type) {
                 match UserEvent::decode(event_type, payload)? {
                     UserEvent::UserRegistered { user, password_hash } => {
@@ -144,6 +150,7 @@ fn catalog_types() -> Vec<&'static str> {
         .chain(ProcedureEvent::TYPES)
         .chain(CalendarEvent::TYPES)
         .chain(UserEvent::TYPES)
+        .chain(TemplateEvent::TYPES)
         .copied()
         .collect()
 }

@@ -6,6 +6,7 @@
 //! the log, hash chains still verify, and nothing can read it any more.
 
 use onestop_domain::ids::ApplicantId;
+use onestop_domain::notice::{NOTICES_CHOSEN, NoticeChoice};
 use onestop_domain::personal::{Applicant, SealedApplicant};
 use onestop_store::{EventStore, ExpectedVersion, NewEvent, StreamBatch, StreamId};
 use uuid::Uuid;
@@ -36,12 +37,14 @@ impl PersonalDataVault {
         Self { store }
     }
 
-    /// Seals and records an applicant under `id`. Recording the same id again
-    /// (a retried request) writes nothing new.
+    /// Seals and records an applicant under `id`, with their choice of notice
+    /// channels (not personal data: which channels, not the addresses).
+    /// Recording the same id again (a retried request) writes nothing new.
     pub async fn record(
         &self,
         id: ApplicantId,
         applicant: &Applicant,
+        notices: &NoticeChoice,
         metadata: serde_json::Value,
     ) -> Result<(), CommandError> {
         let client = self.store.pool().get().await?;
@@ -65,8 +68,14 @@ impl PersonalDataVault {
             .as_slice()
             .try_into()
             .map_err(|_| CommandError::Infrastructure("a stored applicant key is not 32 bytes".into()))?;
+        let chosen = NewEvent::new(
+            NOTICES_CHOSEN,
+            serde_json::to_value(notices.clone().normalised()).map_err(CommandError::infrastructure)?,
+        )
+        .with_id(Uuid::new_v5(&id.0, b"notices-chosen"))
+        .with_metadata(metadata.clone());
         let event = seal(id, &key, applicant, metadata)?;
-        self.store.append(&applicant_stream(id)?, ExpectedVersion::NoStream, &[event]).await?;
+        self.store.append(&applicant_stream(id)?, ExpectedVersion::NoStream, &[event, chosen]).await?;
         Ok(())
     }
 

@@ -5,6 +5,7 @@ use onestop_domain::access::{self, Actor, User};
 use onestop_domain::calendar::{HolidayRule, YearArrangement, shipped_rules};
 use onestop_domain::catalog::{Procedure, Unit};
 use onestop_domain::ids::{UnitCode, UserId};
+use onestop_domain::notice::{NoticeChannel, NoticeKind, NoticeTemplate, TEMPLATES_STREAM, set_template};
 use onestop_domain::registry::{
     CalendarEvent, HOLIDAY_RULES_STREAM, ProcedureEvent, RegistryError, UnitWrite, UserEvent, add_holiday_rule,
     arrange_calendar, check_user, end_holiday_rule, fold_holiday_rules, publish_procedure, save_unit,
@@ -32,6 +33,7 @@ pub struct NewUser {
     pub role: Role,
     pub units: Vec<UnitCode>,
     pub password: String,
+    pub email: Option<String>,
 }
 
 /// The write side for the catalog.
@@ -250,6 +252,7 @@ impl RegistryService {
             role: new.role,
             units: new.units,
             active: true,
+            email: new.email,
         };
         check_user(&user, &catalog.units)?;
         let password_hash = hash_password(&new.password)?;
@@ -304,6 +307,25 @@ impl RegistryService {
         }
         let event = UserEvent::PasswordChanged { password_hash: hash_password(password)? };
         self.record(format!("user-{user_id}"), event.event_type(), event.payload(), actor, meta).await
+    }
+
+    /// Sets the words of one kind of notice on one channel. Templates are the
+    /// whole province's, like the calendar: only its administrators change
+    /// them, and every change is an event with its author.
+    pub async fn set_notice_template(
+        &self,
+        actor: &Actor,
+        kind: NoticeKind,
+        channel: NoticeChannel,
+        template: NoticeTemplate,
+        meta: &RequestMeta,
+    ) -> Outcome<NoticeTemplate> {
+        access::province_wide(actor, &self.catalog.snapshot().units, "change the notice templates")
+            .map_err(CommandError::Forbidden)?;
+        let event = set_template(kind, channel, template.clone())
+            .map_err(|e| CommandError::Invalid { field: "template", reason: e.to_string() })?;
+        self.record(TEMPLATES_STREAM.to_owned(), event.event_type(), event.payload(), actor, meta).await?;
+        Ok(template)
     }
 
     /// Whether a unit exists (for callers that must 404 first).

@@ -33,6 +33,10 @@ pub struct User {
     /// Units the user acts in (with their subtrees for overseeing roles).
     pub units: Vec<UnitCode>,
     pub active: bool,
+    /// Where reminders of the files the officer holds go (due tomorrow,
+    /// overdue); none, no reminders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 impl User {

@@ -17,6 +17,7 @@ pub mod case;
 pub mod catalog;
 pub mod deadline;
 pub mod ids;
+pub mod notice;
 pub mod personal;
 pub mod registry;
 pub mod role;

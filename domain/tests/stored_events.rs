@@ -28,6 +28,7 @@ use onestop_domain::case::event::*;
 use onestop_domain::catalog::{Channel, Fee, PauseMode, Procedure, RequiredDocument, StepUnit, Unit, WorkflowStep};
 use onestop_domain::deadline::ProcessingTime;
 use onestop_domain::ids::{ApplicantId, CaseCode, UnitCode, UserId};
+use onestop_domain::notice::{NOTICES_CHOSEN, NoticeChannel, NoticeChoice, NoticeKind, NoticeTemplate, TemplateEvent};
 use onestop_domain::registry::{CalendarEvent, ProcedureEvent, UnitEvent, UserEvent};
 use onestop_domain::role::Role;
 use onestop_domain::sign_in::{FailureReason, SignInEvent};
@@ -43,10 +44,13 @@ enum Kind {
     Calendar,
     User,
     SignIn,
+    /// Notice templates, and applicants' choices of notice channels.
+    Notice,
 }
 
 impl Kind {
-    const ALL: [Kind; 6] = [Kind::Case, Kind::Unit, Kind::Procedure, Kind::Calendar, Kind::User, Kind::SignIn];
+    const ALL: [Kind; 7] =
+        [Kind::Case, Kind::Unit, Kind::Procedure, Kind::Calendar, Kind::User, Kind::SignIn, Kind::Notice];
 
     fn folder(self) -> &'static str {
         match self {
@@ -56,6 +60,7 @@ impl Kind {
             Kind::Calendar => "calendar",
             Kind::User => "user",
             Kind::SignIn => "sign-in",
+            Kind::Notice => "notice",
         }
     }
 
@@ -67,6 +72,7 @@ impl Kind {
             Kind::Calendar => CalendarEvent::TYPES.to_vec(),
             Kind::User => UserEvent::TYPES.to_vec(),
             Kind::SignIn => SignInEvent::TYPES.to_vec(),
+            Kind::Notice => [TemplateEvent::TYPES, &[NOTICES_CHOSEN]].concat(),
         }
     }
 
@@ -87,6 +93,10 @@ impl Kind {
             Kind::Procedure => ProcedureEvent::decode(event_type, payload).map(|e| e.payload()).map_err(|e| fail(&e)),
             Kind::Calendar => CalendarEvent::decode(event_type, payload).map(|e| e.payload()).map_err(|e| fail(&e)),
             Kind::User => UserEvent::decode(event_type, payload).map(|e| e.payload()).map_err(|e| fail(&e)),
+            Kind::Notice if event_type == NOTICES_CHOSEN => serde_json::from_str::<NoticeChoice>(payload)
+                .map_err(|e| fail(&e))
+                .and_then(|c| serde_json::to_value(c).map_err(|e| fail(&e))),
+            Kind::Notice => TemplateEvent::decode(event_type, payload).map(|e| e.payload()).map_err(|e| fail(&e)),
             Kind::SignIn => serde_json::from_str::<SignInEvent>(payload).map_err(|e| fail(&e)).and_then(|e| {
                 if e.event_type() == event_type {
                     serde_json::to_value(&e).map_err(|e| fail(&e))
@@ -382,6 +392,7 @@ fn sample_user() -> User {
         role: Role::Specialist,
         units: vec![unit_code("000.00.12.H22")],
         active: true,
+        email: None,
     }
 }
 
@@ -447,5 +458,17 @@ fn samples() -> Vec<(Kind, &'static str, Value)> {
     ] {
         out.push((Kind::SignIn, e.event_type(), serde_json::to_value(&e).unwrap()));
     }
+    let template = TemplateEvent::NoticeTemplateSet {
+        kind: NoticeKind::SupplementRequested,
+        channel: NoticeChannel::Zalo,
+        template: NoticeTemplate {
+            subject: "Hồ sơ {ma_ho_so} cần bổ sung".into(),
+            body: "Kính gửi Ông/Bà {ho_ten}: bổ sung {giay_to} tại {don_vi}.".into(),
+            zalo_template_id: Some("231456".into()),
+        },
+    };
+    out.push((Kind::Notice, template.event_type(), template.payload()));
+    let chosen = NoticeChoice { channels: vec![NoticeChannel::Sms, NoticeChannel::Email], consent: true };
+    out.push((Kind::Notice, NOTICES_CHOSEN, serde_json::to_value(&chosen).unwrap()));
     out
 }

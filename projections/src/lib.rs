@@ -9,6 +9,7 @@
 //! - [`stats`]: daily counters and per-case facts for the Biểu 06 report.
 //! - [`search`]: the blind index that finds an applicant's files by ID number,
 //!   phone or name without holding them.
+//! - [`notices`]: the outbox of notices to applicants and reminders to officers.
 //! - [`forms`]: the desk's forms 01–07 as PDF and HTML, from a case's events.
 //! - [`rebuild`]: a read model rebuilt from position 0 beside the live one,
 //!   then swapped in.
@@ -18,6 +19,7 @@ mod copy;
 pub mod describe;
 pub mod feed;
 pub mod forms;
+pub mod notices;
 pub mod queries;
 pub mod rebuild;
 pub mod runner;

@@ -374,6 +374,7 @@ pub async fn ensure_statistician(
                 role: Role::Statistician,
                 units: vec![unit_code(PROVINCE)?],
                 password: password.clone(),
+                email: None,
             },
             &system_meta(),
         )

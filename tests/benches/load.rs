@@ -92,6 +92,7 @@ async fn main() {
         clock: Arc::new(SystemClock),
         run_projections: true,
         feed_push: None,
+        notices: Default::default(),
         // The flood comes through a "proxy" on loopback, one address per attempt.
         edge: onestop_api::edge::EdgeSettings {
             trusted_proxies: vec!["127.0.0.0/8".parse().unwrap()],

@@ -12,6 +12,8 @@ use onestop_commands::clock::ManualClock;
 use onestop_migrations::testing::TestDatabase;
 use serde_json::{Value, json};
 
+pub mod standins;
+
 pub use onestop_api::demo::{AGRICULTURE_ENVIRONMENT, COMMUNE_AN_BINH, LAND_REGISTRY, PROVINCE, SERVICE_CENTRE};
 
 /// Land-change registration: 10 working days, shift mode, handled by the land registry.
@@ -75,6 +77,7 @@ impl TestApp {
             clock: Arc::new(clock.clone()),
             run_projections: true,
             feed_push: None,
+            notices: Default::default(),
             edge: Default::default(),
             // The tests' own load would starve idle-class checks.
             idle_password_checks: false,

@@ -205,6 +205,7 @@ async fn officer(app: &TestApp, store: &EventStore, username: &str, role: Role, 
                 role,
                 units: vec![unit.parse().unwrap()],
                 password: "a long enough password".into(),
+                email: None,
             },
             &RequestMeta::default(),
         )
@@ -505,6 +506,7 @@ async fn exports_withhold_personal_data_unless_an_administrator_asks() {
                     role,
                     units: vec!["000.00.00.H27".parse().unwrap()],
                     password: "a long enough password".into(),
+                    email: None,
                 },
                 &RequestMeta::default(),
             )

@@ -18,6 +18,7 @@ pub mod forms;
 pub mod fresh;
 pub mod health;
 pub mod holiday_rules;
+pub mod notices;
 pub mod procedures;
 pub mod public;
 pub mod stats;
@@ -46,6 +47,9 @@ pub fn configure(config: &mut ServiceConfig) {
             .service(forms::case::print_form)
             .service(forms::case::issue_form)
             .service(forms::register::unit_register)
+            .service(notices::case_notices)
+            .service(notices::list_templates)
+            .service(notices::set_template)
             .service(audit::queries::query)
             .service(audit::sign_ins::sign_ins)
             .service(stats::stats_report)

@@ -32,6 +32,10 @@ pub struct UserDto {
     pub role: RoleDto,
     pub units: Vec<String>,
     pub active: bool,
+    /// Where reminders of the officer's files go.
+    #[serde(default)]
+    #[schema(format = Email)]
+    pub email: Option<String>,
 }
 
 impl UserDto {
@@ -43,6 +47,7 @@ impl UserDto {
             role: u.role.into(),
             units: u.units.iter().map(ToString::to_string).collect(),
             active: u.active,
+            email: u.email.clone(),
         }
     }
 }
@@ -66,6 +71,11 @@ pub struct NewUserDto {
     #[validate(length(min = 4, max = 200))]
     #[schema(min_length = 4, max_length = 200, format = Password)]
     pub password: String,
+    /// Where reminders of the officer's files (due tomorrow, overdue) go.
+    #[serde(default)]
+    #[validate(custom(function = "crate::routes::cases::requests::plain_email"))]
+    #[schema(format = Email, max_length = 254, pattern = "Email")]
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
@@ -86,6 +96,11 @@ pub struct UpdateUserDto {
     #[schema(min_items = 1, max_items = 50, value_type = Vec<crate::routes::UnitCodeText>)]
     pub units: Vec<String>,
     pub active: bool,
+    /// Where reminders of the officer's files go; absent: none.
+    #[serde(default)]
+    #[validate(custom(function = "crate::routes::cases::requests::plain_email"))]
+    #[schema(format = Email, max_length = 254, pattern = "Email")]
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
@@ -126,6 +141,7 @@ pub async fn create_user(state: State, auth: Authenticated, req: HttpRequest, bo
         role: body.role.into(),
         units: user_units(&body.units)?,
         password: body.password,
+        email: body.email,
     };
     let user = state.registry.register_user(&auth.0, new, &meta(&req)?).await?;
     Ok(HttpResponse::Created().json(UserDto::of(&user)))
@@ -150,6 +166,7 @@ pub async fn update_user(
         role: body.role.into(),
         units: user_units(&body.units)?,
         active: body.active,
+        email: body.email,
     };
     let user = state.registry.update_user(&auth.0, user, &meta(&req)?).await?;
     Ok(HttpResponse::Ok().json(UserDto::of(&user)))

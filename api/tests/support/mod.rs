@@ -18,6 +18,8 @@ pub struct Server {
     child: Option<Child>,
     /// Where every run's errors go, to tell why a start failed.
     log: std::path::PathBuf,
+    /// Settings beyond the defaults, for every start.
+    env: Vec<(String, String)>,
 }
 
 impl Server {
@@ -29,8 +31,15 @@ impl Server {
             port,
             database_url: database.url(),
             child: None,
+            env: Vec::new(),
             log: std::env::temp_dir().join(format!("onestop-{}-{port}.log", database.name())),
         }
+    }
+
+    /// With the environment variable `name` set to `value` at every start.
+    pub fn with_env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
     }
 
     /// Started over `database` and ready, with a client to call it.
@@ -69,6 +78,7 @@ impl Server {
             .env("RUST_LOG", "error")
             // The tests' own load would starve idle-class password checks.
             .env("ONESTOP_PASSWORD_CHECKS", "normal")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .stderr(self.log_file())
             .spawn()

@@ -46,6 +46,7 @@ pub async fn create_case(state: State, auth: Authenticated, req: HttpRequest, bo
             email: body.applicant.email,
         },
         documents: body.documents,
+        notices: body.notices.map(Into::into).unwrap_or_default(),
     };
     let executed = state.cases.open(&auth.0, new, &meta).await?;
     state.note_written(executed.checkpoint);

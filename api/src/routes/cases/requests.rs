@@ -64,7 +64,7 @@ pub struct ApplicantDto {
     pub email: Option<String>,
 }
 
-fn plain_email(email: &str) -> Result<(), validator::ValidationError> {
+pub(crate) fn plain_email(email: &str) -> Result<(), validator::ValidationError> {
     if email.chars().count() <= 254 && onestop_domain::personal::is_email(email) {
         Ok(())
     } else {
@@ -91,6 +91,62 @@ pub struct CreateCaseRequest {
     #[validate(length(max = 100))]
     #[schema(max_items = 100)]
     pub documents: Vec<String>,
+    /// How the applicant asks to be told of the case; absent: not at all.
+    #[serde(default)]
+    #[validate(nested)]
+    pub notices: Option<NoticeChoiceDto>,
+}
+
+/// A channel notices go through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeChannelDto {
+    /// Tin nhắn SMS (the applicant's phone).
+    Sms,
+    /// Thư điện tử (the applicant's e-mail).
+    Email,
+    /// Zalo ZNS (the applicant's phone).
+    Zalo,
+}
+
+impl From<NoticeChannelDto> for onestop_domain::notice::NoticeChannel {
+    fn from(c: NoticeChannelDto) -> Self {
+        match c {
+            NoticeChannelDto::Sms => Self::Sms,
+            NoticeChannelDto::Email => Self::Email,
+            NoticeChannelDto::Zalo => Self::Zalo,
+        }
+    }
+}
+
+impl From<onestop_domain::notice::NoticeChannel> for NoticeChannelDto {
+    fn from(c: onestop_domain::notice::NoticeChannel) -> Self {
+        use onestop_domain::notice::NoticeChannel;
+        match c {
+            NoticeChannel::Sms => Self::Sms,
+            NoticeChannel::Email => Self::Email,
+            NoticeChannel::Zalo => Self::Zalo,
+        }
+    }
+}
+
+/// The applicant's choice of notice channels and their consent to the use of
+/// their phone and e-mail for it (Decree 13/2023), recorded at receipt. A
+/// channel needs the contact it uses (SMS and Zalo a phone, e-mail an e-mail
+/// address), and any channel needs `consent`: otherwise 422.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeChoiceDto {
+    #[validate(length(max = 3))]
+    #[schema(max_items = 3)]
+    pub channels: Vec<NoticeChannelDto>,
+    pub consent: bool,
+}
+
+impl From<NoticeChoiceDto> for onestop_domain::notice::NoticeChoice {
+    fn from(c: NoticeChoiceDto) -> Self {
+        Self { channels: c.channels.into_iter().map(Into::into).collect(), consent: c.consent }.normalised()
+    }
 }
 
 /// A document kept outside the event log: metadata, SHA-256 and storage reference.

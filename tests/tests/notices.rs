@@ -1,0 +1,311 @@
+//! Notices to applicants through the outbox: a real SMTP server gets the
+//! receipt with its Vietnamese subject, an SMS gateway that fails first gets
+//! each notice once under one idempotency key, an erased applicant gets
+//! nothing and the outbox keeps nothing of them, templates are data an
+//! administrator changes (and a wrong placeholder is refused).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failure
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use onestop_api::notify::channels::{DEFAULT_SMS_BODY, EmailSettings, SmsSettings};
+use onestop_tests::standins::{SmsGateway, SmtpSink};
+use onestop_tests::{TestApp, land_case, problem};
+use serde_json::{Value, json};
+
+/// A land case whose applicant chose `channels`, with consent.
+fn case_with_notices(channels: &[&str], name: &str, phone: &str) -> Value {
+    let mut case = land_case();
+    case["applicant"]["full_name"] = json!(name);
+    case["applicant"]["phone"] = json!(phone);
+    case["notices"] = json!({ "channels": channels, "consent": true });
+    case
+}
+
+fn sms_settings(url: &str) -> SmsSettings {
+    SmsSettings {
+        url: url.to_owned(),
+        body: DEFAULT_SMS_BODY.to_owned(),
+        content_type: "application/json".to_owned(),
+        authorization: None,
+        success_marker: None,
+    }
+}
+
+/// The demo app sending SMS to `gateway`, retrying after 50 ms at first.
+async fn sending_sms_to(gateway: &SmsGateway) -> TestApp {
+    let url = gateway.url.clone();
+    TestApp::spawn_custom(true, |settings| {
+        settings.notices.channels.sms = Some(sms_settings(&url));
+        settings.notices.retry_base = Duration::from_millis(50);
+    })
+    .await
+}
+
+/// Waits (up to 30 s) until `done` holds.
+async fn eventually(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if done().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+async fn filed(app: &TestApp, token: &str, body: &Value) -> Value {
+    let response = app.post(token, "/api/v1/cases", body).await;
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    response.json().await.unwrap()
+}
+
+async fn notices_of(app: &TestApp, token: &str, case: &str) -> Vec<Value> {
+    app.get_json(token, &format!("/api/v1/cases/{case}/notices")).await.as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn the_receipt_reaches_a_real_smtp_server_with_its_vietnamese_subject() {
+    let smtp = SmtpSink::start().await;
+    let url = smtp.url();
+    let app = TestApp::spawn_custom(true, |settings| {
+        settings.notices.channels.email =
+            Some(EmailSettings { url, from: "Một cửa điện tử <motcua@gialai.gov.vn>".to_owned() });
+    })
+    .await;
+    let reception = app.token("reception").await;
+    let mut body = land_case();
+    body["notices"] = json!({ "channels": ["email"], "consent": true });
+    let created = filed(&app, &reception, &body).await;
+    let (id, code, secret) = (
+        created["id"].as_str().unwrap(),
+        created["code"].as_str().unwrap().to_owned(),
+        created["lookup_secret"].as_str().unwrap().to_owned(),
+    );
+
+    eventually("the mail arrives", async || !smtp.mails().is_empty()).await;
+    let mail = smtp.mails().remove(0);
+    assert!(mail.to[0].contains("an.nguyen@example.vn"), "{:?}", mail.to);
+    // On the wire the subject is 7-bit: RFC 2047 encoded words.
+    let raw_subject = mail.data.lines().find(|l| l.to_ascii_lowercase().starts_with("subject:")).unwrap();
+    assert!(raw_subject.is_ascii() && raw_subject.contains("=?"), "{raw_subject}");
+    let parsed = mailparse::parse_mail(mail.data.as_bytes()).unwrap();
+    let subject = parsed.headers.iter().find(|h| h.get_key().eq_ignore_ascii_case("subject")).unwrap().get_value();
+    assert_eq!(subject, format!("Hồ sơ {code} đã được tiếp nhận"));
+    let text = parsed.get_body().unwrap();
+    assert!(text.contains("Kính gửi Ông/Bà Nguyễn Văn An"), "{text}");
+    assert!(text.contains(&code) && text.contains(&secret), "{text}");
+    assert!(text.contains("Trung tâm Phục vụ hành chính công"), "the receiving unit's name: {text}");
+    assert!(text.contains(&format!("/api/v1/public/lookup?code={code}&secret={secret}")), "{text}");
+    let message_id = parsed.headers.iter().find(|h| h.get_key().eq_ignore_ascii_case("message-id")).unwrap();
+
+    // Officers see it sent, under the id the mail carries.
+    let mut shown = Vec::new();
+    eventually("the notice shows as sent", async || {
+        shown = notices_of(&app, &reception, id).await;
+        shown.len() == 1 && shown[0]["state"] == "sent"
+    })
+    .await;
+    assert_eq!(shown[0]["kind"], "received");
+    assert_eq!(shown[0]["channel"], "email");
+    assert!(message_id.get_value().contains(shown[0]["id"].as_str().unwrap()));
+    eventually("/metrics counts it", async || {
+        let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        metrics.lines().any(|l| {
+            l.starts_with("onestop_notices{")
+                && l.contains("channel=\"email\"")
+                && l.contains("state=\"sent\"")
+                && l.ends_with(" 1")
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_gateway_failing_three_times_gets_each_notice_once_under_one_key() {
+    let gateway = SmsGateway::start(3).await;
+    let app = sending_sms_to(&gateway).await;
+    let reception = app.token("reception").await;
+    let mut cases = Vec::new();
+    for (name, phone) in
+        [("Nguyễn Văn An", "0912000001"), ("Trần Thị Bình", "0912000002"), ("Lê Văn Cường", "0912000003")]
+    {
+        cases.push(filed(&app, &reception, &case_with_notices(&["sms"], name, phone)).await);
+    }
+    // A supplement request makes a second notice on the first case.
+    let specialist = app.token("specialist").await;
+    let first = cases[0]["id"].as_str().unwrap().to_owned();
+    for (token, action, body) in [
+        (&reception, "transfer", json!({ "to_unit": onestop_tests::LAND_REGISTRY })),
+        (&specialist, "acknowledge-handover", json!({})),
+        (&specialist, "request-supplement", json!({ "reason": "Thiếu bản sao", "documents": ["Bản sao CCCD"] })),
+    ] {
+        app.post_json(token, &format!("/api/v1/cases/{first}/{action}"), &body).await;
+    }
+
+    eventually("four messages are sent", async || gateway.sent().len() == 4).await;
+    // Give a wrongly repeated send the time to show.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let calls = gateway.calls();
+    let accepted: Vec<&str> = calls.iter().filter(|c| c.accepted).map(|c| c.key.as_deref().unwrap()).collect();
+    let keys: BTreeSet<&str> = accepted.iter().copied().collect();
+    assert_eq!(accepted.len(), 4, "no notice is sent again once the gateway took it: {calls:?}");
+    assert_eq!(keys.len(), 4);
+    let failed: Vec<&str> = calls.iter().filter(|c| !c.accepted).map(|c| c.key.as_deref().unwrap()).collect();
+    assert_eq!(failed.len(), 3);
+    assert!(failed.iter().all(|k| keys.contains(k)), "retries carry the first attempt's key");
+
+    let sent = gateway.sent();
+    let bodies: Vec<Value> = sent.values().map(|b| serde_json::from_str(b).unwrap()).collect();
+    let to_first: Vec<&Value> = bodies.iter().filter(|b| b["to"] == "0912000001").collect();
+    assert_eq!(to_first.len(), 2, "the receipt and the supplement request");
+    assert!(to_first.iter().any(|b| b["message"].as_str().unwrap().contains("Bản sao CCCD")));
+    for (key, body) in &sent {
+        assert_eq!(serde_json::from_str::<Value>(body).unwrap()["ref"], *key, "the body names its key too");
+    }
+
+    let mut shown = Vec::new();
+    eventually("every notice shows as sent", async || {
+        shown = notices_of(&app, &reception, &first).await;
+        shown.len() == 2 && shown.iter().all(|n| n["state"] == "sent")
+    })
+    .await;
+    let retried: i64 = app.number("SELECT count(*) FROM notices WHERE attempts > 1").await;
+    assert!(retried >= 1, "the failed calls were retries of notices");
+    assert_eq!(app.number("SELECT sum(attempts)::int8 FROM notices").await, 7);
+}
+
+#[tokio::test]
+async fn an_erased_applicant_gets_nothing_and_the_outbox_keeps_nothing_of_them() {
+    let gateway = SmsGateway::start(0).await;
+    gateway.set_down(true);
+    let app = sending_sms_to(&gateway).await;
+    let reception = app.token("reception").await;
+    let admin = app.token("admin").await;
+    let erased = filed(&app, &reception, &case_with_notices(&["sms"], "Phạm Thị Dung", "0987654321")).await;
+    let erased_id = erased["id"].as_str().unwrap().to_owned();
+    // The gateway is down: the notice waits, failing.
+    eventually("a first attempt fails", async || gateway.calls().iter().any(|c| !c.accepted)).await;
+    let applicant = app.applicant_of(&erased_id).await;
+    assert_eq!(app.erase_applicant(&admin, &applicant).await.status(), 204);
+    eventually("the notice is dropped", async || {
+        notices_of(&app, &reception, &erased_id).await.iter().all(|n| n["state"] == "dropped")
+    })
+    .await;
+
+    // The gateway comes back; another applicant's notice goes out, theirs not.
+    gateway.set_down(false);
+    let other = filed(&app, &reception, &case_with_notices(&["sms"], "Võ Văn Em", "0911111111")).await;
+    eventually("the other applicant's notice is sent", async || gateway.sent().len() == 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sent = gateway.sent();
+    assert_eq!(sent.len(), 1);
+    assert!(sent.values().all(|b| b.contains("0911111111")), "{sent:?}");
+    assert!(gateway.calls().iter().filter(|c| c.accepted).all(|c| !c.body.contains("0987654321")));
+    assert_eq!(notices_of(&app, &reception, other["id"].as_str().unwrap()).await[0]["state"], "sent");
+
+    // A notice of a later event of the erased applicant's case is not even made.
+    app.post_json(
+        &reception,
+        &format!("/api/v1/cases/{erased_id}/transfer"),
+        &json!({ "to_unit": onestop_tests::LAND_REGISTRY }),
+    )
+    .await;
+    let specialist = app.token("specialist").await;
+    app.post_json(&specialist, &format!("/api/v1/cases/{erased_id}/acknowledge-handover"), &json!({})).await;
+    app.post_json(
+        &specialist,
+        &format!("/api/v1/cases/{erased_id}/request-supplement"),
+        &json!({ "reason": "Thiếu bản sao", "documents": ["Bản sao CCCD"] }),
+    )
+    .await;
+    let shown = notices_of(&app, &reception, &erased_id).await;
+    assert_eq!(shown.len(), 1, "{shown:?}");
+
+    // Nothing of anyone's contact details or name is in the outbox's tables.
+    let client = app.database.superuser().await.unwrap();
+    for table in ["notices", "notice_cases", "notice_choices"] {
+        let rows = client.query(&format!("SELECT row_to_json(t)::text FROM {table} t"), &[]).await.unwrap();
+        assert!(!rows.is_empty() || table == "notice_choices");
+        for row in rows {
+            let text: String = row.get(0);
+            for personal in ["0987654321", "0911111111", "Phạm", "Dung", "Võ Văn", "an.nguyen", "001099012345"] {
+                assert!(!text.contains(personal), "{table} holds {personal}: {text}");
+            }
+        }
+    }
+    assert_eq!(app.number(&format!("SELECT count(*) FROM notice_choices WHERE applicant_id = '{applicant}'")).await, 0);
+}
+
+#[tokio::test]
+async fn templates_are_data_an_administrator_changes_and_a_wrong_placeholder_is_named() {
+    let gateway = SmsGateway::start(0).await;
+    let app = sending_sms_to(&gateway).await;
+    let admin = app.token("admin").await;
+    let reception = app.token("reception").await;
+
+    let (status, body) = problem(
+        app.put(&admin, "/api/v1/notice-templates/received/sms", &json!({ "body": "Ho so {ma_ho_so}: {so_tien}" }))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("{so_tien}"), "the placeholder is named: {body}");
+    assert_eq!(app.number("SELECT count(*) FROM events WHERE stream_id = 'notice-templates'").await, 0);
+    let (status, _) =
+        problem(app.put(&admin, "/api/v1/notice-templates/posted/sms", &json!({ "body": "x" })).await).await;
+    assert_eq!(status, 404, "an unknown kind");
+    let (status, _) = problem(
+        app.put(&reception, "/api/v1/notice-templates/received/sms", &json!({ "body": "Ho so {ma_ho_so}" })).await,
+    )
+    .await;
+    assert_eq!(status, 403, "only administrators");
+
+    let response = app
+        .put(
+            &admin,
+            "/api/v1/notice-templates/received/sms",
+            &json!({ "body": "UBND tinh: ho so {ma_ho_so} nhan ngay, hen {han_tra}. Ma {ma_tra_cuu}" }),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let listed = app.get_json(&admin, "/api/v1/notice-templates").await;
+    let received =
+        listed.as_array().unwrap().iter().find(|t| t["kind"] == "received" && t["channel"] == "sms").unwrap();
+    assert_eq!(received["customised"], true);
+    assert!(received["placeholders"].as_array().unwrap().contains(&json!("ma_tra_cuu")));
+    // Audited like every catalog change: who changed it is in the log.
+    let author = app
+        .number(
+            "SELECT count(*) FROM events WHERE stream_id = 'notice-templates' \
+             AND metadata->'actor'->>'role' = 'admin'",
+        )
+        .await;
+    assert_eq!(author, 1);
+
+    let created = filed(&app, &reception, &case_with_notices(&["sms"], "Nguyễn Văn An", "0912345678")).await;
+    eventually("the notice is sent", async || gateway.sent().len() == 1).await;
+    let body: Value = serde_json::from_str(gateway.sent().values().next().unwrap()).unwrap();
+    let message = body["message"].as_str().unwrap();
+    let code = created["code"].as_str().unwrap();
+    assert!(message.starts_with(&format!("UBND tinh: ho so {code} nhan ngay, hen ")), "{message}");
+    assert!(message.ends_with(created["lookup_secret"].as_str().unwrap()), "{message}");
+}
+
+#[tokio::test]
+async fn a_channel_needs_consent_and_the_contact_it_uses() {
+    let app = TestApp::spawn().await;
+    let reception = app.token("reception").await;
+    let before = app.count_all_events().await;
+    let mut no_consent = land_case();
+    no_consent["notices"] = json!({ "channels": ["sms"], "consent": false });
+    let mut no_email = land_case();
+    no_email["applicant"].as_object_mut().unwrap().remove("email");
+    no_email["notices"] = json!({ "channels": ["email"], "consent": true });
+    for body in [no_consent, no_email] {
+        let (status, problem) = problem(app.post(&reception, "/api/v1/cases", &body).await).await;
+        assert_eq!(status, 422, "{problem}");
+        assert!(problem.to_string().contains("notices"), "{problem}");
+    }
+    assert_eq!(app.count_all_events().await, before, "nothing written");
+}
