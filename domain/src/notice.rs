@@ -271,6 +271,35 @@ pub const NOTICE_EVENT_TYPES: &[&str] = &[
     "CaseStopped",
 ];
 
+/// The officers' reminders of one day (a working day: none are sent on days
+/// off): files due on the next working day, and files overdue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReminderDay {
+    /// Today in Vietnam, which names the day's reminders (one per file, kind
+    /// and day).
+    pub today: jiff::civil::Date,
+    /// Due tomorrow: due at or after `due_from` and before `due_until` (the
+    /// whole next working day).
+    pub due_from: jiff::Timestamp,
+    pub due_until: jiff::Timestamp,
+}
+
+/// The reminders of the day `now` falls on, `None` on a day off.
+pub fn reminder_day(calendar: &crate::calendar::WorkingCalendar, now: jiff::Timestamp) -> Option<ReminderDay> {
+    use crate::calendar::{instant, local};
+    let today = local(now).date();
+    if !calendar.is_working_day(today) {
+        return None;
+    }
+    let next = calendar.working_day_on_or_after(today.tomorrow().ok()?);
+    let after = next.tomorrow().ok()?;
+    Some(ReminderDay {
+        today,
+        due_from: instant(next.to_datetime(jiff::civil::Time::midnight())),
+        due_until: instant(after.to_datetime(jiff::civil::Time::midnight())),
+    })
+}
+
 /// The words of one kind of notice on one channel. `{name}` is a placeholder;
 /// `{{` and `}}` are literal braces.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -553,6 +582,21 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn reminders_look_to_the_next_working_day_and_rest_on_days_off() {
+        let calendar = crate::calendar::WorkingCalendar::vietnam();
+        let at = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+        // Friday 13 March 2026: the next working day is Monday 16th.
+        let friday = reminder_day(&calendar, at("2026-03-13T08:00:00+07:00")).unwrap();
+        assert_eq!(friday.due_from, at("2026-03-16T00:00:00+07:00"));
+        assert_eq!(friday.due_until, at("2026-03-17T00:00:00+07:00"));
+        // Friday 13 February 2026: Tết runs 16–20 February, so Monday 23rd.
+        let before_tet = reminder_day(&calendar, at("2026-02-13T08:00:00+07:00")).unwrap();
+        assert_eq!(before_tet.due_from, at("2026-02-23T00:00:00+07:00"));
+        assert_eq!(reminder_day(&calendar, at("2026-03-14T08:00:00+07:00")), None, "a Saturday");
+        assert_eq!(reminder_day(&calendar, at("2026-02-17T08:00:00+07:00")), None, "Tết");
     }
 
     #[test]

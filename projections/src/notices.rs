@@ -506,3 +506,90 @@ pub async fn counts(pool: &Pool) -> Result<Vec<(NoticeChannel, DeliveryState, i6
         .filter_map(|row| Some((NoticeChannel::parse(row.get(0))?, DeliveryState::parse(row.get(1)), row.get(2))))
         .collect())
 }
+
+// ---- Officers' reminders ----------------------------------------------------
+
+/// An open file some officer holds, due soon or overdue.
+#[derive(Debug, Clone)]
+pub struct HeldFile {
+    pub case_id: Uuid,
+    pub officer_id: Uuid,
+    pub code: Option<String>,
+    pub due_at: Timestamp,
+    pub unit: String,
+    pub procedure_code: String,
+    pub overdue: bool,
+}
+
+/// Files held by an officer, received, running (not paused), not finished,
+/// and due in `[due_from, due_until)` or before `now`.
+pub async fn held_files(
+    pool: &Pool,
+    due_from: Timestamp,
+    due_until: Timestamp,
+    now: Timestamp,
+) -> Result<Vec<HeldFile>, ProjectionError> {
+    let client = pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT case_id, assignee, code, due_at, current_unit, procedure_code, due_at < $3 FROM case_status \
+             WHERE finished_at IS NULL AND received_at IS NOT NULL AND paused_since IS NULL \
+               AND assignee IS NOT NULL AND (due_at < $3 OR (due_at >= $1 AND due_at < $2))",
+            &[&due_from, &due_until, &now],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| HeldFile {
+            case_id: row.get(0),
+            officer_id: row.get(1),
+            code: row.get(2),
+            due_at: row.get(3),
+            unit: row.get(4),
+            procedure_code: row.get(5),
+            overdue: row.get(6),
+        })
+        .collect())
+}
+
+/// A reminder to make.
+#[derive(Debug, Clone)]
+pub struct Reminder {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub officer_id: Uuid,
+    pub kind: NoticeKind,
+    pub channel: NoticeChannel,
+    pub params: Params,
+}
+
+/// A reminder's id: one per file, kind, day and channel, whichever process
+/// makes it.
+pub fn reminder_id(case_id: Uuid, kind: NoticeKind, day: jiff::civil::Date, channel: NoticeChannel) -> Uuid {
+    Uuid::new_v5(&case_id, format!("{}/{day}/{}", kind.as_str(), channel.as_str()).as_bytes())
+}
+
+/// Adds the reminders not made yet; returns how many were new.
+pub async fn add_reminders(pool: &Pool, reminders: &[Reminder]) -> Result<u64, ProjectionError> {
+    if reminders.is_empty() {
+        return Ok(0);
+    }
+    let client = pool.get().await?;
+    let ids: Vec<Uuid> = reminders.iter().map(|r| r.id).collect();
+    let cases: Vec<Uuid> = reminders.iter().map(|r| r.case_id).collect();
+    let officers: Vec<Uuid> = reminders.iter().map(|r| r.officer_id).collect();
+    let kinds: Vec<&str> = reminders.iter().map(|r| r.kind.as_str()).collect();
+    let channels: Vec<&str> = reminders.iter().map(|r| r.channel.as_str()).collect();
+    let params: Vec<String> =
+        reminders.iter().map(|r| serde_json::to_string(&r.params).unwrap_or_else(|_| "{}".to_owned())).collect();
+    Ok(client
+        .execute(
+            "INSERT INTO notices (id, case_id, officer_id, kind, channel, params, created_at, next_attempt_at) \
+             SELECT id, case_id, officer_id, kind, channel, params::jsonb, now(), now() \
+             FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[]) \
+                  AS r(id, case_id, officer_id, kind, channel, params) \
+             ON CONFLICT (id) DO NOTHING",
+            &[&ids, &cases, &officers, &kinds, &channels, &params],
+        )
+        .await?)
+}

@@ -309,3 +309,60 @@ async fn a_channel_needs_consent_and_the_contact_it_uses() {
     }
     assert_eq!(app.count_all_events().await, before, "nothing written");
 }
+
+#[tokio::test]
+async fn the_officer_holding_a_file_is_reminded_once_a_day_before_and_after_its_due_date() {
+    let smtp = SmtpSink::start().await;
+    let url = smtp.url();
+    let app = TestApp::spawn_custom(true, |settings| {
+        settings.notices.channels.email = Some(EmailSettings { url, from: "motcua@gialai.gov.vn".to_owned() });
+        settings.notices.reminders_every = Duration::from_millis(50);
+    })
+    .await;
+    let [reception, admin] = app.tokens(["reception", "admin"]).await;
+    let users = app.get_json(&admin, "/api/v1/users").await;
+    let mut specialist = users.as_array().unwrap().iter().find(|u| u["username"] == "specialist").unwrap().clone();
+    specialist["email"] = json!("chuyenvien@gialai.gov.vn");
+    let path = format!("/api/v1/users/{}", specialist["id"].as_str().unwrap());
+    assert_eq!(app.put(&admin, &path, &specialist).await.status(), 200);
+
+    // Received Monday 2 March 09:00, due Monday 16 March 09:00; no notices
+    // asked for by the applicant.
+    let created = filed(&app, &reception, &land_case()).await;
+    let (id, code) = (created["id"].as_str().unwrap(), created["code"].as_str().unwrap());
+    app.post_json(
+        &reception,
+        &format!("/api/v1/cases/{id}/transfer"),
+        &json!({ "to_unit": onestop_tests::LAND_REGISTRY, "assignee": specialist["id"] }),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(smtp.mails().is_empty(), "nothing is due yet");
+
+    let subject_of = |mail: &onestop_tests::standins::Mail| {
+        let parsed = mailparse::parse_mail(mail.data.as_bytes()).unwrap();
+        parsed.headers.iter().find(|h| h.get_key().eq_ignore_ascii_case("subject")).unwrap().get_value()
+    };
+    // Friday 13 March: the next working day is the due date.
+    app.clock.set("2026-03-13T08:00:00+07:00".parse().unwrap());
+    eventually("the due-tomorrow reminder arrives", async || smtp.mails().len() == 1).await;
+    let mail = &smtp.mails()[0];
+    assert!(mail.to[0].contains("chuyenvien@gialai.gov.vn"));
+    assert_eq!(subject_of(mail), format!("Hồ sơ {code} đến hạn vào ngày làm việc tới"));
+    // Saturday: no reminders on a day off.
+    app.clock.set("2026-03-14T08:00:00+07:00".parse().unwrap());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.mails().len(), 1);
+    // Tuesday 17 March: overdue.
+    app.clock.set("2026-03-17T08:00:00+07:00".parse().unwrap());
+    eventually("the overdue reminder arrives", async || smtp.mails().len() == 2).await;
+    assert_eq!(subject_of(&smtp.mails()[1]), format!("Hồ sơ {code} đã quá hạn"));
+    let body = mailparse::parse_mail(smtp.mails()[1].data.as_bytes()).unwrap().get_body().unwrap();
+    assert!(body.contains("09:00 ngày 16/03/2026"), "{body}");
+    // Many rounds later the same day: still one reminder of each.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(smtp.mails().len(), 2);
+    let shown = notices_of(&app, &reception, id).await;
+    assert_eq!(shown.len(), 2);
+    assert!(shown.iter().all(|n| n["to_officer"] == true));
+}

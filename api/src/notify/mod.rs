@@ -12,6 +12,7 @@
 //! runs out they are sent again under the same key.
 
 pub mod channels;
+pub mod reminders;
 
 use std::time::Duration;
 
@@ -36,6 +37,9 @@ pub struct NoticeSettings {
     pub concurrency: usize,
     /// How long a claimed notice is kept from other senders.
     pub lease: Duration,
+    /// How often the officers' reminders are looked for (only while e-mail is
+    /// on: officers are reminded by e-mail).
+    pub reminders_every: Duration,
 }
 
 impl Default for NoticeSettings {
@@ -47,6 +51,7 @@ impl Default for NoticeSettings {
             max_age: Duration::from_secs(2 * 24 * 3600),
             concurrency: 32,
             lease: Duration::from_secs(60),
+            reminders_every: Duration::from_secs(600),
         }
     }
 }
@@ -69,7 +74,18 @@ pub async fn run(state: AppState, settings: NoticeSettings) {
     let enabled = channels.enabled();
     tracing::info!(channels = ?enabled.iter().map(|c| c.as_str()).collect::<Vec<_>>(), "notice sender started");
     let mut last_sweep = tokio::time::Instant::now() - Duration::from_secs(60);
+    let mut last_reminders: Option<tokio::time::Instant> = None;
     loop {
+        if enabled.contains(&NoticeChannel::Email)
+            && last_reminders.is_none_or(|at| at.elapsed() >= settings.reminders_every)
+        {
+            last_reminders = Some(tokio::time::Instant::now());
+            match reminders::remind(&state).await {
+                Ok(0) => {}
+                Ok(made) => tracing::info!(made, "officers' reminders made"),
+                Err(error) => tracing::warn!(%error, "cannot make the officers' reminders"),
+            }
+        }
         if last_sweep.elapsed() >= Duration::from_secs(5) {
             last_sweep = tokio::time::Instant::now();
             sweep(&state, &settings).await;
