@@ -28,7 +28,8 @@ use support::Server;
 /// off where a rule ties fields together, which a schema cannot say and the
 /// server answers with a 422 naming the field: office hours in order (units),
 /// a period's start not after its end (reports, audit queries, a unit's
-/// register), a holiday rule
+/// register), a notice template's placeholders those of the kind in its path
+/// (and a subject for e-mail, a ZNS template for Zalo), a holiday rule
 /// not overlapping one in force and ended no later than it was, a year's
 /// arrangement inside the year.
 /// Off: checks that need a second user or resources made outside the run.

@@ -130,6 +130,43 @@ impl PersonalDataVault {
         sealed.open(id, &key).map(Some).map_err(CommandError::infrastructure)
     }
 
+    /// Many applicants' data at once (a batch of notices to address): the
+    /// applicants still on record, by id; the erased and the unknown are left
+    /// out.
+    pub async fn open_many(
+        &self,
+        ids: &[ApplicantId],
+    ) -> Result<std::collections::HashMap<ApplicantId, Applicant>, CommandError> {
+        let mut opened = std::collections::HashMap::with_capacity(ids.len());
+        if ids.is_empty() {
+            return Ok(opened);
+        }
+        let client = self.store.pool().get().await?;
+        let uuids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
+        let keys: std::collections::HashMap<Uuid, Vec<u8>> = client
+            .query(
+                "SELECT applicant_id, key FROM applicant_keys WHERE applicant_id = ANY($1) AND key IS NOT NULL",
+                &[&uuids],
+            )
+            .await?
+            .iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect();
+        drop(client);
+        let streams = keys.keys().map(|id| applicant_stream(ApplicantId(*id))).collect::<Result<Vec<_>, _>>()?;
+        // The sealed record is the stream's first event.
+        for event in self.store.read_stream_heads(&streams, 1).await? {
+            let Some(id) = event.stream_id.strip_prefix("applicant-").and_then(|id| id.parse::<Uuid>().ok()) else {
+                continue;
+            };
+            let (Some(key), true) = (keys.get(&id), event.event_type == APPLICANT_RECORDED) else { continue };
+            let sealed: SealedApplicant = event.payload.decode().map_err(CommandError::infrastructure)?;
+            let applicant = sealed.open(ApplicantId(id), key).map_err(CommandError::infrastructure)?;
+            opened.insert(ApplicantId(id), applicant);
+        }
+        Ok(opened)
+    }
+
     /// Destroys the applicant's key, then records who erased the data and when.
     /// Returns false when there was nothing left to erase.
     pub async fn erase(&self, id: ApplicantId, metadata: serde_json::Value) -> Result<bool, CommandError> {

@@ -146,6 +146,7 @@ impl Projection for NoticesProjection {
                 }
             }
         }
+        let choices: Vec<(Uuid, Vec<String>)> = choices.into_iter().collect::<HashMap<_, _>>().into_iter().collect();
         if !choices.is_empty() {
             let ids: Vec<Uuid> = choices.iter().map(|c| c.0).collect();
             // text[] columns cannot be unnested from a 2-d array of uneven rows:
@@ -159,6 +160,15 @@ impl Projection for NoticesProjection {
             )
             .await?;
         }
+        // One row per case and applicant for the statements below (an online
+        // submission and its acceptance may share a batch; the code comes
+        // with the acceptance).
+        let mut by_case: HashMap<Uuid, (Uuid, Uuid, Option<String>, String, String)> = HashMap::new();
+        for case in cases {
+            let code = case.2.clone().or_else(|| by_case.get(&case.0).and_then(|c| c.2.clone()));
+            by_case.insert(case.0, (case.0, case.1, code, case.3, case.4));
+        }
+        let cases: Vec<_> = by_case.into_values().collect();
         if !cases.is_empty() {
             let ids: Vec<Uuid> = cases.iter().map(|c| c.0).collect();
             let applicants: Vec<Uuid> = cases.iter().map(|c| c.1).collect();
@@ -396,6 +406,26 @@ pub enum Outcome {
     },
     /// The applicant's record is gone.
     Drop,
+}
+
+/// Records the outcomes of a round of attempts: those sent with one
+/// statement, the others one by one (failures are the exception).
+pub async fn record_all(pool: &Pool, outcomes: &[(Uuid, Outcome)]) -> Result<(), ProjectionError> {
+    let sent: Vec<Uuid> = outcomes.iter().filter(|(_, o)| *o == Outcome::Sent).map(|(id, _)| *id).collect();
+    if !sent.is_empty() {
+        let client = pool.get().await?;
+        client
+            .execute(
+                "UPDATE notices SET state = 'sent', sent_at = now(), leased_until = NULL, last_error = NULL \
+                 WHERE id = ANY($1) AND state IN ('pending', 'failed')",
+                &[&sent],
+            )
+            .await?;
+    }
+    for (id, outcome) in outcomes.iter().filter(|(_, o)| *o != Outcome::Sent) {
+        record(pool, *id, outcome).await?;
+    }
+    Ok(())
 }
 
 /// Records an attempt's outcome and lets the lease go. A notice dropped by an

@@ -1,6 +1,6 @@
 //! The blind index of applicants (`applicant_terms`): for each applicant whose
-//! key still exists, the keyed terms of [`onestop_domain::search`], from the
-//! sealed record in their stream. An erasure deletes their rows; a rebuild
+//! key still exists, one row with the keyed terms of [`onestop_domain::search`]
+//! (under a GIN index), from the sealed record in their stream. An erasure deletes their rows; a rebuild
 //! finds the erased applicants' records unreadable and indexes nothing of them.
 
 use deadpool_postgres::Transaction;
@@ -79,23 +79,28 @@ impl Projection for SearchProjection {
             .iter()
             .map(|row| (row.get(0), row.get(1)))
             .collect();
-        let (mut terms, mut owners) = (Vec::new(), Vec::new());
+        // Every applicant's terms in one flat array, each applicant's run of it
+        // named by its start and length: one statement for the batch.
+        let (mut terms, mut owners, mut starts, mut lengths) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (id, event) in recorded {
             // A destroyed key (an erasure later in the log) leaves nothing to index.
             let Some(key) = keys.get(&id.0) else { continue };
             let unreadable = |reason: String| ProjectionError::Event { position: event.global_position, reason };
             let sealed: SealedApplicant = event.payload.decode().map_err(|e| unreadable(e.to_string()))?;
             let applicant = sealed.open(id, key).map_err(|e| unreadable(e.to_string()))?;
-            for term in self.key.terms_of(&applicant) {
-                terms.push(term.0.to_vec());
-                owners.push(id.0);
-            }
+            let of_applicant = self.key.terms_of(&applicant);
+            starts.push(terms.len() as i32);
+            lengths.push(of_applicant.len() as i32);
+            owners.push(id.0);
+            terms.extend(of_applicant.into_iter().map(|term| term.0.to_vec()));
         }
-        if !terms.is_empty() {
+        if !owners.is_empty() {
             tx.execute(
-                "INSERT INTO applicant_terms (term, applicant_id) SELECT * FROM unnest($1::bytea[], $2::uuid[]) \
-                 ON CONFLICT DO NOTHING",
-                &[&terms, &owners],
+                "INSERT INTO applicant_terms (applicant_id, terms) \
+                 SELECT id, ($2::bytea[])[start + 1 : start + length] \
+                 FROM unnest($1::uuid[], $3::int4[], $4::int4[]) AS a(id, start, length) \
+                 ON CONFLICT (applicant_id) DO NOTHING",
+                &[&owners, &terms, &starts, &lengths],
             )
             .await?;
         }

@@ -6,6 +6,11 @@
 //! on a fresh database with the demo province; client and server share the two
 //! cores. `LOAD_RATE` (default 1000 req/s), `LOAD_SECONDS` (10), `LOAD_LANES` (100).
 //!
+//! `LOAD_NOTICES` (default 0): with 1, every case's applicant asks for SMS
+//! notices, sent to a stand-in gateway in this process; the result and return
+//! commands each make a notice (a quarter of the commands), and the report
+//! tells how far behind the log the outbox's deliveries were.
+//!
 //! `LOAD_LOGIN_FLOOD` (default 0): wrong sign-in attempts per second sent beside
 //! the commands, each for a name no account has and from its own address
 //! (through a trusted proxy), so that every one costs a password hash: the
@@ -51,6 +56,15 @@ fn lifecycle(tokens: &Tokens, step: usize) -> (&str, &'static str, Value) {
 
 const STEPS: usize = 8;
 
+/// A land case, its applicant asking for SMS notices when `notices`.
+fn filing(notices: bool) -> Value {
+    let mut case = land_case();
+    if notices {
+        case["notices"] = json!({ "channels": ["sms"], "consent": true });
+    }
+    case
+}
+
 async fn login(http: &reqwest::Client, base: &str, username: &str) -> String {
     login_at(http, base, username, "demo").await.unwrap()
 }
@@ -74,6 +88,11 @@ async fn main() {
     let seconds = env("LOAD_SECONDS", 10);
     let lanes = env("LOAD_LANES", 100) as usize;
     let flood = env("LOAD_LOGIN_FLOOD", 0);
+    let with_notices = env("LOAD_NOTICES", 0) == 1;
+    let gateway = match with_notices {
+        true => Some(onestop_tests::standins::SmsGateway::start(0).await),
+        false => None,
+    };
     let total = rate * seconds;
 
     let database = TestDatabase::create().await.unwrap();
@@ -92,7 +111,19 @@ async fn main() {
         clock: Arc::new(SystemClock),
         run_projections: true,
         feed_push: None,
-        notices: Default::default(),
+        notices: onestop_api::notify::NoticeSettings {
+            channels: onestop_api::notify::channels::ChannelSettings {
+                sms: gateway.as_ref().map(|g| onestop_api::notify::channels::SmsSettings {
+                    url: g.url.clone(),
+                    body: onestop_api::notify::channels::DEFAULT_SMS_BODY.to_owned(),
+                    content_type: "application/json".to_owned(),
+                    authorization: None,
+                    success_marker: None,
+                }),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
         // The flood comes through a "proxy" on loopback, one address per attempt.
         edge: onestop_api::edge::EdgeSettings {
             trusted_proxies: vec!["127.0.0.0/8".parse().unwrap()],
@@ -129,7 +160,7 @@ async fn main() {
                 let response = http
                     .post(format!("{base}/api/v1/cases"))
                     .bearer_auth(&tokens.reception)
-                    .json(&land_case())
+                    .json(&filing(with_notices))
                     .send()
                     .await
                     .unwrap();
@@ -239,5 +270,47 @@ async fn main() {
         histogram.len() - errors,
         errors,
         elapsed,
+    );
+    if with_notices {
+        notice_lag(&database, elapsed).await;
+    }
+}
+
+/// How the outbox kept up: the notices made while the commands ran, how many
+/// were still open when they stopped, how long the rest took, and the lag from
+/// each notice's event to the gateway's acceptance.
+async fn notice_lag(database: &TestDatabase, elapsed: Duration) {
+    let client = database.superuser().await.unwrap();
+    let open = "SELECT count(*) FROM notices WHERE state IN ('pending', 'failed')";
+    let open_at_end: i64 = client.query_one(open, &[]).await.unwrap().get(0);
+    let drained = Instant::now();
+    while client.query_one(open, &[]).await.unwrap().get::<_, i64>(0) > 0
+        && drained.elapsed() < Duration::from_secs(120)
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let drain = drained.elapsed();
+    let row = client
+        .query_one(
+            "SELECT count(*), \
+                    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at)), \
+                    percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at)), \
+                    max(extract(epoch FROM sent_at - created_at))::float8, \
+                    count(*) FILTER (WHERE state <> 'sent') \
+             FROM notices WHERE kind IN ('result_ready', 'returned')",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (made, p50, p99, max, unsent): (i64, f64, f64, f64, i64) =
+        (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
+    println!(
+        "notices from the commands: {made} made ({:.0}/s), {open_at_end} open when the load stopped, \
+         all sent {:.2} s later ({unsent} not sent); event → gateway lag p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        made as f64 / elapsed.as_secs_f64(),
+        drain.as_secs_f64(),
+        p50 * 1000.0,
+        p99 * 1000.0,
+        max * 1000.0,
     );
 }

@@ -14,6 +14,21 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
+/// An HTTP server on a free loopback port, run on this runtime: its port and
+/// the handle that stops it.
+fn serve(configure: impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static) -> (u16, actix_web::dev::ServerHandle) {
+    let server = HttpServer::new(move || App::new().configure(configure.clone()))
+        .workers(1)
+        .disable_signals()
+        .bind("127.0.0.1:0")
+        .unwrap_or_else(|e| panic!("a stand-in cannot bind: {e}"));
+    let port = server.addrs()[0].port();
+    let server = server.run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    (port, handle)
+}
+
 /// One request the gateway received.
 #[derive(Debug, Clone)]
 pub struct GatewayCall {
@@ -86,16 +101,10 @@ impl SmsGateway {
     pub async fn start(fail_first: usize) -> Self {
         let state = Arc::new(Mutex::new(GatewayState { failures_left: fail_first, ..GatewayState::default() }));
         let data = web::Data::new(state.clone());
-        let server = HttpServer::new(move || App::new().app_data(data.clone()).route("/sms", web::post().to(receive)))
-            .workers(1)
-            .disable_signals()
-            .bind("127.0.0.1:0")
-            .unwrap_or_else(|e| panic!("the SMS gateway cannot bind: {e}"));
-        let port = server.addrs()[0].port();
-        let server = server.run();
-        let handle = server.handle();
-        tokio::spawn(server);
-        Self { url: format!("http://127.0.0.1:{port}/sms"), state, server: handle }
+        let (port, server) = serve(move |config| {
+            config.app_data(data.clone()).route("/sms", web::post().to(receive));
+        });
+        Self { url: format!("http://127.0.0.1:{port}/sms"), state, server }
     }
 
     pub fn set_down(&self, down: bool) {
@@ -233,5 +242,76 @@ async fn session(stream: tokio::net::TcpStream, mails: Arc<Mutex<Vec<Mail>>>) {
         if write.write_all(reply).await.is_err() {
             return;
         }
+    }
+}
+
+/// A request the Zalo stand-in took.
+#[derive(Debug, Clone)]
+pub struct ZnsCall {
+    pub access_token: Option<String>,
+    pub body: serde_json::Value,
+    /// Answered with `error` 0.
+    pub accepted: bool,
+}
+
+#[derive(Debug, Default)]
+struct ZnsState {
+    failures_left: usize,
+    calls: Vec<ZnsCall>,
+}
+
+/// Zalo's ZNS template message endpoint as it behaves: HTTP 200 always, the
+/// outcome in `error` (0 success; -124 a wrong access token; -32 over the
+/// rate limit, which it answers to the first `fail_first` calls).
+#[derive(Debug)]
+pub struct ZaloZns {
+    pub url: String,
+    pub access_token: String,
+    state: Arc<Mutex<ZnsState>>,
+    server: actix_web::dev::ServerHandle,
+}
+
+async fn zns(
+    request: HttpRequest,
+    body: web::Json<serde_json::Value>,
+    data: web::Data<(Arc<Mutex<ZnsState>>, String)>,
+) -> HttpResponse {
+    let (state, expected) = data.get_ref();
+    let token = request.headers().get("access_token").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let mut state = locked(state);
+    let answer = if token.as_deref() != Some(expected.as_str()) {
+        serde_json::json!({ "error": -124, "message": "Access token is invalid" })
+    } else if state.failures_left > 0 {
+        state.failures_left -= 1;
+        serde_json::json!({ "error": -32, "message": "Out of quota per second" })
+    } else {
+        let msg_id = format!("zns-{}", state.calls.len());
+        serde_json::json!({ "error": 0, "message": "Success", "data": { "msg_id": msg_id } })
+    };
+    let accepted = answer["error"] == 0;
+    state.calls.push(ZnsCall { access_token: token, body: body.into_inner(), accepted });
+    HttpResponse::Ok().json(answer)
+}
+
+impl ZaloZns {
+    pub async fn start(fail_first: usize) -> Self {
+        let state = Arc::new(Mutex::new(ZnsState { failures_left: fail_first, calls: Vec::new() }));
+        let access_token = "zns-test-access-token".to_owned();
+        let data = web::Data::new((state.clone(), access_token.clone()));
+        let (port, server) = serve(move |config| {
+            config.app_data(data.clone()).route("/message/template", web::post().to(zns));
+        });
+        Self { url: format!("http://127.0.0.1:{port}/message/template"), access_token, state, server }
+    }
+
+    pub fn calls(&self) -> Vec<ZnsCall> {
+        locked(&self.state).calls.clone()
+    }
+}
+
+impl Drop for ZaloZns {
+    fn drop(&mut self) {
+        let handle = self.server.clone();
+        tokio::spawn(async move { handle.stop(false).await });
     }
 }

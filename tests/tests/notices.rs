@@ -8,8 +8,8 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use onestop_api::notify::channels::{DEFAULT_SMS_BODY, EmailSettings, SmsSettings};
-use onestop_tests::standins::{SmsGateway, SmtpSink};
+use onestop_api::notify::channels::{DEFAULT_SMS_BODY, EmailSettings, SmsSettings, ZaloSettings};
+use onestop_tests::standins::{SmsGateway, SmtpSink, ZaloZns};
 use onestop_tests::{TestApp, land_case, problem};
 use serde_json::{Value, json};
 
@@ -365,4 +365,81 @@ async fn the_officer_holding_a_file_is_reminded_once_a_day_before_and_after_its_
     let shown = notices_of(&app, &reception, id).await;
     assert_eq!(shown.len(), 2);
     assert!(shown.iter().all(|n| n["to_officer"] == true));
+}
+
+#[tokio::test]
+async fn zalo_gets_the_template_id_and_its_parameters_and_a_refusal_is_retried() {
+    let zalo = ZaloZns::start(1).await;
+    let (url, access_token) = (zalo.url.clone(), zalo.access_token.clone());
+    let app = TestApp::spawn_custom(true, |settings| {
+        settings.notices.channels.zalo = Some(ZaloSettings { url, access_token });
+        settings.notices.retry_base = Duration::from_millis(50);
+    })
+    .await;
+    let [admin, reception] = app.tokens(["admin", "reception"]).await;
+    // Zalo sends only templates registered with it: the notice names one.
+    let set = app
+        .put(
+            &admin,
+            "/api/v1/notice-templates/received/zalo",
+            &json!({ "body": "Hồ sơ {ma_ho_so}, hẹn trả {han_tra}", "zalo_template_id": "231456" }),
+        )
+        .await;
+    assert_eq!(set.status(), 200);
+    let (status, _) =
+        problem(app.put(&admin, "/api/v1/notice-templates/refused/zalo", &json!({ "body": "Từ chối {ly_do}" })).await)
+            .await;
+    assert_eq!(status, 422, "a Zalo template needs its ZNS id");
+
+    let created = filed(&app, &reception, &case_with_notices(&["zalo"], "Nguyễn Văn An", "0912345678")).await;
+    eventually("Zalo accepts it", async || zalo.calls().iter().any(|c| c.accepted)).await;
+    let calls = zalo.calls();
+    assert_eq!(calls.len(), 2, "refused once (rate limit), then taken: {calls:?}");
+    let body = &calls[1].body;
+    assert_eq!(body["phone"], "84912345678");
+    assert_eq!(body["template_id"], "231456");
+    assert_eq!(body["template_data"]["ma_ho_so"], created["code"]);
+    assert_eq!(body["template_data"]["ma_tra_cuu"], created["lookup_secret"]);
+    assert_eq!(body["template_data"]["ho_ten"], "Nguyễn Văn An");
+    assert_eq!(calls[0].body["tracking_id"], body["tracking_id"], "the retry is the same message");
+    let shown = notices_of(&app, &reception, created["id"].as_str().unwrap()).await;
+    assert_eq!(shown[0]["id"], body["tracking_id"]);
+    assert_eq!(shown[0]["attempts"], 2);
+}
+
+#[tokio::test]
+async fn an_online_submission_accepted_in_the_same_batch_makes_one_receipt_notice() {
+    // The server's runners off: the outbox's projection takes the whole log
+    // in one batch, submission and acceptance of each case together.
+    let app = TestApp::spawn_configured(true, false).await;
+    let reception = app.token("reception").await;
+    let mut ids = Vec::new();
+    for phone in ["0912000101", "0912000102"] {
+        let mut body = case_with_notices(&["sms", "email"], "Đỗ Thị Hoa", phone);
+        body["channel"] = json!("online_partial");
+        let created = filed(&app, &reception, &body).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        app.post_json(&reception, &format!("/api/v1/cases/{id}/accept"), &json!({})).await;
+        ids.push(id);
+    }
+    let store = app.store().await;
+    let runner =
+        onestop_projections::Runner::new(onestop_projections::notices::NoticesProjection::default(), store, 1000);
+    runner.catch_up().await.unwrap();
+    runner.catch_up().await.unwrap();
+    let client = app.database.superuser().await.unwrap();
+    for id in &ids {
+        let rows = client
+            .query(
+                "SELECT n.kind, n.channel, c.code FROM notices n JOIN notice_cases c USING (case_id) \
+                 WHERE n.case_id = $1::text::uuid ORDER BY n.channel",
+                &[id],
+            )
+            .await
+            .unwrap();
+        let found: Vec<(String, String, Option<String>)> =
+            rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().all(|(kind, _, code)| kind == "received" && code.is_some()), "{found:?}");
+    }
 }

@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use onestop_domain::ids::{ApplicantId, CaseCode, ProcedureCode, UnitCode, UserId};
 use onestop_domain::notice::{NoticeChannel, Params, SECRET_HASH};
+use onestop_domain::personal::Applicant;
 use onestop_projections::notices::{self, Claimed, DeliveryState, Outcome};
 
 use crate::state::AppState;
@@ -104,15 +105,29 @@ pub async fn run(state: AppState, settings: NoticeSettings) {
             }
         };
         if claimed.is_empty() {
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            // An index probe of the open notices: cheap enough to ask often.
+            tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
         }
+        // The round's applicants opened at once; a failure to read them
+        // retries the round's notices.
+        let wanted: Vec<ApplicantId> = claimed.iter().filter_map(|n| n.applicant_id.map(ApplicantId)).collect();
+        let opened = state.cases.vault().open_many(&wanted).await.map_err(|e| e.to_string());
         use futures_util::StreamExt as _;
-        futures_util::stream::iter(claimed)
-            .for_each_concurrent(settings.concurrency, |notice| deliver(&state, &settings, &channels, notice))
+        let outcomes: Vec<(uuid::Uuid, Outcome)> = futures_util::stream::iter(claimed)
+            .map(|notice| deliver(&state, &settings, &channels, &opened, notice))
+            .buffer_unordered(settings.concurrency)
+            .collect()
             .await;
+        if let Err(error) = notices::record_all(&state.pool, &outcomes).await {
+            // The leases run out and the notices are sent again under the same keys.
+            tracing::warn!(%error, "cannot record the notices' outcomes");
+        }
     }
 }
+
+/// The applicants of a round, opened: by id, or why they could not be read.
+type Opened = Result<std::collections::HashMap<ApplicantId, Applicant>, String>;
 
 /// Counts notices by state for `/metrics`, and gives up the stale ones (by
 /// the system clock, as the log's `recorded_at` is).
@@ -135,8 +150,14 @@ async fn sweep(state: &AppState, settings: &NoticeSettings) {
     }
 }
 
-async fn deliver(state: &AppState, settings: &NoticeSettings, channels: &Channels, notice: Claimed) {
-    let outcome = match compose(state, &notice).await {
+async fn deliver(
+    state: &AppState,
+    settings: &NoticeSettings,
+    channels: &Channels,
+    opened: &Opened,
+    notice: Claimed,
+) -> (uuid::Uuid, Outcome) {
+    let outcome = match compose(state, opened, &notice) {
         Err(outcome) => outcome,
         Ok((recipient, message)) => match channels.send(notice.channel, notice.id, &recipient, &message).await {
             Ok(()) => Outcome::Sent,
@@ -164,15 +185,12 @@ async fn deliver(state: &AppState, settings: &NoticeSettings, channels: &Channel
     };
     ::metrics::counter!("onestop_notice_attempts_total", "channel" => notice.channel.as_str(), "outcome" => label)
         .increment(1);
-    if let Err(error) = notices::record(&state.pool, notice.id, &outcome).await {
-        // The lease runs out and the notice is sent again under the same key.
-        tracing::warn!(%error, notice = %notice.id, "cannot record a notice's outcome");
-    }
+    (notice.id, outcome)
 }
 
 /// Who a notice goes to and what it says; the outcome instead when it cannot
 /// be sent at all.
-async fn compose(state: &AppState, notice: &Claimed) -> Result<(Recipient, Message), Outcome> {
+fn compose(state: &AppState, opened: &Opened, notice: &Claimed) -> Result<(Recipient, Message), Outcome> {
     let catalog = state.catalog.snapshot();
     let mut params: Params = notice.params.clone();
     let secret_hash = params.remove(SECRET_HASH);
@@ -197,12 +215,12 @@ async fn compose(state: &AppState, notice: &Claimed) -> Result<(Recipient, Messa
         params.insert("ma_tra_cuu".to_owned(), secret);
     }
     let recipient = if let Some(applicant) = notice.applicant_id {
-        let opened = state.cases.vault().open(ApplicantId(applicant)).await.map_err(|error| Outcome::Retry {
+        let opened = opened.as_ref().map_err(|error| Outcome::Retry {
             error: format!("the applicant's record cannot be read: {error}"),
             after: Duration::from_secs(5),
         })?;
         // Erased: nothing may be sent, nothing kept.
-        let Some(applicant) = opened else { return Err(Outcome::Drop) };
+        let Some(applicant) = opened.get(&ApplicantId(applicant)).cloned() else { return Err(Outcome::Drop) };
         params.insert("ho_ten".to_owned(), applicant.full_name.clone());
         Recipient {
             name: applicant.full_name,

@@ -52,6 +52,19 @@ impl EventStore {
         self.read_stream(stream_id, 0, usize::MAX).await
     }
 
+    /// The first `versions` events of each of `streams` (streams in no
+    /// particular order, each stream's events in order): many short records
+    /// read at once, e.g. applicants' sealed records for a batch of notices.
+    pub async fn read_stream_heads(
+        &self,
+        streams: &[StreamId],
+        versions: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let ids: Vec<&str> = streams.iter().map(StreamId::as_str).collect();
+        let versions = i64::try_from(versions).unwrap_or(i64::MAX);
+        self.pooled_events(SELECT_STREAMS_HEAD, &[&ids, &versions]).await
+    }
+
     /// Up to `limit` events after `after` in the log's global order, `(tx_id,
     /// global_position)`, stopping before any transaction still in progress.
     pub async fn read_all(&self, after: Checkpoint, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {

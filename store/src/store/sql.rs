@@ -52,6 +52,13 @@ pub(super) const SELECT_STREAM: &str = concat!(
      ORDER BY stream_version LIMIT $3"
 );
 
+pub(super) const SELECT_STREAMS_HEAD: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM events WHERE stream_id = ANY($1) AND stream_version <= $2 \
+     ORDER BY stream_id, stream_version"
+);
+
 // Only events of transactions older than every transaction still running are
 // read: one that took an earlier position but commits late is then never skipped,
 // because the reader stops before it until it has committed or aborted.
