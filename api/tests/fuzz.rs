@@ -28,10 +28,14 @@ use support::Server;
 /// off where a rule ties fields together, which a schema cannot say and the
 /// server answers with a 422 naming the field: office hours in order (units),
 /// a period's start not after its end (reports, audit queries, a unit's
-/// register), a notice template's placeholders those of the kind in its path
-/// (and a subject for e-mail, a ZNS template for Zalo), a holiday rule
+/// register), a holiday rule
 /// not overlapping one in force and ended no later than it was, a year's
 /// arrangement inside the year.
+/// A notice template's rules depend on the kind and channel in its path (the
+/// kind's placeholders; a subject for e-mail, a ZNS template id for Zalo):
+/// both data checks are off there, since schemathesis also learns constraints
+/// from 422 answers (its error feedback) and then expects them of every
+/// channel.
 /// Off: checks that need a second user or resources made outside the run.
 const CONFIG: &str = include_str!("schemathesis.toml");
 

@@ -323,7 +323,7 @@ impl RegistryService {
         access::province_wide(actor, &self.catalog.snapshot().units, "change the notice templates")
             .map_err(CommandError::Forbidden)?;
         let event = set_template(kind, channel, template.clone())
-            .map_err(|e| CommandError::Invalid { field: "template", reason: e.to_string() })?;
+            .map_err(|e| CommandError::Invalid { field: e.field(), reason: e.to_string() })?;
         self.record(TEMPLATES_STREAM.to_owned(), event.event_type(), event.payload(), actor, meta).await?;
         Ok(template)
     }

@@ -326,6 +326,16 @@ pub enum TemplateError {
     NoZaloTemplate,
 }
 
+impl TemplateError {
+    /// The template's field at fault, as the request names it.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::UnknownPlaceholder { field, .. } | Self::Malformed { field } | Self::Empty(field) => field,
+            Self::NoZaloTemplate => "zalo_template_id",
+        }
+    }
+}
+
 /// One piece of a template's text.
 enum Piece<'a> {
     Text(&'a str),

@@ -250,7 +250,8 @@ async fn templates_are_data_an_administrator_changes_and_a_wrong_placeholder_is_
     )
     .await;
     assert_eq!(status, 422, "{body}");
-    assert!(body.to_string().contains("{so_tien}"), "the placeholder is named: {body}");
+    assert_eq!(body["errors"][0]["field"], "body", "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("{so_tien}"), "the placeholder is named: {body}");
     assert_eq!(app.number("SELECT count(*) FROM events WHERE stream_id = 'notice-templates'").await, 0);
     let (status, _) =
         problem(app.put(&admin, "/api/v1/notice-templates/posted/sms", &json!({ "body": "x" })).await).await;
