@@ -29,6 +29,19 @@ pub struct TestApp {
     server: tokio::task::JoinHandle<Result<(), std::io::Error>>,
 }
 
+/// A second server over a [`TestApp`]'s database, stopped when dropped.
+#[derive(Debug)]
+pub struct OtherServer {
+    pub address: String,
+    server: tokio::task::JoinHandle<Result<(), std::io::Error>>,
+}
+
+impl Drop for OtherServer {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
@@ -62,31 +75,22 @@ impl TestApp {
         onestop_api::telemetry::init_with_default("warn");
         let database = TestDatabase::create().await.unwrap();
         let clock = ManualClock::new(monday_morning());
-        let mut settings = Settings {
-            database_url: database.url(),
-            bind: "127.0.0.1:0".parse().unwrap(),
-            pool_size: 16,
-            pool_wait: Duration::from_secs(5),
-            statement_timeout: Duration::from_secs(30),
-            jwt_secret: "a test secret that is long enough to sign tokens".into(),
-            search_key: search_key(),
-            receipt_key: onestop_commands::codes::ReceiptKey::development(),
-            public_url: None,
-            token_ttl: Duration::from_secs(3600),
-            demo,
-            clock: Arc::new(clock.clone()),
-            run_projections: true,
-            feed_push: None,
-            notices: Default::default(),
-            edge: Default::default(),
-            // The tests' own load would starve idle-class checks.
-            idle_password_checks: false,
-        };
+        let mut settings = test_settings(database.url(), demo, &clock);
         adjust(&mut settings);
         let app = Application::build(&settings).await.unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
         let server = tokio::spawn(app.run_until_stopped());
         Self { address, database, clock, http: reqwest::Client::new(), server }
+    }
+
+    /// Another server process over this app's database, with its own runners
+    /// and senders and the same clock, its settings changed by `adjust`.
+    pub async fn another_server(&self, adjust: impl FnOnce(&mut Settings)) -> OtherServer {
+        let mut settings = test_settings(self.database.url(), true, &self.clock);
+        adjust(&mut settings);
+        let app = Application::build(&settings).await.unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        OtherServer { address, server: tokio::spawn(app.run_until_stopped()) }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -226,6 +230,30 @@ impl TestApp {
     pub async fn post_text(&self, token: &str, path: &str, body: &'static str) -> reqwest::Response {
         let request = self.http.post(self.url(path)).bearer_auth(token).header("content-type", "application/json");
         request.body(body).send().await.unwrap()
+    }
+}
+
+/// The settings a test server runs with: port 0, the test keys, `clock`.
+fn test_settings(database_url: String, demo: bool, clock: &ManualClock) -> Settings {
+    Settings {
+        database_url,
+        bind: "127.0.0.1:0".parse().unwrap(),
+        pool_size: 16,
+        pool_wait: Duration::from_secs(5),
+        statement_timeout: Duration::from_secs(30),
+        jwt_secret: "a test secret that is long enough to sign tokens".into(),
+        search_key: search_key(),
+        receipt_key: onestop_commands::codes::ReceiptKey::development(),
+        public_url: None,
+        token_ttl: Duration::from_secs(3600),
+        demo,
+        clock: Arc::new(clock.clone()),
+        run_projections: true,
+        feed_push: None,
+        notices: Default::default(),
+        edge: Default::default(),
+        // The tests' own load would starve idle-class checks.
+        idle_password_checks: false,
     }
 }
 

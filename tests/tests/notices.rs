@@ -444,3 +444,35 @@ async fn an_online_submission_accepted_in_the_same_batch_makes_one_receipt_notic
         assert!(found.iter().all(|(kind, _, code)| kind == "received" && code.is_some()), "{found:?}");
     }
 }
+
+#[tokio::test]
+async fn two_server_processes_on_one_database_make_and_send_each_notice_once() {
+    let gateway = SmsGateway::start(0).await;
+    // Slow answers keep many notices in flight at once in both processes.
+    gateway.set_delay(Duration::from_millis(30), Duration::ZERO);
+    let app = sending_sms_to(&gateway).await;
+    let url = gateway.url.clone();
+    let other = app
+        .another_server(|settings| {
+            settings.notices.channels.sms = Some(sms_settings(&url));
+            settings.notices.retry_base = Duration::from_millis(50);
+        })
+        .await;
+    // Cases filed through both servers.
+    let reception = app.token("reception").await;
+    let mut filed_through = Vec::new();
+    for i in 0..24 {
+        let body = case_with_notices(&["sms"], "Bùi Văn Giang", &format!("09130000{i:02}"));
+        let base = if i % 2 == 0 { app.address.clone() } else { other.address.clone() };
+        let response =
+            app.http.post(format!("{base}/api/v1/cases")).bearer_auth(&reception).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 201);
+        filed_through.push(base);
+    }
+    eventually("every notice is sent", async || gateway.sent().len() == 24).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let calls = gateway.calls();
+    assert_eq!(calls.len(), 24, "no notice sent twice, by either process: {} calls", calls.len());
+    assert_eq!(app.number("SELECT count(*) FROM notices").await, 24, "each made once");
+    assert_eq!(app.number("SELECT count(*) FROM notices WHERE state = 'sent'").await, 24);
+}
