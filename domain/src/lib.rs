@@ -19,6 +19,7 @@ pub mod deadline;
 pub mod ids;
 pub mod notice;
 pub mod personal;
+pub mod queue;
 pub mod registry;
 pub mod role;
 pub mod search;

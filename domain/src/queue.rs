@@ -1,0 +1,456 @@
+//! Queue tickets at a reception unit (bốc số thứ tự): a citizen takes a number
+//! in a service group, a counter (quầy) calls the next one, and the day's
+//! waiting and service times come from the events.
+//!
+//! One stream per reception unit and Vietnamese day, `queue-<unit>-<yyyymmdd>`:
+//! numbers are gapless per group and day because each is the stream's own
+//! count, and two counters calling at once cannot get the same ticket because
+//! both decide on the same stream version and the second append conflicts (the
+//! write side then decides again on the new version). A new day is a new
+//! stream, so numbering restarts at `A-0001` each day in Vietnam's time.
+//!
+//! Served first, as the law wants the elderly, persons with disabilities,
+//! pregnant women and people with small children to be: any priority ticket
+//! before every ordinary one, and within each, first come
+//! first served. A ticket marked absent that comes back later is queued again
+//! from the moment it comes back (it does not jump the queue it missed), keeping
+//! its priority.
+//!
+//! Pure, as the rest of the domain: the unit's groups and counters come in
+//! through [`QueueContext`].
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::UserId;
+
+/// A service group's letter(s), e.g. `A` (Đất đai), `B` (Hộ tịch, chứng thực).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct GroupCode(String);
+
+impl GroupCode {
+    /// One to three capital letters.
+    pub fn new(text: &str) -> Option<Self> {
+        let valid = (1..=3).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_uppercase());
+        valid.then(|| Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A ticket's number: its group and its place in the group's day, `A-0001`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TicketNumber {
+    pub group: GroupCode,
+    pub seq: u32,
+}
+
+impl std::fmt::Display for TicketNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{:04}", self.group.0, self.seq)
+    }
+}
+
+/// Who is served first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriorityClass {
+    Elderly,
+    Disability,
+    Pregnant,
+    SmallChildren,
+}
+
+/// What happens to the day's tickets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum QueueEvent {
+    TicketTaken {
+        at: Timestamp,
+        number: TicketNumber,
+        priority: Option<PriorityClass>,
+    },
+    TicketCalled {
+        at: Timestamp,
+        number: TicketNumber,
+        counter: u16,
+        officer: UserId,
+    },
+    /// Called again at the same counter (the citizen did not hear it).
+    TicketRecalled {
+        at: Timestamp,
+        number: TicketNumber,
+        counter: u16,
+    },
+    /// Vắng mặt: not there when called.
+    TicketMissed {
+        at: Timestamp,
+        number: TicketNumber,
+        counter: u16,
+    },
+    /// An absent ticket is back, queued again from now.
+    TicketReturned {
+        at: Timestamp,
+        number: TicketNumber,
+    },
+    /// Sent to another group's queue, keeping its number and its place in time.
+    TicketTransferred {
+        at: Timestamp,
+        number: TicketNumber,
+        to_group: GroupCode,
+        counter: u16,
+    },
+    TicketFinished {
+        at: Timestamp,
+        number: TicketNumber,
+        counter: u16,
+    },
+}
+
+/// What officers and the kiosk ask of the day's queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueCommand {
+    Take { group: GroupCode, priority: Option<PriorityClass> },
+    CallNext { counter: u16, officer: UserId },
+    Recall { counter: u16 },
+    MarkAbsent { counter: u16 },
+    Return { number: TicketNumber },
+    Transfer { counter: u16, to_group: GroupCode },
+    Finish { counter: u16 },
+}
+
+/// The unit's groups and counters, from the catalog.
+#[derive(Debug, Clone, Default)]
+pub struct QueueContext {
+    pub now: Timestamp,
+    pub groups: Vec<GroupCode>,
+    /// Each counter and the groups it serves.
+    pub counters: BTreeMap<u16, Vec<GroupCode>>,
+}
+
+/// A rule of the queue that refuses a command; each names itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueueError {
+    #[error("group {0} is not a service group of this unit")]
+    UnknownGroup(String),
+    #[error("counter {0} is not a counter of this unit")]
+    UnknownCounter(u16),
+    #[error("counter {0} serves no group")]
+    CounterServesNoGroup(u16),
+    #[error("counter {counter} still has ticket {number}: finish it, mark it absent or transfer it first")]
+    CounterBusy { counter: u16, number: String },
+    #[error("counter {0} has no ticket called")]
+    NothingAtCounter(u16),
+    #[error("no ticket is waiting in the groups counter {0} serves")]
+    NothingWaiting(u16),
+    #[error("ticket {0} was not taken today")]
+    UnknownTicket(String),
+    #[error("ticket {0} was not marked absent")]
+    NotAbsent(String),
+}
+
+impl QueueError {
+    /// The rule's stable name, for problem details.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Self::UnknownGroup(_) => "unknown_group",
+            Self::UnknownCounter(_) => "unknown_counter",
+            Self::CounterServesNoGroup(_) => "counter_serves_no_group",
+            Self::CounterBusy { .. } => "counter_busy",
+            Self::NothingAtCounter(_) => "nothing_at_counter",
+            Self::NothingWaiting(_) => "nothing_waiting",
+            Self::UnknownTicket(_) => "unknown_ticket",
+            Self::NotAbsent(_) => "not_absent",
+        }
+    }
+}
+
+/// Where a ticket stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketStatus {
+    Waiting,
+    AtCounter(u16),
+    Absent,
+    Finished,
+}
+
+/// One ticket of the day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    pub number: TicketNumber,
+    /// The group whose queue it is in now (a transfer moves it).
+    pub group: GroupCode,
+    pub priority: Option<PriorityClass>,
+    pub taken_at: Timestamp,
+    /// Its place in the queue: the order it was queued in (taken, or returned).
+    pub queued: u64,
+    pub status: TicketStatus,
+}
+
+/// The day's queue, folded from its events.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueState {
+    pub tickets: BTreeMap<TicketNumber, Ticket>,
+    /// The last number given in each group.
+    pub last_seq: BTreeMap<GroupCode, u32>,
+    /// The ticket each counter has called.
+    pub at_counter: BTreeMap<u16, TicketNumber>,
+    queued: u64,
+}
+
+impl QueueState {
+    /// The next ticket counter `serving` would call: any priority ticket first,
+    /// then by the order queued.
+    pub fn next_for(&self, serving: &[GroupCode]) -> Option<&Ticket> {
+        self.tickets
+            .values()
+            .filter(|t| t.status == TicketStatus::Waiting && serving.contains(&t.group))
+            .min_by_key(|t| (t.priority.is_none(), t.queued))
+    }
+
+    fn at(&self, counter: u16) -> Result<&TicketNumber, QueueError> {
+        self.at_counter.get(&counter).ok_or(QueueError::NothingAtCounter(counter))
+    }
+}
+
+/// Folds one event in.
+pub fn evolve(mut state: QueueState, event: &QueueEvent) -> QueueState {
+    let set = |state: &mut QueueState, number: &TicketNumber, status: TicketStatus| {
+        if let Some(ticket) = state.tickets.get_mut(number) {
+            ticket.status = status;
+        }
+    };
+    match event {
+        QueueEvent::TicketTaken { at, number, priority } => {
+            state.queued += 1;
+            state.last_seq.insert(number.group.clone(), number.seq);
+            state.tickets.insert(
+                number.clone(),
+                Ticket {
+                    number: number.clone(),
+                    group: number.group.clone(),
+                    priority: *priority,
+                    taken_at: *at,
+                    queued: state.queued,
+                    status: TicketStatus::Waiting,
+                },
+            );
+        }
+        QueueEvent::TicketCalled { number, counter, .. } => {
+            set(&mut state, number, TicketStatus::AtCounter(*counter));
+            state.at_counter.insert(*counter, number.clone());
+        }
+        QueueEvent::TicketRecalled { .. } => {}
+        QueueEvent::TicketMissed { number, counter, .. } => {
+            set(&mut state, number, TicketStatus::Absent);
+            state.at_counter.remove(counter);
+        }
+        QueueEvent::TicketReturned { number, .. } => {
+            state.queued += 1;
+            let queued = state.queued;
+            if let Some(ticket) = state.tickets.get_mut(number) {
+                ticket.status = TicketStatus::Waiting;
+                ticket.queued = queued;
+            }
+        }
+        QueueEvent::TicketTransferred { number, to_group, counter, .. } => {
+            if let Some(ticket) = state.tickets.get_mut(number) {
+                ticket.status = TicketStatus::Waiting;
+                ticket.group = to_group.clone();
+            }
+            state.at_counter.remove(counter);
+        }
+        QueueEvent::TicketFinished { number, counter, .. } => {
+            set(&mut state, number, TicketStatus::Finished);
+            state.at_counter.remove(counter);
+        }
+    }
+    state
+}
+
+/// Decides a command on the day's queue.
+pub fn decide(state: &QueueState, command: QueueCommand, ctx: &QueueContext) -> Result<Vec<QueueEvent>, QueueError> {
+    let at = ctx.now;
+    let serving = |counter: u16| -> Result<&Vec<GroupCode>, QueueError> {
+        let groups = ctx.counters.get(&counter).ok_or(QueueError::UnknownCounter(counter))?;
+        if groups.is_empty() { Err(QueueError::CounterServesNoGroup(counter)) } else { Ok(groups) }
+    };
+    let known_group = |group: &GroupCode| {
+        if ctx.groups.contains(group) { Ok(()) } else { Err(QueueError::UnknownGroup(group.as_str().to_owned())) }
+    };
+    let event = match command {
+        QueueCommand::Take { group, priority } => {
+            known_group(&group)?;
+            let seq = state.last_seq.get(&group).copied().unwrap_or(0) + 1;
+            QueueEvent::TicketTaken { at, number: TicketNumber { group, seq }, priority }
+        }
+        QueueCommand::CallNext { counter, officer } => {
+            let groups = serving(counter)?;
+            if let Some(number) = state.at_counter.get(&counter) {
+                return Err(QueueError::CounterBusy { counter, number: number.to_string() });
+            }
+            let next = state.next_for(groups).ok_or(QueueError::NothingWaiting(counter))?;
+            QueueEvent::TicketCalled { at, number: next.number.clone(), counter, officer }
+        }
+        QueueCommand::Recall { counter } => {
+            serving(counter)?;
+            QueueEvent::TicketRecalled { at, number: state.at(counter)?.clone(), counter }
+        }
+        QueueCommand::MarkAbsent { counter } => {
+            serving(counter)?;
+            QueueEvent::TicketMissed { at, number: state.at(counter)?.clone(), counter }
+        }
+        QueueCommand::Return { number } => {
+            let ticket = state.tickets.get(&number).ok_or_else(|| QueueError::UnknownTicket(number.to_string()))?;
+            if ticket.status != TicketStatus::Absent {
+                return Err(QueueError::NotAbsent(number.to_string()));
+            }
+            QueueEvent::TicketReturned { at, number }
+        }
+        QueueCommand::Transfer { counter, to_group } => {
+            serving(counter)?;
+            known_group(&to_group)?;
+            QueueEvent::TicketTransferred { at, number: state.at(counter)?.clone(), to_group, counter }
+        }
+        QueueCommand::Finish { counter } => {
+            serving(counter)?;
+            QueueEvent::TicketFinished { at, number: state.at(counter)?.clone(), counter }
+        }
+    };
+    Ok(vec![event])
+}
+
+/// The stream of a unit's queue on the Vietnamese day `now` falls on.
+pub fn stream_name(unit: &crate::ids::UnitCode, now: Timestamp) -> String {
+    format!("queue-{unit}-{}", crate::calendar::local(now).strftime("%Y%m%d"))
+}
+
+/// The queue after `events`.
+pub fn fold<'a>(events: impl IntoIterator<Item = &'a QueueEvent>) -> QueueState {
+    events.into_iter().fold(QueueState::default(), evolve)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(code: &str) -> GroupCode {
+        GroupCode::new(code).unwrap()
+    }
+
+    fn context() -> QueueContext {
+        QueueContext {
+            now: "2026-03-02T08:00:00+07:00".parse().unwrap(),
+            groups: vec![group("A"), group("B")],
+            counters: BTreeMap::from([(1, vec![group("A")]), (2, vec![group("A"), group("B")]), (3, vec![])]),
+        }
+    }
+
+    /// Given the events, when the command, then the events decided.
+    fn when(given: &[QueueEvent], command: QueueCommand) -> Result<Vec<QueueEvent>, QueueError> {
+        decide(&fold(given), command, &context())
+    }
+
+    fn take(state: &mut Vec<QueueEvent>, code: &str, priority: Option<PriorityClass>) {
+        let events = when(state, QueueCommand::Take { group: group(code), priority }).unwrap();
+        state.extend(events);
+    }
+
+    fn called(events: &[QueueEvent]) -> String {
+        match &events[0] {
+            QueueEvent::TicketCalled { number, .. } => number.to_string(),
+            other => panic!("not a call: {other:?}"),
+        }
+    }
+
+    const OFFICER: UserId = UserId(uuid::Uuid::from_u128(1));
+
+    #[test]
+    fn numbers_run_without_gaps_per_group() {
+        let mut log = Vec::new();
+        for code in ["A", "B", "A", "A", "B"] {
+            take(&mut log, code, None);
+        }
+        let numbers: Vec<String> = fold(&log).tickets.keys().map(ToString::to_string).collect();
+        assert_eq!(numbers, ["A-0001", "A-0002", "A-0003", "B-0001", "B-0002"]);
+        assert_eq!(
+            when(&log, QueueCommand::Take { group: group("C"), priority: None }),
+            Err(QueueError::UnknownGroup("C".into()))
+        );
+    }
+
+    #[test]
+    fn priority_first_then_first_come_within_the_counters_groups() {
+        let mut log = Vec::new();
+        take(&mut log, "A", None); // A-0001
+        take(&mut log, "B", Some(PriorityClass::Elderly)); // B-0001
+        take(&mut log, "A", None); // A-0002
+        take(&mut log, "A", Some(PriorityClass::Pregnant)); // A-0003
+        // Counter 1 serves A only: the pregnant woman's A-0003 first.
+        let first = when(&log, QueueCommand::CallNext { counter: 1, officer: OFFICER }).unwrap();
+        assert_eq!(called(&first), "A-0003");
+        log.extend(first);
+        // Counter 2 serves A and B: the elderly man's B-0001, then A-0001.
+        let second = when(&log, QueueCommand::CallNext { counter: 2, officer: OFFICER }).unwrap();
+        assert_eq!(called(&second), "B-0001");
+        log.extend(second);
+        assert!(matches!(
+            when(&log, QueueCommand::CallNext { counter: 2, officer: OFFICER }),
+            Err(QueueError::CounterBusy { counter: 2, .. })
+        ));
+        log.extend(when(&log, QueueCommand::Finish { counter: 2 }).unwrap());
+        assert_eq!(called(&when(&log, QueueCommand::CallNext { counter: 2, officer: OFFICER }).unwrap()), "A-0001");
+    }
+
+    #[test]
+    fn an_absent_ticket_comes_back_behind_those_waiting() {
+        let mut log = Vec::new();
+        take(&mut log, "A", None);
+        take(&mut log, "A", None);
+        log.extend(when(&log, QueueCommand::CallNext { counter: 1, officer: OFFICER }).unwrap());
+        log.extend(when(&log, QueueCommand::MarkAbsent { counter: 1 }).unwrap());
+        let a1 = TicketNumber { group: group("A"), seq: 1 };
+        log.extend(when(&log, QueueCommand::Return { number: a1.clone() }).unwrap());
+        assert_eq!(called(&when(&log, QueueCommand::CallNext { counter: 1, officer: OFFICER }).unwrap()), "A-0002");
+        assert_eq!(when(&log, QueueCommand::Return { number: a1 }), Err(QueueError::NotAbsent("A-0001".into())));
+    }
+
+    #[test]
+    fn a_transferred_ticket_waits_in_its_new_group_in_its_place() {
+        let mut log = Vec::new();
+        take(&mut log, "A", None); // A-0001, taken first
+        take(&mut log, "B", None); // B-0001
+        log.extend(when(&log, QueueCommand::CallNext { counter: 1, officer: OFFICER }).unwrap());
+        log.extend(when(&log, QueueCommand::Transfer { counter: 1, to_group: group("B") }).unwrap());
+        let state = fold(&log);
+        assert!(state.at_counter.is_empty());
+        assert_eq!(state.next_for(&[group("B")]).unwrap().number.to_string(), "A-0001");
+    }
+
+    #[test]
+    fn a_day_is_a_day_in_vietnam() {
+        let unit: crate::ids::UnitCode = "000.00.01.H22".parse().unwrap();
+        // 23:30 UTC on 1 March is 06:30 on 2 March in Vietnam.
+        let early = "2026-03-01T23:30:00Z".parse().unwrap();
+        assert_eq!(stream_name(&unit, early), "queue-000.00.01.H22-20260302");
+    }
+
+    #[test]
+    fn rules_name_themselves() {
+        let log = Vec::new();
+        let refused = [
+            (QueueCommand::CallNext { counter: 3, officer: OFFICER }, "counter_serves_no_group"),
+            (QueueCommand::CallNext { counter: 9, officer: OFFICER }, "unknown_counter"),
+            (QueueCommand::CallNext { counter: 1, officer: OFFICER }, "nothing_waiting"),
+            (QueueCommand::Finish { counter: 1 }, "nothing_at_counter"),
+            (QueueCommand::Return { number: TicketNumber { group: group("A"), seq: 7 } }, "unknown_ticket"),
+            (QueueCommand::Transfer { counter: 1, to_group: group("Z") }, "unknown_group"),
+        ];
+        for (command, rule) in refused {
+            assert_eq!(when(&log, command.clone()).map_err(|e| e.rule()), Err(rule), "{command:?}");
+        }
+    }
+}
