@@ -243,6 +243,12 @@ impl From<CommandError> for Problem {
         match error {
             CommandError::Rejected(error) => error.into(),
             CommandError::Registry(error) => error.into(),
+            CommandError::Queue(error) => {
+                let mut problem = Problem::new(StatusCode::CONFLICT, "rule-violation", "Vi phạm quy tắc nghiệp vụ")
+                    .detail(error.to_string());
+                problem.rule = Some(error.rule());
+                problem
+            }
             CommandError::Forbidden(detail) => Problem::forbidden(detail),
             CommandError::NotFound { what, id } => Problem::not_found(format!("{what} {id} does not exist")),
             CommandError::PreconditionFailed { expected, actual } => {

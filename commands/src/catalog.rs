@@ -14,6 +14,7 @@ use onestop_domain::calendar::{
 use onestop_domain::catalog::{Procedure, Unit, UnitTree};
 use onestop_domain::ids::{ProcedureCode, UnitCode, UserId};
 use onestop_domain::notice::{TemplateEvent, Templates};
+use onestop_domain::queue::{QUEUE_SET_UP, QueueSetup};
 use onestop_domain::registry::{CalendarEvent, ProcedureEvent, UnitEvent, UserEvent, apply_holiday_rule_event};
 use onestop_store::{Checkpoint, EventStore, StoreError};
 
@@ -35,6 +36,8 @@ pub struct Catalog {
     usernames: HashMap<String, UserId>,
     /// The words of the notices to applicants and officers.
     pub notice_templates: Templates,
+    /// Each reception unit's queue: its service groups and counters.
+    queue_setups: HashMap<UnitCode, QueueSetup>,
 }
 
 impl Default for Catalog {
@@ -46,6 +49,7 @@ impl Default for Catalog {
             accounts: HashMap::new(),
             usernames: HashMap::new(),
             notice_templates: Templates::default(),
+            queue_setups: HashMap::new(),
         }
     }
 }
@@ -68,6 +72,11 @@ impl Catalog {
 
     pub fn unit(&self, code: &UnitCode) -> Option<&Unit> {
         self.units.get(code)
+    }
+
+    /// A unit's queue setup, if it has one.
+    pub fn queue_setup(&self, unit: &UnitCode) -> Option<&QueueSetup> {
+        self.queue_setups.get(unit)
     }
 
     pub fn account(&self, id: &UserId) -> Option<&Account> {
@@ -112,6 +121,11 @@ impl Catalog {
                     }
                 };
                 self.calendar = Arc::new(calendar);
+            } else if event_type == QUEUE_SET_UP {
+                let unit = stream_id.strip_prefix("queue-setup-").and_then(|u| u.parse::<UnitCode>().ok());
+                if let Some(unit) = unit {
+                    self.queue_setups.insert(unit, serde_json::from_str(payload)?);
+                }
             } else if TemplateEvent::TYPES.contains(&event_type) {
                 self.notice_templates.apply(TemplateEvent::decode(event_type, payload)?);
             } else if UserEvent::TYPES.contains(&event_type) {
@@ -151,6 +165,7 @@ fn catalog_types() -> Vec<&'static str> {
         .chain(CalendarEvent::TYPES)
         .chain(UserEvent::TYPES)
         .chain(TemplateEvent::TYPES)
+        .chain(&[QUEUE_SET_UP])
         .copied()
         .collect()
 }

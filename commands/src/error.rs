@@ -13,6 +13,9 @@ pub enum CommandError {
     /// The catalog rules refused the change.
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    /// The queue's rules refused the command.
+    #[error(transparent)]
+    Queue(#[from] onestop_domain::queue::QueueError),
     /// The user may not make this change to the catalog.
     #[error("{0}")]
     Forbidden(String),

@@ -22,6 +22,7 @@ pub mod import;
 pub mod metadata;
 pub mod passwords;
 pub mod personal;
+pub mod queue;
 pub mod registry;
 pub mod sign_in;
 

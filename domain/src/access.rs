@@ -318,6 +318,20 @@ pub fn reads_register(actor: &Actor, unit: &UnitCode, tree: &UnitTree) -> Result
     }
 }
 
+/// Whether `actor` works a counter of `unit`'s queue (calls, recalls, marks
+/// absent, transfers, finishes tickets): the unit's reception officers.
+/// Taking a ticket needs no account at all (the hall's kiosk).
+pub fn works_counter(actor: &Actor, unit: &UnitCode, tree: &UnitTree) -> Result<(), Denied> {
+    if actor.role != Role::Reception {
+        return Err(Denied::Forbidden("only reception officers work the counters".into()));
+    }
+    if actor.reaches(unit, tree) {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(format!("the user has no grant for unit {unit}")))
+    }
+}
+
 /// Whether `actor`'s role reads reports at all.
 pub fn reads_reports(actor: &Actor) -> Result<(), Denied> {
     if !matches!(actor.role, Role::Statistician | Role::Leader | Role::Inspector | Role::Admin) {

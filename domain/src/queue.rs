@@ -65,6 +65,87 @@ pub enum PriorityClass {
     SmallChildren,
 }
 
+/// A service group of a unit (nhóm dịch vụ): its letter and name, e.g. `A` —
+/// Đất đai.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceGroup {
+    pub code: GroupCode,
+    pub name: String,
+}
+
+/// A counter (quầy) and the groups it serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CounterSetup {
+    pub number: u16,
+    pub name: String,
+    pub groups: Vec<GroupCode>,
+}
+
+/// A reception unit's queue: its groups and counters, recorded in the stream
+/// `queue-setup-<unit>` like every catalog change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueSetup {
+    pub groups: Vec<ServiceGroup>,
+    pub counters: Vec<CounterSetup>,
+}
+
+/// A setup the rules refuse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetupError {
+    #[error("group {0} is listed twice")]
+    DuplicateGroup(String),
+    #[error("counter {0} is listed twice")]
+    DuplicateCounter(u16),
+    #[error("counter {counter} serves group {group}, which is not a group of this unit")]
+    UnknownGroup { counter: u16, group: String },
+    #[error("the group {0} needs a name")]
+    NoName(String),
+}
+
+impl QueueSetup {
+    /// Checks that groups and counters are each listed once, named, and that
+    /// counters serve the unit's own groups. A counter serving no group is
+    /// allowed (closed for now); calling at it is refused.
+    pub fn check(&self) -> Result<(), SetupError> {
+        let mut seen = std::collections::BTreeSet::new();
+        for group in &self.groups {
+            if !seen.insert(&group.code) {
+                return Err(SetupError::DuplicateGroup(group.code.as_str().to_owned()));
+            }
+            if group.name.trim().is_empty() {
+                return Err(SetupError::NoName(group.code.as_str().to_owned()));
+            }
+        }
+        let mut counters = std::collections::BTreeSet::new();
+        for counter in &self.counters {
+            if !counters.insert(counter.number) {
+                return Err(SetupError::DuplicateCounter(counter.number));
+            }
+            if let Some(group) = counter.groups.iter().find(|g| !seen.contains(g)) {
+                return Err(SetupError::UnknownGroup { counter: counter.number, group: group.as_str().to_owned() });
+            }
+        }
+        Ok(())
+    }
+
+    /// What the day's decisions need of it.
+    pub fn context(&self, now: Timestamp) -> QueueContext {
+        QueueContext {
+            now,
+            groups: self.groups.iter().map(|g| g.code.clone()).collect(),
+            counters: self.counters.iter().map(|c| (c.number, c.groups.clone())).collect(),
+        }
+    }
+}
+
+/// The event type of a queue setup, in `queue-setup-<unit>`.
+pub const QUEUE_SET_UP: &str = "QueueSetUp";
+
+/// The stream of a unit's queue setup.
+pub fn setup_stream(unit: &crate::ids::UnitCode) -> String {
+    format!("queue-setup-{unit}")
+}
+
 /// What happens to the day's tickets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum QueueEvent {
@@ -271,6 +352,45 @@ pub fn evolve(mut state: QueueState, event: &QueueEvent) -> QueueState {
     state
 }
 
+impl QueueEvent {
+    pub const TYPES: &'static [&'static str] = &[
+        "TicketTaken",
+        "TicketCalled",
+        "TicketRecalled",
+        "TicketMissed",
+        "TicketReturned",
+        "TicketTransferred",
+        "TicketFinished",
+    ];
+
+    /// The stored `event_type`: the variant's name.
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            Self::TicketTaken { .. } => "TicketTaken",
+            Self::TicketCalled { .. } => "TicketCalled",
+            Self::TicketRecalled { .. } => "TicketRecalled",
+            Self::TicketMissed { .. } => "TicketMissed",
+            Self::TicketReturned { .. } => "TicketReturned",
+            Self::TicketTransferred { .. } => "TicketTransferred",
+            Self::TicketFinished { .. } => "TicketFinished",
+        }
+    }
+
+    /// The stored payload: the variant's fields as an object.
+    pub fn payload(&self) -> serde_json::Value {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(mut outer)) => outer.remove(self.event_type()).unwrap_or_default(),
+            _ => serde_json::Value::Null,
+        }
+    }
+
+    /// Decodes a stored event.
+    pub fn decode(event_type: &str, payload: &str) -> Result<Self, serde_json::Error> {
+        let inner: serde_json::Value = serde_json::from_str(payload)?;
+        serde_json::from_value(serde_json::json!({ event_type: inner }))
+    }
+}
+
 /// Decides a command on the day's queue.
 pub fn decide(state: &QueueState, command: QueueCommand, ctx: &QueueContext) -> Result<Vec<QueueEvent>, QueueError> {
     let at = ctx.now;
@@ -428,6 +548,38 @@ mod tests {
         let state = fold(&log);
         assert!(state.at_counter.is_empty());
         assert_eq!(state.next_for(&[group("B")]).unwrap().number.to_string(), "A-0001");
+    }
+
+    #[test]
+    fn events_are_stored_as_their_fields_under_their_names() {
+        let mut log = Vec::new();
+        take(&mut log, "A", Some(PriorityClass::SmallChildren));
+        let stored = log[0].payload().to_string();
+        assert_eq!(log[0].event_type(), "TicketTaken");
+        assert!(stored.contains("\"priority\":\"small_children\"") && stored.contains("\"seq\":1"), "{stored}");
+        assert_eq!(QueueEvent::decode("TicketTaken", &stored).unwrap(), log[0]);
+    }
+
+    #[test]
+    fn a_setup_lists_each_group_and_counter_once_and_counters_serve_its_groups() {
+        let setup = |groups: &[&str], counters: &[(u16, &[&str])]| QueueSetup {
+            groups: groups.iter().map(|g| ServiceGroup { code: group(g), name: format!("Nhóm {g}") }).collect(),
+            counters: counters
+                .iter()
+                .map(|(n, gs)| CounterSetup {
+                    number: *n,
+                    name: format!("Quầy {n}"),
+                    groups: gs.iter().map(|g| group(g)).collect(),
+                })
+                .collect(),
+        };
+        assert_eq!(setup(&["A", "B"], &[(1, &["A"]), (2, &["A", "B"]), (3, &[])]).check(), Ok(()));
+        assert_eq!(setup(&["A", "A"], &[]).check(), Err(SetupError::DuplicateGroup("A".into())));
+        assert_eq!(setup(&["A"], &[(1, &["A"]), (1, &[])]).check(), Err(SetupError::DuplicateCounter(1)));
+        assert_eq!(
+            setup(&["A"], &[(1, &["B"])]).check(),
+            Err(SetupError::UnknownGroup { counter: 1, group: "B".into() })
+        );
     }
 
     #[test]

@@ -29,6 +29,9 @@ use onestop_domain::catalog::{Channel, Fee, PauseMode, Procedure, RequiredDocume
 use onestop_domain::deadline::ProcessingTime;
 use onestop_domain::ids::{ApplicantId, CaseCode, UnitCode, UserId};
 use onestop_domain::notice::{NOTICES_CHOSEN, NoticeChannel, NoticeChoice, NoticeKind, NoticeTemplate, TemplateEvent};
+use onestop_domain::queue::{
+    CounterSetup, GroupCode, PriorityClass, QUEUE_SET_UP, QueueEvent, QueueSetup, ServiceGroup, TicketNumber,
+};
 use onestop_domain::registry::{CalendarEvent, ProcedureEvent, UnitEvent, UserEvent};
 use onestop_domain::role::Role;
 use onestop_domain::sign_in::{FailureReason, SignInEvent};
@@ -46,11 +49,13 @@ enum Kind {
     SignIn,
     /// Notice templates, and applicants' choices of notice channels.
     Notice,
+    /// Queue tickets, and each unit's queue setup.
+    Queue,
 }
 
 impl Kind {
-    const ALL: [Kind; 7] =
-        [Kind::Case, Kind::Unit, Kind::Procedure, Kind::Calendar, Kind::User, Kind::SignIn, Kind::Notice];
+    const ALL: [Kind; 8] =
+        [Kind::Case, Kind::Unit, Kind::Procedure, Kind::Calendar, Kind::User, Kind::SignIn, Kind::Notice, Kind::Queue];
 
     fn folder(self) -> &'static str {
         match self {
@@ -61,6 +66,7 @@ impl Kind {
             Kind::User => "user",
             Kind::SignIn => "sign-in",
             Kind::Notice => "notice",
+            Kind::Queue => "queue",
         }
     }
 
@@ -73,6 +79,7 @@ impl Kind {
             Kind::User => UserEvent::TYPES.to_vec(),
             Kind::SignIn => SignInEvent::TYPES.to_vec(),
             Kind::Notice => [TemplateEvent::TYPES, &[NOTICES_CHOSEN]].concat(),
+            Kind::Queue => [QueueEvent::TYPES, &[QUEUE_SET_UP]].concat(),
         }
     }
 
@@ -97,6 +104,10 @@ impl Kind {
                 .map_err(|e| fail(&e))
                 .and_then(|c| serde_json::to_value(c).map_err(|e| fail(&e))),
             Kind::Notice => TemplateEvent::decode(event_type, payload).map(|e| e.payload()).map_err(|e| fail(&e)),
+            Kind::Queue if event_type == QUEUE_SET_UP => serde_json::from_str::<QueueSetup>(payload)
+                .map_err(|e| fail(&e))
+                .and_then(|c| serde_json::to_value(c).map_err(|e| fail(&e))),
+            Kind::Queue => QueueEvent::decode(event_type, payload).map(|e| e.payload()).map_err(|e| fail(&e)),
             Kind::SignIn => serde_json::from_str::<SignInEvent>(payload).map_err(|e| fail(&e)).and_then(|e| {
                 if e.event_type() == event_type {
                     serde_json::to_value(&e).map_err(|e| fail(&e))
@@ -470,5 +481,26 @@ fn samples() -> Vec<(Kind, &'static str, Value)> {
     out.push((Kind::Notice, template.event_type(), template.payload()));
     let chosen = NoticeChoice { channels: vec![NoticeChannel::Sms, NoticeChannel::Email], consent: true };
     out.push((Kind::Notice, NOTICES_CHOSEN, serde_json::to_value(&chosen).unwrap()));
+    let (a, b) = (GroupCode::new("A").unwrap(), GroupCode::new("B").unwrap());
+    let setup = QueueSetup {
+        groups: vec![
+            ServiceGroup { code: a.clone(), name: "Đất đai".into() },
+            ServiceGroup { code: b.clone(), name: "Hộ tịch, chứng thực".into() },
+        ],
+        counters: vec![CounterSetup { number: 1, name: "Quầy 1".into(), groups: vec![a.clone(), b.clone()] }],
+    };
+    out.push((Kind::Queue, QUEUE_SET_UP, serde_json::to_value(&setup).unwrap()));
+    let number = TicketNumber { group: a, seq: 17 };
+    for e in [
+        QueueEvent::TicketTaken { at: at(40), number: number.clone(), priority: Some(PriorityClass::Elderly) },
+        QueueEvent::TicketCalled { at: at(41), number: number.clone(), counter: 1, officer: officer() },
+        QueueEvent::TicketRecalled { at: at(42), number: number.clone(), counter: 1 },
+        QueueEvent::TicketMissed { at: at(43), number: number.clone(), counter: 1 },
+        QueueEvent::TicketReturned { at: at(44), number: number.clone() },
+        QueueEvent::TicketTransferred { at: at(45), number: number.clone(), to_group: b, counter: 1 },
+        QueueEvent::TicketFinished { at: at(46), number, counter: 1 },
+    ] {
+        out.push((Kind::Queue, e.event_type(), e.payload()));
+    }
     out
 }
