@@ -53,6 +53,10 @@ pub async fn public_lookup(state: State, req: HttpRequest, query: Query<LookupQu
     let Ok(code) = query.code.trim().parse::<CaseCode>() else {
         return Err(not_found());
     };
+    // A citizen may scan the receipt's code the moment it is printed: the
+    // status view is waited for up to what this process has written (for
+    // every lookup alike, so that the wait tells nothing about the code).
+    crate::routes::fresh::caught_up(&state).await?;
     let Some((_, case)) = case_by_code(&state.pool, &code.to_string()).await? else {
         return Err(not_found());
     };
