@@ -502,23 +502,7 @@ pub enum TemplateEvent {
 /// The stream of the notice templates.
 pub const TEMPLATES_STREAM: &str = "notice-templates";
 
-impl TemplateEvent {
-    pub const TYPES: &'static [&'static str] = &["NoticeTemplateSet"];
-
-    pub fn event_type(&self) -> &'static str {
-        "NoticeTemplateSet"
-    }
-
-    pub fn payload(&self) -> serde_json::Value {
-        let Self::NoticeTemplateSet { kind, channel, template } = self;
-        serde_json::json!({ "kind": kind, "channel": channel, "template": template })
-    }
-
-    pub fn decode(event_type: &str, payload: &str) -> Result<Self, serde_json::Error> {
-        let inner: serde_json::Value = serde_json::from_str(payload)?;
-        serde_json::from_value(serde_json::json!({ event_type: inner }))
-    }
-}
+crate::registry::stored_names!(TemplateEvent { NoticeTemplateSet });
 
 /// Decides setting a template.
 pub fn set_template(

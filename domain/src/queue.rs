@@ -352,44 +352,15 @@ pub fn evolve(mut state: QueueState, event: &QueueEvent) -> QueueState {
     state
 }
 
-impl QueueEvent {
-    pub const TYPES: &'static [&'static str] = &[
-        "TicketTaken",
-        "TicketCalled",
-        "TicketRecalled",
-        "TicketMissed",
-        "TicketReturned",
-        "TicketTransferred",
-        "TicketFinished",
-    ];
-
-    /// The stored `event_type`: the variant's name.
-    pub fn event_type(&self) -> &'static str {
-        match self {
-            Self::TicketTaken { .. } => "TicketTaken",
-            Self::TicketCalled { .. } => "TicketCalled",
-            Self::TicketRecalled { .. } => "TicketRecalled",
-            Self::TicketMissed { .. } => "TicketMissed",
-            Self::TicketReturned { .. } => "TicketReturned",
-            Self::TicketTransferred { .. } => "TicketTransferred",
-            Self::TicketFinished { .. } => "TicketFinished",
-        }
-    }
-
-    /// The stored payload: the variant's fields as an object.
-    pub fn payload(&self) -> serde_json::Value {
-        match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(mut outer)) => outer.remove(self.event_type()).unwrap_or_default(),
-            _ => serde_json::Value::Null,
-        }
-    }
-
-    /// Decodes a stored event.
-    pub fn decode(event_type: &str, payload: &str) -> Result<Self, serde_json::Error> {
-        let inner: serde_json::Value = serde_json::from_str(payload)?;
-        serde_json::from_value(serde_json::json!({ event_type: inner }))
-    }
-}
+crate::registry::stored_names!(QueueEvent {
+    TicketTaken,
+    TicketCalled,
+    TicketRecalled,
+    TicketMissed,
+    TicketReturned,
+    TicketTransferred,
+    TicketFinished
+});
 
 /// Decides a command on the day's queue.
 pub fn decide(state: &QueueState, command: QueueCommand, ctx: &QueueContext) -> Result<Vec<QueueEvent>, QueueError> {

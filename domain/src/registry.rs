@@ -90,6 +90,8 @@ macro_rules! stored_names {
     };
 }
 
+pub(crate) use stored_names;
+
 stored_names!(UnitEvent { UnitRegistered, UnitUpdated });
 stored_names!(ProcedureEvent { ProcedurePublished });
 stored_names!(CalendarEvent { CalendarArranged, HolidayRuleAdded, HolidayRuleEnded });
