@@ -249,6 +249,12 @@ impl From<CommandError> for Problem {
                 problem.rule = Some(error.rule());
                 problem
             }
+            CommandError::Booking(error) => {
+                let mut problem = Problem::new(StatusCode::CONFLICT, "rule-violation", "Vi phạm quy tắc nghiệp vụ")
+                    .detail(error.to_string());
+                problem.rule = Some(error.rule());
+                problem
+            }
             CommandError::Forbidden(detail) => Problem::forbidden(detail),
             CommandError::NotFound { what, id } => Problem::not_found(format!("{what} {id} does not exist")),
             CommandError::PreconditionFailed { expected, actual } => {

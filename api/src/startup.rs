@@ -124,6 +124,8 @@ impl Application {
             let notices =
                 Runner::new(NoticesProjection::with_horizon(settings.notices.max_age), state.store.clone(), 1000);
             background.push(tokio::spawn(notices.run()));
+            let queue = Runner::new(onestop_projections::queue::QueueProjection, state.store.clone(), 1000);
+            background.push(tokio::spawn(queue.run()));
         }
         background.push(tokio::spawn(crate::notify::run(state.clone(), settings.notices.clone())));
         if let Some(push) = &settings.feed_push {

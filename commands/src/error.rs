@@ -16,6 +16,9 @@ pub enum CommandError {
     /// The queue's rules refused the command.
     #[error(transparent)]
     Queue(#[from] onestop_domain::queue::QueueError),
+    /// The booking rules refused the command.
+    #[error(transparent)]
+    Booking(#[from] onestop_domain::booking::BookingError),
     /// The user may not make this change to the catalog.
     #[error("{0}")]
     Forbidden(String),

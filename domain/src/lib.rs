@@ -12,6 +12,7 @@
 //! - [`stored`]: the stored event schema, apart from the domain's types.
 
 pub mod access;
+pub mod booking;
 pub mod calendar;
 pub mod case;
 pub mod catalog;

@@ -24,7 +24,9 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::UserId;
+use crate::booking::{Booking, BookingCode};
+use crate::calendar::OfficeHours;
+use crate::ids::{CaseId, UserId};
 
 /// A service group's letter(s), e.g. `A` (Đất đai), `B` (Hộ tịch, chứng thực).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -71,6 +73,10 @@ pub enum PriorityClass {
 pub struct ServiceGroup {
     pub code: GroupCode,
     pub name: String,
+    /// Places per half-day for online bookings (đặt lịch hẹn); none: the
+    /// group takes no bookings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booking_capacity: Option<u16>,
 }
 
 /// A counter (quầy) and the groups it serves.
@@ -128,12 +134,13 @@ impl QueueSetup {
         Ok(())
     }
 
-    /// What the day's decisions need of it.
-    pub fn context(&self, now: Timestamp) -> QueueContext {
+    /// What the day's decisions need of it, at a unit keeping `hours`.
+    pub fn context(&self, now: Timestamp, hours: OfficeHours) -> QueueContext {
         QueueContext {
             now,
             groups: self.groups.iter().map(|g| g.code.clone()).collect(),
             counters: self.counters.iter().map(|c| (c.number, c.groups.clone())).collect(),
+            hours,
         }
     }
 }
@@ -153,6 +160,9 @@ pub enum QueueEvent {
         at: Timestamp,
         number: TicketNumber,
         priority: Option<PriorityClass>,
+        /// Taken by checking in an online booking.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        booking: Option<CheckIn>,
     },
     TicketCalled {
         at: Timestamp,
@@ -188,19 +198,54 @@ pub enum QueueEvent {
         at: Timestamp,
         number: TicketNumber,
         counter: u16,
+        /// The cases received from it.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        cases: Vec<CaseId>,
     },
+}
+
+/// A booking checked in at the kiosk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckIn {
+    pub code: BookingCode,
+    /// Checked in before its half-day ended: served ahead of walk-ins.
+    pub in_slot: bool,
 }
 
 /// What officers and the kiosk ask of the day's queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QueueCommand {
-    Take { group: GroupCode, priority: Option<PriorityClass> },
-    CallNext { counter: u16, officer: UserId },
-    Recall { counter: u16 },
-    MarkAbsent { counter: u16 },
-    Return { number: TicketNumber },
-    Transfer { counter: u16, to_group: GroupCode },
-    Finish { counter: u16 },
+    Take {
+        group: GroupCode,
+        priority: Option<PriorityClass>,
+    },
+    /// A ticket for a booking of today (found in the day's bookings by the caller).
+    CheckIn {
+        booking: Booking,
+        priority: Option<PriorityClass>,
+    },
+    CallNext {
+        counter: u16,
+        officer: UserId,
+    },
+    Recall {
+        counter: u16,
+    },
+    MarkAbsent {
+        counter: u16,
+    },
+    Return {
+        number: TicketNumber,
+    },
+    Transfer {
+        counter: u16,
+        to_group: GroupCode,
+    },
+    /// Done; `cases` were received from the ticket (the caller checks they exist).
+    Finish {
+        counter: u16,
+        cases: Vec<CaseId>,
+    },
 }
 
 /// The unit's groups and counters, from the catalog.
@@ -210,6 +255,8 @@ pub struct QueueContext {
     pub groups: Vec<GroupCode>,
     /// Each counter and the groups it serves.
     pub counters: BTreeMap<u16, Vec<GroupCode>>,
+    /// The unit's office hours, which end a booking's half-day.
+    pub hours: OfficeHours,
 }
 
 /// A rule of the queue that refuses a command; each names itself.
@@ -231,6 +278,14 @@ pub enum QueueError {
     UnknownTicket(String),
     #[error("ticket {0} was not marked absent")]
     NotAbsent(String),
+    #[error("booking {0} is for another day")]
+    BookingNotToday(String),
+    #[error("booking {0} was already checked in")]
+    AlreadyCheckedIn(String),
+    #[error("there is no booking {0} for this unit today")]
+    UnknownBooking(String),
+    #[error("case {0} does not exist")]
+    UnknownCase(String),
 }
 
 impl QueueError {
@@ -245,6 +300,10 @@ impl QueueError {
             Self::NothingWaiting(_) => "nothing_waiting",
             Self::UnknownTicket(_) => "unknown_ticket",
             Self::NotAbsent(_) => "not_absent",
+            Self::BookingNotToday(_) => "booking_not_today",
+            Self::AlreadyCheckedIn(_) => "already_checked_in",
+            Self::UnknownBooking(_) => "unknown_booking",
+            Self::UnknownCase(_) => "unknown_case",
         }
     }
 }
@@ -269,6 +328,8 @@ pub struct Ticket {
     /// Its place in the queue: the order it was queued in (taken, or returned).
     pub queued: u64,
     pub status: TicketStatus,
+    /// Checked in from a booking within its half-day.
+    pub booked: bool,
 }
 
 /// The day's queue, folded from its events.
@@ -279,17 +340,24 @@ pub struct QueueState {
     pub last_seq: BTreeMap<GroupCode, u32>,
     /// The ticket each counter has called.
     pub at_counter: BTreeMap<u16, TicketNumber>,
+    /// Bookings checked in today.
+    pub checked_in: std::collections::BTreeSet<BookingCode>,
     queued: u64,
 }
 
 impl QueueState {
     /// The next ticket counter `serving` would call: any priority ticket first,
-    /// then by the order queued.
+    /// then bookings kept, then by the order queued.
     pub fn next_for(&self, serving: &[GroupCode]) -> Option<&Ticket> {
-        self.tickets
-            .values()
-            .filter(|t| t.status == TicketStatus::Waiting && serving.contains(&t.group))
-            .min_by_key(|t| (t.priority.is_none(), t.queued))
+        self.waiting(serving).next()
+    }
+
+    /// The tickets waiting in `groups`, in the order they will be called.
+    pub fn waiting(&self, groups: &[GroupCode]) -> std::vec::IntoIter<&Ticket> {
+        let mut waiting: Vec<&Ticket> =
+            self.tickets.values().filter(|t| t.status == TicketStatus::Waiting && groups.contains(&t.group)).collect();
+        waiting.sort_by_key(|t| (t.priority.is_none(), !t.booked, t.queued));
+        waiting.into_iter()
     }
 
     fn at(&self, counter: u16) -> Result<&TicketNumber, QueueError> {
@@ -305,8 +373,11 @@ pub fn evolve(mut state: QueueState, event: &QueueEvent) -> QueueState {
         }
     };
     match event {
-        QueueEvent::TicketTaken { at, number, priority } => {
+        QueueEvent::TicketTaken { at, number, priority, booking } => {
             state.queued += 1;
+            if let Some(check_in) = booking {
+                state.checked_in.insert(check_in.code.clone());
+            }
             state.last_seq.insert(number.group.clone(), number.seq);
             state.tickets.insert(
                 number.clone(),
@@ -317,6 +388,7 @@ pub fn evolve(mut state: QueueState, event: &QueueEvent) -> QueueState {
                     taken_at: *at,
                     queued: state.queued,
                     status: TicketStatus::Waiting,
+                    booked: booking.as_ref().is_some_and(|b| b.in_slot),
                 },
             );
         }
@@ -376,7 +448,24 @@ pub fn decide(state: &QueueState, command: QueueCommand, ctx: &QueueContext) -> 
         QueueCommand::Take { group, priority } => {
             known_group(&group)?;
             let seq = state.last_seq.get(&group).copied().unwrap_or(0) + 1;
-            QueueEvent::TicketTaken { at, number: TicketNumber { group, seq }, priority }
+            QueueEvent::TicketTaken { at, number: TicketNumber { group, seq }, priority, booking: None }
+        }
+        QueueCommand::CheckIn { booking, priority } => {
+            known_group(&booking.group)?;
+            if booking.day != crate::calendar::local(at).date() {
+                return Err(QueueError::BookingNotToday(booking.code.to_string()));
+            }
+            if state.checked_in.contains(&booking.code) {
+                return Err(QueueError::AlreadyCheckedIn(booking.code.to_string()));
+            }
+            let in_slot = at < booking.half.ends(booking.day, &ctx.hours);
+            let seq = state.last_seq.get(&booking.group).copied().unwrap_or(0) + 1;
+            QueueEvent::TicketTaken {
+                at,
+                number: TicketNumber { group: booking.group, seq },
+                priority,
+                booking: Some(CheckIn { code: booking.code, in_slot }),
+            }
         }
         QueueCommand::CallNext { counter, officer } => {
             let groups = serving(counter)?;
@@ -406,9 +495,9 @@ pub fn decide(state: &QueueState, command: QueueCommand, ctx: &QueueContext) -> 
             known_group(&to_group)?;
             QueueEvent::TicketTransferred { at, number: state.at(counter)?.clone(), to_group, counter }
         }
-        QueueCommand::Finish { counter } => {
+        QueueCommand::Finish { counter, cases } => {
             serving(counter)?;
-            QueueEvent::TicketFinished { at, number: state.at(counter)?.clone(), counter }
+            QueueEvent::TicketFinished { at, number: state.at(counter)?.clone(), counter, cases }
         }
     };
     Ok(vec![event])
@@ -437,6 +526,7 @@ mod tests {
             now: "2026-03-02T08:00:00+07:00".parse().unwrap(),
             groups: vec![group("A"), group("B")],
             counters: BTreeMap::from([(1, vec![group("A")]), (2, vec![group("A"), group("B")]), (3, vec![])]),
+            hours: OfficeHours::default(),
         }
     }
 
@@ -492,7 +582,7 @@ mod tests {
             when(&log, QueueCommand::CallNext { counter: 2, officer: OFFICER }),
             Err(QueueError::CounterBusy { counter: 2, .. })
         ));
-        log.extend(when(&log, QueueCommand::Finish { counter: 2 }).unwrap());
+        log.extend(when(&log, QueueCommand::Finish { counter: 2, cases: vec![] }).unwrap());
         assert_eq!(called(&when(&log, QueueCommand::CallNext { counter: 2, officer: OFFICER }).unwrap()), "A-0001");
     }
 
@@ -507,6 +597,41 @@ mod tests {
         log.extend(when(&log, QueueCommand::Return { number: a1.clone() }).unwrap());
         assert_eq!(called(&when(&log, QueueCommand::CallNext { counter: 1, officer: OFFICER }).unwrap()), "A-0002");
         assert_eq!(when(&log, QueueCommand::Return { number: a1 }), Err(QueueError::NotAbsent("A-0001".into())));
+    }
+
+    #[test]
+    fn a_booking_kept_is_served_after_priority_and_before_walk_ins_and_checks_in_once() {
+        use crate::booking::{Booking, BookingCode, HalfDay};
+        let booking = |n: u8, half| Booking {
+            code: BookingCode::from_random([n; 8]),
+            group: group("A"),
+            day: jiff::civil::date(2026, 3, 2),
+            half,
+        };
+        let mut log = Vec::new();
+        take(&mut log, "A", None); // A-0001, a walk-in
+        // Checked in at 08:00 for the morning: kept. For the afternoon: kept too.
+        log.extend(
+            when(&log, QueueCommand::CheckIn { booking: booking(1, HalfDay::Morning), priority: None }).unwrap(),
+        );
+        take(&mut log, "A", Some(PriorityClass::Disability)); // A-0003
+        let order: Vec<String> = fold(&log).waiting(&[group("A")]).map(|t| t.number.to_string()).collect();
+        assert_eq!(order, ["A-0003", "A-0002", "A-0001"]);
+        assert_eq!(
+            when(&log, QueueCommand::CheckIn { booking: booking(1, HalfDay::Morning), priority: None })
+                .map_err(|e| e.rule()),
+            Err("already_checked_in")
+        );
+        let late = QueueContext { now: "2026-03-02T14:00:00+07:00".parse().unwrap(), ..context() };
+        let events =
+            decide(&fold(&log), QueueCommand::CheckIn { booking: booking(2, HalfDay::Morning), priority: None }, &late)
+                .unwrap();
+        assert!(matches!(&events[0], QueueEvent::TicketTaken { booking: Some(CheckIn { in_slot: false, .. }), .. }));
+        let tomorrow = Booking { day: jiff::civil::date(2026, 3, 3), ..booking(3, HalfDay::Morning) };
+        assert_eq!(
+            when(&log, QueueCommand::CheckIn { booking: tomorrow, priority: None }).map_err(|e| e.rule()),
+            Err("booking_not_today")
+        );
     }
 
     #[test]
@@ -534,7 +659,10 @@ mod tests {
     #[test]
     fn a_setup_lists_each_group_and_counter_once_and_counters_serve_its_groups() {
         let setup = |groups: &[&str], counters: &[(u16, &[&str])]| QueueSetup {
-            groups: groups.iter().map(|g| ServiceGroup { code: group(g), name: format!("Nhóm {g}") }).collect(),
+            groups: groups
+                .iter()
+                .map(|g| ServiceGroup { code: group(g), name: format!("Nhóm {g}"), booking_capacity: None })
+                .collect(),
             counters: counters
                 .iter()
                 .map(|(n, gs)| CounterSetup {
@@ -568,7 +696,7 @@ mod tests {
             (QueueCommand::CallNext { counter: 3, officer: OFFICER }, "counter_serves_no_group"),
             (QueueCommand::CallNext { counter: 9, officer: OFFICER }, "unknown_counter"),
             (QueueCommand::CallNext { counter: 1, officer: OFFICER }, "nothing_waiting"),
-            (QueueCommand::Finish { counter: 1 }, "nothing_at_counter"),
+            (QueueCommand::Finish { counter: 1, cases: vec![] }, "nothing_at_counter"),
             (QueueCommand::Return { number: TicketNumber { group: group("A"), seq: 7 } }, "unknown_ticket"),
             (QueueCommand::Transfer { counter: 1, to_group: group("Z") }, "unknown_group"),
         ];

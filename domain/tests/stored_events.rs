@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use jiff::civil::{date, time};
 use onestop_domain::access::User;
+use onestop_domain::booking::{BookingCode, BookingEvent, HalfDay};
 use onestop_domain::calendar::{
     DaySwap, HolidayDate, HolidayRule, OfficeHours, Session, WeekendMakeUp, YearArrangement,
 };
@@ -79,7 +80,7 @@ impl Kind {
             Kind::User => UserEvent::TYPES.to_vec(),
             Kind::SignIn => SignInEvent::TYPES.to_vec(),
             Kind::Notice => [TemplateEvent::TYPES, &[NOTICES_CHOSEN]].concat(),
-            Kind::Queue => [QueueEvent::TYPES, &[QUEUE_SET_UP]].concat(),
+            Kind::Queue => [QueueEvent::TYPES, BookingEvent::TYPES, &[QUEUE_SET_UP]].concat(),
         }
     }
 
@@ -107,6 +108,9 @@ impl Kind {
             Kind::Queue if event_type == QUEUE_SET_UP => serde_json::from_str::<QueueSetup>(payload)
                 .map_err(|e| fail(&e))
                 .and_then(|c| serde_json::to_value(c).map_err(|e| fail(&e))),
+            Kind::Queue if BookingEvent::TYPES.contains(&event_type) => {
+                BookingEvent::decode(event_type, payload).map(|e| e.payload()).map_err(|e| fail(&e))
+            }
             Kind::Queue => QueueEvent::decode(event_type, payload).map(|e| e.payload()).map_err(|e| fail(&e)),
             Kind::SignIn => serde_json::from_str::<SignInEvent>(payload).map_err(|e| fail(&e)).and_then(|e| {
                 if e.event_type() == event_type {
@@ -484,21 +488,39 @@ fn samples() -> Vec<(Kind, &'static str, Value)> {
     let (a, b) = (GroupCode::new("A").unwrap(), GroupCode::new("B").unwrap());
     let setup = QueueSetup {
         groups: vec![
-            ServiceGroup { code: a.clone(), name: "Đất đai".into() },
-            ServiceGroup { code: b.clone(), name: "Hộ tịch, chứng thực".into() },
+            ServiceGroup { code: a.clone(), name: "Đất đai".into(), booking_capacity: None },
+            ServiceGroup { code: b.clone(), name: "Hộ tịch, chứng thực".into(), booking_capacity: None },
         ],
         counters: vec![CounterSetup { number: 1, name: "Quầy 1".into(), groups: vec![a.clone(), b.clone()] }],
     };
     out.push((Kind::Queue, QUEUE_SET_UP, serde_json::to_value(&setup).unwrap()));
     let number = TicketNumber { group: a, seq: 17 };
     for e in [
-        QueueEvent::TicketTaken { at: at(40), number: number.clone(), priority: Some(PriorityClass::Elderly) },
+        QueueEvent::TicketTaken {
+            at: at(40),
+            number: number.clone(),
+            priority: Some(PriorityClass::Elderly),
+            booking: None,
+        },
         QueueEvent::TicketCalled { at: at(41), number: number.clone(), counter: 1, officer: officer() },
         QueueEvent::TicketRecalled { at: at(42), number: number.clone(), counter: 1 },
         QueueEvent::TicketMissed { at: at(43), number: number.clone(), counter: 1 },
         QueueEvent::TicketReturned { at: at(44), number: number.clone() },
         QueueEvent::TicketTransferred { at: at(45), number: number.clone(), to_group: b, counter: 1 },
-        QueueEvent::TicketFinished { at: at(46), number, counter: 1 },
+        QueueEvent::TicketFinished { at: at(46), number, counter: 1, cases: vec![] },
+    ] {
+        out.push((Kind::Queue, e.event_type(), e.payload()));
+    }
+    let code = BookingCode::parse("K7MX2QPA").unwrap();
+    for e in [
+        BookingEvent::SlotBooked {
+            at: at(47),
+            code: code.clone(),
+            group: GroupCode::new("A").unwrap(),
+            day: jiff::civil::date(2026, 3, 3),
+            half: HalfDay::Afternoon,
+        },
+        BookingEvent::BookingCancelled { at: at(48), code },
     ] {
         out.push((Kind::Queue, e.event_type(), e.payload()));
     }

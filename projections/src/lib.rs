@@ -9,6 +9,7 @@
 //! - [`stats`]: daily counters and per-case facts for the Biểu 06 report.
 //! - [`search`]: the blind index that finds an applicant's files by ID number,
 //!   phone or name without holding them.
+//! - [`queue`]: the queue tickets' visits to counters and their waiting times.
 //! - [`notices`]: the outbox of notices to applicants and reminders to officers.
 //! - [`forms`]: the desk's forms 01–07 as PDF and HTML, from a case's events.
 //! - [`rebuild`]: a read model rebuilt from position 0 beside the live one,
@@ -21,6 +22,7 @@ pub mod feed;
 pub mod forms;
 pub mod notices;
 pub mod queries;
+pub mod queue;
 pub mod rebuild;
 pub mod runner;
 pub mod search;

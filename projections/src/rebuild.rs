@@ -55,10 +55,14 @@ pub enum ReadModel {
     /// `applicant_terms`: the applicants' blind index (caught up from
     /// position 0 in either mode: it reads only applicant streams).
     Search,
+    /// `queue_tickets`, `queue_visits`: the queue tickets (caught up from
+    /// position 0 in either mode, like the blind index: it reads only the
+    /// queues' streams).
+    Queue,
 }
 
 impl ReadModel {
-    pub const ALL: [Self; 3] = [Self::Status, Self::Stats, Self::Search];
+    pub const ALL: [Self; 4] = [Self::Status, Self::Stats, Self::Search, Self::Queue];
 
     /// Its checkpoint name.
     pub fn name(self) -> &'static str {
@@ -66,6 +70,7 @@ impl ReadModel {
             Self::Status => status::NAME,
             Self::Stats => stats::NAME,
             Self::Search => search::NAME,
+            Self::Queue => crate::queue::NAME,
         }
     }
 
@@ -75,6 +80,7 @@ impl ReadModel {
             Self::Status => StatusProjection.tables(),
             Self::Stats => StatsProjection.tables(),
             Self::Search => search::TABLES,
+            Self::Queue => crate::queue::TABLES,
         }
     }
 
@@ -84,6 +90,7 @@ impl ReadModel {
             "status" | status::NAME => Some(Self::Status),
             "stats" | "statistics" | stats::NAME => Some(Self::Stats),
             "search" | search::NAME => Some(Self::Search),
+            "queue" => Some(Self::Queue),
             _ => None,
         }
     }
@@ -568,6 +575,9 @@ async fn catch_up(
             ReadModel::Stats => catch_up_one(shadow_runner(StatsProjection, store), until, report).await?,
             ReadModel::Search => {
                 catch_up_one(shadow_runner(SearchProjection::new(search_key.clone()), store), until, report).await?
+            }
+            ReadModel::Queue => {
+                catch_up_one(shadow_runner(crate::queue::QueueProjection, store), until, report).await?
             }
         };
     }

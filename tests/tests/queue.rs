@@ -27,7 +27,7 @@ fn setup() -> QueueSetup {
     QueueSetup {
         groups: [("A", "Đất đai"), ("B", "Hộ tịch, chứng thực"), ("C", "Kinh doanh")]
             .iter()
-            .map(|(code, name)| ServiceGroup { code: group(code), name: (*name).to_owned() })
+            .map(|(code, name)| ServiceGroup { code: group(code), name: (*name).to_owned(), booking_capacity: None })
             .collect(),
         counters: [(1, vec!["A"]), (2, vec!["A"]), (3, vec!["B", "C"]), (4, vec!["A", "B", "C"])]
             .into_iter()
@@ -90,7 +90,10 @@ async fn counters_calling_from_32_tasks_call_every_ticket_once_priority_first_th
                     Ok(outcome) => {
                         let QueueEvent::TicketCalled { number, .. } = &outcome.events[0] else { panic!() };
                         calls.lock().await.push((counter, number.to_string()));
-                        queue.act(&unit, QueueCommand::Finish { counter }, serde_json::json!({})).await.unwrap();
+                        queue
+                            .act(&unit, QueueCommand::Finish { counter, cases: vec![] }, serde_json::json!({}))
+                            .await
+                            .unwrap();
                     }
                     // Another task of this counter holds a ticket: try again.
                     Err(onestop_commands::CommandError::Queue(QueueError::CounterBusy { .. })) => {

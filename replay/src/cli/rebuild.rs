@@ -27,7 +27,7 @@ pub struct Args {
 }
 
 fn parse_read_model(text: &str) -> Result<ReadModel, String> {
-    ReadModel::parse(text).ok_or_else(|| format!("unknown read model {text:?}: status, stats or search"))
+    ReadModel::parse(text).ok_or_else(|| format!("unknown read model {text:?}: status, stats, search or queue"))
 }
 
 impl Args {
