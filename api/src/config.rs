@@ -54,6 +54,10 @@ pub struct Settings {
     /// Password checks in the idle scheduling class (`ONESTOP_PASSWORD_CHECKS`:
     /// `idle`, the default, or `normal`).
     pub idle_password_checks: bool,
+    /// Tickets taken and slots booked per minute from one address without
+    /// signing in (`ONESTOP_KIOSK_PER_MINUTE`, default 30): a hall's kiosk on
+    /// its own address takes a ticket every two seconds at most.
+    pub kiosk_per_minute: std::num::NonZeroU32,
 }
 
 impl std::fmt::Debug for Settings {
@@ -151,7 +155,16 @@ impl Settings {
             }
         };
         let notices = notice_settings()?;
+        let kiosk_per_minute = match var("ONESTOP_KIOSK_PER_MINUTE") {
+            None => std::num::NonZeroU32::MIN.saturating_add(29),
+            Some(text) => text.parse().ok().ok_or(ConfigError::Invalid {
+                name: "ONESTOP_KIOSK_PER_MINUTE",
+                value: text,
+                expected: "a positive number",
+            })?,
+        };
         Ok(Self {
+            kiosk_per_minute,
             notices,
             edge,
             idle_password_checks,

@@ -59,11 +59,14 @@ const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(600);
 pub const TAGGED_READS: [&str; 5] =
     ["/api/v1/units", "/api/v1/procedures", "/api/v1/calendar", "/api/v1/users", "/api/v1/holiday-rules"];
 
-/// Whether `path` is one of [`TAGGED_READS`] or below one.
+/// Whether `path` is one of [`TAGGED_READS`] or below one. A unit's queue
+/// is not catalog but live (its stream of calls never ends), so it is not.
 pub fn is_tagged_read(path: &str) -> bool {
-    TAGGED_READS
-        .iter()
-        .any(|prefix| path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
+    let live = path.starts_with("/api/v1/units/") && path.contains("/queue");
+    !live
+        && TAGGED_READS
+            .iter()
+            .any(|prefix| path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
 }
 
 fn settings(req: &ServiceRequest) -> Option<&EdgeSettings> {

@@ -17,7 +17,7 @@ use utoipa::{Modify, OpenApi};
                        (application/problem+json)."
     ),
     modifiers(&BearerAuth),
-    components(schemas(crate::routes::stats::GroupByDto))
+    components(schemas(crate::routes::stats::GroupByDto, crate::routes::queue::calls::CallMessage))
 )]
 pub struct ApiDoc;
 

@@ -93,6 +93,8 @@ impl Application {
             clock: settings.clock.clone(),
             written: Default::default(),
             lookup_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(LOOKUPS_PER_MINUTE))),
+            kiosk_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(settings.kiosk_per_minute))),
+            queue: onestop_commands::queue::QueueService::new(store.clone(), catalog.clone(), settings.clock.clone()),
             sign_in: onestop_commands::sign_in::SignInService::new(
                 store.clone(),
                 catalog.clone(),
@@ -113,6 +115,7 @@ impl Application {
             catalog.spawn_refresher(Duration::from_secs(2)),
             spawn_idempotency_sweeper(state.idempotency.clone()),
             spawn_limit_sweeper(state.clone()),
+            spawn_queue_wakeups(state.clone()),
         ];
         if settings.run_projections {
             let status = Runner::new(StatusProjection, state.store.clone(), 1000).catch_up_batches(CATCH_UP_BATCH);
@@ -169,6 +172,11 @@ impl Application {
         Ok(Self { port, server, demo, background })
     }
 
+    /// Stops the server from outside (tests of a server going away).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// The port actually bound.
     pub fn port(&self) -> u16 {
         self.port
@@ -203,7 +211,25 @@ fn spawn_limit_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
         loop {
             ticker.tick().await;
             state.lookup_limiter.retain_recent();
+            state.kiosk_limiter.retain_recent();
             state.sign_in.sweep();
+        }
+    })
+}
+
+/// Passes the log's append notifications (from other server processes too)
+/// to the live streams of queue calls, at most twenty times a second: the
+/// log's appends are mostly cases', and each wake-up costs every open stream
+/// a read.
+fn spawn_queue_wakeups(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut wakeups = state.store.wakeups();
+        loop {
+            wakeups.mark_seen();
+            if wakeups.wait(Duration::from_secs(60)).await {
+                state.queue.note_foreign_append();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     })
 }

@@ -29,6 +29,10 @@ pub struct AppState {
     pub sign_in: onestop_commands::sign_in::SignInService,
     /// Public lookups per client address.
     pub lookup_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Tickets taken and slots booked without signing in, per client address.
+    pub kiosk_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// The queue tickets and bookings.
+    pub queue: onestop_commands::queue::QueueService,
     /// The time the rules see (the system clock, but for tests).
     pub clock: Arc<dyn Clock>,
     /// The key of the applicants' blind index, to turn searches into terms.

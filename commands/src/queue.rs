@@ -47,11 +47,37 @@ pub struct QueueService {
     /// then wait in line for microseconds instead of losing appends to each
     /// other (another process's commands still meet the version check).
     turns: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+    /// Bumped after every append to a queue by this process, and when another
+    /// process may have appended (see [`QueueService::note_foreign_append`]):
+    /// live streams of calls wait on it.
+    appended: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl QueueService {
     pub fn new(store: EventStore, catalog: CatalogCache, clock: Arc<dyn Clock>) -> Self {
-        Self { store, catalog, clock, folded: Arc::default(), turns: Arc::default() }
+        let appended = Arc::new(tokio::sync::watch::channel(0).0);
+        Self { store, catalog, clock, folded: Arc::default(), turns: Arc::default(), appended }
+    }
+
+    /// Wake-ups for readers following the queues live: a hint, so readers
+    /// also poll.
+    pub fn wakeups(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.appended.subscribe()
+    }
+
+    /// Something may have been appended elsewhere (another server process).
+    pub fn note_foreign_append(&self) {
+        self.appended.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// The store the queues live in.
+    pub fn store(&self) -> &EventStore {
+        &self.store
+    }
+
+    /// The clock the queues' days are told by.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
     }
 
     /// The unit's queue today.
@@ -230,7 +256,10 @@ impl QueueService {
         let new: Vec<NewEvent> =
             events.map(|(kind, payload)| NewEvent::new(kind, payload).with_metadata(metadata.clone())).collect();
         match self.store.append(stream, expected, &new).await {
-            Ok(outcome) => Ok(Some(outcome.checkpoint)),
+            Ok(outcome) => {
+                self.appended.send_modify(|n| *n = n.wrapping_add(1));
+                Ok(Some(outcome.checkpoint))
+            }
             Err(onestop_store::StoreError::WrongExpectedVersion { .. }) => {
                 metrics::counter!("onestop_queue_conflicts_total").increment(1);
                 Ok(None)

@@ -6,7 +6,7 @@ use onestop_domain::calendar::{HolidayRule, YearArrangement, shipped_rules};
 use onestop_domain::catalog::{Procedure, Unit};
 use onestop_domain::ids::{UnitCode, UserId};
 use onestop_domain::notice::{NoticeChannel, NoticeKind, NoticeTemplate, TEMPLATES_STREAM, set_template};
-use onestop_domain::queue::{QUEUE_SET_UP, QueueSetup, setup_stream};
+use onestop_domain::queue::{QUEUE_SET_UP, QueueSetup, SetupError, setup_stream};
 use onestop_domain::registry::{
     CalendarEvent, HOLIDAY_RULES_STREAM, ProcedureEvent, RegistryError, UnitWrite, UserEvent, add_holiday_rule,
     arrange_calendar, check_user, end_holiday_rule, fold_holiday_rules, publish_procedure, save_unit,
@@ -343,7 +343,13 @@ impl RegistryService {
             return Err(CommandError::NotFound { what: "unit", id: unit.to_string() });
         }
         require_admin_of(actor, unit, &catalog.units)?;
-        setup.check().map_err(|e| CommandError::Invalid { field: "counters", reason: e.to_string() })?;
+        setup.check().map_err(|e| {
+            let field = match e {
+                SetupError::DuplicateGroup(_) | SetupError::NoName(_) => "groups",
+                SetupError::DuplicateCounter(_) | SetupError::UnknownGroup { .. } => "counters",
+            };
+            CommandError::Invalid { field, reason: e.to_string() }
+        })?;
         let payload = serde_json::to_value(&setup).map_err(CommandError::infrastructure)?;
         self.record(setup_stream(unit), QUEUE_SET_UP, payload, actor, meta).await?;
         Ok(setup)

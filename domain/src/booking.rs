@@ -85,6 +85,9 @@ impl std::fmt::Display for BookingCode {
     }
 }
 
+/// How far ahead a slot can be booked, in days.
+pub const HORIZON_DAYS: i32 = 60;
+
 /// A booking of a slot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Booking {
@@ -155,6 +158,8 @@ pub enum BookingError {
     SlotInThePast { day: Date, half: HalfDay },
     #[error("the {half:?} slot of {day} for group {group} is full ({capacity} places)")]
     SlotFull { day: Date, half: HalfDay, group: String, capacity: u16 },
+    #[error("slots can be booked at most {HORIZON_DAYS} days ahead, not for {day}")]
+    TooFarAhead { day: Date },
     #[error("booking code {0} is already given")]
     CodeTaken(String),
     #[error("there is no booking {0} for this unit on this day")]
@@ -170,6 +175,7 @@ impl BookingError {
             Self::NotAWorkingDay { .. } => "not_a_working_day",
             Self::SlotInThePast { .. } => "slot_in_the_past",
             Self::SlotFull { .. } => "slot_full",
+            Self::TooFarAhead { .. } => "too_far_ahead",
             Self::CodeTaken(_) => "booking_code_taken",
             Self::UnknownBooking(_) => "unknown_booking",
         }
@@ -231,6 +237,10 @@ pub fn decide(
             }
             if half.ends(ctx.day, &ctx.hours) <= ctx.now {
                 return Err(BookingError::SlotInThePast { day: ctx.day, half });
+            }
+            let today = crate::calendar::local(ctx.now).date();
+            if today.saturating_add(jiff::Span::new().days(HORIZON_DAYS)) < ctx.day {
+                return Err(BookingError::TooFarAhead { day: ctx.day });
             }
             if day.taken(&group, half) >= usize::from(capacity) {
                 return Err(BookingError::SlotFull { day: ctx.day, half, group: group.as_str().to_owned(), capacity });

@@ -51,6 +51,20 @@ pub struct TicketNumber {
     pub seq: u32,
 }
 
+impl TicketNumber {
+    /// Parses `A-0001` (at least four digits; a day past 9999 tickets in a
+    /// group prints five).
+    pub fn parse(text: &str) -> Option<Self> {
+        let (group, seq) = text.split_once('-')?;
+        if seq.len() < 4 || !seq.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let seq: u32 = seq.parse().ok().filter(|n| *n > 0)?;
+        let number = Self { group: GroupCode::new(group)?, seq };
+        (number.to_string() == text).then_some(number)
+    }
+}
+
 impl std::fmt::Display for TicketNumber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}-{:04}", self.group.0, self.seq)
@@ -548,6 +562,16 @@ mod tests {
     }
 
     const OFFICER: UserId = UserId(uuid::Uuid::from_u128(1));
+
+    #[test]
+    fn numbers_read_back_as_printed() {
+        for text in ["A-0001", "BC-0420", "A-12345"] {
+            assert_eq!(TicketNumber::parse(text).unwrap().to_string(), text);
+        }
+        for text in ["A-1", "A-0000", "a-0001", "A0001", "A-00001", "ABCD-0001", "A-00x1"] {
+            assert_eq!(TicketNumber::parse(text), None, "{text}");
+        }
+    }
 
     #[test]
     fn numbers_run_without_gaps_per_group() {

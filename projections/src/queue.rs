@@ -363,6 +363,8 @@ pub enum QueueDimension {
     /// The Vietnamese hour of the day (`08` for 08:00–08:59): tickets taken in
     /// it, visits called in it.
     Hour,
+    /// Everything at once: one row, keyed `TOTAL`.
+    Total,
 }
 
 impl QueueDimension {
@@ -372,6 +374,7 @@ impl QueueDimension {
             Self::Counter => "counter",
             Self::Officer => "officer",
             Self::Hour => "hour",
+            Self::Total => "total",
         }
     }
 }
@@ -396,7 +399,8 @@ pub struct QueueStatsRow {
 }
 
 /// The statistics of a unit's queue over the Vietnamese days `from`–`to`
-/// (both included), one row per value of `by`, in its order.
+/// (both included), one row per value of `by`, in its order (`Total`: always
+/// one row, zeros when nothing happened).
 pub async fn stats(
     pool: &Pool,
     unit: &str,
@@ -409,7 +413,7 @@ pub async fn stats(
         .query(
             "WITH v AS ( \
                  SELECT CASE $4 WHEN 'group' THEN group_code WHEN 'counter' THEN lpad(counter::text, 3, '0') \
-                                WHEN 'officer' THEN officer::text \
+                                WHEN 'officer' THEN officer::text WHEN 'total' THEN 'TOTAL' \
                                 ELSE to_char(called_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'HH24') END AS key, \
                         day, number, outcome, \
                         extract(epoch FROM called_at - queued_at)::float8 AS wait, \
@@ -427,20 +431,35 @@ pub async fn stats(
                         percentile_cont(0.9) WITHIN GROUP (ORDER BY service) AS service_p90 \
                  FROM v GROUP BY key), \
              taken AS ( \
-                 SELECT CASE $4 WHEN 'group' THEN group_code \
+                 SELECT CASE $4 WHEN 'group' THEN group_code WHEN 'total' THEN 'TOTAL' \
                                 ELSE to_char(taken_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'HH24') END AS key, \
                         count(*) AS tickets \
-                 FROM queue_tickets WHERE unit = $1 AND day BETWEEN $2 AND $3 AND $4 IN ('group', 'hour') \
+                 FROM queue_tickets WHERE unit = $1 AND day BETWEEN $2 AND $3 AND $4 IN ('group', 'hour', 'total') \
                  GROUP BY 1) \
              SELECT coalesce(taken.key, visits.key), \
-                    CASE WHEN $4 IN ('group', 'hour') THEN coalesce(taken.tickets, 0) ELSE visits.tickets END, \
+                    CASE WHEN $4 IN ('group', 'hour', 'total') THEN coalesce(taken.tickets, 0) ELSE visits.tickets END, \
                     coalesce(visits.called, 0), coalesce(visits.served, 0), coalesce(visits.absent, 0), \
                     coalesce(visits.transferred, 0), visits.wait_median, visits.wait_p90, \
                     visits.service_median, visits.service_p90 \
-             FROM taken FULL JOIN visits ON taken.key = visits.key ORDER BY 1",
+             FROM taken FULL JOIN visits ON taken.key = visits.key \
+             ORDER BY coalesce(taken.key, visits.key) COLLATE \"C\"",
             &[&unit, &from, &to, &by.as_str()],
         )
         .await?;
+    if rows.is_empty() && by == QueueDimension::Total {
+        return Ok(vec![QueueStatsRow {
+            key: "TOTAL".into(),
+            tickets: 0,
+            called: 0,
+            served: 0,
+            absent: 0,
+            transferred: 0,
+            wait_median: None,
+            wait_p90: None,
+            service_median: None,
+            service_p90: None,
+        }]);
+    }
     Ok(rows
         .iter()
         .map(|row| QueueStatsRow {

@@ -130,6 +130,7 @@ async fn main() {
             ..Default::default()
         },
         idle_password_checks: true,
+        kiosk_per_minute: std::num::NonZeroU32::new(1_000_000).unwrap(),
     };
     let app = Application::build(&settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());

@@ -34,6 +34,14 @@ pub struct TestApp {
 pub struct OtherServer {
     pub address: String,
     server: tokio::task::JoinHandle<Result<(), std::io::Error>>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl OtherServer {
+    /// Stops it at once, dropping its open connections, as a crash would.
+    pub async fn stop(self) {
+        self.handle.stop(false).await;
+    }
 }
 
 impl Drop for OtherServer {
@@ -90,7 +98,8 @@ impl TestApp {
         adjust(&mut settings);
         let app = Application::build(&settings).await.unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
-        OtherServer { address, server: tokio::spawn(app.run_until_stopped()) }
+        let handle = app.handle();
+        OtherServer { address, server: tokio::spawn(app.run_until_stopped()), handle }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -254,6 +263,7 @@ fn test_settings(database_url: String, demo: bool, clock: &ManualClock) -> Setti
         edge: Default::default(),
         // The tests' own load would starve idle-class checks.
         idle_password_checks: false,
+        kiosk_per_minute: std::num::NonZeroU32::new(10_000).unwrap(),
     }
 }
 

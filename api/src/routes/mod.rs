@@ -21,6 +21,7 @@ pub mod holiday_rules;
 pub mod notices;
 pub mod procedures;
 pub mod public;
+pub mod queue;
 pub mod stats;
 pub mod units;
 pub mod users;
@@ -33,47 +34,68 @@ pub type Answer = Result<HttpResponse, Problem>;
 
 /// Registers every handler: operations at the root, the API under `/api/v1`.
 pub fn configure(config: &mut ServiceConfig) {
-    config.service(health::healthz).service(health::readyz).service(health::metrics).service(
-        utoipa_actix_web::scope("/api/v1")
-            .service(auth::issue_token)
-            // Before `/cases/{id}`, so `by-code` is not taken for an id.
-            .service(cases::lists::list)
-            .service(cases::lists::by_code)
-            .service(public::public_lookup)
-            .service(audit::trail::history)
-            .service(audit::trail::events)
-            .service(audit::trail::control_slip)
-            .service(audit::trail::verify)
-            .service(forms::case::print_form)
-            .service(forms::case::issue_form)
-            .service(forms::register::unit_register)
-            .service(notices::case_notices)
-            .service(notices::list_templates)
-            .service(notices::set_template)
-            .service(audit::queries::query)
-            .service(audit::sign_ins::sign_ins)
-            .service(stats::stats_report)
-            .service(feed::feed)
-            .configure(cases::configure)
-            .service(units::list_units)
-            .service(units::get_unit)
-            .service(units::create_unit)
-            .service(units::update_unit)
-            .service(procedures::list_procedures)
-            .service(procedures::get_procedure)
-            .service(procedures::publish_procedure)
-            .service(calendar::get_calendar)
-            .service(calendar::arrange_calendar)
-            .service(holiday_rules::list_holiday_rules)
-            .service(holiday_rules::add_holiday_rule)
-            .service(holiday_rules::end_holiday_rule)
-            .service(users::list_users)
-            .service(users::create_user)
-            .service(users::update_user)
-            .service(users::change_password)
-            .service(users::unlock_user)
-            .service(applicants::erase_applicant),
-    );
+    config
+        .service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics)
+        .service(queue::display::display)
+        .service(
+            utoipa_actix_web::scope("/api/v1")
+                .service(auth::issue_token)
+                // Before `/cases/{id}`, so `by-code` is not taken for an id.
+                .service(cases::lists::list)
+                .service(cases::lists::by_code)
+                .service(public::public_lookup)
+                .service(audit::trail::history)
+                .service(audit::trail::events)
+                .service(audit::trail::control_slip)
+                .service(audit::trail::verify)
+                .service(forms::case::print_form)
+                .service(forms::case::issue_form)
+                .service(forms::register::unit_register)
+                .service(notices::case_notices)
+                .service(notices::list_templates)
+                .service(notices::set_template)
+                .service(audit::queries::query)
+                .service(audit::sign_ins::sign_ins)
+                .service(stats::stats_report)
+                .service(feed::feed)
+                .configure(cases::configure)
+                .service(units::list_units)
+                .service(units::get_unit)
+                .service(units::create_unit)
+                .service(units::update_unit)
+                .service(procedures::list_procedures)
+                .service(procedures::get_procedure)
+                .service(procedures::publish_procedure)
+                .service(calendar::get_calendar)
+                .service(calendar::arrange_calendar)
+                .service(holiday_rules::list_holiday_rules)
+                .service(holiday_rules::add_holiday_rule)
+                .service(holiday_rules::end_holiday_rule)
+                .service(users::list_users)
+                .service(users::create_user)
+                .service(users::update_user)
+                .service(users::change_password)
+                .service(users::unlock_user)
+                .service(applicants::erase_applicant)
+                .service(queue::setup::get_setup)
+                .service(queue::setup::set_up)
+                .service(queue::tickets::queue_today)
+                .service(queue::tickets::take_ticket)
+                .service(queue::tickets::get_ticket)
+                .service(queue::tickets::return_ticket)
+                .service(queue::counters::call_next)
+                .service(queue::counters::recall)
+                .service(queue::counters::mark_absent)
+                .service(queue::counters::transfer)
+                .service(queue::counters::finish)
+                .service(queue::bookings::slots)
+                .service(queue::bookings::book)
+                .service(queue::bookings::cancel)
+                .service(queue::calls::calls)
+                .service(queue::stats::queue_stats),
+        );
 }
 
 /// A unit's code as the document describes it, for lists of codes (a single

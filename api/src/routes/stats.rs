@@ -1,7 +1,6 @@
 //! `GET /stats/report`: Biểu 06 for any period, unit subtree and grouping, as
 //! JSON or CSV.
 
-use actix_web::http::header;
 use actix_web::web::Query;
 use actix_web::{HttpRequest, HttpResponse, get};
 use jiff::civil::Date;
@@ -94,10 +93,6 @@ const CSV_HEADER: &str = "key,carried_over,received_online,received_offline,rece
 resolved_early,resolved_on_time,resolved_late,resolved_total,in_progress_within,\
 in_progress_overdue,returned,withdrawn,stopped,progress_score";
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
-}
-
 /// Biểu 06 (Tổng hợp tình hình, kết quả giải quyết TTHC): carried over, received
 /// (online / in person and by post), resolved (early / on time / late), in
 /// progress (within deadline / overdue), returned, withdrawn, stopped, and the QĐ 766
@@ -128,15 +123,13 @@ pub async fn stats_report(state: State, auth: Authenticated, req: HttpRequest, q
     // A period not yet over is judged now, as the case view judges it now.
     let now = state.clock.now();
     let rows = report_at(&state.pool, query.from, query.to, &units, group_by, now).await?;
-    let wants_csv =
-        req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/csv"));
-    if wants_csv {
+    if crate::csv::wanted(&req) {
         let mut body = String::from(CSV_HEADER);
         body.push('\n');
         for r in &rows {
             body.push_str(&format!(
                 "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                csv_field(&r.key),
+                crate::csv::field(&r.key),
                 r.carried_over,
                 r.received_online,
                 r.received_offline,

@@ -31,7 +31,7 @@ table.grid th,table.grid td{border:1px solid #000;padding:3pt;vertical-align:top
 @media print{body{max-width:none}}";
 
 /// Escapes text for HTML content and attribute values.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {

@@ -40,6 +40,7 @@ mod pdf;
 pub mod register;
 
 pub use content::{PaperError, case_paper};
+pub use html::escape;
 pub use register::{RegisterLine, register_paper};
 
 /// A form's text, before it is laid out.
