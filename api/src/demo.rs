@@ -1,7 +1,8 @@
 //! The demo province, loaded by `onestop serve --demo`: a provincial service
 //! centre, departments and communes (two-level local government), about fifteen
-//! procedures of the common fields with their processing times, and one user per
-//! role (user name = role name, password `demo`). Loading it again changes
+//! procedures of the common fields with their processing times, the service
+//! centre's and a commune's queues, and one user per role (user name = role
+//! name, password `demo`). Loading it again changes
 //! nothing. Never loaded without `--demo`.
 
 use jiff::civil::time;
@@ -15,6 +16,7 @@ use onestop_domain::catalog::{
 };
 use onestop_domain::deadline::ProcessingTime;
 use onestop_domain::ids::{UnitCode, UserId};
+use onestop_domain::queue::{CounterSetup, GroupCode, QueueSetup, ServiceGroup};
 use onestop_domain::role::Role;
 use uuid::Uuid;
 
@@ -368,6 +370,8 @@ pub struct Loaded {
     pub units: usize,
     pub procedures: usize,
     pub users: usize,
+    /// Queues set up (groups and counters of a hall).
+    pub queues: usize,
     /// (user name, role) of every demo user.
     pub credentials: Vec<(String, Role)>,
 }
@@ -414,5 +418,45 @@ pub async fn load(registry: &RegistryService, catalog: &CatalogCache) -> Result<
         }
         loaded.credentials.push((username.into(), role));
     }
+    for (unit, setup) in queues()? {
+        if catalog.snapshot().queue_setup(&unit).is_none() {
+            registry.set_up_queue(&system, &unit, setup, &meta).await?;
+            loaded.queues += 1;
+        }
+    }
     Ok(loaded)
+}
+
+/// The service centre's hall: land, civil status and business groups (land
+/// takes online bookings), four counters; a commune's desk with two groups
+/// and two counters.
+fn queues() -> Result<Vec<(UnitCode, QueueSetup)>, CommandError> {
+    let group = |code: &str, name: &str, booking_capacity: Option<u16>| -> Result<ServiceGroup, CommandError> {
+        let code = GroupCode::new(code)
+            .ok_or_else(|| CommandError::Invalid { field: "groups", reason: format!("bad group code {code}") })?;
+        Ok(ServiceGroup { code, name: name.into(), booking_capacity })
+    };
+    let counter = |number: u16, groups: &[&ServiceGroup]| CounterSetup {
+        number,
+        name: format!("Quầy {number}"),
+        groups: groups.iter().map(|g| g.code.clone()).collect(),
+    };
+    let (land, civil, business) = (
+        group("A", "Đất đai, tài nguyên môi trường", Some(20))?,
+        group("B", "Hộ tịch, chứng thực", None)?,
+        group("C", "Đăng ký kinh doanh, đầu tư", Some(10))?,
+    );
+    let centre = QueueSetup {
+        counters: vec![
+            counter(1, &[&land]),
+            counter(2, &[&land, &business]),
+            counter(3, &[&civil]),
+            counter(4, &[&civil, &business, &land]),
+        ],
+        groups: vec![land, civil, business],
+    };
+    let (civil, land) = (group("A", "Hộ tịch, chứng thực", None)?, group("B", "Đất đai", Some(10))?);
+    let commune =
+        QueueSetup { counters: vec![counter(1, &[&civil, &land]), counter(2, &[&civil])], groups: vec![civil, land] };
+    Ok(vec![(code(SERVICE_CENTRE)?, centre), (code(COMMUNE_AN_BINH)?, commune)])
 }

@@ -58,14 +58,17 @@ async fn serve(bind: Option<SocketAddr>, with_demo: bool) -> Result<(), Box<dyn 
     let app = Application::build(&settings).await?;
     if let Some(loaded) = app.demo() {
         println!(
-            "Demo province ready ({} units, {} procedures, {} users added). Log in with:",
-            loaded.units, loaded.procedures, loaded.users
+            "Demo province ready ({} units, {} procedures, {} users, {} queues added). Log in with:",
+            loaded.units, loaded.procedures, loaded.users, loaded.queues
         );
         for (username, role) in &loaded.credentials {
             println!("  {username:<13} password {:<5} role {role}", demo::DEMO_PASSWORD);
         }
     }
     println!("Serving on http://{}:{} (Swagger UI at /swagger-ui/)", settings.bind.ip(), app.port());
+    if app.demo().is_some() {
+        println!("Hall display: http://{}:{}/display/{}", settings.bind.ip(), app.port(), demo::SERVICE_CENTRE);
+    }
     tracing::info!(address = %settings.bind.ip(), port = app.port(), "serving");
     app.run_until_stopped().await?;
     Ok(())

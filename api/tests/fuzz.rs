@@ -36,6 +36,10 @@ use support::Server;
 /// both data checks are off there, since schemathesis also learns constraints
 /// from 422 answers (its error feedback) and then expects them of every
 /// channel.
+/// A queue's setup (counters serve the unit's own groups, each listed once),
+/// a ticket (a group or a booking code, not both) and the queue's statistics
+/// (a period's start not after its end) tie fields together too. The stream
+/// of a queue's calls is left out: it never ends (its own tests follow it).
 /// Off: checks that need a second user or resources made outside the run.
 const CONFIG: &str = include_str!("schemathesis.toml");
 

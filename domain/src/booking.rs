@@ -19,7 +19,7 @@ use jiff::civil::{Date, Time};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{OfficeHours, instant};
-use crate::queue::GroupCode;
+use crate::ids::GroupCode;
 
 /// Sáng or chiều.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

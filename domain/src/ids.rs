@@ -227,6 +227,22 @@ impl From<CaseCode> for String {
     }
 }
 
+/// A service group's letter(s), e.g. `A` (Đất đai), `B` (Hộ tịch, chứng thực).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct GroupCode(String);
+
+impl GroupCode {
+    /// One to three capital letters.
+    pub fn new(text: &str) -> Option<Self> {
+        let valid = (1..=3).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_uppercase());
+        valid.then(|| Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

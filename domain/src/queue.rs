@@ -26,23 +26,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::booking::{Booking, BookingCode};
 use crate::calendar::OfficeHours;
+pub use crate::ids::GroupCode;
 use crate::ids::{CaseId, UserId};
-
-/// A service group's letter(s), e.g. `A` (Đất đai), `B` (Hộ tịch, chứng thực).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct GroupCode(String);
-
-impl GroupCode {
-    /// One to three capital letters.
-    pub fn new(text: &str) -> Option<Self> {
-        let valid = (1..=3).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_uppercase());
-        valid.then(|| Self(text.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 /// A ticket's number: its group and its place in the group's day, `A-0001`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -67,7 +52,7 @@ impl TicketNumber {
 
 impl std::fmt::Display for TicketNumber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}-{:04}", self.group.0, self.seq)
+        write!(f, "{}-{:04}", self.group.as_str(), self.seq)
     }
 }
 

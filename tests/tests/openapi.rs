@@ -44,8 +44,13 @@ fn the_document_is_complete_for_client_generators() {
     let title = document["info"]["title"].as_str().unwrap();
     assert!(title.is_ascii(), "{title}");
     let mut responses = 0;
+    // Generators name methods after operation ids, and links name their
+    // target by id: each must be unique.
+    let mut ids = std::collections::BTreeSet::new();
     for (path, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap_or_default();
+            assert!(ids.insert(id.to_owned()), "operation id {id:?} of {method} {path} is not unique");
             for (status, response) in operation["responses"].as_object().unwrap() {
                 let description = response["description"].as_str().unwrap_or_default();
                 assert!(!description.is_empty(), "{method} {path} {status}");

@@ -75,7 +75,7 @@ pub struct SlotsView {
 /// The slots of a day and their places left (public).
 #[utoipa::path(tag = "queue", params(("code" = String, Path, description = "The unit's code"), SlotsQuery), responses((status = 200, description = "The day's slots", body = SlotsView), answers::NotFound))]
 #[get("/units/{code}/queue/slots")]
-pub async fn slots(state: State, code: Path<String>, query: Query<SlotsQuery>) -> Answer {
+pub async fn queue_slots(state: State, code: Path<String>, query: Query<SlotsQuery>) -> Answer {
     let (unit, catalog, setup) = queue_unit(&state, &code)?;
     let (day, _) = state.queue.bookings(&unit, query.date).await?;
     let working_day = catalog.calendar.is_working_day(query.date);
@@ -128,7 +128,7 @@ pub struct BookingView {
 /// ahead, or for a group that takes no bookings.
 #[utoipa::path(tag = "queue", params(("code" = String, Path, description = "The unit's code")), request_body = BookSlotDto, responses((status = 201, description = "The booking", body = BookingView), answers::NotFound, answers::RuleViolation, answers::OutOfBounds, (status = 429, description = "Too many bookings from this address", body = Problem, content_type = "application/problem+json")))]
 #[post("/units/{code}/queue/bookings")]
-pub async fn book(state: State, req: HttpRequest, code: Path<String>, body: Json<BookSlotDto>) -> Answer {
+pub async fn book_slot(state: State, req: HttpRequest, code: Path<String>, body: Json<BookSlotDto>) -> Answer {
     let (unit, catalog, _) = queue_unit(&state, &code)?;
     let group = group_field("group", &body.group)?;
     kiosk_allowed(&state, &req)?;
@@ -154,7 +154,7 @@ pub struct CancelBookingDto {
 /// Cancels a booking: whoever holds its code may (public, limited per address).
 #[utoipa::path(tag = "queue", params(("code" = String, Path, description = "The unit's code"), ("booking" = String, Path, description = "The booking's code")), request_body = CancelBookingDto, responses((status = 204, description = "Cancelled; the place is free again"), answers::NotFound, answers::RuleViolation, (status = 429, description = "Too many bookings from this address", body = Problem, content_type = "application/problem+json")))]
 #[post("/units/{code}/queue/bookings/{booking}/cancel")]
-pub async fn cancel(
+pub async fn cancel_booking(
     state: State,
     req: HttpRequest,
     path: Path<(String, String)>,

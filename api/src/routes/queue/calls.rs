@@ -79,7 +79,7 @@ pub struct CounterTicket {
 /// counters only). Resumes after `Last-Event-ID`.
 #[utoipa::path(tag = "queue", params(("code" = String, Path, description = "The unit's code"), CallsQuery, ("Last-Event-ID" = Option<String>, Header, description = "The id of the last message received: `<yyyymmdd>.<version>`")), responses((status = 200, description = "An endless stream of Server-Sent Events; each `data` is a `CallMessage` as JSON and each `id` is `<yyyymmdd>.<version>`", content_type = "text/event-stream", body = String), answers::NotFound))]
 #[get("/units/{code}/queue/calls")]
-pub async fn calls(state: State, req: HttpRequest, code: Path<String>, query: Query<CallsQuery>) -> Answer {
+pub async fn queue_calls(state: State, req: HttpRequest, code: Path<String>, query: Query<CallsQuery>) -> Answer {
     let (unit, _, setup) = queue_unit(&state, &code)?;
     let resume = req
         .headers()

@@ -74,7 +74,12 @@ async fn at_counter(
 /// Two counters never get the same ticket.
 #[utoipa::path(tag = "queue", params(("code" = String, Path, description = "The unit's code"), ("counter" = u16, Path, description = "The counter's number", minimum = 1, maximum = 999)), responses((status = 200, description = "The ticket called", body = TicketView), answers::Forbidden, answers::NotFound, answers::RuleViolation), security(("bearer" = [])))]
 #[post("/units/{code}/queue/counters/{counter}/call")]
-pub async fn call_next(state: State, auth: Authenticated, req: HttpRequest, path: Path<(String, u16)>) -> Answer {
+pub async fn call_next_ticket(
+    state: State,
+    auth: Authenticated,
+    req: HttpRequest,
+    path: Path<(String, u16)>,
+) -> Answer {
     let (code, counter) = path.into_inner();
     let command = QueueCommand::CallNext { counter, officer: auth.0.user_id };
     at_counter(&state, &auth, &req, &code, "call_ticket", command).await
@@ -83,7 +88,7 @@ pub async fn call_next(state: State, auth: Authenticated, req: HttpRequest, path
 /// Calls the counter's ticket again (the citizen did not hear it).
 #[utoipa::path(tag = "queue", params(("code" = String, Path, description = "The unit's code"), ("counter" = u16, Path, description = "The counter's number", minimum = 1, maximum = 999)), responses((status = 200, description = "The ticket called again", body = TicketView), answers::Forbidden, answers::NotFound, answers::RuleViolation), security(("bearer" = [])))]
 #[post("/units/{code}/queue/counters/{counter}/recall")]
-pub async fn recall(state: State, auth: Authenticated, req: HttpRequest, path: Path<(String, u16)>) -> Answer {
+pub async fn recall_ticket(state: State, auth: Authenticated, req: HttpRequest, path: Path<(String, u16)>) -> Answer {
     let (code, counter) = path.into_inner();
     at_counter(&state, &auth, &req, &code, "recall_ticket", QueueCommand::Recall { counter }).await
 }
@@ -92,7 +97,12 @@ pub async fn recall(state: State, auth: Authenticated, req: HttpRequest, path: P
 /// later the desk returns the ticket, and it waits again from then.
 #[utoipa::path(tag = "queue", params(("code" = String, Path, description = "The unit's code"), ("counter" = u16, Path, description = "The counter's number", minimum = 1, maximum = 999)), responses((status = 200, description = "The ticket, absent", body = TicketView), answers::Forbidden, answers::NotFound, answers::RuleViolation), security(("bearer" = [])))]
 #[post("/units/{code}/queue/counters/{counter}/absent")]
-pub async fn mark_absent(state: State, auth: Authenticated, req: HttpRequest, path: Path<(String, u16)>) -> Answer {
+pub async fn mark_ticket_absent(
+    state: State,
+    auth: Authenticated,
+    req: HttpRequest,
+    path: Path<(String, u16)>,
+) -> Answer {
     let (code, counter) = path.into_inner();
     at_counter(&state, &auth, &req, &code, "mark_ticket_absent", QueueCommand::MarkAbsent { counter }).await
 }
@@ -101,7 +111,7 @@ pub async fn mark_absent(state: State, auth: Authenticated, req: HttpRequest, pa
 /// and its place in time.
 #[utoipa::path(tag = "queue", params(("code" = String, Path, description = "The unit's code"), ("counter" = u16, Path, description = "The counter's number", minimum = 1, maximum = 999)), request_body = TransferDto, responses((status = 200, description = "The ticket, waiting in its new group", body = TicketView), answers::Forbidden, answers::NotFound, answers::RuleViolation, answers::OutOfBounds), security(("bearer" = [])))]
 #[post("/units/{code}/queue/counters/{counter}/transfer")]
-pub async fn transfer(
+pub async fn transfer_ticket(
     state: State,
     auth: Authenticated,
     req: HttpRequest,
@@ -116,7 +126,7 @@ pub async fn transfer(
 /// Finishes the counter's ticket, naming the cases received from it.
 #[utoipa::path(tag = "queue", params(("code" = String, Path, description = "The unit's code"), ("counter" = u16, Path, description = "The counter's number", minimum = 1, maximum = 999)), request_body = FinishDto, responses((status = 200, description = "The ticket, finished", body = TicketView), answers::Forbidden, answers::NotFound, answers::RuleViolation, answers::OutOfBounds), security(("bearer" = [])))]
 #[post("/units/{code}/queue/counters/{counter}/finish")]
-pub async fn finish(
+pub async fn finish_ticket(
     state: State,
     auth: Authenticated,
     req: HttpRequest,

@@ -10,15 +10,14 @@ use actix_web::{HttpResponse, get};
 use onestop_projections::forms::escape;
 
 use super::queue_unit;
-use crate::openapi::answers;
 use crate::routes::{Answer, State};
 
 const PAGE: &str = include_str!("display.html");
 
 /// The hall's display page of a unit's queue (HTML).
-#[utoipa::path(tag = "queue", params(("unit" = String, Path, description = "The unit's code")), responses((status = 200, description = "The display page", content_type = "text/html", body = String), answers::NotFound))]
+#[utoipa::path(tag = "queue", params(("unit" = String, Path, description = "The unit's code")), responses((status = 200, description = "The display page", content_type = "text/html", body = String), (status = 404, description = "No queue at this unit: a page in Vietnamese saying what to do", content_type = "text/html", body = String)))]
 #[get("/display/{unit}")]
-pub async fn display(state: State, unit: Path<String>) -> Answer {
+pub async fn hall_display(state: State, unit: Path<String>) -> Answer {
     let page = match queue_unit(&state, &unit) {
         Ok((code, catalog, _)) => {
             let name = catalog.unit(&code).map(|u| u.name.clone()).unwrap_or_default();

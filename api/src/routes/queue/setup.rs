@@ -113,7 +113,7 @@ impl QueueSetupDto {
 /// A unit's service groups and counters.
 #[utoipa::path(tag = "queue", params(("code" = String, Path, description = "The unit's code")), responses((status = 200, description = "The unit's queue setup", body = QueueSetupDto), answers::NotFound))]
 #[get("/units/{code}/queue/setup")]
-pub async fn get_setup(state: State, code: Path<String>) -> Answer {
+pub async fn get_queue_setup(state: State, code: Path<String>) -> Answer {
     let (_, _, setup) = queue_unit(&state, &code)?;
     Ok(HttpResponse::Ok().json(QueueSetupDto::of(&setup)))
 }
@@ -122,7 +122,7 @@ pub async fn get_setup(state: State, code: Path<String>) -> Answer {
 /// Tickets already taken today keep their numbers and places.
 #[utoipa::path(tag = "queue", params(("code" = String, Path, description = "The unit's code")), request_body = QueueSetupDto, responses((status = 200, description = "The setup in force", body = QueueSetupDto), answers::Forbidden, answers::NotFound, answers::OutOfBounds), security(("bearer" = [])))]
 #[put("/units/{code}/queue/setup")]
-pub async fn set_up(
+pub async fn set_up_queue(
     state: State,
     auth: Authenticated,
     req: HttpRequest,
