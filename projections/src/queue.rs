@@ -476,3 +476,103 @@ pub async fn stats(
         })
         .collect())
 }
+
+/// A phone number left at the kiosk for an SMS when the ticket's turn nears
+/// (`queue_contacts`). Not in the log: the rows of past days are deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub unit: String,
+    pub day: Date,
+    pub number: String,
+    pub phone: String,
+    pub attempts: i32,
+}
+
+/// Keeps `phone` for a ticket of the day.
+pub async fn remember_contact(
+    pool: &Pool,
+    unit: &str,
+    day: Date,
+    number: &str,
+    phone: &str,
+) -> Result<(), ProjectionError> {
+    let client = pool.get().await?;
+    client
+        .execute(
+            "INSERT INTO queue_contacts (unit, day, number, phone) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (unit, day, number) DO NOTHING",
+            &[&unit, &day, &number, &phone],
+        )
+        .await?;
+    Ok(())
+}
+
+/// The day's contacts not yet told (or whose sender's lease ran out).
+pub async fn open_contacts(pool: &Pool, day: Date) -> Result<Vec<Contact>, ProjectionError> {
+    let client = pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT unit, day, number, phone, attempts FROM queue_contacts \
+             WHERE day = $1 AND (state = 'waiting' OR (state = 'sending' AND leased_until < now())) \
+             ORDER BY unit, number LIMIT 2000",
+            &[&day],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Contact { unit: r.get(0), day: r.get(1), number: r.get(2), phone: r.get(3), attempts: r.get(4) })
+        .collect())
+}
+
+/// Takes a contact to send to for `lease`; false when another process has it.
+pub async fn claim_contact(
+    pool: &Pool,
+    contact: &Contact,
+    lease: std::time::Duration,
+) -> Result<bool, ProjectionError> {
+    let client = pool.get().await?;
+    let claimed = client
+        .execute(
+            "UPDATE queue_contacts SET state = 'sending', leased_until = now() + make_interval(secs => $4) \
+             WHERE unit = $1 AND day = $2 AND number = $3 \
+               AND (state = 'waiting' OR (state = 'sending' AND leased_until < now()))",
+            &[&contact.unit, &contact.day, &contact.number, &lease.as_secs_f64()],
+        )
+        .await?;
+    Ok(claimed == 1)
+}
+
+/// How a contact ended: sent, no longer needed (the ticket was called or is
+/// done), or to be tried again (`error`) until `give_up`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContactOutcome {
+    Sent,
+    Passed,
+    Failed { error: String, give_up: bool },
+}
+
+/// Records a contact's outcome.
+pub async fn record_contact(pool: &Pool, contact: &Contact, outcome: &ContactOutcome) -> Result<(), ProjectionError> {
+    let client = pool.get().await?;
+    let (state, error): (&str, Option<&str>) = match outcome {
+        ContactOutcome::Sent => ("sent", None),
+        ContactOutcome::Passed => ("passed", None),
+        ContactOutcome::Failed { error, give_up } => (if *give_up { "given_up" } else { "waiting" }, Some(error)),
+    };
+    client
+        .execute(
+            "UPDATE queue_contacts SET state = $4, leased_until = NULL, last_error = $5, \
+                 attempts = attempts + CASE WHEN $4 IN ('waiting', 'given_up') THEN 1 ELSE 0 END, \
+                 sent_at = CASE WHEN $4 = 'sent' THEN now() END \
+             WHERE unit = $1 AND day = $2 AND number = $3",
+            &[&contact.unit, &contact.day, &contact.number, &state, &error],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Deletes the phone numbers of days before `today`.
+pub async fn forget_contacts_before(pool: &Pool, today: Date) -> Result<u64, ProjectionError> {
+    let client = pool.get().await?;
+    Ok(client.execute("DELETE FROM queue_contacts WHERE day < $1", &[&today]).await?)
+}

@@ -318,3 +318,14 @@ pub async fn login_at(
     let body: Value = response.json().await.unwrap();
     Ok(body["access_token"].as_str().unwrap().to_owned())
 }
+
+/// The SMS channel sending to a gateway (a stand-in's) at `url`, JSON bodies.
+pub fn sms_settings(url: &str) -> onestop_api::notify::channels::SmsSettings {
+    onestop_api::notify::channels::SmsSettings {
+        url: url.to_owned(),
+        body: onestop_api::notify::channels::DEFAULT_SMS_BODY.to_owned(),
+        content_type: "application/json".to_owned(),
+        authorization: None,
+        success_marker: None,
+    }
+}

@@ -8,9 +8,9 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use onestop_api::notify::channels::{DEFAULT_SMS_BODY, EmailSettings, SmsSettings, ZaloSettings};
+use onestop_api::notify::channels::{EmailSettings, ZaloSettings};
 use onestop_tests::standins::{SmsGateway, SmtpSink, ZaloZns};
-use onestop_tests::{TestApp, land_case, problem};
+use onestop_tests::{TestApp, land_case, problem, sms_settings};
 use serde_json::{Value, json};
 
 /// A land case whose applicant chose `channels`, with consent.
@@ -20,16 +20,6 @@ fn case_with_notices(channels: &[&str], name: &str, phone: &str) -> Value {
     case["applicant"]["phone"] = json!(phone);
     case["notices"] = json!({ "channels": channels, "consent": true });
     case
-}
-
-fn sms_settings(url: &str) -> SmsSettings {
-    SmsSettings {
-        url: url.to_owned(),
-        body: DEFAULT_SMS_BODY.to_owned(),
-        content_type: "application/json".to_owned(),
-        authorization: None,
-        success_marker: None,
-    }
 }
 
 /// The demo app sending SMS to `gateway`, retrying after 50 ms at first.

@@ -618,3 +618,66 @@ async fn the_statistics_of_a_scripted_day_equal_the_ground_truth() {
     let other_day = app.get_json(&leader, &queue_path(SERVICE_CENTRE, "/stats?from=2026-03-03&to=2026-03-31")).await;
     assert_eq!(other_day["rows"].as_array().unwrap().last().unwrap()["called"], 0);
 }
+
+#[tokio::test]
+async fn a_citizen_who_left_a_phone_is_told_once_when_their_turn_nears_and_the_number_stays_out_of_the_log() {
+    // The gateway refuses the first message: it is sent again.
+    let gateway = onestop_tests::standins::SmsGateway::start(1).await;
+    let url = gateway.url.clone();
+    let app = TestApp::spawn_custom(true, |settings| {
+        settings.notices.channels.sms = Some(onestop_tests::sms_settings(&url));
+    })
+    .await;
+    set_up(&app, SERVICE_CENTRE, &setup()).await;
+    let reception = app.token("reception").await;
+    for _ in 0..4 {
+        take_number(&app, "A", None).await;
+    }
+    let mine = take(&app, json!({ "group": "A", "phone": "0912 345 678" })).await;
+    assert_eq!(mine.json::<Value>().await.unwrap()["number"], "A-0005");
+    refused(&app, take(&app, json!({ "group": "A", "phone": "12345 6789" })).await, 422, "", queue_events(&app).await)
+        .await;
+    // Four ahead: not yet (two of the sender's rounds pass).
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(gateway.sent().is_empty(), "{:?}", gateway.calls());
+    // Three ahead once A-0001 is called.
+    at_counter(&app, &reception, 1, "call", json!({})).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while gateway.sent().is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let sent = gateway.sent();
+    assert_eq!(sent.len(), 1, "{:?}", gateway.calls());
+    let body = sent.values().next().unwrap();
+    assert!(body.contains("A-0005") && body.contains("con 3 so") && body.contains("912345678"), "{body}");
+    assert!(gateway.calls().len() >= 2, "the refused first attempt was not retried");
+    // Nearer still: no second message.
+    for _ in 0..2 {
+        at_counter(&app, &reception, 1, "finish", json!({})).await;
+        at_counter(&app, &reception, 1, "call", json!({})).await;
+    }
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(gateway.sent().len(), 1);
+    // The number is nowhere in the log.
+    let client = app.database.superuser().await.unwrap();
+    let in_log: i64 = client
+        .query_one(
+            "SELECT count(*) FROM events WHERE payload::text LIKE '%345678%' OR metadata::text LIKE '%345678%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(in_log, 0);
+    // A day later it is gone from the table too.
+    app.clock.advance(SignedDuration::from_hours(24));
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let kept: i64 = client.query_one("SELECT count(*) FROM queue_contacts", &[]).await.unwrap().get(0);
+        if kept == 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "yesterday's phone numbers were kept");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

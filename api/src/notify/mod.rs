@@ -10,9 +10,13 @@
 //! `retry_base × 2^(attempt−1)` (at most an hour), up to `max_attempts`; a
 //! process killed mid-delivery leaves its notices leased, and once the lease
 //! runs out they are sent again under the same key.
+//!
+//! Beside the outbox, [`turns`] tells citizens by SMS when their queue
+//! ticket's turn nears.
 
 pub mod channels;
 pub mod reminders;
+pub mod turns;
 
 use std::time::Duration;
 
@@ -76,7 +80,16 @@ pub async fn run(state: AppState, settings: NoticeSettings) {
     tracing::info!(channels = ?enabled.iter().map(|c| c.as_str()).collect::<Vec<_>>(), "notice sender started");
     let mut last_sweep = tokio::time::Instant::now() - Duration::from_secs(60);
     let mut last_reminders: Option<tokio::time::Instant> = None;
+    let mut last_turns = tokio::time::Instant::now() - Duration::from_secs(1);
     loop {
+        if enabled.contains(&NoticeChannel::Sms) && last_turns.elapsed() >= Duration::from_secs(1) {
+            last_turns = tokio::time::Instant::now();
+            match turns::tell(&state, &channels).await {
+                Ok(0) => {}
+                Ok(sent) => tracing::info!(sent, "citizens told their turn nears"),
+                Err(error) => tracing::warn!(%error, "cannot tell citizens their turn nears"),
+            }
+        }
         if enabled.contains(&NoticeChannel::Email)
             && last_reminders.is_none_or(|at| at.elapsed() >= settings.reminders_every)
         {
@@ -90,6 +103,9 @@ pub async fn run(state: AppState, settings: NoticeSettings) {
         if last_sweep.elapsed() >= Duration::from_secs(5) {
             last_sweep = tokio::time::Instant::now();
             sweep(&state, &settings).await;
+            if let Err(error) = turns::forget_old(&state).await {
+                tracing::warn!(%error, "cannot delete the queue's phone numbers of earlier days");
+            }
         }
         if enabled.is_empty() {
             tokio::time::sleep(Duration::from_secs(5)).await;

@@ -10,8 +10,9 @@ use super::{Failure, exit_status, prepare_store};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// `status` (case_status: status view, audit trail, feed), `stats`
-    /// (case_stats) or `search` (the applicants' blind index, under
-    /// ONESTOP_SEARCH_KEY); several may be named.
+    /// (case_stats), `search` (the applicants' blind index, under
+    /// ONESTOP_SEARCH_KEY) or `queue` (queue tickets and their visits to
+    /// counters); several may be named.
     #[arg(required_unless_present = "all", value_parser = parse_read_model)]
     read_models: Vec<ReadModel>,
     /// Every read model.

@@ -34,6 +34,12 @@ pub struct TakeTicketDto {
     #[schema(min_length = 1, max_length = 32)]
     #[serde(default)]
     pub booking_code: Option<String>,
+    /// A phone number for an SMS when the turn nears (kept for the day only,
+    /// never in the log; sent only when SMS is configured).
+    #[validate(length(min = 9, max = 20))]
+    #[schema(min_length = 9, max_length = 20, pattern = "^\\+?[0-9 .-]{9,20}$")]
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 /// Takes a ticket (bốc số): no sign-in, limited per address. Numbers run per
@@ -46,6 +52,13 @@ pub async fn take_ticket(state: State, req: HttpRequest, code: Path<String>, bod
     let (unit, _, setup) = queue_unit(&state, &code)?;
     kiosk_allowed(&state, &req)?;
     let priority = body.priority.map(Into::into);
+    let phone = match &body.phone {
+        None => None,
+        Some(text) => Some(
+            onestop_domain::search::phone_number(text)
+                .ok_or_else(|| Problem::invalid_field("phone", "not a Vietnamese phone number"))?,
+        ),
+    };
     let outcome = match (&body.group, &body.booking_code) {
         (Some(group), None) => {
             let group = group_field("group", group)?;
@@ -65,6 +78,11 @@ pub async fn take_ticket(state: State, req: HttpRequest, code: Path<String>, bod
         _ => return Err(Problem::internal()),
     };
     let ticket = outcome.state.tickets.get(&number).ok_or_else(Problem::internal)?;
+    if let Some(phone) = phone {
+        let day = onestop_domain::calendar::local(ticket.taken_at).date();
+        let number = number.to_string();
+        onestop_projections::queue::remember_contact(&state.pool, unit.as_str(), day, &number, &phone).await?;
+    }
     let view = TicketView::of(ticket, &outcome.state, &setup);
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/units/{unit}/queue/tickets/{number}")))
