@@ -22,9 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use onestop_api::config::Settings;
 use onestop_api::startup::Application;
-use onestop_commands::clock::SystemClock;
 use onestop_migrations::testing::TestDatabase;
 use onestop_tests::{LAND_REGISTRY, land_case, login_at};
 use serde_json::{Value, json};
@@ -96,42 +94,10 @@ async fn main() {
     let total = rate * seconds;
 
     let database = TestDatabase::create().await.unwrap();
-    let settings = Settings {
-        database_url: database.url(),
-        bind: "127.0.0.1:0".parse().unwrap(),
-        pool_size: 32,
-        pool_wait: Duration::from_secs(5),
-        statement_timeout: Duration::from_secs(30),
-        jwt_secret: "a benchmark secret that is long enough to sign tokens".into(),
-        search_key: onestop_domain::search::IndexKey::development(),
-        receipt_key: onestop_commands::codes::ReceiptKey::development(),
-        public_url: None,
-        token_ttl: Duration::from_secs(3600),
-        demo: true,
-        clock: Arc::new(SystemClock),
-        run_projections: true,
-        feed_push: None,
-        notices: onestop_api::notify::NoticeSettings {
-            channels: onestop_api::notify::channels::ChannelSettings {
-                sms: gateway.as_ref().map(|g| onestop_api::notify::channels::SmsSettings {
-                    url: g.url.clone(),
-                    body: onestop_api::notify::channels::DEFAULT_SMS_BODY.to_owned(),
-                    content_type: "application/json".to_owned(),
-                    authorization: None,
-                    success_marker: None,
-                }),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-        // The flood comes through a "proxy" on loopback, one address per attempt.
-        edge: onestop_api::edge::EdgeSettings {
-            trusted_proxies: vec!["127.0.0.0/8".parse().unwrap()],
-            ..Default::default()
-        },
-        idle_password_checks: true,
-        kiosk_per_minute: std::num::NonZeroU32::new(1_000_000).unwrap(),
-    };
+    let mut settings = onestop_tests::bench_settings(database.url());
+    settings.notices.channels.sms = gateway.as_ref().map(|g| onestop_tests::sms_settings(&g.url));
+    // The flood comes through a "proxy" on loopback, one address per attempt.
+    settings.edge.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
     let app = Application::build(&settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

@@ -17,9 +17,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use jiff::Timestamp;
-use onestop_api::config::Settings;
 use onestop_api::startup::Application;
-use onestop_commands::clock::SystemClock;
 use onestop_migrations::testing::TestDatabase;
 use onestop_tests::{SERVICE_CENTRE, login_at};
 use serde_json::{Value, json};
@@ -45,26 +43,7 @@ async fn main() {
     let rate = env("QUEUE_RATE", 100);
     let seconds = env("QUEUE_SECONDS", 20);
     let database = TestDatabase::create().await.unwrap();
-    let settings = Settings {
-        database_url: database.url(),
-        bind: "127.0.0.1:0".parse().unwrap(),
-        pool_size: 32,
-        pool_wait: Duration::from_secs(5),
-        statement_timeout: Duration::from_secs(30),
-        jwt_secret: "a benchmark secret that is long enough to sign tokens".into(),
-        search_key: onestop_domain::search::IndexKey::development(),
-        receipt_key: onestop_commands::codes::ReceiptKey::development(),
-        public_url: None,
-        token_ttl: Duration::from_secs(3600),
-        demo: true,
-        clock: Arc::new(SystemClock),
-        run_projections: true,
-        feed_push: None,
-        notices: Default::default(),
-        edge: Default::default(),
-        idle_password_checks: true,
-        kiosk_per_minute: std::num::NonZeroU32::new(1_000_000).unwrap(),
-    };
+    let settings = onestop_tests::bench_settings(database.url());
     let app = Application::build(&settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

@@ -329,3 +329,28 @@ pub fn sms_settings(url: &str) -> onestop_api::notify::channels::SmsSettings {
         success_marker: None,
     }
 }
+
+/// A benchmark's server: the demo province on the system clock, every
+/// projection running, a pool of 32, no limit a load from one address meets.
+pub fn bench_settings(database_url: String) -> Settings {
+    Settings {
+        database_url,
+        bind: "127.0.0.1:0".parse().unwrap(),
+        pool_size: 32,
+        pool_wait: Duration::from_secs(5),
+        statement_timeout: Duration::from_secs(30),
+        jwt_secret: "a benchmark secret that is long enough to sign tokens".into(),
+        search_key: onestop_domain::search::IndexKey::development(),
+        receipt_key: onestop_commands::codes::ReceiptKey::development(),
+        public_url: None,
+        token_ttl: Duration::from_secs(3600),
+        demo: true,
+        clock: Arc::new(onestop_commands::clock::SystemClock),
+        run_projections: true,
+        feed_push: None,
+        notices: Default::default(),
+        edge: Default::default(),
+        idle_password_checks: true,
+        kiosk_per_minute: std::num::NonZeroU32::new(1_000_000).unwrap(),
+    }
+}
