@@ -84,6 +84,12 @@ impl ReadModel {
         }
     }
 
+    /// Whether the bulk replay folds it; the others read only their own
+    /// streams and are caught up from position 0 in either mode.
+    pub fn folded_in_bulk(self) -> bool {
+        matches!(self, Self::Status | Self::Stats)
+    }
+
     /// Parses a checkpoint name, or `status` / `stats`.
     pub fn parse(text: &str) -> Option<Self> {
         match text {
@@ -233,17 +239,18 @@ async fn rebuild_locked(
     index_tables(pool, &rest).await?;
     let index_time = index_started.elapsed();
     if mode == Mode::Bulk {
+        let folded: Vec<&str> = read_models.iter().filter(|m| m.folded_in_bulk()).map(|m| m.name()).collect();
         admin
             .execute(
                 &format!(
                     "UPDATE {shadow}.projection_checkpoints SET tx_id = $1, \
-                     global_position = $2, events_applied = $3 WHERE name <> $4"
+                     global_position = $2, events_applied = $3 WHERE name = ANY($4)"
                 ),
                 &[
                     &checkpoint.tx_id,
                     &checkpoint.global_position,
                     &i64::try_from(replayed).unwrap_or(i64::MAX),
-                    &search::NAME,
+                    &folded,
                 ],
             )
             .await?;

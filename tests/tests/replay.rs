@@ -11,9 +11,10 @@ use onestop_commands::metadata::RequestMeta;
 use onestop_commands::registry::NewUser;
 use onestop_commands::registry::RegistryService;
 use onestop_domain::access::Actor;
-use onestop_domain::ids::UserId;
+use onestop_domain::ids::{UnitCode, UserId};
 use onestop_domain::role::Role;
 use onestop_migrations::testing::TestDatabase;
+use onestop_projections::queue::QueueProjection;
 use onestop_projections::rebuild::{self, Mode, ReadModel};
 use onestop_projections::stats::{GroupBy, report};
 use onestop_projections::{Runner, SearchProjection, StatsProjection, StatusProjection};
@@ -43,7 +44,50 @@ async fn simulate_into(database: &TestDatabase, cases: usize, seed: u64) -> (Eve
     let service = CaseService::new(store.clone(), catalog, Arc::new(SystemClock));
     let options = simulate::Options { cases, seed, communes: 6, batch: 250, ..simulate::Options::default() };
     let truth = simulate::run(&service, &registry, &options, |_, _| {}).await.unwrap();
+    hall_day(&store).await;
     (store, truth)
+}
+
+/// A day at the province's hall beside the simulated year: tickets taken,
+/// called, missed, transferred and finished, so that the queue's read model
+/// has rows to rebuild and compare.
+async fn hall_day(store: &EventStore) {
+    use onestop_domain::queue::{CounterSetup, GroupCode, QueueCommand, QueueSetup, ServiceGroup};
+    let group = |code: &str| GroupCode::new(code).unwrap();
+    // The catalog reads below the log's horizon: let it see the simulated units.
+    store.wait_until_readable().await.unwrap();
+    let catalog = CatalogCache::load(store.clone()).await.unwrap();
+    let unit: UnitCode = "000.00.00.H27".parse().unwrap();
+    let admin =
+        Actor { user_id: UserId(uuid::Uuid::nil()), name: "test".into(), role: Role::Admin, units: vec![unit.clone()] };
+    let setup = QueueSetup {
+        groups: ["A", "B"]
+            .iter()
+            .map(|g| ServiceGroup { code: group(g), name: format!("Nhóm {g}"), booking_capacity: None })
+            .collect(),
+        counters: [(1, vec![group("A")]), (2, vec![group("A"), group("B")])]
+            .into_iter()
+            .map(|(number, groups)| CounterSetup { number, name: format!("Quầy {number}"), groups })
+            .collect(),
+    };
+    let meta = RequestMeta::default();
+    RegistryService::new(store.clone(), catalog.clone()).set_up_queue(&admin, &unit, setup, &meta).await.unwrap();
+    let queue = onestop_commands::queue::QueueService::new(store.clone(), catalog, Arc::new(SystemClock));
+    let act = |command| queue.act(&unit, command, json!({}));
+    for i in 0..30 {
+        act(QueueCommand::Take { group: group(["A", "B", "A"][i % 3]), priority: None }).await.unwrap();
+    }
+    let officer = UserId(uuid::Uuid::from_u128(7));
+    for i in 0..20_u16 {
+        let counter = 1 + i % 2;
+        act(QueueCommand::CallNext { counter, officer }).await.unwrap();
+        let close = match i % 7 {
+            3 => QueueCommand::MarkAbsent { counter },
+            5 => QueueCommand::Transfer { counter, to_group: group("B") },
+            _ => QueueCommand::Finish { counter, cases: vec![] },
+        };
+        act(close).await.unwrap();
+    }
 }
 
 /// Every table of every read model.
@@ -323,6 +367,7 @@ async fn a_rebuild_equals_a_replay_from_scratch_while_the_api_keeps_answering() 
         .catch_up()
         .await
         .unwrap();
+    Runner::new(QueueProjection, store.clone(), 500).in_schema("reference").catch_up().await.unwrap();
     assert_same_read_models(&store, "public", "reference").await;
     let live = checkpoints(&store, "public").await;
     let reference = checkpoints(&store, "reference").await;
@@ -347,6 +392,7 @@ async fn a_cancelled_rebuild_leaves_the_live_read_models_untouched() {
     Runner::new(StatusProjection, store.clone(), 1000).catch_up().await.unwrap();
     Runner::new(StatsProjection, store.clone(), 1000).catch_up().await.unwrap();
     Runner::new(SearchProjection::new(search_key()), store.clone(), 1000).catch_up().await.unwrap();
+    Runner::new(QueueProjection, store.clone(), 1000).catch_up().await.unwrap();
     copy_tables(&store, "before", true).await;
 
     // Cancelled as soon as it reports progress, in whichever phase.
@@ -874,5 +920,6 @@ async fn a_simulated_year_beside_the_demo_balances_agrees_with_the_case_view_and
         .catch_up()
         .await
         .unwrap();
+    Runner::new(QueueProjection, store.clone(), 2_000).in_schema("reference").catch_up().await.unwrap();
     assert_same_read_models(&store, "public", "reference").await;
 }
