@@ -38,6 +38,18 @@ impl RequestMeta {
         })
     }
 
+    /// The event metadata of a command made without an account (the hall's
+    /// kiosk, a citizen booking online): no actor, the rest as for any other.
+    pub fn to_public_metadata(&self, action: &str, command_id: Uuid) -> Value {
+        json!({
+            "command": action,
+            "command_id": command_id,
+            "correlation_id": self.correlation_id.unwrap_or(command_id),
+            "request_id": self.request_id,
+            "client_ip": self.client_ip,
+        })
+    }
+
     /// The id of this command: derived from the idempotency key when there is one.
     pub fn command_id(&self, actor: &Actor, scope: &str) -> Uuid {
         match &self.idempotency_key {

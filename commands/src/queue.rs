@@ -122,7 +122,7 @@ impl QueueService {
         let setup = catalog
             .queue_setup(unit)
             .ok_or_else(|| CommandError::NotFound { what: "queue of unit", id: unit.to_string() })?;
-        let hours = catalog.unit(unit).map(|u| u.office_hours.clone()).unwrap_or_default();
+        let hours = catalog.units.office_hours(unit);
         if let QueueCommand::Finish { cases, .. } = &command {
             for case in cases {
                 let stream = StreamId::new(format!("case-{}", case.0)).map_err(CommandError::infrastructure)?;
@@ -223,7 +223,7 @@ impl QueueService {
             capacity: setup.groups.iter().filter_map(|g| Some((g.code.clone(), g.booking_capacity?))).collect(),
             groups: setup.groups.iter().map(|g| g.code.clone()).collect(),
             working_day: catalog.calendar.is_working_day(day),
-            hours: catalog.unit(unit).map(|u| u.office_hours.clone()).unwrap_or_default(),
+            hours: catalog.units.office_hours(unit),
         };
         let stream = booking_stream(unit, day)?;
         let turn = self.turn(stream.as_str());

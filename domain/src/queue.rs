@@ -359,6 +359,15 @@ impl QueueState {
         waiting.into_iter()
     }
 
+    /// How many tickets of its group will be called before `ticket`, while
+    /// it waits.
+    pub fn ahead_of(&self, ticket: &Ticket) -> Option<usize> {
+        if ticket.status != TicketStatus::Waiting {
+            return None;
+        }
+        self.waiting(std::slice::from_ref(&ticket.group)).position(|t| t.number == ticket.number)
+    }
+
     fn at(&self, counter: u16) -> Result<&TicketNumber, QueueError> {
         self.at_counter.get(&counter).ok_or(QueueError::NothingAtCounter(counter))
     }
@@ -421,6 +430,21 @@ pub fn evolve(mut state: QueueState, event: &QueueEvent) -> QueueState {
         }
     }
     state
+}
+
+impl QueueEvent {
+    /// The ticket it is about.
+    pub fn number(&self) -> &TicketNumber {
+        match self {
+            Self::TicketTaken { number, .. }
+            | Self::TicketCalled { number, .. }
+            | Self::TicketRecalled { number, .. }
+            | Self::TicketMissed { number, .. }
+            | Self::TicketReturned { number, .. }
+            | Self::TicketTransferred { number, .. }
+            | Self::TicketFinished { number, .. } => number,
+        }
+    }
 }
 
 crate::registry::stored_names!(QueueEvent {

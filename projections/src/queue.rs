@@ -104,15 +104,7 @@ impl Projection for QueueProjection {
             let Some((unit, day)) = day_of(&event.stream_id) else { continue };
             let queue_event = QueueEvent::decode(&event.event_type, event.payload.as_str())
                 .map_err(|e| ProjectionError::Event { position: event.global_position, reason: e.to_string() })?;
-            let number = match &queue_event {
-                QueueEvent::TicketTaken { number, .. }
-                | QueueEvent::TicketCalled { number, .. }
-                | QueueEvent::TicketRecalled { number, .. }
-                | QueueEvent::TicketMissed { number, .. }
-                | QueueEvent::TicketReturned { number, .. }
-                | QueueEvent::TicketTransferred { number, .. }
-                | QueueEvent::TicketFinished { number, .. } => number.to_string(),
-            };
+            let number = queue_event.number().to_string();
             decoded.push(((unit, day, number), queue_event));
         }
         Ok(decoded)

@@ -67,10 +67,7 @@ pub async fn tell(state: &AppState, channels: &Channels) -> Result<usize, String
                 continue;
             };
             let outcome = if ticket.status == TicketStatus::Waiting {
-                let ahead = queue
-                    .waiting(std::slice::from_ref(&ticket.group))
-                    .position(|t| t.number == ticket.number)
-                    .unwrap_or(0);
+                let ahead = queue.ahead_of(ticket).unwrap_or(0);
                 if ahead > NEAR {
                     continue;
                 }

@@ -79,7 +79,7 @@ pub async fn queue_slots(state: State, code: Path<String>, query: Query<SlotsQue
     let (unit, catalog, setup) = queue_unit(&state, &code)?;
     let (day, _) = state.queue.bookings(&unit, query.date).await?;
     let working_day = catalog.calendar.is_working_day(query.date);
-    let hours = catalog.unit(&unit).map(|u| u.office_hours.clone()).unwrap_or_default();
+    let hours = catalog.units.office_hours(&unit);
     let now = state.queue.now();
     let mut slots = Vec::new();
     for group in &setup.groups {
@@ -133,8 +133,8 @@ pub async fn book_slot(state: State, req: HttpRequest, code: Path<String>, body:
     let group = group_field("group", &body.group)?;
     kiosk_allowed(&state, &req)?;
     let booking =
-        state.queue.book(&unit, group, body.date, body.half.into(), public_metadata(&req, "book_slot")).await?;
-    let hours = catalog.unit(&unit).map(|u| u.office_hours.clone()).unwrap_or_default();
+        state.queue.book(&unit, group, body.date, body.half.into(), public_metadata(&req, "book_slot")?).await?;
+    let hours = catalog.units.office_hours(&unit);
     Ok(HttpResponse::Created().json(BookingView {
         code: booking.code.to_string(),
         group: booking.group.as_str().to_owned(),
@@ -169,6 +169,6 @@ pub async fn cancel_booking(
     if !day.bookings.contains_key(&code) {
         return Err(missing());
     }
-    state.queue.cancel_booking(&unit, body.date, &code, public_metadata(&req, "cancel_booking")).await?;
+    state.queue.cancel_booking(&unit, body.date, &code, public_metadata(&req, "cancel_booking")?).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -53,19 +53,8 @@ async fn at_counter(
     let metadata = request.to_metadata(&auth.0, action, request.command_id(&auth.0, action));
     let outcome = state.queue.act(&unit, command, metadata).await?;
     state.note_written(outcome.checkpoint);
-    let number = match outcome.events.first() {
-        Some(
-            QueueEvent::TicketCalled { number, .. }
-            | QueueEvent::TicketRecalled { number, .. }
-            | QueueEvent::TicketMissed { number, .. }
-            | QueueEvent::TicketTransferred { number, .. }
-            | QueueEvent::TicketFinished { number, .. }
-            | QueueEvent::TicketReturned { number, .. }
-            | QueueEvent::TicketTaken { number, .. },
-        ) => number.clone(),
-        None => return Err(Problem::internal()),
-    };
-    let ticket = outcome.state.tickets.get(&number).ok_or_else(Problem::internal)?;
+    let number = outcome.events.first().map(QueueEvent::number).ok_or_else(Problem::internal)?;
+    let ticket = outcome.state.tickets.get(number).ok_or_else(Problem::internal)?;
     Ok(HttpResponse::Ok().json(TicketView::of(ticket, &outcome.state, &setup)))
 }
 

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use actix_web::{HttpMessage, HttpRequest};
+use actix_web::HttpRequest;
 use jiff::Timestamp;
 use onestop_commands::catalog::Catalog;
 use onestop_domain::ids::UnitCode;
@@ -103,10 +103,7 @@ impl TicketView {
             TicketStatus::Absent => (TicketStatusDto::Absent, None),
             TicketStatus::Finished => (TicketStatusDto::Finished, None),
         };
-        let ahead = (ticket.status == TicketStatus::Waiting).then(|| {
-            let position = state.waiting(std::slice::from_ref(&ticket.group)).position(|t| t.number == ticket.number);
-            u32::try_from(position.unwrap_or(0)).unwrap_or(u32::MAX)
-        });
+        let ahead = state.ahead_of(ticket).map(|n| u32::try_from(n).unwrap_or(u32::MAX));
         Self {
             number: ticket.number.to_string(),
             group: ticket.group.as_str().to_owned(),
@@ -156,14 +153,7 @@ pub(crate) fn kiosk_allowed(state: &AppState, req: &HttpRequest) -> Result<(), P
     })
 }
 
-/// What is recorded with a command from the kiosk or a citizen's phone: no
-/// account, the address and the request.
-pub(crate) fn public_metadata(req: &HttpRequest, action: &str) -> serde_json::Value {
-    let request_id = req.extensions().get::<crate::request::RequestId>().map(|r| r.0.clone());
-    serde_json::json!({
-        "command": action,
-        "command_id": uuid::Uuid::now_v7(),
-        "request_id": request_id,
-        "client_ip": crate::edge::client_address(req).to_string(),
-    })
+/// What is recorded with a command from the kiosk or a citizen's phone.
+pub(crate) fn public_metadata(req: &HttpRequest, action: &str) -> Result<serde_json::Value, Problem> {
+    Ok(crate::request::meta(req)?.to_public_metadata(action, uuid::Uuid::now_v7()))
 }

@@ -62,13 +62,13 @@ pub async fn take_ticket(state: State, req: HttpRequest, code: Path<String>, bod
     let outcome = match (&body.group, &body.booking_code) {
         (Some(group), None) => {
             let group = group_field("group", group)?;
-            let metadata = public_metadata(&req, "take_ticket");
+            let metadata = public_metadata(&req, "take_ticket")?;
             state.queue.act(&unit, QueueCommand::Take { group, priority }, metadata).await?
         }
         (None, Some(text)) => {
             // A code that cannot be one is no booking of today either.
             let Some(code) = BookingCode::parse(text) else { return Err(unknown_booking(text)) };
-            state.queue.check_in(&unit, &code, priority, public_metadata(&req, "check_in_booking")).await?
+            state.queue.check_in(&unit, &code, priority, public_metadata(&req, "check_in_booking")?).await?
         }
         _ => return Err(Problem::invalid_field("group", "give either a group or a booking code")),
     };
