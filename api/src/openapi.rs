@@ -17,7 +17,7 @@ use utoipa::{Modify, OpenApi};
                        (application/problem+json)."
     ),
     modifiers(&BearerAuth),
-    components(schemas(crate::routes::stats::GroupByDto, crate::routes::queue::calls::CallMessage))
+    components(schemas(crate::routes::stats::GroupByDto, crate::routes::stats::ReportFormat, crate::routes::queue::calls::CallMessage))
 )]
 pub struct ApiDoc;
 
@@ -163,6 +163,7 @@ fn named_pattern(name: &str) -> Option<&'static str> {
         "TimeOfDay" => crate::routes::fields::TIME_OF_DAY_PATTERN,
         "IfMatch" => crate::request::IF_MATCH_PATTERN,
         "IdempotencyKey" => crate::request::IDEMPOTENCY_KEY_PATTERN,
+        "ReportPeriod" => onestop_domain::period::PERIOD_PATTERN,
         _ => return None,
     })
 }

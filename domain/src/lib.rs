@@ -6,6 +6,7 @@
 //! - [`catalog`]: units and procedures with their workflows.
 //! - [`access`]: roles and unit scopes.
 //! - [`case`]: the case aggregate, `decide` and `evolve`; the desk's forms (Thông tư 03/2025) and when a case has reached each.
+//! - [`period`]: official reporting periods (Decree 09/2019) and their days.
 //! - [`personal`]: the applicant's personal data, kept out of events, and its sealed record.
 //! - [`search`]: the blind index that finds an applicant's files without their data.
 //! - [`sign_in`]: throttling and locking password guesses.
@@ -19,6 +20,7 @@ pub mod catalog;
 pub mod deadline;
 pub mod ids;
 pub mod notice;
+pub mod period;
 pub mod personal;
 pub mod queue;
 pub mod registry;

@@ -17,6 +17,8 @@
 //! clock stopped. Each event changes the counters only from its own day on, so
 //! a closed period's figures never move afterwards, and a report of the log as
 //! of a past moment equals the live one for the periods before it.
+//! [`sheet`] writes a report as the Biểu II.06a spreadsheet.
+//!
 //! `case_facts` keeps what the fold needs to know of each case between
 //! batches; reports do not read it.
 
@@ -32,6 +34,8 @@ use onestop_domain::deadline::Punctuality;
 use onestop_store::RecordedEvent;
 use serde::Serialize;
 use uuid::Uuid;
+
+pub mod sheet;
 
 use crate::runner::{Projection, ProjectionError};
 use crate::status::{Decoded, case_id_of, decode};

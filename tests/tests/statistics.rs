@@ -295,6 +295,148 @@ async fn the_report_matches_two_hundred_scripted_cases_column_by_column() {
 
     // Reports are not for every role.
     assert_eq!(app.get(&tokens["reception"], "/api/v1/stats/report?from=2026-03-01&to=2026-03-31").await.status(), 403);
+
+    // An official period is the days Decree 09/2019 gives it: March 2026's
+    // report runs from 15 February to 14 March.
+    for group_by in ["field", "unit", "procedure"] {
+        let by_days: Value = app
+            .get(
+                &statistician,
+                &format!("/api/v1/stats/report?from=2026-02-15&to=2026-03-14&unit={PROVINCE}&group_by={group_by}"),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let by_period = app
+            .get(&statistician, &format!("/api/v1/stats/report?period=2026-03&unit={PROVINCE}&group_by={group_by}"))
+            .await;
+        assert_eq!(by_period.status(), 200);
+        let by_period: Value = by_period.json().await.unwrap();
+        assert_eq!(by_period["from"], "2026-02-15");
+        assert_eq!(by_period["to"], "2026-03-14");
+        assert_eq!(by_period["period"], "2026-03");
+        assert_eq!(by_period["period_title"], "Tháng 3 năm 2026");
+        assert_eq!(by_period["rows"], by_days["rows"], "{group_by}");
+        assert!(by_days["rows"].as_array().unwrap().len() > 1, "the period has files");
+
+        // The Biểu II.06a spreadsheet, read back by openpyxl, carries the same figures.
+        let xlsx = app
+            .http
+            .get(app.url(&format!("/api/v1/stats/report?period=2026-03&unit={PROVINCE}&group_by={group_by}")))
+            .bearer_auth(&statistician)
+            .header("accept", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(xlsx.status(), 200);
+        assert_eq!(xlsx.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+        let sheet = read_sheet(&xlsx.bytes().await.unwrap());
+        assert_sheet_equals_report(&sheet, &by_period, group_by);
+    }
+    // `format=` asks the same as `Accept`, and the same report is the same bytes.
+    let fetch = |query: &'static str| {
+        let (app, statistician) = (&app, statistician.clone());
+        async move {
+            let response = app.get(&statistician, &format!("/api/v1/stats/report?{query}&unit={PROVINCE}")).await;
+            assert_eq!(response.status(), 200, "{query}");
+            response.bytes().await.unwrap()
+        }
+    };
+    assert_eq!(fetch("period=2026-03&format=xlsx").await, fetch("period=2026-03&format=xlsx").await);
+    assert!(fetch("period=2026-03&format=csv").await.starts_with(b"key,carried_over"));
+
+    // A period and days at once, or a period that is not one, is a 422 naming it.
+    for (query, field) in [
+        ("period=2026-03&from=2026-02-15&to=2026-03-14", "period"),
+        ("period=2026-13", "period"),
+        ("period=2026-H2", "period"),
+        ("from=2026-02-15", "to"),
+        ("", "from"),
+    ] {
+        let response = app.get(&statistician, &format!("/api/v1/stats/report?{query}&unit={PROVINCE}")).await;
+        assert_eq!(response.status(), 422, "{query}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], field, "{query}: {problem}");
+    }
+}
+
+/// The workbook's first sheet as rows of cell values, read by openpyxl.
+fn read_sheet(bytes: &[u8]) -> Vec<Vec<Value>> {
+    let venv = std::env::var_os("ONESTOP_SHEETS_VENV").map(std::path::PathBuf::from).unwrap_or_else(|| {
+        std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/onestop-sheets-venv")
+    });
+    let python = venv.join("bin/python");
+    assert!(
+        python.exists(),
+        "openpyxl is not installed: python3 -m venv {0} && {0}/bin/pip install -r scripts/requirements-sheets.txt",
+        venv.display()
+    );
+    let path = std::env::temp_dir().join(format!("bieu-{}.xlsx", uuid::Uuid::new_v4()));
+    std::fs::write(&path, bytes).unwrap();
+    let script = "import json, sys, openpyxl\n\
+                  book = openpyxl.load_workbook(sys.argv[1])\n\
+                  sheet = book.worksheets[0]\n\
+                  merged = [str(r) for r in sheet.merged_cells.ranges]\n\
+                  rows = [[c for c in row] for row in sheet.iter_rows(values_only=True)]\n\
+                  print(json.dumps({'title': sheet.title, 'merged': merged, 'rows': rows}, default=str))\n";
+    let output = std::process::Command::new(python).arg("-c").arg(script).arg(&path).output().unwrap();
+    std::fs::remove_file(&path).ok();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let read: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(read["title"], "Biểu II.06a");
+    // The heading's merged cells: the form's title, and the column groups.
+    let merged: Vec<&str> = read["merged"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    for range in ["D1:M2", "C5:F5", "G5:M5", "G6:J6", "K6:M6"] {
+        assert!(merged.contains(&range), "{range} is not merged: {merged:?}");
+    }
+    serde_json::from_value(read["rows"].clone()).unwrap()
+}
+
+/// The sheet's rows of figures equal the JSON report's, column by column.
+fn assert_sheet_equals_report(sheet: &[Vec<Value>], report: &Value, group_by: &str) {
+    let text = |row: usize, column: usize| sheet[row][column].as_str().unwrap_or_default().to_owned();
+    assert!(text(0, 0).contains("II.06a"), "{:?}", sheet[0]);
+    assert!(text(0, 3).starts_with("TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"));
+    assert!(text(2, 3).contains("Tháng 3 năm 2026 (Từ ngày 15/02/2026 đến ngày 14/03/2026)"), "{}", text(2, 3));
+    assert_eq!(text(6, 3), "Số kỳ trước chuyển qua");
+    assert_eq!(text(7, 15), "(16)");
+    let rows = report["rows"].as_array().unwrap();
+    for (i, row) in rows.iter().enumerate() {
+        let cells = &sheet[8 + i];
+        let n = |key: &str| row[key].as_i64().unwrap();
+        let expected = [
+            n("carried_over") + n("received_total"),
+            n("carried_over"),
+            n("received_online"),
+            n("received_offline"),
+            n("resolved_total"),
+            n("resolved_early"),
+            n("resolved_on_time"),
+            n("resolved_late"),
+            n("in_progress_within") + n("in_progress_overdue"),
+            n("in_progress_within"),
+            n("in_progress_overdue"),
+            n("returned"),
+            n("withdrawn"),
+            n("stopped"),
+        ];
+        let got: Vec<i64> = cells[2..16].iter().map(|c| c.as_i64().unwrap_or_else(|| panic!("{c}"))).collect();
+        assert_eq!(got, expected, "{group_by} row {i}: {cells:?}");
+        let key = row["key"].as_str().unwrap();
+        if key == "TOTAL" {
+            assert_eq!(cells[0].as_str(), Some("Tổng cộng"));
+        } else {
+            assert_eq!(cells[0].as_i64(), Some(i as i64 + 1));
+            assert!(cells[1].as_str().unwrap().ends_with(&format!("({key})")), "{cells:?}");
+        }
+    }
+    // The form's own sums hold on every row: (3) = (7) + (11) + (14..16).
+    for cells in &sheet[8..8 + rows.len()] {
+        let n = |c: usize| cells[c].as_i64().unwrap();
+        assert_eq!(n(2), n(3) + n(4) + n(5));
+        assert_eq!(n(2), n(6) + n(10) + n(13) + n(14) + n(15));
+    }
 }
 
 #[tokio::test]

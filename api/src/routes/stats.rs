@@ -1,11 +1,21 @@
 //! `GET /stats/report`: Biểu 06 for any period, unit subtree and grouping, as
-//! JSON or CSV.
+//! JSON, CSV or the Biểu II.06a spreadsheet (XLSX).
+//!
+//! The period is either `from` and `to` (any days) or `period=` (an official
+//! one: Decree 09/2019's month from the 15th to the 14th, quarter, 6 months,
+//! 9 months, year; [`onestop_domain::period`]); `period=2026-11` answers as
+//! `from=2026-10-15&to=2026-11-14` does. The format is `format=` when given,
+//! else `Accept` (`text/csv`, the XLSX media type), else JSON.
+
+use std::collections::HashMap;
 
 use actix_web::web::Query;
 use actix_web::{HttpRequest, HttpResponse, get};
 use jiff::civil::Date;
 use onestop_domain::access;
 use onestop_domain::ids::UnitCode;
+use onestop_domain::period::ReportPeriod;
+use onestop_projections::stats::sheet::{self, Heading, RowsAre, XLSX_MEDIA_TYPE};
 use onestop_projections::stats::{GroupBy, ReportRow, report_at};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -23,22 +33,43 @@ pub enum GroupByDto {
     Unit,
 }
 
+/// The report's format, as `?format=` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportFormat {
+    Json,
+    Csv,
+    Xlsx,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ReportQuery {
-    /// First day, e.g. `2026-01-01`.
-    pub from: Date,
-    /// Last day (inclusive).
-    pub to: Date,
+    /// First day, e.g. `2026-01-01`; with `to`, instead of `period`.
+    pub from: Option<Date>,
+    /// Last day (inclusive); with `from`, instead of `period`.
+    pub to: Option<Date>,
+    /// An official period instead of `from`/`to` (Decree 09/2019/NĐ-CP Art. 12):
+    /// `2026-11` is the month from 15 October to 14 November; `2026-Q4`,
+    /// `2026-H1` (6 months), `2026-9M` (9 months) and `2026` (the year) start on
+    /// the 15th of the month before them and end on the 14th of their last month.
+    #[param(pattern = "ReportPeriod")]
+    pub period: Option<String>,
     /// The unit whose subtree is counted; the user's first unit by default.
     #[param(pattern = "UnitCode")]
     pub unit: Option<String>,
     /// `field` (default), `procedure` or `unit`.
     pub group_by: Option<GroupByDto>,
+    /// `json`, `csv` or `xlsx` (Biểu II.06a); by default as `Accept` asks, else JSON.
+    pub format: Option<ReportFormat>,
 }
 
 /// Biểu 06, one row per group and a `TOTAL` row.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Report {
+    /// The official period asked for, as written (`2026-11`), if one was.
+    pub period: Option<String>,
+    /// Its name in Vietnamese ("Tháng 11 năm 2026").
+    pub period_title: Option<String>,
     pub from: Date,
     pub to: Date,
     pub unit: String,
@@ -93,17 +124,53 @@ const CSV_HEADER: &str = "key,carried_over,received_online,received_offline,rece
 resolved_early,resolved_on_time,resolved_late,resolved_total,in_progress_within,\
 in_progress_overdue,returned,withdrawn,stopped,progress_score";
 
+/// The days a report covers, from `period` or from `from` and `to`.
+fn days(query: &ReportQuery) -> Result<(Date, Date, Option<ReportPeriod>), Problem> {
+    let period = match &query.period {
+        Some(text) => Some(text.parse::<ReportPeriod>().map_err(|e| Problem::invalid_field("period", e))?),
+        None => None,
+    };
+    match (period, query.from, query.to) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            Err(Problem::invalid_field("period", "give either `period` or `from` and `to`, not both"))
+        }
+        (Some(period), None, None) => {
+            let (from, to) = period.days();
+            Ok((from, to, Some(period)))
+        }
+        (None, Some(from), Some(to)) if to < from => Err(Problem::invalid_field("to", "must not be before `from`")),
+        (None, Some(from), Some(to)) => Ok((from, to, None)),
+        (None, None, _) => Err(Problem::invalid_field("from", "is required, with `to`, unless `period` is given")),
+        (None, Some(_), None) => Err(Problem::invalid_field("to", "is required with `from`")),
+    }
+}
+
+/// The format asked for: `format=`, else `Accept`, else JSON.
+fn format_of(req: &HttpRequest, asked: Option<ReportFormat>) -> ReportFormat {
+    if let Some(format) = asked {
+        return format;
+    }
+    let accept = req.headers().get(actix_web::http::header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if accept.contains(XLSX_MEDIA_TYPE) {
+        ReportFormat::Xlsx
+    } else if crate::csv::wanted(req) {
+        ReportFormat::Csv
+    } else {
+        ReportFormat::Json
+    }
+}
+
 /// Biểu 06 (Tổng hợp tình hình, kết quả giải quyết TTHC): carried over, received
 /// (online / in person and by post), resolved (early / on time / late), in
 /// progress (within deadline / overdue), returned, withdrawn, stopped, and the QĐ 766
-/// progress score. `Accept: text/csv` for CSV.
-#[utoipa::path(tag = "statistics", params(ReportQuery), responses((status = 200, description = "The report; CSV with `Accept: text/csv` (a header row, then one row per group)", content((Report = "application/json"), (String = "text/csv"))), answers::Forbidden, answers::OutOfBounds), security(("bearer" = [])))]
+/// progress score, for `from`–`to` or an official `period`. `format=csv` or
+/// `Accept: text/csv` for CSV; `format=xlsx` or the XLSX media type for the
+/// Biểu II.06a spreadsheet.
+#[utoipa::path(tag = "statistics", params(ReportQuery), responses((status = 200, description = "The report; CSV (a header row, then one row per group) or the Biểu II.06a spreadsheet when asked", content((Report = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), answers::Forbidden, answers::OutOfBounds), security(("bearer" = [])))]
 #[get("/stats/report")]
 pub async fn stats_report(state: State, auth: Authenticated, req: HttpRequest, query: Query<ReportQuery>) -> Answer {
     access::reads_reports(&auth.0)?;
-    if query.to < query.from {
-        return Err(Problem::invalid_field("to", "must not be before `from`"));
-    }
+    let (from, to, period) = days(&query)?;
     let catalog = state.catalog.snapshot();
     let root: UnitCode = match &query.unit {
         Some(code) => {
@@ -122,37 +189,88 @@ pub async fn stats_report(state: State, auth: Authenticated, req: HttpRequest, q
     crate::routes::fresh::caught_up_with(&state, onestop_projections::stats::NAME).await?;
     // A period not yet over is judged now, as the case view judges it now.
     let now = state.clock.now();
-    let rows = report_at(&state.pool, query.from, query.to, &units, group_by, now).await?;
-    if crate::csv::wanted(&req) {
-        let mut body = String::from(CSV_HEADER);
-        body.push('\n');
-        for r in &rows {
-            body.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                crate::csv::field(&r.key),
-                r.carried_over,
-                r.received_online,
-                r.received_offline,
-                r.received_total,
-                r.resolved_early,
-                r.resolved_on_time,
-                r.resolved_late,
-                r.resolved_total,
-                r.in_progress_within,
-                r.in_progress_overdue,
-                r.returned,
-                r.withdrawn,
-                r.stopped,
-                r.progress_score
-            ));
+    let rows = report_at(&state.pool, from, to, &units, group_by, now).await?;
+    match format_of(&req, query.format) {
+        ReportFormat::Csv => Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").body(csv(&rows))),
+        ReportFormat::Xlsx => {
+            let unit_name = |code: &UnitCode| catalog.unit(code).map_or_else(|| code.to_string(), |u| u.name.clone());
+            let heading = Heading {
+                period_title: period.map(ReportPeriod::title_vi),
+                from,
+                to,
+                reporting_unit: unit_name(&root),
+                receiving_unit: catalog.unit(&root).and_then(|u| u.parent.as_ref()).map(unit_name),
+                rows_are: match group_by {
+                    GroupBy::Field => RowsAre::Fields,
+                    GroupBy::Procedure => RowsAre::Procedures,
+                    GroupBy::Unit => RowsAre::Units,
+                },
+            };
+            let names = row_names(&catalog, group_by);
+            let label = |key: &str| match names.get(key) {
+                Some(name) => format!("{name} ({key})"),
+                None => key.to_owned(),
+            };
+            let bytes = sheet::render(&heading, &rows, &label).map_err(|error| {
+                tracing::error!(%error, "the Biểu II.06a sheet could not be written");
+                Problem::internal()
+            })?;
+            let name = match period {
+                Some(period) => format!("bieu-II.06a-{root}-{period}.xlsx"),
+                None => format!("bieu-II.06a-{root}-{from}-{to}.xlsx"),
+            };
+            Ok(HttpResponse::Ok()
+                .content_type(XLSX_MEDIA_TYPE)
+                .insert_header((
+                    actix_web::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ))
+                .body(bytes))
         }
-        return Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").body(body));
+        ReportFormat::Json => Ok(HttpResponse::Ok().json(Report {
+            period: period.map(|p| p.to_string()),
+            period_title: period.map(ReportPeriod::title_vi),
+            from,
+            to,
+            unit: root.to_string(),
+            group_by: group_name.into(),
+            rows: rows.into_iter().map(Into::into).collect(),
+        })),
     }
-    Ok(HttpResponse::Ok().json(Report {
-        from: query.from,
-        to: query.to,
-        unit: root.to_string(),
-        group_by: group_name.into(),
-        rows: rows.into_iter().map(Into::into).collect(),
-    }))
+}
+
+/// The names of what the rows count, by key: fields and procedures as their
+/// current versions name them, units as the catalogue does.
+fn row_names(catalog: &onestop_commands::catalog::Catalog, group_by: GroupBy) -> HashMap<String, String> {
+    match group_by {
+        GroupBy::Field => catalog.procedures().map(|p| (p.field.code.clone(), p.field.name.clone())).collect(),
+        GroupBy::Procedure => catalog.procedures().map(|p| (p.code.to_string(), p.name.clone())).collect(),
+        GroupBy::Unit => catalog.units.units().map(|u| (u.code.to_string(), u.name.clone())).collect(),
+    }
+}
+
+fn csv(rows: &[ReportRow]) -> String {
+    let mut body = String::from(CSV_HEADER);
+    body.push('\n');
+    for r in rows {
+        body.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            crate::csv::field(&r.key),
+            r.carried_over,
+            r.received_online,
+            r.received_offline,
+            r.received_total,
+            r.resolved_early,
+            r.resolved_on_time,
+            r.resolved_late,
+            r.resolved_total,
+            r.in_progress_within,
+            r.in_progress_overdue,
+            r.returned,
+            r.withdrawn,
+            r.stopped,
+            r.progress_score
+        ));
+    }
+    body
 }
