@@ -164,6 +164,7 @@ fn named_pattern(name: &str) -> Option<&'static str> {
         "IfMatch" => crate::request::IF_MATCH_PATTERN,
         "IdempotencyKey" => crate::request::IDEMPOTENCY_KEY_PATTERN,
         "ReportPeriod" => onestop_domain::period::PERIOD_PATTERN,
+        "PortalDossierId" => onestop_domain::case::event::PORTAL_DOSSIER_ID_PATTERN,
         _ => return None,
     })
 }

@@ -261,6 +261,16 @@ impl From<CommandError> for Problem {
                 Problem::new(StatusCode::PRECONDITION_FAILED, "precondition-failed", "Phiên bản không khớp")
                     .detail(format!("If-Match names version {expected}, but the case is at version {actual}"))
             }
+            CommandError::PortalDossierChanged { .. } => {
+                let mut problem = Problem::new(
+                    StatusCode::CONFLICT,
+                    "portal-dossier-changed",
+                    "Hồ sơ từ Cổng DVCQG đã nhận với nội dung khác",
+                )
+                .detail(error.to_string());
+                problem.rule = Some("one content per portal dossier");
+                problem
+            }
             CommandError::Conflict(detail) => {
                 Problem::new(StatusCode::CONFLICT, "concurrent-change", "Hồ sơ vừa được thay đổi đồng thời")
                     .detail(detail)

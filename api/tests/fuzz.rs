@@ -38,7 +38,10 @@ use support::Server;
 /// channel.
 /// A queue's setup (counters serve the unit's own groups, each listed once),
 /// a ticket (a group or a booking code, not both) and the queue's statistics
-/// (a period's start not after its end) tie fields together too. The stream
+/// (a period's start not after its end) tie fields together too, as does
+/// filing a case at the desk or from the portal (a notice channel needs the
+/// applicant's consent and the contact it uses) and a report's period (an
+/// official `period` or `from` and `to`). The stream
 /// of a queue's calls is left out: it never ends (its own tests follow it).
 /// Off: checks that need a second user or resources made outside the run.
 const CONFIG: &str = include_str!("schemathesis.toml");

@@ -146,12 +146,8 @@ impl CaseService {
             None => Uuid::now_v7(),
         });
         let applicant = ApplicantId(Uuid::new_v5(&case_id.0, b"applicant"));
-        let catalog = self.catalog.snapshot();
-        let procedure = catalog
-            .procedure(&new.procedure)
-            .ok_or_else(|| CommandError::NotFound { what: "procedure", id: new.procedure.to_string() })?;
         let command = if new.channel.is_online() {
-            CaseCommand::SubmitOnline { unit: new.unit.clone(), channel: new.channel, applicant }
+            CaseCommand::SubmitOnline { unit: new.unit.clone(), channel: new.channel, applicant, portal: None }
         } else {
             CaseCommand::Receive {
                 unit: new.unit.clone(),
@@ -164,25 +160,44 @@ impl CaseService {
         new.notices
             .check(&new.applicant)
             .map_err(|e| CommandError::Invalid { field: "notices", reason: e.to_string() })?;
-        let ctx = self.context(actor, &catalog, procedure, None);
-        if let Err(rejection) = decide(&CaseState::default(), command.clone(), &ctx)
-            && !matches!(rejection, onestop_domain::case::DomainError::CodeNotIssued { .. })
-        {
-            return Err(rejection.into());
-        }
+        self.check_new_case(actor, &new.procedure, &command)?;
         let metadata = meta.to_metadata(actor, command.action(), command_id);
         self.vault.record(applicant, &new.applicant, &new.notices, metadata).await?;
-        self.decide_and_append(
-            actor,
-            case_id,
-            command,
-            CaseState::default(),
-            None,
-            meta,
-            command_id,
-            Some(&new.procedure),
-        )
-        .await
+        self.file_new(actor, case_id, command, meta, command_id, &new.procedure).await
+    }
+
+    /// Whether the rules let `command` file a new case under the current
+    /// version of `procedure`: asked before anyone's personal data is stored.
+    pub(crate) fn check_new_case(
+        &self,
+        actor: &Actor,
+        procedure: &ProcedureCode,
+        command: &CaseCommand,
+    ) -> Result<(), CommandError> {
+        let catalog = self.catalog.snapshot();
+        let procedure = catalog
+            .procedure(procedure)
+            .ok_or_else(|| CommandError::NotFound { what: "procedure", id: procedure.to_string() })?;
+        let ctx = self.context(actor, &catalog, procedure, None);
+        match decide(&CaseState::default(), command.clone(), &ctx) {
+            // The code is issued with the append, not before.
+            Ok(_) | Err(onestop_domain::case::DomainError::CodeNotIssued { .. }) => Ok(()),
+            Err(rejection) => Err(rejection.into()),
+        }
+    }
+
+    /// Appends the first events of a new case.
+    pub(crate) async fn file_new(
+        &self,
+        actor: &Actor,
+        case_id: CaseId,
+        command: CaseCommand,
+        meta: &RequestMeta,
+        command_id: Uuid,
+        procedure: &ProcedureCode,
+    ) -> Result<Executed, CommandError> {
+        self.decide_and_append(actor, case_id, command, CaseState::default(), None, meta, command_id, Some(procedure))
+            .await
     }
 
     /// Runs a command on an existing case. `expected` is the client's `If-Match`.

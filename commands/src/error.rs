@@ -27,6 +27,9 @@ pub enum CommandError {
     /// The client's `If-Match` version is not the case's.
     #[error("the case is at version {actual}, not {expected}")]
     PreconditionFailed { expected: u64, actual: u64 },
+    /// The portal delivered a dossier it had delivered before with other content.
+    #[error("portal dossier {dossier_id} was delivered before with other content")]
+    PortalDossierChanged { dossier_id: String },
     /// A concurrent change could not be worked around.
     #[error("{0}")]
     Conflict(String),

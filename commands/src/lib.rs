@@ -9,6 +9,7 @@
 //!   applicant so that destroying the key erases it.
 //! - [`import`]: whole cases with known commands and times, in bulk (migrations
 //!   from earlier systems, the province simulator).
+//! - [`portal`]: dossiers the national portal delivers, taken in once.
 //! - [`idempotency`]: the first response to a keyed request, for its retries.
 //! - [`sign_in::SignInService`]: password checks, throttled, every attempt recorded.
 
@@ -22,6 +23,7 @@ pub mod import;
 pub mod metadata;
 pub mod passwords;
 pub mod personal;
+pub mod portal;
 pub mod queue;
 pub mod registry;
 pub mod sign_in;

@@ -340,6 +340,17 @@ pub fn reads_reports(actor: &Actor) -> Result<(), Denied> {
     Ok(())
 }
 
+/// Whether `actor` delivers dossiers filed on the national portal: the
+/// integration platform's machine account only (officers file at the desk,
+/// where the portal's id and content hash mean nothing). The unit the dossier
+/// is filed at is then checked as for any filing.
+pub fn delivers_portal_dossiers(actor: &Actor) -> Result<(), Denied> {
+    if actor.role != Role::Feed {
+        return Err(Denied::Forbidden("portal dossiers are delivered by the integration platform's account".into()));
+    }
+    Ok(())
+}
+
 // ---- 4. Administration ----------------------------------------------------------
 
 /// Whether `actor` administers `unit`: changes it, its procedures and the

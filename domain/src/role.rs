@@ -36,9 +36,12 @@ impl Role {
         Role::Feed,
     ];
 
-    /// Roles that oversee: their grant covers the unit's whole subtree.
+    /// Roles whose grant covers the unit's whole subtree: those who oversee,
+    /// and the machine client, which serves a province's (or a unit's)
+    /// integration platform: it delivers the portal's dossiers for every
+    /// desk under it.
     pub fn covers_subtree(self) -> bool {
-        matches!(self, Role::Leader | Role::Inspector | Role::Statistician | Role::Admin)
+        matches!(self, Role::Leader | Role::Inspector | Role::Statistician | Role::Admin | Role::Feed)
     }
 
     /// The role's name as stored and sent (`reception`, `specialist`, …).

@@ -24,7 +24,7 @@ fn receive_in_person() -> CaseCommand {
 }
 
 fn submit_online() -> CaseCommand {
-    CaseCommand::SubmitOnline { unit: unit(CENTRE), channel: Channel::OnlineFull, applicant: applicant() }
+    CaseCommand::SubmitOnline { unit: unit(CENTRE), channel: Channel::OnlineFull, applicant: applicant(), portal: None }
 }
 
 fn reason(text: &str) -> String {
@@ -126,11 +126,16 @@ fn online_submission_then_acceptance() {
 
 #[test]
 fn online_submission_is_refused_for_desk_channels_and_other_roles() {
-    let by_post = CaseCommand::SubmitOnline { unit: unit(CENTRE), channel: Channel::Post, applicant: applicant() };
+    let by_post =
+        CaseCommand::SubmitOnline { unit: unit(CENTRE), channel: Channel::Post, applicant: applicant(), portal: None };
     assert!(matches!(refused(&Case::new(), &reception(), by_post), DomainError::ChannelNotOffered { .. }));
     assert!(matches!(refused(&Case::new(), &specialist(), submit_online()), DomainError::RoleNotAllowed { .. }));
-    let partial_not_offered =
-        CaseCommand::SubmitOnline { unit: unit(CENTRE), channel: Channel::OnlinePartial, applicant: applicant() };
+    let partial_not_offered = CaseCommand::SubmitOnline {
+        unit: unit(CENTRE),
+        channel: Channel::OnlinePartial,
+        applicant: applicant(),
+        portal: None,
+    };
     assert!(matches!(refused(&Case::new(), &reception(), partial_not_offered), DomainError::ChannelNotOffered { .. }));
     assert_eq!(
         refused(&Case::received(), &reception(), submit_online()),

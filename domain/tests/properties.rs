@@ -33,7 +33,12 @@ fn command_for(which: u8, variety: u8, state: &CaseState, now: Timestamp) -> (Ac
         ),
         1 => (
             reception(),
-            CaseCommand::SubmitOnline { unit: unit(CENTRE), channel: Channel::OnlineFull, applicant: applicant() },
+            CaseCommand::SubmitOnline {
+                unit: unit(CENTRE),
+                channel: Channel::OnlineFull,
+                applicant: applicant(),
+                portal: None,
+            },
         ),
         2 => (reception(), CaseCommand::AcceptOnline),
         3 => (reception(), CaseCommand::RefuseAtReception { reason: text("Thiếu giấy tờ") }),

@@ -1,6 +1,7 @@
 //! Golden fixtures of the stored event schema: the payload of every event type
 //! and schema version, as the log held it when that version was made, in
-//! `domain/tests/stored/<stream kind>/<EventType>.v<N>.json`.
+//! `domain/tests/stored/<stream kind>/<EventType>.v<N>.json` (and
+//! `<EventType>.v<N>.<variant>.json` for a further sample of the same version).
 //!
 //! Each must decode forever with today's code and encode back to the very same
 //! canonical bytes, because those bytes are hashed into the chain. A domain
@@ -145,9 +146,12 @@ fn fixtures() -> Vec<(Kind, String, i32, String)> {
         for entry in entries {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            // `<EventType>.v<N>.json`, or `<EventType>.v<N>.<variant>.json` for a
+            // further sample of the same version (e.g. with an optional part).
             let (event_type, version) = name
                 .strip_suffix(".json")
                 .and_then(|stem| stem.rsplit_once(".v"))
+                .map(|(event_type, version)| (event_type, version.split('.').next().unwrap_or(version)))
                 .unwrap_or_else(|| panic!("{name}: not <EventType>.v<N>.json"));
             let text = std::fs::read_to_string(&path).unwrap();
             found.push((
@@ -285,6 +289,7 @@ fn case_events() -> Vec<CaseEvent> {
             unit: desk.clone(),
             channel: Channel::OnlineFull,
             applicant,
+            portal: None,
         }
         .into(),
         CaseReceived {

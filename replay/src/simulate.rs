@@ -485,7 +485,7 @@ fn script(
     if online {
         let portal = Actor { role: Role::Feed, ..officer(Role::Feed, desk) };
         let channel = if rng.random_bool(0.6) { Channel::OnlineFull } else { Channel::OnlinePartial };
-        s.act(portal, CaseCommand::SubmitOnline { unit: desk.clone(), channel, applicant: applicant_id });
+        s.act(portal, CaseCommand::SubmitOnline { unit: desk.clone(), channel, applicant: applicant_id, portal: None });
         s.spend(ProcessingTime::working_hours(4), rng.random_range(0.05..0.9));
         if rng.random_bool(0.01) {
             s.act(

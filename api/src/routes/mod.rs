@@ -19,6 +19,7 @@ pub mod fresh;
 pub mod health;
 pub mod holiday_rules;
 pub mod notices;
+pub mod portal;
 pub mod procedures;
 pub mod public;
 pub mod queue;
@@ -60,6 +61,7 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(audit::sign_ins::sign_ins)
                 .service(stats::stats_report)
                 .service(feed::feed)
+                .service(portal::dossiers::deliver_dossier)
                 .configure(cases::configure)
                 .service(units::list_units)
                 .service(units::get_unit)

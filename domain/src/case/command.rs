@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::event::{DocumentRef, Proposal, ReturnMethod};
+use super::event::{DocumentRef, PortalSubmission, Proposal, ReturnMethod};
 use crate::access::CaseAction;
 use crate::case::forms::{Form, FormFormat};
 use crate::catalog::Channel;
@@ -14,8 +14,15 @@ use crate::ids::{ApplicantId, UnitCode, UserId};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum CaseCommand {
-    /// Nộp trực tuyến: a file arrives from the portal (status 1).
-    SubmitOnline { unit: UnitCode, channel: Channel, applicant: ApplicantId },
+    /// Nộp trực tuyến: a file arrives from the portal (status 1), with what
+    /// the national portal handed over when it came from there.
+    SubmitOnline {
+        unit: UnitCode,
+        channel: Channel,
+        applicant: ApplicantId,
+        #[serde(skip)]
+        portal: Option<Box<PortalSubmission>>,
+    },
     /// Tiếp nhận tại quầy / bưu chính: a file received at the desk (status 2).
     Receive { unit: UnitCode, channel: Channel, applicant: ApplicantId, documents: Vec<String> },
     /// Tiếp nhận hồ sơ trực tuyến: accept an online submission (status 2).

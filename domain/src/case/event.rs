@@ -64,6 +64,64 @@ pub struct StepStart {
     pub due_at: Timestamp,
 }
 
+/// Where a document's content came from, for the QĐ 766 digitization
+/// indicators (số hóa hồ sơ, tái sử dụng dữ liệu).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentOrigin {
+    /// Handed in on paper and digitized (số hóa) at the desk.
+    DigitizedAtDesk,
+    /// Sent as an electronic file by the applicant.
+    Uploaded,
+    /// Reused from the applicant's electronic data store (kho quản lý dữ liệu
+    /// điện tử của tổ chức, cá nhân), already digitized before.
+    ReusedFromDataStore,
+    /// Taken from a national database (cơ sở dữ liệu quốc gia, e.g. population).
+    FromNationalDatabase,
+}
+
+impl DocumentOrigin {
+    /// Whether the document reuses data the state already holds.
+    pub fn is_reuse(self) -> bool {
+        matches!(self, Self::ReusedFromDataStore | Self::FromNationalDatabase)
+    }
+}
+
+/// The form of a portal dossier id, as an ECMA-262 regular expression.
+pub const PORTAL_DOSSIER_ID_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$";
+
+/// Whether `text` has the form of [`PORTAL_DOSSIER_ID_PATTERN`].
+pub fn is_portal_dossier_id(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    (1..=64).contains(&bytes.len())
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || b"._:/-".contains(b))
+}
+
+/// A document of a dossier filed on the national portal, with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalDocument {
+    pub document: DocumentRef,
+    pub origin: DocumentOrigin,
+}
+
+/// What the national public-service portal (Cổng DVCQG) handed over with a
+/// dossier filed there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalSubmission {
+    /// The portal's id of the dossier (mã hồ sơ trên Cổng DVCQG).
+    pub dossier_id: String,
+    /// SHA-256 of the delivery's content, 64 lowercase hex digits: a second
+    /// delivery under the same id must carry the same.
+    pub content_sha256: String,
+    /// When the applicant submitted it on the portal.
+    pub submitted_at: Timestamp,
+    /// Whether the applicant signed in with an identity verified through VNeID
+    /// (tài khoản định danh điện tử mức 2).
+    pub identity_verified: bool,
+    pub documents: Vec<PortalDocument>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseSubmittedOnline {
     pub at: Timestamp,
@@ -72,6 +130,8 @@ pub struct CaseSubmittedOnline {
     pub unit: UnitCode,
     pub channel: Channel,
     pub applicant: ApplicantId,
+    /// The portal's dossier, when the file came from the national portal.
+    pub portal: Option<PortalSubmission>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -306,6 +306,9 @@ pub fn evolve(mut state: CaseState, event: &CaseEvent) -> CaseState {
             state.channel = Some(e.channel);
             state.applicant = Some(e.applicant);
             state.submitted_at = Some(e.at);
+            if let Some(portal) = &e.portal {
+                state.documents.extend(portal.documents.iter().map(|d| d.document.clone()));
+            }
         }
         CaseEvent::CaseReceived(e) => {
             state.phase = Phase::Received;

@@ -189,6 +189,89 @@ optional!(optional_step, domain::StepStart, StepStartV1);
 optional!(optional_document, domain::DocumentRef, DocumentRefV1);
 
 #[derive(Serialize, Deserialize)]
+#[serde(remote = "domain::DocumentOrigin")]
+enum DocumentOriginV1 {
+    #[serde(rename = "digitized_at_desk")]
+    DigitizedAtDesk,
+    #[serde(rename = "uploaded")]
+    Uploaded,
+    #[serde(rename = "reused_from_data_store")]
+    ReusedFromDataStore,
+    #[serde(rename = "from_national_database")]
+    FromNationalDatabase,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PortalDocumentV1 {
+    #[serde(with = "DocumentRefV1")]
+    document: domain::DocumentRef,
+    #[serde(with = "DocumentOriginV1")]
+    origin: domain::DocumentOrigin,
+}
+
+/// The portal's part of `CaseSubmittedOnline`, added after the type's first
+/// events with a default (absent: filed otherwise), so that those decode and
+/// encode to the same bytes.
+#[derive(Serialize, Deserialize)]
+struct PortalSubmissionV1 {
+    dossier_id: String,
+    content_sha256: String,
+    submitted_at: Timestamp,
+    identity_verified: bool,
+    documents: Vec<PortalDocumentV1>,
+}
+
+impl From<&domain::PortalSubmission> for PortalSubmissionV1 {
+    fn from(portal: &domain::PortalSubmission) -> Self {
+        let domain::PortalSubmission { dossier_id, content_sha256, submitted_at, identity_verified, documents } =
+            portal.clone();
+        Self {
+            dossier_id,
+            content_sha256,
+            submitted_at,
+            identity_verified,
+            documents: documents
+                .into_iter()
+                .map(|domain::PortalDocument { document, origin }| PortalDocumentV1 { document, origin })
+                .collect(),
+        }
+    }
+}
+
+impl From<PortalSubmissionV1> for domain::PortalSubmission {
+    fn from(stored: PortalSubmissionV1) -> Self {
+        let PortalSubmissionV1 { dossier_id, content_sha256, submitted_at, identity_verified, documents } = stored;
+        Self {
+            dossier_id,
+            content_sha256,
+            submitted_at,
+            identity_verified,
+            documents: documents
+                .into_iter()
+                .map(|PortalDocumentV1 { document, origin }| domain::PortalDocument { document, origin })
+                .collect(),
+        }
+    }
+}
+
+mod optional_portal {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(
+        value: &Option<domain::PortalSubmission>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        value.as_ref().map(PortalSubmissionV1::from).serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<domain::PortalSubmission>, D::Error> {
+        Ok(Option::<PortalSubmissionV1>::deserialize(deserializer)?.map(Into::into))
+    }
+}
+
+#[derive(Serialize, Deserialize)]
 #[serde(remote = "domain::CaseSubmittedOnline")]
 struct CaseSubmittedOnlineV1 {
     at: Timestamp,
@@ -199,6 +282,8 @@ struct CaseSubmittedOnlineV1 {
     #[serde(with = "ChannelV1")]
     channel: Channel,
     applicant: ApplicantId,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "optional_portal")]
+    portal: Option<domain::PortalSubmission>,
 }
 
 #[derive(Serialize, Deserialize)]

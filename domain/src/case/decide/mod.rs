@@ -29,8 +29,8 @@ pub fn decide(state: &CaseState, command: CaseCommand, ctx: &Context<'_>) -> Res
     check_procedure(state, action, ctx)?;
     let ask = Ask { state, ctx, action };
     let event = match command {
-        CaseCommand::SubmitOnline { unit, channel, applicant } => {
-            reception::submit_online(ask, unit, channel, applicant)
+        CaseCommand::SubmitOnline { unit, channel, applicant, portal } => {
+            reception::submit_online(ask, unit, channel, applicant, portal.map(|p| *p))
         }
         CaseCommand::Receive { unit, channel, applicant, documents } => {
             reception::receive_at_desk(ask, unit, channel, applicant, documents)

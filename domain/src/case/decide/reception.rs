@@ -12,7 +12,13 @@ use super::checks::{
 };
 use super::context::{Ask, Context, Decision};
 
-pub(super) fn submit_online(ask: Ask<'_>, unit: UnitCode, channel: Channel, applicant: ApplicantId) -> Decision {
+pub(super) fn submit_online(
+    ask: Ask<'_>,
+    unit: UnitCode,
+    channel: Channel,
+    applicant: ApplicantId,
+    portal: Option<PortalSubmission>,
+) -> Decision {
     let Ask { state, ctx, action } = ask;
     require_new(state, action)?;
     require_known_unit(&unit, action, ctx)?;
@@ -26,6 +32,7 @@ pub(super) fn submit_online(ask: Ask<'_>, unit: UnitCode, channel: Channel, appl
         unit,
         channel,
         applicant,
+        portal,
     }
     .into())
 }
