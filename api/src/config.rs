@@ -47,6 +47,8 @@ pub struct Settings {
     pub run_projections: bool,
     /// Push the provincial feed here, if set.
     pub feed_push: Option<crate::push::PushSettings>,
+    /// Keep the national portal up to date through the integration platform, if set.
+    pub portal: Option<crate::portal::sync::PortalSettings>,
     /// The notice channels (each off until configured) and the sender's pace.
     pub notices: crate::notify::NoticeSettings,
     /// CORS origins and trusted proxies.
@@ -216,8 +218,58 @@ impl Settings {
                     retry_base: Duration::from_secs(1),
                 }),
             },
+            portal: portal_from_env()?,
         })
     }
+}
+
+/// The portal sync's settings: off unless `ONESTOP_PORTAL_SERVICE_URL` is set,
+/// and then the sign-in address, the account and the unit code are required.
+fn portal_from_env() -> Result<Option<crate::portal::sync::PortalSettings>, ConfigError> {
+    let Some(service_url) = var("ONESTOP_PORTAL_SERVICE_URL") else { return Ok(None) };
+    let required = |name: &'static str, expected: &'static str| {
+        var(name).ok_or(ConfigError::Invalid { name, value: String::new(), expected })
+    };
+    let millis = |name: &'static str, default: u64| match var(name) {
+        None => Ok(Duration::from_millis(default)),
+        Some(value) => match value.parse::<u64>() {
+            Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+            _ => Err(ConfigError::Invalid { name, value, expected: "a whole number of milliseconds, above 0" }),
+        },
+    };
+    for (name, url) in [
+        ("ONESTOP_PORTAL_SERVICE_URL", Some(service_url.clone())),
+        ("ONESTOP_PORTAL_AUTH_URL", var("ONESTOP_PORTAL_AUTH_URL")),
+    ] {
+        if let Some(url) = url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid { name, value: url, expected: "an http:// or https:// address" });
+        }
+    }
+    Ok(Some(crate::portal::sync::PortalSettings {
+        lgsp: crate::portal::lgsp::LgspSettings {
+            auth_url: required(
+                "ONESTOP_PORTAL_AUTH_URL",
+                "the platform's sign-in address, whenever ONESTOP_PORTAL_SERVICE_URL is set",
+            )?,
+            service_url,
+            username: required(
+                "ONESTOP_PORTAL_USERNAME",
+                "the platform account's name, whenever ONESTOP_PORTAL_SERVICE_URL is set",
+            )?,
+            password: required(
+                "ONESTOP_PORTAL_PASSWORD",
+                "the platform account's password, whenever ONESTOP_PORTAL_SERVICE_URL is set",
+            )?,
+            unit: required(
+                "ONESTOP_PORTAL_UNIT",
+                "the province's code at the platform (madonvi), whenever ONESTOP_PORTAL_SERVICE_URL is set",
+            )?,
+            timeout: millis("ONESTOP_PORTAL_TIMEOUT_MS", 30_000)?,
+        },
+        retry_base: millis("ONESTOP_PORTAL_RETRY_BASE_MS", 5_000)?,
+    }))
 }
 
 /// A server key from the environment variable `name` (at least 32 bytes), or

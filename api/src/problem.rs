@@ -95,6 +95,11 @@ impl Problem {
     }
 
     /// None of the formats the client accepts can be given.
+    /// 502: the national portal's platform failed us (the cause is in `detail`).
+    pub fn portal_failed(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_GATEWAY, "portal-failed", "Cổng DVCQG không trả lời được").detail(detail)
+    }
+
     pub fn not_acceptable(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_ACCEPTABLE, "not-acceptable", "Không có định dạng phù hợp").detail(detail)
     }

@@ -11,7 +11,6 @@ use hmac::{Hmac, KeyInit, Mac};
 use onestop_projections::feed::{record_attempt, undelivered};
 use sha2::Sha256;
 
-use crate::routes::feed::served;
 use crate::state::AppState;
 
 /// Where and how to push.
@@ -61,7 +60,7 @@ pub async fn run(state: AppState, settings: PushSettings) {
                         format!("feed-{}-{}", seqs.first().copied().unwrap_or(0), seqs.last().copied().unwrap_or(0));
                     let mut records = Vec::with_capacity(batch.len());
                     for record in &batch {
-                        let mut value = served(&state, record).await;
+                        let mut value = crate::dvcqg::served(&state.cases, record).await;
                         value["seq"] = serde_json::json!(record.seq);
                         records.push(value);
                     }

@@ -110,6 +110,12 @@ impl Application {
             store,
             search_key: settings.search_key.clone(),
             public_url,
+            portal: match &settings.portal {
+                Some(portal) => Some(Arc::new(
+                    crate::portal::lgsp::LgspClient::new(portal.lgsp.clone()).map_err(std::io::Error::other)?,
+                )),
+                None => None,
+            },
         };
         let mut background = vec![
             catalog.spawn_refresher(Duration::from_secs(2)),
@@ -133,6 +139,13 @@ impl Application {
         background.push(tokio::spawn(crate::notify::run(state.clone(), settings.notices.clone())));
         if let Some(push) = &settings.feed_push {
             background.push(tokio::spawn(crate::push::run(state.clone(), push.clone())));
+        }
+        if let (Some(portal), Some(client)) = (&settings.portal, &state.portal) {
+            background.push(tokio::spawn(crate::portal::sync::run(
+                crate::portal::sync::Sources { pool: state.pool.clone(), cases: state.cases.clone() },
+                client.clone(),
+                portal.clone(),
+            )));
         }
         let _ = crate::metrics::handle();
 

@@ -351,6 +351,15 @@ pub fn delivers_portal_dossiers(actor: &Actor) -> Result<(), Denied> {
     Ok(())
 }
 
+/// Whether `actor` watches the national portal's sync (its state, each case's,
+/// and the reconciliation with the portal): administrators.
+pub fn oversees_portal_sync(actor: &Actor) -> Result<(), Denied> {
+    if actor.role != Role::Admin {
+        return Err(Denied::Forbidden("the portal sync is watched by administrators".into()));
+    }
+    Ok(())
+}
+
 // ---- 4. Administration ----------------------------------------------------------
 
 /// Whether `actor` administers `unit`: changes it, its procedures and the

@@ -104,6 +104,21 @@ pub async fn read(pool: &Pool, after: i64, limit: i64) -> Result<Vec<FeedRecord>
     Ok(client.query(&statement, &[&after, &limit]).await?.iter().map(from_row).collect())
 }
 
+/// Whether the case has records after `seq` (read along the tail after it:
+/// meant for the short unsent tail).
+pub async fn newer_than(pool: &Pool, case_id: Uuid, seq: i64) -> Result<bool, ProjectionError> {
+    let client = pool.get().await?;
+    let statement =
+        client.prepare_cached("SELECT EXISTS (SELECT 1 FROM case_changes WHERE seq > $1 AND case_id = $2)").await?;
+    Ok(client.query_one(&statement, &[&seq, &case_id]).await?.get(0))
+}
+
+/// The last record's `seq` (0 when there is none).
+pub async fn head(pool: &Pool) -> Result<i64, ProjectionError> {
+    let client = pool.get().await?;
+    Ok(client.query_one("SELECT coalesce(max(seq), 0) FROM case_changes", &[]).await?.get(0))
+}
+
 /// The oldest records not yet delivered, in order.
 pub async fn undelivered(pool: &Pool, limit: i64) -> Result<Vec<FeedRecord>, ProjectionError> {
     let client = pool.get().await?;

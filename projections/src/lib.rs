@@ -10,6 +10,7 @@
 //! - [`search`]: the blind index that finds an applicant's files by ID number,
 //!   phone or name without holding them.
 //! - [`queue`]: the queue tickets' visits to counters and their waiting times.
+//! - [`portal_sync`]: how far the feed has reached the national portal, per case.
 //! - [`notices`]: the outbox of notices to applicants and reminders to officers.
 //! - [`forms`]: the desk's forms 01–07 as PDF and HTML, from a case's events.
 //! - [`rebuild`]: a read model rebuilt from position 0 beside the live one,
@@ -21,6 +22,7 @@ pub mod describe;
 pub mod feed;
 pub mod forms;
 pub mod notices;
+pub mod portal_sync;
 pub mod queries;
 pub mod queue;
 pub mod rebuild;

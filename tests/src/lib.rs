@@ -12,6 +12,7 @@ use onestop_commands::clock::ManualClock;
 use onestop_migrations::testing::TestDatabase;
 use serde_json::{Value, json};
 
+pub mod fake_portal;
 pub mod standins;
 
 pub use onestop_api::demo::{AGRICULTURE_ENVIRONMENT, COMMUNE_AN_BINH, LAND_REGISTRY, PROVINCE, SERVICE_CENTRE};
@@ -259,6 +260,7 @@ fn test_settings(database_url: String, demo: bool, clock: &ManualClock) -> Setti
         clock: Arc::new(clock.clone()),
         run_projections: true,
         feed_push: None,
+        portal: None,
         notices: Default::default(),
         edge: Default::default(),
         // The tests' own load would starve idle-class checks.
@@ -320,6 +322,25 @@ pub async fn login_at(
 }
 
 /// The SMS channel sending to a gateway (a stand-in's) at `url`, JSON bodies.
+/// The portal sync's settings for a [`fake_portal::FakePortal`]: answers
+/// waited for `timeout`, retries from 20 ms.
+pub fn portal_settings(
+    portal: &fake_portal::FakePortal,
+    timeout: Duration,
+) -> onestop_api::portal::sync::PortalSettings {
+    onestop_api::portal::sync::PortalSettings {
+        lgsp: onestop_api::portal::lgsp::LgspSettings {
+            auth_url: portal.auth_url.clone(),
+            service_url: portal.service_url.clone(),
+            username: fake_portal::USERNAME.into(),
+            password: fake_portal::PASSWORD.into(),
+            unit: fake_portal::UNIT.into(),
+            timeout,
+        },
+        retry_base: Duration::from_millis(20),
+    }
+}
+
 pub fn sms_settings(url: &str) -> onestop_api::notify::channels::SmsSettings {
     onestop_api::notify::channels::SmsSettings {
         url: url.to_owned(),
@@ -348,6 +369,7 @@ pub fn bench_settings(database_url: String) -> Settings {
         clock: Arc::new(onestop_commands::clock::SystemClock),
         run_projections: true,
         feed_push: None,
+        portal: None,
         notices: Default::default(),
         edge: Default::default(),
         idle_password_checks: true,

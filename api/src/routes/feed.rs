@@ -4,8 +4,7 @@ use actix_web::web::Query;
 use actix_web::{HttpResponse, get};
 use jiff::Timestamp;
 use onestop_domain::access;
-use onestop_domain::ids::ApplicantId;
-use onestop_projections::feed::{FeedRecord, read};
+use onestop_projections::feed::read;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -13,7 +12,6 @@ use crate::auth::Authenticated;
 use crate::openapi::answers;
 use crate::problem::Problem;
 use crate::routes::{Answer, State};
-use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct FeedQuery {
@@ -106,21 +104,6 @@ pub struct FeedPage {
     pub next_after: i64,
 }
 
-/// A record as served: `ChuHoSo` is the applicant's masked name, or empty once
-/// their data was erased.
-pub async fn served(state: &AppState, record: &FeedRecord) -> serde_json::Value {
-    let mut value = record.record.clone();
-    let masked = match record.applicant_id {
-        Some(id) => match state.cases.vault().open(ApplicantId(id)).await {
-            Ok(Some(applicant)) => Some(applicant.masked_name()),
-            _ => None,
-        },
-        None => None,
-    };
-    value["ChuHoSo"] = masked.map_or(serde_json::Value::Null, serde_json::Value::String);
-    value
-}
-
 /// Records after a cursor, oldest first (the feed role and administrators).
 #[utoipa::path(tag = "feed", params(FeedQuery), responses((status = 200, description = "One page of feed records after the cursor", body = FeedPage), answers::Forbidden, answers::OutOfBounds), security(("bearer" = [])))]
 #[get("/feed")]
@@ -137,7 +120,7 @@ pub async fn feed(state: State, auth: Authenticated, query: Query<FeedQuery>) ->
     for record in &records {
         items.push(FeedItem {
             seq: record.seq,
-            record: served(&state, record).await,
+            record: crate::dvcqg::served(&state.cases, record).await,
             delivery: Delivery {
                 attempts: record.attempts,
                 delivered_at: record.delivered_at,
