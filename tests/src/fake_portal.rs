@@ -105,6 +105,11 @@ impl FakePortal {
         self.with(|s| s.faults.extend(faults));
     }
 
+    /// Forgets the faults not met yet.
+    pub fn clear_faults(&self) {
+        self.with(|s| s.faults.clear());
+    }
+
     /// Sessions expire after `n` service calls each.
     pub fn expire_sessions_after(&self, n: u32) {
         self.with(|s| s.calls_per_session = n);
