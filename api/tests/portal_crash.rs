@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failure
 
 #[path = "../../tests/src/fake_portal.rs"]
+#[allow(dead_code)] // the faults and call details other tests use
 mod fake_portal;
 mod support;
 
