@@ -40,9 +40,10 @@ const ROLES: [&str; 8] =
 /// Roles that may read a case: every one but the feed client (the last).
 const READERS: &[&str] = ROLES.split_at(7).0;
 
-/// Roles whose grant covers the subtree below the granted unit.
+/// Roles whose grant covers the subtree below the granted unit: those who
+/// oversee, and the machine client of an integration platform.
 fn oversees(role: &str) -> bool {
-    matches!(role, "leader" | "inspector" | "statistician" | "admin")
+    matches!(role, "leader" | "inspector" | "statistician" | "admin" | "feed")
 }
 
 /// The policy of a unit-scoped endpoint: one of `roles`, granted the unit or,
