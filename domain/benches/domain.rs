@@ -96,13 +96,13 @@ fn script() -> Vec<(Actor, CaseCommand)> {
                 documents: vec!["Đơn".into()],
             },
         ),
-        (reception.clone(), CaseCommand::AttachDocument { document: doc.clone() }),
+        (reception.clone(), CaseCommand::AttachDocument { document: doc.clone(), origin: None }),
         (reception.clone(), CaseCommand::Transfer { to_unit: code("000.00.12.H22"), assignee: None, note: None }),
         (specialist.clone(), CaseCommand::AcknowledgeHandover),
         (specialist.clone(), CaseCommand::RequestSupplement { reason: "Thiếu bản đồ".into(), documents: vec![] }),
         (reception.clone(), CaseCommand::ReceiveSupplement { documents: vec![] }),
         (specialist.clone(), CaseCommand::RequestPayment { amount_vnd: 500_000, description: "Lệ phí".into() }),
-        (reception.clone(), CaseCommand::RecordPayment { amount_vnd: 500_000, receipt: "BL-1".into() }),
+        (reception.clone(), CaseCommand::RecordPayment { amount_vnd: 500_000, receipt: "BL-1".into(), online: false }),
         (specialist.clone(), CaseCommand::Pause { reason: "Chờ".into() }),
         (specialist.clone(), CaseCommand::Resume),
     ];
@@ -110,11 +110,11 @@ fn script() -> Vec<(Actor, CaseCommand)> {
         script.push(comment(&specialist));
     }
     script.extend([
-        (specialist.clone(), CaseCommand::AttachDocument { document: doc }),
+        (specialist.clone(), CaseCommand::AttachDocument { document: doc, origin: None }),
         (specialist.clone(), CaseCommand::RecordAppraisal { opinion: "Hợp lệ".into(), proposal: Proposal::Grant }),
         (specialist.clone(), CaseCommand::SubmitForApproval { note: None }),
         (approver.clone(), CaseCommand::Approve { note: None }),
-        (approver.clone(), CaseCommand::RecordResult { summary: "Xong".into(), document: None }),
+        (approver.clone(), CaseCommand::RecordResult { summary: "Xong".into(), document: None, result_code: None }),
         (reception.clone(), CaseCommand::ReturnResult { method: ReturnMethod::AtDesk }),
         (reception.clone(), CaseCommand::RateSatisfaction { score: 5, comment: None }),
         comment(&reception),

@@ -3,6 +3,7 @@
 //!
 //! - [`calendar`]: the lunar calendar, public holidays, working time.
 //! - [`deadline`]: processing times, due dates, on-time classes.
+//! - [`indicators`]: the QĐ 766 indicators' formulas, each with its source.
 //! - [`catalog`]: units and procedures with their workflows.
 //! - [`access`]: roles and unit scopes.
 //! - [`case`]: the case aggregate, `decide` and `evolve`; the desk's forms (Thông tư 03/2025) and when a case has reached each.
@@ -19,6 +20,7 @@ pub mod case;
 pub mod catalog;
 pub mod deadline;
 pub mod ids;
+pub mod indicators;
 pub mod notice;
 pub mod period;
 pub mod personal;

@@ -364,10 +364,17 @@ fn payment_stops_the_clock_until_paid() {
     assert_eq!(case.state().phase, Phase::Paused(PauseKind::Payment));
     assert_eq!(case.state().status_code(), Some(6));
     assert!(matches!(
-        refused(&case, &reception(), CaseCommand::RecordPayment { amount_vnd: 0, receipt: "BL-1".into() }),
+        refused(
+            &case,
+            &reception(),
+            CaseCommand::RecordPayment { amount_vnd: 0, receipt: "BL-1".into(), online: false }
+        ),
         DomainError::InvalidField { .. }
     ));
-    let paid = case.then_as(&reception(), CaseCommand::RecordPayment { amount_vnd: 500_000, receipt: "BL-1".into() });
+    let paid = case.then_as(
+        &reception(),
+        CaseCommand::RecordPayment { amount_vnd: 500_000, receipt: "BL-1".into(), online: false },
+    );
     assert_eq!(paid.state().status_code(), Some(4));
     assert!(matches!(
         refused(
@@ -378,7 +385,11 @@ fn payment_stops_the_clock_until_paid() {
         DomainError::InvalidField { .. }
     ));
     assert!(matches!(
-        refused(&Case::in_progress(), &reception(), CaseCommand::RecordPayment { amount_vnd: 1, receipt: "x".into() }),
+        refused(
+            &Case::in_progress(),
+            &reception(),
+            CaseCommand::RecordPayment { amount_vnd: 1, receipt: "x".into(), online: false }
+        ),
         DomainError::InvalidState { .. }
     ));
 }
@@ -441,7 +452,7 @@ fn the_whole_life_ends_returned_and_on_time() {
         refused(
             &Case::in_progress().appraised(),
             &approver(),
-            CaseCommand::RecordResult { summary: "x".into(), document: None }
+            CaseCommand::RecordResult { summary: "x".into(), document: None, result_code: None }
         ),
         DomainError::NotApproved
     );
@@ -582,18 +593,18 @@ fn satisfaction_is_rated_once_after_return() {
 
 #[test]
 fn documents_are_attached_by_reference_until_the_case_closes() {
-    let case =
-        Case::in_progress().then_as(&specialist(), CaseCommand::AttachDocument { document: document("bien-ban.pdf") });
+    let case = Case::in_progress()
+        .then_as(&specialist(), CaseCommand::AttachDocument { document: document("bien-ban.pdf"), origin: None });
     assert_eq!(case.state().documents.len(), 1);
     let mut bad = document("x.pdf");
     bad.storage_ref = String::new();
     assert!(matches!(
-        refused(&case, &specialist(), CaseCommand::AttachDocument { document: bad }),
+        refused(&case, &specialist(), CaseCommand::AttachDocument { document: bad, origin: None }),
         DomainError::InvalidField { .. }
     ));
     let returned = Case::in_progress().appraised().submitted_for_approval().approved().result_recorded().returned();
     assert!(matches!(
-        refused(&returned, &reception(), CaseCommand::AttachDocument { document: document("y.pdf") }),
+        refused(&returned, &reception(), CaseCommand::AttachDocument { document: document("y.pdf"), origin: None }),
         DomainError::InvalidState { .. }
     ));
 }
@@ -734,21 +745,21 @@ fn every_other_refusal_names_its_rule() {
             "record a result before approval is given",
             waiting_approval(),
             approver(),
-            CaseCommand::RecordResult { summary: "x".into(), document: None },
+            CaseCommand::RecordResult { summary: "x".into(), document: None, result_code: None },
             "cannot record the result: it has not been approved",
         ),
         (
             "record a result on a returned case",
             approved().result_recorded().returned(),
             actor(Role::Approver, CENTRE),
-            CaseCommand::RecordResult { summary: "x".into(), document: None },
+            CaseCommand::RecordResult { summary: "x".into(), document: None, result_code: None },
             "cannot record the result: case is returned",
         ),
         (
             "attach to a case that does not exist",
             Case::new(),
             reception(),
-            CaseCommand::AttachDocument { document: document("x.pdf") },
+            CaseCommand::AttachDocument { document: document("x.pdf"), origin: None },
             "cannot attach a document: the case does not exist",
         ),
         (

@@ -64,7 +64,10 @@ fn command_for(which: u8, variety: u8, state: &CaseState, now: Timestamp) -> (Ac
             specialist(),
             CaseCommand::RequestPayment { amount_vnd: u64::from(variety) * 1000, description: text("Lệ phí") },
         ),
-        11 => (reception(), CaseCommand::RecordPayment { amount_vnd: u64::from(variety) * 1000, receipt: text("BL") }),
+        11 => (
+            reception(),
+            CaseCommand::RecordPayment { amount_vnd: u64::from(variety) * 1000, receipt: text("BL"), online: false },
+        ),
         12 => (specialist(), CaseCommand::SubmitForApproval { note: None }),
         13 => (approver(), CaseCommand::Approve { note: None }),
         14 => (approver(), CaseCommand::SendBackForRework { reason: text("Làm lại") }),
@@ -81,11 +84,11 @@ fn command_for(which: u8, variety: u8, state: &CaseState, now: Timestamp) -> (Ac
         18 => (approver(), CaseCommand::RefuseAsIneligible { reason: text("Không đủ") }),
         19 => (reception(), CaseCommand::Withdraw { reason: text("Rút") }),
         20 => (leader(), CaseCommand::Stop { reason: text("Dừng") }),
-        21 => (approver(), CaseCommand::RecordResult { summary: text("Xong"), document: None }),
+        21 => (approver(), CaseCommand::RecordResult { summary: text("Xong"), document: None, result_code: None }),
         22 => (reception(), CaseCommand::ReturnResult { method: ReturnMethod::AtDesk }),
         23 => (leader(), CaseCommand::Comment { text: text("Ghi chú") }),
         24 => (reception(), CaseCommand::RateSatisfaction { score: variety % 7, comment: None }),
-        _ => (specialist(), CaseCommand::AttachDocument { document: document("a.pdf") }),
+        _ => (specialist(), CaseCommand::AttachDocument { document: document("a.pdf"), origin: None }),
     };
     // Now and then, someone else tries: the rules must refuse or allow, never break.
     let actor = if variety.is_multiple_of(9) {

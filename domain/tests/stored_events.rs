@@ -327,7 +327,14 @@ fn case_events() -> Vec<CaseEvent> {
             at: at(8), amount_vnd: 150_000, description: "Lệ phí cấp giấy chứng nhận".into()
         }
         .into(),
-        PaymentRecorded { at: at(9), amount_vnd: 150_000, receipt: "BL-2026-000417".into(), clock: clock() }.into(),
+        PaymentRecorded {
+            at: at(9),
+            amount_vnd: 150_000,
+            receipt: "BL-2026-000417".into(),
+            online: false,
+            clock: clock(),
+        }
+        .into(),
         SubmittedForApproval { at: at(10), note: Some("Trình ký".into()), step: Some(step(2, Role::Approver)) }.into(),
         CaseApproved { at: at(11), note: Some("Đồng ý".into()) }.into(),
         SentBackForRework {
@@ -351,13 +358,14 @@ fn case_events() -> Vec<CaseEvent> {
             at: at(19),
             summary: "Cấp giấy chứng nhận".into(),
             document: Some(document()),
+            result_code: None,
             step: Some(step(3, Role::Reception)),
         }
         .into(),
         ResultReturned { at: at(20), method: ReturnMethod::ByPost }.into(),
         CommentAdded { at: at(21), text: "Đã gọi điện cho công dân".into() }.into(),
         SatisfactionRated { at: at(22), score: 4, comment: Some("Nhanh".into()) }.into(),
-        DocumentAttached { at: at(23), document: document() }.into(),
+        DocumentAttached { at: at(23), document: document(), origin: None }.into(),
         FormIssued {
             at: at(24),
             form: onestop_domain::case::forms::Form::Receipt,

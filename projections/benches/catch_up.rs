@@ -120,7 +120,9 @@ fn command(case: &Case) -> (Role, CaseCommand) {
         3 => (Role::Specialist, CaseCommand::RecordAppraisal { opinion: "Hợp lệ".into(), proposal: Proposal::Grant }),
         4 => (Role::Specialist, CaseCommand::SubmitForApproval { note: None }),
         5 => (Role::Approver, CaseCommand::Approve { note: None }),
-        6 => (Role::Approver, CaseCommand::RecordResult { summary: "Đã cấp".into(), document: None }),
+        6 => {
+            (Role::Approver, CaseCommand::RecordResult { summary: "Đã cấp".into(), document: None, result_code: None })
+        }
         _ => (Role::Reception, CaseCommand::ReturnResult { method: ReturnMethod::AtDesk }),
     }
 }

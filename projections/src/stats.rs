@@ -45,6 +45,7 @@ pub const NAME: &str = "case_stats";
 
 /// The events statistics need; others are skipped without decoding.
 const RELEVANT: &[&str] = &[
+    "CaseSubmittedOnline",
     "CaseReceived",
     "SupplementRequested",
     "PaymentRequested",
@@ -57,6 +58,8 @@ const RELEVANT: &[&str] = &[
     "CaseRefusedAsIneligible",
     "CaseWithdrawn",
     "CaseStopped",
+    "DocumentAttached",
+    "SatisfactionRated",
 ];
 
 #[derive(Debug, Clone)]
@@ -82,6 +85,13 @@ struct Facts {
     /// the event that put it there) rather than `overdue_by_due_date` (from the
     /// end of its due date's day).
     overdue_at_once: bool,
+    /// False while an online submission waits for reception: the facts hold
+    /// only what its receipt will count (its times are the submission's).
+    received: bool,
+    /// Counted among the files digitized, and among those reusing data
+    /// (`onestop_domain::indicators`).
+    digitized: bool,
+    reused: bool,
 }
 
 /// Where a case's +1 among the overdue counters stands: its day, and whether it
@@ -144,6 +154,18 @@ counters! {
     returned,
     withdrawn,
     stopped,
+    /// Files counted as digitized, on the day they count from (QĐ 766).
+    digitized,
+    /// Files reusing digitized data, on the day they count from.
+    reused,
+    /// Results issued as electronic documents.
+    electronic_results,
+    /// Fees and taxes paid, and of them paid online.
+    payments,
+    payments_online,
+    /// Applicants' ratings, and of them 4 or 5.
+    ratings,
+    ratings_satisfied,
     /// +1 on the due date's day of a case open and running, which counts as
     /// overdue from that day's end (see [`Facts::overdue_tail`]); −1 there when
     /// the case finishes, pauses or has its due date moved before then.
@@ -201,7 +223,7 @@ impl Projection for StatsProjection {
             .prepare_cached(
                 "SELECT case_id, unit, procedure_code, field_code, online, received_at, due_at, \
                         finished_at, outcome, punctuality, paused_since, overdue_from, \
-                        overdue_at_once \
+                        overdue_at_once, received, digitized, reused \
                  FROM case_facts WHERE case_id = ANY($1)",
             )
             .await?;
@@ -224,6 +246,9 @@ impl Projection for StatsProjection {
                     paused_since: row.get(10),
                     overdue_from: row.get(11),
                     overdue_at_once: row.get(12),
+                    received: row.get(13),
+                    digitized: row.get(14),
+                    reused: row.get(15),
                 },
             );
         }
@@ -287,7 +312,33 @@ fn fold_batch<'e>(
 ) -> Vec<Uuid> {
     let mut touched: Vec<Uuid> = Vec::new();
     for (id, decoded) in relevant {
+        if let CaseEvent::CaseSubmittedOnline(e) = decoded {
+            // Remembered until reception takes it: what it brought counts then.
+            if let std::collections::hash_map::Entry::Vacant(new) = facts.entry(id) {
+                let reused = e.portal.as_ref().is_some_and(|p| p.documents.iter().any(|d| d.origin.is_reuse()));
+                new.insert(Facts {
+                    unit: e.unit.as_str().into(),
+                    procedure: e.procedure.code.as_str().into(),
+                    field: e.field_code.as_str().into(),
+                    online: true,
+                    received_at: e.at,
+                    due_at: e.at,
+                    finished_at: None,
+                    outcome: None,
+                    punctuality: None,
+                    paused_since: None,
+                    overdue_from: None,
+                    overdue_at_once: false,
+                    received: false,
+                    digitized: false,
+                    reused,
+                });
+                touched.push(id);
+            }
+            continue;
+        }
         if let CaseEvent::CaseReceived(e) = decoded {
+            let brought_reuse = facts.get(&id).is_some_and(|f| !f.received && f.reused);
             let mut f = Facts {
                 unit: e.unit.as_str().into(),
                 procedure: e.procedure.code.as_str().into(),
@@ -301,6 +352,10 @@ fn fold_batch<'e>(
                 paused_since: None,
                 overdue_from: None,
                 overdue_at_once: false,
+                received: true,
+                // Filed online, its components are electronic.
+                digitized: e.channel.is_online(),
+                reused: brought_reuse,
             };
             let c = counts.entry(key(&f, e.at)).or_default();
             if f.online {
@@ -308,6 +363,8 @@ fn fold_batch<'e>(
             } else {
                 c.received_offline += 1;
             }
+            c.digitized += i32::from(f.digitized);
+            c.reused += i32::from(f.reused);
             retail(counts, &mut f, day(e.at));
             facts.insert(id, f);
             touched.push(id);
@@ -318,6 +375,35 @@ fn fold_batch<'e>(
         let Some(f) = facts.get_mut(&id) else {
             continue;
         };
+        if !f.received {
+            continue;
+        }
+        // Ratings and the file's components count whenever they come, after
+        // the result too.
+        match decoded {
+            CaseEvent::SatisfactionRated(e) => {
+                let c = counts.entry(key(f, e.at)).or_default();
+                c.ratings += 1;
+                c.ratings_satisfied += i32::from(onestop_domain::indicators::is_satisfied(e.score));
+                continue;
+            }
+            CaseEvent::DocumentAttached(e) => {
+                if let Some(origin) = e.origin {
+                    let digitized = !f.digitized;
+                    let reused = origin.is_reuse() && !f.reused;
+                    if digitized || reused {
+                        let c = counts.entry(key(f, e.at)).or_default();
+                        c.digitized += i32::from(digitized);
+                        c.reused += i32::from(reused);
+                        f.digitized = true;
+                        f.reused |= reused;
+                        touched.push(id);
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
         if f.finished_at.is_some() {
             continue;
         }
@@ -333,6 +419,9 @@ fn fold_batch<'e>(
             CaseEvent::PaymentRecorded(e) => {
                 f.paused_since = None;
                 f.due_at = e.clock.due_at;
+                let c = counts.entry(key(f, e.at)).or_default();
+                c.payments += 1;
+                c.payments_online += i32::from(e.online);
             }
             CaseEvent::CaseResumed(e) => {
                 f.paused_since = None;
@@ -342,6 +431,7 @@ fn fold_batch<'e>(
             CaseEvent::ResultRecorded(e) => {
                 let class = Punctuality::of(e.at, f.due_at);
                 let c = counts.entry(key(f, e.at)).or_default();
+                c.electronic_results += i32::from(e.document.is_some());
                 match class {
                     Punctuality::Early => c.resolved_early += 1,
                     Punctuality::OnTime => c.resolved_on_time += 1,
@@ -470,17 +560,19 @@ async fn write_facts(
     let rows: Vec<(&Uuid, &Facts)> = ids.iter().filter_map(|id| facts.get(id).map(|f| (id, f))).collect();
     let insert = "INSERT INTO case_facts (case_id, unit, procedure_code, field_code, online, \
          received_at, due_at, finished_at, outcome, punctuality, paused_since, overdue_from, \
-         overdue_at_once) \
+         overdue_at_once, received, digitized, reused) \
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bool[], \
          $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[], \
-         $11::timestamptz[], $12::date[], $13::bool[])";
+         $11::timestamptz[], $12::date[], $13::bool[], $14::bool[], $15::bool[], $16::bool[])";
     let statement = if upsert {
         transaction
             .prepare_cached(&format!(
                 "{insert} ON CONFLICT (case_id) DO UPDATE SET due_at = EXCLUDED.due_at, \
                  finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome, \
                  punctuality = EXCLUDED.punctuality, paused_since = EXCLUDED.paused_since, \
-                 overdue_from = EXCLUDED.overdue_from, overdue_at_once = EXCLUDED.overdue_at_once"
+                 overdue_from = EXCLUDED.overdue_from, overdue_at_once = EXCLUDED.overdue_at_once, \
+                 received = EXCLUDED.received, received_at = EXCLUDED.received_at, online = EXCLUDED.online, \
+                 digitized = EXCLUDED.digitized, reused = EXCLUDED.reused"
             ))
             .await?
     } else {
@@ -503,6 +595,9 @@ async fn write_facts(
                 &rows.iter().map(|(_, f)| f.paused_since).collect::<Vec<_>>(),
                 &rows.iter().map(|(_, f)| f.overdue_from).collect::<Vec<_>>(),
                 &rows.iter().map(|(_, f)| f.overdue_at_once).collect::<Vec<_>>(),
+                &rows.iter().map(|(_, f)| f.received).collect::<Vec<_>>(),
+                &rows.iter().map(|(_, f)| f.digitized).collect::<Vec<_>>(),
+                &rows.iter().map(|(_, f)| f.reused).collect::<Vec<_>>(),
             ],
         )
         .await?;
@@ -621,13 +716,34 @@ pub struct ReportRow {
     pub withdrawn: i64,
     /// Stopped (dừng xử lý) in the period.
     pub stopped: i64,
-    /// QĐ 766 progress score, 0–20.
+    /// Files counted as digitized in the period (QĐ 766; see
+    /// [`onestop_domain::indicators`] for when a file counts).
+    pub digitized: i64,
+    /// Files reusing digitized data, counted in the period.
+    pub reused: i64,
+    /// Results issued as electronic documents in the period.
+    pub electronic_results: i64,
+    /// Fees and taxes paid in the period, and of them online.
+    pub payments: i64,
+    pub payments_online: i64,
+    /// Applicants' ratings given in the period, and of them 4 or 5.
+    pub ratings: i64,
+    pub ratings_satisfied: i64,
+    /// QĐ 766 processing-progress score, 0–20.
     pub progress_score: f64,
+    /// QĐ 766 online service, 0–12.
+    pub online_score: f64,
+    /// QĐ 766 online payment, 0–10.
+    pub payment_score: f64,
+    /// QĐ 766 digitization, 0–22.
+    pub digitization_score: f64,
+    /// QĐ 766 satisfaction, 0–18.
+    pub satisfaction_score: f64,
 }
 
 impl ReportRow {
-    /// The counts, in column order (all but the key and the score).
-    fn counts(&self) -> [i64; 13] {
+    /// The counts, in column order (all but the key and the scores).
+    fn counts(&self) -> [i64; 20] {
         [
             self.carried_over,
             self.received_online,
@@ -642,11 +758,18 @@ impl ReportRow {
             self.returned,
             self.withdrawn,
             self.stopped,
+            self.digitized,
+            self.reused,
+            self.electronic_results,
+            self.payments,
+            self.payments_online,
+            self.ratings,
+            self.ratings_satisfied,
         ]
     }
 
     /// The counts, in the order of [`ReportRow::counts`], to add to.
-    fn counts_mut(&mut self) -> [&mut i64; 13] {
+    fn counts_mut(&mut self) -> [&mut i64; 20] {
         [
             &mut self.carried_over,
             &mut self.received_online,
@@ -661,22 +784,52 @@ impl ReportRow {
             &mut self.returned,
             &mut self.withdrawn,
             &mut self.stopped,
+            &mut self.digitized,
+            &mut self.reused,
+            &mut self.electronic_results,
+            &mut self.payments,
+            &mut self.payments_online,
+            &mut self.ratings,
+            &mut self.ratings_satisfied,
         ]
+    }
+
+    /// What the QĐ 766 indicators are computed from.
+    pub fn indicator_counts(&self) -> onestop_domain::indicators::IndicatorCounts {
+        onestop_domain::indicators::IndicatorCounts {
+            received_online: self.received_online,
+            received_total: self.received_total,
+            resolved_early: self.resolved_early,
+            resolved_on_time: self.resolved_on_time,
+            resolved_total: self.resolved_total,
+            in_progress_overdue: self.in_progress_overdue,
+            digitized: self.digitized,
+            reused: self.reused,
+            electronic_results: self.electronic_results,
+            payments: self.payments,
+            payments_online: self.payments_online,
+            ratings: self.ratings,
+            ratings_satisfied: self.ratings_satisfied,
+        }
+    }
+
+    /// Fills in the totals and the QĐ 766 scores from the counts.
+    pub fn complete(&mut self) {
+        self.received_total = self.received_online + self.received_offline;
+        self.resolved_total = self.resolved_early + self.resolved_on_time + self.resolved_late;
+        let scores = self.indicator_counts().indicators();
+        self.progress_score = scores.progress;
+        self.online_score = scores.online;
+        self.payment_score = scores.payment;
+        self.digitization_score = scores.digitization;
+        self.satisfaction_score = scores.satisfaction;
     }
 }
 
-/// The QĐ 766/QĐ-TTg processing-progress score, out of 20: the share of files
-/// whose deadline has come that were handled on time — resolved early or on time,
-/// against everything resolved plus what is still open past its due date. A unit
-/// with no such files scores the full 20.
-pub fn progress_score(row: &ReportRow) -> f64 {
-    let due = row.resolved_total + row.in_progress_overdue;
-    if due == 0 {
-        return 20.0;
-    }
-    let on_time = (row.resolved_early + row.resolved_on_time) as f64;
-    (20.0 * on_time / due as f64 * 100.0).round() / 100.0
-}
+/// The counters of QĐ 766 facts a report sums over its period, in the order
+/// its query gives them (from column 12 on).
+const FACTS_766: [&str; 7] =
+    ["digitized", "reused", "electronic_results", "payments", "payments_online", "ratings", "ratings_satisfied"];
 
 /// Biểu 06 for the days `from` to `to` (inclusive) over `units`, grouped, for a
 /// period that has ended: what is in progress is judged at its end. Rows are
@@ -746,6 +899,9 @@ pub async fn report_at(
     let net_open = "received_online + received_offline - resolved_early - resolved_on_time \
                     - resolved_late - returned - withdrawn - stopped";
     let counters = COUNTERS.join(", ");
+    // The QĐ 766 counts of the period, in the order of `FACTS_766`.
+    let facts_766: Vec<String> = FACTS_766.iter().map(|c| format!("sum({c}) FILTER (WHERE during)::int8")).collect();
+    let facts_766 = facts_766.join(", ");
     let sums = client
         .query(
             &format!(
@@ -760,7 +916,8 @@ pub async fn report_at(
                    sum({net_open}) FILTER (WHERE NOT during)::int8, \
                    sum({net_open})::int8, \
                    sum(overdue_by_due_date + overdue_by_event)::int8, \
-                   sum(stopped) FILTER (WHERE during)::int8 \
+                   sum(stopped) FILTER (WHERE during)::int8, \
+                   {facts_766} \
                  FROM ( \
                    SELECT {key}, false AS during, {counters} FROM stats_monthly \
                    WHERE month < $6 AND unit = ANY($3) \
@@ -799,6 +956,13 @@ pub async fn report_at(
             in_progress_within: open_at_end - overdue_at_end,
             in_progress_overdue: overdue_at_end,
             stopped: sum(11),
+            digitized: sum(12),
+            reused: sum(13),
+            electronic_results: sum(14),
+            payments: sum(15),
+            payments_online: sum(16),
+            ratings: sum(17),
+            ratings_satisfied: sum(18),
             ..ReportRow::default()
         };
         // A group with nothing in the period and nothing open is left out.
@@ -812,9 +976,7 @@ pub async fn report_at(
         .into_iter()
         .map(|(key, mut row)| {
             row.key = key;
-            row.received_total = row.received_online + row.received_offline;
-            row.resolved_total = row.resolved_early + row.resolved_on_time + row.resolved_late;
-            row.progress_score = progress_score(&row);
+            row.complete();
             row
         })
         .collect();
@@ -825,7 +987,7 @@ pub async fn report_at(
             *sum += count;
         }
     }
-    total.progress_score = progress_score(&total);
+    total.complete();
     result.push(total);
     Ok(result)
 }

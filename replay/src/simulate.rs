@@ -34,7 +34,12 @@
 //!
 //! The ground truth is counted from the cases' folded states with the Biểu 06
 //! definitions written out here (the projections' SQL is not consulted), so a
-//! report can be checked against it.
+//! report can be checked against it; the QĐ 766 counts (files digitized and
+//! reusing data, electronic results, payments online, ratings) from the
+//! scripts' own commands, as `onestop_domain::indicators` defines them.
+//! Files at the desk are scanned (60 %), some reuse a data store's copy of a
+//! component (15 %), one in five pays a fee (45 % of them online), half the
+//! results are electronic, and three in ten applicants rate the service.
 
 use std::collections::BTreeMap;
 
@@ -47,14 +52,14 @@ use onestop_commands::metadata::RequestMeta;
 use onestop_commands::registry::RegistryService;
 use onestop_domain::access::Actor;
 use onestop_domain::calendar::{OfficeHours, Schedule, WorkingCalendar, instant};
-use onestop_domain::case::event::{Proposal, ReturnMethod};
+use onestop_domain::case::event::{DocumentOrigin, DocumentRef, Proposal, ReturnMethod};
 use onestop_domain::case::{CaseCommand, Outcome, Timeliness};
 use onestop_domain::catalog::{Channel, Field, PauseMode, Procedure, StepUnit, Unit, WorkflowStep};
 use onestop_domain::deadline::{ProcessingTime, Progress, Punctuality};
 use onestop_domain::ids::{ApplicantId, CaseId, UnitCode, UserId};
 use onestop_domain::personal::Applicant;
 use onestop_domain::role::Role;
-use onestop_projections::stats::{ReportRow, progress_score};
+use onestop_projections::stats::ReportRow;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -508,12 +513,40 @@ fn script(
                 documents: vec!["Đơn đề nghị".into(), "Giấy tờ kèm theo".into()],
             },
         );
+        // The desk scans the paper (số hóa), and some components come from a
+        // data store instead of the applicant.
+        if rng.random_bool(0.6) {
+            s.wait(rng.random_range(2..20));
+            s.act(
+                reception.clone(),
+                CaseCommand::AttachDocument {
+                    document: scanned(rng, "Bản quét đơn đề nghị.pdf"),
+                    origin: Some(DocumentOrigin::DigitizedAtDesk),
+                },
+            );
+        }
+        if rng.random_bool(0.15) {
+            let origin = if rng.random_bool(0.5) {
+                DocumentOrigin::ReusedFromDataStore
+            } else {
+                DocumentOrigin::FromNationalDatabase
+            };
+            s.wait(rng.random_range(2..20));
+            s.act(
+                reception.clone(),
+                CaseCommand::AttachDocument {
+                    document: scanned(rng, "Giấy tờ khai thác lại.pdf"),
+                    origin: Some(origin),
+                },
+            );
+        }
     }
     let late = rng.random_bool(0.03);
     let supplement = rng.random_bool(0.06);
     let withdraw = rng.random_bool(0.01);
     let refuse = rng.random_bool(0.02);
     let stop = rng.random_bool(0.01);
+    let pays = rng.random_bool(0.2);
     // Reception's own step, then each handling step in turn.
     s.spend(procedure.workflow[0].budget, rng.random_range(0.05..0.8));
     let mut holder = reception.clone();
@@ -544,7 +577,16 @@ fn script(
             }
             s.act(officer_here.clone(), CaseCommand::Approve { note: None });
             s.wait(rng.random_range(5..60));
-            s.act(officer_here.clone(), CaseCommand::RecordResult { summary: "Đã ký kết quả".into(), document: None });
+            let electronic = rng.random_bool(0.5);
+            let (document, result_code) = if electronic {
+                (Some(scanned(rng, "Kết quả điện tử.pdf")), Some(format!("KQ-{}", rng.random_range(0..1_000_000))))
+            } else {
+                (None, None)
+            };
+            s.act(
+                officer_here.clone(),
+                CaseCommand::RecordResult { summary: "Đã ký kết quả".into(), document, result_code },
+            );
             holder = officer_here;
             continue;
         }
@@ -562,6 +604,24 @@ fn script(
             );
             s.spend(ProcessingTime::working_days(10), rng.random_range(0.05..1.0));
             s.act(officer_here.clone(), CaseCommand::ReceiveSupplement { documents: vec!["Bản sao giấy tờ".into()] });
+        }
+        if pays && index == 1 {
+            s.spend(step.budget, rng.random_range(0.05..0.3));
+            let amount_vnd = 50_000 * rng.random_range(1..20_u64);
+            s.act(
+                officer_here.clone(),
+                CaseCommand::RequestPayment { amount_vnd, description: "Lệ phí giải quyết thủ tục".into() },
+            );
+            s.spend(ProcessingTime::working_days(3), rng.random_range(0.05..1.0));
+            let online = rng.random_bool(0.45);
+            s.act(
+                officer_here.clone(),
+                CaseCommand::RecordPayment {
+                    amount_vnd,
+                    receipt: format!("BL-{}", rng.random_range(0..1_000_000)),
+                    online,
+                },
+            );
         }
         if stop && index == 1 {
             // Stopped by the unit's leader (dừng xử lý), e.g. at the applicant's
@@ -585,8 +645,26 @@ fn script(
     }
     s.spend(procedure.workflow[last].budget, rng.random_range(0.05..0.9));
     let method = if online { ReturnMethod::Online } else { ReturnMethod::AtDesk };
-    s.act(reception, CaseCommand::ReturnResult { method });
+    s.act(reception.clone(), CaseCommand::ReturnResult { method });
+    if rng.random_bool(0.3) {
+        s.wait(rng.random_range(1..60));
+        let score = *pick(rng, &[1, 2, 3, 3, 4, 4, 4, 5, 5, 5]);
+        s.act(reception, CaseCommand::RateSatisfaction { score, comment: None });
+    }
     Ok(finish(case_id, procedure, person, s))
+}
+
+/// A document the desk made or took, with a seeded hash.
+fn scanned(rng: &mut ChaCha8Rng, name: &str) -> DocumentRef {
+    let bytes: [u8; 32] = rng.random();
+    let sha256: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    DocumentRef {
+        name: name.into(),
+        media_type: "application/pdf".into(),
+        size_bytes: rng.random_range(20_000..2_000_000),
+        storage_ref: format!("kho://mo-phong/{}", &sha256[..16]),
+        sha256,
+    }
 }
 
 fn finish(case_id: CaseId, procedure: &Procedure, applicant: Applicant, s: Scripter<'_>) -> ScriptedCase {
@@ -672,7 +750,7 @@ pub async fn run(
             scripts.push(script(&mut rng, &calendar, end, *arrival, desk, procedure)?);
         }
         let imported = cases.import(&scripts).await?;
-        for case in &imported {
+        for (case, script) in imported.iter().zip(&scripts) {
             if let Some(rule) = &case.refused {
                 return Err(CommandError::Invalid {
                     field: "simulated script",
@@ -681,6 +759,7 @@ pub async fn run(
             }
             events += usize::try_from(case.state.version).unwrap_or(0);
             truth.count(case, instant(from.at(0, 0, 0, 0)), end);
+            truth.count_766(case, script, instant(from.at(0, 0, 0, 0)), end);
         }
         done += chunk.len();
         progress(done, options.cases);
@@ -692,6 +771,9 @@ pub async fn run(
 #[derive(Default)]
 struct Tally {
     by_unit: BTreeMap<String, [i64; 12]>,
+    /// Digitized, reused, electronic results, payments, online payments,
+    /// ratings, satisfied ratings.
+    facts_766: BTreeMap<String, [i64; 7]>,
 }
 
 impl Tally {
@@ -739,8 +821,49 @@ impl Tally {
         }
     }
 
+    /// Counts one case's QĐ 766 facts into `[start, end)`, from the commands
+    /// its script gave.
+    fn count_766(&mut self, case: &ImportedCase, script: &ScriptedCase, start: Timestamp, end: Timestamp) {
+        let state = &case.state;
+        let (Some(received), Some(unit)) = (state.received_at, state.receiving_unit.as_ref()) else {
+            return;
+        };
+        let c = self.facts_766.entry(unit.to_string()).or_default();
+        let in_period = |t: Timestamp| t >= start && t < end;
+        let online = state.channel.is_some_and(Channel::is_online);
+        let (mut digitized, mut reused) = (online, false);
+        if online && in_period(received) {
+            c[0] += 1;
+        }
+        for step in &script.steps {
+            let counted = in_period(step.at);
+            match &step.command {
+                CaseCommand::AttachDocument { origin: Some(origin), .. } => {
+                    if !digitized {
+                        digitized = true;
+                        c[0] += i64::from(counted);
+                    }
+                    if origin.is_reuse() && !reused {
+                        reused = true;
+                        c[1] += i64::from(counted);
+                    }
+                }
+                CaseCommand::RecordResult { document: Some(_), .. } if counted => c[2] += 1,
+                CaseCommand::RecordPayment { online, .. } if counted => {
+                    c[3] += 1;
+                    c[4] += i64::from(*online);
+                }
+                CaseCommand::RateSatisfaction { score, .. } if counted => {
+                    c[5] += 1;
+                    c[6] += i64::from(onestop_domain::indicators::is_satisfied(*score));
+                }
+                _ => {}
+            }
+        }
+    }
+
     fn rows(&self) -> Vec<ReportRow> {
-        let row = |key: String, c: &[i64; 12]| {
+        let row = |key: String, c: &[i64; 12], f: &[i64; 7]| {
             let mut row = ReportRow {
                 key,
                 carried_over: c[0],
@@ -756,20 +879,32 @@ impl Tally {
                 returned: c[10],
                 withdrawn: c[11],
                 stopped: c[7],
-                progress_score: 0.0,
+                digitized: f[0],
+                reused: f[1],
+                electronic_results: f[2],
+                payments: f[3],
+                payments_online: f[4],
+                ratings: f[5],
+                ratings_satisfied: f[6],
+                ..ReportRow::default()
             };
-            row.progress_score = progress_score(&row);
+            row.complete();
             row
         };
         let mut total = [0_i64; 12];
+        let mut total_766 = [0_i64; 7];
         let mut rows = Vec::with_capacity(self.by_unit.len() + 1);
         for (unit, c) in &self.by_unit {
             for (sum, value) in total.iter_mut().zip(c) {
                 *sum += value;
             }
-            rows.push(row(unit.clone(), c));
+            let f = self.facts_766.get(unit).copied().unwrap_or_default();
+            for (sum, value) in total_766.iter_mut().zip(&f) {
+                *sum += value;
+            }
+            rows.push(row(unit.clone(), c, &f));
         }
-        rows.push(row("TOTAL".into(), &total));
+        rows.push(row("TOTAL".into(), &total, &total_766));
         rows
     }
 }

@@ -200,7 +200,7 @@ async fn settle(store: &EventStore) {
 }
 
 #[tokio::test]
-async fn the_statistics_of_a_simulated_year_equal_its_ground_truth() {
+async fn the_statistics_and_qd766_indicators_of_a_simulated_year_equal_its_ground_truth() {
     let sim = simulated(900, 7).await;
     let truth = &sim.truth;
     // A year with something in every column worth checking.
@@ -212,6 +212,19 @@ async fn the_statistics_of_a_simulated_year_equal_its_ground_truth() {
     assert!(total.in_progress_within + total.in_progress_overdue > 0);
     let on_time = (total.resolved_early + total.resolved_on_time) as f64 / total.resolved_total as f64;
     assert!(on_time > 0.95, "on time {on_time}");
+    // Every QĐ 766 count occurs, and every score is a share strictly inside its points.
+    assert!(total.digitized > total.received_online && total.digitized < total.received_total, "{total:?}");
+    assert!(total.reused > 0 && total.electronic_results > 0 && total.ratings_satisfied > 0, "{total:?}");
+    assert!(total.payments_online > 0 && total.payments_online < total.payments, "{total:?}");
+    assert!(total.ratings > total.ratings_satisfied, "{total:?}");
+    for (score, points) in [
+        (total.online_score, 12.0),
+        (total.payment_score, 10.0),
+        (total.digitization_score, 22.0),
+        (total.satisfaction_score, 18.0),
+    ] {
+        assert!(score > 0.0 && score < points, "{score} of {points}: {total:?}");
+    }
 
     Runner::new(StatusProjection, sim.store.clone(), 1000).catch_up().await.unwrap();
     Runner::new(StatsProjection, sim.store.clone(), 1000).catch_up().await.unwrap();

@@ -489,3 +489,90 @@ async fn a_period_not_yet_ended_is_judged_now_as_the_case_view_judges_it() {
     // Asked after March, the period's end judges the same files.
     assert_eq!(march("2026-04-02T09:00:00+07:00").await, (1, 1, 1));
 }
+
+/// The QĐ 766 facts as officers and the portal record them, through the API.
+#[tokio::test]
+async fn digitization_payments_results_and_ratings_reach_the_report_and_its_indicators() {
+    let app = TestApp::spawn().await;
+    let [reception, specialist, approver, feed, statistician] =
+        app.tokens(["reception", "specialist", "approver", "feed", "statistician"]).await;
+    let document = |name: &str| {
+        json!({ "name": name, "media_type": "application/pdf", "size_bytes": 1000,
+                "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                "storage_ref": format!("kho://{name}") })
+    };
+    // At the desk: scanned, one component from the citizen's data store, a fee
+    // paid online, an electronic result with its number, a rating of 5.
+    let case = app.post_json(&reception, "/api/v1/cases", &land_case()).await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    let act = |token: &str, action: &str, body: Value| {
+        let (app, token, path) = (&app, token.to_owned(), format!("/api/v1/cases/{id}/{action}"));
+        async move { app.post_json(&token, &path, &body).await }
+    };
+    act(&reception, "documents", json!({ "document": document("scan.pdf"), "origin": "digitized_at_desk" })).await;
+    act(&reception, "documents", json!({ "document": document("gcn.pdf"), "origin": "reused_from_data_store" })).await;
+    act(&reception, "documents", json!({ "document": document("note.pdf") })).await;
+    act(&reception, "transfer", json!({ "to_unit": LAND_REGISTRY })).await;
+    act(&specialist, "acknowledge-handover", json!({})).await;
+    act(&specialist, "request-payment", json!({ "amount_vnd": 100000, "description": "Lệ phí" })).await;
+    act(&specialist, "record-payment", json!({ "amount_vnd": 100000, "receipt": "BL-1", "online": true })).await;
+    act(&specialist, "appraisal", json!({ "opinion": "Hợp lệ", "proposal": "grant" })).await;
+    act(&specialist, "submit-for-approval", json!({})).await;
+    act(&approver, "approve", json!({})).await;
+    act(
+        &approver,
+        "result",
+        json!({ "summary": "Cấp GCN", "document": document("gcn-moi.pdf"), "result_code": "CS 012345" }),
+    )
+    .await;
+    act(&reception, "return", json!({ "method": "at_desk" })).await;
+    act(&reception, "rating", json!({ "score": 5 })).await;
+    // From the portal: a component reused from a national database, counted at receipt.
+    let delivered = app
+        .post_json(
+            &feed,
+            "/api/v1/portal/dossiers",
+            &json!({
+                "dossier_id": "G22.99-260302-000901", "procedure_code": LAND_CHANGE, "unit": SERVICE_CENTRE,
+                "channel": "online_partial", "submitted_at": "2026-03-02T01:00:00Z",
+                "applicant": { "full_name": "Phạm Thị Dung", "id_number": "001077004455" },
+                "documents": [{ "document": document("cccd.pdf"), "origin": "from_national_database" }]
+            }),
+        )
+        .await;
+    let report_query = format!("/api/v1/stats/report?from=2026-03-01&to=2026-03-31&unit={PROVINCE}");
+    let before = app.get_json(&statistician, &report_query).await;
+    let total = before["rows"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((total["received_total"].as_i64(), total["reused"].as_i64()), (Some(1), Some(1)), "{total}");
+    app.post_json(&reception, &format!("/api/v1/cases/{}/accept", delivered["case_id"].as_str().unwrap()), &json!({}))
+        .await;
+
+    let report = app.get_json(&statistician, &report_query).await;
+    let total = report["rows"].as_array().unwrap().last().unwrap().clone();
+    let n = |k: &str| total[k].as_i64().unwrap();
+    assert_eq!(n("received_total"), 2);
+    assert_eq!((n("digitized"), n("reused")), (2, 2), "{total}");
+    assert_eq!(n("electronic_results"), 1);
+    assert_eq!((n("payments"), n("payments_online")), (1, 1));
+    assert_eq!((n("ratings"), n("ratings_satisfied")), (1, 1));
+    assert_eq!(total["online_score"], 6.0); // 12 × 1 online of 2
+    assert_eq!(total["payment_score"], 10.0);
+    assert_eq!(total["digitization_score"], 22.0); // every file digitized and reusing, the result electronic
+    assert_eq!(total["satisfaction_score"], 18.0);
+    // The CSV carries them too.
+    let csv = app
+        .http
+        .get(app.url(&report_query))
+        .bearer_auth(&statistician)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let last: Vec<&str> = csv.lines().last().unwrap().split(',').collect();
+    let column = |name: &str| last[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!((column("digitized"), column("payments_online"), column("satisfaction_score")), ("2", "1", "18"));
+}

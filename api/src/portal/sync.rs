@@ -227,8 +227,8 @@ struct CaseDetails {
     identity_verified: bool,
     /// Documents handed in, with their origin where known.
     documents: Vec<(String, String, Option<DocumentOrigin>)>,
-    /// Result documents: name, storage reference.
-    results: Vec<(String, String)>,
+    /// Result documents: name, storage reference, number.
+    results: Vec<(String, String, Option<String>)>,
 }
 
 async fn case_details(state: &Sources, id: Uuid) -> Result<CaseDetails, Box<dyn std::error::Error + Send + Sync>> {
@@ -250,11 +250,11 @@ async fn case_details(state: &Sources, id: Uuid) -> Result<CaseDetails, Box<dyn 
                 }
             }
             CaseEvent::DocumentAttached(e) => {
-                details.documents.push((e.document.name.clone(), e.document.storage_ref.clone(), None));
+                details.documents.push((e.document.name.clone(), e.document.storage_ref.clone(), e.origin));
             }
             CaseEvent::ResultRecorded(e) => {
                 if let Some(document) = &e.document {
-                    details.results.push((document.name.clone(), document.storage_ref.clone()));
+                    details.results.push((document.name.clone(), document.storage_ref.clone(), e.result_code.clone()));
                 }
             }
             _ => {}
@@ -307,7 +307,7 @@ fn dossier_record(mut record: Value, details: &CaseDetails) -> Value {
         let results: Vec<Value> = details
             .results
             .iter()
-            .map(|(name, storage)| json!({ "TenGiayTo": name, "DuongDanTepTinKetQua": storage }))
+            .map(|(name, storage, code)| json!({ "TenGiayTo": name, "MaGiayToKetQua": code, "DuongDanTepTinKetQua": storage }))
             .collect();
         object.insert("DanhSachGiayToKetQua".into(), Value::Array(results));
         object.insert("DinhDanhVNeID".into(), json!(u8::from(details.identity_verified)));

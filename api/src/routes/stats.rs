@@ -95,7 +95,30 @@ pub struct ReportRowDto {
     /// Stopped (dừng xử lý) in the period. Every row balances: carried over +
     /// received = resolved + returned + withdrawn + stopped + in progress.
     pub stopped: i64,
+    /// Files counted as digitized in the period (QĐ 766): received online, or
+    /// from their first component digitized or taken from a data store.
+    pub digitized: i64,
+    /// Files reusing digitized data (a component from the applicant's data
+    /// store or a national database), counted in the period.
+    pub reused: i64,
+    /// Results issued as electronic documents.
+    pub electronic_results: i64,
+    /// Fees and taxes paid, and of them online through the portal.
+    pub payments: i64,
+    pub payments_online: i64,
+    /// Applicants' ratings, and of them 4 or 5.
+    pub ratings: i64,
+    pub ratings_satisfied: i64,
+    /// QĐ 766 processing progress, out of 20.
     pub progress_score: f64,
+    /// QĐ 766 online service, out of 12.
+    pub online_score: f64,
+    /// QĐ 766 online payment, out of 10.
+    pub payment_score: f64,
+    /// QĐ 766 digitization, out of 22.
+    pub digitization_score: f64,
+    /// QĐ 766 satisfaction, out of 18.
+    pub satisfaction_score: f64,
 }
 
 impl From<ReportRow> for ReportRowDto {
@@ -115,14 +138,26 @@ impl From<ReportRow> for ReportRowDto {
             returned: r.returned,
             withdrawn: r.withdrawn,
             stopped: r.stopped,
+            digitized: r.digitized,
+            reused: r.reused,
+            electronic_results: r.electronic_results,
+            payments: r.payments,
+            payments_online: r.payments_online,
+            ratings: r.ratings,
+            ratings_satisfied: r.ratings_satisfied,
             progress_score: r.progress_score,
+            online_score: r.online_score,
+            payment_score: r.payment_score,
+            digitization_score: r.digitization_score,
+            satisfaction_score: r.satisfaction_score,
         }
     }
 }
 
 const CSV_HEADER: &str = "key,carried_over,received_online,received_offline,received_total,\
 resolved_early,resolved_on_time,resolved_late,resolved_total,in_progress_within,\
-in_progress_overdue,returned,withdrawn,stopped,progress_score";
+in_progress_overdue,returned,withdrawn,stopped,digitized,reused,electronic_results,payments,payments_online,\
+ratings,ratings_satisfied,progress_score,online_score,payment_score,digitization_score,satisfaction_score";
 
 /// The days a report covers, from `period` or from `from` and `to`.
 fn days(query: &ReportQuery) -> Result<(Date, Date, Option<ReportPeriod>), Problem> {
@@ -254,7 +289,7 @@ fn csv(rows: &[ReportRow]) -> String {
     body.push('\n');
     for r in rows {
         body.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             crate::csv::field(&r.key),
             r.carried_over,
             r.received_online,
@@ -269,7 +304,18 @@ fn csv(rows: &[ReportRow]) -> String {
             r.returned,
             r.withdrawn,
             r.stopped,
-            r.progress_score
+            r.digitized,
+            r.reused,
+            r.electronic_results,
+            r.payments,
+            r.payments_online,
+            r.ratings,
+            r.ratings_satisfied,
+            r.progress_score,
+            r.online_score,
+            r.payment_score,
+            r.digitization_score,
+            r.satisfaction_score
         ));
     }
     body

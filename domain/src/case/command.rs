@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::event::{DocumentRef, PortalSubmission, Proposal, ReturnMethod};
+use super::event::{DocumentOrigin, DocumentRef, PortalSubmission, Proposal, ReturnMethod};
 use crate::access::CaseAction;
 use crate::case::forms::{Form, FormFormat};
 use crate::catalog::Channel;
@@ -42,7 +42,13 @@ pub enum CaseCommand {
     /// Yêu cầu thực hiện nghĩa vụ tài chính (status 6): the clock stops.
     RequestPayment { amount_vnd: u64, description: String },
     /// The fee or tax was paid: the clock starts again.
-    RecordPayment { amount_vnd: u64, receipt: String },
+    RecordPayment {
+        amount_vnd: u64,
+        receipt: String,
+        /// Paid through the national portal's payment platform.
+        #[serde(default)]
+        online: bool,
+    },
     /// Trình ký.
     SubmitForApproval { note: Option<String> },
     /// Phê duyệt.
@@ -62,7 +68,13 @@ pub enum CaseCommand {
     /// Dừng xử lý (status 8).
     Stop { reason: String },
     /// Có kết quả (status 9).
-    RecordResult { summary: String, document: Option<DocumentRef> },
+    RecordResult {
+        summary: String,
+        document: Option<DocumentRef>,
+        /// The result document's number and sign.
+        #[serde(default)]
+        result_code: Option<String>,
+    },
     /// Trả kết quả (status 10).
     ReturnResult { method: ReturnMethod },
     /// An internal note between the officers on the case.
@@ -70,7 +82,12 @@ pub enum CaseCommand {
     /// Đánh giá mức độ hài lòng, 1–5.
     RateSatisfaction { score: u8, comment: Option<String> },
     /// Attach a document (metadata, hash and storage reference).
-    AttachDocument { document: DocumentRef },
+    AttachDocument {
+        document: DocumentRef,
+        /// Where a component of the file came from.
+        #[serde(default)]
+        origin: Option<DocumentOrigin>,
+    },
     /// Phát hành: record that a form printed from version `of_version` was
     /// handed out, with the SHA-256 of its bytes.
     IssueForm { form: Form, format: FormFormat, of_version: u64, sha256: String },

@@ -219,6 +219,9 @@ pub struct PaymentRecorded {
     pub at: Timestamp,
     pub amount_vnd: u64,
     pub receipt: String,
+    /// Paid online, through the national portal's payment platform
+    /// (thanh toán trực tuyến), rather than at the desk or by transfer.
+    pub online: bool,
     pub clock: ClockRestarted,
 }
 
@@ -287,7 +290,11 @@ pub struct CaseStopped {
 pub struct ResultRecorded {
     pub at: Timestamp,
     pub summary: String,
+    /// The result as an electronic document (kết quả điện tử), when issued so.
     pub document: Option<DocumentRef>,
+    /// The result document's number and sign (số, ký hiệu), e.g. a
+    /// certificate's serial, which the portal files it under.
+    pub result_code: Option<String>,
     /// The return step at the receiving desk, when the workflow has one next.
     pub step: Option<StepStart>,
 }
@@ -316,6 +323,9 @@ pub struct SatisfactionRated {
 pub struct DocumentAttached {
     pub at: Timestamp,
     pub document: DocumentRef,
+    /// Where its content came from, when it is a component of the file
+    /// (digitized at the desk, reused from a data store…).
+    pub origin: Option<DocumentOrigin>,
 }
 
 /// A form printed and handed out (phát hành), with the SHA-256 of its bytes so

@@ -187,6 +187,7 @@ macro_rules! optional {
 
 optional!(optional_step, domain::StepStart, StepStartV1);
 optional!(optional_document, domain::DocumentRef, DocumentRefV1);
+optional!(optional_origin, domain::DocumentOrigin, DocumentOriginV1);
 
 #[derive(Serialize, Deserialize)]
 #[serde(remote = "domain::DocumentOrigin")]
@@ -376,6 +377,9 @@ struct PaymentRecordedV1 {
     at: Timestamp,
     amount_vnd: u64,
     receipt: String,
+    /// Absent in events written before online payments were told apart.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    online: bool,
     #[serde(with = "ClockRestartedV1")]
     clock: domain::ClockRestarted,
 }
@@ -460,6 +464,9 @@ struct ResultRecordedV1 {
     summary: String,
     #[serde(with = "optional_document")]
     document: Option<domain::DocumentRef>,
+    /// Absent in events written before results carried their number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    result_code: Option<String>,
     /// Absent in events written before workflows had a return step.
     #[serde(default, with = "optional_step")]
     step: Option<domain::StepStart>,
@@ -494,6 +501,9 @@ struct DocumentAttachedV1 {
     at: Timestamp,
     #[serde(with = "DocumentRefV1")]
     document: domain::DocumentRef,
+    /// Absent in events written before documents carried their origin.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "optional_origin")]
+    origin: Option<domain::DocumentOrigin>,
 }
 
 #[derive(Serialize, Deserialize)]

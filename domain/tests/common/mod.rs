@@ -204,7 +204,12 @@ impl Case {
     }
 
     pub fn result_recorded(self) -> Self {
-        self.then_as(&approver(), CaseCommand::RecordResult { summary: "Đã cập nhật biến động".into(), document: None })
+        self.then_as(
+            &approver(),
+            CaseCommand::RecordResult {
+                summary: "Đã cập nhật biến động".into(), document: None, result_code: None
+            },
+        )
     }
 
     pub fn returned(self) -> Self {

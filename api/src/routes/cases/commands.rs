@@ -127,7 +127,7 @@ case_commands! {
     /// Ask for a fee or tax payment (status 6); the clock stops.
     request_payment("/cases/{id}/request-payment", PaymentRequest) => |b| ok(CaseCommand::RequestPayment { amount_vnd: b.amount_vnd, description: b.description });
     /// Record the payment; the clock starts again.
-    record_payment("/cases/{id}/record-payment", PaymentRecord) => |b| ok(CaseCommand::RecordPayment { amount_vnd: b.amount_vnd, receipt: b.receipt });
+    record_payment("/cases/{id}/record-payment", PaymentRecord) => |b| ok(CaseCommand::RecordPayment { amount_vnd: b.amount_vnd, receipt: b.receipt, online: b.online });
     /// Submit the appraised file for approval.
     submit_for_approval("/cases/{id}/submit-for-approval", NoteRequest) => |b| ok(CaseCommand::SubmitForApproval { note: b.note });
     /// Approve the submitted file.
@@ -151,7 +151,7 @@ case_commands! {
     /// Stop processing (status 8).
     stop("/cases/{id}/stop", ReasonRequest) => |b| ok(CaseCommand::Stop { reason: b.reason });
     /// Record the result (status 9).
-    record_result("/cases/{id}/result", ResultRequest) => |b| ok(CaseCommand::RecordResult { summary: b.summary, document: b.document.map(Into::into) });
+    record_result("/cases/{id}/result", ResultRequest) => |b| ok(CaseCommand::RecordResult { summary: b.summary, document: b.document.map(Into::into), result_code: b.result_code });
     /// Return the result (status 10).
     return_result("/cases/{id}/return", ReturnRequest) => |b| ok(CaseCommand::ReturnResult {
         method: match b.method {
@@ -165,5 +165,5 @@ case_commands! {
     /// Record the applicant's satisfaction (1–5).
     rate("/cases/{id}/rating", RatingRequest) => |b| ok(CaseCommand::RateSatisfaction { score: b.score, comment: b.comment });
     /// Attach a document by reference.
-    attach_document("/cases/{id}/documents", AttachRequest) => |b| ok(CaseCommand::AttachDocument { document: b.document.into() });
+    attach_document("/cases/{id}/documents", AttachRequest) => |b| ok(CaseCommand::AttachDocument { document: b.document.into(), origin: b.origin.map(Into::into) });
 }

@@ -183,6 +183,31 @@ impl From<DocumentDto> for DocumentRef {
     }
 }
 
+/// Where a document's content came from (for the digitization indicators).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentOriginDto {
+    /// Scanned from paper (số hóa).
+    DigitizedAtDesk,
+    /// Sent as an electronic file by the applicant.
+    Uploaded,
+    /// Reused from the applicant's electronic data store (kho dữ liệu).
+    ReusedFromDataStore,
+    /// Taken from a national database.
+    FromNationalDatabase,
+}
+
+impl From<DocumentOriginDto> for onestop_domain::case::event::DocumentOrigin {
+    fn from(origin: DocumentOriginDto) -> Self {
+        match origin {
+            DocumentOriginDto::DigitizedAtDesk => Self::DigitizedAtDesk,
+            DocumentOriginDto::Uploaded => Self::Uploaded,
+            DocumentOriginDto::ReusedFromDataStore => Self::ReusedFromDataStore,
+            DocumentOriginDto::FromNationalDatabase => Self::FromNationalDatabase,
+        }
+    }
+}
+
 /// A command without fields.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -278,6 +303,10 @@ pub struct PaymentRecord {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
     pub receipt: String,
+    /// Paid online through the national portal's payment platform (thanh
+    /// toán trực tuyến); by default paid at the desk or by transfer.
+    #[serde(default)]
+    pub online: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
@@ -298,8 +327,13 @@ pub struct ResultRequest {
     #[validate(length(min = 1, max = 4000))]
     #[schema(min_length = 1, max_length = 4000)]
     pub summary: String,
+    /// The result as an electronic document (kết quả điện tử), when issued so.
     #[validate(nested)]
     pub document: Option<DocumentDto>,
+    /// The result document's number and sign (số, ký hiệu).
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub result_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
@@ -341,4 +375,9 @@ pub struct RatingRequest {
 pub struct AttachRequest {
     #[validate(nested)]
     pub document: DocumentDto,
+    /// When the document is a component of the file: where its content came
+    /// from (digitized at the desk, reused from the applicant's data store,
+    /// taken from a national database). These feed the QĐ 766 digitization
+    /// indicators.
+    pub origin: Option<DocumentOriginDto>,
 }

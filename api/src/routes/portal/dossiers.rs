@@ -16,7 +16,7 @@ use actix_web::web::Json;
 use actix_web::{HttpRequest, HttpResponse, post};
 use jiff::Timestamp;
 use onestop_commands::portal::PortalDelivery;
-use onestop_domain::case::event::{DocumentOrigin, PortalDocument};
+use onestop_domain::case::event::PortalDocument;
 use onestop_domain::personal::Applicant;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -28,34 +28,9 @@ use crate::auth::Authenticated;
 use crate::openapi::answers;
 use crate::problem::{Problem, from_validation};
 use crate::request::meta;
-use crate::routes::cases::requests::{ApplicantDto, ChannelDto, DocumentDto, NoticeChoiceDto};
+use crate::routes::cases::requests::{ApplicantDto, ChannelDto, DocumentDto, DocumentOriginDto, NoticeChoiceDto};
 use crate::routes::fields::unit_code;
 use crate::routes::{Answer, State};
-
-/// Where a document's content came from (for the digitization indicators).
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentOriginDto {
-    /// Scanned from paper (số hóa).
-    DigitizedAtDesk,
-    /// Sent as an electronic file by the applicant.
-    Uploaded,
-    /// Reused from the applicant's electronic data store (kho dữ liệu).
-    ReusedFromDataStore,
-    /// Taken from a national database.
-    FromNationalDatabase,
-}
-
-impl From<DocumentOriginDto> for DocumentOrigin {
-    fn from(origin: DocumentOriginDto) -> Self {
-        match origin {
-            DocumentOriginDto::DigitizedAtDesk => Self::DigitizedAtDesk,
-            DocumentOriginDto::Uploaded => Self::Uploaded,
-            DocumentOriginDto::ReusedFromDataStore => Self::ReusedFromDataStore,
-            DocumentOriginDto::FromNationalDatabase => Self::FromNationalDatabase,
-        }
-    }
-}
 
 /// One document of the dossier: its metadata and hash (the bytes stay with the
 /// portal's storage, named by `storage_ref`), and where it came from.

@@ -21,7 +21,12 @@ pub(super) fn stop(ask: Ask<'_>, reason: String) -> Decision {
     Ok(CaseStopped { at: ctx.now, reason: reason_in(state, action, UNDER_WAY, reason)? }.into())
 }
 
-pub(super) fn record_result(ask: Ask<'_>, summary: String, result: Option<DocumentRef>) -> Decision {
+pub(super) fn record_result(
+    ask: Ask<'_>,
+    summary: String,
+    result: Option<DocumentRef>,
+    result_code: Option<String>,
+) -> Decision {
     let Ask { state, ctx, action } = ask;
     require_phase(state, action, &[Phase::InProgress])?;
     ensure(state.approved, DomainError::NotApproved)?;
@@ -29,6 +34,7 @@ pub(super) fn record_result(ask: Ask<'_>, summary: String, result: Option<Docume
         at: ctx.now,
         summary: text(action, "summary", summary)?,
         document: result.map(|d| document(action, d)).transpose()?,
+        result_code: result_code.map(|c| text(action, "result_code", c)).transpose()?,
         step: next_step(state, ctx, Role::Reception),
     }
     .into())

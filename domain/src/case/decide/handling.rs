@@ -89,7 +89,7 @@ pub(super) fn request_payment(ask: Ask<'_>, amount_vnd: u64, description: String
     Ok(PaymentRequested { at: ctx.now, amount_vnd, description: text(action, "description", description)? }.into())
 }
 
-pub(super) fn record_payment(ask: Ask<'_>, amount_vnd: u64, receipt: String) -> Decision {
+pub(super) fn record_payment(ask: Ask<'_>, amount_vnd: u64, receipt: String, online: bool) -> Decision {
     let Ask { state, ctx, action } = ask;
     require_phase(state, action, &[Phase::Paused(PauseKind::Payment)])?;
     if amount_vnd == 0 {
@@ -99,6 +99,7 @@ pub(super) fn record_payment(ask: Ask<'_>, amount_vnd: u64, receipt: String) -> 
         at: ctx.now,
         amount_vnd,
         receipt: text(action, "receipt", receipt)?,
+        online,
         clock: restart_clock(state, ctx),
     }
     .into())
@@ -112,7 +113,7 @@ pub(super) fn comment(ask: Ask<'_>, body: String) -> Decision {
     Ok(CommentAdded { at: ctx.now, text: text(action, "text", body)? }.into())
 }
 
-pub(super) fn attach_document(ask: Ask<'_>, attached: DocumentRef) -> Decision {
+pub(super) fn attach_document(ask: Ask<'_>, attached: DocumentRef, origin: Option<DocumentOrigin>) -> Decision {
     let Ask { state, ctx, action } = ask;
     if state.phase == Phase::New {
         return Err(DomainError::CaseNotFound { action });
@@ -120,7 +121,7 @@ pub(super) fn attach_document(ask: Ask<'_>, attached: DocumentRef) -> Decision {
     if state.is_closed() {
         return Err(invalid_state(state, action));
     }
-    Ok(DocumentAttached { at: ctx.now, document: document(action, attached)? }.into())
+    Ok(DocumentAttached { at: ctx.now, document: document(action, attached)?, origin }.into())
 }
 
 /// Whether the form printed from `of_version` has something to report is the

@@ -45,9 +45,11 @@ pub fn decide(state: &CaseState, command: CaseCommand, ctx: &Context<'_>) -> Res
         CaseCommand::RequestPayment { amount_vnd, description } => {
             handling::request_payment(ask, amount_vnd, description)
         }
-        CaseCommand::RecordPayment { amount_vnd, receipt } => handling::record_payment(ask, amount_vnd, receipt),
+        CaseCommand::RecordPayment { amount_vnd, receipt, online } => {
+            handling::record_payment(ask, amount_vnd, receipt, online)
+        }
         CaseCommand::Comment { text: body } => handling::comment(ask, body),
-        CaseCommand::AttachDocument { document: attached } => handling::attach_document(ask, attached),
+        CaseCommand::AttachDocument { document: attached, origin } => handling::attach_document(ask, attached, origin),
         CaseCommand::IssueForm { form, format, of_version, sha256 } => {
             handling::issue_form(ask, form, format, of_version, sha256)
         }
@@ -62,7 +64,9 @@ pub fn decide(state: &CaseState, command: CaseCommand, ctx: &Context<'_>) -> Res
         CaseCommand::Resume => clock::resume(ask),
         CaseCommand::Withdraw { reason } => closing::withdraw(ask, reason),
         CaseCommand::Stop { reason } => closing::stop(ask, reason),
-        CaseCommand::RecordResult { summary, document: result } => closing::record_result(ask, summary, result),
+        CaseCommand::RecordResult { summary, document: result, result_code } => {
+            closing::record_result(ask, summary, result, result_code)
+        }
         CaseCommand::ReturnResult { method } => closing::return_result(ask, method),
         CaseCommand::RateSatisfaction { score, comment } => closing::rate_satisfaction(ask, score, comment),
     }?;
