@@ -52,12 +52,7 @@ async fn main() {
     let options = simulate::Options { cases, seed: 7, ..simulate::Options::default() };
     let started = Instant::now();
     let truth = simulate::run(&service, &registry, &options, |_, _| {}).await.unwrap();
-    println!(
-        "simulated {} files, {} events, in {:.1} s",
-        truth.cases,
-        truth.events,
-        started.elapsed().as_secs_f64()
-    );
+    println!("simulated {} files, {} events, in {:.1} s", truth.cases, truth.events, started.elapsed().as_secs_f64());
     Runner::new(StatusProjection, store.clone(), 1000).catch_up().await.unwrap();
     Runner::new(StatsProjection, store.clone(), 1000).catch_up().await.unwrap();
     let head = onestop_projections::feed::head(&pool).await.unwrap();

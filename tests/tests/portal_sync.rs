@@ -77,7 +77,14 @@ async fn every_change_reaches_the_portal_once_in_order_through_its_failures() {
             &json!({
                 "dossier_id": "G22.99-260302-000777", "procedure_code": LAND_CHANGE, "unit": SERVICE_CENTRE,
                 "channel": "online_partial", "submitted_at": "2026-03-02T01:00:00Z",
-                "applicant": { "full_name": "Lê Văn Cường", "id_number": "001088001234" }
+                "applicant": { "full_name": "Lê Văn Cường", "id_number": "001088001234" },
+                "identity_verified": true,
+                "documents": [{
+                    "document": { "name": "CCCD.pdf", "media_type": "application/pdf", "size_bytes": 1000,
+                                  "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                                  "storage_ref": "csdlqg://dan-cu/001088001234" },
+                    "origin": "from_national_database"
+                }]
             }),
         )
         .await;
@@ -117,6 +124,13 @@ async fn every_change_reaches_the_portal_once_in_order_through_its_failures() {
     let from_portal = &dossiers["G22.99-260302-000777"];
     assert_eq!(from_portal.record["TrangThaiHoSo"], 2);
     assert_eq!(from_portal.record["MaTTHC"], LAND_CHANGE);
+    assert_eq!(from_portal.record["DinhDanhVNeID"], 1);
+    assert_eq!(from_portal.record["DuocThanhToanTrucTuyen"], 0);
+    let component = &from_portal.record["TaiLieuNop"][0];
+    assert_eq!(
+        (&component["DuocSoHoa"], &component["DuocTaiSuDung"], &component["DuocLayTuCSDLQG"]),
+        (&json!(1), &json!(1), &json!(1))
+    );
 
     let calls = portal.calls();
     let progress: Vec<usize> = calls

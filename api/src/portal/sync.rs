@@ -229,6 +229,8 @@ struct CaseDetails {
     documents: Vec<(String, String, Option<DocumentOrigin>)>,
     /// Result documents: name, storage reference, number.
     results: Vec<(String, String, Option<String>)>,
+    /// A fee or tax paid online through the portal.
+    paid_online: bool,
 }
 
 async fn case_details(state: &Sources, id: Uuid) -> Result<CaseDetails, Box<dyn std::error::Error + Send + Sync>> {
@@ -252,6 +254,7 @@ async fn case_details(state: &Sources, id: Uuid) -> Result<CaseDetails, Box<dyn 
             CaseEvent::DocumentAttached(e) => {
                 details.documents.push((e.document.name.clone(), e.document.storage_ref.clone(), e.origin));
             }
+            CaseEvent::PaymentRecorded(e) => details.paid_online |= e.online,
             CaseEvent::ResultRecorded(e) => {
                 if let Some(document) = &e.document {
                     details.results.push((document.name.clone(), document.storage_ref.clone(), e.result_code.clone()));
@@ -284,9 +287,10 @@ fn progress_entry(record: &Value) -> Value {
 /// The dossier record (DongBoHoSoMC): the feed's record without its progress,
 /// with the facts QĐ 766 counts where the case has them. Their names follow
 /// the portal's integration guide as far as we could read it (TaiLieuNop,
-/// DanhSachGiayToKetQua); the flags on documents and the account
-/// (`DuocSoHoa`, `DuocTaiSuDung`, `DuocLayTuCSDLQG`, `DinhDanhVNeID`) are our
-/// reading of the 766-era fields, not confirmed against the guide's text.
+/// DanhSachGiayToKetQua with MaGiayToKetQua); the flags on documents, the
+/// account and the payment (`DuocSoHoa`, `DuocTaiSuDung`, `DuocLayTuCSDLQG`,
+/// `DinhDanhVNeID`, `DuocThanhToanTrucTuyen`) are our reading of the 766-era
+/// fields, not confirmed against the guide's text.
 fn dossier_record(mut record: Value, details: &CaseDetails) -> Value {
     if let Some(object) = record.as_object_mut() {
         object.remove("QuaTrinhXuLy");
@@ -311,6 +315,7 @@ fn dossier_record(mut record: Value, details: &CaseDetails) -> Value {
             .collect();
         object.insert("DanhSachGiayToKetQua".into(), Value::Array(results));
         object.insert("DinhDanhVNeID".into(), json!(u8::from(details.identity_verified)));
+        object.insert("DuocThanhToanTrucTuyen".into(), json!(u8::from(details.paid_online)));
     }
     record
 }
