@@ -76,6 +76,6 @@ async fn a_statement_past_its_timeout_is_503_and_frees_its_connection() {
     blocker.batch_execute("ROLLBACK").await.unwrap();
     // The cancelled statements gave their connections back: both pool slots
     // serve again.
-    app.receive_land_case(&reception).await;
-    assert_eq!(app.get(&leader, "/api/v1/cases").await.status(), 200);
+    let id = app.receive_land_case(&reception).await;
+    assert_eq!(app.get(&leader, &format!("/api/v1/cases/{id}")).await.status(), 200);
 }

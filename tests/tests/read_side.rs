@@ -383,3 +383,21 @@ async fn the_overdue_list_judges_as_the_case_view_by_day_and_a_stopped_clock_whe
     assert_eq!(class(&paused_late).await, "overdue");
     assert_eq!(class(&paused_early).await, "within_deadline");
 }
+
+/// A read that cannot show the caller's own change in time says so (503 with
+/// `Retry-After`) instead of answering without it.
+#[tokio::test]
+async fn a_view_that_cannot_catch_up_in_time_is_503_never_a_list_without_the_callers_change() {
+    let app = TestApp::spawn_configured(true, false).await;
+    let reception = app.token("reception").await;
+    let case = app.post_json(&reception, "/api/v1/cases", &land_case()).await;
+    let read = app.get(&reception, "/api/v1/cases").await;
+    assert_eq!(read.headers()["retry-after"], "1");
+    let (status, body) = problem(read).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("catching up"), "{body}");
+    // Once the view has caught up, the list has the case.
+    Runner::new(StatusProjection, app.store().await, 1000).catch_up().await.unwrap();
+    let list = app.get_json(&reception, "/api/v1/cases").await;
+    assert_eq!(list["items"][0]["id"], case["id"]);
+}
