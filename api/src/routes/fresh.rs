@@ -23,13 +23,13 @@ pub(crate) async fn caught_up(state: &AppState) -> Result<(), Problem> {
 /// Waits (boundedly) until `projection` shows what this process wrote.
 pub(crate) async fn caught_up_with(state: &AppState, projection: &str) -> Result<(), Problem> {
     let written = state.written();
-    if written > onestop_store::Checkpoint::START {
-        if !wait_for(&state.pool, projection, written, READ_YOUR_WRITES).await? {
-            tracing::warn!(projection, "a read waited in vain for the read model to show this process's writes");
-            let mut problem = Problem::unavailable();
-            problem.detail = Some(format!("the {projection} view is catching up with recent changes; retry shortly"));
-            return Err(problem);
-        }
+    if written > onestop_store::Checkpoint::START
+        && !wait_for(&state.pool, projection, written, READ_YOUR_WRITES).await?
+    {
+        tracing::warn!(projection, "a read waited in vain for the read model to show this process's writes");
+        let mut problem = Problem::unavailable();
+        problem.detail = Some(format!("the {projection} view is catching up with recent changes; retry shortly"));
+        return Err(problem);
     }
     Ok(())
 }
