@@ -48,6 +48,9 @@ pub enum StartupError {
     Demo(#[from] onestop_commands::CommandError),
     #[error("cannot listen on the configured address")]
     Bind(#[from] std::io::Error),
+    /// A notice channel's settings cannot work (a bad SMTP address or sender).
+    #[error("a notice channel cannot be set up")]
+    Notices(#[from] crate::notify::channels::SetupError),
 }
 
 /// A bound, ready-to-run server.
@@ -136,7 +139,9 @@ impl Application {
             let queue = Runner::new(onestop_projections::queue::QueueProjection, state.store.clone(), 1000);
             background.push(tokio::spawn(queue.run()));
         }
-        background.push(tokio::spawn(crate::notify::run(state.clone(), settings.notices.clone())));
+        // Checked here, so that a setting that cannot work stops the start.
+        let channels = crate::notify::channels::Channels::new(&settings.notices.channels)?;
+        background.push(tokio::spawn(crate::notify::run(state.clone(), channels, settings.notices.clone())));
         if let Some(push) = &settings.feed_push {
             background.push(tokio::spawn(crate::push::run(state.clone(), push.clone())));
         }

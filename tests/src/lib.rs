@@ -244,7 +244,7 @@ impl TestApp {
 }
 
 /// The settings a test server runs with: port 0, the test keys, `clock`.
-fn test_settings(database_url: String, demo: bool, clock: &ManualClock) -> Settings {
+pub fn test_settings(database_url: String, demo: bool, clock: &ManualClock) -> Settings {
     Settings {
         database_url,
         bind: "127.0.0.1:0".parse().unwrap(),

@@ -466,3 +466,21 @@ async fn two_server_processes_on_one_database_make_and_send_each_notice_once() {
     assert_eq!(app.number("SELECT count(*) FROM notices").await, 24, "each made once");
     assert_eq!(app.number("SELECT count(*) FROM notices WHERE state = 'sent'").await, 24);
 }
+
+/// A sender address that is no address stops the server at start-up, naming
+/// the setting, rather than leaving it running with e-mail silently off.
+#[tokio::test]
+async fn a_sender_that_is_no_address_stops_the_start() {
+    let database = onestop_migrations::testing::TestDatabase::create().await.unwrap();
+    let clock = onestop_commands::clock::ManualClock::new(onestop_tests::monday_morning());
+    let mut settings = onestop_tests::test_settings(database.url(), false, &clock);
+    settings.notices.channels.email = Some(EmailSettings {
+        url: "smtp://127.0.0.1:2525".to_owned(),
+        from: "Một cửa, không có địa chỉ".to_owned(),
+    });
+    let Err(error) = onestop_api::startup::Application::build(&settings).await else {
+        panic!("the start must fail");
+    };
+    let chain = onestop_store::error_chain(&error);
+    assert!(chain.contains("ONESTOP_SMTP_FROM"), "{chain}");
+}

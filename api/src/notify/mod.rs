@@ -68,14 +68,7 @@ pub fn backoff(base: Duration, attempt: i32) -> Duration {
 }
 
 /// Runs until the task is dropped.
-pub async fn run(state: AppState, settings: NoticeSettings) {
-    let channels = match Channels::new(&settings.channels) {
-        Ok(channels) => channels,
-        Err(error) => {
-            tracing::error!(%error, "notices disabled: a channel cannot be set up");
-            return;
-        }
-    };
+pub async fn run(state: AppState, channels: Channels, settings: NoticeSettings) {
     let enabled = channels.enabled();
     tracing::info!(channels = ?enabled.iter().map(|c| c.as_str()).collect::<Vec<_>>(), "notice sender started");
     let mut last_sweep = tokio::time::Instant::now() - Duration::from_secs(60);
