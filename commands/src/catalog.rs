@@ -74,6 +74,21 @@ impl Catalog {
         self.units.get(code)
     }
 
+    /// The names of fields (lĩnh vực) by code, as the current procedures
+    /// give them; of procedures by code; of units by code: what a report's
+    /// rows are labelled with.
+    pub fn field_names(&self) -> HashMap<String, String> {
+        self.procedures().map(|p| (p.field.code.clone(), p.field.name.clone())).collect()
+    }
+
+    pub fn procedure_names(&self) -> HashMap<String, String> {
+        self.procedures().map(|p| (p.code.to_string(), p.name.clone())).collect()
+    }
+
+    pub fn unit_names(&self) -> HashMap<String, String> {
+        self.units.units().map(|u| (u.code.to_string(), u.name.clone())).collect()
+    }
+
     /// A unit's queue setup, if it has one.
     pub fn queue_setup(&self, unit: &UnitCode) -> Option<&QueueSetup> {
         self.queue_setups.get(unit)

@@ -278,9 +278,9 @@ pub async fn stats_report(state: State, auth: Authenticated, req: HttpRequest, q
 /// current versions name them, units as the catalogue does.
 fn row_names(catalog: &onestop_commands::catalog::Catalog, group_by: GroupBy) -> HashMap<String, String> {
     match group_by {
-        GroupBy::Field => catalog.procedures().map(|p| (p.field.code.clone(), p.field.name.clone())).collect(),
-        GroupBy::Procedure => catalog.procedures().map(|p| (p.code.to_string(), p.name.clone())).collect(),
-        GroupBy::Unit => catalog.units.units().map(|u| (u.code.to_string(), u.name.clone())).collect(),
+        GroupBy::Field => catalog.field_names(),
+        GroupBy::Procedure => catalog.procedure_names(),
+        GroupBy::Unit => catalog.unit_names(),
     }
 }
 
