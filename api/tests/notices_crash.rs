@@ -16,25 +16,14 @@ mod standins;
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use onestop_migrations::testing::TestDatabase;
 use serde_json::{Value, json};
 use standins::SmsGateway;
-use support::Server;
+use support::{Server, until};
 
 const CASES: usize = 30;
-
-async fn until(what: &str, seconds: u64, mut done: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    while Instant::now() < deadline {
-        if done().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("timed out waiting until {what}");
-}
 
 #[tokio::test]
 async fn a_server_killed_mid_delivery_loses_and_doubles_no_notice() {

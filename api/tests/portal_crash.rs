@@ -11,25 +11,14 @@ mod fake_portal;
 mod support;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fake_portal::{FakePortal, Fault};
 use onestop_migrations::testing::TestDatabase;
 use serde_json::json;
-use support::Server;
+use support::{Server, until};
 
 const CASES: usize = 25;
-
-async fn until(what: &str, seconds: u64, mut done: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    while Instant::now() < deadline {
-        if done().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("timed out waiting until {what}");
-}
 
 #[tokio::test]
 async fn a_server_killed_mid_sync_sends_every_change_to_the_portal_once() {

@@ -8,6 +8,18 @@ use std::time::{Duration, Instant};
 use onestop_migrations::testing::TestDatabase;
 use serde_json::{Value, json};
 
+/// Waits, polling every 20 ms, until `done` holds; fails naming `what` after `seconds`.
+pub async fn until(what: &str, seconds: u64, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while Instant::now() < deadline {
+        if done().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
 pub const SECRET: &str = "a test secret long enough to sign tokens";
 
 /// The server as an operator runs it, on a fixed port across restarts.
