@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod csv;
 pub mod demo;
 pub mod dvcqg;

@@ -108,6 +108,7 @@ impl Application {
                 .with_receipt_key(settings.receipt_key.clone()),
             registry,
             idempotency: IdempotencyStore::new(pool.clone()),
+            sessions: onestop_commands::sessions::SessionStore::new(pool.clone()),
             tokens: TokenKeys::new(settings.jwt_secret.as_bytes(), settings.token_ttl),
             catalog: catalog.clone(),
             store,
@@ -122,7 +123,7 @@ impl Application {
         };
         let mut background = vec![
             catalog.spawn_refresher(Duration::from_secs(2)),
-            spawn_idempotency_sweeper(state.idempotency.clone()),
+            spawn_idempotency_sweeper(state.idempotency.clone(), state.sessions.clone()),
             spawn_limit_sweeper(state.clone()),
             spawn_queue_wakeups(state.clone()),
         ];
@@ -182,6 +183,8 @@ impl Application {
                 // gzip, brotli or zstd as the client's Accept-Encoding asks.
                 .wrap(actix_web::middleware::Compress::default())
                 .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
+                // The console last: its scope takes every path the API does not.
+                .configure(crate::console::configure)
                 .default_service(web::to(crate::problem::no_route))
         })
         .listen(listener)?
@@ -252,14 +255,21 @@ fn spawn_queue_wakeups(state: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Forgets idempotency keys after a day, hourly.
-fn spawn_idempotency_sweeper(store: IdempotencyStore) -> tokio::task::JoinHandle<()> {
+/// Forgets idempotency keys after a day, and console sessions a day after
+/// they ended, hourly.
+fn spawn_idempotency_sweeper(
+    store: IdempotencyStore,
+    sessions: onestop_commands::sessions::SessionStore,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(Duration::from_secs(3600));
         loop {
             ticker.tick().await;
             if let Err(error) = store.purge_older_than(Duration::from_secs(24 * 3600)).await {
                 tracing::warn!(%error, "could not purge old idempotency keys");
+            }
+            if let Err(error) = sessions.purge().await {
+                tracing::warn!(%error, "could not purge ended console sessions");
             }
         }
     })

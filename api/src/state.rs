@@ -39,6 +39,8 @@ pub struct AppState {
     pub search_key: onestop_domain::search::IndexKey,
     /// The public base address printed on receipts, without a trailing `/`.
     pub public_url: String,
+    /// The web console's sign-ins.
+    pub sessions: onestop_commands::sessions::SessionStore,
     /// The integration platform's client, when the portal sync is configured.
     pub portal: Option<Arc<crate::portal::lgsp::LgspClient>>,
 }

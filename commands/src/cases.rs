@@ -373,6 +373,22 @@ impl CaseService {
         }
     }
 
+    /// What `actor` may do to this case now, and the units a transfer may
+    /// name: the rules' own answer (`onestop_domain::case::offered_actions`).
+    pub fn offered(
+        &self,
+        actor: &Actor,
+        state: &CaseState,
+    ) -> (Vec<onestop_domain::access::CaseAction>, Vec<UnitCode>) {
+        let catalog = self.catalog.snapshot();
+        let Some(procedure) = state.procedure.as_ref().and_then(|p| catalog.procedure_version(&p.code, p.version))
+        else {
+            return (Vec::new(), Vec::new());
+        };
+        let ctx = self.context(actor, &catalog, procedure, None);
+        (onestop_domain::case::offered_actions(state, &ctx), onestop_domain::case::next_step_units(state, &ctx))
+    }
+
     fn context<'a>(
         &self,
         actor: &'a Actor,

@@ -26,6 +26,7 @@ pub mod personal;
 pub mod portal;
 pub mod queue;
 pub mod registry;
+pub mod sessions;
 pub mod sign_in;
 
 pub use error::CommandError;

@@ -256,8 +256,16 @@ pub fn audits(actor: &Actor, what: &str) -> Result<(), Denied> {
     }
 }
 
-/// Whether `actor` may read a case's audit trail (history, raw events, control
-/// slip, verification): an auditor whose grants reach a unit it went through.
+/// Whether `actor` may read a case's history in words and its control slip
+/// (Phiếu kiểm soát quá trình giải quyết hồ sơ): whoever may read the case.
+/// The slip travels with the file from officer to officer (Decree
+/// 61/2018/NĐ-CP, Art. 18), so the officers handling it read it as auditors do.
+pub fn case_history(actor: &Actor, places: &CasePlaces<'_>, tree: &UnitTree) -> Result<(), Denied> {
+    if may_read_case(actor, places, tree) { Ok(()) } else { Err(Denied::Hidden) }
+}
+
+/// Whether `actor` may read a case's stored events with their hashes and
+/// verify its chain: an auditor whose grants reach a unit it went through.
 pub fn case_audit(actor: &Actor, places: &CasePlaces<'_>, tree: &UnitTree) -> Result<(), Denied> {
     audits(actor, "read audit trails")?;
     if places.visited.iter().any(|unit| actor.reaches(unit, tree)) { Ok(()) } else { Err(Denied::Hidden) }

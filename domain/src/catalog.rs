@@ -220,6 +220,17 @@ impl Procedure {
         Ok(())
     }
 
+    /// The units that may take the step at `index` of a case received at
+    /// `receiving` (those [`Self::step_accepts`] accepts), in catalog order.
+    pub fn units_for_step(&self, index: usize, receiving: &UnitCode) -> Vec<UnitCode> {
+        match self.workflow.get(index).map(|s| &s.unit) {
+            Some(StepUnit::Receiving) => vec![receiving.clone()],
+            Some(StepUnit::Handling) => self.handling_units.clone(),
+            Some(StepUnit::Fixed(fixed)) => vec![fixed.clone()],
+            None => Vec::new(),
+        }
+    }
+
     /// Whether `unit` may take the step at `index` of a case received at `receiving`.
     pub fn step_accepts(&self, index: usize, unit: &UnitCode, receiving: &UnitCode) -> bool {
         match self.workflow.get(index).map(|s| &s.unit) {

@@ -30,6 +30,7 @@ pub mod runner;
 pub mod search;
 pub mod stats;
 pub mod status;
+pub mod work;
 
 pub use runner::{Lag, Projection, ProjectionError, Runner, Step, lags, wait_for};
 pub use search::SearchProjection;

@@ -95,6 +95,24 @@ fn applicant_matching(terms: Option<&(Vec<Vec<u8>>, i64)>) -> &'static str {
     }
 }
 
+/// The SQL condition "open and overdue" as the case view judges it
+/// (`Progress::at`, by day in Vietnam's time; a stopped clock as it stood when
+/// it stopped): open past the end of its due date's day, i.e. due before
+/// `today_began` (the parameter named) began. The one home of that rule in SQL.
+pub(crate) fn overdue_condition(today_began: &str) -> String {
+    format!(
+        "(finished_at IS NULL AND received_at IS NOT NULL \
+          AND CASE WHEN paused_since IS NULL THEN due_at < {today_began} \
+              ELSE (paused_since AT TIME ZONE INTERVAL '+07:00')::date \
+                   > (due_at AT TIME ZONE INTERVAL '+07:00')::date END)"
+    )
+}
+
+/// The instant today began in Vietnam, the bound [`overdue_condition`] takes.
+pub(crate) fn today_began(now: Timestamp) -> Timestamp {
+    onestop_domain::calendar::instant(onestop_domain::calendar::local(now).date().into())
+}
+
 /// Lists cases matching `filter`, newest filed first, `limit` at a time.
 pub async fn list_cases(
     pool: &Pool,
@@ -115,17 +133,15 @@ pub async fn list_cases(
            AND ($3::int2 IS NULL OR status = $3) \
            AND ($4::text IS NULL OR procedure_code = $4) \
            AND ($5::uuid IS NULL OR (assignee = $5 AND finished_at IS NULL)) \
-           AND ($6::bool IS NULL OR ($6 = (finished_at IS NULL AND received_at IS NOT NULL \
-                AND CASE WHEN paused_since IS NULL THEN due_at < $7 \
-                    ELSE (paused_since AT TIME ZONE INTERVAL '+07:00')::date \
-                         > (due_at AT TIME ZONE INTERVAL '+07:00')::date END))) \
+           AND ($6::bool IS NULL OR ($6 = {overdue})) \
            AND ($8::timestamptz IS NULL OR received_at >= $8) \
            AND ($9::timestamptz IS NULL OR received_at < $9) \
            AND ($10::text IS NULL OR code LIKE $10) \
            AND {matching} \
            AND ($11::timestamptz IS NULL OR (filed_at, case_id) < ($11, $12::uuid)) \
          ORDER BY filed_at DESC, case_id DESC LIMIT $13",
-        matching = applicant_matching(filter.applicant_terms.as_ref())
+        matching = applicant_matching(filter.applicant_terms.as_ref()),
+        overdue = overdue_condition("$7"),
     );
     // Every parameter typed: a statement that does not search by applicant
     // does not mention $14.
@@ -161,10 +177,7 @@ pub async fn list_cases(
     }
     let statement = transaction.prepare_typed_cached(&sql, &types).await?;
     let code = filter.code_contains.as_deref().map(like_pattern);
-    // Overdue as the case view judges it (`Progress::at`, by day in Vietnam's
-    // time; a stopped clock as it stood when it stopped): open past the end of
-    // its due date's day, i.e. due before today began.
-    let today_began = onestop_domain::calendar::instant(onestop_domain::calendar::local(now).date().into());
+    let today_began = today_began(now);
     let rows = transaction
         .query(
             &statement,
@@ -187,6 +200,18 @@ pub async fn list_cases(
         )
         .await?;
     transaction.commit().await?;
+    let (cases, next) = page_of(&rows, limit, |row, case_id| Cursor { filed_at: row.get(2), case_id })?;
+    Ok(Page { cases, next })
+}
+
+/// Rows of `(case_id, state, …)` asked for `limit + 1` at a time: the first
+/// `limit` cases, folded state decoded, and the cursor after the last one
+/// when there is more.
+pub(crate) fn page_of<C>(
+    rows: &[tokio_postgres::Row],
+    limit: i64,
+    cursor: impl Fn(&tokio_postgres::Row, Uuid) -> C,
+) -> Result<(Vec<(Uuid, CaseState)>, Option<C>), ProjectionError> {
     let mut cases = Vec::with_capacity(rows.len());
     let mut last = None;
     for row in rows.iter().take(usize::try_from(limit).unwrap_or(0)) {
@@ -195,11 +220,10 @@ pub async fn list_cases(
             position: 0,
             reason: format!("stored state of case {id} is unreadable: {e}"),
         })?;
-        last = Some(Cursor { filed_at: row.get(2), case_id: id });
+        last = Some(cursor(row, id));
         cases.push((id, state));
     }
-    let next = if rows.len() as i64 > limit { last } else { None };
-    Ok(Page { cases, next })
+    Ok((cases, if rows.len() as i64 > limit { last } else { None }))
 }
 
 /// The case with this code, if the status view has it.

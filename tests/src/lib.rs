@@ -12,6 +12,7 @@ use onestop_commands::clock::ManualClock;
 use onestop_migrations::testing::TestDatabase;
 use serde_json::{Value, json};
 
+pub mod browser;
 pub mod fake_portal;
 pub mod standins;
 

@@ -255,7 +255,12 @@ fn endpoints(world: &World) -> Vec<Endpoint> {
             Refusal::Forbidden,
         ),
     ];
-    for view in ["history", "events", "control-slip", "verify"] {
+    // History and control slip: whoever reads the case; raw events and
+    // verification: auditors.
+    for view in ["history", "control-slip"] {
+        all.push(read(format!("/api/v1/cases/{case}/{view}"), scoped(readers), Refusal::Hidden));
+    }
+    for view in ["events", "verify"] {
         all.push(read(
             format!("/api/v1/cases/{case}/{view}"),
             scoped(auditors),

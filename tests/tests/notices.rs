@@ -86,7 +86,7 @@ async fn the_receipt_reaches_a_real_smtp_server_with_its_vietnamese_subject() {
     assert!(text.contains("Kính gửi Ông/Bà Nguyễn Văn An"), "{text}");
     assert!(text.contains(&code) && text.contains(&secret), "{text}");
     assert!(text.contains("Trung tâm Phục vụ hành chính công"), "the receiving unit's name: {text}");
-    assert!(text.contains(&format!("/api/v1/public/lookup?code={code}&secret={secret}")), "{text}");
+    assert!(text.contains(&format!("/lookup?code={code}&secret={secret}")), "{text}");
     let message_id = parsed.headers.iter().find(|h| h.get_key().eq_ignore_ascii_case("message-id")).unwrap();
 
     // Officers see it sent, under the id the mail carries.

@@ -25,7 +25,7 @@ pub struct ProcedureRef {
 pub const SHA256_PATTERN: &str = "^[0-9a-f]{64}$";
 
 /// A document kept outside the log: its metadata, hash and where the bytes are.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentRef {
     pub name: String,
     pub media_type: String,

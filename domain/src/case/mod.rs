@@ -8,6 +8,7 @@ mod decide;
 mod error;
 pub mod event;
 pub mod forms;
+mod offered;
 mod state;
 
 pub use change::CaseChange;
@@ -15,4 +16,5 @@ pub use command::CaseCommand;
 pub use decide::{Context, IssuedCode, decide};
 pub use error::DomainError;
 pub use event::{CaseEvent, DecodeError};
+pub use offered::{next_step_units, offered_actions};
 pub use state::{CaseState, Outcome, PauseKind, Phase, StepRecord, Timeliness, evolve, fold};

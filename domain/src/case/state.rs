@@ -79,7 +79,12 @@ impl Phase {
 
     /// The status as the portal names it.
     pub fn status_vi(self) -> &'static str {
-        match self.status_code() {
+        self.status_code().map_or("", Self::status_vi_of)
+    }
+
+    /// The name of the portal's status `code` (1–10).
+    pub fn status_vi_of(code: u8) -> &'static str {
+        match Some(code) {
             Some(1) => "Mới đăng ký",
             Some(2) => "Được tiếp nhận",
             Some(3) => "Không được tiếp nhận",

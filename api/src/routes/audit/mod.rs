@@ -26,10 +26,30 @@ pub(crate) async fn audited(
     auth: &Authenticated,
     id: Uuid,
 ) -> Result<onestop_commands::cases::LoadedCase, Problem> {
+    loaded_if(state, auth, id, access::case_audit).await
+}
+
+/// Loads a case for its history in words or its control slip: whoever may
+/// read the case (`access::case_history`); anyone else learns nothing.
+pub(crate) async fn with_history(
+    state: &AppState,
+    auth: &Authenticated,
+    id: Uuid,
+) -> Result<onestop_commands::cases::LoadedCase, Problem> {
+    loaded_if(state, auth, id, access::case_history).await
+}
+
+/// Loads a case if `rule` lets the caller read it: a hidden case is "not found".
+async fn loaded_if(
+    state: &AppState,
+    auth: &Authenticated,
+    id: Uuid,
+    rule: fn(&access::Actor, &access::CasePlaces<'_>, &onestop_domain::catalog::UnitTree) -> Result<(), Denied>,
+) -> Result<onestop_commands::cases::LoadedCase, Problem> {
     let not_found = || Problem::not_found(format!("case {id} does not exist"));
     let loaded = state.cases.load(CaseId(id)).await?.ok_or_else(not_found)?;
     let catalog = state.catalog.snapshot();
-    match access::case_audit(&auth.0, &loaded.state.places(), &catalog.units) {
+    match rule(&auth.0, &loaded.state.places(), &catalog.units) {
         Ok(()) => Ok(loaded),
         Err(Denied::Hidden) => Err(not_found()),
         Err(denied) => Err(denied.into()),

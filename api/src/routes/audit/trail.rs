@@ -16,7 +16,7 @@ use crate::auth::Authenticated;
 use crate::openapi::answers;
 use crate::routes::{Answer, State};
 
-use super::audited;
+use super::{audited, with_history};
 
 /// One line of a case's history.
 #[derive(Debug, Serialize, ToSchema)]
@@ -47,10 +47,16 @@ pub struct HistoryEntry {
 }
 
 /// Every event of a case in human terms: who, role, unit, when, what, why.
-#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)), responses((status = 200, description = "The case's history, oldest first", body = Vec<HistoryEntry>), answers::Forbidden, answers::NotFound), security(("bearer" = [])))]
+/// Whoever may read the case reads its history.
+#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)), responses((status = 200, description = "The case's history, oldest first", body = Vec<HistoryEntry>), answers::NotFound), security(("bearer" = [])))]
 #[get("/cases/{id}/history")]
 pub async fn history(state: State, auth: Authenticated, id: Path<Uuid>) -> Answer {
-    let loaded = audited(&state, &auth, id.into_inner()).await?;
+    let loaded = with_history(&state, &auth, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(history_of(&loaded)))
+}
+
+/// A loaded case's history in words, oldest first (the API's and the console's).
+pub(crate) fn history_of(loaded: &onestop_commands::cases::LoadedCase) -> Vec<HistoryEntry> {
     let mut case = CaseState::default();
     let mut entries = Vec::with_capacity(loaded.events.len());
     for (recorded, event) in &loaded.events {
@@ -74,7 +80,7 @@ pub async fn history(state: State, auth: Authenticated, id: Path<Uuid>) -> Answe
             event_type: recorded.event_type.clone(),
         });
     }
-    Ok(HttpResponse::Ok().json(entries))
+    entries
 }
 
 /// An event as stored, with its place in the log and its hashes.
@@ -208,13 +214,16 @@ pub struct ControlSlip {
 
 /// The control slip: every handover with giver, receiver, time, step deadline
 /// and whether the step was early, on time or late.
-#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)), responses((status = 200, description = "The control slip (phiếu kiểm soát quá trình giải quyết)", body = ControlSlip), answers::Forbidden, answers::NotFound), security(("bearer" = [])))]
+#[utoipa::path(tag = "audit", params(("id" = Uuid, Path)), responses((status = 200, description = "The control slip (phiếu kiểm soát quá trình giải quyết)", body = ControlSlip), answers::NotFound), security(("bearer" = [])))]
 #[get("/cases/{id}/control-slip")]
 pub async fn control_slip(state: State, auth: Authenticated, id: Path<Uuid>) -> Answer {
-    let loaded = audited(&state, &auth, id.into_inner()).await?;
-    let catalog = state.catalog.snapshot();
+    let loaded = with_history(&state, &auth, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(slip_of(&state.catalog.snapshot(), &loaded.state)))
+}
+
+/// A case's control slip (the API's and the console's).
+pub(crate) fn slip_of(catalog: &onestop_commands::catalog::Catalog, case: &CaseState) -> ControlSlip {
     let name_of = |user: Option<UserId>| user.and_then(|u| catalog.account(&u).map(|a| a.user.full_name.clone()));
-    let case = &loaded.state;
     let lines = case
         .steps
         .iter()
@@ -231,13 +240,13 @@ pub async fn control_slip(state: State, auth: Authenticated, id: Path<Uuid>) -> 
             result: s.punctuality().map(|p| p.label_vi().to_owned()),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(ControlSlip {
+    ControlSlip {
         code: case.code.as_ref().map(ToString::to_string),
         procedure_code: case.procedure.as_ref().map(|p| p.code.to_string()),
         received_at: case.received_at,
         due_at: case.due_at,
         lines,
-    }))
+    }
 }
 
 /// The outcome of recomputing a case's hash chain.

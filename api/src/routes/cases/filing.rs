@@ -25,29 +25,12 @@ use super::view::{CaseView, CreatedCase};
 #[post("/cases")]
 pub async fn create_case(state: State, auth: Authenticated, req: HttpRequest, body: Json<CreateCaseRequest>) -> Answer {
     let body = body.into_inner();
-    body.validate().map_err(from_validation)?;
     let meta = meta(&req)?;
     let hash = request_hash("POST", req.path(), &serde_json::to_vec(&body).unwrap_or_default());
     if let Some(response) = replayed(&state, &auth.0, meta.idempotency_key.as_deref(), &hash).await? {
         return Ok(response);
     }
-    let new = NewCase {
-        procedure: body
-            .procedure_code
-            .parse()
-            .map_err(|e: onestop_domain::ids::InvalidId| Problem::invalid_field("procedure_code", e.to_string()))?,
-        unit: unit_code("unit", &body.unit)?,
-        channel: body.channel.into(),
-        applicant: Applicant {
-            full_name: body.applicant.full_name.trim().to_owned(),
-            id_number: body.applicant.id_number.trim().to_owned(),
-            phone: body.applicant.phone,
-            address: body.applicant.address,
-            email: body.applicant.email,
-        },
-        documents: body.documents,
-        notices: body.notices.map(Into::into).unwrap_or_default(),
-    };
+    let new = new_case(body)?;
     let executed = state.cases.open(&auth.0, new, &meta).await?;
     state.note_written(executed.checkpoint);
     let location = format!("/api/v1/cases/{}", executed.case_id.0);
@@ -69,4 +52,27 @@ pub async fn create_case(state: State, auth: Authenticated, req: HttpRequest, bo
         .insert_header((header::LOCATION, location))
         .insert_header((header::ETAG, tag))
         .json(body))
+}
+
+/// A filing request, validated as the API validates it, as the command
+/// service's new case (the API's and the desk page's).
+pub(crate) fn new_case(body: CreateCaseRequest) -> Result<NewCase, Problem> {
+    body.validate().map_err(from_validation)?;
+    Ok(NewCase {
+        procedure: body
+            .procedure_code
+            .parse()
+            .map_err(|e: onestop_domain::ids::InvalidId| Problem::invalid_field("procedure_code", e.to_string()))?,
+        unit: unit_code("unit", &body.unit)?,
+        channel: body.channel.into(),
+        applicant: Applicant {
+            full_name: body.applicant.full_name.trim().to_owned(),
+            id_number: body.applicant.id_number.trim().to_owned(),
+            phone: body.applicant.phone,
+            address: body.applicant.address,
+            email: body.applicant.email,
+        },
+        documents: body.documents,
+        notices: body.notices.map(Into::into).unwrap_or_default(),
+    })
 }

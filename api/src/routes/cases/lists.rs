@@ -17,8 +17,10 @@ use crate::problem::Problem;
 use crate::routes::cases::CaseView;
 use crate::routes::fresh::{caught_up, caught_up_with};
 use crate::routes::{Answer, State};
+use crate::state::AppState;
+use onestop_domain::access::Actor;
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct CaseListQuery {
     /// Cases held by or received at this unit or any unit below it.
     #[param(pattern = "UnitCode")]
@@ -62,7 +64,20 @@ pub struct CaseList {
 #[utoipa::path(tag = "cases", params(CaseListQuery), responses((status = 200, description = "One page of cases, newest first", body = CaseList), (status = 401, description = "No valid bearer token, or the account is disabled", body = Problem, content_type = "application/problem+json"), answers::OutOfBounds), security(("bearer" = [])))]
 #[get("/cases")]
 pub async fn list(state: State, auth: Authenticated, query: Query<CaseListQuery>) -> Answer {
-    let query = query.into_inner();
+    let (page, now) = find(&state, &auth.0, query.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(CaseList {
+        items: page.cases.iter().map(|(id, case)| CaseView::of(CaseId(*id), case, now)).collect(),
+        next_cursor: page.next.map(|c| c.encode()),
+    }))
+}
+
+/// The cases `actor` may see that `query` asks for, and the instant they
+/// were judged at: the list's one implementation, for the API and the console.
+pub async fn find(
+    state: &AppState,
+    actor: &Actor,
+    query: CaseListQuery,
+) -> Result<(onestop_projections::queries::Page, Timestamp), Problem> {
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(Problem::invalid_field("limit", "must be from 1 to 200"));
@@ -74,7 +89,7 @@ pub async fn list(state: State, auth: Authenticated, query: Query<CaseListQuery>
     }
     let catalog = state.catalog.snapshot();
     let visible: Vec<String> =
-        access::visible_units(&auth.0, &catalog.units).into_iter().map(|u| u.code.to_string()).collect();
+        access::visible_units(actor, &catalog.units).into_iter().map(|u| u.code.to_string()).collect();
     let units = match &query.unit {
         None => None,
         Some(code) => {
@@ -92,7 +107,7 @@ pub async fn list(state: State, auth: Authenticated, query: Query<CaseListQuery>
     };
     let assignee = match query.assignee.as_deref() {
         None => None,
-        Some("me") => Some(auth.0.user_id.0),
+        Some("me") => Some(actor.user_id.0),
         // The hyphenated form only, as the document's pattern says.
         Some(id) => Some(
             Some(id)
@@ -136,16 +151,12 @@ pub async fn list(state: State, auth: Authenticated, query: Query<CaseListQuery>
         code_contains,
         applicant_terms,
     };
-    caught_up(&state).await?;
+    caught_up(state).await?;
     if filter.applicant_terms.is_some() {
-        caught_up_with(&state, onestop_projections::search::NAME).await?;
+        caught_up_with(state, onestop_projections::search::NAME).await?;
     }
     let now = state.clock.now();
-    let page = list_cases(&state.pool, &filter, now, after, limit).await?;
-    Ok(HttpResponse::Ok().json(CaseList {
-        items: page.cases.iter().map(|(id, case)| CaseView::of(CaseId(*id), case, now)).collect(),
-        next_cursor: page.next.map(|c| c.encode()),
-    }))
+    Ok((list_cases(&state.pool, &filter, now, after, limit).await?, now))
 }
 
 /// The case with this code (mã hồ sơ).

@@ -5,7 +5,8 @@
 //!
 //! The issuing body is the unit that received the case (its desk hands the
 //! forms out); the lookup link on the receipt is `ONESTOP_PUBLIC_URL` +
-//! `/api/v1/public/lookup?code=…&secret=…`.
+//! `/lookup?code=…&secret=…`, the console's public lookup page, which opens
+//! filled in (`crate::console::lookup_link`).
 
 use actix_web::web::{Path, Query};
 use actix_web::{HttpRequest, HttpResponse, get, post};
@@ -52,12 +53,12 @@ pub struct IssueHeaders {
 }
 
 /// A form printed from a case.
-struct Printed {
-    bytes: Vec<u8>,
-    form: Form,
-    format: FormFormat,
-    of_version: u64,
-    file_name: String,
+pub(crate) struct Printed {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) form: Form,
+    pub(crate) format: FormFormat,
+    pub(crate) of_version: u64,
+    pub(crate) file_name: String,
 }
 
 /// A form by its number in the path: 01–07 (07 is a unit's register).
@@ -83,7 +84,7 @@ async fn readable(state: &AppState, auth: &Authenticated, id: Uuid) -> Result<Lo
     Ok(loaded)
 }
 
-async fn print(
+pub(crate) async fn print(
     state: &AppState,
     auth: &Authenticated,
     req: &HttpRequest,
@@ -125,7 +126,7 @@ async fn print(
     );
     let lookup = case.code.as_ref().and_then(|code| {
         let secret = state.cases.receipt_key().reprint(code, case.lookup_secret_hash.as_deref())?;
-        Some(Lookup { url: format!("{}/api/v1/public/lookup?code={code}&secret={secret}", state.public_url), secret })
+        Some(Lookup { url: crate::console::lookup_link(&state.public_url, &code.to_string(), &secret), secret })
     });
     let names = CatalogNames(&catalog);
     let input = CaseForm {

@@ -1,0 +1,265 @@
+//! The web console in a real browser (headless Chromium through WebDriver):
+//! the demo users click a case through its whole life, a citizen follows the
+//! receipt's link, and the console keeps to the same rules as the API.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use onestop_tests::browser::Browser;
+use onestop_tests::{COMMUNE_AN_BINH, LAND_CHANGE, TestApp};
+use serde_json::Value;
+
+/// Where a test's screenshots go: `target/tmp/screenshots/<test>/`.
+fn shots(test: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots").join(test)
+}
+
+/// The case's id from its page's address (`/cases/{id}…`).
+fn case_id_of(path: &str) -> String {
+    path.trim_start_matches("/cases/").split(['?', '/']).next().unwrap().to_owned()
+}
+
+async fn status_of(app: &TestApp, id: &str) -> Value {
+    let admin = app.token("inspector").await;
+    app.get_json(&admin, &format!("/api/v1/cases/{id}")).await
+}
+
+#[tokio::test]
+async fn the_demo_users_click_a_land_case_through_its_whole_life() {
+    let app = TestApp::spawn().await;
+    let mut browser = Browser::start(&app.address, shots("whole_life")).await;
+
+    // The desk: find the procedure by words of its name, tick the checklist,
+    // take the applicant, receive.
+    browser.sign_in("reception", "demo").await;
+    assert_eq!(browser.path().await, "/desk");
+    browser.shot("desk").await;
+    browser.fill("find", "bien dong dat").await;
+    browser.click("form[action='/desk'] button").await;
+    browser.click(&format!("a[href='/desk?procedure={LAND_CHANGE}']")).await;
+    let checklist = browser.find_all("input[name=documents]").await;
+    assert!(checklist.len() >= 2, "the procedure's documents are listed");
+    browser.fill("full_name", "Nguyễn Văn An").await;
+    browser.fill("id_number", "001099012345").await;
+    browser.fill("phone", "0912345678").await;
+    browser.fill("address", "Thôn Đông, xã An Bình").await;
+    browser.shot("desk-receive-form").await;
+    browser.click("form[action='/desk/cases'] button[type=submit]").await;
+    let path = browser.path().await;
+    assert!(path.ends_with("?done=receive"), "{path}");
+    let id = case_id_of(&path);
+    let text = browser.text().await;
+    assert!(text.contains("000.00.01.H22-260302-0001"), "{text}");
+    assert!(text.contains("Được tiếp nhận"), "{text}");
+    // Ten working days from Monday 2 March 09:00.
+    assert!(text.contains("16/03/2026 09:00"), "{text}");
+    browser.shot("case-received").await;
+
+    // Transfer to the land registry.
+    browser.act("transfer", &[("note", "Chuyển Văn phòng Đăng ký đất đai")]).await;
+    assert!(browser.text().await.contains("Đã thực hiện: Chuyển bước tiếp theo"));
+    assert_eq!(status_of(&app, &id).await["handover_pending"], true);
+    browser.sign_out().await;
+    assert_eq!(browser.path().await, "/sign-in");
+
+    // The specialist finds it in their work, acknowledges, asks for a supplement.
+    browser.sign_in("specialist", "demo").await;
+    assert_eq!(browser.path().await, "/work");
+    let work = browser.text().await;
+    assert!(work.contains("000.00.01.H22-260302-0001"), "{work}");
+    browser.shot("specialist-work").await;
+    browser.click(&format!("a[href='/cases/{id}']")).await;
+    browser.act("acknowledge-handover", &[]).await;
+    browser.act("request-supplement", &[("reason", "Thiếu bản đồ địa chính"), ("documents", "Bản đồ địa chính")]).await;
+    assert_eq!(status_of(&app, &id).await["status"], 5);
+    browser.shot("case-supplement-requested").await;
+    browser.sign_out().await;
+
+    // The desk takes the supplement.
+    browser.sign_in("reception", "demo").await;
+    browser.goto(&format!("/cases/{id}")).await;
+    browser.act("receive-supplement", &[("documents", "Bản đồ địa chính")]).await;
+    assert_eq!(status_of(&app, &id).await["status"], 4);
+    browser.sign_out().await;
+
+    // Appraisal, submission.
+    browser.sign_in("specialist", "demo").await;
+    browser.goto(&format!("/cases/{id}")).await;
+    browser.act("appraisal", &[("opinion", "Hồ sơ đủ điều kiện")]).await;
+    browser.act("submit-for-approval", &[]).await;
+    assert_eq!(status_of(&app, &id).await["awaiting_approval"], true);
+    browser.sign_out().await;
+
+    // Approval and result.
+    browser.sign_in("approver", "demo").await;
+    browser.goto(&format!("/cases/{id}")).await;
+    browser.shot("approver-case").await;
+    browser.act("approve", &[("note", "Đồng ý")]).await;
+    browser.act("result", &[("summary", "Đã chỉnh lý biến động trên Giấy chứng nhận")]).await;
+    assert_eq!(status_of(&app, &id).await["status"], 9);
+    browser.sign_out().await;
+
+    // The desk returns the result.
+    browser.sign_in("reception", "demo").await;
+    browser.goto(&format!("/cases/{id}")).await;
+    browser.act("return", &[]).await;
+    let case = status_of(&app, &id).await;
+    assert_eq!(case["status"], 10);
+    assert_eq!(case["version"], 10, "one event per click: {case}");
+    let text = browser.text().await;
+    assert!(text.contains("Đã trả kết quả"), "{text}");
+    // Every step against its deadline on the page.
+    for step in ["Tiếp nhận hồ sơ", "Thẩm định hồ sơ", "Phê duyệt, ký kết quả", "Trả kết quả"]
+    {
+        assert!(text.contains(step), "{step}: {text}");
+    }
+    assert!(text.contains("Trước hạn") || text.contains("Đúng hạn"), "{text}");
+    browser.shot("case-returned").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_citizen_opens_the_lookup_from_the_receipts_link() {
+    let app = TestApp::spawn().await;
+    let reception = app.token("reception").await;
+    let id = app.receive_land_case(&reception).await;
+    // The receipt (form 01) carries the link its QR code encodes.
+    let receipt = app.get(&reception, &format!("/api/v1/cases/{id}/forms/01?format=html")).await.text().await.unwrap();
+    let start = receipt.find(&format!("{}/lookup?code=", app.address)).expect("the receipt prints the lookup link");
+    let link: String = receipt[start..].chars().take_while(|c| !matches!(c, '"' | '<' | ' ')).collect();
+    let link = link.replace("&amp;", "&");
+
+    let mut browser = Browser::start(&app.address, shots("public_lookup")).await;
+    browser.client.goto(&link).await.unwrap();
+    let text = browser.text().await;
+    assert!(text.contains("Hồ sơ 000.00.01.H22-260302-0001"), "{text}");
+    assert!(text.contains("Được tiếp nhận"), "{text}");
+    assert!(text.contains("16/03/2026 09:00"), "{text}");
+    // No one's name on a public page.
+    assert!(!text.contains("Nguyễn Văn An"), "{text}");
+    browser.shot("lookup-found").await;
+
+    // A wrong secret: the same answer as a wrong code.
+    browser.goto("/lookup?code=000.00.01.H22-260302-0001&secret=WRONG123").await;
+    let wrong_secret = browser.text().await;
+    assert!(wrong_secret.contains("Không tìm thấy hồ sơ"), "{wrong_secret}");
+    browser.goto("/lookup?code=000.00.01.H22-260302-0999&secret=WRONG123").await;
+    assert!(browser.text().await.contains("Không tìm thấy hồ sơ"));
+    browser.shot("lookup-not-found").await;
+
+    // The kiosk asks by typing, in large type.
+    browser.goto("/kiosk").await;
+    let secret = link.split("secret=").nth(1).unwrap().to_owned();
+    browser.fill("code", "000.00.01.H22-260302-0001").await;
+    browser.fill("secret", &secret).await;
+    browser.click("form[action='/kiosk'] button").await;
+    assert!(browser.text().await.contains("Được tiếp nhận"));
+    browser.shot("kiosk-found").await;
+    browser.close().await;
+}
+
+/// Signs in over plain HTTP as a browser would: the visitor cookie and the
+/// sign-in form's token, then the session cookie.
+async fn session_of(app: &TestApp, username: &str) -> (reqwest::Client, String) {
+    let http =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = http.get(app.url("/sign-in")).send().await.unwrap().text().await.unwrap();
+    let token = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let signed = http
+        .post(app.url("/sign-in"))
+        .form(&[("csrf", token.as_str()), ("username", username), ("password", "demo")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 303);
+    let page = http.get(app.url("/work")).send().await.unwrap().text().await.unwrap();
+    let token = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    (http, token)
+}
+
+#[tokio::test]
+async fn a_form_posted_without_its_token_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let reception = app.token("reception").await;
+    let id = app.receive_land_case(&reception).await;
+    let (http, token) = session_of(&app, "reception").await;
+    let transfer = app.url(&format!("/cases/{id}/transfer"));
+    let fields = [("to_unit", onestop_tests::LAND_REGISTRY), ("version", "1")];
+
+    // No token, a wrong token, a token from another session, and a post a
+    // browser marks as coming from another site: all refused.
+    let none = http.post(&transfer).form(&fields).send().await.unwrap();
+    assert_eq!(none.status(), 403);
+    let page = none.text().await.unwrap();
+    assert!(page.contains("Biểu mẫu không hợp lệ"), "{page}");
+    let wrong = http
+        .post(&transfer)
+        .form(&[fields[0], fields[1], ("csrf", "0123456789abcdef0123456789abcdef")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 403);
+    let (_, other_token) = session_of(&app, "reception").await;
+    let other =
+        http.post(&transfer).form(&[fields[0], fields[1], ("csrf", other_token.as_str())]).send().await.unwrap();
+    assert_eq!(other.status(), 403);
+    let cross = http
+        .post(&transfer)
+        .header("sec-fetch-site", "cross-site")
+        .form(&[fields[0], fields[1], ("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+    let elsewhere = http
+        .post(&transfer)
+        .header("origin", "http://evil.example")
+        .form(&[fields[0], fields[1], ("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), 403);
+    assert_eq!(app.count_case_events(&id).await, 1, "nothing was appended");
+
+    // With the page's token the same post goes through.
+    let done = http.post(&transfer).form(&[fields[0], fields[1], ("csrf", token.as_str())]).send().await.unwrap();
+    assert_eq!(done.status(), 303);
+    assert_eq!(app.count_case_events(&id).await, 2);
+
+    // Signing out needs the token too, and then the session is over.
+    let out = http.post(app.url("/sign-out")).form(&[("csrf", token.as_str())]).send().await.unwrap();
+    assert_eq!(out.status(), 303);
+    let after = http.get(app.url("/work")).send().await.unwrap();
+    assert_eq!(after.status(), 303);
+    assert!(after.headers()["location"].to_str().unwrap().starts_with("/sign-in?next="));
+}
+
+#[tokio::test]
+async fn a_reception_officer_does_not_see_another_units_cases() {
+    let app = TestApp::spawn().await;
+    let reception = app.token("reception").await;
+    let id = app.receive_land_case(&reception).await;
+    app.create_user("commune.reception", "reception", COMMUNE_AN_BINH).await;
+
+    let mut browser = Browser::start(&app.address, shots("other_unit")).await;
+    browser.sign_in("commune.reception", "demo").await;
+    browser.goto("/cases").await;
+    let list = browser.text().await;
+    assert!(!list.contains("000.00.01.H22-260302-0001"), "{list}");
+    assert!(list.contains("Không có hồ sơ nào"), "{list}");
+    browser.goto("/cases?q=000.00.01.H22-260302").await;
+    assert!(!browser.text().await.contains("000.00.01.H22-260302-0001"));
+    browser.goto("/work").await;
+    assert!(!browser.text().await.contains("000.00.01.H22-260302-0001"));
+    // Its page is "not found", as the API answers.
+    browser.goto(&format!("/cases/{id}")).await;
+    let page = browser.text().await;
+    assert!(page.contains("Không tìm thấy"), "{page}");
+    assert!(!page.contains("Nguyễn Văn An"));
+    browser.shot("other-unit-not-found").await;
+
+    // The service centre's officer sees it in both.
+    browser.sign_out().await;
+    browser.sign_in("reception", "demo").await;
+    browser.goto("/cases").await;
+    assert!(browser.text().await.contains("000.00.01.H22-260302-0001"));
+    browser.close().await;
+}
