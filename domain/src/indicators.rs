@@ -86,6 +86,14 @@ impl IndicatorCounts {
     }
 }
 
+/// The on-time rate (tỷ lệ giải quyết đúng hạn) in percent: the files
+/// resolved before or on their due date's day among those resolved; none when
+/// none was resolved. Returned and withdrawn files are not resolutions and
+/// are left out of both.
+pub fn on_time_percent(early: i64, on_time: i64, resolved: i64) -> Option<f64> {
+    (resolved > 0).then(|| two_decimals(100.0 * (early + on_time) as f64 / resolved as f64))
+}
+
 /// Whether a rating (1–5) counts as satisfied (hài lòng, rất hài lòng).
 pub fn is_satisfied(score: u8) -> bool {
     score >= 4
@@ -93,6 +101,14 @@ pub fn is_satisfied(score: u8) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_on_time_rate_counts_early_and_on_time_among_the_resolved() {
+        assert_eq!(super::on_time_percent(1, 2, 4), Some(75.0));
+        assert_eq!(super::on_time_percent(0, 0, 3), Some(0.0));
+        assert_eq!(super::on_time_percent(1, 0, 3), Some(33.33));
+        assert_eq!(super::on_time_percent(0, 0, 0), None);
+    }
+
     use super::*;
 
     #[test]

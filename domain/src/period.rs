@@ -91,6 +91,33 @@ impl ReportPeriod {
         (from, to)
     }
 
+    /// The official month whose figures include `date`: from the 15th a day
+    /// counts in the next month's report (Decree 09/2019/NĐ-CP Art. 12).
+    pub fn month_of(date: Date) -> Self {
+        let (year, month) = (date.year(), date.month());
+        match (date.day() >= 15, month) {
+            (false, _) => Self::Month { year, month },
+            (true, 12) => Self::Month { year: year + 1, month: 1 },
+            (true, _) => Self::Month { year, month: month + 1 },
+        }
+    }
+
+    /// The `count` official months up to and including this month's, oldest
+    /// first; a period that is not a month gives its last month's.
+    pub fn months_up_to(self, count: usize) -> Vec<Self> {
+        let (mut year, mut month) = (self.year(), self.last_month());
+        let mut months = Vec::with_capacity(count);
+        for _ in 0..count {
+            if !YEARS.contains(&year) {
+                break;
+            }
+            months.push(Self::Month { year, month });
+            (year, month) = if month == 1 { (year - 1, 12) } else { (year, month - 1) };
+        }
+        months.reverse();
+        months
+    }
+
     /// The period's name in Vietnamese, as a report's heading gives it.
     pub fn title_vi(self) -> String {
         match self {
@@ -160,6 +187,29 @@ mod tests {
     use jiff::civil::date;
 
     use super::*;
+
+    #[test]
+    fn a_day_from_the_15th_counts_in_the_next_months_report() {
+        assert_eq!(ReportPeriod::month_of(date(2026, 3, 2)), ReportPeriod::Month { year: 2026, month: 3 });
+        assert_eq!(ReportPeriod::month_of(date(2026, 3, 14)), ReportPeriod::Month { year: 2026, month: 3 });
+        assert_eq!(ReportPeriod::month_of(date(2026, 3, 15)), ReportPeriod::Month { year: 2026, month: 4 });
+        assert_eq!(ReportPeriod::month_of(date(2026, 12, 20)), ReportPeriod::Month { year: 2027, month: 1 });
+        // Every day lies within the days of its month.
+        for day in 0..800 {
+            let d = date(2025, 1, 1) + jiff::Span::new().days(day);
+            let (from, to) = ReportPeriod::month_of(d).days();
+            assert!(from <= d && d <= to, "{d}");
+        }
+    }
+
+    #[test]
+    fn the_months_up_to_a_period_run_oldest_first_across_the_year() {
+        let months = ReportPeriod::Month { year: 2026, month: 2 }.months_up_to(4);
+        let names: Vec<String> = months.iter().map(ToString::to_string).collect();
+        assert_eq!(names, ["2025-11", "2025-12", "2026-01", "2026-02"]);
+        let quarter = ReportPeriod::Quarter { year: 2026, quarter: 2 }.months_up_to(1);
+        assert_eq!(quarter, [ReportPeriod::Month { year: 2026, month: 6 }]);
+    }
 
     fn days(text: &str) -> (Date, Date) {
         text.parse::<ReportPeriod>().map(ReportPeriod::days).unwrap_or_else(|e| panic!("{e}"))

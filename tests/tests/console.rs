@@ -263,3 +263,53 @@ async fn a_reception_officer_does_not_see_another_units_cases() {
     assert!(browser.text().await.contains("000.00.01.H22-260302-0001"));
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_leader_sees_the_new_case_on_the_dashboard_and_downloads_bieu_06() {
+    let app = TestApp::spawn().await;
+    let reception = app.token("reception").await;
+    app.receive_land_case(&reception).await;
+
+    let mut browser = Browser::start(&app.address, shots("dashboard")).await;
+    browser.sign_in("leader", "demo").await;
+    assert_eq!(browser.path().await, "/dashboard");
+    let text = browser.text().await;
+    // Received on 2 March: in the official month of March (15 Feb – 14 Mar).
+    assert!(text.contains("Tháng 3 năm 2026"), "{text}");
+    let received = browser.find("ul.counts li:first-child strong").await.text().await.unwrap();
+    assert_eq!(received, "1", "{text}");
+    // The charts are drawn on the server, each with its figures beside it.
+    assert_eq!(browser.find_all("figure.chart svg").await.len(), 2);
+    assert!(text.contains("Sở Nông nghiệp và Môi trường") || text.contains("Trung tâm Phục vụ hành chính công tỉnh"));
+    // Biểu 06 by field: land, one file received in person.
+    let total_row = browser.find("#bieu06 ~ div table tbody tr:last-child").await.text().await.unwrap();
+    assert!(total_row.starts_with("Tổng cộng"), "{total_row}");
+    browser.shot("dashboard").await;
+
+    // The downloads are the report's own bytes.
+    let (http, _) = session_of(&app, "leader").await;
+    let link = browser.find("a[href*='format=csv']").await.attr("href").await.unwrap().unwrap();
+    let csv = http.get(app.url(&link)).send().await.unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    let leader = app.token("leader").await;
+    let api = app
+        .get(&leader, "/api/v1/stats/report?period=2026-03&unit=000.00.00.H22&group_by=field&format=csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv, api);
+    let link = browser.find("a[href*='format=xlsx']").await.attr("href").await.unwrap().unwrap();
+    let xlsx = http.get(app.url(&link)).send().await.unwrap();
+    assert_eq!(xlsx.status(), 200);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"), "a zip (XLSX) file");
+
+    // A specialist does not read reports: the page says so, in their menu.
+    browser.sign_out().await;
+    browser.sign_in("specialist", "demo").await;
+    browser.goto("/dashboard").await;
+    let page = browser.text().await;
+    assert!(page.contains("Không có quyền"), "{page}");
+    browser.close().await;
+}

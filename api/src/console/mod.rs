@@ -24,6 +24,8 @@ pub mod action_forms;
 pub mod actions;
 pub mod assets;
 pub mod case_page;
+pub mod charts;
+pub mod dashboard;
 pub mod desk;
 pub mod error;
 pub mod form;
@@ -89,6 +91,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
             .service(case_page::print_form)
             .service(case_page::show)
             .service(case_page::act)
+            .service(dashboard::dashboard)
+            .service(dashboard::download)
             .service(lookup::lookup)
             .service(lookup::kiosk),
     );

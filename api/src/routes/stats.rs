@@ -24,6 +24,8 @@ use crate::auth::Authenticated;
 use crate::openapi::answers;
 use crate::problem::Problem;
 use crate::routes::{Answer, State};
+use crate::state::AppState;
+use onestop_domain::access::Actor;
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -42,7 +44,7 @@ pub enum ReportFormat {
     Xlsx,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct ReportQuery {
     /// First day, e.g. `2026-01-01`; with `to`, instead of `period`.
     pub from: Option<Date>,
@@ -204,28 +206,54 @@ fn format_of(req: &HttpRequest, asked: Option<ReportFormat>) -> ReportFormat {
 #[utoipa::path(tag = "statistics", params(ReportQuery), responses((status = 200, description = "The report; CSV (a header row, then one row per group) or the Biểu II.06a spreadsheet when asked", content((Report = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), answers::Forbidden, answers::OutOfBounds), security(("bearer" = [])))]
 #[get("/stats/report")]
 pub async fn stats_report(state: State, auth: Authenticated, req: HttpRequest, query: Query<ReportQuery>) -> Answer {
-    access::reads_reports(&auth.0)?;
-    let (from, to, period) = days(&query)?;
+    let computed = compute(&state, &auth.0, &query).await?;
+    respond(&state, computed, format_of(&req, query.format))
+}
+
+/// A report as computed, before it is written in a format.
+#[derive(Debug)]
+pub struct Computed {
+    pub rows: Vec<ReportRow>,
+    pub from: Date,
+    pub to: Date,
+    pub period: Option<ReportPeriod>,
+    /// The unit whose subtree is counted.
+    pub root: UnitCode,
+    pub group_by: GroupBy,
+}
+
+/// Biểu 06 as `query` asks for it, if `actor` may read it: the report's one
+/// implementation, for the API and the console's dashboard.
+pub async fn compute(state: &AppState, actor: &Actor, query: &ReportQuery) -> Result<Computed, Problem> {
+    access::reads_reports(actor)?;
+    let (from, to, period) = days(query)?;
     let catalog = state.catalog.snapshot();
     let root: UnitCode = match &query.unit {
         Some(code) => {
             code.parse().map_err(|e: onestop_domain::ids::InvalidId| Problem::invalid_field("unit", e.to_string()))?
         }
-        None => auth.0.units.first().cloned().ok_or_else(|| Problem::forbidden("the user has no unit"))?,
+        None => actor.units.first().cloned().ok_or_else(|| Problem::forbidden("the user has no unit"))?,
     };
-    access::reports(&auth.0, &root, &catalog.units)?;
+    access::reports(actor, &root, &catalog.units)?;
     let units: Vec<String> =
         catalog.units.units().filter(|u| catalog.units.is_within(&u.code, &root)).map(|u| u.code.to_string()).collect();
-    let (group_by, group_name) = match query.group_by.unwrap_or(GroupByDto::Field) {
-        GroupByDto::Field => (GroupBy::Field, "field"),
-        GroupByDto::Procedure => (GroupBy::Procedure, "procedure"),
-        GroupByDto::Unit => (GroupBy::Unit, "unit"),
+    let group_by = match query.group_by.unwrap_or(GroupByDto::Field) {
+        GroupByDto::Field => GroupBy::Field,
+        GroupByDto::Procedure => GroupBy::Procedure,
+        GroupByDto::Unit => GroupBy::Unit,
     };
-    crate::routes::fresh::caught_up_with(&state, onestop_projections::stats::NAME).await?;
+    crate::routes::fresh::caught_up_with(state, onestop_projections::stats::NAME).await?;
     // A period not yet over is judged now, as the case view judges it now.
     let now = state.clock.now();
     let rows = report_at(&state.pool, from, to, &units, group_by, now).await?;
-    match format_of(&req, query.format) {
+    Ok(Computed { rows, from, to, period, root, group_by })
+}
+
+/// A computed report in `format`: JSON, CSV, or the Biểu II.06a spreadsheet.
+pub fn respond(state: &AppState, computed: Computed, format: ReportFormat) -> Answer {
+    let Computed { rows, from, to, period, root, group_by } = computed;
+    let catalog = state.catalog.snapshot();
+    match format {
         ReportFormat::Csv => Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").body(csv(&rows))),
         ReportFormat::Xlsx => {
             let unit_name = |code: &UnitCode| catalog.unit(code).map_or_else(|| code.to_string(), |u| u.name.clone());
@@ -268,7 +296,12 @@ pub async fn stats_report(state: State, auth: Authenticated, req: HttpRequest, q
             from,
             to,
             unit: root.to_string(),
-            group_by: group_name.into(),
+            group_by: match group_by {
+                GroupBy::Field => "field",
+                GroupBy::Procedure => "procedure",
+                GroupBy::Unit => "unit",
+            }
+            .into(),
             rows: rows.into_iter().map(Into::into).collect(),
         })),
     }
@@ -276,7 +309,7 @@ pub async fn stats_report(state: State, auth: Authenticated, req: HttpRequest, q
 
 /// The names of what the rows count, by key: fields and procedures as their
 /// current versions name them, units as the catalogue does.
-fn row_names(catalog: &onestop_commands::catalog::Catalog, group_by: GroupBy) -> HashMap<String, String> {
+pub fn row_names(catalog: &onestop_commands::catalog::Catalog, group_by: GroupBy) -> HashMap<String, String> {
     match group_by {
         GroupBy::Field => catalog.field_names(),
         GroupBy::Procedure => catalog.procedure_names(),
