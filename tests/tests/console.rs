@@ -313,3 +313,89 @@ async fn a_leader_sees_the_new_case_on_the_dashboard_and_downloads_bieu_06() {
     assert!(page.contains("Không có quyền"), "{page}");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn an_administrator_publishes_a_new_version_of_a_procedure() {
+    let app = TestApp::spawn().await;
+    let mut browser = Browser::start(&app.address, shots("administration")).await;
+    browser.sign_in("admin", "demo").await;
+    assert_eq!(browser.path().await, "/admin/units");
+    browser.shot("units").await;
+    browser.goto("/admin/procedures").await;
+    browser.shot("procedures").await;
+    browser.click(&format!("a[href='/admin/procedures/{LAND_CHANGE}']")).await;
+    // Twelve working days instead of ten, and a new document on the checklist.
+    browser.fill("time_amount", "12").await;
+    let documents = browser.find("#documents").await;
+    documents.send_keys("\nSơ đồ thửa đất").await.unwrap();
+    browser.shot("procedure-editor").await;
+    browser.click("form[action='/admin/procedures/1.004227'] button[type=submit]").await;
+    assert_eq!(browser.path().await, format!("/admin/procedures/{LAND_CHANGE}?published=2"));
+    assert!(browser.text().await.contains("Đã ban hành phiên bản 2"));
+
+    let admin = app.token("admin").await;
+    let published = app.get_json(&admin, &format!("/api/v1/procedures/{LAND_CHANGE}")).await;
+    assert_eq!(published["version"], 2);
+    assert_eq!(published["processing_time"]["amount"], 12);
+    let names: Vec<&str> =
+        published["documents"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"Sơ đồ thửa đất"), "{names:?}");
+    assert_eq!(published["workflow"].as_array().unwrap().len(), 4, "the workflow is kept");
+
+    // A version the rules refuse (no step left) is not published, and says why.
+    browser.goto(&format!("/admin/procedures/{LAND_CHANGE}")).await;
+    for i in 0..4 {
+        browser.fill(&format!("step-name-{i}"), "").await;
+    }
+    browser.click("form[action='/admin/procedures/1.004227'] button[type=submit]").await;
+    let page = browser.text().await;
+    assert!(page.contains("Chưa ban hành"), "{page}");
+    assert_eq!(app.get_json(&admin, &format!("/api/v1/procedures/{LAND_CHANGE}")).await["version"], 2);
+
+    // Users and the calendar are there too.
+    browser.goto("/admin/users").await;
+    assert!(browser.text().await.contains("Nguyễn Thị Lan"));
+    browser.shot("users").await;
+    browser.goto("/admin/calendar?year=2026").await;
+    let calendar = browser.text().await;
+    assert!(calendar.contains("17/02/2026"), "Tết 2026: {calendar}");
+    browser.shot("calendar").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn an_inspector_searches_the_audit_trail_and_verifies_a_case() {
+    let app = TestApp::spawn().await;
+    let reception = app.token("reception").await;
+    let id = app.receive_land_case(&reception).await;
+    let mut browser = Browser::start(&app.address, shots("inspector")).await;
+    browser.sign_in("inspector", "demo").await;
+    assert_eq!(browser.path().await, "/inspector");
+    // By officer: the reception officer's receipt.
+    let reception_id = app
+        .get_json(&app.token("admin").await, "/api/v1/users")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "reception")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    browser.goto(&format!("/inspector?officer={reception_id}&from=2026-03-01&to=2026-03-02")).await;
+    let text = browser.text().await;
+    assert!(text.contains("CaseReceived"), "{text}");
+    assert!(text.contains("Nguyễn Thị Lan"), "{text}");
+    assert!(browser.find(&format!("a[href='/cases/{id}']")).await.attr("href").await.unwrap().is_some());
+    // Another period: nothing.
+    browser.goto(&format!("/inspector?officer={reception_id}&from=2026-02-01&to=2026-02-28")).await;
+    assert!(browser.text().await.contains("Không có thao tác nào"));
+    // The case's chain, recomputed.
+    browser.fill("verify", "000.00.01.H22-260302-0001").await;
+    browser.click("form[aria-label='Kiểm tra tính toàn vẹn'] button").await;
+    let text = browser.text().await;
+    assert!(text.contains("chuỗi mã băm toàn vẹn, 1 sự kiện"), "{text}");
+    browser.shot("verified").await;
+    browser.close().await;
+}

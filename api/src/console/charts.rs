@@ -86,7 +86,9 @@ pub fn trend(points: &[Share], axis: &str) -> Result<String, String> {
         chart
             .configure_mesh()
             .x_labels(points.len())
-            .x_label_formatter(&|i| usize::try_from(*i).ok().and_then(|i| points.get(i)).map(|p| p.label.clone()).unwrap_or_default())
+            .x_label_formatter(&|i| {
+                usize::try_from(*i).ok().and_then(|i| points.get(i)).map(|p| p.label.clone()).unwrap_or_default()
+            })
             .y_label_formatter(&|v| format!("{v:.0}%"))
             .y_desc(axis)
             .label_style(("sans-serif", 15))

@@ -4,8 +4,8 @@
 //! is the statistics report's own (`GET /stats/report`), so the dashboard
 //! and the report cannot disagree.
 
-use actix_web::web::Query;
 use actix_web::get;
+use actix_web::web::Query;
 use maud::{Markup, PreEscaped, html};
 use onestop_commands::catalog::Catalog;
 use onestop_domain::indicators::on_time_percent;

@@ -22,6 +22,7 @@
 
 pub mod action_forms;
 pub mod actions;
+pub mod admin;
 pub mod assets;
 pub mod case_page;
 pub mod charts;
@@ -29,8 +30,10 @@ pub mod dashboard;
 pub mod desk;
 pub mod error;
 pub mod form;
+pub mod inspector;
 pub mod layout;
 pub mod lookup;
+pub mod registry;
 pub mod session;
 pub mod sign_in;
 pub mod work;
@@ -93,6 +96,15 @@ pub fn configure(config: &mut web::ServiceConfig) {
             .service(case_page::act)
             .service(dashboard::dashboard)
             .service(dashboard::download)
+            .service(admin::procedures)
+            .service(admin::procedure)
+            .service(admin::publish_version)
+            .service(registry::unit_list)
+            .service(registry::create_unit)
+            .service(registry::user_list)
+            .service(registry::create_user)
+            .service(registry::calendar)
+            .service(inspector::inspector)
             .service(lookup::lookup)
             .service(lookup::kiosk),
     );

@@ -17,6 +17,9 @@ use crate::request::meta;
 use crate::routes::cases::ChannelDto;
 use crate::routes::fields::{clock, unit_code};
 use crate::routes::{Answer, State};
+use crate::state::AppState;
+use onestop_commands::metadata::RequestMeta;
+use onestop_domain::access::Actor;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -179,7 +182,7 @@ pub struct ProcedureDto {
 }
 
 impl ProcedureDto {
-    fn of(p: &Procedure) -> Self {
+    pub(crate) fn of(p: &Procedure) -> Self {
         ProcedureDto {
             code: p.code.to_string(),
             version: p.version,
@@ -296,10 +299,20 @@ pub async fn publish_procedure(
     req: HttpRequest,
     body: Json<ProcedureDto>,
 ) -> Answer {
+    let published = publish(&state, &auth.0, &meta(&req)?, &body).await?;
+    Ok(HttpResponse::Created().json(ProcedureDto::of(&published)))
+}
+
+/// Validates and publishes a procedure version (the API's and the console's).
+pub(crate) async fn publish(
+    state: &AppState,
+    actor: &Actor,
+    meta: &RequestMeta,
+    body: &ProcedureDto,
+) -> Result<Procedure, Problem> {
     body.validate().map_err(from_validation)?;
     let procedure = body.to_domain()?;
-    let published = state.registry.publish_procedure(&auth.0, procedure, &meta(&req)?).await?;
-    Ok(HttpResponse::Created().json(ProcedureDto::of(&published)))
+    Ok(state.registry.publish_procedure(actor, procedure, meta).await?)
 }
 
 impl From<&Fee> for FeeDto {

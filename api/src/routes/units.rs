@@ -18,6 +18,9 @@ use crate::problem::{Problem, from_validation};
 use crate::request::meta;
 use crate::routes::fields::{clock, unit_code};
 use crate::routes::{Answer, State};
+use crate::state::AppState;
+use onestop_commands::metadata::RequestMeta;
+use onestop_domain::access::Actor;
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -127,10 +130,20 @@ pub async fn get_unit(state: State, _auth: Authenticated, code: Path<String>) ->
 #[utoipa::path(tag = "catalog", request_body = UnitDto, responses((status = 201, description = "The unit, as created", body = UnitDto), answers::Forbidden, answers::Conflicts, answers::OutOfBounds), security(("bearer" = [])))]
 #[post("/units")]
 pub async fn create_unit(state: State, auth: Authenticated, req: HttpRequest, body: Json<UnitDto>) -> Answer {
+    let saved = register(&state, &auth.0, &meta(&req)?, &body).await?;
+    Ok(HttpResponse::Created().json(UnitDto::of(&saved)))
+}
+
+/// Validates and registers a unit (the API's and the console's).
+pub(crate) async fn register(
+    state: &AppState,
+    actor: &Actor,
+    meta: &RequestMeta,
+    body: &UnitDto,
+) -> Result<onestop_domain::catalog::Unit, Problem> {
     body.validate().map_err(from_validation)?;
     let unit = body.to_domain()?;
-    let saved = state.registry.save_unit(&auth.0, unit, UnitWrite::Register, &meta(&req)?).await?;
-    Ok(HttpResponse::Created().json(UnitDto::of(&saved)))
+    Ok(state.registry.save_unit(actor, unit, UnitWrite::Register, meta).await?)
 }
 
 /// Change a unit (its name, parent, office hours, whether it is active).

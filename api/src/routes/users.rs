@@ -17,6 +17,9 @@ use crate::request::meta;
 use crate::routes::fields::unit_code;
 use crate::routes::procedures::RoleDto;
 use crate::routes::{Answer, State};
+use crate::state::AppState;
+use onestop_commands::metadata::RequestMeta;
+use onestop_domain::access::Actor;
 
 /// The units an account is granted, as sent.
 fn user_units(units: &[String]) -> Result<Vec<UnitCode>, Problem> {
@@ -133,8 +136,18 @@ pub async fn list_users(state: State, auth: Authenticated) -> Answer {
 #[utoipa::path(tag = "users", request_body = NewUserDto, responses((status = 201, description = "The account, as created", body = UserDto), answers::Forbidden, answers::Conflicts, answers::OutOfBounds), security(("bearer" = [])))]
 #[post("/users")]
 pub async fn create_user(state: State, auth: Authenticated, req: HttpRequest, body: Json<NewUserDto>) -> Answer {
+    let user = register(&state, &auth.0, &meta(&req)?, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(UserDto::of(&user)))
+}
+
+/// Validates and registers an account (the API's and the console's).
+pub(crate) async fn register(
+    state: &AppState,
+    actor: &Actor,
+    meta: &RequestMeta,
+    body: NewUserDto,
+) -> Result<User, Problem> {
     body.validate().map_err(from_validation)?;
-    let body = body.into_inner();
     let new = NewUser {
         username: body.username,
         full_name: body.full_name,
@@ -143,8 +156,7 @@ pub async fn create_user(state: State, auth: Authenticated, req: HttpRequest, bo
         password: body.password,
         email: body.email,
     };
-    let user = state.registry.register_user(&auth.0, new, &meta(&req)?).await?;
-    Ok(HttpResponse::Created().json(UserDto::of(&user)))
+    Ok(state.registry.register_user(actor, new, meta).await?)
 }
 
 /// Change an account: name, role, units, or whether it may log in.

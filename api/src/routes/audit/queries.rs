@@ -14,10 +14,12 @@ use crate::auth::Authenticated;
 use crate::openapi::answers;
 use crate::problem::Problem;
 use crate::routes::{Answer, State};
+use crate::state::AppState;
+use onestop_domain::access::Actor;
 
 use super::{page_size, period};
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct AuditQuery {
     /// An officer's id.
     pub actor: Option<Uuid>,
@@ -60,23 +62,28 @@ pub struct AuditPage {
 #[utoipa::path(tag = "audit", params(AuditQuery), responses((status = 200, description = "One page of audit entries", body = AuditPage), answers::Forbidden, answers::OutOfBounds), security(("bearer" = [])))]
 #[get("/audit")]
 pub async fn query(state: State, auth: Authenticated, query: Query<AuditQuery>) -> Answer {
-    access::audits(&auth.0, "query the audit trail")?;
-    let limit = page_size(query.limit)?;
-    let root = match &query.unit {
+    Ok(HttpResponse::Ok().json(search(&state, &auth.0, &query).await?))
+}
+
+/// One page of an inspector's query (the API's and the console's).
+pub(crate) async fn search(state: &AppState, actor: &Actor, asked: &AuditQuery) -> Result<AuditPage, Problem> {
+    access::audits(actor, "query the audit trail")?;
+    let limit = page_size(asked.limit)?;
+    let root = match &asked.unit {
         None => None,
         Some(code) => Some(code.parse::<UnitCode>().map_err(|e| Problem::invalid_field("unit", e.to_string()))?),
     };
     let catalog = state.catalog.snapshot();
-    let reachable: Vec<String> = access::visible_units(&auth.0, &catalog.units)
+    let reachable: Vec<String> = access::visible_units(actor, &catalog.units)
         .into_iter()
         .filter(|u| root.as_ref().is_none_or(|root| catalog.units.is_within(&u.code, root)))
         .map(|u| u.code.to_string())
         .collect();
     // Queries are bounded in time: the change rows are indexed by time alone.
-    let (from, to) = period(query.from, query.to, state.clock.now())?;
-    crate::routes::fresh::caught_up_with(&state, onestop_projections::status::NAME).await?;
+    let (from, to) = period(asked.from, asked.to, state.clock.now())?;
+    crate::routes::fresh::caught_up_with(state, onestop_projections::status::NAME).await?;
     let filter =
-        AuditFilter { units: &reachable, actor: query.actor, from, to, after: query.after.unwrap_or(0), limit };
+        AuditFilter { units: &reachable, actor: asked.actor, from, to, after: asked.after.unwrap_or(0), limit };
     let entries: Vec<AuditEntry> = audit_changes(&state.pool, &filter)
         .await?
         .into_iter()
@@ -91,5 +98,5 @@ pub async fn query(state: State, auth: Authenticated, query: Query<AuditQuery>) 
         })
         .collect();
     let next_after = (entries.len() as i64 == limit).then(|| entries.last().map(|e| e.seq)).flatten();
-    Ok(HttpResponse::Ok().json(AuditPage { entries, next_after }))
+    Ok(AuditPage { entries, next_after })
 }

@@ -262,13 +262,21 @@ pub struct Verification {
 #[utoipa::path(tag = "audit", params(("id" = Uuid, Path)), responses((status = 200, description = "The result of checking the case's hash chain", body = Verification), answers::Forbidden, answers::NotFound), security(("bearer" = [])))]
 #[get("/cases/{id}/verify")]
 pub async fn verify(state: State, auth: Authenticated, id: Path<Uuid>) -> Answer {
-    let id = id.into_inner();
-    audited(&state, &auth, id).await?;
+    Ok(HttpResponse::Ok().json(verification(&state, &auth, id.into_inner()).await?))
+}
+
+/// A case's chain recomputed, for an auditor who may read it (the API's and the console's).
+pub(crate) async fn verification(
+    state: &crate::state::AppState,
+    auth: &Authenticated,
+    id: Uuid,
+) -> Result<Verification, crate::problem::Problem> {
+    audited(state, auth, id).await?;
     let stream = onestop_commands::cases::case_stream(CaseId(id))?;
     let report = state.store.verify_stream(&stream).await.map_err(onestop_commands::CommandError::from)?;
-    Ok(HttpResponse::Ok().json(Verification {
+    Ok(Verification {
         intact: report.is_intact(),
         events: report.events,
         breaks: report.breaks.iter().map(ToString::to_string).collect(),
-    }))
+    })
 }
