@@ -333,7 +333,7 @@ fn field_of(message: &str) -> String {
 /// Any path the API does not have: a problem, like every other error.
 pub async fn no_route(req: HttpRequest) -> HttpResponse {
     // A browser asking for a page: a page saying there is none.
-    if let Some(page) = crate::console::not_found(&req) {
+    if let Some(page) = crate::console::not_found(&req).await {
         return page;
     }
     // A known path asked with another method: 405, naming the ones it takes.

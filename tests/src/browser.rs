@@ -137,6 +137,17 @@ impl Browser {
     pub async fn click_through(&self, element: Element) {
         self.client.execute("window.__onestopOldPage = true;", vec![]).await.unwrap();
         element.click().await.unwrap();
+        self.wait_for_new_page().await;
+    }
+
+    /// Presses keys that load a new page (Enter on a button) and waits for it.
+    pub async fn press_through(&self, keys: &str) {
+        self.client.execute("window.__onestopOldPage = true;", vec![]).await.unwrap();
+        self.press(keys).await;
+        self.wait_for_new_page().await;
+    }
+
+    async fn wait_for_new_page(&self) {
         for _ in 0..400 {
             let fresh = self
                 .client
@@ -191,6 +202,49 @@ impl Browser {
             confirm.click().await.unwrap();
         }
         self.click_through(form.find(Locator::Css("button[type=submit]")).await.unwrap()).await;
+    }
+
+    /// Runs axe-core (WCAG 2.1 A and AA rules) on the current page; the rules
+    /// broken, each with the elements that break it. axe-core comes from
+    /// `tests/browser` (`npm ci` there).
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        let axe =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/browser/node_modules/axe-core/axe.min.js"))
+                .unwrap_or_else(|e| panic!("axe-core is not installed (cd tests/browser && npm ci): {e}"));
+        self.client.execute(&axe, vec![]).await.unwrap();
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 if (typeof axe === 'undefined') { done(['axe-core did not load']); return; }
+                 axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+                    .then(r => done(r.passes.length === 0 ? ['axe-core checked nothing'] :
+                        r.violations.map(v => v.id + ' (' + v.impact + '): '
+                            + v.nodes.map(n => n.target.join(' ')).join(', '))))
+                    .catch(e => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        found.as_array().unwrap().iter().map(|v| v.as_str().unwrap_or_default().to_owned()).collect()
+    }
+
+    /// Presses keys in whatever has the focus (Tab, Enter: `fantoccini::key::Key`).
+    pub async fn press(&self, keys: &str) {
+        self.client.active_element().await.unwrap().send_keys(keys).await.unwrap();
+    }
+
+    /// Presses Tab until the focus is on an element whose text is `text`
+    /// (at most `limit` times); panics if it never gets there.
+    pub async fn tab_to(&self, text: &str, limit: usize) -> Element {
+        for _ in 0..limit {
+            self.press(&char::from(fantoccini::key::Key::Tab).to_string()).await;
+            let focused = self.client.active_element().await.unwrap();
+            if focused.text().await.unwrap_or_default().trim() == text {
+                return focused;
+            }
+        }
+        panic!("{limit} presses of Tab never reached {text:?}");
     }
 
     /// Ends the WebDriver session.

@@ -399,3 +399,97 @@ async fn an_inspector_searches_the_audit_trail_and_verifies_a_case() {
     browser.shot("verified").await;
     browser.close().await;
 }
+
+/// Every page's violations of the WCAG 2.1 A/AA rules axe-core checks, by page.
+async fn audit_pages(browser: &Browser, pages: &[String], found: &mut Vec<String>) {
+    for page in pages {
+        browser.goto(page).await;
+        for violation in browser.accessibility_violations().await {
+            found.push(format!("{page}: {violation}"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_page_passes_the_accessibility_rules_and_works_with_the_keyboard() {
+    let app = TestApp::spawn().await;
+    let reception = app.token("reception").await;
+    let id = app.receive_land_case(&reception).await;
+    let mut browser = Browser::start(&app.address, shots("accessibility")).await;
+    let mut found = Vec::new();
+
+    let public =
+        ["/sign-in".to_owned(), "/lookup".to_owned(), "/lookup?code=x&secret=y".to_owned(), "/kiosk".to_owned()];
+    audit_pages(&browser, &public, &mut found).await;
+    let pages = |role: &str| -> Vec<String> {
+        match role {
+            // The printed form first: it is a document, without the menu.
+            "reception" => vec![
+                format!("/cases/{id}/forms/01?format=html"),
+                "/desk".into(),
+                format!("/desk?find=dat&procedure={LAND_CHANGE}"),
+                "/work".into(),
+                "/cases".into(),
+                format!("/cases/{id}"),
+            ],
+            "leader" => vec!["/dashboard".into(), "/dashboard?group_by=unit".into()],
+            "inspector" => vec!["/inspector".into(), "/inspector?verify=000.00.01.H22-260302-0001".into()],
+            _ => vec![
+                "/admin/units".into(),
+                "/admin/users".into(),
+                "/admin/procedures".into(),
+                format!("/admin/procedures/{LAND_CHANGE}"),
+                "/admin/calendar".into(),
+                "/no-such-page".into(),
+            ],
+        }
+    };
+    for role in ["reception", "leader", "inspector", "admin"] {
+        browser.sign_in(role, "demo").await;
+        audit_pages(&browser, &pages(role), &mut found).await;
+        browser.sign_out().await;
+    }
+    assert!(found.is_empty(), "accessibility violations:\n{}", found.join("\n"));
+
+    // The keyboard alone: sign in, then give a command from the case page.
+    let enter = char::from(fantoccini::key::Key::Enter).to_string();
+    let tab = char::from(fantoccini::key::Key::Tab).to_string();
+    browser.goto("/sign-in").await;
+    browser.press(&format!("reception{tab}demo")).await;
+    browser.press_through(&enter).await;
+    assert_eq!(browser.path().await, "/desk");
+    browser.goto(&format!("/cases/{id}")).await;
+    let button = browser.tab_to("Chuyển bước tiếp theo", 80).await;
+    browser.shot("keyboard-focus").await;
+    assert_eq!(button.tag_name().await.unwrap(), "summary", "the first stop is the action's disclosure");
+    let button = browser.tab_to("Chuyển bước tiếp theo", 10).await;
+    assert_eq!(button.tag_name().await.unwrap(), "button");
+    let _ = button;
+    browser.press_through(&enter).await;
+    assert!(browser.path().await.ends_with("?done=transfer"), "{}", browser.path().await);
+    assert_eq!(status_of(&app, &id).await["handover_pending"], true);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn on_a_phone_the_pages_fit_the_screen() {
+    let app = TestApp::spawn().await;
+    let reception = app.token("reception").await;
+    let id = app.receive_land_case(&reception).await;
+    let mut browser = Browser::sized(&app.address, shots("phone"), 390, 844).await;
+    browser.sign_in("reception", "demo").await;
+    for (page, name) in
+        [(format!("/cases/{id}"), "case"), ("/work".to_owned(), "work"), ("/lookup".to_owned(), "lookup")]
+    {
+        browser.goto(&page).await;
+        // Nothing wider than the screen but tables, which scroll in their own box.
+        let overflow = browser
+            .client
+            .execute("return document.documentElement.scrollWidth > document.documentElement.clientWidth;", vec![])
+            .await
+            .unwrap();
+        assert_eq!(overflow, serde_json::Value::Bool(false), "{page} scrolls sideways");
+        browser.shot(name).await;
+    }
+    browser.close().await;
+}

@@ -106,18 +106,25 @@ pub fn configure(config: &mut web::ServiceConfig) {
             .service(registry::calendar)
             .service(inspector::inspector)
             .service(lookup::lookup)
-            .service(lookup::kiosk),
+            .service(lookup::kiosk)
+            .default_service(web::to(crate::problem::no_route)),
     );
 }
 
-/// For a browser asking for a page that does not exist: a page saying so.
-pub fn not_found(req: &HttpRequest) -> Option<HttpResponse> {
+/// For a browser asking for a page that does not exist: a page saying so
+/// (inside the officer's pages when they are signed in).
+pub async fn not_found(req: &HttpRequest) -> Option<HttpResponse> {
     let wants_html = req
         .headers()
         .get(actix_web::http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
-    (wants_html && !req.path().starts_with("/api/")).then(|| {
-        actix_web::ResponseError::error_response(&Failure::not_found(format!("Không có trang {}.", req.path())))
+    if !wants_html || req.path().starts_with("/api/") {
+        return None;
+    }
+    let failure = Failure::not_found(format!("Không có trang {}.", req.path()));
+    Some(match session::signed_in(req).await {
+        Ok(Some(officer)) => error::within(&officer, failure),
+        _ => actix_web::ResponseError::error_response(&failure),
     })
 }
