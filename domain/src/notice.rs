@@ -30,6 +30,15 @@ pub enum NoticeChannel {
 }
 
 impl NoticeChannel {
+    /// The channel's name as the console lists it.
+    pub fn name_vi(self) -> &'static str {
+        match self {
+            Self::Sms => "SMS",
+            Self::Email => "Thư điện tử",
+            Self::Zalo => "Zalo",
+        }
+    }
+
     pub const ALL: [Self; 3] = [Self::Sms, Self::Email, Self::Zalo];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +81,22 @@ pub enum NoticeKind {
 }
 
 impl NoticeKind {
+    /// The notice's name as the console lists it.
+    pub fn title_vi(self) -> &'static str {
+        match self {
+            Self::Received => "Đã tiếp nhận hồ sơ",
+            Self::SupplementRequested => "Yêu cầu bổ sung hồ sơ",
+            Self::PaymentRequested => "Yêu cầu nộp phí, lệ phí",
+            Self::Extended => "Xin lỗi và hẹn lại ngày trả",
+            Self::ResultReady => "Đã có kết quả",
+            Self::Returned => "Đã trả kết quả",
+            Self::Refused => "Từ chối, trả lại hồ sơ",
+            Self::Stopped => "Dừng xử lý",
+            Self::DueTomorrow => "Nhắc việc: đến hạn ngày mai",
+            Self::Overdue => "Nhắc việc: đã quá hạn",
+        }
+    }
+
     pub const ALL: [Self; 10] = [
         Self::Received,
         Self::SupplementRequested,

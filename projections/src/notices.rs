@@ -298,6 +298,17 @@ pub enum DeliveryState {
 }
 
 impl DeliveryState {
+    /// The state as the console shows it.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::Pending => "chờ gửi",
+            Self::Sent => "đã gửi",
+            Self::Failed => "gửi lỗi, sẽ gửi lại",
+            Self::GivenUp => "ngừng gửi",
+            Self::Dropped => "hủy (dữ liệu cá nhân đã xóa)",
+        }
+    }
+
     pub const ALL: [Self; 5] = [Self::Pending, Self::Sent, Self::Failed, Self::GivenUp, Self::Dropped];
 
     pub fn as_str(self) -> &'static str {

@@ -493,3 +493,35 @@ async fn on_a_phone_the_pages_fit_the_screen() {
     }
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_desk_calls_the_next_ticket_of_the_queue() {
+    let app = TestApp::spawn().await;
+    let taken = app
+        .http
+        .post(app.url(&format!("/api/v1/units/{}/queue/tickets", onestop_tests::SERVICE_CENTRE)))
+        .json(&serde_json::json!({ "group": "A" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status(), 201);
+    let number = taken.json::<Value>().await.unwrap()["number"].as_str().unwrap().to_owned();
+
+    let mut browser = Browser::start(&app.address, shots("queue")).await;
+    browser.sign_in("reception", "demo").await;
+    browser.click("form[action='/desk/queue/call'] button").await;
+    let text = browser.text().await;
+    assert!(text.contains(&format!("Mời số {number} đến quầy")), "{text}");
+    browser.shot("called").await;
+    let ticket =
+        app.get_json("", &format!("/api/v1/units/{}/queue/tickets/{number}", onestop_tests::SERVICE_CENTRE)).await;
+    assert_eq!((ticket["status"].as_str(), ticket["counter"].as_u64()), (Some("at_counter"), Some(1)), "{ticket}");
+    // Nobody else waits: the next call says so, in words.
+    browser.click("form[action='/desk/queue/call'] button").await;
+    let text = browser.text().await;
+    assert!(text.contains("Chưa gọi được số"), "{text}");
+    // The hall's display is one link away.
+    browser.click(&format!("a[href='/display/{}']", onestop_tests::SERVICE_CENTRE)).await;
+    browser.shot("hall-display").await;
+    browser.close().await;
+}

@@ -13,7 +13,7 @@ use onestop_domain::role::Role;
 
 use super::error::{Failure, explain, within};
 use super::form::Posted;
-use super::layout::{self, banner, csrf, vnd};
+use super::layout::{self, banner, csrf};
 use super::session::Officer;
 use super::{Page, html_page};
 use crate::problem::Problem;
@@ -167,7 +167,7 @@ fn editor(officer: &Officer, dto: &ProcedureDto, notice: Option<Markup>) -> Mark
         section.card {
             h2 { "Phiên bản đang áp dụng" }
             ol { @for s in &dto.workflow { li { (s.name) " — " (s.role.0.title_vi()) ", " (s.budget.amount) " " (time_unit_name(s.budget.unit)) } } }
-            @if !dto.fees.is_empty() { p { "Phí: " @for f in &dto.fees { (f.name) " " (vnd(f.amount_vnd)) "; " } } }
+            @if !dto.fees.is_empty() { p { "Phí: " @for f in &dto.fees { (f.name) " " (onestop_domain::notice::amount_vi(f.amount_vnd)) "; " } } }
         }
     };
     layout::page(&dto.name, officer, "/admin/procedures", content)

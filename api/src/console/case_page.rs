@@ -222,7 +222,7 @@ async fn render(
             h2 #notices { "Thông báo đã gửi công dân" }
             @if notices.is_empty() { p.muted { "Chưa có thông báo." } } @else {
                 ul { @for n in &notices {
-                    li { (when(n.created_at)) " · " (format!("{:?}", n.kind)) " · " (format!("{:?}", n.channel)) " · " (format!("{:?}", n.state)) }
+                    li { (when(n.created_at)) " · " (n.kind.title_vi()) " · " (n.channel.name_vi()) " · " (n.state.label_vi()) @if n.to_officer { " (gửi cán bộ)" } }
                 } }
             }
         }

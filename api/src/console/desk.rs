@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::error::{Failure, explain};
 use super::form::Posted;
-use super::layout::{self, banner, csrf, vnd};
+use super::layout::{self, banner, csrf};
 use super::session::Officer;
 use super::work::case_table;
 use super::{Page, html_page};
@@ -31,6 +31,10 @@ pub struct DeskQuery {
     find: Option<String>,
     /// The procedure chosen.
     procedure: Option<String>,
+    /// The counter this officer works at (kept between calls).
+    counter: Option<u16>,
+    /// The ticket just called.
+    called: Option<String>,
 }
 
 /// Procedures whose name or code contains every word asked (without regard
@@ -76,6 +80,7 @@ async fn page(state: &State, officer: &Officer, query: &DeskQuery, notice: Optio
     let content = html! {
         @if let Some(notice) = notice { (notice) }
         h1 { "Quầy tiếp nhận và trả kết quả" }
+        (queue_card(&catalog, officer, query))
         div.grid {
             section.card aria-labelledby="find-procedure" {
                 h2 #find-procedure { "1. Chọn thủ tục" }
@@ -101,6 +106,61 @@ async fn page(state: &State, officer: &Officer, query: &DeskQuery, notice: Optio
     Ok(layout::page("Quầy tiếp nhận", officer, "/desk", content))
 }
 
+/// The counter's queue, where the desk's unit has one: call the next ticket
+/// (the API's own call), and the hall display to open on the hall's screen.
+fn queue_card(catalog: &Catalog, officer: &Officer, query: &DeskQuery) -> Markup {
+    let Some((unit, setup)) = officer.user.units.iter().find_map(|u| catalog.queue_setup(u).map(|s| (u, s))) else {
+        return html! {};
+    };
+    html! {
+        section.card aria-labelledby="queue" {
+            h2 #queue { "Hàng đợi" }
+            @if let Some(called) = &query.called {
+                (banner("info", html! { "Mời số " strong { (called) } " đến quầy " (query.counter.unwrap_or_default()) "." }))
+            }
+            form.filters method="post" action="/desk/queue/call" {
+                (csrf(&officer.csrf))
+                input type="hidden" name="unit" value=(unit);
+                div {
+                    label for="counter" { "Quầy của tôi" }
+                    select #counter name="counter" {
+                        @for counter in &setup.counters {
+                            option value=(counter.number) selected[query.counter == Some(counter.number)] { (counter.name) }
+                        }
+                    }
+                }
+                button type="submit" { "Gọi số tiếp theo" }
+            }
+            p { a href={ "/display/" (unit) } { "Màn hình hàng đợi của sảnh" } }
+        }
+    }
+}
+
+/// Calls the next ticket to the officer's counter.
+#[post("/desk/queue/call")]
+pub async fn call_next(state: State, officer: Officer, req: HttpRequest, posted: Posted) -> Page {
+    let unit = posted.text("unit").unwrap_or_default().to_owned();
+    let counter: u16 = posted.text("counter").and_then(|c| c.parse().ok()).unwrap_or(0);
+    let command = onestop_domain::queue::QueueCommand::CallNext { counter, officer: officer.actor.user_id };
+    match crate::routes::queue::counters::counter_act(&state, &officer.actor, &req, &unit, "call_ticket", command).await
+    {
+        Ok(ticket) => Ok(HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!("/desk?counter={counter}&called={}", super::url_encode(&ticket.number)),
+            ))
+            .finish()),
+        Err(problem) if problem.status < 500 => {
+            let query = DeskQuery { counter: Some(counter), ..Default::default() };
+            let notice = banner("error", html! { strong { "Chưa gọi được số: " (problem.title) } (explain(&problem)) });
+            let mut response = html_page(page(&state, &officer, &query, Some(notice)).await?);
+            *response.status_mut() = actix_web::http::StatusCode::from_u16(problem.status).unwrap_or_default();
+            Ok(response)
+        }
+        Err(problem) => Err(problem.into()),
+    }
+}
+
 fn receive_form(catalog: &Catalog, officer: &Officer, procedure: &Procedure) -> Markup {
     let desks: Vec<_> = officer.user.units.iter().collect();
     html! {
@@ -109,7 +169,7 @@ fn receive_form(catalog: &Catalog, officer: &Officer, procedure: &Procedure) -> 
             p.muted {
                 "Mã thủ tục " (procedure.code) " · lĩnh vực " (procedure.field.name)
                 " · thời hạn giải quyết " (procedure.processing_time.describe_vi())
-                @for fee in &procedure.fees { " · " (fee.name) ": " (vnd(fee.amount_vnd)) }
+                @for fee in &procedure.fees { " · " (fee.name) ": " (onestop_domain::notice::amount_vi(fee.amount_vnd)) }
             }
             form method="post" action="/desk/cases" {
                 (csrf(&officer.csrf))
@@ -217,7 +277,7 @@ pub async fn receive(state: State, officer: Officer, req: HttpRequest, posted: P
                 .finish())
         }
         Err(problem) if problem.status < 500 => {
-            let query = DeskQuery { find: None, procedure: posted.text("procedure_code").map(str::to_owned) };
+            let query = DeskQuery { procedure: posted.text("procedure_code").map(str::to_owned), ..Default::default() };
             let notice =
                 banner("error", html! { strong { "Chưa tiếp nhận được: " (problem.title) } (explain(&problem)) });
             let mut response = html_page(page(&state, &officer, &query, Some(notice)).await?);

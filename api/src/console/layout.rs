@@ -121,19 +121,6 @@ pub fn when_or_dash(at: Option<Timestamp>) -> String {
     at.map_or_else(|| "—".to_owned(), when)
 }
 
-/// An amount of money: 1.500.000 đ.
-pub fn vnd(amount: u64) -> String {
-    let digits = amount.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out + " đ"
-}
-
 /// A notice banner after an action (`role="status"`: read out by screen readers).
 pub fn banner(kind: &str, text: Markup) -> Markup {
     let role = if kind == "error" { "alert" } else { "status" };

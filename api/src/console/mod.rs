@@ -91,6 +91,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             .service(work::search)
             .service(desk::desk)
             .service(desk::receive)
+            .service(desk::call_next)
             .service(case_page::print_form)
             .service(case_page::show)
             .service(case_page::act)

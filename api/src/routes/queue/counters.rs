@@ -18,6 +18,8 @@ use crate::openapi::answers;
 use crate::problem::{Problem, from_validation};
 use crate::request::meta;
 use crate::routes::{Answer, State};
+use crate::state::AppState;
+use onestop_domain::access::Actor;
 
 /// Where to send the ticket at the counter.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -47,15 +49,28 @@ async fn at_counter(
     action: &str,
     command: QueueCommand,
 ) -> Answer {
+    Ok(HttpResponse::Ok().json(counter_act(state, &auth.0, req, code, action, command).await?))
+}
+
+/// A counter's command for `actor`, and the ticket it concerned (the API's
+/// and the console desk's).
+pub(crate) async fn counter_act(
+    state: &AppState,
+    actor: &Actor,
+    req: &HttpRequest,
+    code: &str,
+    action: &str,
+    command: QueueCommand,
+) -> Result<TicketView, Problem> {
     let (unit, catalog, setup) = queue_unit(state, code)?;
-    access::works_counter(&auth.0, &unit, &catalog.units)?;
+    access::works_counter(actor, &unit, &catalog.units)?;
     let request = meta(req)?;
-    let metadata = request.to_metadata(&auth.0, action, request.command_id(&auth.0, action));
+    let metadata = request.to_metadata(actor, action, request.command_id(actor, action));
     let outcome = state.queue.act(&unit, command, metadata).await?;
     state.note_written(outcome.checkpoint);
     let number = outcome.events.first().map(QueueEvent::number).ok_or_else(Problem::internal)?;
     let ticket = outcome.state.tickets.get(number).ok_or_else(Problem::internal)?;
-    Ok(HttpResponse::Ok().json(TicketView::of(ticket, &outcome.state, &setup)))
+    Ok(TicketView::of(ticket, &outcome.state, &setup))
 }
 
 /// Calls the next ticket to the counter: law's priority first, then bookings
