@@ -9,6 +9,7 @@ pub mod demo;
 pub mod dvcqg;
 pub mod edge;
 pub mod idempotency;
+pub mod links;
 pub mod methods;
 pub mod metrics;
 pub mod middleware;

@@ -332,10 +332,6 @@ fn field_of(message: &str) -> String {
 
 /// Any path the API does not have: a problem, like every other error.
 pub async fn no_route(req: HttpRequest) -> HttpResponse {
-    // A browser asking for a page: a page saying there is none.
-    if let Some(page) = crate::console::not_found(&req).await {
-        return page;
-    }
     // A known path asked with another method: 405, naming the ones it takes.
     if let Some(allowed) = crate::methods::MethodTable::of_request(&req).and_then(|t| t.allowed(req.path())) {
         let mut response =

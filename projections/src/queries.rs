@@ -204,6 +204,9 @@ pub async fn list_cases(
     Ok(Page { cases, next })
 }
 
+/// Cases with their folded state, in the order listed.
+pub type Cases = Vec<(Uuid, CaseState)>;
+
 /// Rows of `(case_id, state, …)` asked for `limit + 1` at a time: the first
 /// `limit` cases, folded state decoded, and the cursor after the last one
 /// when there is more.
@@ -211,7 +214,7 @@ pub(crate) fn page_of<C>(
     rows: &[tokio_postgres::Row],
     limit: i64,
     cursor: impl Fn(&tokio_postgres::Row, Uuid) -> C,
-) -> Result<(Vec<(Uuid, CaseState)>, Option<C>), ProjectionError> {
+) -> Result<(Cases, Option<C>), ProjectionError> {
     let mut cases = Vec::with_capacity(rows.len());
     let mut last = None;
     for row in rows.iter().take(usize::try_from(limit).unwrap_or(0)) {

@@ -28,16 +28,7 @@ use onestop_projections::{Runner, StatsProjection, StatusProjection};
 use onestop_replay::simulate;
 use onestop_store::{EventStore, PoolSettings, build_pool};
 use onestop_tests::fake_portal::FakePortal;
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn quantiles(mut samples: Vec<Duration>) -> (f64, f64) {
-    samples.sort();
-    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
-    (at(0.5), at(0.99))
-}
+use onestop_tests::measure::{env, quantiles};
 
 #[tokio::main]
 async fn main() {

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 pub mod browser;
 pub mod fake_portal;
+pub mod measure;
 pub mod standins;
 
 pub use onestop_api::demo::{AGRICULTURE_ENVIRONMENT, COMMUNE_AN_BINH, LAND_REGISTRY, PROVINCE, SERVICE_CENTRE};

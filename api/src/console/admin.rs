@@ -11,7 +11,8 @@ use maud::{Markup, html};
 use onestop_domain::catalog::Procedure;
 use onestop_domain::role::Role;
 
-use super::error::{Failure, explain, within};
+use super::error::{Failure, explain};
+use super::failure_page::within;
 use super::form::Posted;
 use super::layout::{self, banner, csrf};
 use super::session::Officer;

@@ -16,7 +16,8 @@ use uuid::Uuid;
 
 use super::action_forms::{FormContext, action_form};
 use super::actions::{self, FORMS};
-use super::error::{Failure, explain, within};
+use super::error::{Failure, explain};
+use super::failure_page::within;
 use super::form::Posted;
 use super::layout::{self, banner, when, when_or_dash};
 use super::session::Officer;
@@ -59,7 +60,18 @@ pub async fn show(state: State, officer: Officer, id: Path<Uuid>, shown: Query<S
         .and_then(|slug| {
             if slug == "receive" { Some("Tiếp nhận hồ sơ") } else { actions::by_slug(slug).map(|f| f.label) }
         })
-        .map(|label| banner("ok", html! { "Đã thực hiện: " strong { (label) } "." }));
+        .map(|label| {
+            let receipt = format!("/cases/{}/forms/01?format=pdf", loaded.case_id.0);
+            banner(
+                "ok",
+                html! {
+                    "Đã thực hiện: " strong { (label) } "."
+                    @if shown.done.as_deref() == Some("receive") {
+                        " " a href=(receipt) { "In Giấy tiếp nhận và hẹn trả kết quả (mẫu 01)" }
+                    }
+                },
+            )
+        });
     Ok(html_page(render(&state, &officer, &loaded, notice).await?))
 }
 

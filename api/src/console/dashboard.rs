@@ -14,7 +14,8 @@ use onestop_projections::stats::ReportRow;
 use serde::Deserialize;
 
 use super::charts::{self, Share};
-use super::error::{Failure, within};
+use super::error::Failure;
+use super::failure_page::within;
 use super::session::Officer;
 use super::work::case_table;
 use super::{Page, html_page, layout, url_encode};

@@ -66,10 +66,17 @@ fn channel_label(channel: Channel) -> &'static str {
 #[get("/desk")]
 pub async fn desk(state: State, officer: Officer, query: Query<DeskQuery>) -> Page {
     let query = query.into_inner();
-    Ok(html_page(page(&state, &officer, &query, None).await?))
+    Ok(html_page(page(&state, &officer, &query, None, &Posted::default()).await?))
 }
 
-async fn page(state: &State, officer: &Officer, query: &DeskQuery, notice: Option<Markup>) -> Result<Markup, Failure> {
+/// The desk; `typed` refills the receiving form after a refusal.
+async fn page(
+    state: &State,
+    officer: &Officer,
+    query: &DeskQuery,
+    notice: Option<Markup>,
+    typed: &Posted,
+) -> Result<Markup, Failure> {
     let catalog = state.catalog.snapshot();
     let words = query.find.as_deref().unwrap_or("").trim();
     let found = if words.is_empty() { Vec::new() } else { matching(&catalog, words) };
@@ -101,7 +108,7 @@ async fn page(state: &State, officer: &Officer, query: &DeskQuery, notice: Optio
                 (case_table(&catalog, &online.cases, now, "Mở hồ sơ để tiếp nhận hoặc từ chối"))
             }
         }
-        @if let Some(procedure) = chosen { (receive_form(&catalog, officer, procedure)) }
+        @if let Some(procedure) = chosen { (receive_form(&catalog, officer, procedure, typed)) }
     };
     Ok(layout::page("Quầy tiếp nhận", officer, "/desk", content))
 }
@@ -153,7 +160,7 @@ pub async fn call_next(state: State, officer: Officer, req: HttpRequest, posted:
         Err(problem) if problem.status < 500 => {
             let query = DeskQuery { counter: Some(counter), ..Default::default() };
             let notice = banner("error", html! { strong { "Chưa gọi được số: " (problem.title) } (explain(&problem)) });
-            let mut response = html_page(page(&state, &officer, &query, Some(notice)).await?);
+            let mut response = html_page(page(&state, &officer, &query, Some(notice), &Posted::default()).await?);
             *response.status_mut() = actix_web::http::StatusCode::from_u16(problem.status).unwrap_or_default();
             Ok(response)
         }
@@ -161,7 +168,7 @@ pub async fn call_next(state: State, officer: Officer, req: HttpRequest, posted:
     }
 }
 
-fn receive_form(catalog: &Catalog, officer: &Officer, procedure: &Procedure) -> Markup {
+fn receive_form(catalog: &Catalog, officer: &Officer, procedure: &Procedure, typed: &Posted) -> Markup {
     let desks: Vec<_> = officer.user.units.iter().collect();
     html! {
         section.card aria-labelledby="receive" {
@@ -202,15 +209,15 @@ fn receive_form(catalog: &Catalog, officer: &Officer, procedure: &Procedure) -> 
                 fieldset {
                     legend { "Người nộp hồ sơ" }
                     label for="full_name" { "Họ và tên" }
-                    input #full_name type="text" name="full_name" required maxlength="200" autocomplete="off";
+                    input #full_name type="text" name="full_name" required maxlength="200" autocomplete="off" value=(typed.raw("full_name"));
                     label for="id_number" { "Số định danh cá nhân (CCCD)" }
-                    input #id_number type="text" name="id_number" required minlength="6" maxlength="20" inputmode="numeric" autocomplete="off";
+                    input #id_number type="text" name="id_number" required minlength="6" maxlength="20" inputmode="numeric" autocomplete="off" value=(typed.raw("id_number"));
                     label for="phone" { "Số điện thoại" }
-                    input #phone type="tel" name="phone" minlength="6" maxlength="20" autocomplete="off";
+                    input #phone type="tel" name="phone" minlength="6" maxlength="20" autocomplete="off" value=(typed.raw("phone"));
                     label for="email" { "Thư điện tử" }
-                    input #email type="email" name="email" maxlength="254" autocomplete="off";
+                    input #email type="email" name="email" maxlength="254" autocomplete="off" value=(typed.raw("email"));
                     label for="address" { "Địa chỉ" }
-                    input #address type="text" name="address" maxlength="500" autocomplete="off";
+                    input #address type="text" name="address" maxlength="500" autocomplete="off" value=(typed.raw("address"));
                 }
                 fieldset {
                     legend { "Nhận thông báo về hồ sơ" }
@@ -280,7 +287,7 @@ pub async fn receive(state: State, officer: Officer, req: HttpRequest, posted: P
             let query = DeskQuery { procedure: posted.text("procedure_code").map(str::to_owned), ..Default::default() };
             let notice =
                 banner("error", html! { strong { "Chưa tiếp nhận được: " (problem.title) } (explain(&problem)) });
-            let mut response = html_page(page(&state, &officer, &query, Some(notice)).await?);
+            let mut response = html_page(page(&state, &officer, &query, Some(notice), &Posted::default()).await?);
             *response.status_mut() = actix_web::http::StatusCode::from_u16(problem.status).unwrap_or_default();
             Ok(response)
         }

@@ -9,10 +9,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use super::error::Failure;
-use super::session::{SESSION_COOKIE, VISITOR_COOKIE, csrf_matches};
-
-/// The name of the hidden field that carries the token.
-pub const CSRF_FIELD: &str = "csrf";
+use super::session::{CSRF_FIELD, SESSION_COOKIE, VISITOR_COOKIE, csrf_matches};
 
 /// Largest form accepted.
 const MAX_FORM: usize = 64 * 1024;

@@ -11,7 +11,8 @@ use onestop_domain::ids::{CaseCode, UserId};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::error::{Failure, within};
+use super::error::Failure;
+use super::failure_page::within;
 use super::layout::{self, banner, when};
 use super::session::Officer;
 use super::{Page, html_page, url_encode};

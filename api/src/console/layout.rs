@@ -107,7 +107,7 @@ fn shell(title: &str, body: Markup, class: &str) -> Markup {
 
 /// The hidden CSRF field every form carries.
 pub fn csrf(token: &str) -> Markup {
-    html! { input type="hidden" name=(super::form::CSRF_FIELD) value=(token); }
+    html! { input type="hidden" name=(super::session::CSRF_FIELD) value=(token); }
 }
 
 /// An instant as Vietnamese offices write it, in Vietnam's time: 16/03/2026 09:00.

@@ -78,7 +78,7 @@ fn status_of(found: &PublicStatus) -> Markup {
 
 #[get("/lookup")]
 pub async fn lookup(state: State, req: HttpRequest, asked: Query<Asked>) -> Page {
-    let (body, status) = answer(&state, &req, &asked, super::LOOKUP_PATH).await;
+    let (body, status) = answer(&state, &req, &asked, crate::links::LOOKUP_PATH).await;
     let mut response = html_page(layout::bare(
         "Tra cứu hồ sơ",
         html! {

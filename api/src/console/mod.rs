@@ -29,6 +29,7 @@ pub mod charts;
 pub mod dashboard;
 pub mod desk;
 pub mod error;
+pub mod failure_page;
 pub mod form;
 pub mod inspector;
 pub mod layout;
@@ -46,15 +47,6 @@ pub use error::Failure;
 /// What a console handler answers: a page (or a redirect), or a failure page.
 pub type Page = Result<HttpResponse, Failure>;
 
-/// The public lookup page.
-pub const LOOKUP_PATH: &str = "/lookup";
-
-/// The address printed on a receipt (and sent in notices) that opens the
-/// public lookup filled in.
-pub fn lookup_link(public_url: &str, code: &str, secret: &str) -> String {
-    format!("{public_url}{LOOKUP_PATH}?code={}&secret={}", url_encode(code), url_encode(secret))
-}
-
 /// A rendered page, 200, not to be cached (it shows someone's work).
 pub fn html_page(markup: Markup) -> HttpResponse {
     HttpResponse::Ok()
@@ -63,14 +55,7 @@ pub fn html_page(markup: Markup) -> HttpResponse {
         .body(markup.into_string())
 }
 
-/// What a query value keeps as is: RFC 3986's unreserved characters.
-const QUERY_VALUE: &percent_encoding::AsciiSet =
-    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-
-/// Percent-encodes a query value.
-pub fn url_encode(value: &str) -> String {
-    percent_encoding::utf8_percent_encode(value, QUERY_VALUE).to_string()
-}
+pub use crate::links::url_encode;
 
 /// Registers the console's pages. Query strings and paths that do not parse
 /// give a page, not the API's JSON.
@@ -108,24 +93,24 @@ pub fn configure(config: &mut web::ServiceConfig) {
             .service(inspector::inspector)
             .service(lookup::lookup)
             .service(lookup::kiosk)
-            .default_service(web::to(crate::problem::no_route)),
+            .default_service(web::to(fallback)),
     );
 }
 
-/// For a browser asking for a page that does not exist: a page saying so
-/// (inside the officer's pages when they are signed in).
-pub async fn not_found(req: &HttpRequest) -> Option<HttpResponse> {
+/// What no page answers: for a browser, a page saying so (inside the
+/// officer's pages when they are signed in); otherwise the API's answer.
+async fn fallback(req: HttpRequest) -> HttpResponse {
     let wants_html = req
         .headers()
         .get(actix_web::http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
     if !wants_html || req.path().starts_with("/api/") {
-        return None;
+        return crate::problem::no_route(req).await;
     }
     let failure = Failure::not_found(format!("Không có trang {}.", req.path()));
-    Some(match session::signed_in(req).await {
-        Ok(Some(officer)) => error::within(&officer, failure),
+    match session::signed_in(&req).await {
+        Ok(Some(officer)) => failure_page::within(&officer, failure),
         _ => actix_web::ResponseError::error_response(&failure),
-    })
+    }
 }

@@ -12,7 +12,8 @@ use onestop_domain::access;
 use onestop_domain::role::Role;
 use serde::Deserialize;
 
-use super::error::{Failure, explain, within};
+use super::error::{Failure, explain};
+use super::failure_page::within;
 use super::form::Posted;
 use super::layout::{self, banner, csrf};
 use super::session::Officer;

@@ -9,7 +9,7 @@
 //!
 //! CSRF: every form carries a token derived from the secret the form's
 //! reader holds — the session cookie once signed in, before that a visitor
-//! cookie (`onestop_visitor`) — and [`super::form::Posted`] refuses a post
+//! cookie (`onestop_visitor`) — and `Posted` (the form module) refuses a post
 //! whose token does not match, or that a browser marks as cross-site. A page
 //! elsewhere can neither read the cookie nor compute the token.
 
@@ -28,6 +28,8 @@ use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "onestop_session";
 pub const VISITOR_COOKIE: &str = "onestop_visitor";
+/// The name of the hidden field that carries the token.
+pub const CSRF_FIELD: &str = "csrf";
 
 /// The CSRF token of forms read by the holder of `secret`.
 pub fn csrf_token(secret: &str) -> String {

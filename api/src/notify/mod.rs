@@ -217,8 +217,7 @@ fn compose(state: &AppState, opened: &Opened, notice: &Claimed) -> Result<(Recip
     if let (Some(hash), Some(code)) = (&secret_hash, notice.code.as_deref().and_then(|c| c.parse::<CaseCode>().ok()))
         && let Some(secret) = state.cases.receipt_key().reprint(&code, Some(hash))
     {
-        params
-            .insert("duong_dan".to_owned(), crate::console::lookup_link(&state.public_url, &code.to_string(), &secret));
+        params.insert("duong_dan".to_owned(), crate::links::lookup_link(&state.public_url, &code.to_string(), &secret));
         params.insert("ma_tra_cuu".to_owned(), secret);
     }
     let recipient = if let Some(applicant) = notice.applicant_id {

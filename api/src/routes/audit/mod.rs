@@ -1,7 +1,9 @@
 //! The audit trail (DESIGN §4.3): a case's history in human terms, its raw
 //! events with hashes, the control slip, chain verification, and inspectors'
-//! queries across cases. Open to inspectors, leaders and administrators whose
-//! grants reach a unit the case went through.
+//! queries across cases. The history and the control slip are open to whoever
+//! may read the case; the raw events, verification and the queries to
+//! inspectors, leaders and administrators whose grants reach a unit the case
+//! went through (`onestop_domain::access`).
 //!
 //! - [`trail`]: one case's history, raw events, control slip, verification;
 //! - [`queries`]: inspectors' queries across cases;

@@ -6,7 +6,7 @@
 //! The issuing body is the unit that received the case (its desk hands the
 //! forms out); the lookup link on the receipt is `ONESTOP_PUBLIC_URL` +
 //! `/lookup?code=…&secret=…`, the console's public lookup page, which opens
-//! filled in (`crate::console::lookup_link`).
+//! filled in (`crate::links::lookup_link`).
 
 use actix_web::web::{Path, Query};
 use actix_web::{HttpRequest, HttpResponse, get, post};
@@ -126,7 +126,7 @@ pub(crate) async fn print(
     );
     let lookup = case.code.as_ref().and_then(|code| {
         let secret = state.cases.receipt_key().reprint(code, case.lookup_secret_hash.as_deref())?;
-        Some(Lookup { url: crate::console::lookup_link(&state.public_url, &code.to_string(), &secret), secret })
+        Some(Lookup { url: crate::links::lookup_link(&state.public_url, &code.to_string(), &secret), secret })
     });
     let names = CatalogNames(&catalog);
     let input = CaseForm {
