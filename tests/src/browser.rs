@@ -1,8 +1,8 @@
 //! A real browser for the console's tests: Debian's headless Chromium driven
 //! through chromedriver (WebDriver) by fantoccini. Each [`Browser`] starts its
 //! own chromedriver on a free port; each session gets a fresh profile. Every
-//! page a test looks at can be saved as a screenshot beside the test's
-//! output (the tests put them in `target/tmp/screenshots/<test>/`).
+//! page a test loads is saved as a screenshot beside the test's output, named
+//! after its path, and a test may add its own named ones (the tests put them in `target/tmp/screenshots/<test>/`).
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -22,7 +22,7 @@ pub struct Browser {
     pub base: String,
     driver: Child,
     shots: PathBuf,
-    taken: usize,
+    taken: std::sync::atomic::AtomicUsize,
 }
 
 impl std::fmt::Debug for Browser {
@@ -87,11 +87,20 @@ impl Browser {
         let client = ClientBuilder::new(connector).capabilities(capabilities).connect(&url).await.unwrap();
         let _ = std::fs::remove_dir_all(&shots);
         std::fs::create_dir_all(&shots).unwrap();
-        Self { client, base: base.to_owned(), driver, shots, taken: 0 }
+        Self { client, base: base.to_owned(), driver, shots, taken: Default::default() }
     }
 
+    /// Opens a page (and saves its screenshot, as every page load does).
     pub async fn goto(&self, path: &str) {
         self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
+        self.shot_of_page().await;
+    }
+
+    /// A screenshot named after the page's path.
+    async fn shot_of_page(&self) {
+        let path = self.path().await;
+        let name: String = path.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).take(60).collect();
+        self.shot(name.trim_matches('_')).await;
     }
 
     /// The current page's path and query.
@@ -124,9 +133,9 @@ impl Browser {
     }
 
     /// Saves the page as `NN-name.png` and returns where.
-    pub async fn shot(&mut self, name: &str) -> PathBuf {
-        self.taken += 1;
-        let path = self.shots.join(format!("{:02}-{name}.png", self.taken));
+    pub async fn shot(&self, name: &str) -> PathBuf {
+        let taken = self.taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let path = self.shots.join(format!("{taken:03}-{name}.png"));
         let png = self.client.screenshot().await.unwrap();
         std::fs::write(&path, png).unwrap();
         path
@@ -155,6 +164,7 @@ impl Browser {
                 .await;
             // During the navigation a script may find no document to run in.
             if fresh.is_ok_and(|v| v == serde_json::Value::Bool(true)) {
+                self.shot_of_page().await;
                 return;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;

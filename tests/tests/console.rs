@@ -25,7 +25,7 @@ async fn status_of(app: &TestApp, id: &str) -> Value {
 #[tokio::test]
 async fn the_demo_users_click_a_land_case_through_its_whole_life() {
     let app = TestApp::spawn().await;
-    let mut browser = Browser::start(&app.address, shots("whole_life")).await;
+    let browser = Browser::start(&app.address, shots("whole_life")).await;
 
     // The desk: find the procedure by words of its name, tick the checklist,
     // take the applicant, receive.
@@ -127,7 +127,7 @@ async fn a_citizen_opens_the_lookup_from_the_receipts_link() {
     let link: String = receipt[start..].chars().take_while(|c| !matches!(c, '"' | '<' | ' ')).collect();
     let link = link.replace("&amp;", "&");
 
-    let mut browser = Browser::start(&app.address, shots("public_lookup")).await;
+    let browser = Browser::start(&app.address, shots("public_lookup")).await;
     browser.client.goto(&link).await.unwrap();
     let text = browser.text().await;
     assert!(text.contains("Hồ sơ 000.00.01.H22-260302-0001"), "{text}");
@@ -239,7 +239,7 @@ async fn a_reception_officer_does_not_see_another_units_cases() {
     let id = app.receive_land_case(&reception).await;
     app.create_user("commune.reception", "reception", COMMUNE_AN_BINH).await;
 
-    let mut browser = Browser::start(&app.address, shots("other_unit")).await;
+    let browser = Browser::start(&app.address, shots("other_unit")).await;
     browser.sign_in("commune.reception", "demo").await;
     browser.goto("/cases").await;
     let list = browser.text().await;
@@ -270,7 +270,7 @@ async fn a_leader_sees_the_new_case_on_the_dashboard_and_downloads_bieu_06() {
     let reception = app.token("reception").await;
     app.receive_land_case(&reception).await;
 
-    let mut browser = Browser::start(&app.address, shots("dashboard")).await;
+    let browser = Browser::start(&app.address, shots("dashboard")).await;
     browser.sign_in("leader", "demo").await;
     assert_eq!(browser.path().await, "/dashboard");
     let text = browser.text().await;
@@ -317,7 +317,7 @@ async fn a_leader_sees_the_new_case_on_the_dashboard_and_downloads_bieu_06() {
 #[tokio::test]
 async fn an_administrator_publishes_a_new_version_of_a_procedure() {
     let app = TestApp::spawn().await;
-    let mut browser = Browser::start(&app.address, shots("administration")).await;
+    let browser = Browser::start(&app.address, shots("administration")).await;
     browser.sign_in("admin", "demo").await;
     assert_eq!(browser.path().await, "/admin/units");
     browser.shot("units").await;
@@ -368,7 +368,7 @@ async fn an_inspector_searches_the_audit_trail_and_verifies_a_case() {
     let app = TestApp::spawn().await;
     let reception = app.token("reception").await;
     let id = app.receive_land_case(&reception).await;
-    let mut browser = Browser::start(&app.address, shots("inspector")).await;
+    let browser = Browser::start(&app.address, shots("inspector")).await;
     browser.sign_in("inspector", "demo").await;
     assert_eq!(browser.path().await, "/inspector");
     // By officer: the reception officer's receipt.
@@ -415,7 +415,7 @@ async fn every_page_passes_the_accessibility_rules_and_works_with_the_keyboard()
     let app = TestApp::spawn().await;
     let reception = app.token("reception").await;
     let id = app.receive_land_case(&reception).await;
-    let mut browser = Browser::start(&app.address, shots("accessibility")).await;
+    let browser = Browser::start(&app.address, shots("accessibility")).await;
     let mut found = Vec::new();
 
     let public =
@@ -476,7 +476,7 @@ async fn on_a_phone_the_pages_fit_the_screen() {
     let app = TestApp::spawn().await;
     let reception = app.token("reception").await;
     let id = app.receive_land_case(&reception).await;
-    let mut browser = Browser::sized(&app.address, shots("phone"), 390, 844).await;
+    let browser = Browser::sized(&app.address, shots("phone"), 390, 844).await;
     browser.sign_in("reception", "demo").await;
     for (page, name) in
         [(format!("/cases/{id}"), "case"), ("/work".to_owned(), "work"), ("/lookup".to_owned(), "lookup")]
@@ -507,7 +507,7 @@ async fn the_desk_calls_the_next_ticket_of_the_queue() {
     assert_eq!(taken.status(), 201);
     let number = taken.json::<Value>().await.unwrap()["number"].as_str().unwrap().to_owned();
 
-    let mut browser = Browser::start(&app.address, shots("queue")).await;
+    let browser = Browser::start(&app.address, shots("queue")).await;
     browser.sign_in("reception", "demo").await;
     browser.click("form[action='/desk/queue/call'] button").await;
     let text = browser.text().await;
@@ -523,5 +523,32 @@ async fn the_desk_calls_the_next_ticket_of_the_queue() {
     // The hall's display is one link away.
     browser.click(&format!("a[href='/display/{}']", onestop_tests::SERVICE_CENTRE)).await;
     browser.shot("hall-display").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_desk_accepts_one_online_submission_and_refuses_another() {
+    let app = TestApp::spawn().await;
+    let reception = app.token("reception").await;
+    let mut online = onestop_tests::land_case();
+    online["channel"] = "online_partial".into();
+    let first = app.post_json(&reception, "/api/v1/cases", &online).await["id"].as_str().unwrap().to_owned();
+    let second = app.post_json(&reception, "/api/v1/cases", &online).await["id"].as_str().unwrap().to_owned();
+    assert_eq!(status_of(&app, &first).await["status"], 1);
+
+    let browser = Browser::start(&app.address, shots("online_submissions")).await;
+    browser.sign_in("reception", "demo").await;
+    assert_eq!(browser.find_all("#online ~ div a[href^='/cases/']").await.len(), 2, "both wait at the desk");
+    browser.click(&format!("a[href='/cases/{first}']")).await;
+    browser.act("accept", &[]).await;
+    let accepted = status_of(&app, &first).await;
+    assert_eq!(accepted["status"], 2);
+    assert!(browser.text().await.contains(accepted["code"].as_str().unwrap()));
+
+    browser.goto(&format!("/cases/{second}")).await;
+    browser.act("refuse-at-reception", &[("reason", "Hồ sơ không đúng thủ tục")]).await;
+    assert_eq!(status_of(&app, &second).await["status"], 3);
+    browser.goto("/desk").await;
+    assert!(browser.find_all("#online ~ div a[href^='/cases/']").await.is_empty(), "none waits any more");
     browser.close().await;
 }

@@ -115,7 +115,7 @@ async fn every_feed_record_is_delivered_through_failures_and_retries_keep_their_
 }
 
 #[tokio::test]
-async fn the_audit_trail_tells_who_did_what_and_only_to_auditors() {
+async fn the_audit_trail_tells_who_did_what_to_whoever_may_read_the_case_and_queries_only_to_auditors() {
     let app = TestApp::spawn().await;
     let [reception, specialist, inspector] = app.tokens(["reception", "specialist", "inspector"]).await;
     let id = app.receive_land_case(&reception).await;
@@ -170,9 +170,16 @@ async fn the_audit_trail_tells_who_did_what_and_only_to_auditors() {
         page["entries"].as_array().unwrap().iter().map(|e| e["event_type"].as_str().unwrap()).collect();
     assert_eq!(types, ["HandoverAcknowledged", "SupplementRequested"]);
 
-    // Officers who are not auditors may not read it.
-    assert_eq!(app.get(&reception, &format!("/api/v1/cases/{id}/history")).await.status(), 403);
+    // The officers on the case read its history and control slip (the slip
+    // travels with the file); the raw events and the queries are the auditors'.
+    assert_eq!(app.get(&reception, &format!("/api/v1/cases/{id}/history")).await.status(), 200);
+    assert_eq!(app.get(&reception, &format!("/api/v1/cases/{id}/control-slip")).await.status(), 200);
+    assert_eq!(app.get(&reception, &format!("/api/v1/cases/{id}/events")).await.status(), 403);
     assert_eq!(app.get(&reception, "/api/v1/audit").await.status(), 403);
+    // An officer of another unit learns nothing of it.
+    app.create_user("commune.officer", "reception", onestop_tests::COMMUNE_AN_BINH).await;
+    let stranger = app.token("commune.officer").await;
+    assert_eq!(app.get(&stranger, &format!("/api/v1/cases/{id}/history")).await.status(), 404);
 }
 
 #[tokio::test]
