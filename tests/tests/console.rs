@@ -153,6 +153,24 @@ async fn a_citizen_opens_the_lookup_from_the_receipts_link() {
     browser.click("form[action='/kiosk'] button").await;
     assert!(browser.text().await.contains("Được tiếp nhận"));
     browser.shot("kiosk-found").await;
+
+    // The kiosk gives a queue ticket at a touch, as the API's kiosk does.
+    browser.goto("/kiosk").await;
+    browser.click("form[action='/kiosk/ticket'] button").await;
+    let text = browser.text().await;
+    let number = text.split("Số của bạn: ").nth(1).expect("a ticket").split_whitespace().next().unwrap().to_owned();
+    let ticket =
+        app.get_json("", &format!("/api/v1/units/{}/queue/tickets/{number}", onestop_tests::SERVICE_CENTRE)).await;
+    assert_eq!(ticket["status"], "waiting", "{ticket}");
+    // A button without the page's token takes nothing.
+    let forged = app
+        .http
+        .post(app.url("/kiosk/ticket"))
+        .form(&[("unit", onestop_tests::SERVICE_CENTRE), ("group", "A")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
     browser.close().await;
 }
 

@@ -6,19 +6,25 @@
 
 use actix_web::http::StatusCode;
 use actix_web::web::Query;
-use actix_web::{HttpRequest, get};
+use actix_web::{HttpRequest, get, post};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::layout::{self, banner, when_or_dash};
+use super::error::explain;
+use super::form::Posted;
+use super::layout::{self, banner, csrf, when_or_dash};
+use super::session;
 use super::{Page, html_page};
 use crate::routes::State;
 use crate::routes::public::{PublicStatus, look_up};
+use crate::routes::queue::tickets::{TakeTicketDto, take};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Asked {
     code: Option<String>,
     secret: Option<String>,
+    /// The kiosk's hall.
+    unit: Option<String>,
 }
 
 /// The form, and the answer when a code was given.
@@ -91,18 +97,83 @@ pub async fn lookup(state: State, req: HttpRequest, asked: Query<Asked>) -> Page
     Ok(response)
 }
 
-/// The hall's touch screen: the lookup in large type, nothing else to wander off to.
+/// The hall's touch screen: take a queue ticket (bốc số) for a service
+/// group, or look a case up, in large type with large touch targets and
+/// nothing else to wander off to. The hall is `?unit=` (by default the first
+/// unit with a queue).
 #[get("/kiosk")]
 pub async fn kiosk(state: State, req: HttpRequest, asked: Query<Asked>) -> Page {
     let (body, status) = answer(&state, &req, &asked, "/kiosk").await;
-    let mut response = html_page(layout::kiosk(
-        "Tra cứu hồ sơ",
+    let (token, visitor) = session::form_token(&req, None)?;
+    let groups = hall(&state, asked.unit.as_deref()).map(|(unit, setup)| {
         html! {
-            h1 { "Tra cứu hồ sơ" }
+            section aria-labelledby="take" {
+                h2 #take { "Lấy số thứ tự" }
+                @for group in &setup.groups {
+                    form method="post" action="/kiosk/ticket" {
+                        (csrf(&token))
+                        input type="hidden" name="unit" value=(unit);
+                        input type="hidden" name="group" value=(group.code.as_str());
+                        button type="submit" { (group.name) }
+                    }
+                }
+            }
+        }
+    });
+    let mut response = html_page(layout::kiosk(
+        "Lấy số và tra cứu hồ sơ",
+        html! {
+            h1 { "Lấy số và tra cứu hồ sơ" }
+            @if let Some(groups) = groups { (groups) }
+            h2 { "Tra cứu hồ sơ" }
             (body)
             p { a.button.secondary href="/kiosk" { "Làm lại" } }
         },
     ));
     *response.status_mut() = status;
+    if let Some(visitor) = visitor {
+        response.add_cookie(&visitor).map_err(|_| crate::problem::Problem::internal())?;
+    }
     Ok(response)
+}
+
+/// The hall the kiosk stands in: the unit asked for, or the first with a queue.
+fn hall(state: &State, asked: Option<&str>) -> Option<(String, onestop_domain::queue::QueueSetup)> {
+    let catalog = state.catalog.snapshot();
+    match asked.and_then(|u| u.parse().ok()) {
+        Some(unit) => catalog.queue_setup(&unit).map(|s| (unit.to_string(), s.clone())),
+        None => {
+            catalog.units.units().find_map(|u| catalog.queue_setup(&u.code).map(|s| (u.code.to_string(), s.clone())))
+        }
+    }
+}
+
+/// Takes the ticket the kiosk's button names (the API's own kiosk ticket:
+/// the same per-address limit) and shows it in large type.
+#[post("/kiosk/ticket")]
+pub async fn kiosk_ticket(state: State, req: HttpRequest, posted: Posted) -> Page {
+    let unit = posted.text("unit").unwrap_or_default().to_owned();
+    let asked = TakeTicketDto {
+        group: posted.text("group").map(str::to_owned),
+        priority: None,
+        booking_code: None,
+        phone: None,
+    };
+    let content = match take(&state, &req, &unit, &asked).await {
+        Ok((ticket, _)) => html! {
+            section.card role="status" aria-labelledby="ticket" {
+                h1 #ticket { "Số của bạn: " (ticket.number) }
+                p { (ticket.group_name) }
+                @if let Some(ahead) = ticket.ahead { p { "Trước bạn còn " strong { (ahead) } " người." } }
+                p { "Hãy theo dõi màn hình gọi số trong sảnh." }
+            }
+        },
+        Err(problem) => html! {
+            (banner("error", html! { strong { "Chưa lấy được số: " (problem.title) } (explain(&problem)) }))
+        },
+    };
+    Ok(html_page(layout::kiosk(
+        "Số thứ tự",
+        html! { (content) p { a.button href={ "/kiosk?unit=" (crate::links::url_encode(&unit)) } { "Xong" } } },
+    )))
 }

@@ -93,6 +93,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             .service(inspector::inspector)
             .service(lookup::lookup)
             .service(lookup::kiosk)
+            .service(lookup::kiosk_ticket)
             .default_service(web::to(fallback)),
     );
 }

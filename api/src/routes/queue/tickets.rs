@@ -17,6 +17,7 @@ use crate::openapi::answers;
 use crate::problem::{Problem, from_validation};
 use crate::request::meta;
 use crate::routes::{Answer, State};
+use crate::state::AppState;
 
 /// A ticket asked for at the kiosk: a group, or the code of a booking for
 /// today (whose group it takes).
@@ -48,9 +49,21 @@ pub struct TakeTicketDto {
 #[utoipa::path(tag = "queue", params(("code" = String, Path, description = "The unit's code")), request_body = TakeTicketDto, responses((status = 201, description = "The ticket", body = TicketView), answers::NotFound, answers::RuleViolation, answers::OutOfBounds, (status = 429, description = "Too many tickets from this address", body = Problem, content_type = "application/problem+json")))]
 #[post("/units/{code}/queue/tickets")]
 pub async fn take_ticket(state: State, req: HttpRequest, code: Path<String>, body: Json<TakeTicketDto>) -> Answer {
+    let (view, location) = take(&state, &req, &code, &body).await?;
+    Ok(HttpResponse::Created().insert_header(("Location", location)).json(view))
+}
+
+/// Takes a ticket for the kiosk (the API's and the console kiosk's): the
+/// ticket, and its address.
+pub(crate) async fn take(
+    state: &AppState,
+    req: &HttpRequest,
+    code: &str,
+    body: &TakeTicketDto,
+) -> Result<(TicketView, String), Problem> {
     body.validate().map_err(from_validation)?;
-    let (unit, _, setup) = queue_unit(&state, &code)?;
-    kiosk_allowed(&state, &req)?;
+    let (unit, _, setup) = queue_unit(state, code)?;
+    kiosk_allowed(state, req)?;
     let priority = body.priority.map(Into::into);
     let phone = match &body.phone {
         None => None,
@@ -62,13 +75,13 @@ pub async fn take_ticket(state: State, req: HttpRequest, code: Path<String>, bod
     let outcome = match (&body.group, &body.booking_code) {
         (Some(group), None) => {
             let group = group_field("group", group)?;
-            let metadata = public_metadata(&req, "take_ticket")?;
+            let metadata = public_metadata(req, "take_ticket")?;
             state.queue.act(&unit, QueueCommand::Take { group, priority }, metadata).await?
         }
         (None, Some(text)) => {
             // A code that cannot be one is no booking of today either.
             let Some(code) = BookingCode::parse(text) else { return Err(unknown_booking(text)) };
-            state.queue.check_in(&unit, &code, priority, public_metadata(&req, "check_in_booking")?).await?
+            state.queue.check_in(&unit, &code, priority, public_metadata(req, "check_in_booking")?).await?
         }
         _ => return Err(Problem::invalid_field("group", "give either a group or a booking code")),
     };
@@ -84,9 +97,7 @@ pub async fn take_ticket(state: State, req: HttpRequest, code: Path<String>, bod
         onestop_projections::queue::remember_contact(&state.pool, unit.as_str(), day, &number, &phone).await?;
     }
     let view = TicketView::of(ticket, &outcome.state, &setup);
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/units/{unit}/queue/tickets/{number}")))
-        .json(view))
+    Ok((view, format!("/api/v1/units/{unit}/queue/tickets/{number}")))
 }
 
 fn unknown_booking(text: &str) -> Problem {
