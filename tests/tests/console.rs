@@ -155,7 +155,7 @@ async fn a_citizen_opens_the_lookup_from_the_receipts_link() {
     browser.shot("kiosk-found").await;
 
     // The kiosk gives a queue ticket at a touch, as the API's kiosk does.
-    browser.goto("/kiosk").await;
+    browser.goto(&format!("/kiosk?unit={}", onestop_tests::SERVICE_CENTRE)).await;
     browser.click("form[action='/kiosk/ticket'] button").await;
     let text = browser.text().await;
     let number = text.split("Số của bạn: ").nth(1).expect("a ticket").split_whitespace().next().unwrap().to_owned();

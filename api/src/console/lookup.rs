@@ -99,8 +99,8 @@ pub async fn lookup(state: State, req: HttpRequest, asked: Query<Asked>) -> Page
 
 /// The hall's touch screen: take a queue ticket (bốc số) for a service
 /// group, or look a case up, in large type with large touch targets and
-/// nothing else to wander off to. The hall is `?unit=` (by default the first
-/// unit with a queue).
+/// nothing else to wander off to. The hall is `?unit=` (by default the unit
+/// with a queue whose code comes first).
 #[get("/kiosk")]
 pub async fn kiosk(state: State, req: HttpRequest, asked: Query<Asked>) -> Page {
     let (body, status) = answer(&state, &req, &asked, "/kiosk").await;
@@ -142,9 +142,13 @@ fn hall(state: &State, asked: Option<&str>) -> Option<(String, onestop_domain::q
     let catalog = state.catalog.snapshot();
     match asked.and_then(|u| u.parse().ok()) {
         Some(unit) => catalog.queue_setup(&unit).map(|s| (unit.to_string(), s.clone())),
-        None => {
-            catalog.units.units().find_map(|u| catalog.queue_setup(&u.code).map(|s| (u.code.to_string(), s.clone())))
-        }
+        // The first by code, so that the choice does not depend on the order
+        // the catalog keeps its units in.
+        None => catalog
+            .units
+            .units()
+            .filter_map(|u| catalog.queue_setup(&u.code).map(|s| (u.code.to_string(), s.clone())))
+            .min_by(|a, b| a.0.cmp(&b.0)),
     }
 }
 
